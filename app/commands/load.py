@@ -1,0 +1,88 @@
+"""`phusong load boundaries|census ...`: thin wrappers over etl/."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from app.commands.db import ensure_database
+from etl.boundaries import LEVELS, VERSIONS, load_boundaries
+from etl.census import load_census_population, write_unmatched_report
+from sql.engine import connect
+from sql.settings import get_settings
+
+
+def register(commands: Any) -> None:
+    load = commands.add_parser(
+        "load", help="load boundaries, census population, villages, facilities, inspections",
+        description="Load a file into the database. Every load is one transaction: a refused file changes nothing.",
+        epilog="Example:\n  phusong load boundaries communes.gpkg --version 2025",
+    )
+    kinds = load.add_subparsers(dest="load_command", metavar="KIND")
+    kinds.required = True
+    _register_boundaries(kinds)
+    _register_census(kinds)
+
+
+def _register_boundaries(kinds: Any) -> None:
+    sub = kinds.add_parser(
+        "boundaries", help="administrative units of either era from any GIS file (upsert by code)",
+        description="Load provinces, districts (pre-2025 only) or communes from any OGR source. The fields of "
+                    "the shared national files are recognised; other files name theirs with the --*-field options.",
+        epilog="Example:\n  phusong load boundaries ../shared/data/admin_2025/provinces_2025.gpkg --version 2025\n"
+               "  phusong load boundaries communes.shp --version pre2025 --level commune "
+               "--code-field MA_XA --name-field TEN_XA",
+    )
+    sub.add_argument("file", type=Path)
+    sub.add_argument("--version", required=True, choices=VERSIONS, help="2025 units or the pre-2025 ones")
+    sub.add_argument("--level", choices=LEVELS, help="guessed from the fields when not given")
+    sub.add_argument("--code-field", help="field holding the unit code")
+    sub.add_argument("--name-field", help="field holding the unit name")
+    sub.add_argument("--parent-field", help="field holding the parent unit's code")
+    sub.set_defaults(handler=_boundaries)
+
+
+def _register_census(kinds: Any) -> None:
+    sub = kinds.add_parser(
+        "census", help="census 2019 commune population, apportioned onto 2025 communes",
+        description="Load the 2019 census commune table, build the pre-2025 -> 2025 crosswalk from the loaded "
+                    "polygons, and put population on 2025 communes by area share. Load both eras' communes first.",
+        epilog="Example:\n  phusong load census ../shared/data/census_2019/commune_population_2019_census.csv "
+               "--old-id-map ../shared/data/admin_2009/crosswalk_commune2009_to_gso2019.csv",
+    )
+    sub.add_argument("file", type=Path, help="CSV with ma_tinh, ma_huyen, ma_xa, commune_name, pop_total")
+    sub.add_argument("--old-id-map", type=Path, required=True,
+                     help="CSV tying the pre-2025 polygons' ids (commune_id) to census codes (ma_xa)")
+    sub.set_defaults(handler=_census)
+
+
+def _boundaries(args: argparse.Namespace) -> int:
+    ensure_database()
+    with connect() as conn:
+        result = load_boundaries(conn, args.file, version=args.version, level=args.level,
+                                 code_field=args.code_field, name_field=args.name_field,
+                                 parent_field=args.parent_field)
+    print(f"{result.file}: {result.rows} {result.level} units ({result.version}) read: "
+          f"{result.inserted} new, {result.updated} updated, {result.unchanged} unchanged, "
+          f"{len(result.warned)} warned, {len(result.rejected)} rejected; "
+          f"{result.repaired} invalid geometries repaired")
+    for kind, reasons in (("warning", result.warned), ("rejected", result.rejected)):
+        for reason in reasons[:20]:
+            print(f"  {kind}: {reason}")
+    return 0
+
+
+def _census(args: argparse.Namespace) -> int:
+    ensure_database()
+    with connect() as conn:
+        result = load_census_population(conn, args.file, args.old_id_map)
+    report = write_unmatched_report(result, get_settings().out_dir / "census_unmatched.csv")
+    print(f"census: {result.census_rows} rows ({result.census_population:,.0f} people), "
+          f"{result.census_rows_without_code} without a code; {result.matched_rows} rows "
+          f"({result.matched_population:,.0f} people) reached the pre-2025 polygons")
+    print(f"crosswalk: {result.crosswalk_pairs} old->new pairs; 2025 communes with population: "
+          f"{result.communes_2025_with_population}; total {result.population_2025_total:,.0f} "
+          f"({result.conservation_error:.3%} from the matched census total)")
+    print(f"not matched: {len(result.unmatched)} census rows, listed in {report}")
+    return 0

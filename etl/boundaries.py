@@ -1,0 +1,264 @@
+"""Load administrative boundaries of either era from any OGR source into admin_unit (upsert by version, level, code)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+from sqlalchemy import Connection, text
+
+from etl.errors import LoadRefusedError
+from etl.names import fold_place_name
+from sql import queries
+from sql.bulk import copy_rows, set_actor
+
+VERSIONS = ("2025", "pre2025")
+LEVELS = ("province", "district", "commune")
+
+
+@dataclass(frozen=True)
+class BoundaryFields:
+    """Which source fields hold the code, the name, the parent unit's code, the province code and the unit type."""
+
+    code: str
+    name: str
+    parent: str | None = None
+    province: str | None = None
+    unit_type: str | None = None
+
+
+# The fields of the shared files (../shared/data, SOURCES.md), recognised without options.
+KNOWN_FIELDS: dict[tuple[str, str], BoundaryFields] = {
+    ("2025", "commune"): BoundaryFields("ward_code", "ward_name", "province_code", "province_code", "unit_type"),
+    ("2025", "province"): BoundaryFields("province_code", "province_name", None, "province_code", "unit_type"),
+    ("pre2025", "commune"): BoundaryFields("commune_id", "commune_vn", "district_id", "province_id"),
+    ("pre2025", "district"): BoundaryFields("district_id", "district_vn", "province_id", "province_id"),
+    ("pre2025", "province"): BoundaryFields("province_id", "province_vn", None, "province_id"),
+}
+
+
+@dataclass
+class BoundaryLoadResult:
+    file: str
+    version: str
+    level: str
+    rows: int
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    repaired: int = 0
+    rejected: list[str] = field(default_factory=list)
+    warned: list[str] = field(default_factory=list)
+    batch_id: int | None = None
+
+
+def detect_level(columns: list[str]) -> str:
+    """Guess the level from the field names of the shared files; raise when they do not say."""
+    cols = set(columns)
+    if {"ward_code", "commune_id"} & cols:
+        return "commune"
+    if "district_id" in cols:
+        return "district"
+    if {"province_code", "province_id"} & cols:
+        return "province"
+    raise LoadRefusedError("cannot tell the level of these units from their fields: give --level")
+
+
+def resolve_fields(
+    columns: list[str], version: str, level: str, *, code: str | None, name: str | None, parent: str | None
+) -> BoundaryFields:
+    """Combine the built-in field names with the user's overrides and check they exist in the file."""
+    known = KNOWN_FIELDS.get((version, level))
+    chosen = BoundaryFields(
+        code=code or (known.code if known else ""),
+        name=name or (known.name if known else ""),
+        parent=parent or (known.parent if known else None),
+        province=known.province if known else None,
+        unit_type=known.unit_type if known else None,
+    )
+    missing = [f for f in (chosen.code, chosen.name) if not f or f not in columns]
+    if missing:
+        raise LoadRefusedError(
+            f"fields {', '.join(repr(m) for m in missing) or 'code/name'} not found; the file has "
+            f"{', '.join(columns)}: name them with --code-field and --name-field"
+        )
+    for optional in ("parent", "province", "unit_type"):
+        if getattr(chosen, optional) and getattr(chosen, optional) not in columns:
+            chosen = BoundaryFields(**{**chosen.__dict__, optional: None})
+    return chosen
+
+
+def read_boundaries(path: Path) -> gpd.GeoDataFrame:
+    """Read any OGR source with pyogrio, in EPSG:4326; refuse unreadable, empty or non-polygon files."""
+    if not path.exists():
+        raise LoadRefusedError(f"{path}: no such file")
+    try:
+        gdf = pyogrio.read_dataframe(path)
+    except Exception as exc:  # pyogrio raises several error types for unreadable input
+        raise LoadRefusedError(f"{path}: cannot be read as a GIS file ({str(exc).splitlines()[0]})") from exc
+    if gdf.empty:
+        raise LoadRefusedError(f"{path}: holds no features")
+    kinds = set(gdf.geom_type.dropna())
+    if not kinds <= {"Polygon", "MultiPolygon"}:
+        raise LoadRefusedError(f"{path}: boundaries must be polygons, found {', '.join(sorted(kinds))}")
+    if gdf.crs is None:
+        raise LoadRefusedError(f"{path}: has no coordinate reference system")
+    return gdf.to_crs(4326) if gdf.crs.to_epsg() != 4326 else gdf
+
+
+def repair_polygons(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, int]:
+    """Make invalid polygons valid (keeping only their polygonal parts) as MultiPolygons; count the repairs."""
+    values = geoms.values
+    invalid = ~shapely.is_valid(values)
+    fixed = values.copy()
+    if invalid.any():
+        fixed[invalid] = shapely.make_valid(values[invalid])
+        fixed[invalid] = [_polygonal_part(g) for g in fixed[invalid]]
+    multi = [g if g is None or g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g]) for g in fixed]
+    return gpd.GeoSeries(multi, index=geoms.index, crs=geoms.crs), int(invalid.sum())
+
+
+def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry | None:
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else None
+
+
+def load_boundaries(
+    conn: Connection,
+    path: Path,
+    *,
+    version: str,
+    level: str | None = None,
+    code_field: str | None = None,
+    name_field: str | None = None,
+    parent_field: str | None = None,
+    loaded_by: str = "cli",
+) -> BoundaryLoadResult:
+    """Upsert the units of ``path`` into admin_unit as (version, level, code) in this transaction.
+
+    Rows without a code or name, with a code repeated in the file, or with no usable geometry are rejected
+    and listed; the rest load. Names get a folded form for search; areas are geodesic (km²).
+    """
+    if version not in VERSIONS:
+        raise LoadRefusedError(f"version must be one of {', '.join(VERSIONS)}, not {version!r}")
+    gdf = read_boundaries(path)
+    columns = [c for c in gdf.columns if c != "geometry"]
+    level = level or detect_level(columns)
+    if level not in LEVELS or (version == "2025" and level == "district"):
+        raise LoadRefusedError(f"level {level!r} does not exist for version {version}")
+    fields = resolve_fields(columns, version, level, code=code_field, name=name_field, parent=parent_field)
+    geoms, repaired = repair_polygons(gdf.geometry)
+    result = BoundaryLoadResult(file=str(path), version=version, level=level, rows=len(gdf), repaired=repaired)
+    staged = _stage_rows(gdf, geoms, fields, version, level, result)
+    set_actor(conn, loaded_by)
+    batch_id = _record_batch(conn, path, result)
+    conn.execute(text("CREATE TEMP TABLE staging_admin_unit (LIKE admin_unit INCLUDING DEFAULTS) ON COMMIT DROP"))
+    copy_rows(conn, "staging_admin_unit", _STAGE_COLUMNS, staged)
+    counts = conn.execute(queries.load("upsert_admin_units_from_staging"), {"batch_id": batch_id}).one()
+    result.inserted, result.updated = int(counts.inserted), int(counts.updated)
+    result.unchanged = len(staged) - result.inserted - result.updated
+    result.batch_id = batch_id
+    conn.execute(
+        text("UPDATE load_batch SET loaded = :l, updated = :u, unchanged = :n, rejected = :r, warned = :w "
+             "WHERE id = :id"),
+        {"l": result.inserted, "u": result.updated, "n": result.unchanged, "r": len(result.rejected),
+         "w": len(result.warned), "id": batch_id},
+    )
+    _record_rejects(conn, batch_id, result.rejected, "reject")
+    _record_rejects(conn, batch_id, result.warned, "warning")
+    conn.execute(
+        text("INSERT INTO audit_log (\"user\", action, entity, entity_id, after) "
+             "VALUES (audit_actor(), 'load_boundaries', 'admin_unit', :v || '/' || :l, CAST(:after AS jsonb))"),
+        {"v": version, "l": level, "after": json.dumps(_summary(result))},
+    )
+    conn.execute(text("DROP TABLE IF EXISTS staging_admin_unit"))
+    return result
+
+
+_STAGE_COLUMNS = ("version", "level", "code", "name", "name_folded", "unit_type", "parent_code",
+                  "province_code", "geom", "attributes")
+
+
+def _stage_rows(
+    gdf: gpd.GeoDataFrame, geoms: gpd.GeoSeries, fields: BoundaryFields, version: str, level: str,
+    result: BoundaryLoadResult,
+) -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = []
+    seen: dict[str, int] = {}
+    attrs = gdf.drop(columns="geometry")
+    for position, (idx, record) in enumerate(attrs.iterrows()):
+        line = position + 1  # features are counted from 1, as in QGIS's attribute table
+        code, name = _clean(record[fields.code]), _clean(record[fields.name])
+        geom = geoms.loc[idx]
+        if not code:
+            result.rejected.append(f"feature {line}: no code in field {fields.code!r} (name={name!r})")
+            continue
+        if not name:
+            # Kept rather than rejected: the polygon is real (the 2009 set has two unnamed ones) and its code
+            # identifies it; the placeholder says plainly that the name is missing.
+            name = f"Chưa có tên ({code})"
+            result.warned.append(f"feature {line}: code {code!r} has no name in field {fields.name!r}; "
+                                 f"stored as {name!r}")
+        if code in seen:
+            result.rejected.append(f"feature {line}: code {code!r} repeats feature {seen[code]}")
+            continue
+        if geom is None or geom.is_empty:
+            result.rejected.append(f"feature {line}: code {code!r} has no usable polygon geometry")
+            continue
+        seen[code] = line
+        rows.append((
+            version, level, code, name, fold_place_name(name),
+            _clean(record[fields.unit_type]) if fields.unit_type else None,
+            _clean(record[fields.parent]) if fields.parent else None,
+            _clean(record[fields.province]) if fields.province else None,
+            shapely.to_wkb(shapely.set_srid(geom, 4326), hex=True, include_srid=True),
+            json.dumps({k: _jsonable(v) for k, v in record.items()}, ensure_ascii=False),
+        ))
+    return rows
+
+
+def _clean(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _jsonable(value: object) -> object:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value if isinstance(value, (int, float, bool, str)) else str(value)
+
+
+def _record_batch(conn: Connection, path: Path, result: BoundaryLoadResult) -> int:
+    sha = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+    return int(conn.execute(
+        text("INSERT INTO load_batch (kind, file, sha256, format, rows, params, loaded_by) "
+             "VALUES ('boundaries', :f, :s, :fmt, :r, CAST(:p AS jsonb), audit_actor()) RETURNING id"),
+        {"f": str(path), "s": sha, "fmt": path.suffix.lstrip(".").lower(), "r": result.rows,
+         "p": json.dumps({"version": result.version, "level": result.level, "repaired": result.repaired})},
+    ).scalar_one())
+
+
+def _record_rejects(conn: Connection, batch_id: int, reasons: list[str], severity: str) -> None:
+    if reasons:
+        conn.execute(
+            text("INSERT INTO load_reject (batch_id, reason, severity) VALUES (:b, :r, :s)"),
+            [{"b": batch_id, "r": reason, "s": severity} for reason in reasons],
+        )
+
+
+def _summary(result: BoundaryLoadResult) -> dict[str, object]:
+    counts = {"rejected": len(result.rejected), "warned": len(result.warned)}
+    return {k: v for k, v in result.__dict__.items() if k not in counts} | counts

@@ -1,0 +1,1 @@
+"""The database layer: settings, engine, migrations, named queries and the embedded PostGIS cluster."""

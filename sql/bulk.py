@@ -1,0 +1,41 @@
+"""Bulk writes through COPY: the fast path for loading thousands of rows into a staging table."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from psycopg2 import sql as pgsql
+from sqlalchemy import Connection
+
+
+def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """COPY ``rows`` into ``table`` (``columns`` in order) on this connection's transaction; return the count.
+
+    Table and column names are composed as quoted identifiers, never formatted into the statement. ``None``
+    becomes NULL; geometries should come as hex EWKB strings (PostGIS parses them on input).
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    count = 0
+    for row in rows:
+        writer.writerow(["\\N" if value is None else value for value in row])
+        count += 1
+    buffer.seek(0)
+    statement = pgsql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv, NULL '\\N')").format(
+        pgsql.Identifier(table), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns)
+    )
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    with raw.cursor() as cursor:
+        cursor.copy_expert(statement, buffer)
+    return count
+
+
+def set_actor(conn: Connection, user: str) -> None:
+    """Record ``user`` as the author of this transaction's writes in the audit log."""
+    from sqlalchemy import text
+
+    conn.execute(text("SELECT set_config('phusong.user', :u, true)"), {"u": user})

@@ -1,0 +1,105 @@
+"""Shared fixtures: a real PostgreSQL + PostGIS that the suite starts itself, migrated from sql/migrations.
+
+With PHUSONG_TEST_DATABASE_URL set, the suite uses that server instead (it must allow CREATE DATABASE).
+Each session gets a fresh database; `db_conn` wraps each test in a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, Engine, create_engine, text
+
+from sql import cluster
+from sql.migrate import migrate
+from sql.settings import PROJECT_ROOT, get_settings, to_psycopg2_url
+
+SHARED_DATA = Path(os.environ.get("PHUSONG_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
+GIS_DATA = PROJECT_ROOT / "gis_data"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def postgis_server() -> Iterator[str]:
+    """A libpq URL (without database) of a running PostGIS server: the given one, or a throwaway cluster."""
+    given = os.environ.get("PHUSONG_TEST_DATABASE_URL")
+    if given:
+        yield given.rsplit("/", 1)[0]
+        return
+    # Not pytest's tmp_path: it is private to root, and the cluster runs as the postgres OS user.
+    pgdata_parent = Path(tempfile.mkdtemp(prefix="phusong-test-pg-"))
+    pgdata_parent.chmod(0o755)
+    pgdata, port = pgdata_parent / "pgdata", _free_port()
+    cluster.up(pgdata, port, database="postgres")
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}"
+    finally:
+        cluster.down(pgdata, port)
+        shutil.rmtree(pgdata_parent, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgis_url(postgis_server: str) -> Iterator[str]:
+    """A fresh, migrated database for this test session (psycopg2 SQLAlchemy URL)."""
+    name = f"phusong_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(to_psycopg2_url(f"{postgis_server}/postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))  # name is ours, made above from hex digits
+    url = to_psycopg2_url(f"{postgis_server}/{name}")
+    engine = create_engine(url)
+    migrate(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(postgis_url: str) -> Iterator[Engine]:
+    eng = create_engine(postgis_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture()
+def db_conn(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction that is rolled back after the test: nothing leaks between tests."""
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            yield conn
+        finally:
+            transaction.rollback()
+
+
+@pytest.fixture()
+def use_database(postgis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Point phusong's settings (CLI, app) at the test database for this test."""
+    monkeypatch.setenv("PHUSONG_DATABASE_URL", postgis_url)
+    get_settings.cache_clear()
+    yield postgis_url
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real national data beside the repository (../shared/data)."""
+    if not (SHARED_DATA / "admin_2025").is_dir():
+        # An absent input, not a failure of ours: these tests need the national files beside the repository.
+        pytest.skip(f"the shared national data is not on this machine ({SHARED_DATA}); set PHUSONG_SHARED_DATA")
+    return SHARED_DATA

@@ -1,0 +1,86 @@
+"""The schema: migrations apply once and again, geometry columns are typed and indexed, vocabularies are checked."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import IntegrityError, InternalError
+
+from sql.migrate import migrate, migration_files
+
+pytestmark = pytest.mark.db
+
+EXPECTED_TABLES = {
+    "admin_unit", "admin_crosswalk", "census_commune", "village", "facility", "inspection", "load_batch",
+    "load_reject", "coverage_run", "coverage_commune", "coverage_village", "coverage_stale", "scenario",
+    "scenario_action", "feedback", "app_user", "audit_log", "facility_type", "technology", "facility_status",
+    "schema_migrations",
+}
+
+
+def test_every_migration_is_recorded_and_a_second_run_applies_nothing(engine: Engine) -> None:
+    again = migrate(engine)
+    assert again.applied == []
+    assert again.already == [p.name for p in migration_files()]
+
+
+def test_all_tables_of_the_design_exist(db_conn: Connection) -> None:
+    tables = set(db_conn.execute(text(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")).scalars())
+    assert EXPECTED_TABLES <= tables
+
+
+def test_geometry_columns_have_srid_4326_and_a_gist_index(db_conn: Connection) -> None:
+    columns = db_conn.execute(text(
+        "SELECT f_table_name, f_geometry_column, srid FROM geometry_columns "
+        "WHERE f_table_schema = 'public' AND f_table_name NOT IN ('commune')")).all()
+    assert len(columns) == 7  # admin_unit, village, facility, inspection, coverage_commune, scenario_action, feedback
+    assert {srid for _, _, srid in columns} == {4326}
+    for table, column, _ in columns:
+        indexed = db_conn.execute(text(
+            "SELECT 1 FROM pg_indexes WHERE tablename = :t AND indexdef ILIKE '%USING gist%' "
+            "AND indexdef ILIKE '%' || :c || '%'"), {"t": table, "c": column}).first()
+        assert indexed, f"{table}.{column} has no GiST index"
+
+
+def _insert_facility(conn: Connection, **overrides: object) -> int:
+    values = {"type": "loudspeaker_cluster", "status": "operational", "technology": "fm_wireless",
+              "commune_code": "03199"} | overrides
+    return int(conn.execute(text(
+        "INSERT INTO facility (type, status, technology, commune_code, geom) "
+        "VALUES (:type, :status, :technology, :commune_code, ST_SetSRID(ST_MakePoint(103.0, 21.4), 4326)) "
+        "RETURNING id"), values).scalar_one())
+
+
+@pytest.mark.parametrize("field,value", [("type", "loa"), ("status", "tot"), ("technology", "5g")])
+def test_vocabularies_refuse_unknown_codes(db_conn: Connection, field: str, value: str) -> None:
+    with pytest.raises(IntegrityError):
+        with db_conn.begin_nested():
+            _insert_facility(db_conn, **{field: value})
+
+
+def test_inspections_are_append_only_and_the_latest_decides_the_status(db_conn: Connection) -> None:
+    facility_id = _insert_facility(db_conn)
+    insert = text("INSERT INTO inspection (facility_id, inspector, inspected_at, status_found) "
+                  "VALUES (:f, :who, :at, :s) RETURNING id")
+    db_conn.execute(insert, {"f": facility_id, "who": "a", "at": "2026-11-20T08:00+07", "s": "broken"})
+    db_conn.execute(insert, {"f": facility_id, "who": "b", "at": "2026-11-19T08:00+07", "s": "operational"})
+    status = db_conn.execute(text("SELECT status FROM facility WHERE id = :f"), {"f": facility_id}).scalar_one()
+    assert status == "broken"  # the older inspection, saved later, does not override the newer one
+    assert db_conn.execute(text("SELECT count(*) FROM inspection WHERE facility_id = :f"),
+                           {"f": facility_id}).scalar_one() == 2
+    with pytest.raises(InternalError, match="append-only"):
+        with db_conn.begin_nested():
+            db_conn.execute(text("DELETE FROM inspection WHERE facility_id = :f"), {"f": facility_id})
+
+
+def test_facility_writes_are_audited_with_the_actor_and_mark_the_commune_stale(db_conn: Connection) -> None:
+    db_conn.execute(text("SELECT set_config('phusong.user', 'inspector_lan', true)"))
+    facility_id = _insert_facility(db_conn, commune_code="03100")
+    db_conn.execute(text("UPDATE facility SET status = 'degraded' WHERE id = :f"), {"f": facility_id})
+    rows = db_conn.execute(text(
+        "SELECT \"user\", action, before->>'status', after->>'status' FROM audit_log "
+        "WHERE entity = 'facility' AND entity_id = :f ORDER BY id"), {"f": str(facility_id)}).all()
+    assert rows == [("inspector_lan", "insert", None, "operational"),
+                    ("inspector_lan", "update", "operational", "degraded")]
+    assert db_conn.execute(text("SELECT 1 FROM coverage_stale WHERE commune_code = '03100'")).first()
