@@ -1,4 +1,4 @@
-"""`phusong load boundaries|census ...`: thin wrappers over etl/."""
+"""`phusong load boundaries|census|facilities|villages|population|inspections ...`: thin wrappers over etl/."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 from app.commands.db import ensure_database
 from etl.boundaries import LEVELS, VERSIONS, load_boundaries
 from etl.census import load_census_population, write_unmatched_report
+from etl.facilities import load_facilities
+from etl.lineage import LoadResult
 from sql.engine import connect
 from sql.settings import get_settings
 
@@ -23,6 +25,7 @@ def register(commands: Any) -> None:
     kinds.required = True
     _register_boundaries(kinds)
     _register_census(kinds)
+    _register_facilities(kinds)
 
 
 def _register_boundaries(kinds: Any) -> None:
@@ -86,3 +89,54 @@ def _census(args: argparse.Namespace) -> int:
           f"({result.conservation_error:.3%} from the matched census total)")
     print(f"not matched: {len(result.unmatched)} census rows, listed in {report}")
     return 0
+
+
+def _register_facilities(kinds: Any) -> None:
+    sub = kinds.add_parser(
+        "facilities", help="a facility survey: CSV, XLSX, GeoJSON, GeoPackage, zipped Shapefile, Kobo or ODK export",
+        description="Load a survey of facilities (radio stations, loudspeaker clusters, cultural houses ...). Good "
+                    "rows load, bad rows are rejected with their reason into a CSV report; the same file again "
+                    "changes nothing. Exit 0 when loaded (rejects included), 1 when the file is refused, 2 on "
+                    "wrong usage.",
+        epilog="Example:\n  phusong load facilities khao_sat_dien_bien.xlsx\n"
+               "  phusong load facilities toa_do_vn2000.csv --crs EPSG:9205 --dry-run",
+    )
+    sub.add_argument("file", type=Path)
+    sub.add_argument("--crs", help="coordinate system of the file, e.g. EPSG:9205 (VN-2000 TM-3 103°00')")
+    sub.add_argument("--sheet", help="workbook sheet to read (default: the one that holds the data)")
+    sub.add_argument("--mapping", type=Path, help="YAML file naming columns or words no built-in rule knows")
+    sub.add_argument("--encoding", help="text encoding of a CSV, e.g. cp1258 for legacy Vietnamese files")
+    sub.add_argument("--strict", action="store_true", help="refuse the whole file if any row is rejected")
+    sub.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+    sub.set_defaults(handler=_facilities)
+
+
+def _facilities(args: argparse.Namespace) -> int:
+    ensure_database()
+    with connect() as conn:
+        result = load_facilities(conn, args.file, crs=args.crs, sheet=args.sheet, mapping=args.mapping,
+                                 encoding=args.encoding, strict=args.strict, dry_run=args.dry_run,
+                                 loaded_by=_actor(), report_dir=_report_dir())
+    _print_result(result)
+    return 0
+
+
+def _report_dir() -> Path:
+    return get_settings().out_dir / "rejects"
+
+
+def _actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name in some containers
+        return "cli"
+
+
+def _print_result(result: LoadResult, shown: int = 10) -> None:
+    print(result.summary())
+    for message in result.messages("reject")[:shown]:
+        print(f"  rejected: {message}")
+    if result.rejected > shown:
+        print(f"  ... {result.rejected - shown} more rejected rows in the report")
