@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -142,7 +143,8 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
     text = decode_text(path.read_bytes(), path, encoding)
     if "\x00" in text:
         raise LoadRefusedError(f"{path}: is a binary file, not CSV text")
-    text = text.lstrip("\ufeff")
+    # cp1258 and some Mac exports give decomposed Vietnamese: store and show the composed (NFC) form.
+    text = unicodedata.normalize("NFC", text.lstrip("\ufeff"))
     delimiter = _sniff_delimiter(text[:20000])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     headers: list[str] = []
