@@ -10,7 +10,10 @@ from app.commands.db import ensure_database
 from etl.boundaries import LEVELS, VERSIONS, load_boundaries
 from etl.census import load_census_population, write_unmatched_report
 from etl.facilities import load_facilities
+from etl.inspections import load_inspections
 from etl.lineage import LoadResult
+from etl.population import load_population_raster
+from etl.villages import load_villages
 from sql.engine import connect
 from sql.settings import get_settings
 
@@ -26,6 +29,9 @@ def register(commands: Any) -> None:
     _register_boundaries(kinds)
     _register_census(kinds)
     _register_facilities(kinds)
+    _register_villages(kinds)
+    _register_population(kinds)
+    _register_inspections(kinds)
 
 
 def _register_boundaries(kinds: Any) -> None:
@@ -140,3 +146,79 @@ def _print_result(result: LoadResult, shown: int = 10) -> None:
         print(f"  rejected: {message}")
     if result.rejected > shown:
         print(f"  ... {result.rejected - shown} more rejected rows in the report")
+
+
+def _register_villages(kinds: Any) -> None:
+    sub = kinds.add_parser(
+        "villages", help="villages (thôn/bản/ấp/tổ dân phố) as points or polygons, commune by location",
+        description="Load villages from a GIS file (points or polygons) or a table with Kinh độ/Vĩ độ. The "
+                    "commune comes from the location; population and households are kept when present.",
+        epilog="Example:\n  phusong load villages thon_ban_dien_bien.gpkg",
+    )
+    sub.add_argument("file", type=Path)
+    sub.add_argument("--crs", help="coordinate system when the file does not say, e.g. EPSG:9205")
+    sub.add_argument("--sheet", help="workbook sheet to read")
+    sub.add_argument("--mapping", type=Path, help="YAML file naming columns no built-in rule knows")
+    sub.add_argument("--encoding", help="text encoding of a CSV, e.g. cp1258")
+    sub.add_argument("--strict", action="store_true", help="refuse the whole file if any row is rejected")
+    sub.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+    sub.set_defaults(handler=_villages)
+
+
+def _villages(args: argparse.Namespace) -> int:
+    ensure_database()
+    with connect() as conn:
+        result = load_villages(conn, args.file, crs=args.crs, sheet=args.sheet, mapping=args.mapping,
+                               encoding=args.encoding, strict=args.strict, dry_run=args.dry_run,
+                               loaded_by=_actor(), report_dir=_report_dir())
+    _print_result(result)
+    return 0
+
+
+def _register_population(kinds: Any) -> None:
+    sub = kinds.add_parser(
+        "population", help="a population GeoTIFF (people per cell, any CRS) as the active raster",
+        description="Check a WorldPop-style GeoTIFF (CRS, nodata, coverage of the loaded communes) and record it "
+                    "as the raster the analyses use. The file stays where it is: keep it there.",
+        epilog="Example:\n  phusong load population vnm_ppp_2020_UNadj_constrained.tif",
+    )
+    sub.add_argument("raster", type=Path)
+    sub.add_argument("--dry-run", action="store_true", help="check the raster, record nothing")
+    sub.set_defaults(handler=_population)
+
+
+def _population(args: argparse.Namespace) -> int:
+    ensure_database()
+    with connect() as conn:
+        result = load_population_raster(conn, args.raster, loaded_by=_actor(), dry_run=args.dry_run)
+    print(result.summary())
+    for line in result.notes + result.messages("warning"):
+        print(f"  {line}")
+    return 0
+
+
+def _register_inspections(kinds: Any) -> None:
+    sub = kinds.add_parser(
+        "inspections", help="inspection records from KoboToolbox, ODK Central or a CSV/XLSX",
+        description="Append inspections to the facilities' status history. Rows name the facility by its id; "
+                    "unknown ids are rejected, submissions seen before are skipped, and each facility's status "
+                    "becomes its latest inspection's.",
+        epilog="Example:\n  phusong load inspections kiem_tra_thang_11.csv",
+    )
+    sub.add_argument("file", type=Path)
+    sub.add_argument("--sheet", help="workbook sheet to read")
+    sub.add_argument("--mapping", type=Path, help="YAML file naming columns no built-in rule knows")
+    sub.add_argument("--encoding", help="text encoding of a CSV, e.g. cp1258")
+    sub.add_argument("--strict", action="store_true", help="refuse the whole file if any row is rejected")
+    sub.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+    sub.set_defaults(handler=_inspections)
+
+
+def _inspections(args: argparse.Namespace) -> int:
+    ensure_database()
+    with connect() as conn:
+        result = load_inspections(conn, args.file, sheet=args.sheet, mapping=args.mapping, encoding=args.encoding,
+                                  strict=args.strict, dry_run=args.dry_run, loaded_by=_actor(),
+                                  report_dir=_report_dir())
+    _print_result(result)
+    return 0
