@@ -1,4 +1,4 @@
-"""Coordinates as field files write them: decimal comma, degrees-minutes-seconds, VN-2000 grids (DOMAIN.md §5)."""
+"""Coordinates as field files write them: decimal comma, DMS, VN-2000 grids (DOMAIN.md §5)."""
 
 from __future__ import annotations
 
@@ -11,23 +11,33 @@ from pyproj.transformer import Transformer, TransformerGroup
 
 from etl.errors import LoadRefusedError
 
-# A rough envelope of Viet Nam including the Hoàng Sa and Trường Sa islands; the commune test is the exact one.
+# A rough envelope of Viet Nam with the Hoàng Sa and Trường Sa islands; the commune test is the exact one.
 VN_LON = (102.0, 117.9)
 VN_LAT = (6.0, 23.5)
 
 # VN-2000 CRSs the issue names: geographic 4756, UTM 48N/49N, and the TM-3 zones (DOMAIN.md §5.2).
 VN2000_ZONES: dict[int, tuple[float | None, str]] = {
     4756: (None, "VN-2000 geographic"),
-    3405: (105.0, "UTM 48N"), 3406: (111.0, "UTM 49N"),
-    5896: (102.0, "TM-3 zone 481"), 5897: (105.0, "TM-3 zone 482"), 5898: (108.0, "TM-3 zone 491"),
-    5899: (107.75, "TM-3 107°45'"), 9205: (103.0, "TM-3 103°00' (Điện Biên, Lai Châu)"),
-    9206: (104.0, "TM-3 104°00' (Sơn La)"), 9207: (104.5, "TM-3 104°30' (Cà Mau, Kiên Giang)"),
+    3405: (105.0, "UTM 48N"),
+    3406: (111.0, "UTM 49N"),
+    5896: (102.0, "TM-3 zone 481"),
+    5897: (105.0, "TM-3 zone 482"),
+    5898: (108.0, "TM-3 zone 491"),
+    5899: (107.75, "TM-3 107°45'"),
+    9205: (103.0, "TM-3 103°00' (Điện Biên, Lai Châu)"),
+    9206: (104.0, "TM-3 104°00' (Sơn La)"),
+    9207: (104.5, "TM-3 104°30' (Cà Mau, Kiên Giang)"),
     9208: (104.75, "TM-3 104°45' (Lào Cai, Phú Thọ, Nghệ An, An Giang)"),
-    9209: (105.5, "TM-3 105°30' (Hà Tĩnh, Bắc Ninh, Hưng Yên ...)"), 9210: (105.75, "TM-3 105°45' (TP HCM, Hải Phòng ...)"),
-    9211: (106.0, "TM-3 106°00' (Tuyên Quang, Quảng Bình ...)"), 9212: (106.25, "TM-3 106°15' (Quảng Trị)"),
-    9213: (106.5, "TM-3 106°30' (Thái Nguyên)"), 9214: (107.0, "TM-3 107°00' (Huế, Bắc Giang)"),
-    9215: (107.25, "TM-3 107°15' (Lạng Sơn)"), 9216: (107.5, "TM-3 107°30' (Kon Tum)"),
-    9217: (108.25, "TM-3 108°15' (Khánh Hòa ...)"), 9218: (108.5, "TM-3 108°30' (Gia Lai, Đắk Lắk ...)"),
+    9209: (105.5, "TM-3 105°30' (Hà Tĩnh, Bắc Ninh, Hưng Yên ...)"),
+    9210: (105.75, "TM-3 105°45' (TP HCM, Hải Phòng ...)"),
+    9211: (106.0, "TM-3 106°00' (Tuyên Quang, Quảng Bình ...)"),
+    9212: (106.25, "TM-3 106°15' (Quảng Trị)"),
+    9213: (106.5, "TM-3 106°30' (Thái Nguyên)"),
+    9214: (107.0, "TM-3 107°00' (Huế, Bắc Giang)"),
+    9215: (107.25, "TM-3 107°15' (Lạng Sơn)"),
+    9216: (107.5, "TM-3 107°30' (Kon Tum)"),
+    9217: (108.25, "TM-3 108°15' (Khánh Hòa ...)"),
+    9218: (108.5, "TM-3 108°30' (Gia Lai, Đắk Lắk ...)"),
 }
 
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
@@ -89,7 +99,7 @@ def looks_projected(a: float, b: float) -> bool:
 
 
 def parse_crs(text: str) -> int:
-    """Return the EPSG code of a --crs value ('EPSG:9205' or '9205'); refuse anything that is not VN-2000/WGS 84."""
+    """Return the EPSG code of a --crs value ('EPSG:9205' or '9205'); refuse unknown codes."""
     match = re.fullmatch(r"\s*(?:epsg:)?(\d{4,5})\s*", text, flags=re.IGNORECASE)
     if not match:
         raise LoadRefusedError(f"--crs {text!r}: give an EPSG code such as EPSG:9205")
@@ -117,14 +127,16 @@ def transformer_to_wgs84(epsg: int) -> Transformer:
         for candidate in group.transformers:
             if "VN-2000 to WGS 84 (2)" in candidate.description:
                 return candidate
-        raise LoadRefusedError(f"EPSG:{epsg}: the EPSG:6960 transformation to WGS 84 is not available in PROJ")
+        raise LoadRefusedError(
+            f"EPSG:{epsg}: the EPSG:6960 transformation to WGS 84 is not available in PROJ"
+        )
     if not group.transformers:
         raise LoadRefusedError(f"EPSG:{epsg}: no transformation to WGS 84 is available")
     return group.transformers[0]
 
 
 def likely_zones(lon: float | None) -> list[int]:
-    """The VN-2000 CRSs a survey near ``lon`` (degrees) was most likely made in: nearest TM-3 meridians, UTM."""
+    """The VN-2000 CRSs a survey near ``lon`` (degrees) was likely made in: nearest TM-3, UTM."""
     tm3 = [code for code, (meridian, _) in VN2000_ZONES.items() if meridian is not None and code >= 5896]
     if lon is None:
         return [9205, 9208, 9210, 9218, 3405, 3406]

@@ -1,4 +1,4 @@
-"""Facility surveys (any format) into the facility table: checked rows, rejects with reasons, idempotent upsert."""
+"""Facility surveys (any format) into the facility table: checked rows, rejects, idempotent upsert."""
 
 from __future__ import annotations
 
@@ -49,10 +49,29 @@ from etl.vocabulary import Vocabulary, load_vocabulary
 from sql import queries
 from sql.bulk import copy_rows, set_actor
 
-_STAGE_COLUMNS = ("n", "external_id", "name", "type", "technology", "status", "installed_year", "n_horns", "watts",
-                  "radius_m", "note", "source_crs", "attributes", "lon", "lat", "swap_candidate", "commune_typed", "commune_folded",
-                  "province_folded", "village_folded")
-_PROJECTED_SHARE = 0.5   # more than half the positions in metres: the file is projected, not a few typos
+_STAGE_COLUMNS = (
+    "n",
+    "external_id",
+    "name",
+    "type",
+    "technology",
+    "status",
+    "installed_year",
+    "n_horns",
+    "watts",
+    "radius_m",
+    "note",
+    "source_crs",
+    "attributes",
+    "lon",
+    "lat",
+    "swap_candidate",
+    "commune_typed",
+    "commune_folded",
+    "province_folded",
+    "village_folded",
+)
+_PROJECTED_SHARE = 0.5  # more than half the positions in metres: the file is projected, not a few typos
 
 
 @dataclass(frozen=True)
@@ -90,17 +109,24 @@ def load_facilities(
 ) -> LoadResult:
     """Load a facility survey into ``facility`` in this transaction, one ``load_batch`` per file.
 
-    Rows that break a rule are rejected (kept in ``load_reject`` and the CSV report in ``report_dir``); the rest
-    load. The same file again changes nothing; a changed file updates facilities by external id (without one:
-    the same type within 5 m). ``strict`` refuses the file if any row is rejected; ``dry_run`` writes nothing.
+    Rows that break a rule are rejected (kept in ``load_reject`` and the CSV report in ``report_dir``);
+    the rest load. The same file again changes nothing; a changed file updates facilities by external id
+    (without one: the same type within 5 m). ``strict`` refuses the file if any row is rejected;
+    ``dry_run`` writes nothing.
     Coordinates are WGS 84 degrees unless ``crs`` names the VN-2000 system they are in (EPSG:N).
     """
     vocabulary = load_vocabulary(mapping)
     epsg = parse_crs(crs) if crs else None
     table = read_table(path, sheet=sheet, encoding=encoding, vocabulary=vocabulary)
     sha256 = file_sha256(path)
-    result = LoadResult(file=str(path), kind="facilities", format=table.format, rows=len(table.rows),
-                        dry_run=dry_run, notes=list(table.notes))
+    result = LoadResult(
+        file=str(path),
+        kind="facilities",
+        format=table.format,
+        rows=len(table.rows),
+        dry_run=dry_run,
+        notes=list(table.notes),
+    )
     earlier = find_earlier_batch(conn, "facilities", sha256)
     if earlier is not None:
         result.already_loaded, result.unchanged = earlier, result.rows
@@ -112,8 +138,19 @@ def load_facilities(
     savepoint = conn.begin_nested()
     try:
         set_actor(conn, loaded_by)
-        result.batch_id = open_batch(conn, result, sha256, {"crs": crs, "sheet": table.sheet, "mapping": str(
-            mapping) if mapping else None, "encoding": encoding, "strict": strict, "source": columns.source})
+        result.batch_id = open_batch(
+            conn,
+            result,
+            sha256,
+            {
+                "crs": crs,
+                "sheet": table.sheet,
+                "mapping": str(mapping) if mapping else None,
+                "encoding": encoding,
+                "strict": strict,
+                "source": columns.source,
+            },
+        )
         _locate_and_write(conn, rows, columns, result)
         close_batch(conn, result)
         if strict and result.rejected:
@@ -135,33 +172,53 @@ def load_facilities(
 def _require_columns(table: RawTable, columns: ColumnMap) -> None:
     headers = ", ".join(h for h in table.headers if h) or "none"
     if not columns.has("type"):
-        raise LoadRefusedError(f"{table.file}: no column for the facility type (such as 'Loại thiết chế'); the "
-                               f"headers are {headers}: name it in a --mapping file")
-    located = (table.geometries is not None or columns.has("geopoint")
-               or (columns.has("lon") and columns.has("lat")) or (columns.has("x") and columns.has("y")))
+        raise LoadRefusedError(
+            f"{table.file}: no column for the facility type (such as 'Loại thiết chế'); the "
+            f"headers are {headers}: name it in a --mapping file"
+        )
+    located = (
+        table.geometries is not None
+        or columns.has("geopoint")
+        or (columns.has("lon") and columns.has("lat"))
+        or (columns.has("x") and columns.has("y"))
+    )
     if not located:
-        raise LoadRefusedError(f"{table.file}: no coordinate columns (such as 'Kinh độ' and 'Vĩ độ', or X and Y); "
-                               f"the headers are {headers}")
+        raise LoadRefusedError(
+            f"{table.file}: no coordinate columns (such as 'Kinh độ' and 'Vĩ độ', or X and Y); "
+            f"the headers are {headers}"
+        )
     if table.geometries is not None:
         kinds = {g.geom_type for g in table.geometries if g is not None and not g.is_empty}
         bad = kinds - {"Point", "MultiPoint"}
-        multi = any(g is not None and g.geom_type == "MultiPoint" and len(g.geoms) != 1 for g in table.geometries)
+        multi = any(
+            g is not None and g.geom_type == "MultiPoint" and len(g.geoms) != 1 for g in table.geometries
+        )
         if bad or multi:
-            raise LoadRefusedError(f"{table.file}: facilities must be points, but the file holds "
-                                   f"{', '.join(sorted(bad or {'multi-point'}))} geometries")
+            raise LoadRefusedError(
+                f"{table.file}: facilities must be points, but the file holds "
+                f"{', '.join(sorted(bad or {'multi-point'}))} geometries"
+            )
 
 
 def _require_communes(conn: Connection) -> None:
     if conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM commune)")).scalar_one():
-        raise LoadRefusedError("no 2025 communes are loaded, so no facility can be placed in one: run "
-                               "`phusong load boundaries FILE --version 2025` first")
+        raise LoadRefusedError(
+            "no 2025 communes are loaded, so no facility can be placed in one: run "
+            "`phusong load boundaries FILE --version 2025` first"
+        )
 
 
-# --- reading rows ----------------------------------------------------------------------------------------------
+# --- reading rows -------------------------------------------------------------------------------------------
+
 
 def _read_rows(
-    conn: Connection, table: RawTable, columns: ColumnMap, vocabulary: Vocabulary, epsg: int | None,
-    result: LoadResult, today: date,
+    conn: Connection,
+    table: RawTable,
+    columns: ColumnMap,
+    vocabulary: Vocabulary,
+    epsg: int | None,
+    result: LoadResult,
+    today: date,
 ) -> list[FacilityRow]:
     """Check every row; return the typed rows that passed the checks that need no database."""
     source_epsg = _source_epsg(table, columns, epsg)
@@ -175,8 +232,14 @@ def _read_rows(
         ref = values.get("external_id")
         if ref:
             if ref in seen_ids:
-                issues.append(RowIssue(line, columns.header("external_id"), ref,
-                                       f"repeats the id of row {seen_ids[ref]} (the later row is rejected)"))
+                issues.append(
+                    RowIssue(
+                        line,
+                        columns.header("external_id"),
+                        ref,
+                        f"repeats the id of row {seen_ids[ref]} (the later row is rejected)",
+                    )
+                )
             else:
                 seen_ids[ref] = line
         result.issues.extend(issues)
@@ -193,15 +256,22 @@ def _source_epsg(table: RawTable, columns: ColumnMap, epsg: int | None) -> int |
 
         found = CRS.from_user_input(table.crs).to_epsg()
         if found is None:
-            raise LoadRefusedError(f"{table.file}: its coordinate system ({table.crs}) has no EPSG code: "
-                                   "give it with --crs EPSG:N")
+            raise LoadRefusedError(
+                f"{table.file}: its coordinate system ({table.crs}) has no EPSG code: "
+                "give it with --crs EPSG:N"
+            )
         return found
     return epsg
 
 
 def _row_values(
-    table: RawTable, columns: ColumnMap, vocabulary: Vocabulary, line: int, cells: Sequence[str],
-    issues: list[RowIssue], today: date,
+    table: RawTable,
+    columns: ColumnMap,
+    vocabulary: Vocabulary,
+    line: int,
+    cells: Sequence[str],
+    issues: list[RowIssue],
+    today: date,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in ("external_id", "name", "note"):
@@ -215,19 +285,34 @@ def _row_values(
     if not raw_type:
         issues.append(RowIssue(line, columns.header("type"), "", "is empty: every facility needs a type"))
     elif values["type"] is None:
-        issues.append(RowIssue(line, columns.header("type"), raw_type,
-                               "is not a known facility type (such as Cụm loa truyền thanh, Đài truyền thanh cấp "
-                               "xã, Nhà văn hóa); add the word to a --mapping file if it is one"))
+        issues.append(
+            RowIssue(
+                line,
+                columns.header("type"),
+                raw_type,
+                "is not a known facility type (such as Cụm loa truyền thanh, Đài truyền thanh cấp "
+                "xã, Nhà văn hóa); add the word to a --mapping file if it is one",
+            )
+        )
     _status(columns, vocabulary, line, cells, values, issues)
     raw_tech = columns.cell(cells, "technology")
     values["technology"] = vocabulary.lookup("technologies", raw_tech) if raw_tech else None
     if raw_tech and values["technology"] is None:
-        issues.append(RowIssue(line, columns.header("technology"), raw_tech,
-                               "is not a known technology (có dây, không dây FM, IP); stored without one",
-                               "warning"))
-    for name, parse in (("installed_year", lambda t: parse_year(t, today=today)), ("n_horns", parse_count),
-                        ("watts", lambda t: parse_amount(t, "watts")),
-                        ("radius_m", lambda t: parse_amount(t, "metres"))):
+        issues.append(
+            RowIssue(
+                line,
+                columns.header("technology"),
+                raw_tech,
+                "is not a known technology (có dây, không dây FM, IP); stored without one",
+                "warning",
+            )
+        )
+    for name, parse in (
+        ("installed_year", lambda t: parse_year(t, today=today)),
+        ("n_horns", parse_count),
+        ("watts", lambda t: parse_amount(t, "watts")),
+        ("radius_m", lambda t: parse_amount(t, "metres")),
+    ):
         raw = columns.cell(cells, name)
         if not raw:
             values[name] = None
@@ -240,7 +325,11 @@ def _row_values(
 
 
 def _status(
-    columns: ColumnMap, vocabulary: Vocabulary, line: int, cells: Sequence[str], values: dict[str, Any],
+    columns: ColumnMap,
+    vocabulary: Vocabulary,
+    line: int,
+    cells: Sequence[str],
+    values: dict[str, Any],
     issues: list[RowIssue],
 ) -> None:
     raw = columns.cell(cells, "status")
@@ -249,17 +338,31 @@ def _status(
         return
     if not raw:
         values["status"] = "operational"
-        issues.append(RowIssue(line, columns.header("status"), "", "is empty; stored as Hoạt động (operational)",
-                               "warning"))
+        issues.append(
+            RowIssue(
+                line, columns.header("status"), "", "is empty; stored as Hoạt động (operational)", "warning"
+            )
+        )
         return
     values["status"] = vocabulary.lookup("statuses", raw)
     if values["status"] is None:
-        issues.append(RowIssue(line, columns.header("status"), raw,
-                               "is not a known status (Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, Dự kiến)"))
+        issues.append(
+            RowIssue(
+                line,
+                columns.header("status"),
+                raw,
+                "is not a known status (Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, Dự kiến)",
+            )
+        )
 
 
 def _row_position(
-    table: RawTable, columns: ColumnMap, index: int, line: int, cells: Sequence[str], issues: list[RowIssue],
+    table: RawTable,
+    columns: ColumnMap,
+    index: int,
+    line: int,
+    cells: Sequence[str],
+    issues: list[RowIssue],
 ) -> _Position | None:
     """Read the position of one row as (x, y) in the file's CRS; None (with an issue) when there is none."""
     try:
@@ -310,7 +413,11 @@ def _pair(
 
 
 def _refuse_undeclared_projection(
-    conn: Connection, table: RawTable, columns: ColumnMap, positions: dict[int, _Position], epsg: int | None,
+    conn: Connection,
+    table: RawTable,
+    columns: ColumnMap,
+    positions: dict[int, _Position],
+    epsg: int | None,
 ) -> None:
     if epsg is not None or not positions:
         return
@@ -320,8 +427,8 @@ def _refuse_undeclared_projection(
     lon = _typed_communes_lon(conn, table, columns)
     sample = projected[0]
     raise LoadRefusedError(
-        f"{table.file}: the coordinates look projected (e.g. {sample.value}), not degrees: give the VN-2000 system "
-        f"they are in with --crs, likely {describe_zones(likely_zones(lon))}"
+        f"{table.file}: the coordinates look projected (e.g. {sample.value}), not degrees: give the "
+        f"VN-2000 system they are in with --crs, likely {describe_zones(likely_zones(lon))}"
     )
 
 
@@ -329,13 +436,19 @@ def _typed_communes_lon(conn: Connection, table: RawTable, columns: ColumnMap) -
     if not columns.has("commune"):
         return None
     names = sorted({fold_place_name(columns.cell(c, "commune")) for _, c in table.rows[:500]} - {""})
-    value = conn.execute(text("SELECT avg(ST_X(ST_PointOnSurface(geom))) FROM commune "
-                              "WHERE name_folded = ANY(:names)"), {"names": names}).scalar_one()
+    value = conn.execute(
+        text("SELECT avg(ST_X(ST_PointOnSurface(geom))) FROM commune WHERE name_folded = ANY(:names)"),
+        {"names": names},
+    ).scalar_one()
     return float(value) if value is not None else None
 
 
 def _to_wgs84(
-    table: RawTable, columns: ColumnMap, positions: dict[int, _Position], epsg: int | None, result: LoadResult,
+    table: RawTable,
+    columns: ColumnMap,
+    positions: dict[int, _Position],
+    epsg: int | None,
+    result: LoadResult,
 ) -> dict[int, tuple[float, float]]:
     """Transform every position to WGS 84 lon/lat at once (EPSG:6960 for VN-2000); reject what cannot be."""
     lines = list(positions)
@@ -349,25 +462,40 @@ def _to_wgs84(
             # Easting and northing given the GIS way round (X = easting): northing is always the larger in VN.
             flipped = ys < xs
             for n in np.array(lines)[flipped & (np.abs(xs) > 1000)]:
-                result.issues.append(RowIssue(int(n), positions[int(n)].field, positions[int(n)].value,
-                                              "has X and Y the GIS way round (X is the northing in VN-2000); "
-                                              "read as Y, X", "warning"))
+                result.issues.append(
+                    RowIssue(
+                        int(n),
+                        positions[int(n)].field,
+                        positions[int(n)].value,
+                        "has X and Y the GIS way round (X is the northing in VN-2000); read as Y, X",
+                        "warning",
+                    )
+                )
             xs, ys = np.where(flipped, ys, xs), np.where(flipped, xs, ys)
         xs, ys = transformer_to_wgs84(epsg).transform(xs, ys)
     out: dict[int, tuple[float, float]] = {}
     for n, lon, lat in zip(lines, xs.tolist(), ys.tolist(), strict=True):
         position = positions[n]
         if not (np.isfinite(lon) and np.isfinite(lat)):
-            result.issues.append(RowIssue(n, position.field, position.value,
-                                          f"cannot be converted from EPSG:{epsg} to WGS 84 (is --crs right?)"))
+            result.issues.append(
+                RowIssue(
+                    n,
+                    position.field,
+                    position.value,
+                    f"cannot be converted from EPSG:{epsg} to WGS 84 (is --crs right?)",
+                )
+            )
             continue
         out[n] = (lon, lat)
     return out
 
 
 def _typed_rows(
-    fields: dict[int, dict[str, Any]], lonlat: dict[int, tuple[float, float]], epsg: int | None,
-    columns: ColumnMap, result: LoadResult,
+    fields: dict[int, dict[str, Any]],
+    lonlat: dict[int, tuple[float, float]],
+    epsg: int | None,
+    columns: ColumnMap,
+    result: LoadResult,
 ) -> list[FacilityRow]:
     rows: list[FacilityRow] = []
     source_crs = f"EPSG:{epsg or 4326}"
@@ -376,22 +504,33 @@ def _typed_rows(
         if not in_viet_nam(lon, lat):
             swap = in_viet_nam(lat, lon)
             if not swap:
-                result.issues.append(RowIssue(n, "", "", f"point (lon {lon:.6g}, lat {lat:.6g}) is outside Viet "
-                                              "Nam; check the coordinates and --crs"))
+                result.issues.append(
+                    RowIssue(
+                        n,
+                        "",
+                        "",
+                        f"point (lon {lon:.6g}, lat {lat:.6g}) is outside Viet "
+                        "Nam; check the coordinates and --crs",
+                    )
+                )
                 continue
         try:
-            rows.append(FacilityRow(row=n, lon=lon, lat=lat, source_crs=source_crs, swap_candidate=swap,
-                                    **fields[n]))
-        except ValidationError as exc:   # the checks above should make this unreachable: say it plainly if not
+            rows.append(
+                FacilityRow(row=n, lon=lon, lat=lat, source_crs=source_crs, swap_candidate=swap, **fields[n])
+            )
+        except ValidationError as exc:  # the checks above should make this unreachable: say it plainly if not
             error = exc.errors()[0]
             field = str(error["loc"][0]) if error["loc"] else ""
             result.issues.append(RowIssue(n, field, str(error.get("input", "")), error["msg"]))
     return rows
 
 
-# --- writing ---------------------------------------------------------------------------------------------------
+# --- writing ------------------------------------------------------------------------------------------------
 
-def _locate_and_write(conn: Connection, rows: list[FacilityRow], columns: ColumnMap, result: LoadResult) -> None:
+
+def _locate_and_write(
+    conn: Connection, rows: list[FacilityRow], columns: ColumnMap, result: LoadResult
+) -> None:
     """Stage the rows, place them in communes, decide the location problems, then update and insert."""
     conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage, etl_facility_located"))
     conn.execute(queries.load("create_facility_staging"))
@@ -401,15 +540,25 @@ def _locate_and_write(conn: Connection, rows: list[FacilityRow], columns: Column
     if rejected:
         conn.execute(text("DELETE FROM etl_facility_located WHERE n = ANY(:n)"), {"n": rejected})
     if swapped:
-        conn.execute(text("UPDATE etl_facility_located SET lon = lat, lat = lon, commune_code = swap_code "
-                          "WHERE n = ANY(:n)"), {"n": swapped})
+        conn.execute(
+            text(
+                "UPDATE etl_facility_located SET lon = lat, lat = lon, commune_code = swap_code "
+                "WHERE n = ANY(:n)"
+            ),
+            {"n": swapped},
+        )
     conn.execute(queries.load("match_staged_facilities"))
-    updated = conn.execute(queries.load("update_facilities_from_staging"), {"batch_id": result.batch_id}).all()
+    updated = conn.execute(
+        queries.load("update_facilities_from_staging"), {"batch_id": result.batch_id}
+    ).all()
     result.updated = len(updated)
     result.updated_refs = [str(r.ref) for r in updated]
-    result.loaded = conn.execute(queries.load("insert_facilities_from_staging"),
-                                 {"batch_id": result.batch_id}).rowcount
-    matched = conn.execute(text("SELECT count(*) FROM etl_facility_located WHERE match_id IS NOT NULL")).scalar_one()
+    result.loaded = conn.execute(
+        queries.load("insert_facilities_from_staging"), {"batch_id": result.batch_id}
+    ).rowcount
+    matched = conn.execute(
+        text("SELECT count(*) FROM etl_facility_located WHERE match_id IS NOT NULL")
+    ).scalar_one()
     result.unchanged = int(matched) - result.updated
     placed = set(rejected)
     result.accepted = [r for r in rows if r.row not in placed]
@@ -417,17 +566,34 @@ def _locate_and_write(conn: Connection, rows: list[FacilityRow], columns: Column
 
 
 def _stage_tuple(row: FacilityRow) -> tuple[Any, ...]:
-    return (row.row, row.external_id, row.name, row.type, row.technology, row.status, row.installed_year,
-            row.n_horns, row.watts, row.radius_m, row.note, row.source_crs,
-            json.dumps(row.attributes, ensure_ascii=False) if row.attributes else "{}",
-            row.lon, row.lat, row.swap_candidate, row.commune_typed,
-            fold_place_name(row.commune_typed) if row.commune_typed else None,
-            fold_place_name(row.province_typed) if row.province_typed else None,
-            fold_place_name(row.village_typed) if row.village_typed else None)
+    return (
+        row.row,
+        row.external_id,
+        row.name,
+        row.type,
+        row.technology,
+        row.status,
+        row.installed_year,
+        row.n_horns,
+        row.watts,
+        row.radius_m,
+        row.note,
+        row.source_crs,
+        json.dumps(row.attributes, ensure_ascii=False) if row.attributes else "{}",
+        row.lon,
+        row.lat,
+        row.swap_candidate,
+        row.commune_typed,
+        fold_place_name(row.commune_typed) if row.commune_typed else None,
+        fold_place_name(row.province_typed) if row.province_typed else None,
+        fold_place_name(row.village_typed) if row.village_typed else None,
+    )
 
 
-def _decide_locations(conn: Connection, columns: ColumnMap, result: LoadResult) -> tuple[list[int], list[int]]:
-    """Reject rows in no commune, fix swapped lon/lat the row's own commune or province confirms, warn on names."""
+def _decide_locations(
+    conn: Connection, columns: ColumnMap, result: LoadResult
+) -> tuple[list[int], list[int]]:
+    """Reject rows in no commune, fix swaps the row's own commune or province confirms, warn on names."""
     rejected: list[int] = []
     swapped: list[int] = []
     commune_field = columns.header("commune") if columns.has("commune") else ""
@@ -436,27 +602,52 @@ def _decide_locations(conn: Connection, columns: ColumnMap, result: LoadResult) 
         if r.swap_candidate:
             confirmed = r.swap_code is not None and (
                 (r.commune_folded is not None and r.commune_folded == r.swap_name_folded)
-                or (r.province_folded is not None and r.province_folded == r.swap_province_folded))
+                or (r.province_folded is not None and r.province_folded == r.swap_province_folded)
+            )
             if confirmed:
                 swapped.append(r.n)
-                result.issues.append(RowIssue(r.n, "", "", f"{point}: longitude and latitude were swapped; read as "
-                                              f"lon {r.lat:.6g}, lat {r.lon:.6g}, which lies in {r.swap_name}, the "
-                                              "row's own commune or province", "warning"))
+                result.issues.append(
+                    RowIssue(
+                        r.n,
+                        "",
+                        "",
+                        f"{point}: longitude and latitude were swapped; read as "
+                        f"lon {r.lat:.6g}, lat {r.lon:.6g}, which lies in {r.swap_name}, the "
+                        "row's own commune or province",
+                        "warning",
+                    )
+                )
             else:
                 rejected.append(r.n)
-                where = f" (swapped it would lie in {r.swap_name}, not the row's declared place)" if r.swap_code \
+                where = (
+                    f" (swapped it would lie in {r.swap_name}, not the row's declared place)"
+                    if r.swap_code
                     else ""
-                result.issues.append(RowIssue(r.n, "", "", f"{point} is outside Viet Nam; were lat/lon "
-                                              f"swapped?{where}"))
+                )
+                result.issues.append(
+                    RowIssue(r.n, "", "", f"{point} is outside Viet Nam; were lat/lon swapped?{where}")
+                )
             continue
         if r.commune_code is None:
             rejected.append(r.n)
-            result.issues.append(RowIssue(r.n, "", "", f"{point} lies inside no loaded commune (load the "
-                                          "province's 2025 communes, or check the coordinates)"))
+            result.issues.append(
+                RowIssue(
+                    r.n,
+                    "",
+                    "",
+                    f"{point} lies inside no loaded commune (load the "
+                    "province's 2025 communes, or check the coordinates)",
+                )
+            )
             continue
-        result.issues.append(RowIssue(r.n, commune_field, r.commune_typed or "",
-                                      f"is not the commune the point lies in ({r.commune_name}, code "
-                                      f"{r.commune_code}); the location decides: stored in {r.commune_name}",
-                                      "warning"))
+        result.issues.append(
+            RowIssue(
+                r.n,
+                commune_field,
+                r.commune_typed or "",
+                f"is not the commune the point lies in ({r.commune_name}, code "
+                f"{r.commune_code}); the location decides: stored in {r.commune_name}",
+                "warning",
+            )
+        )
     return rejected, swapped
-

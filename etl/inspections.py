@@ -1,9 +1,10 @@
-"""Inspection records (KoboToolbox, ODK Central or a plain CSV/XLSX) appended to the facilities' status history."""
+"""Inspection records (KoboToolbox, ODK Central, CSV/XLSX) appended to the facilities' status history."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, text
@@ -13,13 +14,30 @@ from etl.errors import LoadRefusedError, SurveyValidationError
 from etl.lineage import LoadResult, close_batch, file_sha256, find_earlier_batch, open_batch, write_report
 from etl.models import InspectionRow
 from etl.readers import RawTable, read_table
-from etl.validate import ColumnMap, RowIssue, map_columns, parse_coordinate_cell, parse_datetime, parse_geopoint
+from etl.validate import (
+    ColumnMap,
+    RowIssue,
+    map_columns,
+    parse_coordinate_cell,
+    parse_datetime,
+    parse_geopoint,
+)
 from etl.vocabulary import Vocabulary, load_vocabulary
 from sql import queries
 from sql.bulk import copy_rows, set_actor
 
-_STAGE_COLUMNS = ("n", "facility_ref", "inspector", "inspected_at", "status_found", "note", "submission_id",
-                  "lon", "lat")
+_SOURCES: dict[str, Literal["kobo", "odk", "csv"]] = {"kobo": "kobo", "odk": "odk"}
+_STAGE_COLUMNS = (
+    "n",
+    "facility_ref",
+    "inspector",
+    "inspected_at",
+    "status_found",
+    "note",
+    "submission_id",
+    "lon",
+    "lat",
+)
 
 
 def load_inspections(
@@ -42,8 +60,9 @@ def load_inspections(
     vocabulary = load_vocabulary(mapping)
     table = read_table(path, sheet=sheet, encoding=encoding, vocabulary=vocabulary)
     columns = map_columns(table.headers, vocabulary)
-    result = LoadResult(file=str(path), kind="inspections", format=columns.source, rows=len(table.rows),
-                        dry_run=dry_run)
+    result = LoadResult(
+        file=str(path), kind="inspections", format=columns.source, rows=len(table.rows), dry_run=dry_run
+    )
     sha256 = file_sha256(path)
     earlier = find_earlier_batch(conn, "inspections", sha256)
     if earlier is not None:
@@ -74,12 +93,19 @@ def load_inspections(
 
 
 def _require_columns(table: RawTable, columns: ColumnMap) -> None:
-    missing = [label for name, label in (("external_id", "the facility id ('Mã thiết chế')"),
-                                         ("status", "the status found ('Tình trạng')"))
-               if not columns.has(name) and not (name == "external_id" and columns.has("facility_id"))]
+    missing = [
+        label
+        for name, label in (
+            ("external_id", "the facility id ('Mã thiết chế')"),
+            ("status", "the status found ('Tình trạng')"),
+        )
+        if not columns.has(name) and not (name == "external_id" and columns.has("facility_id"))
+    ]
     if missing:
-        raise LoadRefusedError(f"{table.file}: no column for {' and '.join(missing)}; the headers are "
-                               f"{', '.join(h for h in table.headers if h)}")
+        raise LoadRefusedError(
+            f"{table.file}: no column for {' and '.join(missing)}; the headers are "
+            f"{', '.join(h for h in table.headers if h)}"
+        )
 
 
 def _read_rows(
@@ -92,19 +118,34 @@ def _read_rows(
         issues: list[RowIssue] = []
         ref = columns.cell(cells, ref_field)
         if not ref:
-            issues.append(RowIssue(line, columns.header(ref_field), "", "is empty: which facility was inspected?"))
+            issues.append(
+                RowIssue(line, columns.header(ref_field), "", "is empty: which facility was inspected?")
+            )
         raw_status = columns.cell(cells, "status")
         status = vocabulary.lookup("statuses", raw_status) if raw_status else None
         if status is None:
-            issues.append(RowIssue(line, columns.header("status"), raw_status,
-                                   "is not a known status (Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, Dự kiến)"))
+            issues.append(
+                RowIssue(
+                    line,
+                    columns.header("status"),
+                    raw_status,
+                    "is not a known status (Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, Dự kiến)",
+                )
+            )
         when = _when(columns, cells, line, issues)
         lon, lat = _reported_position(columns, cells, line, issues)
         submission = columns.cell(cells, "submission_id") or None
         if submission and submission in seen:
             result.skipped += 1
-            result.issues.append(RowIssue(line, columns.header("submission_id"), submission,
-                                          f"repeats the submission of row {seen[submission]}: skipped", "warning"))
+            result.issues.append(
+                RowIssue(
+                    line,
+                    columns.header("submission_id"),
+                    submission,
+                    f"repeats the submission of row {seen[submission]}: skipped",
+                    "warning",
+                )
+            )
             continue
         if submission:
             seen[submission] = line
@@ -112,11 +153,20 @@ def _read_rows(
         if any(i.severity == "reject" for i in issues) or when is None or status is None:
             continue
         try:
-            rows.append(InspectionRow(
-                row=line, facility_ref=ref, inspector=columns.cell(cells, "inspector") or loaded_by,
-                inspected_at=when, status_found=status, note=columns.cell(cells, "note") or None,
-                submission_id=submission, lon=lon, lat=lat,
-                source=columns.source if columns.source in ("kobo", "odk") else "csv"))
+            rows.append(
+                InspectionRow(
+                    row=line,
+                    facility_ref=ref,
+                    inspector=columns.cell(cells, "inspector") or loaded_by,
+                    inspected_at=when,
+                    status_found=status,  # type: ignore[arg-type]  # a code from the vocabulary
+                    note=columns.cell(cells, "note") or None,
+                    submission_id=submission,
+                    lon=lon,
+                    lat=lat,
+                    source=_SOURCES.get(columns.source, "csv"),
+                )
+            )
         except ValidationError as exc:
             result.issues.append(RowIssue(line, "", "", exc.errors()[0]["msg"]))
     return rows
@@ -125,8 +175,14 @@ def _read_rows(
 def _when(columns: ColumnMap, cells: Sequence[str], line: int, issues: list[RowIssue]):  # type: ignore[no-untyped-def]
     raw = columns.cell(cells, "inspected_at")
     if not raw:
-        issues.append(RowIssue(line, columns.header("inspected_at") if columns.has("inspected_at") else "date", "",
-                               "is empty: when was the facility inspected?"))
+        issues.append(
+            RowIssue(
+                line,
+                columns.header("inspected_at") if columns.has("inspected_at") else "date",
+                "",
+                "is empty: when was the facility inspected?",
+            )
+        )
         return None
     try:
         return parse_datetime(raw)
@@ -138,21 +194,26 @@ def _when(columns: ColumnMap, cells: Sequence[str], line: int, issues: list[RowI
 def _reported_position(
     columns: ColumnMap, cells: Sequence[str], line: int, issues: list[RowIssue]
 ) -> tuple[float | None, float | None]:
-    """The phone's GPS position when the form has one; a bad one is a warning, never a reason to lose the row."""
+    """The phone's GPS position when the form has one; a bad one is a warning, never loses the row."""
     try:
         if columns.has("lat") and columns.has("lon") and columns.cell(cells, "lat"):
-            lon, lat = parse_coordinate_cell(columns.cell(cells, "lon")), parse_coordinate_cell(columns.cell(
-                cells, "lat"))
+            lon, lat = (
+                parse_coordinate_cell(columns.cell(cells, "lon")),
+                parse_coordinate_cell(columns.cell(cells, "lat")),
+            )
         elif columns.has("geopoint") and columns.cell(cells, "geopoint"):
             lat, lon = parse_geopoint(columns.cell(cells, "geopoint"))
         else:
             return None, None
     except ValueError as exc:
-        issues.append(RowIssue(line, "gps", "", f"{exc}; the inspection is kept without its position", "warning"))
+        issues.append(
+            RowIssue(line, "gps", "", f"{exc}; the inspection is kept without its position", "warning")
+        )
         return None, None
     if not in_viet_nam(lon, lat):
-        issues.append(RowIssue(line, "gps", f"{lat} {lon}", "is outside Viet Nam; kept without its position",
-                               "warning"))
+        issues.append(
+            RowIssue(line, "gps", f"{lat} {lon}", "is outside Viet Nam; kept without its position", "warning")
+        )
         return None, None
     return lon, lat
 
@@ -160,23 +221,48 @@ def _reported_position(
 def _write(conn: Connection, rows: list[InspectionRow], columns: ColumnMap, result: LoadResult) -> None:
     conn.execute(text("DROP TABLE IF EXISTS etl_inspection_stage"))
     conn.execute(queries.load("create_inspection_staging"))
-    copy_rows(conn, "etl_inspection_stage", _STAGE_COLUMNS,
-              ((r.row, r.facility_ref, r.inspector, r.inspected_at.isoformat(), r.status_found, r.note,
-                r.submission_id, r.lon, r.lat) for r in rows))
+    copy_rows(
+        conn,
+        "etl_inspection_stage",
+        _STAGE_COLUMNS,
+        (
+            (
+                r.row,
+                r.facility_ref,
+                r.inspector,
+                r.inspected_at.isoformat(),
+                r.status_found,
+                r.note,
+                r.submission_id,
+                r.lon,
+                r.lat,
+            )
+            for r in rows
+        ),
+    )
     conn.execute(queries.load("resolve_staged_inspections"))
-    ref_header = columns.header("external_id") if columns.has("external_id") else columns.header("facility_id")
-    for n, ref in conn.execute(text("SELECT n, facility_ref FROM etl_inspection_stage WHERE facility_id IS NULL "
-                                    "ORDER BY n")).all():
+    ref_header = (
+        columns.header("external_id") if columns.has("external_id") else columns.header("facility_id")
+    )
+    for n, ref in conn.execute(
+        text("SELECT n, facility_ref FROM etl_inspection_stage WHERE facility_id IS NULL ORDER BY n")
+    ).all():
         result.issues.append(RowIssue(n, ref_header, ref, "is not the id of any loaded facility"))
-    seen = conn.execute(text(
-        "SELECT s.n, s.submission_id FROM etl_inspection_stage s WHERE s.facility_id IS NOT NULL AND "
-        "EXISTS (SELECT 1 FROM inspection i WHERE i.submission_id = s.submission_id) ORDER BY s.n")).all()
+    seen = conn.execute(
+        text(
+            "SELECT s.n, s.submission_id FROM etl_inspection_stage s WHERE s.facility_id IS NOT NULL AND "
+            "EXISTS (SELECT 1 FROM inspection i WHERE i.submission_id = s.submission_id) ORDER BY s.n"
+        )
+    ).all()
     for n, submission in seen:
-        result.issues.append(RowIssue(n, columns.header("submission_id"), submission,
-                                      "was loaded before: skipped", "warning"))
+        result.issues.append(
+            RowIssue(n, columns.header("submission_id"), submission, "was loaded before: skipped", "warning")
+        )
     result.skipped += len(seen)
-    result.loaded = conn.execute(queries.load("insert_inspections_from_staging"),
-                                 {"source": rows[0].source if rows else "csv", "batch_id": result.batch_id}).rowcount
+    result.loaded = conn.execute(
+        queries.load("insert_inspections_from_staging"),
+        {"source": rows[0].source if rows else "csv", "batch_id": result.batch_id},
+    ).rowcount
     result.unchanged = result.skipped
     result.accepted = rows
     conn.execute(text("DROP TABLE IF EXISTS etl_inspection_stage"))

@@ -31,12 +31,12 @@ class LoadResult:
     skipped: int = 0
     issues: list[RowIssue] = field(default_factory=list)
     batch_id: int | None = None
-    already_loaded: int | None = None       # batch id of an earlier load of the very same file
+    already_loaded: int | None = None  # batch id of an earlier load of the very same file
     report: Path | None = None
     dry_run: bool = False
     updated_refs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    accepted: list[Any] = field(default_factory=list)   # typed rows that passed (the upload page's preview)
+    accepted: list[Any] = field(default_factory=list)  # typed rows that passed (the upload page's preview)
 
     @property
     def rejected(self) -> int:
@@ -53,13 +53,17 @@ class LoadResult:
     def summary(self) -> str:
         """One line: rows read, loaded, updated, unchanged, warned, rejected, where the report is."""
         if self.already_loaded is not None:
-            return (f"{self.file}: already loaded as batch {self.already_loaded}: the same file again changes "
-                    f"nothing ({self.rows} rows read, 0 loaded, 0 updated, {self.rows} unchanged)")
+            return (
+                f"{self.file}: already loaded as batch {self.already_loaded}: the same file again changes "
+                f"nothing ({self.rows} rows read, 0 loaded, 0 updated, {self.rows} unchanged)"
+            )
         verb = "dry run, nothing written: would load" if self.dry_run else "loaded"
         skipped = f", {self.skipped} skipped (seen before)" if self.skipped else ""
         report = f"; reject report: {self.report}" if self.report else ""
-        return (f"{self.file}: {self.rows} rows read, {verb} {self.loaded}, updated {self.updated}, "
-                f"unchanged {self.unchanged}{skipped}, warned {self.warned}, rejected {self.rejected}{report}")
+        return (
+            f"{self.file}: {self.rows} rows read, {verb} {self.loaded}, updated {self.updated}, "
+            f"unchanged {self.unchanged}{skipped}, warned {self.warned}, rejected {self.rejected}{report}"
+        )
 
 
 def file_sha256(path: Path) -> str:
@@ -78,22 +82,44 @@ def find_earlier_batch(conn: Connection, kind: str, sha256: str) -> int | None:
 
 def open_batch(conn: Connection, result: LoadResult, sha256: str, params: dict[str, Any]) -> int:
     """Record the batch (counts come later with :func:`close_batch`); return its id."""
-    return int(conn.execute(queries.load("insert_load_batch"), {
-        "kind": result.kind, "file": result.file, "sha256": sha256, "format": result.format,
-        "rows": result.rows, "params": json.dumps(params, ensure_ascii=False, default=str),
-    }).scalar_one())
+    return int(
+        conn.execute(
+            queries.load("insert_load_batch"),
+            {
+                "kind": result.kind,
+                "file": result.file,
+                "sha256": sha256,
+                "format": result.format,
+                "rows": result.rows,
+                "params": json.dumps(params, ensure_ascii=False, default=str),
+            },
+        ).scalar_one()
+    )
 
 
 def close_batch(conn: Connection, result: LoadResult) -> None:
     """Store the counts and every rejected or warned row of the batch."""
     assert result.batch_id is not None
-    conn.execute(queries.load("update_load_batch_counts"), {
-        "id": result.batch_id, "loaded": result.loaded, "updated": result.updated,
-        "unchanged": result.unchanged, "warned": result.warned, "rejected": result.rejected,
-    })
-    copy_rows(conn, "load_reject", ("batch_id", "row", "field", "value", "reason", "severity"),
-              ((result.batch_id, i.row, i.field or None, i.value[:2000], i.reason, i.severity)
-               for i in result.issues))
+    conn.execute(
+        queries.load("update_load_batch_counts"),
+        {
+            "id": result.batch_id,
+            "loaded": result.loaded,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "warned": result.warned,
+            "rejected": result.rejected,
+        },
+    )
+    copy_rows(
+        conn,
+        "load_reject",
+        ("batch_id", "row", "field", "value", "reason", "severity"),
+        (
+            (result.batch_id, i.row, i.field or None, i.value[:2000], i.reason, i.severity)
+            for i in result.issues
+        ),
+    )
 
 
 def write_report(result: LoadResult, report_dir: Path | None) -> Path | None:
@@ -108,7 +134,15 @@ def write_report(result: LoadResult, report_dir: Path | None) -> Path | None:
         writer = csv.writer(handle)
         writer.writerow(["row", "field", "value", "reason", "severity", "message"])
         for issue in sorted(result.issues, key=lambda i: (i.row, i.severity != "reject")):
-            writer.writerow([issue.row, issue.field, issue.value, issue.reason, issue.severity,
-                             issue.message(result.file)])
+            writer.writerow(
+                [
+                    issue.row,
+                    issue.field,
+                    issue.value,
+                    issue.reason,
+                    issue.severity,
+                    issue.message(result.file),
+                ]
+            )
     result.report = path
     return path

@@ -9,9 +9,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 FacilityType = Literal[
-    "commune_radio_station", "loudspeaker_cluster", "district_radio_tv", "mobile_propaganda_team",
-    "post_culture_point", "legal_bookcase", "community_info_cluster", "cultural_house", "learning_centre",
-    "library", "e_bulletin_board",
+    "commune_radio_station",
+    "loudspeaker_cluster",
+    "district_radio_tv",
+    "mobile_propaganda_team",
+    "post_culture_point",
+    "legal_bookcase",
+    "community_info_cluster",
+    "cultural_house",
+    "learning_centre",
+    "library",
+    "e_bulletin_board",
 ]
 Technology = Literal["wired", "fm_wireless", "ip"]
 Status = Literal["operational", "degraded", "broken", "decommissioned", "planned"]
@@ -54,7 +62,7 @@ class FacilityRow(_Located):
     province_typed: str | None = None
     village_typed: str | None = None
     source_crs: str = "EPSG:4326"
-    swap_candidate: bool = False          # lon/lat outside Viet Nam but inside it when swapped
+    swap_candidate: bool = False  # lon/lat outside Viet Nam but inside it when swapped
     attributes: dict[str, Any] = Field(default_factory=dict)
 
 

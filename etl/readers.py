@@ -23,22 +23,22 @@ from typing import Any
 from etl.errors import LoadRefusedError
 from etl.vocabulary import Vocabulary, fold_key
 
-MAX_FILE_BYTES = 500 * 1024 * 1024          # issue 3: files over 500 MB are refused
+MAX_FILE_BYTES = 500 * 1024 * 1024  # issue 3: files over 500 MB are refused
 MAX_ARCHIVE_INFLATED_BYTES = 200 * 1024 * 1024
 MAX_ARCHIVE_RATIO = 100
-_HEADER_SCAN_ROWS = 30                       # title rows above a workbook's header: rarely more than a few
+_HEADER_SCAN_ROWS = 30  # title rows above a workbook's header: rarely more than a few
 GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".zip", ".shp"}
 
 
 @dataclass
 class RawTable:
-    """A file's cells as text. ``rows`` holds (spreadsheet row number, cells); geometries come from GIS files."""
+    """A file's cells as text: ``rows`` holds (spreadsheet row number, cells); GIS files add geometries."""
 
     file: str
     format: str
     headers: list[str]
     rows: list[tuple[int, list[str]]]
-    geometries: list[Any] | None = None       # shapely geometries, one per row, in ``crs``
+    geometries: list[Any] | None = None  # shapely geometries, one per row, in ``crs``
     crs: str | None = None
     sheet: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -56,7 +56,9 @@ def read_table(
     elif suffix in GEO_SUFFIXES:
         reader = lambda: _read_geo(path)  # noqa: E731
     elif suffix == ".xls":
-        raise LoadRefusedError(f"{path}: old Excel .xls files are not read; save it as .xlsx or CSV and load that")
+        raise LoadRefusedError(
+            f"{path}: old Excel .xls files are not read; save it as .xlsx or CSV and load that"
+        )
     else:
         reader = lambda: _read_csv(path, encoding)  # noqa: E731
     try:
@@ -64,8 +66,10 @@ def read_table(
     except LoadRefusedError:
         raise
     except Exception as exc:  # parsers raise many kinds of errors on broken input: one sentence for all
-        raise LoadRefusedError(f"{path}: cannot be read as {suffix.lstrip('.') or 'CSV'} "
-                               f"({type(exc).__name__}: {_first_line(exc)})") from exc
+        raise LoadRefusedError(
+            f"{path}: cannot be read as {suffix.lstrip('.') or 'CSV'} "
+            f"({type(exc).__name__}: {_first_line(exc)})"
+        ) from exc
     if not table.headers or not any(h.strip() for h in table.headers):
         raise LoadRefusedError(f"{path}: the file is empty")
     if not table.rows:
@@ -90,24 +94,29 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0][:200] if text else "no detail"
 
 
-# --- CSV -------------------------------------------------------------------------------------------------------
+# --- CSV ----------------------------------------------------------------------------------------------------
+
 
 def decode_text(data: bytes, path: Path, encoding: str | None) -> str:
-    """Decode CSV bytes: the given encoding, else a BOM's, else UTF-8; refuse anything else in one sentence."""
+    """Decode CSV bytes: the given encoding, else a BOM's, else UTF-8; refuse anything else."""
     if encoding:
         try:
             codecs.lookup(encoding)
         except LookupError as exc:
-            raise LoadRefusedError(f"{path}: unknown encoding {encoding!r} (try utf-8, utf-16 or cp1258)") from exc
+            raise LoadRefusedError(
+                f"{path}: unknown encoding {encoding!r} (try utf-8, utf-16 or cp1258)"
+            ) from exc
         try:
             return data.decode(encoding)
         except UnicodeDecodeError as exc:
-            raise LoadRefusedError(f"{path}: is not valid {encoding} (byte {exc.start} cannot be decoded)") from exc
+            raise LoadRefusedError(
+                f"{path}: is not valid {encoding} (byte {exc.start} cannot be decoded)"
+            ) from exc
     if data.startswith(codecs.BOM_UTF8):
         return _decode_or_refuse(data[3:], "utf-8", path)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _decode_or_refuse(data, "utf-16", path)
-    if len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0:   # UTF-16 LE without a BOM
+    if len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0:  # UTF-16 LE without a BOM
         return _decode_or_refuse(data, "utf-16-le", path)
     try:
         return data.decode("utf-8")
@@ -122,7 +131,9 @@ def _decode_or_refuse(data: bytes, encoding: str, path: Path) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise LoadRefusedError(f"{path}: is not valid {encoding} (byte {exc.start} cannot be decoded)") from exc
+        raise LoadRefusedError(
+            f"{path}: is not valid {encoding} (byte {exc.start} cannot be decoded)"
+        ) from exc
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -161,7 +172,8 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
     return RawTable(file=str(path), format=fmt, headers=headers, rows=rows)
 
 
-# --- XLSX ------------------------------------------------------------------------------------------------------
+# --- XLSX ---------------------------------------------------------------------------------------------------
+
 
 def _cell_text(value: Any) -> str:
     if value is None:
@@ -197,7 +209,7 @@ def _read_xlsx(path: Path, sheet: str | None, vocabulary: Vocabulary | None) -> 
             assert name is not None
             grid = [[_cell_text(v) for v in row] for row in workbook[name].iter_rows(values_only=True)]
             header_at, score = _find_header(grid, vocabulary)
-            data_rows = sum(1 for r in grid[header_at + 1:] if any(r))
+            data_rows = sum(1 for r in grid[header_at + 1 :] if any(r))
             key = (score, data_rows)
             if best is None or key > (best[0], best[1]):
                 best = (score, data_rows, name, header_at, grid)
@@ -226,10 +238,11 @@ def _find_header(grid: list[list[str]], vocabulary: Vocabulary | None) -> tuple[
     return best_at, max(best_score, 0)
 
 
-# --- GIS files -------------------------------------------------------------------------------------------------
+# --- GIS files ----------------------------------------------------------------------------------------------
+
 
 def check_archive(path: Path) -> list[str]:
-    """Check a zip before unpacking it: no '..' or absolute names, at most 200 MB inflated, ratio at most 100."""
+    """Check a zip before unpacking: no '..' or absolute names, at most 200 MB inflated, ratio <= 100."""
     if not zipfile.is_zipfile(path):
         raise LoadRefusedError(f"{path}: is not a zip archive")
     with zipfile.ZipFile(path) as archive:
@@ -237,15 +250,23 @@ def check_archive(path: Path) -> list[str]:
     inflated = 0
     for entry in entries:
         name = entry.filename
-        if name.startswith(("/", "\\")) or ".." in PurePosixPath(name.replace("\\", "/")).parts or ":" in name:
+        if (
+            name.startswith(("/", "\\"))
+            or ".." in PurePosixPath(name.replace("\\", "/")).parts
+            or ":" in name
+        ):
             raise LoadRefusedError(f"{path}: refused, the archive entry {name!r} points outside the archive")
         inflated += entry.file_size
         if entry.compress_size and entry.file_size / entry.compress_size > MAX_ARCHIVE_RATIO:
-            raise LoadRefusedError(f"{path}: refused, entry {name!r} inflates {entry.file_size / entry.compress_size:,.0f}"
-                                   f" times (more than {MAX_ARCHIVE_RATIO}): a zip bomb?")
+            raise LoadRefusedError(
+                f"{path}: refused, entry {name!r} inflates {entry.file_size / entry.compress_size:,.0f}"
+                f" times (more than {MAX_ARCHIVE_RATIO}): a zip bomb?"
+            )
     if inflated > MAX_ARCHIVE_INFLATED_BYTES:
-        raise LoadRefusedError(f"{path}: refused, the archive inflates to {inflated / 1e6:,.0f} MB "
-                               f"(limit {MAX_ARCHIVE_INFLATED_BYTES // 1_000_000} MB)")
+        raise LoadRefusedError(
+            f"{path}: refused, the archive inflates to {inflated / 1e6:,.0f} MB "
+            f"(limit {MAX_ARCHIVE_INFLATED_BYTES // 1_000_000} MB)"
+        )
     return [e.filename for e in entries]
 
 
@@ -276,9 +297,18 @@ def _read_ogr(source: Path, shown: Path, fmt: str) -> RawTable:
     except Exception as exc:
         raise LoadRefusedError(f"{shown}: cannot be read as a GIS file ({_first_line(exc)})") from exc
     headers = [str(c) for c in gdf.columns if c != "geometry"]
-    values = gdf[headers].astype(object).where(gdf[headers].notna(), None).values.tolist() if headers else (
-        [[] for _ in range(len(gdf))])
+    values = (
+        gdf[headers].astype(object).where(gdf[headers].notna(), None).values.tolist()
+        if headers
+        else ([[] for _ in range(len(gdf))])
+    )
     rows = [(i + 1, [_cell_text(v) for v in record]) for i, record in enumerate(values)]
     crs = gdf.crs.to_string() if gdf.crs is not None else None
-    return RawTable(file=str(shown), format=fmt, headers=headers or ["geometry"], rows=rows,
-                    geometries=list(gdf.geometry.values), crs=crs)
+    return RawTable(
+        file=str(shown),
+        format=fmt,
+        headers=headers or ["geometry"],
+        rows=rows,
+        geometries=list(gdf.geometry.values),
+        crs=crs,
+    )

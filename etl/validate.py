@@ -12,9 +12,9 @@ from etl.coords import CoordinateError, parse_coordinate, parse_number
 from etl.readers import RawTable
 from etl.vocabulary import Vocabulary, fold_key
 
-EARLIEST_YEAR = 1945   # issue 3: an installation year before 1945 is rejected
+EARLIEST_YEAR = 1945  # issue 3: an installation year before 1945 is rejected
 VN_TZ = timezone(timedelta(hours=7))
-# Kobo's own columns start with "_"; only these of them mean something to phusong (`_id` is Kobo's row number).
+# Kobo's own columns start with "_"; only these mean something to phusong (`_id` is Kobo's row number).
 _KOBO_META_FIELDS = {"submission_id", "inspector", "inspected_at", "lat", "lon", "geopoint"}
 _MULTI = re.compile(r"[-+]?\d+(?:\.\d+)?")
 
@@ -42,7 +42,7 @@ class ColumnMap:
 
     fields: dict[str, tuple[int, str]] = field(default_factory=dict)
     unmapped: list[tuple[int, str]] = field(default_factory=list)
-    source: str = "table"      # 'kobo', 'odk' or 'table'
+    source: str = "table"  # 'kobo', 'odk' or 'table'
 
     def has(self, name: str) -> bool:
         return name in self.fields
@@ -99,7 +99,8 @@ def _geopoint_part(folded: str) -> str | None:
     return {"latitude": "lat", "longitude": "lon"}.get(last)
 
 
-# --- cell parsers: each returns the value or raises ValueError with the reason ----------------------------------
+# --- cell parsers: each returns the value or raises ValueError with the reason ------------------------------
+
 
 def parse_count(text: str) -> int:
     """A non-negative whole number ('2', '2.0', '2,0')."""
@@ -127,7 +128,9 @@ def parse_amount(text: str, unit: str) -> float:
     return value
 
 
-_YEAR_IN_DATE = re.compile(r"^(?:\d{1,2}[/.-])?(?:\d{1,2}[/.-])?(\d{4})(?:[/.-]\d{1,2}[/.-]\d{1,2})?(?:[ T].*)?$")
+_YEAR_IN_DATE = re.compile(
+    r"^(?:\d{1,2}[/.-])?(?:\d{1,2}[/.-])?(\d{4})(?:[/.-]\d{1,2}[/.-]\d{1,2})?(?:[ T].*)?$"
+)
 
 
 def parse_year(text: str, *, today: date | None = None) -> int:
@@ -157,8 +160,9 @@ def parse_coordinate_cell(text: str) -> float:
         value = parse_coordinate(text)
     except (CoordinateError, ValueError) as exc:
         hint = f" (use a dot: {text.replace(',', '.')})" if text.count(",") > 1 else ""
-        raise ValueError(f"is not a number{hint}; expected decimal degrees such as 106.7 or 105°53'12.5\"E") \
-            from exc
+        raise ValueError(
+            f"is not a number{hint}; expected decimal degrees such as 106.7 or 105°53'12.5\"E"
+        ) from exc
     if not math.isfinite(value):
         raise ValueError("is not a finite number (NaN or infinity)")
     return value
@@ -179,8 +183,16 @@ def parse_geopoint(text: str) -> tuple[float, float]:
     return lat, lon
 
 
-_DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d %H:%M:%S",
-                 "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d.%m.%Y")
+_DATE_FORMATS = (
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%d.%m.%Y",
+)
 
 
 def parse_datetime(text: str) -> datetime:

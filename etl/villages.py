@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,14 +48,18 @@ def load_villages(
     columns = map_columns(table.headers, vocabulary)
     if not columns.has("name"):
         columns = _village_name_column(table, columns, vocabulary)
-    result = LoadResult(file=str(path), kind="villages", format=table.format, rows=len(table.rows), dry_run=dry_run)
+    result = LoadResult(
+        file=str(path), kind="villages", format=table.format, rows=len(table.rows), dry_run=dry_run
+    )
     sha256 = file_sha256(path)
     earlier = find_earlier_batch(conn, "villages", sha256)
     if earlier is not None:
         result.already_loaded, result.unchanged = earlier, result.rows
         return result
     if conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM commune)")).scalar_one():
-        raise LoadRefusedError("no 2025 communes are loaded: run `phusong load boundaries FILE --version 2025` first")
+        raise LoadRefusedError(
+            "no 2025 communes are loaded: run `phusong load boundaries FILE --version 2025` first"
+        )
     geoms = _geometries(table, columns, parse_crs(crs) if crs else None, result)
     rows = _typed_rows(table, columns, vocabulary, geoms, result)
     savepoint = conn.begin_nested()
@@ -86,8 +90,10 @@ def _village_name_column(table: RawTable, columns: ColumnMap, vocabulary: Vocabu
     if columns.has("village"):
         columns.fields["name"] = columns.fields["village"]
         return columns
-    raise LoadRefusedError(f"{table.file}: no column for the village name (such as 'Tên thôn'); the headers are "
-                           f"{', '.join(h for h in table.headers if h)}")
+    raise LoadRefusedError(
+        f"{table.file}: no column for the village name (such as 'Tên thôn'); the headers are "
+        f"{', '.join(h for h in table.headers if h)}"
+    )
 
 
 def _geometries(table: RawTable, columns: ColumnMap, epsg: int | None, result: LoadResult) -> dict[int, Any]:
@@ -96,8 +102,10 @@ def _geometries(table: RawTable, columns: ColumnMap, epsg: int | None, result: L
     if table.geometries is not None:
         kinds = {g.geom_type for g in table.geometries if g is not None}
         if not kinds <= _ALLOWED | {"MultiPoint"}:
-            raise LoadRefusedError(f"{table.file}: villages are points or polygons, but the file holds "
-                                   f"{', '.join(sorted(kinds - _ALLOWED))} geometries")
+            raise LoadRefusedError(
+                f"{table.file}: villages are points or polygons, but the file holds "
+                f"{', '.join(sorted(kinds - _ALLOWED))} geometries"
+            )
         source = epsg
         if source is None and table.crs:
             from pyproj import CRS
@@ -110,8 +118,7 @@ def _geometries(table: RawTable, columns: ColumnMap, epsg: int | None, result: L
             if geom.geom_type == "MultiPoint":
                 geom = geom.geoms[0]
             if source not in (None, 4326):
-                transformer = transformer_to_wgs84(int(source))
-                geom = shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+                geom = shapely.transform(geom, _to_wgs84(int(source)))
             out[line] = shapely.make_valid(geom) if not geom.is_valid else geom
         return out
     if not (columns.has("lon") and columns.has("lat")):
@@ -127,8 +134,17 @@ def _geometries(table: RawTable, columns: ColumnMap, epsg: int | None, result: L
     return out
 
 
+def _to_wgs84(epsg: int) -> Callable[[np.ndarray], np.ndarray]:
+    transformer = transformer_to_wgs84(epsg)
+    return lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+
+
 def _typed_rows(
-    table: RawTable, columns: ColumnMap, vocabulary: Vocabulary, geoms: dict[int, Any], result: LoadResult,
+    table: RawTable,
+    columns: ColumnMap,
+    vocabulary: Vocabulary,
+    geoms: dict[int, Any],
+    result: LoadResult,
 ) -> list[VillageRow]:
     rows: list[VillageRow] = []
     for line, cells in table.rows:
@@ -141,7 +157,9 @@ def _typed_rows(
             issues.append(RowIssue(line, columns.header("name"), "", "is empty: every village needs a name"))
         point = geom.representative_point()
         if not in_viet_nam(point.x, point.y):
-            issues.append(RowIssue(line, "", "", f"point (lon {point.x:.6g}, lat {point.y:.6g}) is outside Viet Nam"))
+            issues.append(
+                RowIssue(line, "", "", f"point (lon {point.x:.6g}, lat {point.y:.6g}) is outside Viet Nam")
+            )
         counts = {k: _count(columns, cells, line, k, issues) for k in ("population", "households")}
         result.issues.extend(issues)
         if issues:
@@ -149,18 +167,26 @@ def _typed_rows(
         raw_kind = columns.cell(cells, "village_kind") or name
         kind = vocabulary.lookup_prefix("village_kinds", raw_kind) or "other"
         try:
-            rows.append(VillageRow(row=line, external_id=columns.cell(cells, "external_id") or None, name=name,
-                                   kind=kind,  # type: ignore[arg-type]
-                                   geom_wkb_hex=shapely.to_wkb(shapely.set_srid(geom, 4326), hex=True,
-                                                               include_srid=True),
-                                   commune_typed=columns.cell(cells, "commune") or None,
-                                   attributes=row_attributes(table, columns, cells), **counts))
+            rows.append(
+                VillageRow(
+                    row=line,
+                    external_id=columns.cell(cells, "external_id") or None,
+                    name=name,
+                    kind=kind,  # type: ignore[arg-type]
+                    geom_wkb_hex=shapely.to_wkb(shapely.set_srid(geom, 4326), hex=True, include_srid=True),
+                    commune_typed=columns.cell(cells, "commune") or None,
+                    attributes=row_attributes(table, columns, cells),
+                    **counts,
+                )
+            )
         except ValidationError as exc:
             result.issues.append(RowIssue(line, "", "", exc.errors()[0]["msg"]))
     return rows
 
 
-def _count(columns: ColumnMap, cells: Sequence[str], line: int, name: str, issues: list[RowIssue]) -> int | None:
+def _count(
+    columns: ColumnMap, cells: Sequence[str], line: int, name: str, issues: list[RowIssue]
+) -> int | None:
     raw = columns.cell(cells, name)
     if not raw:
         return None
@@ -174,16 +200,34 @@ def _count(columns: ColumnMap, cells: Sequence[str], line: int, name: str, issue
 def _write(conn: Connection, rows: list[VillageRow], result: LoadResult) -> None:
     conn.execute(text("DROP TABLE IF EXISTS etl_village_stage"))
     conn.execute(queries.load("create_village_staging"))
-    copy_rows(conn, "etl_village_stage", ("n", "external_id", "name", "name_folded", "kind", "geom", "population",
-                                          "households"),
-              ((r.row, r.external_id, r.name, fold_place_name(r.name), r.kind, r.geom_wkb_hex, r.population,
-                r.households) for r in rows))
+    copy_rows(
+        conn,
+        "etl_village_stage",
+        ("n", "external_id", "name", "name_folded", "kind", "geom", "population", "households"),
+        (
+            (
+                r.row,
+                r.external_id,
+                r.name,
+                fold_place_name(r.name),
+                r.kind,
+                r.geom_wkb_hex,
+                r.population,
+                r.households,
+            )
+            for r in rows
+        ),
+    )
     conn.execute(queries.load("locate_and_match_staged_villages"))
-    for (n,) in conn.execute(text("SELECT n FROM etl_village_stage WHERE commune_code IS NULL ORDER BY n")).all():
+    for (n,) in conn.execute(
+        text("SELECT n FROM etl_village_stage WHERE commune_code IS NULL ORDER BY n")
+    ).all():
         result.issues.append(RowIssue(n, "", "", "lies inside no loaded commune"))
     counts = conn.execute(queries.load("upsert_villages_from_staging"), {"batch_id": result.batch_id}).one()
     result.loaded, result.updated = int(counts.inserted), int(counts.updated)
-    matched = conn.execute(text("SELECT count(*) FROM etl_village_stage WHERE match_id IS NOT NULL")).scalar_one()
+    matched = conn.execute(
+        text("SELECT count(*) FROM etl_village_stage WHERE match_id IS NOT NULL")
+    ).scalar_one()
     result.unchanged = int(matched) - result.updated
     result.accepted = rows
     conn.execute(text("DROP TABLE IF EXISTS etl_village_stage"))

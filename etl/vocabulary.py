@@ -29,7 +29,9 @@ class Vocabulary:
     """Folded word -> phusong code, per section; ``labels`` keeps each code's first (display) synonym."""
 
     sections: Mapping[str, Mapping[str, str]]
-    columns: Mapping[str, str] = field(default_factory=dict)  # a --mapping file's exact source header -> field
+    columns: Mapping[str, str] = field(
+        default_factory=dict
+    )  # a --mapping file's exact source header -> field
 
     def lookup(self, section: str, value: str) -> str | None:
         """Return the code for ``value`` in ``section`` (exact folded match), or None."""
@@ -77,8 +79,8 @@ def _builtin() -> dict[str, dict[str, str]]:
 def load_vocabulary(mapping: Path | None = None) -> Vocabulary:
     """Return the built-in vocabulary, extended by a --mapping YAML file when given.
 
-    The mapping file has the sections of etl/vocabulary.yaml (its words are added in front of the built-in ones)
-    and an optional ``columns:`` section mapping a file's exact header to a phusong field, e.g.
+    The mapping file has the sections of etl/vocabulary.yaml (its words come before the built-in ones) and
+    an optional ``columns:`` section mapping a file's exact header to a phusong field, e.g.
     ``columns: {"Toạ độ X (VN2000)": x}``.
     """
     sections = {name: dict(words) for name, words in _builtin().items()}
@@ -93,8 +95,10 @@ def load_vocabulary(mapping: Path | None = None) -> Vocabulary:
         fields = set(sections["headers"].values())
         for header, target in given.items():
             if str(target) not in fields:
-                raise LoadRefusedError(f"{mapping}: column {header!r} maps to {target!r}, which is not one of "
-                                       f"{', '.join(sorted(fields))}")
+                raise LoadRefusedError(
+                    f"{mapping}: column {header!r} maps to {target!r}, which is not one of "
+                    f"{', '.join(sorted(fields))}"
+                )
             columns[fold_key(str(header))] = str(target)
     return Vocabulary(sections=sections, columns=columns)
 
@@ -112,6 +116,8 @@ def _read_mapping(path: Path) -> Mapping[str, Any]:
         raise LoadRefusedError(f"{path}: a mapping file holds sections such as 'columns:' and 'types:'")
     unknown = set(raw) - {*_SECTIONS, "columns"}
     if unknown:
-        raise LoadRefusedError(f"{path}: unknown section(s) {', '.join(sorted(map(str, unknown)))}; expected "
-                               f"columns, {', '.join(_SECTIONS)}")
+        raise LoadRefusedError(
+            f"{path}: unknown section(s) {', '.join(sorted(map(str, unknown)))}; expected "
+            f"columns, {', '.join(_SECTIONS)}"
+        )
     return raw

@@ -1,4 +1,4 @@
-"""`phusong load facilities|villages|population|inspections`: one summary line, exit 0 / 1 / 2, no traceback."""
+"""`phusong load facilities|villages|population|inspections`: one summary, exit 0/1/2, no traceback."""
 
 from __future__ import annotations
 
@@ -25,23 +25,32 @@ def cli_db(use_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     engine = create_engine(use_database)
     with engine.begin() as conn:
         for code, name, lon, lat in COMMUNES:
-            conn.execute(text("INSERT INTO admin_unit (version, level, code, name, name_folded, province_code, geom)"
-                              " VALUES ('2025', 'commune', :c, :n, :f, '11', ST_GeomFromText(:w, 4326))"),
-                         {"c": code, "n": name, "f": fold_place_name(name), "w": _square(lon, lat)})
+            conn.execute(
+                text(
+                    "INSERT INTO admin_unit (version, level, code, name, name_folded, province_code, geom)"
+                    " VALUES ('2025', 'commune', :c, :n, :f, '11', ST_GeomFromText(:w, 4326))"
+                ),
+                {"c": code, "n": name, "f": fold_place_name(name), "w": _square(lon, lat)},
+            )
     try:
         yield use_database
     finally:
         with engine.begin() as conn:
-            conn.execute(text("DELETE FROM facility; DELETE FROM load_batch; DELETE FROM audit_log; "
-                              "DELETE FROM coverage_stale; DELETE FROM admin_unit;"))
+            conn.execute(
+                text(
+                    "DELETE FROM facility; DELETE FROM load_batch; DELETE FROM audit_log; "
+                    "DELETE FROM coverage_stale; DELETE FROM admin_unit;"
+                )
+            )
         engine.dispose()
 
 
 def test_load_facilities_prints_one_summary_and_exits_0_with_rejects(
     cli_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = write_workbook(tmp_path / "khao_sat.xlsx", VN_HEADERS,
-                          [vn_row(1, "A", year=2019), vn_row(2, "B", status="???")])
+    path = write_workbook(
+        tmp_path / "khao_sat.xlsx", VN_HEADERS, [vn_row(1, "A", year=2019), vn_row(2, "B", status="???")]
+    )
     assert main(["load", "facilities", str(path)]) == 0
     out = capsys.readouterr().out
     summary = out.splitlines()[0]
@@ -51,8 +60,9 @@ def test_load_facilities_prints_one_summary_and_exits_0_with_rejects(
     assert "already loaded" in capsys.readouterr().out
 
 
-def test_strict_refusal_exits_1_and_writes_nothing(cli_db: str, tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_strict_refusal_exits_1_and_writes_nothing(
+    cli_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = write_csv(tmp_path / "s.csv", VN_HEADERS, [vn_row(1, "A"), vn_row(2, "B", status="???")])
     assert main(["load", "facilities", str(path), "--strict"]) == 1
     err = capsys.readouterr().err
@@ -74,8 +84,16 @@ def test_refused_files_exit_1_without_traceback(
     assert err.startswith("phusong: ") and "Traceback" not in err and "unexpected" not in err
 
 
-@pytest.mark.parametrize("argv", [["load", "facilities"], ["load", "facilities", "x.csv", "--bogus"],
-                                  ["load", "villages"], ["load", "population"], ["load", "inspections"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["load", "facilities"],
+        ["load", "facilities", "x.csv", "--bogus"],
+        ["load", "villages"],
+        ["load", "population"],
+        ["load", "inspections"],
+    ],
+)
 def test_wrong_usage_exits_2(argv: list[str]) -> None:
     with pytest.raises(SystemExit) as stopped:
         main(argv)
