@@ -68,7 +68,8 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
         raise LoadRefusedError(f"{path}: not a readable UTF-8 CSV file ({exc})") from exc
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise LoadRefusedError(f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(frame.columns)}")
+        raise LoadRefusedError(f"{path}: missing column(s) {', '.join(missing)}; "
+                               f"found {', '.join(frame.columns)}")
     return frame
 
 
@@ -116,7 +117,8 @@ def _require_loaded(conn: Connection) -> None:
     for version in ("pre2025", "2025"):
         if not counts.get(version):
             raise LoadRefusedError(
-                f"no {version} communes are loaded: run `phusong load boundaries FILE --version {version}` first"
+                f"no {version} communes are loaded: "
+                f"run `phusong load boundaries FILE --version {version}` first"
             )
 
 
@@ -137,7 +139,8 @@ def write_unmatched_report(result: CensusResult, path: Path) -> Path:
     """Write the census rows that reached no polygon to a CSV (UTF-8 with BOM, for Excel)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["code", "province_name", "district_name", "name", "pop_total"])
+        fields = ["code", "province_name", "district_name", "name", "pop_total"]
+        writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(result.unmatched)
     return path
