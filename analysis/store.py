@@ -205,16 +205,14 @@ def read_population_window(path: Path, bounds_4326: np.ndarray) -> PopulationGri
         minx, miny, maxx, maxy = bounds_4326
         xs, ys = reproject_points(np.array([minx, maxx, minx, maxx]), np.array([miny, miny, maxy, maxy]),
                                   4326, crs)
-        window = rasterio.windows.from_bounds(xs.min(), ys.min(), xs.max(), ys.max(), transform=src.transform)
-        window = window.round_offsets("floor").round_lengths("ceil")
-        full = rasterio.windows.Window(0, 0, src.width, src.height)
-        try:
-            window = window.intersection(full)
-        except rasterio.errors.WindowError:
-            window = rasterio.windows.Window(0, 0, 1, 1)
-        window = rasterio.windows.Window(max(int(window.col_off) - 1, 0), max(int(window.row_off) - 1, 0),
-                                         min(int(window.width) + 2, src.width), min(int(window.height) + 2,
-                                                                                      src.height))
+        inv = ~src.transform
+        cols, rows = inv @ (xs, ys)
+        # One cell of margin around the bounds, clipped to the raster.
+        c0, c1 = max(int(np.floor(cols.min())) - 1, 0), min(int(np.ceil(cols.max())) + 1, src.width)
+        r0, r1 = max(int(np.floor(rows.min())) - 1, 0), min(int(np.ceil(rows.max())) + 1, src.height)
+        if c0 >= c1 or r0 >= r1:
+            c0, r0, c1, r1 = 0, 0, 1, 1
+        window = rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0)
         values = src.read(1, window=window, masked=True).astype(np.float32).filled(0)
         return PopulationGrid(values, src.window_transform(window), crs)
 
