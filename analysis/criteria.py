@@ -1,4 +1,4 @@
-"""NTM criteria 8.3 / 8.1 / 6.3 and the served / underserved / unserved class, with reasons in two languages."""
+"""NTM criteria 8.3 / 8.1 / 6.3 and the served / underserved / unserved class, with reasons in vi and en."""
 
 from __future__ import annotations
 
@@ -43,23 +43,34 @@ def rule_for(version: str | None) -> CriteriaRule:
 
 
 def assess_ntm_8_3(
-    station_working: NDArray[np.bool_], villages_total: NDArray[np.int64], villages_reached: NDArray[np.int64],
-    *, rule: CriteriaRule,
+    station_working: NDArray[np.bool_],
+    villages_total: NDArray[np.int64],
+    villages_reached: NDArray[np.int64],
+    *,
+    rule: CriteriaRule,
 ) -> NDArray[np.bool_]:
     """8.3 passes with a working commune station and a share of villages reached >= the threshold.
 
     A commune with no village loaded cannot show its loudspeakers reach the villages: it does not pass.
     """
-    share = np.divide(villages_reached, villages_total, out=np.zeros(len(villages_total)),
-                      where=villages_total > 0)
-    return np.asarray(station_working & (villages_total > 0) & (share >= rule.villages_reached_share_8_3 - 1e-12))
+    share = np.divide(
+        villages_reached, villages_total, out=np.zeros(len(villages_total)), where=villages_total > 0
+    )
+    return np.asarray(
+        station_working & (villages_total > 0) & (share >= rule.villages_reached_share_8_3 - 1e-12)
+    )
 
 
-def share_with_cultural_house(villages_total: NDArray[np.int64], villages_with_house: NDArray[np.int64]
-                              ) -> NDArray[np.float64]:
+def share_with_cultural_house(
+    villages_total: NDArray[np.int64], villages_with_house: NDArray[np.int64]
+) -> NDArray[np.float64]:
     """6.3: share of villages with a working cultural house (NaN where no village is loaded)."""
-    return np.divide(villages_with_house, villages_total, out=np.full(len(villages_total), np.nan),
-                     where=villages_total > 0)
+    return np.divide(
+        villages_with_house,
+        villages_total,
+        out=np.full(len(villages_total), np.nan),
+        where=villages_total > 0,
+    )
 
 
 def classify_communes(
@@ -76,8 +87,9 @@ def classify_communes(
     reached; served otherwise. The reason lists every condition that decided it, then the share of people.
     """
     classes, reasons_vi, reasons_en = [], [], []
-    for station, share, total, reached in zip(station_working, pop_covered_share, villages_total,
-                                              villages_reached, strict=True):
+    for station, share, total, reached in zip(
+        station_working, pop_covered_share, villages_total, villages_reached, strict=True
+    ):
         vi: list[str] = []
         en: list[str] = []
         if not station:

@@ -1,4 +1,4 @@
-"""People per cell: how many a commune's coverage reaches, commune totals, and a raster built from census totals.
+"""People per cell: how many a commune's coverage reaches, commune totals, a raster built from census.
 
 Rasters are north-up grids of persons per cell (WorldPop style); the loader opens the file and hands the array
 plus its affine transform here. Cells count by their centre (a cell is in a commune or a disc when its centre
@@ -16,8 +16,10 @@ from affine import Affine
 from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 
-DERIVED_DESCRIPTION = ("derived by phusong: census 2019 commune totals (apportioned to 2025 communes) spread "
-                       "{how} over {resolution_m:g} m cells; not observed")
+DERIVED_DESCRIPTION = (
+    "derived by phusong: census 2019 commune totals (apportioned to 2025 communes) spread "
+    "{how} over {resolution_m:g} m cells; not observed"
+)
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,10 @@ class PopulationGrid:
 
 
 def disc_cells(
-    col: NDArray[np.float64], row: NDArray[np.float64], r_col: NDArray[np.float64], r_row: NDArray[np.float64],
+    col: NDArray[np.float64],
+    row: NDArray[np.float64],
+    r_col: NDArray[np.float64],
+    r_row: NDArray[np.float64],
     shape: tuple[int, int],
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Return (disc index, flat cell index) of every cell whose centre lies in each ellipse.
@@ -110,7 +115,7 @@ def people_reached(
     cell, first = np.unique(cell, return_index=True)
     values = grid.values.reshape(-1)[cell].astype(np.float64)
     values[~np.isfinite(values) | (values < 0)] = 0.0
-    return np.bincount(commune[first], weights=values, minlength=n)
+    return np.bincount(commune[first], weights=values, minlength=n).astype(np.float64)
 
 
 def people_in_communes(grid: PopulationGrid, commune_geoms: NDArray[np.object_]) -> NDArray[np.float64]:
@@ -125,16 +130,22 @@ def people_in_communes(grid: PopulationGrid, commune_geoms: NDArray[np.object_])
             continue
         r0, r1, c0, c1 = window
         mask = rasterio.features.geometry_mask(
-            [geom], out_shape=(r1 - r0, c1 - c0), transform=grid.transform @ Affine.translation(c0, r0),
-            invert=True)
+            [geom],
+            out_shape=(r1 - r0, c1 - c0),
+            transform=grid.transform @ Affine.translation(c0, r0),
+            invert=True,
+        )
         out[i] = float(values[r0:r1, c0:c1][mask].sum())
     return out
 
 
-def _pixel_window(geom: shapely.Geometry, inv: Affine, height: int, width: int
-                  ) -> tuple[int, int, int, int] | None:
-    minx, miny, maxx, maxy = shapely.bounds(geom)
-    cols, rows = inv @ (np.array([minx, maxx]), np.array([maxy, miny]))
+def _pixel_window(
+    geom: shapely.Geometry, inv: Affine, height: int, width: int
+) -> tuple[int, int, int, int] | None:
+    minx, miny, maxx, maxy = (float(v) for v in shapely.bounds(geom))
+    corners = [inv @ (x, y) for x, y in ((minx, maxy), (maxx, miny))]
+    cols = [float(c[0]) for c in corners]
+    rows = [float(c[1]) for c in corners]
     c0, c1 = max(int(np.floor(min(cols))), 0), min(int(np.ceil(max(cols))), width)
     r0, r1 = max(int(np.floor(min(rows))), 0), min(int(np.ceil(max(rows))), height)
     return None if c0 >= c1 or r0 >= r1 else (r0, r1, c0, c1)
@@ -157,8 +168,9 @@ def build_population_raster(
 ) -> tuple[NDArray[np.float32], Affine]:
     """Spread each commune's total over the cells whose centre is in it: evenly, or weighted toward villages.
 
-    Geometries in one metric CRS (metres). With villages, ``village_weight`` of a commune's people go evenly to
-    its cells within ``village_radius_m`` of one of its villages, the rest evenly to all its cells. A commune
+    Geometries in one metric CRS (metres). With villages, ``village_weight`` of a commune's people go evenly
+    to its cells within ``village_radius_m`` of one of its villages, the rest evenly to all its cells.
+    A commune
     too small to hold a cell centre puts its people in the cell under its representative point, so totals
     are kept. Returns (persons per cell, float32; transform) covering the communes' bounds.
     """
@@ -168,15 +180,30 @@ def build_population_raster(
     height = int(np.ceil((y0 - miny) / resolution_m))
     transform = Affine(resolution_m, 0, x0, 0, -resolution_m, y0)
     ids = rasterio.features.rasterize(
-        ((g, i + 1) for i, g in enumerate(commune_geoms)), out_shape=(height, width), transform=transform,
-        fill=0, dtype="int32")
+        ((g, i + 1) for i, g in enumerate(commune_geoms)),
+        out_shape=(height, width),
+        transform=transform,
+        fill=0,
+        dtype="int32",
+    )
     n = len(commune_geoms)
     weight = (ids > 0).astype(np.float64)
-    if village_geoms is not None and village_commune is not None and len(village_geoms) and village_weight > 0:
+    if (
+        village_geoms is not None
+        and village_commune is not None
+        and len(village_geoms)
+        and village_weight > 0
+    ):
         near = rasterio.features.rasterize(
-            ((shapely.buffer(g, village_radius_m), int(c) + 1) for g, c in zip(village_geoms, village_commune,
-                                                                               strict=True)),
-            out_shape=(height, width), transform=transform, fill=0, dtype="int32")
+            (
+                (shapely.buffer(g, village_radius_m), int(c) + 1)
+                for g, c in zip(village_geoms, village_commune, strict=True)
+            ),
+            out_shape=(height, width),
+            transform=transform,
+            fill=0,
+            dtype="int32",
+        )
         near_own = (near > 0) & (near == ids)
         n_all = np.bincount(ids.ravel(), minlength=n + 1)
         n_near = np.bincount(ids.ravel(), weights=near_own.ravel(), minlength=n + 1)
@@ -196,8 +223,13 @@ def build_population_raster(
     return values, transform
 
 
-def _place_lost_communes(values: NDArray[np.float32], ids: NDArray[np.int32], geoms: NDArray[np.object_],
-                         pop: NDArray[np.float64], transform: Affine) -> None:
+def _place_lost_communes(
+    values: NDArray[np.float32],
+    ids: NDArray[np.int32],
+    geoms: NDArray[np.object_],
+    pop: NDArray[np.float64],
+    transform: Affine,
+) -> None:
     present = np.zeros(len(pop), dtype=bool)
     present[np.unique(ids)] = True
     inv = ~transform
@@ -207,8 +239,9 @@ def _place_lost_communes(values: NDArray[np.float32], ids: NDArray[np.int32], ge
         values[int(row), int(col)] += np.float32(pop[i + 1])
 
 
-def reproject_points(x: NDArray[np.float64], y: NDArray[np.float64], src: CRS | int | str, dst: CRS | int | str
-                     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def reproject_points(
+    x: NDArray[np.float64], y: NDArray[np.float64], src: CRS | int | str, dst: CRS | int | str
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Reproject coordinate arrays (always x=lon/easting, y=lat/northing order)."""
     tr = Transformer.from_crs(src, dst, always_xy=True)
     out_x, out_y = tr.transform(x, y)

@@ -89,16 +89,26 @@ def analyse(
     facilities = _read_facilities(conn, binds)
     villages = _read_villages(conn, binds)
     raster = active_population_raster(conn)
-    table, villages_df = assess_communes(conn, communes, facilities, villages, params=params, rule=rule,
-                                         raster=raster)
-    scope = commune_codes[0] if commune_codes and len(commune_codes) == 1 else (province_code or (
-        "communes" if commune_codes else "all"))
+    table, villages_df = assess_communes(
+        conn, communes, facilities, villages, params=params, rule=rule, raster=raster
+    )
+    scope = (
+        commune_codes[0]
+        if commune_codes and len(commune_codes) == 1
+        else (province_code or ("communes" if commune_codes else "all"))
+    )
     run_id = _store(conn, table, villages_df, scope=scope, params=params, rule=rule, raster=raster)
     codes = table["code"].tolist()
     conn.execute(queries.load("undrained_stale_communes"), {"commune_codes": codes}).all()
     classes = table["class"].value_counts().to_dict()
-    return AnalyseResult(run_id, len(table), len(villages_df), {str(k): int(v) for k, v in classes.items()},
-                         _population_source(raster), time.perf_counter() - start)
+    return AnalyseResult(
+        run_id,
+        len(table),
+        len(villages_df),
+        {str(k): int(v) for k, v in classes.items()},
+        _population_source(raster),
+        time.perf_counter() - start,
+    )
 
 
 def recompute_commune(conn: Connection, code: str, **kwargs: Any) -> AnalyseResult:
@@ -124,9 +134,10 @@ def assess_communes(
     rule: CriteriaRule,
     raster: RasterInfo | None,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Compute every stored column for these communes (see coverage_commune); no writes except raster totals."""
-    clusters = gpd.GeoDataFrame(facilities, geometry=gpd.points_from_xy(facilities["lon"], facilities["lat"]),
-                                crs=4326)
+    """Compute every stored column for these communes (see coverage_commune); writes only raster totals."""
+    clusters = gpd.GeoDataFrame(
+        facilities, geometry=gpd.points_from_xy(facilities["lon"], facilities["lat"]), crs=4326
+    )
     coverage, villages_df, discs = cover_communes(communes, clusters, villages, params=params)
     pop_total, pop_covered, method = _people(conn, communes, coverage, discs, raster)
     codes = communes["code"].to_numpy()
@@ -137,20 +148,36 @@ def assess_communes(
     v_reached = _count_by(villages_df.loc[villages_df["reached"], "commune_code"], codes)
     houses = working[(working["type"] == "cultural_house") & working["village_id"].notna()]
     with_house = villages_df[villages_df["id"].isin(houses["village_id"].astype("int64"))]
-    pop_share = np.clip(np.divide(pop_covered, pop_total, out=np.zeros(len(codes)), where=pop_total > 0), 0, 1)
+    pop_share = np.clip(
+        np.divide(pop_covered, pop_total, out=np.zeros(len(codes)), where=pop_total > 0), 0, 1
+    )
     classes, reason_vi, reason_en = classify_communes(station, pop_share, v_total, v_reached, rule=rule)
-    table = gpd.GeoDataFrame({
-        "code": codes, "area_km2": _area_km2(communes, coverage),
-        "covered_area_km2": coverage["covered_area_km2"], "covered_area_share": coverage["covered_area_share"],
-        "pop_total": pop_total, "pop_covered": np.minimum(pop_covered, pop_total), "pop_covered_share": pop_share,
-        "villages_total": v_total, "villages_reached": v_reached,
-        "clusters_working": coverage["clusters_working"], "clusters_broken": coverage["clusters_broken"],
-        "station_operational": station, "ntm_8_1": post,
-        "ntm_6_3_share": share_with_cultural_house(v_total, _count_by(with_house["commune_code"], codes)),
-        "ntm_8_3": assess_ntm_8_3(station, v_total, v_reached, rule=rule),
-        "class": classes, "reason": reason_vi, "reason_en": reason_en, "population_method": method,
-        "data_date": _data_dates(facilities, codes),
-    }, geometry=coverage.geometry.values, crs=4326)
+    table = gpd.GeoDataFrame(
+        {
+            "code": codes,
+            "area_km2": _area_km2(communes, coverage),
+            "covered_area_km2": coverage["covered_area_km2"],
+            "covered_area_share": coverage["covered_area_share"],
+            "pop_total": pop_total,
+            "pop_covered": np.minimum(pop_covered, pop_total),
+            "pop_covered_share": pop_share,
+            "villages_total": v_total,
+            "villages_reached": v_reached,
+            "clusters_working": coverage["clusters_working"],
+            "clusters_broken": coverage["clusters_broken"],
+            "station_operational": station,
+            "ntm_8_1": post,
+            "ntm_6_3_share": share_with_cultural_house(v_total, _count_by(with_house["commune_code"], codes)),
+            "ntm_8_3": assess_ntm_8_3(station, v_total, v_reached, rule=rule),
+            "class": classes,
+            "reason": reason_vi,
+            "reason_en": reason_en,
+            "population_method": method,
+            "data_date": _data_dates(facilities, codes),
+        },
+        geometry=coverage.geometry.values,
+        crs=4326,
+    )
     return table, villages_df
 
 
@@ -162,7 +189,10 @@ def _area_km2(communes: gpd.GeoDataFrame, coverage: gpd.GeoDataFrame) -> np.ndar
 
 
 def _people(
-    conn: Connection | None, communes: gpd.GeoDataFrame, coverage: gpd.GeoDataFrame, discs: pd.DataFrame,
+    conn: Connection | None,
+    communes: gpd.GeoDataFrame,
+    coverage: gpd.GeoDataFrame,
+    discs: pd.DataFrame,
     raster: RasterInfo | None,
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     census = pd.to_numeric(communes["population"], errors="coerce").fillna(0).to_numpy(dtype=float)
@@ -173,28 +203,41 @@ def _people(
     geoms = communes.geometry.to_crs(grid.crs).values.to_numpy()
     totals = _raster_totals(conn, raster, communes["code"].tolist(), grid, geoms)
     x, y = reproject_points(discs["lon"].to_numpy(), discs["lat"].to_numpy(), 4326, grid.crs)
-    covered = people_reached(grid, x, y, discs["radius_m"].to_numpy(), discs["commune"].to_numpy(),
-                             discs["inside"].to_numpy(), geoms)
+    covered = people_reached(
+        grid,
+        x,
+        y,
+        discs["radius_m"].to_numpy(),
+        discs["commune"].to_numpy(),
+        discs["inside"].to_numpy(),
+        geoms,
+    )
     # A commune the raster does not reach (outside it, or all nodata) falls back to its census total.
     fallback = (totals <= 0) & (census > 0)
     method = [CENSUS_EVENLY if f else RASTER_CELL_CENTRES for f in fallback]
     return (np.where(fallback, census, totals), np.where(fallback, census_covered, covered), method)
 
 
-def _raster_totals(conn: Connection | None, raster: RasterInfo, codes: list[str], grid: PopulationGrid,
-                   geoms: np.ndarray) -> np.ndarray:
+def _raster_totals(
+    conn: Connection | None, raster: RasterInfo, codes: list[str], grid: PopulationGrid, geoms: np.ndarray
+) -> np.ndarray:
     cached: dict[str, float] = {}
     if conn is not None:
-        rows = conn.execute(queries.load("population_commune_totals"),
-                            {"raster_id": raster.id, "commune_codes": codes}).all()
+        rows = conn.execute(
+            queries.load("population_commune_totals"), {"raster_id": raster.id, "commune_codes": codes}
+        ).all()
         cached = {r.commune_code: float(r.pop_total) for r in rows}
     missing = [i for i, c in enumerate(codes) if c not in cached]
     totals = np.array([cached.get(c, 0.0) for c in codes])
     if missing:
         totals[missing] = people_in_communes(grid, geoms[missing])
         if conn is not None:
-            copy_rows(conn, "population_commune_total", ("raster_id", "commune_code", "pop_total", "method"),
-                      ((raster.id, codes[i], float(totals[i]), "cell centres") for i in missing))
+            copy_rows(
+                conn,
+                "population_commune_total",
+                ("raster_id", "commune_code", "pop_total", "method"),
+                ((raster.id, codes[i], float(totals[i]), "cell centres") for i in missing),
+            )
     return totals
 
 
@@ -203,8 +246,9 @@ def read_population_window(path: Path, bounds_4326: np.ndarray) -> PopulationGri
     with rasterio.open(path) as src:
         crs = CRS.from_user_input(src.crs)
         minx, miny, maxx, maxy = bounds_4326
-        xs, ys = reproject_points(np.array([minx, maxx, minx, maxx]), np.array([miny, miny, maxy, maxy]),
-                                  4326, crs)
+        xs, ys = reproject_points(
+            np.array([minx, maxx, minx, maxx]), np.array([miny, miny, maxy, maxy]), 4326, crs
+        )
         inv = ~src.transform
         cols, rows = inv @ (xs, ys)
         # One cell of margin around the bounds, clipped to the raster.
@@ -229,56 +273,161 @@ def _population_source(raster: RasterInfo | None) -> str:
     if raster is None:
         return CENSUS_EVENLY
     kind = "derived" if raster.derived else "observed"
-    return f"{RASTER_CELL_CENTRES}: {raster.path} ({kind}{': ' + raster.description if raster.description else ''})"
+    note = f": {raster.description}" if raster.description else ""
+    return f"{RASTER_CELL_CENTRES}: {raster.path} ({kind}{note})"
 
 
-def _store(conn: Connection, table: gpd.GeoDataFrame, villages_df: pd.DataFrame, *, scope: str,
-           params: CoverageParams, rule: CriteriaRule, raster: RasterInfo | None) -> int:
-    run_params = {"coverage": params.to_dict(), "criteria": rule.to_dict(),
-                  "population": {"source": _population_source(raster),
-                                 "raster_id": raster.id if raster else None,
-                                 "counting": "cell centres"}}
+def _store(
+    conn: Connection,
+    table: gpd.GeoDataFrame,
+    villages_df: pd.DataFrame,
+    *,
+    scope: str,
+    params: CoverageParams,
+    rule: CriteriaRule,
+    raster: RasterInfo | None,
+) -> int:
+    run_params = {
+        "coverage": params.to_dict(),
+        "criteria": rule.to_dict(),
+        "population": {
+            "source": _population_source(raster),
+            "raster_id": raster.id if raster else None,
+            "counting": "cell centres",
+        },
+    }
     dates = [d for d in table["data_date"] if d is not None]
-    run_id = int(conn.execute(queries.load("insert_coverage_run"), {
-        "scope": scope, "rule_version": rule.version, "params": json.dumps(run_params, ensure_ascii=False),
-        "data_date": max(dates) if dates else None, "population_source": _population_source(raster),
-    }).scalar_one())
+    run_id = int(
+        conn.execute(
+            queries.load("insert_coverage_run"),
+            {
+                "scope": scope,
+                "rule_version": rule.version,
+                "params": json.dumps(run_params, ensure_ascii=False),
+                "data_date": max(dates) if dates else None,
+                "population_source": _population_source(raster),
+            },
+        ).scalar_one()
+    )
     codes = table["code"].tolist()
     conn.execute(queries.load("deleted_coverage_villages"), {"commune_codes": codes}).all()
     conn.execute(queries.load("deleted_coverage_communes"), {"commune_codes": codes}).all()
     base = json.dumps(run_params, ensure_ascii=False)[:-1]
-    wkb = shapely.to_wkb(shapely.set_srid(table.geometry.values.to_numpy(), 4326), hex=True, include_srid=True)
-    copy_rows(conn, "coverage_commune", _COMMUNE_COLUMNS, (
-        (r.code, run_id, r.area_km2, r.covered_area_km2, r.covered_area_share, r.pop_total, r.pop_covered,
-         r.pop_covered_share, r.villages_total, r.villages_reached, r.clusters_working, r.clusters_broken,
-         r.station_operational, r.ntm_8_1, None if np.isnan(r.ntm_6_3_share) else r.ntm_6_3_share, r.ntm_8_3,
-         r.class_, r.reason, r.reason_en, rule.version,
-         base + ', "population_method": ' + json.dumps(r.population_method, ensure_ascii=False) + "}",
-         r.data_date, g)
-        for r, g in zip(table.drop(columns="geometry").rename(columns={"class": "class_"}).itertuples(index=False), wkb, strict=True)))
-    copy_rows(conn, "coverage_village", ("village_id", "commune_code", "reached", "run_id"),
-              ((int(v.id), v.commune_code, bool(v.reached), run_id) for v in villages_df.itertuples(index=False)))
+    wkb = shapely.to_wkb(
+        shapely.set_srid(table.geometry.values.to_numpy(), 4326), hex=True, include_srid=True
+    )
+    copy_rows(
+        conn,
+        "coverage_commune",
+        _COMMUNE_COLUMNS,
+        (
+            (
+                r.code,
+                run_id,
+                r.area_km2,
+                r.covered_area_km2,
+                r.covered_area_share,
+                r.pop_total,
+                r.pop_covered,
+                r.pop_covered_share,
+                r.villages_total,
+                r.villages_reached,
+                r.clusters_working,
+                r.clusters_broken,
+                r.station_operational,
+                r.ntm_8_1,
+                None if np.isnan(r.ntm_6_3_share) else r.ntm_6_3_share,
+                r.ntm_8_3,
+                r.class_,
+                r.reason,
+                r.reason_en,
+                rule.version,
+                base + ', "population_method": ' + json.dumps(r.population_method, ensure_ascii=False) + "}",
+                r.data_date,
+                g,
+            )
+            for r, g in zip(
+                table.drop(columns="geometry").rename(columns={"class": "class_"}).itertuples(index=False),
+                wkb,
+                strict=True,
+            )
+        ),
+    )
+    copy_rows(
+        conn,
+        "coverage_village",
+        ("village_id", "commune_code", "reached", "run_id"),
+        (
+            (int(i), c, bool(r), run_id)
+            for i, c, r in zip(
+                villages_df["id"], villages_df["commune_code"], villages_df["reached"], strict=True
+            )
+        ),
+    )
     return run_id
 
 
 _COMMUNE_COLUMNS = (
-    "commune_code", "run_id", "area_km2", "covered_area_km2", "covered_area_share", "pop_total", "pop_covered",
-    "pop_covered_share", "villages_total", "villages_reached", "clusters_working", "clusters_broken",
-    "station_operational", "ntm_8_1", "ntm_6_3_share", "ntm_8_3", "class", "reason", "reason_en",
-    "rule_version", "params", "data_date", "geom")
+    "commune_code",
+    "run_id",
+    "area_km2",
+    "covered_area_km2",
+    "covered_area_share",
+    "pop_total",
+    "pop_covered",
+    "pop_covered_share",
+    "villages_total",
+    "villages_reached",
+    "clusters_working",
+    "clusters_broken",
+    "station_operational",
+    "ntm_8_1",
+    "ntm_6_3_share",
+    "ntm_8_3",
+    "class",
+    "reason",
+    "reason_en",
+    "rule_version",
+    "params",
+    "data_date",
+    "geom",
+)
 
 
 def _read_communes(conn: Connection, binds: dict[str, Any]) -> gpd.GeoDataFrame:
     rows = conn.execute(queries.load("communes_for_coverage"), binds).all()
-    frame = pd.DataFrame([r._asdict() for r in rows],
-                         columns=["code", "name", "province_code", "province_name", "area_km2", "population",
-                                  "population_source", "geom_wkb"])
+    frame = pd.DataFrame(
+        [r._asdict() for r in rows],
+        columns=[
+            "code",
+            "name",
+            "province_code",
+            "province_name",
+            "area_km2",
+            "population",
+            "population_source",
+            "geom_wkb",
+        ],
+    )
     geoms = shapely.from_wkb([bytes(b) for b in frame.pop("geom_wkb")])
     return gpd.GeoDataFrame(frame, geometry=geoms, crs=4326)
 
 
-_FACILITY_COLUMNS = ["id", "type", "technology", "commune_code", "village_id", "status", "is_working",
-                     "n_horns", "watts", "radius_m", "lon", "lat", "data_at"]
+_FACILITY_COLUMNS = [
+    "id",
+    "type",
+    "technology",
+    "commune_code",
+    "village_id",
+    "status",
+    "is_working",
+    "n_horns",
+    "watts",
+    "radius_m",
+    "lon",
+    "lat",
+    "data_at",
+]
 
 
 def _read_facilities(conn: Connection, binds: dict[str, Any]) -> pd.DataFrame:
@@ -338,43 +487,85 @@ def build_and_record_population_raster(
     """
     communes = _read_communes(conn, {"province_code": province_code, "commune_codes": None})
     if communes.empty:
-        raise FileNotFoundError(f"no communes loaded{' in province ' + province_code if province_code else ''}")
+        raise FileNotFoundError(
+            f"no communes loaded{' in province ' + province_code if province_code else ''}"
+        )
     geoms = communes.geometry.to_crs(epsg).values.to_numpy()
     index_of = {c: i for i, c in enumerate(communes["code"])}
     village_geoms, village_commune = None, None
     if use_villages:
-        rows = [r for r in conn.execute(queries.load("villages_for_population"), {"province_code": province_code})
-                if r.commune_code in index_of]
+        rows = [
+            r
+            for r in conn.execute(queries.load("villages_for_population"), {"province_code": province_code})
+            if r.commune_code in index_of
+        ]
         if rows:
             pts = gpd.GeoSeries(shapely.from_wkb([bytes(r.geom_wkb) for r in rows]), crs=4326).to_crs(epsg)
             village_geoms = pts.values.to_numpy()
             village_commune = np.array([index_of[r.commune_code] for r in rows], dtype=np.int64)
     population = pd.to_numeric(communes["population"], errors="coerce").fillna(0).to_numpy(dtype=float)
-    values, transform = build_population_raster(geoms, population, resolution_m=resolution_m,
-                                                village_geoms=village_geoms, village_commune=village_commune)
+    values, transform = build_population_raster(
+        geoms,
+        population,
+        resolution_m=resolution_m,
+        village_geoms=village_geoms,
+        village_commune=village_commune,
+    )
     how = "weighted toward villages" if village_geoms is not None else "evenly"
     description = DERIVED_DESCRIPTION.format(how=how, resolution_m=resolution_m)
     write_population_geotiff(out, values, transform, epsg=epsg, description=description)
     sha = hashlib.sha256(out.read_bytes()).hexdigest()
     conn.execute(queries.load("deactivated_population_rasters")).all()
-    raster_id = int(conn.execute(queries.load("inserted_population_raster"), {
-        "path": str(out.resolve()), "sha256": sha, "crs": f"EPSG:{epsg}", "resolution": resolution_m,
-        "total": float(values[values > 0].sum(dtype=np.float64)), "derived": True, "description": description,
-    }).scalar_one())
+    raster_id = int(
+        conn.execute(
+            queries.load("inserted_population_raster"),
+            {
+                "path": str(out.resolve()),
+                "sha256": sha,
+                "crs": f"EPSG:{epsg}",
+                "resolution": resolution_m,
+                "total": float(values[values > 0].sum(dtype=np.float64)),
+                "derived": True,
+                "description": description,
+            },
+        ).scalar_one()
+    )
     # Every commune's coverage depends on the raster: all become stale.
     conn.execute(queries.load("all_communes_marked_stale")).all()
-    return PopulationRasterResult(out, raster_id, epsg, resolution_m, values.shape[1], values.shape[0],
-                                  float(values[values > 0].sum(dtype=np.float64)), len(communes), description)
+    return PopulationRasterResult(
+        out,
+        raster_id,
+        epsg,
+        resolution_m,
+        values.shape[1],
+        values.shape[0],
+        float(values[values > 0].sum(dtype=np.float64)),
+        len(communes),
+        description,
+    )
 
 
-def write_population_geotiff(path: Path, values: np.ndarray, transform: Any, *, epsg: int,
-                             description: str) -> None:
+def write_population_geotiff(
+    path: Path, values: np.ndarray, transform: Any, *, epsg: int, description: str
+) -> None:
     """Write persons per cell as a tiled, deflate-compressed float32 GeoTIFF (nodata -1), tagged derived."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    profile = {"driver": "GTiff", "width": values.shape[1], "height": values.shape[0], "count": 1,
-               "dtype": "float32", "crs": f"EPSG:{epsg}", "transform": transform, "nodata": -1.0,
-               "tiled": True, "blockxsize": 256, "blockysize": 256, "compress": "deflate", "predictor": 3,
-               "SPARSE_OK": True}
+    profile = {
+        "driver": "GTiff",
+        "width": values.shape[1],
+        "height": values.shape[0],
+        "count": 1,
+        "dtype": "float32",
+        "crs": f"EPSG:{epsg}",
+        "transform": transform,
+        "nodata": -1.0,
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
+        "compress": "deflate",
+        "predictor": 3,
+        "SPARSE_OK": True,
+    }
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(values.astype(np.float32), 1)
         dst.update_tags(DERIVED="true", DESCRIPTION=description, UNITS="persons per cell", SOURCE="phusong")

@@ -52,9 +52,11 @@ def test_radius_from_own_value_else_norm_table_times_status() -> None:
     radii = cluster_radii_m(
         np.array([250.0, np.nan, np.nan, np.nan, np.nan]),
         np.array(["ip", "fm_wireless", "wired", None, "ip"], dtype=object),
-        np.array([np.nan, 2, 4, np.nan, 2]), np.array([np.nan, 30, 30, np.nan, 30]),
+        np.array([np.nan, 2, 4, np.nan, 2]),
+        np.array([np.nan, 30, 30, np.nan, 30]),
         np.array(["operational", "operational", "degraded", "operational", "broken"], dtype=object),
-        params=params)
+        params=params,
+    )
     assert radii[0] == 250.0
     assert radii[1] == pytest.approx(300.0)  # 2 x 30 W: the reference cluster
     assert radii[2] == pytest.approx(0.5 * 300.0 * 2**0.301)  # twice the power, degraded
@@ -81,8 +83,15 @@ def test_people_reached_counts_cell_centres_once_and_only_in_own_commune() -> No
         expected.append(float((in_disc & shapely.contains_xy(geom, cx, cy)).sum()))
     assert reached.tolist() == expected
     # Twice c1 counts c1's cells once.
-    again = people_reached(grid, np.append(x, x[0]), np.append(y, y[0]), np.append(r, 300.0),
-                           np.append(c, 0), np.append(inside, True), geoms)
+    again = people_reached(
+        grid,
+        np.append(x, x[0]),
+        np.append(y, y[0]),
+        np.append(r, 300.0),
+        np.append(c, 0),
+        np.append(inside, True),
+        geoms,
+    )
     assert again.tolist() == expected
     assert people_in_communes(grid, geoms).tolist() == [400.0, 400.0]
 
@@ -93,8 +102,13 @@ def test_population_raster_keeps_commune_totals_and_favours_villages() -> None:
     assert people_in_communes(grid, np.array([A, B])) == pytest.approx([1000.0, 50.0])
     village = shapely.Point(X0 + 300, Y0 + 300)
     weighted, transform = build_population_raster(
-        np.array([A, B]), np.array([1000.0, 50.0]), village_geoms=np.array([village]),
-        village_commune=np.array([0]), village_weight=0.7, village_radius_m=500)
+        np.array([A, B]),
+        np.array([1000.0, 50.0]),
+        village_geoms=np.array([village]),
+        village_commune=np.array([0]),
+        village_weight=0.7,
+        village_radius_m=500,
+    )
     grid = PopulationGrid(weighted, transform, CRS.from_epsg(32648))
     assert people_in_communes(grid, np.array([A, B])) == pytest.approx([1000.0, 50.0], rel=1e-5)
     near = shapely.buffer(village, 500)
@@ -102,23 +116,37 @@ def test_population_raster_keeps_commune_totals_and_favours_villages() -> None:
 
 
 def _gdfs(status: list[str], radius: list[float]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    communes = gpd.GeoDataFrame({"code": ["A", "B"], "area_km2": [4.0, 4.0]}, geometry=[A, B],
-                                crs=32648).to_crs(4326)
+    communes = gpd.GeoDataFrame(
+        {"code": ["A", "B"], "area_km2": [4.0, 4.0]}, geometry=[A, B], crs=32648
+    ).to_crs(4326)
     x, y, _, c = _three_clusters()
-    clusters = gpd.GeoDataFrame({
-        "commune_code": np.array(["A", "B"])[c], "type": "loudspeaker_cluster", "status": status,
-        "radius_m": radius, "technology": "ip", "n_horns": 2, "watts": 30,
-    }, geometry=gpd.points_from_xy(x, y), crs=32648).to_crs(4326)
+    clusters = gpd.GeoDataFrame(
+        {
+            "commune_code": np.array(["A", "B"])[c],
+            "type": "loudspeaker_cluster",
+            "status": status,
+            "radius_m": radius,
+            "technology": "ip",
+            "n_horns": 2,
+            "watts": 30,
+        },
+        geometry=gpd.points_from_xy(x, y),
+        crs=32648,
+    ).to_crs(4326)
     return communes, clusters
 
 
 def test_adapter_in_lon_lat_matches_the_metric_core_and_reaches_villages() -> None:
     communes, clusters = _gdfs(["operational", "operational", "degraded"], [np.nan, np.nan, np.nan])
-    villages = gpd.GeoDataFrame({"id": [1, 2, 3], "commune_code": ["A", "A", "B"]}, geometry=[
-        shapely.Point(X0 + 600, Y0 + 600),  # in c1's disc
-        shapely.box(X0 + 1200, Y0 + 1800, X0 + 1950, Y0 + 1950),  # far from both A discs
-        shapely.box(X0 + 2050, Y0 + 900, X0 + 2150, Y0 + 1100),  # in c2's disc but c2 is A's: not reached
-    ], crs=32648).to_crs(4326)
+    villages = gpd.GeoDataFrame(
+        {"id": [1, 2, 3], "commune_code": ["A", "A", "B"]},
+        geometry=[
+            shapely.Point(X0 + 600, Y0 + 600),  # in c1's disc
+            shapely.box(X0 + 1200, Y0 + 1800, X0 + 1950, Y0 + 1950),  # far from both A discs
+            shapely.box(X0 + 2050, Y0 + 900, X0 + 2150, Y0 + 1100),  # in c2's disc but c2 is A's: not reached
+        ],
+        crs=32648,
+    ).to_crs(4326)
     coverage, villages_df, discs = cover_communes(communes, clusters, villages)
     expected_a = (math.pi * 300**2 + _circle_part(300, 100)) * POLYGON_32 / 4e6
     assert coverage["covered_area_share"].iloc[0] == pytest.approx(expected_a, rel=5e-3)
@@ -145,9 +173,19 @@ def test_properties_shares_bounded_radius_monotone_broken_adds_nothing(seed: int
     assert (grown >= share - 1e-9).all()
     communes, _ = _gdfs(["operational"] * 3, [np.nan] * 3)
     status = rng.choice(["operational", "degraded", "broken"], n)
-    clusters = gpd.GeoDataFrame({"commune_code": np.array(["A", "B"])[c], "type": "loudspeaker_cluster",
-                                 "status": status, "radius_m": r, "technology": "ip", "n_horns": 2, "watts": 30},
-                                geometry=gpd.points_from_xy(x, y), crs=32648).to_crs(4326)
+    clusters = gpd.GeoDataFrame(
+        {
+            "commune_code": np.array(["A", "B"])[c],
+            "type": "loudspeaker_cluster",
+            "status": status,
+            "radius_m": r,
+            "technology": "ip",
+            "n_horns": 2,
+            "watts": 30,
+        },
+        geometry=gpd.points_from_xy(x, y),
+        crs=32648,
+    ).to_crs(4326)
     base, _, _ = cover_communes(communes, clusters)
     extra = clusters.iloc[[0]].assign(status="broken", radius_m=5000.0)
     import pandas as pd

@@ -1,4 +1,4 @@
-"""analyse -> coverage_commune/_village -> export gaps, the write path, and agreement with PostGIS on real boundaries."""
+"""analyse -> coverage_commune/_village -> export gaps; the write path after an inspection, derived raster."""
 
 from __future__ import annotations
 
@@ -25,40 +25,67 @@ X0, Y0 = 420_000.0, 2_360_000.0
 
 
 def _insert_commune(conn: Connection, code: str, geom_4326: shapely.Geometry, population: float) -> None:
-    conn.execute(text(
-        "INSERT INTO admin_unit (version, level, code, name, name_folded, province_code, parent_code, geom, "
-        "area_km2, population) VALUES ('2025', 'commune', :c, :n, :c, '99', '99', "
-        "ST_Multi(ST_GeomFromText(:g, 4326)), ST_Area(ST_GeomFromText(:g, 4326)::geography) / 1e6, :p)"),
-        {"c": code, "n": f"Xã Thử {code}", "g": geom_4326.wkt, "p": population})
+    conn.execute(
+        text(
+            "INSERT INTO admin_unit (version, level, code, name, name_folded, province_code, parent_code, "
+            "geom, "
+            "area_km2, population) VALUES ('2025', 'commune', :c, :n, :c, '99', '99', "
+            "ST_Multi(ST_GeomFromText(:g, 4326)), ST_Area(ST_GeomFromText(:g, 4326)::geography) / 1e6, :p)"
+        ),
+        {"c": code, "n": f"Xã Thử {code}", "g": geom_4326.wkt, "p": population},
+    )
 
 
 def _to_4326(geom: shapely.Geometry) -> shapely.Geometry:
     return gpd.GeoSeries([geom], crs=32648).to_crs(4326).iloc[0]
 
 
-def _insert_facility(conn: Connection, kind: str, code: str, x: float, y: float, status: str = "operational",
-                     village_id: int | None = None) -> int:
+def _insert_facility(
+    conn: Connection,
+    kind: str,
+    code: str,
+    x: float,
+    y: float,
+    status: str = "operational",
+    village_id: int | None = None,
+) -> int:
     p = _to_4326(shapely.Point(x, y))
-    return int(conn.execute(text(
-        "INSERT INTO facility (type, technology, commune_code, geom, status, n_horns, watts, village_id) "
-        "VALUES (:t, 'ip', :c, ST_SetSRID(ST_MakePoint(:x, :y), 4326), :s, 2, 30, :v) RETURNING id"),
-        {"t": kind, "c": code, "x": p.x, "y": p.y, "s": status, "v": village_id}).scalar_one())
+    return int(
+        conn.execute(
+            text(
+                "INSERT INTO facility (type, technology, commune_code, geom, status, n_horns, watts, "
+                "village_id) "
+                "VALUES (:t, 'ip', :c, ST_SetSRID(ST_MakePoint(:x, :y), 4326), :s, 2, 30, :v) RETURNING id"
+            ),
+            {"t": kind, "c": code, "x": p.x, "y": p.y, "s": status, "v": village_id},
+        ).scalar_one()
+    )
 
 
 def _insert_village(conn: Connection, code: str, x: float, y: float) -> int:
     p = _to_4326(shapely.Point(x, y))
-    return int(conn.execute(text(
-        "INSERT INTO village (commune_code, name, geom) VALUES (:c, 'Thôn', ST_SetSRID(ST_MakePoint(:x, :y), 4326)) "
-        "RETURNING id"), {"c": code, "x": p.x, "y": p.y}).scalar_one())
+    return int(
+        conn.execute(
+            text(
+                "INSERT INTO village (commune_code, name, geom) "
+                "VALUES (:c, 'Thôn', ST_SetSRID(ST_MakePoint(:x, :y), 4326)) "
+                "RETURNING id"
+            ),
+            {"c": code, "x": p.x, "y": p.y},
+        ).scalar_one()
+    )
 
 
 @pytest.fixture()
 def two_communes(db_conn: Connection) -> Connection:
     conn = db_conn
-    conn.execute(text(
-        "INSERT INTO admin_unit (version, level, code, name, name_folded, province_code, geom) VALUES "
-        "('2025', 'province', '99', 'Tỉnh Thử', 'tinh thu', '99', ST_Multi(ST_GeomFromText(:g, 4326)))"),
-        {"g": _to_4326(shapely.box(X0, Y0, X0 + 4000, Y0 + 2000)).wkt})
+    conn.execute(
+        text(
+            "INSERT INTO admin_unit (version, level, code, name, name_folded, province_code, geom) VALUES "
+            "('2025', 'province', '99', 'Tỉnh Thử', 'tinh thu', '99', ST_Multi(ST_GeomFromText(:g, 4326)))"
+        ),
+        {"g": _to_4326(shapely.box(X0, Y0, X0 + 4000, Y0 + 2000)).wkt},
+    )
     _insert_commune(conn, "99001", _to_4326(shapely.box(X0, Y0, X0 + 2000, Y0 + 2000)), 4000)
     _insert_commune(conn, "99002", _to_4326(shapely.box(X0 + 2000, Y0, X0 + 4000, Y0 + 2000)), 1000)
     v1 = _insert_village(conn, "99001", X0 + 600, Y0 + 600)
@@ -73,8 +100,9 @@ def two_communes(db_conn: Connection) -> Connection:
     return conn
 
 
-def test_analyse_stores_coverage_with_parameters_and_exports_every_format(two_communes: Connection,
-                                                                          tmp_path: Path) -> None:
+def test_analyse_stores_coverage_with_parameters_and_exports_every_format(
+    two_communes: Connection, tmp_path: Path
+) -> None:
     conn = two_communes
     result = analyse(conn, province_code="99")
     assert result.communes == 2 and result.villages == 3
@@ -102,7 +130,8 @@ def test_analyse_stores_coverage_with_parameters_and_exports_every_format(two_co
     assert [c.value for c in sheet[1]] == columns
     assert sheet.cell(2, 4).value == "Tỉnh Thử" and 0 <= sheet.cell(2, 7).value <= 1
     assert "parameters" in book.sheetnames and any(
-        "params" in str(r[0].value) for r in book["parameters"].iter_rows())
+        "params" in str(r[0].value) for r in book["parameters"].iter_rows()
+    )
     path = write_gaps(gaps, tmp_path / "gaps.csv", fmt="csv", metadata=meta)
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     with path.open(encoding="utf-8-sig") as handle:
@@ -117,22 +146,35 @@ def test_analyse_stores_coverage_with_parameters_and_exports_every_format(two_co
 def test_an_inspection_recomputes_its_commune_on_the_write_path_fast(two_communes: Connection) -> None:
     conn = two_communes
     analyse(conn)
-    station = conn.execute(text("SELECT id FROM facility WHERE commune_code = '99001' "
-                                "AND type = 'loudspeaker_cluster' ORDER BY id LIMIT 1")).scalar_one()
-    before = conn.execute(text("SELECT covered_area_km2 FROM coverage_commune WHERE commune_code = '99001'")
-                          ).scalar_one()
-    conn.execute(text("INSERT INTO inspection (facility_id, inspector, inspected_at, status_found) "
-                      "VALUES (:f, 'kt', now(), 'broken')"), {"f": station})
+    station = conn.execute(
+        text(
+            "SELECT id FROM facility WHERE commune_code = '99001' "
+            "AND type = 'loudspeaker_cluster' ORDER BY id LIMIT 1"
+        )
+    ).scalar_one()
+    before = conn.execute(
+        text("SELECT covered_area_km2 FROM coverage_commune WHERE commune_code = '99001'")
+    ).scalar_one()
+    conn.execute(
+        text(
+            "INSERT INTO inspection (facility_id, inspector, inspected_at, status_found) "
+            "VALUES (:f, 'kt', now(), 'broken')"
+        ),
+        {"f": station},
+    )
     start = time.perf_counter()
     result = recompute_stale_communes(conn)
     elapsed = time.perf_counter() - start
-    after = conn.execute(text("SELECT covered_area_km2 FROM coverage_commune WHERE commune_code = '99001'")
-                         ).scalar_one()
+    after = conn.execute(
+        text("SELECT covered_area_km2 FROM coverage_commune WHERE commune_code = '99001'")
+    ).scalar_one()
     assert result.communes == 1 and after < before
     assert elapsed < 0.2
 
 
-def test_derived_population_raster_is_recorded_active_and_used(two_communes: Connection, tmp_path: Path) -> None:
+def test_derived_population_raster_is_recorded_active_and_used(
+    two_communes: Connection, tmp_path: Path
+) -> None:
     conn = two_communes
     built = build_and_record_population_raster(conn, tmp_path / "pop.tif", province_code="99")
     assert built.total == pytest.approx(5000, rel=1e-4)
@@ -145,9 +187,12 @@ def test_derived_population_raster_is_recorded_active_and_used(two_communes: Con
     assert 0 < a.pop_covered_share <= 1
 
 
-def test_cli_analyse_and_export_gaps(two_communes: Connection, use_database: str, tmp_path: Path,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_analyse_and_export_gaps(
+    two_communes: Connection, use_database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # The CLI opens its own connections: commit the fixture's rows in a separate database? No: the rows of
     # two_communes are in an uncommitted transaction, so the CLI sees an empty database and says so.
-    assert main(["export", "gaps", "--format", "csv", "--out", str(tmp_path / "g.csv"), "--province", "98"]) == 1
+    assert (
+        main(["export", "gaps", "--format", "csv", "--out", str(tmp_path / "g.csv"), "--province", "98"]) == 1
+    )
     assert "analyse" in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""Agreement with an independent exact computation on real boundaries: Điện Biên at full resolution (45 communes).
+"""Agreement with an independent exact computation on real boundaries: Điện Biên full-res (45 communes).
 
 The reference is PostGIS: ST_Union of geodesic buffers (ST_Buffer on geography) of each commune's working
 clusters, intersected with the commune, area on the spheroid. It shares no code with analysis/.
@@ -32,13 +32,16 @@ REFERENCE = text("""
 """)
 
 
-def test_dien_bien_covered_area_agrees_with_postgis_within_one_percent(db_conn: Connection,
-                                                                       shared_data: Path) -> None:
+def test_dien_bien_covered_area_agrees_with_postgis_within_one_percent(
+    db_conn: Connection, shared_data: Path
+) -> None:
     conn = db_conn
-    load_boundaries(conn, shared_data / "admin_2025" / "communes_2025_11_dien_bien_fullres.geojson",
-                    version="2025")
-    communes = conn.execute(text("SELECT code, ST_AsBinary(geom) AS g FROM commune WHERE province_code = '11'")
-                            ).all()
+    load_boundaries(
+        conn, shared_data / "admin_2025" / "communes_2025_11_dien_bien_fullres.geojson", version="2025"
+    )
+    communes = conn.execute(
+        text("SELECT code, ST_AsBinary(geom) AS g FROM commune WHERE province_code = '11'")
+    ).all()
     assert len(communes) == 45
     rng = np.random.default_rng(11)
     rows = []
@@ -49,9 +52,22 @@ def test_dien_bien_covered_area_agrees_with_postgis_within_one_percent(db_conn: 
         ok = shapely.contains_xy(geom, x, y)
         for xi, yi in list(zip(x[ok], y[ok], strict=True))[:25]:
             status = rng.choice(["operational", "operational", "degraded", "broken"])
-            rows.append({"c": code, "x": float(xi), "y": float(yi), "s": str(status), "r": float(rng.uniform(150, 600))})
-    conn.execute(text("INSERT INTO facility (type, commune_code, geom, status, radius_m) VALUES "
-                      "('loudspeaker_cluster', :c, ST_SetSRID(ST_MakePoint(:x, :y), 4326), :s, :r)"), rows)
+            rows.append(
+                {
+                    "c": code,
+                    "x": float(xi),
+                    "y": float(yi),
+                    "s": str(status),
+                    "r": float(rng.uniform(150, 600)),
+                }
+            )
+    conn.execute(
+        text(
+            "INSERT INTO facility (type, commune_code, geom, status, radius_m) VALUES "
+            "('loudspeaker_cluster', :c, ST_SetSRID(ST_MakePoint(:x, :y), 4326), :s, :r)"
+        ),
+        rows,
+    )
     analyse(conn, province_code="11")
     ours = dict(conn.execute(text("SELECT commune_code, covered_area_km2 FROM coverage_commune")).all())
     reference = dict(conn.execute(REFERENCE).all())
