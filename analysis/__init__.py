@@ -1,1 +1,1 @@
-"""Analysis on data in hand: coverage, population, criteria, gaps, planning. Returns data, never figures."""
+"""Analyses on facilities, villages and population: coverage, people reached, NTM criteria, gaps, planning."""
