@@ -1,0 +1,1 @@
+"""Analyses on arrays and GeoDataFrames: coverage, population, criteria, gaps and planning."""
