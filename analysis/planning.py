@@ -3,7 +3,7 @@
 The numeric core (this module) works on arrays only, in the spirit of spopt's ``from_cost_matrix``: demand
 points with weights, candidate actions with costs, a sparse coverage matrix (built with a KD-tree in a metric
 CRS) and an exact MILP solved with HiGHS, or a greedy gain-per-cost heuristic. The geo adapter that reads the
-database and builds a :class:`PlanningProblem` lives in :mod:`analysis.planning_sites`.
+database and builds a :class:`PlanningProblem` lives in :func:`analysis.planning_geo.plan_investments`.
 
 The MILP (a budgeted maximal covering problem with side constraints)::
 

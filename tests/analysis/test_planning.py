@@ -87,8 +87,8 @@ def test_results_are_deterministic() -> None:
 def test_an_already_covered_candidate_adds_nothing_and_is_not_bought() -> None:
     # Candidate 1 reaches nobody new (its column is empty: everyone near it is already covered).
     coverage = sp.csc_matrix(np.array([[1, 0], [1, 0]], dtype=np.int8))
-    problem = PlanningProblem(weight=np.array([50.0, 70.0]), coverage=coverage, cost_vnd=np.array([35e6, 6e6]),
-                              budget_vnd=1e9)
+    problem = PlanningProblem(weight=np.array([50.0, 70.0]), coverage=coverage,
+                              cost_vnd=np.array([35e6, 6e6]), budget_vnd=1e9)
     for solution in (solve_exact_highs(problem), solve_greedy(problem)):
         assert solution.chosen.tolist() == [0]
         assert solution.people_reached == 120
