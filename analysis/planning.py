@@ -20,6 +20,8 @@ The MILP (a budgeted maximal covering problem with side constraints)::
 from __future__ import annotations
 
 import heapq
+import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -283,7 +285,7 @@ def solve_exact_highs(
     started = time.perf_counter()
     red = _reduce_demand(problem)
     lp = _build_highs_lp(problem, red)
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h = _quiet_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
@@ -318,6 +320,20 @@ def solve_exact_highs(
     return PlanSolution(chosen, objective, people, cost, "highs", "optimal" if proven else "time_limit",
                         gap if gap is not None else (0.0 if proven else None), elapsed, bound, note,
                         not check_plan(problem, chosen))
+
+
+def _quiet_highs() -> highspy.Highs:
+    """Return a HiGHS instance without its banner (printed to fd 1 by the constructor, before any option)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    return h
 
 
 def _build_highs_lp(problem: PlanningProblem, red: _Reduced) -> highspy.HighsLp:
