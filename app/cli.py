@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from app.commands import db, load
+from app.commands import db, load, plan
 from etl.errors import LoadRefusedError
 from sql.errors import DatabaseSetupError
 from sql.settings import get_settings
 
 # One module per group of sub-commands; each has register(subparsers). Add new groups here.
-COMMAND_MODULES = (db, load)
+COMMAND_MODULES = (db, load, plan)
 
 EXPECTED_ERRORS = (LoadRefusedError, DatabaseSetupError, FileNotFoundError, PermissionError)
 
