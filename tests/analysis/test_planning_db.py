@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Connection, text
 
@@ -104,3 +106,26 @@ def test_costs_user_candidates_and_greedy_preview(area: Connection) -> None:
                          user_sites=[CandidateSite(lon=21.0, lat=105.8)])
     with pytest.raises(PlanningInputError, match="no scenario named"):
         scenario_actions(area, "missing")
+
+
+def test_people_come_from_the_active_population_raster(area: Connection, tmp_path: Path) -> None:
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    # 0.001° cells (~100 m) over both communes; 40 people in each cell of a 300 m block around Thôn 3 (A),
+    # which no working cluster reaches, and nobody elsewhere.
+    path = tmp_path / "pop.tif"
+    transform = from_origin(105.80, 21.018, 0.001, 0.001)
+    people = np.zeros((18, 36), dtype="float32")
+    people[14:17, 14:17] = 40.0        # rows: lat 21.004..21.001, cols: lon 105.814..105.817
+    with rasterio.open(path, "w", driver="GTiff", width=36, height=18, count=1, dtype="float32",
+                       crs="EPSG:4326", transform=transform, nodata=-1) as dst:
+        dst.write(people, 1)
+    area.execute(text("INSERT INTO population_raster (path, sha256, crs, resolution, total, derived) "
+                      "VALUES (:p, 'x', 'EPSG:4326', 0.001, 360, false)"), {"p": str(path)})
+    result = plan_investments(area, budget_vnd=10e6, province_code="P1")
+    assert "population raster" in result.demand_source
+    assert result.actions["action"].tolist() == ["new_fm_cluster"]     # 6 M FM cluster at Thôn 3 fits 10 M
+    assert result.added_population == pytest.approx(360, abs=1e-6)
+    assert result.actions["added_villages"].tolist() == [1]
