@@ -31,7 +31,7 @@ RADIUS_M = 300.0
 
 def make_instance(n_demand: int, n_candidates: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                                                                          np.ndarray]:
-    """Return (demand_xy, people, candidate_xy, cost_vnd) in metres: cells around villages, sites near them."""
+    """Return (demand_xy, people, candidate_xy, cost_vnd), metres: cells around villages, sites near them."""
     rng = np.random.default_rng(seed)
     n_villages = max(10, n_demand // 30)
     villages = rng.uniform([0, 0], [90_000, 70_000], size=(n_villages, 2))
@@ -78,7 +78,8 @@ def _spopt_covered(model: object, n: int) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--demand", type=int, default=20_000)
     parser.add_argument("--candidates", type=int, default=2_000)
     parser.add_argument("--budget-vnd", type=float, default=1.5e9)
@@ -102,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     count = replace(budgeted, cost_vnd=np.ones(args.candidates), budget_vnd=float(args.p))
     count_exact = solve_exact_highs(count)
-    rows.append((f"phusong HiGHS exact, p={args.p}", len(demand), args.candidates, build_s, count_exact.time_s,
-                 count_exact.objective, count_exact.status, "-"))
+    rows.append((f"phusong HiGHS exact, p={args.p}", len(demand), args.candidates, build_s,
+                 count_exact.time_s, count_exact.objective, count_exact.status, "-"))
     if not args.no_spopt:
         rows.extend(_spopt_rows(args, demand, people, sites, count_exact.objective))
     _print_table(rows, budgeted, exact, greedy)
@@ -144,7 +145,8 @@ def _print_table(rows: list[tuple[object, ...]], budgeted: PlanningProblem, exac
         pass
     print(f"machine: {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}; one solver thread")
     print(f"instance: {budgeted.n_demand} demand cells (100 m), {budgeted.n_candidates} candidates, "
-          f"radius {RADIUS_M:.0f} m, {budgeted.coverage.nnz} coverage pairs, budget {budgeted.budget_vnd:,.0f} VND")
+          f"radius {RADIUS_M:.0f} m, {budgeted.coverage.nnz} coverage pairs, "
+          f"budget {budgeted.budget_vnd:,.0f} VND")
     header = ("run", "demand", "cands", "build s", "solve s", "people reached", "status", "gap / check")
     fmt = "| {:<40} | {:>7} | {:>6} | {:>8} | {:>8} | {:>14} | {:>10} | {:<28} |"
     print(fmt.format(*header))
