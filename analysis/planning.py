@@ -79,6 +79,17 @@ class PlanningProblem:
     must_choose: tuple[int, ...] = ()
     min_reach: tuple[MinimumReach, ...] = ()
 
+    def __post_init__(self) -> None:
+        # Normalise once so every solver can slice columns directly (frozen: set through object).
+        object.__setattr__(self, "coverage", sp.csc_matrix(self.coverage, dtype=np.int8))
+        object.__setattr__(self, "weight", np.asarray(self.weight, dtype=float))
+        object.__setattr__(self, "cost_vnd", np.asarray(self.cost_vnd, dtype=float))
+        if self.people is not None:
+            object.__setattr__(self, "people", np.asarray(self.people, dtype=float))
+        if self.coverage.shape != (len(self.weight), len(self.cost_vnd)):
+            raise ValueError(f"coverage is {self.coverage.shape}, expected ({len(self.weight)}, "
+                             f"{len(self.cost_vnd)}) demand x candidates")
+
     @property
     def n_demand(self) -> int:
         return int(self.coverage.shape[0])
@@ -250,9 +261,9 @@ def _reduce_demand(problem: PlanningProblem) -> _Reduced:
     keys: dict[tuple[bytes, tuple[int, ...]], int] = {}
     row_of = np.full(problem.n_demand, -1, dtype=np.int64)
     starts, ends = csr.indptr[:-1], csr.indptr[1:]
-    for i in range(problem.n_demand):
-        if starts[i] == ends[i] or (problem.weight[i] <= 0 and not membership[i]):
-            continue   # no candidate reaches it, or it counts for nothing
+    for i in np.flatnonzero(ends > starts):   # rows no candidate reaches cannot change the plan
+        if problem.weight[i] <= 0 and not membership[i]:
+            continue   # counts for nothing
         key = (csr.indices[starts[i]:ends[i]].tobytes(), membership[i])
         row_of[i] = keys.setdefault(key, len(keys))
     kept = np.flatnonzero(row_of >= 0)

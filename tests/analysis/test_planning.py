@@ -166,3 +166,23 @@ def test_coverage_matrix_respects_radius_and_commune() -> None:
     assert matrix.toarray().tolist() == [[1, 0], [1, 0], [0, 1]]
     bundle = union_columns(matrix, [(0, 1)])
     assert bundle.toarray().ravel().tolist() == [1, 1, 1]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_highs_matches_brute_force_with_side_constraints(seed: int) -> None:
+    base = _random_problem(100 + seed, n=20, m=8)
+    rng = np.random.default_rng(seed)
+    rows = rng.choice(base.n_demand, size=6, replace=False)
+    problem = PlanningProblem(
+        weight=base.weight, coverage=base.coverage, cost_vnd=base.cost_vnd, budget_vnd=base.budget_vnd,
+        people=base.weight, requires_any=base.requires_any, exclusive=base.exclusive,
+        must_cover=(tuple(int(j) for j in rng.choice(8, size=2, replace=False)),),
+        min_reach=(MinimumReach(rows, float(base.weight[rows].sum() * 0.3), "some cells"),))
+    best = _brute_force(problem)
+    solution = solve_exact_highs(problem)
+    if best < 0:
+        assert solution.status == "infeasible"
+    else:
+        assert solution.status == "optimal"
+        assert solution.objective == pytest.approx(best, abs=1e-6)
+        assert not check_plan(problem, solution.chosen)
