@@ -145,7 +145,8 @@ class PlanResult:
 @dataclass
 class _Area:
     communes: pd.DataFrame  # code, name, population, station_id, station_technology, station_working
-    polygons_m: np.ndarray  # shapely polygons in the metric CRS, one per commune row
+    polygons: np.ndarray  # shapely polygons in EPSG:4326, one per commune row
+    polygons_m: np.ndarray  # the same in the metric CRS
     to_metric: Transformer
     to_lonlat: Transformer
     clusters: pd.DataFrame  # id, technology, status, commune_code, radius_m, x, y
@@ -194,6 +195,7 @@ def _read_area(conn: Connection, province_code: str | None) -> _Area:
         frame["x"], frame["y"] = x, y
     return _Area(
         communes,
+        np.asarray(polygons),
         np.asarray(polygons_m),
         to_metric,
         to_lonlat,
@@ -210,43 +212,61 @@ def _cluster_radius_m(frame: pd.DataFrame) -> np.ndarray:
 
 
 def read_population_cells(
-    conn: Connection, area_polygons: np.ndarray, to_lonlat: Transformer, to_metric: Transformer
-) -> tuple[np.ndarray, np.ndarray, str] | None:
-    """Return (xy_m of populated cell centres, people, description) from the active raster, or None.
+    conn: Connection, polygons: np.ndarray, to_metric: Transformer
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str] | None:
+    """Return populated cells of the active raster inside the communes, or None when no raster is active.
 
     The one place the planner reads population; the lead can swap it for the coverage engineer's reader.
-    Cell centres in the area's bounding box, in the metric CRS; only cells with people > 0.
+    ``polygons`` are the communes in EPSG:4326. Returns (cell centres in the metric CRS of ``to_metric``,
+    people per cell, index of the commune holding each cell centre, a description of the source). A cell
+    belongs to the commune that contains its centre (rasterised once, no point-in-polygon per cell).
     """
     row = conn.execute(queries.load("active_population_raster")).mappings().first()
     if row is None:
         return None
     import rasterio
-    from rasterio.warp import transform_bounds
+    from rasterio.features import rasterize
     from rasterio.windows import from_bounds
 
-    minx, miny, maxx, maxy = shapely.total_bounds(area_polygons)
-    lon_min, lat_min = to_lonlat.transform(minx, miny)
-    lon_max, lat_max = to_lonlat.transform(maxx, maxy)
     with rasterio.open(row["path"]) as src:
-        bounds = transform_bounds(
-            "EPSG:4326", src.crs, lon_min - 0.01, lat_min - 0.01, lon_max + 0.01, lat_max + 0.01
+        to_raster = Transformer.from_crs(4326, src.crs, always_xy=True)
+        shapes = shapely.transform(
+            polygons, lambda xy: np.column_stack(to_raster.transform(xy[:, 0], xy[:, 1]))
         )
-        window = from_bounds(*bounds, transform=src.transform).round_offsets().round_lengths()
+        window = from_bounds(*shapely.total_bounds(shapes), transform=src.transform)
+        window = window.round_offsets(op="floor").round_lengths(op="ceil")
         band = src.read(1, window=window, boundless=True, fill_value=0, masked=True).filled(0)
         transform = src.window_transform(window)
         crs = src.crs
-    r, c = np.nonzero(band > 0)
+    label = rasterize(
+        ((g, i + 1) for i, g in enumerate(shapes)),
+        out_shape=band.shape,
+        transform=transform,
+        fill=0,
+        dtype="int32",
+    )
+    r, c = np.nonzero((band > 0) & (label > 0))
     xs, ys = rasterio.transform.xy(transform, r, c, offset="center")
     lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(np.asarray(xs), np.asarray(ys))
     x, y = to_metric.transform(lon, lat)
     kind = "derived from census" if row["derived"] else "observed"
-    return np.column_stack([x, y]), band[r, c].astype(float), f"population raster {row['path']} ({kind})"
+    return (
+        np.column_stack([x, y]),
+        band[r, c].astype(float),
+        label[r, c].astype(np.int64) - 1,
+        f"population raster {row['path']} ({kind}); a cell counts for the commune holding its centre",
+    )
 
 
-def _census_spread_cells(communes: pd.DataFrame, polygons_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Spread each commune's census population evenly over a CENSUS_GRID_M grid inside it (no raster)."""
-    xy_parts, people_parts = [], []
-    for poly, pop in zip(polygons_m, communes["population"].to_numpy(float), strict=True):
+def _census_spread_cells(
+    communes: pd.DataFrame, polygons_m: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Spread each commune's census population evenly over a CENSUS_GRID_M grid inside it (no raster).
+
+    Returns (points in the metric CRS, people per point, commune index of each point).
+    """
+    xy_parts, people_parts, group_parts = [], [], []
+    for c, (poly, pop) in enumerate(zip(polygons_m, communes["population"].to_numpy(float), strict=True)):
         if not np.isfinite(pop) or pop <= 0:
             continue
         minx, miny, maxx, maxy = poly.bounds
@@ -255,13 +275,14 @@ def _census_spread_cells(communes: pd.DataFrame, polygons_m: np.ndarray) -> tupl
         inside = shapely.contains_xy(poly, gx.ravel(), gy.ravel())
         pts = np.column_stack([gx.ravel()[inside], gy.ravel()[inside]])
         if len(pts) == 0:
-            c = poly.representative_point()
-            pts = np.array([[c.x, c.y]])
+            inner = poly.representative_point()
+            pts = np.array([[inner.x, inner.y]])
         xy_parts.append(pts)
         people_parts.append(np.full(len(pts), pop / len(pts)))
+        group_parts.append(np.full(len(pts), c, dtype=np.int64))
     if not xy_parts:
-        return np.zeros((0, 2)), np.zeros(0)
-    return np.concatenate(xy_parts), np.concatenate(people_parts)
+        return np.zeros((0, 2)), np.zeros(0), np.zeros(0, dtype=np.int64)
+    return np.concatenate(xy_parts), np.concatenate(people_parts), np.concatenate(group_parts)
 
 
 def _commune_of(xy: np.ndarray, polygons_m: np.ndarray) -> np.ndarray:
@@ -337,6 +358,22 @@ def _dedupe_sites(sites: pd.DataFrame, *, min_spacing_m: float = 100.0) -> pd.Da
     same = sites["commune"].to_numpy()[pairs[:, 0]] == sites["commune"].to_numpy()[pairs[:, 1]]
     drop = set(pairs[same].max(axis=1).tolist())
     return sites.drop(index=sites.index[sorted(drop)]).reset_index(drop=True)
+
+
+def _drop_sites_near_repairs(
+    sites: pd.DataFrame, area: _Area, code_index: Mapping[str, int], *, within_m: float = 150.0
+) -> pd.DataFrame:
+    """Drop new-cluster sites next to a broken or degraded cluster of the same commune: there the choice is
+    to repair it (its own candidate), not to put a second cluster beside it."""
+    repairable = area.clusters[area.clusters["status"].isin(["broken", "degraded"])]
+    if len(sites) == 0 or len(repairable) == 0:
+        return sites
+    tree = cKDTree(repairable[["x", "y"]].to_numpy(float))
+    near = tree.query_ball_point(sites[["x", "y"]].to_numpy(float), within_m)
+    groups = repairable["commune_code"].map(code_index).to_numpy()
+    site_group = sites["commune"].to_numpy()
+    drop = [i for i, hits in enumerate(near) if any(groups[h] == site_group[i] for h in hits)]
+    return sites.drop(index=sites.index[drop]).reset_index(drop=True)
 
 
 def _top_sites_bundle(
@@ -510,14 +547,12 @@ def build_planning_inputs(
     costs, options = costs or UnitCosts(), options or PlanOptions()
     area = _read_area(conn, province_code)
     code_index = {code: i for i, code in enumerate(area.communes["code"])}
-    cells = read_population_cells(conn, area.polygons_m, area.to_lonlat, area.to_metric)
+    cells = read_population_cells(conn, area.polygons, area.to_metric)
     if cells is None:
-        xy, people = _census_spread_cells(area.communes, area.polygons_m)
+        xy, people, group = _census_spread_cells(area.communes, area.polygons_m)
         source = "census population spread evenly over each commune (no population raster is active)"
     else:
-        xy, people, source = cells
-    group = _commune_of(xy, area.polygons_m)
-    xy, people, group = xy[group >= 0], people[group >= 0], group[group >= 0]
+        xy, people, group, source = cells
     now = _reached_now(xy, group, area, code_index)
     v_xy = area.villages[["x", "y"]].to_numpy(float)
     v_group = area.villages["commune_code"].map(code_index).to_numpy(np.int64)
@@ -536,7 +571,7 @@ def build_planning_inputs(
         if options.generate_sites
         else pd.DataFrame(columns=["commune", "x", "y"])
     )
-    sites = _dedupe_sites(sites)
+    sites = _drop_sites_near_repairs(_dedupe_sites(sites), area, code_index)
     cand = _candidate_rows(area, sites, costs, user_sites, code_index)
     disc = build_coverage_matrix(
         d_xy,
