@@ -7,30 +7,21 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import create_engine, text
 
 from app.cli import main
 from tests.analysis.test_planning_db import SETUP
 
 pytestmark = pytest.mark.db
 
-CLEANUP = """
-DELETE FROM scenario WHERE name LIKE 'cli-%';
-DELETE FROM facility WHERE commune_code IN ('A', 'B');
-DELETE FROM village WHERE commune_code IN ('A', 'B');
-DELETE FROM coverage_stale WHERE commune_code IN ('A', 'B');
-DELETE FROM admin_unit WHERE version = '2025' AND code IN ('P1', 'A', 'B');
-"""
-
-
 @pytest.fixture()
-def committed_area(engine: Engine, use_database: str) -> Iterator[None]:
+def committed_area(use_database: str) -> Iterator[None]:
+    """Commit the small area in this test's own database (the CLI opens its own connections)."""
+    engine = create_engine(use_database)
     with engine.begin() as conn:
-        conn.execute(text(CLEANUP))
         conn.execute(text(SETUP))
     yield
-    with engine.begin() as conn:
-        conn.execute(text(CLEANUP))
+    engine.dispose()
 
 
 def test_plan_writes_every_format_and_scenarios_compare(committed_area: None, tmp_path: Path,

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -40,13 +40,14 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeo
 
 
 @pytest.fixture(scope="session")
-def demo_database(postgis_url: str) -> str:
-    """The session database with the bundled Điện Biên demo loaded through `phusong demo --no-serve`."""
-    env = {**os.environ, "PHUSONG_DATABASE_URL": postgis_url}
+def demo_database(fresh_database: Callable[[], str]) -> str:
+    """A database of its own with the bundled Điện Biên demo loaded through `phusong demo --no-serve`."""
+    url = fresh_database()
+    env = {**os.environ, "PHUSONG_DATABASE_URL": url}
     done = subprocess.run([sys.executable, "-m", "app.cli", "demo", "--no-serve"], env=env, cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    return postgis_url
+    return url
 
 
 @pytest.fixture(scope="session")
