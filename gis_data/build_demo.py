@@ -3,6 +3,7 @@
 Real parts: the 45 full-resolution 2025 communes and the province polygon (thanglequoc/vietnamese-provinces-
 database, MIT) and their 2019 census population apportioned by phusong's crosswalk (needs a database where
 `phusong load boundaries` (both eras) and `phusong load census` were run on ../shared/data).
+DERIVED: a 100 m population GeoTIFF spread from those commune totals toward the synthetic villages.
 SYNTHETIC parts, seeded and labelled as such: villages (thôn/bản) and the facility survey workbook.
 
     python gis_data/build_demo.py [--seed 7]
@@ -21,6 +22,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import text
 
+from analysis.store import build_and_record_population_raster
+from etl.boundaries import load_boundaries
+from etl.villages import load_villages
 from sql.engine import connect
 from sql.settings import get_settings
 
@@ -83,6 +87,18 @@ def make_villages(communes: gpd.GeoDataFrame, population: pd.DataFrame, rng: np.
                          "Xã/Phường": commune.ward_name, "Dân số": village_pop,
                          "Số hộ": max(1, village_pop // 5), "geometry": point})
     return gpd.GeoDataFrame(rows, crs=4326)
+
+
+def build_population_raster(out: Path) -> None:
+    """Spread the communes' census totals over 100 m cells, weighted toward the villages (labelled derived).
+
+    Runs in a transaction that is rolled back: the maintainer's database is only borrowed for the computation.
+    """
+    with connect() as conn:
+        load_boundaries(conn, OUT / "communes_2025.geojson", version="2025", level="commune")
+        load_villages(conn, OUT / "thon_ban_synthetic.geojson")
+        build_and_record_population_raster(conn, out, province_code=PROVINCE_CODE, resolution_m=100.0)
+        conn.rollback()
 
 
 def make_facilities(communes: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, rng: np.random.Generator
@@ -183,6 +199,7 @@ def main() -> None:
     population = export_population()
     villages = make_villages(communes, population, rng)
     villages.to_file(OUT / "thon_ban_synthetic.geojson", driver="GeoJSON")
+    build_population_raster(OUT / "population_100m_derived.tif")
     rows = make_facilities(communes, villages, rng)
     add_bad_rows(rows)
     write_workbook(rows, OUT / "khao_sat_thiet_che_2026_synthetic.xlsx")
