@@ -78,6 +78,7 @@ def _register_scenarios(commands: Any) -> None:
                                  epilog="Example:\n  phusong scenarios compare plan-a plan-b")
     compare.add_argument("a")
     compare.add_argument("b")
+    compare.add_argument("--limit", type=int, default=30, help="differing actions to print (default 30)")
     compare.set_defaults(handler=_compare)
     export = actions.add_parser("export", help="write a scenario's actions to .csv, .xlsx or .gpkg",
                                 epilog="Example:\n  phusong scenarios export plan-a --out plan-a.gpkg")
@@ -272,10 +273,14 @@ def _compare(args: argparse.Namespace) -> int:
     a, b = totals.to_dict("records")
     print(f"difference (B - A): {b['cost_vnd'] - a['cost_vnd']:+,.0f} VND, "
           f"{b['added_population'] - a['added_population']:+,.0f} people")
-    for rec in differing.to_dict("records"):
+    shown = differing.sort_values("added_population", ascending=False, kind="stable").head(args.limit)
+    for rec in shown.to_dict("records"):
         print(f"  only in {rec['only_in']}: {rec['action']} {rec['commune_code']} {rec['commune_name']} "
               f"({rec['lon']:.5f}, {rec['lat']:.5f}) {rec['cost_vnd']:,.0f} VND, "
               f"{rec['added_population']:,.0f} people")
+    if len(differing) > len(shown):
+        print(f"  ... and {len(differing) - len(shown)} more differing actions (--limit N shows more; "
+              "`phusong scenarios export` writes them all)")
     return 0
 
 
