@@ -49,9 +49,11 @@ def test_plan_writes_every_format_and_scenarios_compare(committed_area: None, tm
     plan = pd.read_csv(tmp_path / "a.csv", encoding="utf-8-sig")
     assert plan["cost_vnd"].sum() <= 6e7 and {"action", "commune_name", "added_villages"} <= set(plan.columns)
     assert main(["plan", "--budget-vnd", "1e9", "--province", "P1", "--name", "cli-b", "--greedy",
+                 "--priority", "B=2", "--min-share", "A=0.2",
                  "--out", str(tmp_path / "b.xlsx")]) == 0
     assert "greedy" in capsys.readouterr().out
-    assert set(pd.read_excel(tmp_path / "b.xlsx", sheet_name=None)) == {"actions", "parameters"}
+    assert set(pd.read_excel(tmp_path / "b.xlsx", sheet_name=None)) == {"actions", "parameters", "communes",
+                                                                        "class_changes"}
     assert main(["scenarios", "list"]) == 0
     assert "cli-a" in capsys.readouterr().out
     assert main(["scenarios", "compare", "cli-a", "cli-b"]) == 0
