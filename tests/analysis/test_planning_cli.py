@@ -80,3 +80,20 @@ def test_every_planning_command_has_help_with_an_example(capsys: pytest.CaptureF
         with pytest.raises(SystemExit):
             main([*argv, "--help"])
         assert "Example:" in capsys.readouterr().out
+
+
+def test_costs_files_in_yaml_and_csv(tmp_path: Path) -> None:
+    from analysis.planning_geo import PlanningInputError
+    from app.commands.plan import read_unit_costs
+
+    csv_file = tmp_path / "costs.csv"
+    csv_file.write_text("action,cost_vnd\nrepair_cluster,9000000\nbuild_station,5e8\n", encoding="utf-8")
+    costs = read_unit_costs(csv_file)
+    assert (costs.repair_cluster, costs.build_station, costs.new_ip_cluster) == (9e6, 5e8, 35e6)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("repair_clusters: 9e6\n", encoding="utf-8")
+    with pytest.raises(PlanningInputError, match="unknown cost name"):
+        read_unit_costs(bad)
+    bad.write_text("repair_cluster: tám triệu\n", encoding="utf-8")
+    with pytest.raises(PlanningInputError, match="not a number"):
+        read_unit_costs(bad)
