@@ -1,1 +1,1 @@
-"""Analyses on arrays and GeoDataFrames: coverage, population, criteria, gaps and planning."""
+"""Analyses on facilities, villages and population: coverage, people reached, NTM criteria, gaps, planning."""

@@ -1,1 +1,1 @@
-"""Loading real files into phusong: readers per format, validation, CRS handling, admin matching, bulk load."""
+"""Loading real files into phusong: readers, validation, CRS handling, admin matching, bulk load."""

@@ -1,4 +1,4 @@
-"""Load administrative boundaries of either era from any OGR source into admin_unit (upsert by version, level, code)."""
+"""Load administrative boundaries of either era from any OGR source into admin_unit (upsert by key)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ LEVELS = ("province", "district", "commune")
 
 @dataclass(frozen=True)
 class BoundaryFields:
-    """Which source fields hold the code, the name, the parent unit's code, the province code and the unit type."""
+    """Which source fields hold the code, name, parent unit's code, province code and unit type."""
 
     code: str
     name: str
@@ -35,8 +35,10 @@ class BoundaryFields:
 
 # The fields of the shared files (../shared/data, SOURCES.md), recognised without options.
 KNOWN_FIELDS: dict[tuple[str, str], BoundaryFields] = {
-    ("2025", "commune"): BoundaryFields("ward_code", "ward_name", "province_code", "province_code", "unit_type"),
-    ("2025", "province"): BoundaryFields("province_code", "province_name", None, "province_code", "unit_type"),
+    ("2025", "commune"): BoundaryFields("ward_code", "ward_name", "province_code", "province_code",
+                                        "unit_type"),
+    ("2025", "province"): BoundaryFields("province_code", "province_name", None, "province_code",
+                                         "unit_type"),
     ("pre2025", "commune"): BoundaryFields("commune_id", "commune_vn", "district_id", "province_id"),
     ("pre2025", "district"): BoundaryFields("district_id", "district_vn", "province_id", "province_id"),
     ("pre2025", "province"): BoundaryFields("province_id", "province_vn", None, "province_id"),
@@ -113,7 +115,7 @@ def read_boundaries(path: Path) -> gpd.GeoDataFrame:
 
 
 def repair_polygons(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, int]:
-    """Make invalid polygons valid (keeping only their polygonal parts) as MultiPolygons; count the repairs."""
+    """Make invalid polygons valid (only their polygonal parts) as MultiPolygons; count the repairs."""
     values = geoms.values
     invalid = ~shapely.is_valid(values)
     fixed = values.copy()
@@ -156,11 +158,13 @@ def load_boundaries(
         raise LoadRefusedError(f"level {level!r} does not exist for version {version}")
     fields = resolve_fields(columns, version, level, code=code_field, name=name_field, parent=parent_field)
     geoms, repaired = repair_polygons(gdf.geometry)
-    result = BoundaryLoadResult(file=str(path), version=version, level=level, rows=len(gdf), repaired=repaired)
+    result = BoundaryLoadResult(file=str(path), version=version, level=level, rows=len(gdf),
+                                repaired=repaired)
     staged = _stage_rows(gdf, geoms, fields, version, level, result)
     set_actor(conn, loaded_by)
     batch_id = _record_batch(conn, path, result)
-    conn.execute(text("CREATE TEMP TABLE staging_admin_unit (LIKE admin_unit INCLUDING DEFAULTS) ON COMMIT DROP"))
+    conn.execute(text("CREATE TEMP TABLE staging_admin_unit (LIKE admin_unit INCLUDING DEFAULTS) "
+                      "ON COMMIT DROP"))
     copy_rows(conn, "staging_admin_unit", _STAGE_COLUMNS, staged)
     counts = conn.execute(queries.load("upsert_admin_units_from_staging"), {"batch_id": batch_id}).one()
     result.inserted, result.updated = int(counts.inserted), int(counts.updated)
@@ -176,7 +180,8 @@ def load_boundaries(
     _record_rejects(conn, batch_id, result.warned, "warning")
     conn.execute(
         text("INSERT INTO audit_log (\"user\", action, entity, entity_id, after) "
-             "VALUES (audit_actor(), 'load_boundaries', 'admin_unit', :v || '/' || :l, CAST(:after AS jsonb))"),
+             "VALUES (audit_actor(), 'load_boundaries', 'admin_unit', :v || '/' || :l, "
+             "CAST(:after AS jsonb))"),
         {"v": version, "l": level, "after": json.dumps(_summary(result))},
     )
     conn.execute(text("DROP TABLE IF EXISTS staging_admin_unit"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class LoadRefusedError(Exception):
-    """The file as a whole cannot be loaded (nothing was written); the message names the file and the cause."""
+    """The file as a whole cannot be loaded (nothing was written); the message says why."""
 
 
 class SurveyValidationError(LoadRefusedError):

@@ -19,7 +19,7 @@ def fold_text(text: str) -> str:
 
 
 def fold_place_name(name: str) -> str:
-    """Fold a place name and drop a leading unit word: 'Xã Mường Nhé' and 'muong nhe' both give 'muong nhe'."""
+    """Fold a place name and drop a leading unit word: 'Xã Mường Nhé' -> 'muong nhe'."""
     folded = fold_text(name)
     without_unit = _UNIT_PREFIX.sub("", folded, count=1)
     return without_unit or folded

@@ -29,8 +29,11 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterab
     )
     raw = conn.connection.dbapi_connection
     assert raw is not None
-    with raw.cursor() as cursor:
+    cursor = raw.cursor()
+    try:
         cursor.copy_expert(statement, buffer)
+    finally:
+        cursor.close()
     return count
 
 

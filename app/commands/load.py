@@ -1,4 +1,4 @@
-"""`phusong load boundaries|census ...`: thin wrappers over etl/."""
+"""`phusong load boundaries|census|facilities|villages|population|inspections ...`: thin wrappers over etl/."""
 
 from __future__ import annotations
 
@@ -9,6 +9,12 @@ from typing import Any
 from app.commands.db import ensure_database
 from etl.boundaries import LEVELS, VERSIONS, load_boundaries
 from etl.census import load_census_population, write_unmatched_report
+from etl.crosscheck import crosscheck_crosswalk
+from etl.facilities import load_facilities
+from etl.inspections import load_inspections
+from etl.lineage import LoadResult
+from etl.population import load_population_raster
+from etl.villages import load_villages
 from sql.engine import connect
 from sql.settings import get_settings
 
@@ -23,6 +29,10 @@ def register(commands: Any) -> None:
     kinds.required = True
     _register_boundaries(kinds)
     _register_census(kinds)
+    _register_facilities(kinds)
+    _register_villages(kinds)
+    _register_population(kinds)
+    _register_inspections(kinds)
 
 
 def _register_boundaries(kinds: Any) -> None:
@@ -77,6 +87,7 @@ def _census(args: argparse.Namespace) -> int:
     ensure_database()
     with connect() as conn:
         result = load_census_population(conn, args.file, args.old_id_map)
+        check = crosscheck_crosswalk(conn)
     report = write_unmatched_report(result, get_settings().out_dir / "census_unmatched.csv")
     print(f"census: {result.census_rows} rows ({result.census_population:,.0f} people), "
           f"{result.census_rows_without_code} without a code; {result.matched_rows} rows "
@@ -85,4 +96,133 @@ def _census(args: argparse.Namespace) -> int:
           f"{result.communes_2025_with_population}; total {result.population_2025_total:,.0f} "
           f"({result.conservation_error:.3%} from the matched census total)")
     print(f"not matched: {len(result.unmatched)} census rows, listed in {report}")
+    print(f"cross-check with vietnamadminunits: {check.compared} old communes compared; the package's new "
+          f"commune holds most of the old area in {check.dominant_share:.1%}, is among ours in {check.any_share:.1%}")
+    return 0
+
+
+def _register_facilities(kinds: Any) -> None:
+    sub = kinds.add_parser(
+        "facilities", help="a facility survey: CSV, XLSX, GeoJSON, GeoPackage, zipped Shapefile, Kobo or ODK export",
+        description="Load a survey of facilities (radio stations, loudspeaker clusters, cultural houses ...). Good "
+                    "rows load, bad rows are rejected with their reason into a CSV report; the same file again "
+                    "changes nothing. Exit 0 when loaded (rejects included), 1 when the file is refused, 2 on "
+                    "wrong usage.",
+        epilog="Example:\n  phusong load facilities khao_sat_dien_bien.xlsx\n"
+               "  phusong load facilities toa_do_vn2000.csv --crs EPSG:9205 --dry-run",
+    )
+    sub.add_argument("file", type=Path)
+    sub.add_argument("--crs", help="coordinate system of the file, e.g. EPSG:9205 (VN-2000 TM-3 103°00')")
+    sub.add_argument("--sheet", help="workbook sheet to read (default: the one that holds the data)")
+    sub.add_argument("--mapping", type=Path, help="YAML file naming columns or words no built-in rule knows")
+    sub.add_argument("--encoding", help="text encoding of a CSV, e.g. cp1258 for legacy Vietnamese files")
+    sub.add_argument("--strict", action="store_true", help="refuse the whole file if any row is rejected")
+    sub.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+    sub.set_defaults(handler=_facilities)
+
+
+def _facilities(args: argparse.Namespace) -> int:
+    ensure_database()
+    with connect() as conn:
+        result = load_facilities(conn, args.file, crs=args.crs, sheet=args.sheet, mapping=args.mapping,
+                                 encoding=args.encoding, strict=args.strict, dry_run=args.dry_run,
+                                 loaded_by=_actor(), report_dir=_report_dir())
+    _print_result(result)
+    return 0
+
+
+def _report_dir() -> Path:
+    return get_settings().out_dir / "rejects"
+
+
+def _actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name in some containers
+        return "cli"
+
+
+def _print_result(result: LoadResult, shown: int = 10) -> None:
+    print(result.summary())
+    for message in result.messages("reject")[:shown]:
+        print(f"  rejected: {message}")
+    if result.rejected > shown:
+        print(f"  ... {result.rejected - shown} more rejected rows in the report")
+
+
+def _register_villages(kinds: Any) -> None:
+    sub = kinds.add_parser(
+        "villages", help="villages (thôn/bản/ấp/tổ dân phố) as points or polygons, commune by location",
+        description="Load villages from a GIS file (points or polygons) or a table with Kinh độ/Vĩ độ. The "
+                    "commune comes from the location; population and households are kept when present.",
+        epilog="Example:\n  phusong load villages thon_ban_dien_bien.gpkg",
+    )
+    sub.add_argument("file", type=Path)
+    sub.add_argument("--crs", help="coordinate system when the file does not say, e.g. EPSG:9205")
+    sub.add_argument("--sheet", help="workbook sheet to read")
+    sub.add_argument("--mapping", type=Path, help="YAML file naming columns no built-in rule knows")
+    sub.add_argument("--encoding", help="text encoding of a CSV, e.g. cp1258")
+    sub.add_argument("--strict", action="store_true", help="refuse the whole file if any row is rejected")
+    sub.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+    sub.set_defaults(handler=_villages)
+
+
+def _villages(args: argparse.Namespace) -> int:
+    ensure_database()
+    with connect() as conn:
+        result = load_villages(conn, args.file, crs=args.crs, sheet=args.sheet, mapping=args.mapping,
+                               encoding=args.encoding, strict=args.strict, dry_run=args.dry_run,
+                               loaded_by=_actor(), report_dir=_report_dir())
+    _print_result(result)
+    return 0
+
+
+def _register_population(kinds: Any) -> None:
+    sub = kinds.add_parser(
+        "population", help="a population GeoTIFF (people per cell, any CRS) as the active raster",
+        description="Check a WorldPop-style GeoTIFF (CRS, nodata, coverage of the loaded communes) and record it "
+                    "as the raster the analyses use. The file stays where it is: keep it there.",
+        epilog="Example:\n  phusong load population vnm_ppp_2020_UNadj_constrained.tif",
+    )
+    sub.add_argument("raster", type=Path)
+    sub.add_argument("--dry-run", action="store_true", help="check the raster, record nothing")
+    sub.set_defaults(handler=_population)
+
+
+def _population(args: argparse.Namespace) -> int:
+    ensure_database()
+    with connect() as conn:
+        result = load_population_raster(conn, args.raster, loaded_by=_actor(), dry_run=args.dry_run)
+    print(result.summary())
+    for line in result.notes + result.messages("warning"):
+        print(f"  {line}")
+    return 0
+
+
+def _register_inspections(kinds: Any) -> None:
+    sub = kinds.add_parser(
+        "inspections", help="inspection records from KoboToolbox, ODK Central or a CSV/XLSX",
+        description="Append inspections to the facilities' status history. Rows name the facility by its id; "
+                    "unknown ids are rejected, submissions seen before are skipped, and each facility's status "
+                    "becomes its latest inspection's.",
+        epilog="Example:\n  phusong load inspections kiem_tra_thang_11.csv",
+    )
+    sub.add_argument("file", type=Path)
+    sub.add_argument("--sheet", help="workbook sheet to read")
+    sub.add_argument("--mapping", type=Path, help="YAML file naming columns no built-in rule knows")
+    sub.add_argument("--encoding", help="text encoding of a CSV, e.g. cp1258")
+    sub.add_argument("--strict", action="store_true", help="refuse the whole file if any row is rejected")
+    sub.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+    sub.set_defaults(handler=_inspections)
+
+
+def _inspections(args: argparse.Namespace) -> int:
+    ensure_database()
+    with connect() as conn:
+        result = load_inspections(conn, args.file, sheet=args.sheet, mapping=args.mapping, encoding=args.encoding,
+                                  strict=args.strict, dry_run=args.dry_run, loaded_by=_actor(),
+                                  report_dir=_report_dir())
+    _print_result(result)
     return 0

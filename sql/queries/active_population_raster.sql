@@ -1,5 +1,3 @@
--- The population raster analyses use (one at a time): where the GeoTIFF is and whether we derived it.
-SELECT path, crs, resolution, derived, description
-FROM population_raster
-WHERE active
-LIMIT 1;
+-- The one population raster analyses use (population_raster_one_active guarantees at most one).
+SELECT id, path, sha256, crs, resolution, total, derived, description
+  FROM population_raster WHERE active

@@ -1,0 +1,653 @@
+"""Facility surveys (any format) into the facility table: checked rows, rejects, idempotent upsert."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+from sqlalchemy import Connection, text
+
+from etl.coords import (
+    VN2000_ZONES,
+    describe_zones,
+    in_viet_nam,
+    likely_zones,
+    looks_projected,
+    parse_crs,
+    transformer_to_wgs84,
+)
+from etl.errors import LoadRefusedError, SurveyValidationError
+from etl.lineage import (
+    LoadResult,
+    close_batch,
+    file_sha256,
+    find_earlier_batch,
+    open_batch,
+    write_report,
+)
+from etl.models import FacilityRow
+from etl.names import fold_place_name
+from etl.readers import RawTable, read_table
+from etl.validate import (
+    ColumnMap,
+    RowIssue,
+    map_columns,
+    parse_amount,
+    parse_coordinate_cell,
+    parse_count,
+    parse_geopoint,
+    parse_year,
+    row_attributes,
+)
+from etl.vocabulary import Vocabulary, load_vocabulary
+from sql import queries
+from sql.bulk import copy_rows, set_actor
+
+_STAGE_COLUMNS = (
+    "n",
+    "external_id",
+    "name",
+    "type",
+    "technology",
+    "status",
+    "installed_year",
+    "n_horns",
+    "watts",
+    "radius_m",
+    "note",
+    "source_crs",
+    "attributes",
+    "lon",
+    "lat",
+    "swap_candidate",
+    "commune_typed",
+    "commune_folded",
+    "province_folded",
+    "village_folded",
+)
+_PROJECTED_SHARE = 0.5  # more than half the positions in metres: the file is projected, not a few typos
+
+
+@dataclass(frozen=True)
+class _Position:
+    """A row's position as read: x/y in ``epsg`` (easting/northing or lon/lat), and where it came from."""
+
+    x: float
+    y: float
+    field: str
+    value: str
+
+
+def preview_facilities(conn: Connection, path: Path, **options: Any) -> LoadResult:
+    """Check a facility file against the database without writing anything (the upload page's preview).
+
+    Takes the options of :func:`load_facilities`; ``result.accepted`` holds the rows that would load and
+    ``result.issues`` every rejection and warning.
+    """
+    return load_facilities(conn, path, **{**options, "dry_run": True})
+
+
+def load_facilities(
+    conn: Connection,
+    path: Path,
+    *,
+    crs: str | None = None,
+    sheet: str | None = None,
+    mapping: Path | None = None,
+    encoding: str | None = None,
+    strict: bool = False,
+    dry_run: bool = False,
+    loaded_by: str = "cli",
+    report_dir: Path | None = None,
+    today: date | None = None,
+) -> LoadResult:
+    """Load a facility survey into ``facility`` in this transaction, one ``load_batch`` per file.
+
+    Rows that break a rule are rejected (kept in ``load_reject`` and the CSV report in ``report_dir``);
+    the rest load. The same file again changes nothing; a changed file updates facilities by external id
+    (without one: the same type within 5 m). ``strict`` refuses the file if any row is rejected;
+    ``dry_run`` writes nothing.
+    Coordinates are WGS 84 degrees unless ``crs`` names the VN-2000 system they are in (EPSG:N).
+    """
+    vocabulary = load_vocabulary(mapping)
+    epsg = parse_crs(crs) if crs else None
+    table = read_table(path, sheet=sheet, encoding=encoding, vocabulary=vocabulary)
+    sha256 = file_sha256(path)
+    result = LoadResult(
+        file=str(path),
+        kind="facilities",
+        format=table.format,
+        rows=len(table.rows),
+        dry_run=dry_run,
+        notes=list(table.notes),
+    )
+    earlier = find_earlier_batch(conn, "facilities", sha256)
+    if earlier is not None:
+        result.already_loaded, result.unchanged = earlier, result.rows
+        return result
+    columns = map_columns(table.headers, vocabulary)
+    _require_columns(table, columns)
+    _require_communes(conn)
+    rows = _read_rows(conn, table, columns, vocabulary, epsg, result, today or date.today())
+    savepoint = conn.begin_nested()
+    try:
+        set_actor(conn, loaded_by)
+        result.batch_id = open_batch(
+            conn,
+            result,
+            sha256,
+            {
+                "crs": crs,
+                "sheet": table.sheet,
+                "mapping": str(mapping) if mapping else None,
+                "encoding": encoding,
+                "strict": strict,
+                "source": columns.source,
+            },
+        )
+        _locate_and_write(conn, rows, columns, result)
+        close_batch(conn, result)
+        if strict and result.rejected:
+            raise SurveyValidationError(str(path), result.messages("reject"))
+    except BaseException:
+        savepoint.rollback()
+        result.batch_id = None
+        write_report(result, report_dir)
+        raise
+    if dry_run:
+        savepoint.rollback()
+        result.batch_id = None
+    else:
+        savepoint.commit()
+    write_report(result, report_dir)
+    return result
+
+
+def _require_columns(table: RawTable, columns: ColumnMap) -> None:
+    headers = ", ".join(h for h in table.headers if h) or "none"
+    if not columns.has("type"):
+        raise LoadRefusedError(
+            f"{table.file}: no column for the facility type (such as 'Loại thiết chế'); the "
+            f"headers are {headers}: name it in a --mapping file"
+        )
+    located = (
+        table.geometries is not None
+        or columns.has("geopoint")
+        or (columns.has("lon") and columns.has("lat"))
+        or (columns.has("x") and columns.has("y"))
+    )
+    if not located:
+        raise LoadRefusedError(
+            f"{table.file}: no coordinate columns (such as 'Kinh độ' and 'Vĩ độ', or X and Y); "
+            f"the headers are {headers}"
+        )
+    if table.geometries is not None:
+        kinds = {g.geom_type for g in table.geometries if g is not None and not g.is_empty}
+        bad = kinds - {"Point", "MultiPoint"}
+        multi = any(
+            g is not None and g.geom_type == "MultiPoint" and len(g.geoms) != 1 for g in table.geometries
+        )
+        if bad or multi:
+            raise LoadRefusedError(
+                f"{table.file}: facilities must be points, but the file holds "
+                f"{', '.join(sorted(bad or {'multi-point'}))} geometries"
+            )
+
+
+def _require_communes(conn: Connection) -> None:
+    if conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM commune)")).scalar_one():
+        raise LoadRefusedError(
+            "no 2025 communes are loaded, so no facility can be placed in one: run "
+            "`phusong load boundaries FILE --version 2025` first"
+        )
+
+
+# --- reading rows -------------------------------------------------------------------------------------------
+
+
+def _read_rows(
+    conn: Connection,
+    table: RawTable,
+    columns: ColumnMap,
+    vocabulary: Vocabulary,
+    epsg: int | None,
+    result: LoadResult,
+    today: date,
+) -> list[FacilityRow]:
+    """Check every row; return the typed rows that passed the checks that need no database."""
+    source_epsg = _source_epsg(table, columns, epsg)
+    positions: dict[int, _Position] = {}
+    fields: dict[int, dict[str, Any]] = {}
+    seen_ids: dict[str, int] = {}
+    for index, (line, cells) in enumerate(table.rows):
+        issues: list[RowIssue] = []
+        values = _row_values(table, columns, vocabulary, line, cells, issues, today)
+        position = _row_position(table, columns, index, line, cells, issues)
+        ref = values.get("external_id")
+        if ref:
+            if ref in seen_ids:
+                issues.append(
+                    RowIssue(
+                        line,
+                        columns.header("external_id"),
+                        ref,
+                        f"repeats the id of row {seen_ids[ref]} (the later row is rejected)",
+                    )
+                )
+            else:
+                seen_ids[ref] = line
+        result.issues.extend(issues)
+        if position is not None and not any(i.severity == "reject" for i in issues):
+            positions[line], fields[line] = position, values
+    _refuse_undeclared_projection(conn, table, columns, positions, source_epsg)
+    lonlat = _to_wgs84(table, columns, positions, source_epsg, result)
+    return _typed_rows(fields, lonlat, source_epsg, columns, result)
+
+
+def _source_epsg(table: RawTable, columns: ColumnMap, epsg: int | None) -> int | None:
+    if table.geometries is not None and table.crs and epsg is None:
+        from pyproj import CRS
+
+        found = CRS.from_user_input(table.crs).to_epsg()
+        if found is None:
+            raise LoadRefusedError(
+                f"{table.file}: its coordinate system ({table.crs}) has no EPSG code: "
+                "give it with --crs EPSG:N"
+            )
+        return found
+    return epsg
+
+
+def _row_values(
+    table: RawTable,
+    columns: ColumnMap,
+    vocabulary: Vocabulary,
+    line: int,
+    cells: Sequence[str],
+    issues: list[RowIssue],
+    today: date,
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in ("external_id", "name", "note"):
+        values[name] = columns.cell(cells, name) or None
+    values["commune_typed"] = columns.cell(cells, "commune") or None
+    values["province_typed"] = columns.cell(cells, "province") or None
+    values["village_typed"] = columns.cell(cells, "village") or None
+    values["attributes"] = row_attributes(table, columns, cells)
+    raw_type = columns.cell(cells, "type")
+    values["type"] = vocabulary.lookup_prefix("types", raw_type) if raw_type else None
+    if not raw_type:
+        issues.append(RowIssue(line, columns.header("type"), "", "is empty: every facility needs a type"))
+    elif values["type"] is None:
+        issues.append(
+            RowIssue(
+                line,
+                columns.header("type"),
+                raw_type,
+                "is not a known facility type (such as Cụm loa truyền thanh, Đài truyền thanh cấp "
+                "xã, Nhà văn hóa); add the word to a --mapping file if it is one",
+            )
+        )
+    _status(columns, vocabulary, line, cells, values, issues)
+    raw_tech = columns.cell(cells, "technology")
+    values["technology"] = vocabulary.lookup("technologies", raw_tech) if raw_tech else None
+    if raw_tech and values["technology"] is None:
+        issues.append(
+            RowIssue(
+                line,
+                columns.header("technology"),
+                raw_tech,
+                "is not a known technology (có dây, không dây FM, IP); stored without one",
+                "warning",
+            )
+        )
+    for name, parse in (
+        ("installed_year", lambda t: parse_year(t, today=today)),
+        ("n_horns", parse_count),
+        ("watts", lambda t: parse_amount(t, "watts")),
+        ("radius_m", lambda t: parse_amount(t, "metres")),
+    ):
+        raw = columns.cell(cells, name)
+        if not raw:
+            values[name] = None
+            continue
+        try:
+            values[name] = parse(raw)
+        except ValueError as exc:
+            issues.append(RowIssue(line, columns.header(name), raw, str(exc)))
+    return values
+
+
+def _status(
+    columns: ColumnMap,
+    vocabulary: Vocabulary,
+    line: int,
+    cells: Sequence[str],
+    values: dict[str, Any],
+    issues: list[RowIssue],
+) -> None:
+    raw = columns.cell(cells, "status")
+    if not columns.has("status"):
+        values["status"] = "operational"
+        return
+    if not raw:
+        values["status"] = "operational"
+        issues.append(
+            RowIssue(
+                line, columns.header("status"), "", "is empty; stored as Hoạt động (operational)", "warning"
+            )
+        )
+        return
+    values["status"] = vocabulary.lookup("statuses", raw)
+    if values["status"] is None:
+        issues.append(
+            RowIssue(
+                line,
+                columns.header("status"),
+                raw,
+                "is not a known status (Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, Dự kiến)",
+            )
+        )
+
+
+def _row_position(
+    table: RawTable,
+    columns: ColumnMap,
+    index: int,
+    line: int,
+    cells: Sequence[str],
+    issues: list[RowIssue],
+) -> _Position | None:
+    """Read the position of one row as (x, y) in the file's CRS; None (with an issue) when there is none."""
+    try:
+        if table.geometries is not None:
+            geom = table.geometries[index]
+            if geom is None or geom.is_empty:
+                issues.append(RowIssue(line, "geometry", "", "has no coordinates"))
+                return None
+            point = geom.geoms[0] if geom.geom_type == "MultiPoint" else geom
+            return _Position(point.x, point.y, "geometry", f"{point.x} {point.y}")
+        if columns.has("lon") and columns.has("lat"):
+            return _pair(columns, cells, line, "lon", "lat", issues)
+        if columns.has("x") and columns.has("y"):
+            return _pair(columns, cells, line, "x", "y", issues)
+        raw = columns.cell(cells, "geopoint")
+        if not raw:
+            issues.append(RowIssue(line, columns.header("geopoint"), "", "is empty: missing coordinates"))
+            return None
+        lat, lon = parse_geopoint(raw)
+        return _Position(lon, lat, columns.header("geopoint"), raw)
+    except ValueError as exc:
+        field = columns.header("geopoint") if columns.has("geopoint") else "geometry"
+        issues.append(RowIssue(line, field, columns.cell(cells, "geopoint"), str(exc)))
+        return None
+
+
+def _pair(
+    columns: ColumnMap, cells: Sequence[str], line: int, first: str, second: str, issues: list[RowIssue]
+) -> _Position | None:
+    parsed: list[float] = []
+    for name in (first, second):
+        raw = columns.cell(cells, name)
+        if not raw:
+            issues.append(RowIssue(line, columns.header(name), "", "is empty: missing coordinates"))
+            return None
+        try:
+            parsed.append(parse_coordinate_cell(raw))
+        except ValueError as exc:
+            issues.append(RowIssue(line, columns.header(name), raw, str(exc)))
+            return None
+    a, b = parsed
+    shown = f"{columns.cell(cells, first)}, {columns.cell(cells, second)}"
+    fields = f"{columns.header(first)}/{columns.header(second)}"
+    if first == "x":
+        # Vietnamese surveying writes X = northing, Y = easting (DOMAIN.md §5.4): easting first for PROJ.
+        return _Position(b, a, fields, shown) if looks_projected(a, b) else _Position(a, b, fields, shown)
+    return _Position(a, b, fields, shown)
+
+
+def _refuse_undeclared_projection(
+    conn: Connection,
+    table: RawTable,
+    columns: ColumnMap,
+    positions: dict[int, _Position],
+    epsg: int | None,
+) -> None:
+    if epsg is not None or not positions:
+        return
+    projected = [p for p in positions.values() if looks_projected(p.x, p.y)]
+    if len(projected) <= _PROJECTED_SHARE * len(positions):
+        return
+    lon = _typed_communes_lon(conn, table, columns)
+    sample = projected[0]
+    raise LoadRefusedError(
+        f"{table.file}: the coordinates look projected (e.g. {sample.value}), not degrees: give the "
+        f"VN-2000 system they are in with --crs, likely {describe_zones(likely_zones(lon))}"
+    )
+
+
+def _typed_communes_lon(conn: Connection, table: RawTable, columns: ColumnMap) -> float | None:
+    if not columns.has("commune"):
+        return None
+    names = sorted({fold_place_name(columns.cell(c, "commune")) for _, c in table.rows[:500]} - {""})
+    value = conn.execute(
+        text("SELECT avg(ST_X(ST_PointOnSurface(geom))) FROM commune WHERE name_folded = ANY(:names)"),
+        {"names": names},
+    ).scalar_one()
+    return float(value) if value is not None else None
+
+
+def _to_wgs84(
+    table: RawTable,
+    columns: ColumnMap,
+    positions: dict[int, _Position],
+    epsg: int | None,
+    result: LoadResult,
+) -> dict[int, tuple[float, float]]:
+    """Transform every position to WGS 84 lon/lat at once (EPSG:6960 for VN-2000); reject what cannot be."""
+    lines = list(positions)
+    if not lines:
+        return {}
+    xs = np.array([positions[n].x for n in lines], dtype=float)
+    ys = np.array([positions[n].y for n in lines], dtype=float)
+    if epsg is not None and epsg != 4326:
+        projected = epsg in VN2000_ZONES and VN2000_ZONES[epsg][0] is not None
+        if projected:
+            # Easting and northing given the GIS way round (X = easting): northing is always the larger in VN.
+            flipped = ys < xs
+            for n in np.array(lines)[flipped & (np.abs(xs) > 1000)]:
+                result.issues.append(
+                    RowIssue(
+                        int(n),
+                        positions[int(n)].field,
+                        positions[int(n)].value,
+                        "has X and Y the GIS way round (X is the northing in VN-2000); read as Y, X",
+                        "warning",
+                    )
+                )
+            xs, ys = np.where(flipped, ys, xs), np.where(flipped, xs, ys)
+        xs, ys = transformer_to_wgs84(epsg).transform(xs, ys)
+    out: dict[int, tuple[float, float]] = {}
+    for n, lon, lat in zip(lines, xs.tolist(), ys.tolist(), strict=True):
+        position = positions[n]
+        if not (np.isfinite(lon) and np.isfinite(lat)):
+            result.issues.append(
+                RowIssue(
+                    n,
+                    position.field,
+                    position.value,
+                    f"cannot be converted from EPSG:{epsg} to WGS 84 (is --crs right?)",
+                )
+            )
+            continue
+        out[n] = (lon, lat)
+    return out
+
+
+def _typed_rows(
+    fields: dict[int, dict[str, Any]],
+    lonlat: dict[int, tuple[float, float]],
+    epsg: int | None,
+    columns: ColumnMap,
+    result: LoadResult,
+) -> list[FacilityRow]:
+    rows: list[FacilityRow] = []
+    source_crs = f"EPSG:{epsg or 4326}"
+    for n, (lon, lat) in lonlat.items():
+        swap = False
+        if not in_viet_nam(lon, lat):
+            swap = in_viet_nam(lat, lon)
+            if not swap:
+                result.issues.append(
+                    RowIssue(
+                        n,
+                        "",
+                        "",
+                        f"point (lon {lon:.6g}, lat {lat:.6g}) is outside Viet "
+                        "Nam; check the coordinates and --crs",
+                    )
+                )
+                continue
+        try:
+            rows.append(
+                FacilityRow(row=n, lon=lon, lat=lat, source_crs=source_crs, swap_candidate=swap, **fields[n])
+            )
+        except ValidationError as exc:  # the checks above should make this unreachable: say it plainly if not
+            error = exc.errors()[0]
+            field = str(error["loc"][0]) if error["loc"] else ""
+            result.issues.append(RowIssue(n, field, str(error.get("input", "")), error["msg"]))
+    return rows
+
+
+# --- writing ------------------------------------------------------------------------------------------------
+
+
+def _locate_and_write(
+    conn: Connection, rows: list[FacilityRow], columns: ColumnMap, result: LoadResult
+) -> None:
+    """Stage the rows, place them in communes, decide the location problems, then update and insert."""
+    conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage, etl_facility_located"))
+    conn.execute(queries.load("create_facility_staging"))
+    copy_rows(conn, "etl_facility_stage", _STAGE_COLUMNS, (_stage_tuple(r) for r in rows))
+    conn.execute(queries.load("locate_staged_facilities"))
+    rejected, swapped = _decide_locations(conn, columns, result)
+    if rejected:
+        conn.execute(text("DELETE FROM etl_facility_located WHERE n = ANY(:n)"), {"n": rejected})
+    if swapped:
+        conn.execute(
+            text(
+                "UPDATE etl_facility_located SET lon = lat, lat = lon, commune_code = swap_code "
+                "WHERE n = ANY(:n)"
+            ),
+            {"n": swapped},
+        )
+    conn.execute(queries.load("match_staged_facilities"))
+    updated = conn.execute(
+        queries.load("update_facilities_from_staging"), {"batch_id": result.batch_id}
+    ).all()
+    result.updated = len(updated)
+    result.updated_refs = [str(r.ref) for r in updated]
+    result.loaded = conn.execute(
+        queries.load("insert_facilities_from_staging"), {"batch_id": result.batch_id}
+    ).rowcount
+    matched = conn.execute(
+        text("SELECT count(*) FROM etl_facility_located WHERE match_id IS NOT NULL")
+    ).scalar_one()
+    result.unchanged = int(matched) - result.updated
+    placed = set(rejected)
+    result.accepted = [r for r in rows if r.row not in placed]
+    conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage, etl_facility_located"))
+
+
+def _stage_tuple(row: FacilityRow) -> tuple[Any, ...]:
+    return (
+        row.row,
+        row.external_id,
+        row.name,
+        row.type,
+        row.technology,
+        row.status,
+        row.installed_year,
+        row.n_horns,
+        row.watts,
+        row.radius_m,
+        row.note,
+        row.source_crs,
+        json.dumps(row.attributes, ensure_ascii=False) if row.attributes else "{}",
+        row.lon,
+        row.lat,
+        row.swap_candidate,
+        row.commune_typed,
+        fold_place_name(row.commune_typed) if row.commune_typed else None,
+        fold_place_name(row.province_typed) if row.province_typed else None,
+        fold_place_name(row.village_typed) if row.village_typed else None,
+    )
+
+
+def _decide_locations(
+    conn: Connection, columns: ColumnMap, result: LoadResult
+) -> tuple[list[int], list[int]]:
+    """Reject rows in no commune, fix swaps the row's own commune or province confirms, warn on names."""
+    rejected: list[int] = []
+    swapped: list[int] = []
+    commune_field = columns.header("commune") if columns.has("commune") else ""
+    for r in conn.execute(queries.load("facility_location_problems")).all():
+        point = f"point (lon {r.lon:.6g}, lat {r.lat:.6g})"
+        if r.swap_candidate:
+            confirmed = r.swap_code is not None and (
+                (r.commune_folded is not None and r.commune_folded == r.swap_name_folded)
+                or (r.province_folded is not None and r.province_folded == r.swap_province_folded)
+            )
+            if confirmed:
+                swapped.append(r.n)
+                result.issues.append(
+                    RowIssue(
+                        r.n,
+                        "",
+                        "",
+                        f"{point}: longitude and latitude were swapped; read as "
+                        f"lon {r.lat:.6g}, lat {r.lon:.6g}, which lies in {r.swap_name}, the "
+                        "row's own commune or province",
+                        "warning",
+                    )
+                )
+            else:
+                rejected.append(r.n)
+                where = (
+                    f" (swapped it would lie in {r.swap_name}, not the row's declared place)"
+                    if r.swap_code
+                    else ""
+                )
+                result.issues.append(
+                    RowIssue(r.n, "", "", f"{point} is outside Viet Nam; were lat/lon swapped?{where}")
+                )
+            continue
+        if r.commune_code is None:
+            rejected.append(r.n)
+            result.issues.append(
+                RowIssue(
+                    r.n,
+                    "",
+                    "",
+                    f"{point} lies inside no loaded commune (load the "
+                    "province's 2025 communes, or check the coordinates)",
+                )
+            )
+            continue
+        result.issues.append(
+            RowIssue(
+                r.n,
+                commune_field,
+                r.commune_typed or "",
+                f"is not the commune the point lies in ({r.commune_name}, code "
+                f"{r.commune_code}); the location decides: stored in {r.commune_name}",
+                "warning",
+            )
+        )
+    return rejected, swapped

@@ -1,0 +1,268 @@
+"""Inspection records (KoboToolbox, ODK Central, CSV/XLSX) appended to the facilities' status history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, text
+
+from etl.coords import in_viet_nam
+from etl.errors import LoadRefusedError, SurveyValidationError
+from etl.lineage import LoadResult, close_batch, file_sha256, find_earlier_batch, open_batch, write_report
+from etl.models import InspectionRow
+from etl.readers import RawTable, read_table
+from etl.validate import (
+    ColumnMap,
+    RowIssue,
+    map_columns,
+    parse_coordinate_cell,
+    parse_datetime,
+    parse_geopoint,
+)
+from etl.vocabulary import Vocabulary, load_vocabulary
+from sql import queries
+from sql.bulk import copy_rows, set_actor
+
+_SOURCES: dict[str, Literal["kobo", "odk", "csv"]] = {"kobo": "kobo", "odk": "odk"}
+_STAGE_COLUMNS = (
+    "n",
+    "facility_ref",
+    "inspector",
+    "inspected_at",
+    "status_found",
+    "note",
+    "submission_id",
+    "lon",
+    "lat",
+)
+
+
+def load_inspections(
+    conn: Connection,
+    path: Path,
+    *,
+    sheet: str | None = None,
+    mapping: Path | None = None,
+    encoding: str | None = None,
+    strict: bool = False,
+    dry_run: bool = False,
+    loaded_by: str = "cli",
+    report_dir: Path | None = None,
+) -> LoadResult:
+    """Append the inspections of ``path`` in this transaction, one ``load_batch`` per file.
+
+    Each row names its facility by external id (or phusong id); unknown ids are rejected, a submission id seen
+    before is skipped, and the facility's current status follows its latest inspection (database trigger).
+    """
+    vocabulary = load_vocabulary(mapping)
+    table = read_table(path, sheet=sheet, encoding=encoding, vocabulary=vocabulary)
+    columns = map_columns(table.headers, vocabulary)
+    result = LoadResult(
+        file=str(path), kind="inspections", format=columns.source, rows=len(table.rows), dry_run=dry_run
+    )
+    sha256 = file_sha256(path)
+    earlier = find_earlier_batch(conn, "inspections", sha256)
+    if earlier is not None:
+        result.already_loaded, result.unchanged = earlier, result.rows
+        return result
+    _require_columns(table, columns)
+    rows = _read_rows(table, columns, vocabulary, loaded_by, result)
+    savepoint = conn.begin_nested()
+    try:
+        set_actor(conn, loaded_by)
+        result.batch_id = open_batch(conn, result, sha256, {"source": columns.source, "sheet": table.sheet})
+        _write(conn, rows, columns, result)
+        close_batch(conn, result)
+        if strict and result.rejected:
+            raise SurveyValidationError(str(path), result.messages("reject"))
+    except BaseException:
+        savepoint.rollback()
+        result.batch_id = None
+        write_report(result, report_dir)
+        raise
+    if dry_run:
+        savepoint.rollback()
+        result.batch_id = None
+    else:
+        savepoint.commit()
+    write_report(result, report_dir)
+    return result
+
+
+def _require_columns(table: RawTable, columns: ColumnMap) -> None:
+    missing = [
+        label
+        for name, label in (
+            ("external_id", "the facility id ('Mã thiết chế')"),
+            ("status", "the status found ('Tình trạng')"),
+        )
+        if not columns.has(name) and not (name == "external_id" and columns.has("facility_id"))
+    ]
+    if missing:
+        raise LoadRefusedError(
+            f"{table.file}: no column for {' and '.join(missing)}; the headers are "
+            f"{', '.join(h for h in table.headers if h)}"
+        )
+
+
+def _read_rows(
+    table: RawTable, columns: ColumnMap, vocabulary: Vocabulary, loaded_by: str, result: LoadResult
+) -> list[InspectionRow]:
+    rows: list[InspectionRow] = []
+    seen: dict[str, int] = {}
+    ref_field = "external_id" if columns.has("external_id") else "facility_id"
+    for line, cells in table.rows:
+        issues: list[RowIssue] = []
+        ref = columns.cell(cells, ref_field)
+        if not ref:
+            issues.append(
+                RowIssue(line, columns.header(ref_field), "", "is empty: which facility was inspected?")
+            )
+        raw_status = columns.cell(cells, "status")
+        status = vocabulary.lookup("statuses", raw_status) if raw_status else None
+        if status is None:
+            issues.append(
+                RowIssue(
+                    line,
+                    columns.header("status"),
+                    raw_status,
+                    "is not a known status (Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, Dự kiến)",
+                )
+            )
+        when = _when(columns, cells, line, issues)
+        lon, lat = _reported_position(columns, cells, line, issues)
+        submission = columns.cell(cells, "submission_id") or None
+        if submission and submission in seen:
+            result.skipped += 1
+            result.issues.append(
+                RowIssue(
+                    line,
+                    columns.header("submission_id"),
+                    submission,
+                    f"repeats the submission of row {seen[submission]}: skipped",
+                    "warning",
+                )
+            )
+            continue
+        if submission:
+            seen[submission] = line
+        result.issues.extend(issues)
+        if any(i.severity == "reject" for i in issues) or when is None or status is None:
+            continue
+        try:
+            rows.append(
+                InspectionRow(
+                    row=line,
+                    facility_ref=ref,
+                    inspector=columns.cell(cells, "inspector") or loaded_by,
+                    inspected_at=when,
+                    status_found=status,  # type: ignore[arg-type]  # a code from the vocabulary
+                    note=columns.cell(cells, "note") or None,
+                    submission_id=submission,
+                    lon=lon,
+                    lat=lat,
+                    source=_SOURCES.get(columns.source, "csv"),
+                )
+            )
+        except ValidationError as exc:
+            result.issues.append(RowIssue(line, "", "", exc.errors()[0]["msg"]))
+    return rows
+
+
+def _when(columns: ColumnMap, cells: Sequence[str], line: int, issues: list[RowIssue]):  # type: ignore[no-untyped-def]
+    raw = columns.cell(cells, "inspected_at")
+    if not raw:
+        issues.append(
+            RowIssue(
+                line,
+                columns.header("inspected_at") if columns.has("inspected_at") else "date",
+                "",
+                "is empty: when was the facility inspected?",
+            )
+        )
+        return None
+    try:
+        return parse_datetime(raw)
+    except ValueError as exc:
+        issues.append(RowIssue(line, columns.header("inspected_at"), raw, str(exc)))
+        return None
+
+
+def _reported_position(
+    columns: ColumnMap, cells: Sequence[str], line: int, issues: list[RowIssue]
+) -> tuple[float | None, float | None]:
+    """The phone's GPS position when the form has one; a bad one is a warning, never loses the row."""
+    try:
+        if columns.has("lat") and columns.has("lon") and columns.cell(cells, "lat"):
+            lon, lat = (
+                parse_coordinate_cell(columns.cell(cells, "lon")),
+                parse_coordinate_cell(columns.cell(cells, "lat")),
+            )
+        elif columns.has("geopoint") and columns.cell(cells, "geopoint"):
+            lat, lon = parse_geopoint(columns.cell(cells, "geopoint"))
+        else:
+            return None, None
+    except ValueError as exc:
+        issues.append(
+            RowIssue(line, "gps", "", f"{exc}; the inspection is kept without its position", "warning")
+        )
+        return None, None
+    if not in_viet_nam(lon, lat):
+        issues.append(
+            RowIssue(line, "gps", f"{lat} {lon}", "is outside Viet Nam; kept without its position", "warning")
+        )
+        return None, None
+    return lon, lat
+
+
+def _write(conn: Connection, rows: list[InspectionRow], columns: ColumnMap, result: LoadResult) -> None:
+    conn.execute(text("DROP TABLE IF EXISTS etl_inspection_stage"))
+    conn.execute(queries.load("create_inspection_staging"))
+    copy_rows(
+        conn,
+        "etl_inspection_stage",
+        _STAGE_COLUMNS,
+        (
+            (
+                r.row,
+                r.facility_ref,
+                r.inspector,
+                r.inspected_at.isoformat(),
+                r.status_found,
+                r.note,
+                r.submission_id,
+                r.lon,
+                r.lat,
+            )
+            for r in rows
+        ),
+    )
+    conn.execute(queries.load("resolve_staged_inspections"))
+    ref_header = (
+        columns.header("external_id") if columns.has("external_id") else columns.header("facility_id")
+    )
+    for n, ref in conn.execute(
+        text("SELECT n, facility_ref FROM etl_inspection_stage WHERE facility_id IS NULL ORDER BY n")
+    ).all():
+        result.issues.append(RowIssue(n, ref_header, ref, "is not the id of any loaded facility"))
+    seen = conn.execute(
+        text(
+            "SELECT s.n, s.submission_id FROM etl_inspection_stage s WHERE s.facility_id IS NOT NULL AND "
+            "EXISTS (SELECT 1 FROM inspection i WHERE i.submission_id = s.submission_id) ORDER BY s.n"
+        )
+    ).all()
+    for n, submission in seen:
+        result.issues.append(
+            RowIssue(n, columns.header("submission_id"), submission, "was loaded before: skipped", "warning")
+        )
+    result.skipped += len(seen)
+    result.loaded = conn.execute(
+        queries.load("insert_inspections_from_staging"),
+        {"source": rows[0].source if rows else "csv", "batch_id": result.batch_id},
+    ).rowcount
+    result.unchanged = result.skipped
+    result.accepted = rows
+    conn.execute(text("DROP TABLE IF EXISTS etl_inspection_stage"))

@@ -1,0 +1,148 @@
+"""Lineage of every loaded file: its load_batch, its rejected and warned rows, and the CSV reject report."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection
+
+from etl.validate import RowIssue
+from sql import queries
+from sql.bulk import copy_rows
+
+
+@dataclass
+class LoadResult:
+    """What a load did (or, in a dry run, would do). Counts are rows of the file."""
+
+    file: str
+    kind: str
+    format: str = ""
+    rows: int = 0
+    loaded: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    issues: list[RowIssue] = field(default_factory=list)
+    batch_id: int | None = None
+    already_loaded: int | None = None  # batch id of an earlier load of the very same file
+    report: Path | None = None
+    dry_run: bool = False
+    updated_refs: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    accepted: list[Any] = field(default_factory=list)  # typed rows that passed (the upload page's preview)
+
+    @property
+    def rejected(self) -> int:
+        return len({i.row for i in self.issues if i.severity == "reject"})
+
+    @property
+    def warned(self) -> int:
+        rejected = {i.row for i in self.issues if i.severity == "reject"}
+        return len({i.row for i in self.issues if i.severity == "warning" and i.row not in rejected})
+
+    def messages(self, severity: str | None = None) -> list[str]:
+        return [i.message(self.file) for i in self.issues if severity is None or i.severity == severity]
+
+    def summary(self) -> str:
+        """One line: rows read, loaded, updated, unchanged, warned, rejected, where the report is."""
+        if self.already_loaded is not None:
+            return (
+                f"{self.file}: already loaded as batch {self.already_loaded}: the same file again changes "
+                f"nothing ({self.rows} rows read, 0 loaded, 0 updated, {self.rows} unchanged)"
+            )
+        verb = "dry run, nothing written: would load" if self.dry_run else "loaded"
+        skipped = f", {self.skipped} skipped (seen before)" if self.skipped else ""
+        report = f"; reject report: {self.report}" if self.report else ""
+        return (
+            f"{self.file}: {self.rows} rows read, {verb} {self.loaded}, updated {self.updated}, "
+            f"unchanged {self.unchanged}{skipped}, warned {self.warned}, rejected {self.rejected}{report}"
+        )
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def find_earlier_batch(conn: Connection, kind: str, sha256: str) -> int | None:
+    """The batch that loaded a file with this content before, if any."""
+    found = conn.execute(queries.load("load_batch_by_sha256"), {"kind": kind, "sha256": sha256}).first()
+    return int(found[0]) if found else None
+
+
+def open_batch(conn: Connection, result: LoadResult, sha256: str, params: dict[str, Any]) -> int:
+    """Record the batch (counts come later with :func:`close_batch`); return its id."""
+    return int(
+        conn.execute(
+            queries.load("insert_load_batch"),
+            {
+                "kind": result.kind,
+                "file": result.file,
+                "sha256": sha256,
+                "format": result.format,
+                "rows": result.rows,
+                "params": json.dumps(params, ensure_ascii=False, default=str),
+            },
+        ).scalar_one()
+    )
+
+
+def close_batch(conn: Connection, result: LoadResult) -> None:
+    """Store the counts and every rejected or warned row of the batch."""
+    assert result.batch_id is not None
+    conn.execute(
+        queries.load("update_load_batch_counts"),
+        {
+            "id": result.batch_id,
+            "loaded": result.loaded,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "warned": result.warned,
+            "rejected": result.rejected,
+        },
+    )
+    copy_rows(
+        conn,
+        "load_reject",
+        ("batch_id", "row", "field", "value", "reason", "severity"),
+        (
+            (result.batch_id, i.row, i.field or None, i.value[:2000], i.reason, i.severity)
+            for i in result.issues
+        ),
+    )
+
+
+def write_report(result: LoadResult, report_dir: Path | None) -> Path | None:
+    """Write the rejected and warned rows to a CSV (UTF-8 with BOM, for Excel); None when there are none."""
+    if report_dir is None or not result.issues:
+        return None
+    report_dir.mkdir(parents=True, exist_ok=True)
+    stem = re.sub(r"[^\w.-]+", "_", Path(result.file).stem)[:80]
+    tag = "dry-run" if result.dry_run or result.batch_id is None else f"batch{result.batch_id}"
+    path = report_dir / f"{stem}.{result.kind}.{tag}.rejects.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["row", "field", "value", "reason", "severity", "message"])
+        for issue in sorted(result.issues, key=lambda i: (i.row, i.severity != "reject")):
+            writer.writerow(
+                [
+                    issue.row,
+                    issue.field,
+                    issue.value,
+                    issue.reason,
+                    issue.severity,
+                    issue.message(result.file),
+                ]
+            )
+    result.report = path
+    return path

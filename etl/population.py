@@ -1,0 +1,143 @@
+"""Population rasters (people per cell, WorldPop-style GeoTIFF, any CRS), recorded as the active one."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Connection
+
+from etl.errors import LoadRefusedError
+from etl.lineage import LoadResult, close_batch, file_sha256, find_earlier_batch, open_batch
+from etl.validate import RowIssue
+from sql import queries
+from sql.bulk import set_actor
+
+
+def load_population_raster(
+    conn: Connection,
+    path: Path,
+    *,
+    loaded_by: str = "cli",
+    dry_run: bool = False,
+    description: str | None = None,
+) -> LoadResult:
+    """Check a population GeoTIFF and record it in ``population_raster`` as the active raster.
+
+    Refused: unreadable, no CRS, a raster that overlaps none of the loaded communes. Warned: no nodata value,
+    negative cells (treated as missing), communes the raster covers only partly. The file stays where
+    it is and is read window by window by the analysis; its absolute path and sha256 are recorded.
+    """
+    import rasterio
+    from rasterio.errors import RasterioError
+    from rasterio.warp import transform_bounds
+
+    if not path.is_file():
+        raise LoadRefusedError(f"{path}: no such file")
+    result = LoadResult(
+        file=str(path.resolve()), kind="population", format="geotiff", rows=1, dry_run=dry_run
+    )
+    sha256 = file_sha256(path)
+    earlier = find_earlier_batch(conn, "population", sha256)
+    if earlier is not None:
+        result.already_loaded, result.unchanged = earlier, 1
+        return result
+    try:
+        with rasterio.open(path) as raster:
+            if raster.crs is None:
+                raise LoadRefusedError(f"{path}: the raster has no coordinate reference system")
+            crs, nodata = raster.crs.to_string(), raster.nodata
+            resolution = float(abs(raster.res[0]))
+            bounds = transform_bounds(raster.crs, "EPSG:4326", *raster.bounds, densify_pts=21)
+            total, negative = _sum_cells(raster, nodata)
+    except RasterioError as exc:
+        raise LoadRefusedError(
+            f"{path}: is not a readable raster ({str(exc).splitlines()[0][:200]})"
+        ) from exc
+    if nodata is None:
+        result.issues.append(
+            RowIssue(
+                1,
+                "nodata",
+                "",
+                "the raster declares no nodata value; negative cells are treated as missing",
+                "warning",
+            )
+        )
+    if negative:
+        result.issues.append(
+            RowIssue(1, "cells", str(negative), "cells are negative: treated as missing", "warning")
+        )
+    _check_coverage(conn, path, bounds, result)
+    savepoint = conn.begin_nested()
+    set_actor(conn, loaded_by)
+    result.batch_id = open_batch(conn, result, sha256, {"crs": crs, "nodata": nodata, "bounds": list(bounds)})
+    conn.execute(
+        queries.load("activate_population_raster"),
+        {
+            "path": str(path.resolve()),
+            "sha256": sha256,
+            "crs": crs,
+            "resolution": resolution,
+            "total": total,
+            "description": description or f"{path.name}: people per cell, {crs}",
+            "batch_id": result.batch_id,
+        },
+    )
+    result.loaded = 1
+    result.notes.append(f"{total:,.0f} people in valid cells; CRS {crs}; cell {resolution:g}")
+    close_batch(conn, result)
+    if dry_run:
+        savepoint.rollback()
+        result.batch_id = None
+    else:
+        savepoint.commit()
+    return result
+
+
+def _sum_cells(raster: object, nodata: float | None) -> tuple[float, int]:
+    """Sum of valid cells (not nodata, NaN or negative) and the count of negative ones, block by block."""
+    total, negative = 0.0, 0
+    for _, window in raster.block_windows(1):  # type: ignore[attr-defined]
+        block = raster.read(1, window=window, masked=False).astype("float64")  # type: ignore[attr-defined]
+        valid = np.isfinite(block)
+        if nodata is not None and not math.isnan(nodata):
+            valid &= block != nodata
+        negative += int((valid & (block < 0)).sum())
+        total += float(block[valid & (block >= 0)].sum())
+    return total, negative
+
+
+def _check_coverage(
+    conn: Connection, path: Path, bounds: tuple[float, float, float, float], result: LoadResult
+) -> None:
+    extent = conn.execute(queries.load("loaded_communes_extent")).first()
+    if extent is None or not extent.n:
+        raise LoadRefusedError(
+            "no 2025 communes are loaded, so the raster's coverage cannot be checked: run "
+            "`phusong load boundaries FILE --version 2025` first"
+        )
+    xmin, ymin, xmax, ymax = bounds
+    if xmax < extent.xmin or xmin > extent.xmax or ymax < extent.ymin or ymin > extent.ymax:
+        raise LoadRefusedError(
+            f"{path}: the raster (lon {xmin:.3f}..{xmax:.3f}, lat {ymin:.3f}..{ymax:.3f}) covers none of the "
+            f"loaded communes (lon {extent.xmin:.3f}..{extent.xmax:.3f}, "
+            f"lat {extent.ymin:.3f}..{extent.ymax:.3f})"
+        )
+    outside = conn.execute(
+        queries.load("communes_outside_box"), {"xmin": xmin, "ymin": ymin, "xmax": xmax, "ymax": ymax}
+    ).all()
+    if outside:
+        shown = ", ".join(f"{r.name} ({r.code})" for r in outside[:10])
+        more = f" and {len(outside) - 10} more" if len(outside) > 10 else ""
+        result.issues.append(
+            RowIssue(
+                1,
+                "extent",
+                "",
+                f"the raster covers {len(outside)} of {extent.n} loaded "
+                f"communes only partly or not at all: {shown}{more}",
+                "warning",
+            )
+        )

@@ -1,0 +1,230 @@
+"""Column mapping and cell checks shared by the survey loaders; every problem becomes a RowIssue."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from etl.coords import CoordinateError, parse_coordinate, parse_number
+from etl.readers import RawTable
+from etl.vocabulary import Vocabulary, fold_key
+
+EARLIEST_YEAR = 1945  # issue 3: an installation year before 1945 is rejected
+VN_TZ = timezone(timedelta(hours=7))
+# Kobo's own columns start with "_"; only these mean something to phusong (`_id` is Kobo's row number).
+_KOBO_META_FIELDS = {"submission_id", "inspector", "inspected_at", "lat", "lon", "geopoint"}
+_MULTI = re.compile(r"[-+]?\d+(?:\.\d+)?")
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    """One problem on one row: a rejection or a warning, shown in the house style (STYLE.md §6)."""
+
+    row: int
+    field: str
+    value: str
+    reason: str
+    severity: str = "reject"
+
+    def message(self, file: str) -> str:
+        where = f"{file}, row {self.row}"
+        if self.field:
+            return f"{where}, field '{self.field}': '{self.value}' {self.reason}"
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class ColumnMap:
+    """phusong field -> (column index, header as written in the file)."""
+
+    fields: dict[str, tuple[int, str]] = field(default_factory=dict)
+    unmapped: list[tuple[int, str]] = field(default_factory=list)
+    source: str = "table"  # 'kobo', 'odk' or 'table'
+
+    def has(self, name: str) -> bool:
+        return name in self.fields
+
+    def header(self, name: str) -> str:
+        return self.fields[name][1]
+
+    def cell(self, cells: Sequence[str], name: str) -> str:
+        spot = self.fields.get(name)
+        if spot is None or spot[0] >= len(cells):
+            return ""
+        return cells[spot[0]].strip()
+
+
+def _header_candidates(header: str) -> list[str]:
+    """The folded forms a header may match: whole, without a Kobo group (grp/q) or an ODK group (grp-q)."""
+    out = [fold_key(header)]
+    if "/" in header:
+        out.append(fold_key(header.rsplit("/", 1)[1]))
+    parts = header.split("-")
+    for i in range(1, len(parts)):
+        out.append(fold_key("-".join(parts[i:])))
+    return [c for c in out if c]
+
+
+def map_columns(headers: Sequence[str], vocabulary: Vocabulary) -> ColumnMap:
+    """Match each header to a phusong field by the vocabulary; the first column for a field wins."""
+    words = vocabulary.sections["headers"]
+    result = ColumnMap()
+    folded_all = {fold_key(h) for h in headers}
+    if {"uuid", "submission time"} & folded_all or any(h.startswith("_") for h in headers):
+        result.source = "kobo"
+    elif any(fold_key(h) in ("meta instanceid", "submissiondate") for h in headers):
+        result.source = "odk"
+    for index, header in enumerate(headers):
+        target = vocabulary.columns.get(fold_key(header))
+        if target is None:
+            for candidate in _header_candidates(header):
+                target = words.get(candidate) or _geopoint_part(candidate)
+                if target:
+                    break
+        if target and header.startswith("_") and target not in _KOBO_META_FIELDS:
+            target = None
+        if target and target not in result.fields:
+            result.fields[target] = (index, header)
+        else:
+            result.unmapped.append((index, header))
+    return result
+
+
+def _geopoint_part(folded: str) -> str | None:
+    # Kobo `_gps_latitude`, ODK `location-Latitude`: a geopoint question split into parts.
+    last = folded.rsplit(" ", 1)[-1]
+    return {"latitude": "lat", "longitude": "lon"}.get(last)
+
+
+# --- cell parsers: each returns the value or raises ValueError with the reason ------------------------------
+
+
+def parse_count(text: str) -> int:
+    """A non-negative whole number ('2', '2.0', '2,0')."""
+    try:
+        value = parse_number(text)
+    except ValueError as exc:
+        raise ValueError("is not a number (expected a whole number such as 2)") from exc
+    if not math.isfinite(value) or value != int(value):
+        raise ValueError("is not a whole number")
+    if value < 0:
+        raise ValueError("is negative (expected 0 or more)")
+    return int(value)
+
+
+def parse_amount(text: str, unit: str) -> float:
+    """A non-negative number with '.' or ',' as the decimal mark."""
+    try:
+        value = parse_number(text)
+    except ValueError as exc:
+        raise ValueError(f"is not a number (expected {unit}, such as 30 or 30.5)") from exc
+    if not math.isfinite(value):
+        raise ValueError(f"is not a finite number of {unit}")
+    if value < 0:
+        raise ValueError(f"is negative (expected 0 or more {unit})")
+    return value
+
+
+_YEAR_IN_DATE = re.compile(
+    r"^(?:\d{1,2}[/.-])?(?:\d{1,2}[/.-])?(\d{4})(?:[/.-]\d{1,2}[/.-]\d{1,2})?(?:[ T].*)?$"
+)
+
+
+def parse_year(text: str, *, today: date | None = None) -> int:
+    """A year of installation, 1945 .. this year; a date such as 05/2019 or 2019-05-01 gives its year."""
+    value = text.strip()
+    try:
+        number = parse_number(value)
+        if not math.isfinite(number) or number != int(number):
+            raise ValueError
+        year = int(number)
+    except ValueError:
+        match = _YEAR_IN_DATE.match(value)
+        if not match:
+            raise ValueError("is not a year (expected four digits such as 2019)") from None
+        year = int(match[1])
+    this_year = (today or date.today()).year
+    if year > this_year:
+        raise ValueError(f"is in the future (this is {this_year})")
+    if year < EARLIEST_YEAR:
+        raise ValueError(f"is before {EARLIEST_YEAR}")
+    return year
+
+
+def parse_coordinate_cell(text: str) -> float:
+    """A coordinate: decimal (dot or comma) or degrees-minutes-seconds; NaN and infinity are refused."""
+    try:
+        value = parse_coordinate(text)
+    except (CoordinateError, ValueError) as exc:
+        hint = f" (use a dot: {text.replace(',', '.')})" if text.count(",") > 1 else ""
+        raise ValueError(
+            f"is not a number{hint}; expected decimal degrees such as 106.7 or 105°53'12.5\"E"
+        ) from exc
+    if not math.isfinite(value):
+        raise ValueError("is not a finite number (NaN or infinity)")
+    return value
+
+
+def parse_geopoint(text: str) -> tuple[float, float]:
+    """A Kobo/ODK geopoint 'lat lon alt acc' (or 'lat, lon', or Kobo's '[lat, lon]'): return (lat, lon)."""
+    cleaned = text.replace("[", " ").replace("]", " ")
+    if "," in cleaned and " " not in cleaned.strip():
+        numbers = cleaned.split(",")
+    elif "," in cleaned and cleaned.count(",") == 1 and "." in cleaned:
+        numbers = cleaned.split(",")
+    else:
+        numbers = cleaned.replace(";", " ").split()
+    if len(numbers) < 2:
+        raise ValueError("is not a geopoint (expected 'latitude longitude altitude accuracy')")
+    lat, lon = parse_coordinate_cell(numbers[0].strip()), parse_coordinate_cell(numbers[1].strip())
+    return lat, lon
+
+
+_DATE_FORMATS = (
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%d.%m.%Y",
+)
+
+
+def parse_datetime(text: str) -> datetime:
+    """A date or time as phones and spreadsheets write it; without a zone it is Viet Nam time (UTC+7)."""
+    value = text.strip()
+    parsed: datetime | None = None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        for fmt in _DATE_FORMATS:
+            try:
+                parsed = datetime.strptime(value, fmt)
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        raise ValueError("is not a date (expected 26/11/2026 or 2026-11-26T08:30:00+07:00)")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=VN_TZ)
+    if parsed > datetime.now(VN_TZ) + timedelta(days=1):
+        raise ValueError("is in the future")
+    return parsed
+
+
+def row_attributes(table: RawTable, columns: ColumnMap, cells: Sequence[str]) -> dict[str, str]:
+    """The cells of columns no rule knows, kept with the record (header as written -> text)."""
+    kept: dict[str, str] = {}
+    for index, header in columns.unmapped:
+        if index < len(cells) and cells[index].strip() and header:
+            kept[header] = cells[index].strip()
+    return kept
+
+
+def number_list(text: str) -> list[float]:
+    return [float(x) for x in _MULTI.findall(text)]

@@ -1,0 +1,233 @@
+"""Village files (thôn/bản/ấp/tổ dân phố; points or polygons) into the village table, commune by location."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from pydantic import ValidationError
+from sqlalchemy import Connection, text
+
+from etl.coords import in_viet_nam, parse_crs, transformer_to_wgs84
+from etl.errors import LoadRefusedError, SurveyValidationError
+from etl.lineage import LoadResult, close_batch, file_sha256, find_earlier_batch, open_batch, write_report
+from etl.models import VillageRow
+from etl.names import fold_place_name
+from etl.readers import RawTable, read_table
+from etl.validate import ColumnMap, RowIssue, map_columns, parse_coordinate_cell, parse_count, row_attributes
+from etl.vocabulary import Vocabulary, load_vocabulary
+from sql import queries
+from sql.bulk import copy_rows, set_actor
+
+_ALLOWED = {"Point", "Polygon", "MultiPolygon"}
+
+
+def load_villages(
+    conn: Connection,
+    path: Path,
+    *,
+    crs: str | None = None,
+    sheet: str | None = None,
+    mapping: Path | None = None,
+    encoding: str | None = None,
+    strict: bool = False,
+    dry_run: bool = False,
+    loaded_by: str = "cli",
+    report_dir: Path | None = None,
+) -> LoadResult:
+    """Load villages (points or polygons, with name and optional population/households) in this transaction.
+
+    The commune comes from the location; a row in no loaded commune is rejected. A changed file updates
+    villages by external id, else by the same name in the same commune.
+    """
+    vocabulary = load_vocabulary(mapping)
+    table = read_table(path, sheet=sheet, encoding=encoding, vocabulary=vocabulary)
+    columns = map_columns(table.headers, vocabulary)
+    if not columns.has("name"):
+        columns = _village_name_column(table, columns, vocabulary)
+    result = LoadResult(
+        file=str(path), kind="villages", format=table.format, rows=len(table.rows), dry_run=dry_run
+    )
+    sha256 = file_sha256(path)
+    earlier = find_earlier_batch(conn, "villages", sha256)
+    if earlier is not None:
+        result.already_loaded, result.unchanged = earlier, result.rows
+        return result
+    if conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM commune)")).scalar_one():
+        raise LoadRefusedError(
+            "no 2025 communes are loaded: run `phusong load boundaries FILE --version 2025` first"
+        )
+    geoms = _geometries(table, columns, parse_crs(crs) if crs else None, result)
+    rows = _typed_rows(table, columns, vocabulary, geoms, result)
+    savepoint = conn.begin_nested()
+    try:
+        set_actor(conn, loaded_by)
+        result.batch_id = open_batch(conn, result, sha256, {"crs": crs, "sheet": table.sheet})
+        _write(conn, rows, result)
+        close_batch(conn, result)
+        if strict and result.rejected:
+            raise SurveyValidationError(str(path), result.messages("reject"))
+    except BaseException:
+        savepoint.rollback()
+        result.batch_id = None
+        write_report(result, report_dir)
+        raise
+    if dry_run:
+        savepoint.rollback()
+        result.batch_id = None
+    else:
+        savepoint.commit()
+    write_report(result, report_dir)
+    return result
+
+
+def _village_name_column(table: RawTable, columns: ColumnMap, vocabulary: Vocabulary) -> ColumnMap:
+    # A village file's name column is often headed "Thôn/Bản" or "Tên thôn", which a facility survey uses for
+    # the village a facility stands in; here it is the name itself.
+    if columns.has("village"):
+        columns.fields["name"] = columns.fields["village"]
+        return columns
+    raise LoadRefusedError(
+        f"{table.file}: no column for the village name (such as 'Tên thôn'); the headers are "
+        f"{', '.join(h for h in table.headers if h)}"
+    )
+
+
+def _geometries(table: RawTable, columns: ColumnMap, epsg: int | None, result: LoadResult) -> dict[int, Any]:
+    """Each row's geometry in EPSG:4326 by row number; rows without a usable one get an issue."""
+    out: dict[int, Any] = {}
+    if table.geometries is not None:
+        kinds = {g.geom_type for g in table.geometries if g is not None}
+        if not kinds <= _ALLOWED | {"MultiPoint"}:
+            raise LoadRefusedError(
+                f"{table.file}: villages are points or polygons, but the file holds "
+                f"{', '.join(sorted(kinds - _ALLOWED))} geometries"
+            )
+        source = epsg
+        if source is None and table.crs:
+            from pyproj import CRS
+
+            source = CRS.from_user_input(table.crs).to_epsg()
+        for (line, _), geom in zip(table.rows, table.geometries, strict=True):
+            if geom is None or geom.is_empty:
+                result.issues.append(RowIssue(line, "geometry", "", "has no geometry"))
+                continue
+            if geom.geom_type == "MultiPoint":
+                geom = geom.geoms[0]
+            if source not in (None, 4326):
+                geom = shapely.transform(geom, _to_wgs84(int(source)))
+            out[line] = shapely.make_valid(geom) if not geom.is_valid else geom
+        return out
+    if not (columns.has("lon") and columns.has("lat")):
+        raise LoadRefusedError(f"{table.file}: no geometry and no 'Kinh độ'/'Vĩ độ' columns")
+    for line, cells in table.rows:
+        try:
+            lon = parse_coordinate_cell(columns.cell(cells, "lon"))
+            lat = parse_coordinate_cell(columns.cell(cells, "lat"))
+        except ValueError as exc:
+            result.issues.append(RowIssue(line, columns.header("lon"), columns.cell(cells, "lon"), str(exc)))
+            continue
+        out[line] = shapely.Point(lon, lat)
+    return out
+
+
+def _to_wgs84(epsg: int) -> Callable[[np.ndarray], np.ndarray]:
+    transformer = transformer_to_wgs84(epsg)
+    return lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+
+
+def _typed_rows(
+    table: RawTable,
+    columns: ColumnMap,
+    vocabulary: Vocabulary,
+    geoms: dict[int, Any],
+    result: LoadResult,
+) -> list[VillageRow]:
+    rows: list[VillageRow] = []
+    for line, cells in table.rows:
+        geom = geoms.get(line)
+        if geom is None:
+            continue
+        name = columns.cell(cells, "name")
+        issues: list[RowIssue] = []
+        if not name:
+            issues.append(RowIssue(line, columns.header("name"), "", "is empty: every village needs a name"))
+        point = geom.representative_point()
+        if not in_viet_nam(point.x, point.y):
+            issues.append(
+                RowIssue(line, "", "", f"point (lon {point.x:.6g}, lat {point.y:.6g}) is outside Viet Nam")
+            )
+        counts = {k: _count(columns, cells, line, k, issues) for k in ("population", "households")}
+        result.issues.extend(issues)
+        if issues:
+            continue
+        raw_kind = columns.cell(cells, "village_kind") or name
+        kind = vocabulary.lookup_prefix("village_kinds", raw_kind) or "other"
+        try:
+            rows.append(
+                VillageRow(
+                    row=line,
+                    external_id=columns.cell(cells, "external_id") or None,
+                    name=name,
+                    kind=kind,  # type: ignore[arg-type]
+                    geom_wkb_hex=shapely.to_wkb(shapely.set_srid(geom, 4326), hex=True, include_srid=True),
+                    commune_typed=columns.cell(cells, "commune") or None,
+                    attributes=row_attributes(table, columns, cells),
+                    **counts,
+                )
+            )
+        except ValidationError as exc:
+            result.issues.append(RowIssue(line, "", "", exc.errors()[0]["msg"]))
+    return rows
+
+
+def _count(
+    columns: ColumnMap, cells: Sequence[str], line: int, name: str, issues: list[RowIssue]
+) -> int | None:
+    raw = columns.cell(cells, name)
+    if not raw:
+        return None
+    try:
+        return parse_count(raw)
+    except ValueError as exc:
+        issues.append(RowIssue(line, columns.header(name), raw, str(exc)))
+        return None
+
+
+def _write(conn: Connection, rows: list[VillageRow], result: LoadResult) -> None:
+    conn.execute(text("DROP TABLE IF EXISTS etl_village_stage"))
+    conn.execute(queries.load("create_village_staging"))
+    copy_rows(
+        conn,
+        "etl_village_stage",
+        ("n", "external_id", "name", "name_folded", "kind", "geom", "population", "households"),
+        (
+            (
+                r.row,
+                r.external_id,
+                r.name,
+                fold_place_name(r.name),
+                r.kind,
+                r.geom_wkb_hex,
+                r.population,
+                r.households,
+            )
+            for r in rows
+        ),
+    )
+    conn.execute(queries.load("locate_and_match_staged_villages"))
+    for (n,) in conn.execute(
+        text("SELECT n FROM etl_village_stage WHERE commune_code IS NULL ORDER BY n")
+    ).all():
+        result.issues.append(RowIssue(n, "", "", "lies inside no loaded commune"))
+    counts = conn.execute(queries.load("upsert_villages_from_staging"), {"batch_id": result.batch_id}).one()
+    result.loaded, result.updated = int(counts.inserted), int(counts.updated)
+    matched = conn.execute(
+        text("SELECT count(*) FROM etl_village_stage WHERE match_id IS NOT NULL")
+    ).scalar_one()
+    result.unchanged = int(matched) - result.updated
+    result.accepted = rows
+    conn.execute(text("DROP TABLE IF EXISTS etl_village_stage"))

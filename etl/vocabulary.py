@@ -1,0 +1,123 @@
+"""The field vocabulary (etl/vocabulary.yaml plus a user's --mapping file), matched on folded text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from etl.errors import LoadRefusedError
+from etl.names import fold_text
+
+VOCABULARY_FILE = Path(__file__).resolve().parent / "vocabulary.yaml"
+_SECTIONS = ("headers", "types", "technologies", "statuses", "village_kinds")
+_PUNCT = re.compile(r"[()\[\]{}/\\.,:;'\"*#?!+=<>|]+")
+
+
+def fold_key(text: str) -> str:
+    """Fold ``text`` for vocabulary matching: :func:`fold_text` plus brackets and punctuation as spaces."""
+    return " ".join(_PUNCT.sub(" ", fold_text(text)).split())
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Folded word -> phusong code, per section; ``labels`` keeps each code's first (display) synonym."""
+
+    sections: Mapping[str, Mapping[str, str]]
+    columns: Mapping[str, str] = field(
+        default_factory=dict
+    )  # a --mapping file's exact source header -> field
+
+    def lookup(self, section: str, value: str) -> str | None:
+        """Return the code for ``value`` in ``section`` (exact folded match), or None."""
+        return self.sections.get(section, {}).get(fold_key(value))
+
+    def lookup_prefix(self, section: str, value: str) -> str | None:
+        """Exact match first, else the longest known word that ``value`` starts with (whole words only)."""
+        key = fold_key(value)
+        words = self.sections.get(section, {})
+        if key in words:
+            return words[key]
+        best = ""
+        for word in words:
+            if len(word) > len(best) and key.startswith(word + " "):
+                best = word
+        return words[best] if best else None
+
+    def known(self, section: str) -> list[str]:
+        """The codes of ``section``, for messages."""
+        return sorted(set(self.sections.get(section, {}).values()))
+
+
+def _index(raw: Mapping[str, Any], origin: str) -> dict[str, dict[str, str]]:
+    sections: dict[str, dict[str, str]] = {}
+    for section in _SECTIONS:
+        entries = raw.get(section) or {}
+        if not isinstance(entries, Mapping):
+            raise LoadRefusedError(f"{origin}: section {section!r} must map codes to lists of words")
+        words: dict[str, str] = {}
+        for code, synonyms in entries.items():
+            values: Iterable[Any] = synonyms if isinstance(synonyms, list) else [synonyms]
+            for word in [code, *values]:
+                if word is not None:
+                    words.setdefault(fold_key(str(word)), str(code))
+        sections[section] = words
+    return sections
+
+
+@lru_cache(maxsize=1)
+def _builtin() -> dict[str, dict[str, str]]:
+    with VOCABULARY_FILE.open(encoding="utf-8") as handle:
+        return _index(yaml.safe_load(handle) or {}, str(VOCABULARY_FILE))
+
+
+def load_vocabulary(mapping: Path | None = None) -> Vocabulary:
+    """Return the built-in vocabulary, extended by a --mapping YAML file when given.
+
+    The mapping file has the sections of etl/vocabulary.yaml (its words come before the built-in ones) and
+    an optional ``columns:`` section mapping a file's exact header to a phusong field, e.g.
+    ``columns: {"Toạ độ X (VN2000)": x}``.
+    """
+    sections = {name: dict(words) for name, words in _builtin().items()}
+    columns: dict[str, str] = {}
+    if mapping is not None:
+        raw = _read_mapping(mapping)
+        for name, words in _index(raw, str(mapping)).items():
+            sections[name] = {**sections[name], **words}
+        given = raw.get("columns") or {}
+        if not isinstance(given, Mapping):
+            raise LoadRefusedError(f"{mapping}: 'columns' must map a file's header to a field name")
+        fields = set(sections["headers"].values())
+        for header, target in given.items():
+            if str(target) not in fields:
+                raise LoadRefusedError(
+                    f"{mapping}: column {header!r} maps to {target!r}, which is not one of "
+                    f"{', '.join(sorted(fields))}"
+                )
+            columns[fold_key(str(header))] = str(target)
+    return Vocabulary(sections=sections, columns=columns)
+
+
+def _read_mapping(path: Path) -> Mapping[str, Any]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError as exc:
+        raise LoadRefusedError(f"{path}: no such mapping file") from exc
+    except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+        raise LoadRefusedError(f"{path}: is not a readable YAML mapping file ({type(exc).__name__})") from exc
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise LoadRefusedError(f"{path}: a mapping file holds sections such as 'columns:' and 'types:'")
+    unknown = set(raw) - {*_SECTIONS, "columns"}
+    if unknown:
+        raise LoadRefusedError(
+            f"{path}: unknown section(s) {', '.join(sorted(map(str, unknown)))}; expected "
+            f"columns, {', '.join(_SECTIONS)}"
+        )
+    return raw

@@ -1,0 +1,361 @@
+"""Real-looking files of every shape: Kobo and ODK exports, VN-2000 grids, encodings, GIS files, archives."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pyproj import Transformer
+from sqlalchemy import Connection, text
+
+from etl.errors import LoadRefusedError
+from etl.facilities import load_facilities
+from etl.readers import read_table
+from tests.etl.conftest import IN_DIEN_BIEN_PHU, IN_MUONG_PHANG, IN_THANH_NUA, VN_HEADERS, vn_row, write_csv
+
+pytestmark = pytest.mark.db
+TODAY = date(2026, 11, 26)
+
+
+def _load(conn: Connection, path: Path, tmp_path: Path, **options: object):  # type: ignore[no-untyped-def]
+    return load_facilities(conn, path, report_dir=tmp_path / "out", today=TODAY, **options)
+
+
+def _stored(conn: Connection) -> list[tuple[object, ...]]:
+    return [
+        tuple(r)
+        for r in conn.execute(
+            text(
+                "SELECT external_id, type, status, commune_code, round(ST_X(geom)::numeric, 5)::float, "
+                "round(ST_Y(geom)::numeric, 5)::float FROM facility ORDER BY external_id"
+            )
+        )
+    ]
+
+
+def test_a_kobo_csv_export_with_groups_choice_names_and_split_geopoint(
+    communes: Connection, tmp_path: Path
+) -> None:
+    header = [
+        "start",
+        "end",
+        "thong_tin/ma_thiet_che",
+        "thong_tin/loai_thiet_che",
+        "thong_tin/cong_nghe",
+        "thong_tin/tinh_trang",
+        "vi_tri",
+        "_vi_tri_latitude",
+        "_vi_tri_longitude",
+        "_vi_tri_altitude",
+        "_vi_tri_precision",
+        "_id",
+        "_uuid",
+        "_submission_time",
+        "_submitted_by",
+    ]
+    rows = [
+        [
+            "2026-11-20T08:01:00.000+07:00",
+            "2026-11-20T08:09:00.000+07:00",
+            "KB-1",
+            "cum_loa",
+            "khong_day",
+            "hoat_dong",
+            f"{IN_MUONG_PHANG[1]} {IN_MUONG_PHANG[0]} 512 4.5",
+            IN_MUONG_PHANG[1],
+            IN_MUONG_PHANG[0],
+            512,
+            4.5,
+            101,
+            "6c1a1d6e-7a55-4d0a-9a7e-0c1b6e9a0f11",
+            "2026-11-20T01:10:00",
+            "can_bo_xa",
+        ],
+        [
+            "2026-11-20T09:01:00.000+07:00",
+            "2026-11-20T09:05:00.000+07:00",
+            "KB-2",
+            "nha_van_hoa",
+            "",
+            "hu_hong",
+            f"{IN_THANH_NUA[1]} {IN_THANH_NUA[0]} 480 3.9",
+            IN_THANH_NUA[1],
+            IN_THANH_NUA[0],
+            480,
+            3.9,
+            102,
+            "0b9f0e56-3a3c-4a57-8c51-2a8d1c0e7b22",
+            "2026-11-20T02:06:00",
+            "can_bo_xa",
+        ],
+    ]
+    path = write_csv(tmp_path / "kobo_export.csv", header, rows, delimiter=";")
+    result = _load(communes, path, tmp_path)
+    assert result.loaded == 2, result.messages()
+    assert _stored(communes) == [
+        ("KB-1", "loudspeaker_cluster", "operational", "03199", *IN_MUONG_PHANG),
+        ("KB-2", "cultural_house", "broken", "03202", *IN_THANH_NUA),
+    ]
+
+
+def test_a_kobo_export_with_only_the_geopoint_string(communes: Connection, tmp_path: Path) -> None:
+    header = ["ma", "loai", "tinh_trang", "grp/gps", "_uuid"]
+    rows = [
+        ["K1", "dai_truyen_thanh_xa", "binh_thuong", f"{IN_DIEN_BIEN_PHU[1]} {IN_DIEN_BIEN_PHU[0]} 0 0", "u1"]
+    ]
+    result = _load(communes, write_csv(tmp_path / "kobo2.csv", header, rows, delimiter=";"), tmp_path)
+    assert _stored(communes) == [("K1", "commune_radio_station", "operational", "03127", *IN_DIEN_BIEN_PHU)]
+    assert result.rejected == 0
+
+
+def test_an_odk_central_export(communes: Connection, tmp_path: Path) -> None:
+    header = [
+        "SubmissionDate",
+        "start",
+        "end",
+        "thiet_che-ma",
+        "thiet_che-loai",
+        "thiet_che-tinh_trang",
+        "vi_tri-Latitude",
+        "vi_tri-Longitude",
+        "vi_tri-Altitude",
+        "vi_tri-Accuracy",
+        "meta-instanceID",
+        "KEY",
+        "SubmitterID",
+        "SubmitterName",
+        "AttachmentsPresent",
+        "AttachmentsExpected",
+        "Status",
+        "ReviewState",
+        "DeviceID",
+        "Edits",
+        "FormVersion",
+    ]
+    rows = [
+        [
+            "2026-11-21T03:00:00.000Z",
+            "",
+            "",
+            "OD-1",
+            "cum_loa_truyen_thanh",
+            "xuong_cap",
+            IN_MUONG_PHANG[1],
+            IN_MUONG_PHANG[0],
+            500,
+            5,
+            "uuid:1111",
+            "uuid:1111",
+            7,
+            "lan",
+            0,
+            0,
+            "",
+            "",
+            "",
+            0,
+            "2026112001",
+        ]
+    ]
+    result = _load(communes, write_csv(tmp_path / "odk.csv", header, rows), tmp_path)
+    assert result.loaded == 1, result.messages()
+    assert _stored(communes) == [("OD-1", "loudspeaker_cluster", "degraded", "03199", *IN_MUONG_PHANG)]
+
+
+def _vn2000(lon: float, lat: float, epsg: int = 9205) -> tuple[float, float]:
+    """(X northing, Y easting) of a WGS 84 point in a VN-2000 zone, through EPSG:6960."""
+    from etl.coords import transformer_to_wgs84
+
+    easting, northing = transformer_to_wgs84(epsg).transform(lon, lat, direction="INVERSE")
+    return round(northing, 3), round(easting, 3)
+
+
+def test_a_vn2000_file_loads_with_crs_through_epsg_6960(communes: Connection, tmp_path: Path) -> None:
+    x, y = _vn2000(*IN_MUONG_PHANG)
+    assert 2_300_000 < x < 2_400_000 and 400_000 < y < 600_000  # X is the northing
+    header = ["Mã", "Loại thiết chế", "Xã", "X (m)", "Y (m)"]
+    path = write_csv(tmp_path / "vn2000.csv", header, [["V1", "Cụm loa", "Mường Phăng", x, y]])
+    result = _load(communes, path, tmp_path, crs="EPSG:9205")
+    assert result.loaded == 1, result.messages()
+    assert _stored(communes)[0][4:] == IN_MUONG_PHANG
+    assert communes.execute(text("SELECT source_crs FROM facility")).scalar_one() == "EPSG:9205"
+    # the datum shift matters: without it the point would be ~225 m away (DOMAIN.md §5.4)
+    naive = Transformer.from_crs(
+        "+proj=tmerc +lon_0=103 +k=0.9999 +x_0=500000 +ellps=WGS84", 4326, always_xy=True
+    )
+    lon, lat = naive.transform(y, x)
+    assert abs(lon - IN_MUONG_PHANG[0]) + abs(lat - IN_MUONG_PHANG[1]) > 0.001
+
+
+def test_projected_coordinates_without_crs_are_refused_naming_likely_zones(
+    communes: Connection, tmp_path: Path
+) -> None:
+    x, y = _vn2000(*IN_MUONG_PHANG)
+    path = write_csv(
+        tmp_path / "nocrs.csv", ["Mã", "Loại", "Xã", "X", "Y"], [["V1", "Cụm loa", "Mường Phăng", x, y]]
+    )
+    with pytest.raises(LoadRefusedError, match=r"--crs.*EPSG:9205"):
+        _load(communes, path, tmp_path)
+    assert communes.execute(text("SELECT count(*) FROM load_batch")).scalar_one() == 0
+
+
+def test_xy_given_the_gis_way_round_is_read_with_a_warning(communes: Connection, tmp_path: Path) -> None:
+    x, y = _vn2000(*IN_MUONG_PHANG)
+    path = write_csv(tmp_path / "xy.csv", ["Mã", "Loại", "X", "Y"], [["V1", "Cụm loa", y, x]])
+    result = _load(communes, path, tmp_path, crs="9205")
+    assert result.loaded == 1 and result.warned == 1
+    assert "X is the northing" in result.messages("warning")[0]
+
+
+@pytest.mark.parametrize("encoding,delimiter", [("utf-8-sig", ","), ("utf-16", "\t"), ("utf-8", "\t")])
+def test_csv_encodings_and_delimiters(
+    communes: Connection, tmp_path: Path, encoding: str, delimiter: str
+) -> None:
+    path = write_csv(
+        tmp_path / "e.csv",
+        VN_HEADERS,
+        [vn_row(1, "E1", commune="Xã Mường Phăng")],
+        delimiter=delimiter,
+        encoding=encoding,
+    )
+    result = _load(communes, path, tmp_path)
+    assert result.loaded == 1 and result.warned == 0, result.messages()
+
+
+def _cp1258(content: str) -> bytes:
+    """Encode as legacy Windows-1258: precomposed vowels where it has them, tones combining."""
+    import unicodedata
+
+    out = b""
+    for char in content:
+        try:
+            out += char.encode("cp1258")
+            continue
+        except UnicodeEncodeError:
+            pass
+        base, *marks = unicodedata.normalize("NFD", char)
+        for i, tone in enumerate(marks):
+            rest = "".join(m for j, m in enumerate(marks) if j != i)
+            try:
+                out += (unicodedata.normalize("NFC", base + rest) + tone).encode("cp1258")
+                break
+            except UnicodeEncodeError:
+                continue
+        else:
+            raise AssertionError(char)
+    return out
+
+
+def test_cp1258_is_refused_unless_asked_for(communes: Connection, tmp_path: Path) -> None:
+
+    path = tmp_path / "legacy.csv"
+    content = "Mã,Loại thiết chế,Xã,Kinh độ,Vĩ độ\nL1,Nhà văn hóa,Xã Mường Phăng,103.05,21.45\n"
+    path.write_bytes(_cp1258(content))
+    with pytest.raises(LoadRefusedError, match="--encoding cp1258"):
+        _load(communes, path, tmp_path)
+    result = _load(communes, path, tmp_path, encoding="cp1258")
+    assert result.loaded == 1 and result.warned == 0, result.messages()
+    assert communes.execute(text("SELECT type FROM facility")).scalar_one() == "cultural_house"
+
+
+def test_geojson_and_geopackage_points_load(communes: Connection, tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    gdf = gpd.GeoDataFrame(
+        {"ma": ["G1", "G2"], "loai": ["Thư viện", "Tủ sách pháp luật"]},
+        geometry=[Point(*IN_MUONG_PHANG), Point(*IN_THANH_NUA)],
+        crs=4326,
+    )
+    gdf.to_file(tmp_path / "f.geojson", driver="GeoJSON")
+    assert _load(communes, tmp_path / "f.geojson", tmp_path).loaded == 2
+    gdf.assign(ma=["G3", "G4"]).to_crs(9205).to_file(tmp_path / "f.gpkg", driver="GPKG")
+    result = _load(communes, tmp_path / "f.gpkg", tmp_path)
+    assert result.loaded == 2, result.messages()
+    assert [s[4:] for s in _stored(communes)[2:]] == [IN_MUONG_PHANG, IN_THANH_NUA]
+
+
+def test_polygons_are_the_wrong_geometry_type_for_facilities(communes: Connection, tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    gpd.GeoDataFrame({"loai": ["Thư viện"]}, geometry=[box(103, 21.4, 103.1, 21.5)], crs=4326).to_file(
+        tmp_path / "poly.geojson", driver="GeoJSON"
+    )
+    with pytest.raises(LoadRefusedError, match="must be points"):
+        _load(communes, tmp_path / "poly.geojson", tmp_path)
+
+
+def test_a_zipped_shapefile_loads(communes: Connection, tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    shp_dir = tmp_path / "shp"
+    shp_dir.mkdir()
+    gpd.GeoDataFrame(
+        {"ma": ["Z1"], "loai": ["Cum loa"]}, geometry=[Point(*IN_MUONG_PHANG)], crs=4326
+    ).to_file(shp_dir / "thiet_che.shp")
+    archive = tmp_path / "thiet_che.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as handle:
+        for part in shp_dir.iterdir():
+            handle.write(part, part.name)
+    assert _load(communes, archive, tmp_path).loaded == 1
+
+
+@pytest.mark.parametrize(
+    "name,content,match",
+    [
+        ("../evil.shp", b"x", "points outside the archive"),
+        ("/etc/evil.shp", b"x", "points outside the archive"),
+        ("bomb.shp", b"\0" * 5_000_000, "inflates"),
+    ],
+)
+def test_unsafe_archives_are_refused_before_unpacking(
+    tmp_path: Path, name: str, content: bytes, match: str
+) -> None:
+    archive = tmp_path / "bad.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as handle:
+        handle.writestr(name, content)
+    with pytest.raises(LoadRefusedError, match=match):
+        read_table(archive)
+
+
+@pytest.mark.parametrize(
+    "name,content,match",
+    [
+        ("empty.csv", b"", "empty"),
+        ("header.csv", "Mã,Loại,Kinh độ,Vĩ độ\n".encode(), "no data rows"),
+        ("broken.geojson", b'{"type": "FeatureCollection", "features": [', "not valid JSON"),
+        ("fake.xlsx", b"PK not really a workbook", "not an Excel"),
+        ("binary.csv", bytes(range(256)) * 4, "not UTF-8|binary"),
+    ],
+)
+def test_unreadable_files_are_refused_in_one_sentence(
+    tmp_path: Path, name: str, content: bytes, match: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(LoadRefusedError, match=match) as caught:
+        read_table(path)
+    assert "\n" not in str(caught.value)
+
+
+def test_the_data_sheet_is_picked_or_named(tmp_path: Path) -> None:
+    from tests.etl.conftest import write_workbook
+
+    path = write_workbook(tmp_path / "wb.xlsx", VN_HEADERS, [vn_row(1, "A")])
+    table = read_table(path)
+    assert table.sheet == "Thiết chế" and table.headers[:3] == ["STT", "Mã thiết chế", "Tên thiết chế"]
+    assert table.rows[0][0] == 4  # two title rows, the header on row 3, the first facility on row 4
+    with pytest.raises(LoadRefusedError, match="has no sheet 'Sheet9'"):
+        read_table(path, sheet="Sheet9")
+
+
+def test_geojson_is_json(tmp_path: Path) -> None:
+    path = tmp_path / "a.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": []}))
+    with pytest.raises(LoadRefusedError):
+        read_table(path)

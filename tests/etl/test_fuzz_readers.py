@@ -1,0 +1,92 @@
+"""Hypothesis fuzzes the readers and cell parsers: no input may raise anything but our own errors."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from etl.errors import LoadRefusedError
+from etl.readers import read_table
+from etl.validate import (
+    map_columns,
+    parse_amount,
+    parse_coordinate_cell,
+    parse_count,
+    parse_datetime,
+    parse_geopoint,
+    parse_year,
+)
+from etl.vocabulary import load_vocabulary
+
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SUFFIXES = [".csv", ".txt", ".xlsx", ".geojson", ".json", ".gpkg", ".zip", ".tsv"]
+CELLS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
+
+
+def _read(tmp_path: Path, name: str, data: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    try:
+        read_table(path, vocabulary=load_vocabulary())
+    except LoadRefusedError as exc:
+        assert str(exc) and "\n" not in str(exc)
+
+
+@FUZZ
+@given(data=st.binary(max_size=600), suffix=st.sampled_from(SUFFIXES))
+def test_random_bytes_in_any_format(tmp_path: Path, data: bytes, suffix: str) -> None:
+    _read(tmp_path, f"f{suffix}", data)
+
+
+@FUZZ
+@given(rows=st.lists(st.lists(CELLS, min_size=1, max_size=6), min_size=0, max_size=6),
+       delimiter=st.sampled_from([",", ";", "\t", "|"]),
+       encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1258", "latin-1"]))
+def test_random_tables_as_csv(tmp_path: Path, rows: list[list[str]], delimiter: str, encoding: str) -> None:
+    text = "\n".join(delimiter.join(r) for r in rows)
+    _read(tmp_path, "t.csv", text.encode(encoding, errors="replace"))
+
+
+@FUZZ
+@given(names=st.lists(st.text(max_size=12), max_size=4), payload=st.binary(max_size=200))
+def test_random_zip_archives(tmp_path: Path, names: list[str], payload: bytes) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            archive.writestr((name or "x") + ".shp", payload)
+    _read(tmp_path, "a.zip", buffer.getvalue())
+
+
+@FUZZ
+@given(text=st.text(max_size=60))
+def test_random_geojson_text(tmp_path: Path, text: str) -> None:
+    _read(tmp_path, "g.geojson", ('{"type":"FeatureCollection","features":[' + text).encode())
+
+
+@settings(max_examples=300, deadline=None)
+@given(cell=CELLS)
+def test_cell_parsers_raise_only_value_errors(cell: str) -> None:
+    for parse in (parse_coordinate_cell, parse_count, lambda t: parse_amount(t, "watts"), parse_year,
+                  parse_datetime, parse_geopoint):
+        try:
+            parse(cell)
+        except ValueError as exc:
+            assert str(exc)
+
+
+@settings(max_examples=100, deadline=None)
+@given(headers=st.lists(CELLS, max_size=10))
+def test_header_mapping_never_fails(headers: list[str]) -> None:
+    columns = map_columns(headers, load_vocabulary())
+    assert len(columns.fields) + len(columns.unmapped) == len(headers)
+
+
+@pytest.mark.parametrize("text,expected", [("106,7", 106.7), ("105°53'12.5\"E", 105.886806),
+                                           ("21° 27′ 00″ N", 21.45), ("S 8°30'", -8.5), ("  103.05 ", 103.05)])
+def test_coordinate_forms(text: str, expected: float) -> None:
+    assert parse_coordinate_cell(text) == pytest.approx(expected, abs=1e-6)
