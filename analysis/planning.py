@@ -212,18 +212,28 @@ def check_plan(problem: PlanningProblem, chosen: Sequence[int] | np.ndarray) -> 
 
 
 def attribute_gains(problem: PlanningProblem, chosen: Sequence[int] | np.ndarray) -> dict[int, float]:
-    """Split the people a plan reaches among its actions, each person once: largest marginal gain first."""
-    remaining = set(int(j) for j in chosen)
+    """Split the people a plan reaches among its actions, each person once: largest marginal gain first.
+
+    Ties go to the cheaper action, then the lower index, so the split is deterministic.
+    """
     covered = np.zeros(problem.n_demand, dtype=bool)
     people = problem.people_or_weight
+
+    def gain(j: int) -> float:
+        col = _column(problem.coverage, j)
+        return float(people[col][~covered[col]].sum())
+
+    heap = [(-gain(int(j)), float(problem.cost_vnd[j]), int(j)) for j in chosen]
+    heapq.heapify(heap)
     out: dict[int, float] = {}
-    while remaining:
-        gains = {j: float(people[_column(problem.coverage, j)][~covered[_column(problem.coverage, j)]].sum())
-                 for j in remaining}
-        best = min(remaining, key=lambda j: (-gains[j], problem.cost_vnd[j], j))
-        out[best] = gains[best]
-        covered[_column(problem.coverage, best)] = True
-        remaining.remove(best)
+    while heap:   # lazy: a gain only shrinks, so a popped entry still equal to its fresh value is the best
+        neg, cost, j = heapq.heappop(heap)
+        fresh = gain(j)
+        if heap and fresh < -neg - 1e-12 and (-fresh, cost, j) > heap[0]:
+            heapq.heappush(heap, (-fresh, cost, j))
+            continue
+        out[j] = fresh
+        covered[_column(problem.coverage, j)] = True
     return out
 
 

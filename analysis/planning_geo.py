@@ -4,6 +4,19 @@ It turns the database into a :class:`analysis.planning.PlanningProblem` (demand 
 reached by working clusters; candidates = repairs, new IP/FM clusters, station upgrades and new stations),
 solves it, and joins the chosen actions back to places and communes. Metric work happens in the UTM zone
 (WGS 84 / UTM 48N or 49N) of the area's centre; storage and outputs stay in EPSG:4326.
+
+What the app's planning page calls (all take an open SQLAlchemy connection):
+
+- ``plan_investments(conn, budget_vnd=..., province_code=..., costs=UnitCosts(...), user_sites=[...],
+  options=PlanOptions(...), solver=None | solve_greedy) -> PlanResult`` (``solve_greedy`` for the instant
+  preview; the exact HiGHS solve otherwise, with an announced fallback past ``options.time_limit_s``);
+- ``save_scenario(conn, name, result) -> int``, ``list_scenarios(conn)``, ``scenario_actions(conn, name)``,
+  ``compare_scenarios(conn, a, b) -> (totals, differing actions)``.
+
+Modelling choices: a station action is a bundle of its first clusters (``UnitCosts.build_station_clusters``
+or ``upgrade_clusters``) placed greedily at the commune's best candidate sites; a new cluster or a repair in a
+commune without a working station requires that commune's ``build_station``; FM clusters only where the
+commune's working station is FM, as an alternative (never both) to an IP cluster at the same site.
 """
 
 from __future__ import annotations

@@ -54,7 +54,8 @@ def _time(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     return value, time.perf_counter() - started
 
 
-def run_spopt(demand: np.ndarray, people: np.ndarray, sites: np.ndarray, p: int) -> dict[str, object]:
+def run_spopt(demand: np.ndarray, people: np.ndarray, sites: np.ndarray, p: int,
+              radius_m: float) -> dict[str, object]:
     """PySAL spopt MCLP (count-only), solved with HiGHS through PuLP: build and solve timed apart."""
     import pulp
     from scipy.spatial.distance import cdist
@@ -62,7 +63,7 @@ def run_spopt(demand: np.ndarray, people: np.ndarray, sites: np.ndarray, p: int)
 
     started = time.perf_counter()
     cost_matrix = cdist(demand, sites)
-    model = MCLP.from_cost_matrix(cost_matrix, people, service_radius=RADIUS_M, p_facilities=p)
+    model = MCLP.from_cost_matrix(cost_matrix, people, service_radius=radius_m, p_facilities=p)
     built = time.perf_counter() - started
     _, solve_s = _time(model.solve, pulp.HiGHS(msg=False, threads=1))
     objective = float(people[_spopt_covered(model, len(demand))].sum())
@@ -88,10 +89,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="demand points of the spopt run (default: the full instance; candidates scale)")
     parser.add_argument("--no-spopt", action="store_true")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--radius-m", type=float, default=RADIUS_M, help="audible radius of every candidate")
     args = parser.parse_args(argv)
 
     demand, people, sites, cost = make_instance(args.demand, args.candidates, args.seed)
-    coverage, build_s = _time(build_coverage_matrix, demand, sites, RADIUS_M)
+    coverage, build_s = _time(build_coverage_matrix, demand, sites, args.radius_m)
     budgeted = PlanningProblem(weight=people, coverage=coverage, cost_vnd=cost, budget_vnd=args.budget_vnd)
     exact = solve_exact_highs(budgeted)
     greedy = solve_greedy(budgeted)
@@ -107,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                  count_exact.time_s, count_exact.objective, count_exact.status, "-"))
     if not args.no_spopt:
         rows.extend(_spopt_rows(args, demand, people, sites, count_exact.objective))
-    _print_table(rows, budgeted, exact, greedy)
+    _print_table(rows, budgeted, args.radius_m)
     return 0
 
 
@@ -119,7 +121,7 @@ def _spopt_rows(args: argparse.Namespace, demand: np.ndarray, people: np.ndarray
         m_small = max(10, round(args.candidates * args.spopt_size / args.demand))
         demand, people, sites, _ = make_instance(n_small, m_small, args.seed)
         p_small = max(1, round(args.p * m_small / args.candidates))
-        small = PlanningProblem(weight=people, coverage=build_coverage_matrix(demand, sites, RADIUS_M),
+        small = PlanningProblem(weight=people, coverage=build_coverage_matrix(demand, sites, args.radius_m),
                                 cost_vnd=np.ones(m_small), budget_vnd=float(p_small))
         ours = solve_exact_highs(small)
         rows.append((f"phusong HiGHS exact, p={p_small} (spopt size)", len(demand), m_small, 0.0, ours.time_s,
@@ -127,7 +129,7 @@ def _spopt_rows(args: argparse.Namespace, demand: np.ndarray, people: np.ndarray
         full_objective, p = ours.objective, p_small
     else:
         p = args.p
-    result = run_spopt(demand, people, sites, p)
+    result = run_spopt(demand, people, sites, p, args.radius_m)
     agree = "agrees" if abs(float(result["objective"]) - full_objective) <= 1e-6 * max(1.0, full_objective) \
         else f"DIFFERS from phusong ({full_objective:,.1f})"
     rows.append((f"PySAL spopt MCLP, p={p}", len(demand), len(sites), result["build_s"], result["solve_s"],
@@ -135,8 +137,7 @@ def _spopt_rows(args: argparse.Namespace, demand: np.ndarray, people: np.ndarray
     return rows
 
 
-def _print_table(rows: list[tuple[object, ...]], budgeted: PlanningProblem, exact: object,
-                 greedy: object) -> None:
+def _print_table(rows: list[tuple[object, ...]], budgeted: PlanningProblem, radius_m: float) -> None:
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as handle:
@@ -145,7 +146,7 @@ def _print_table(rows: list[tuple[object, ...]], budgeted: PlanningProblem, exac
         pass
     print(f"machine: {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}; one solver thread")
     print(f"instance: {budgeted.n_demand} demand cells (100 m), {budgeted.n_candidates} candidates, "
-          f"radius {RADIUS_M:.0f} m, {budgeted.coverage.nnz} coverage pairs, "
+          f"radius {radius_m:.0f} m, {budgeted.coverage.nnz} coverage pairs, "
           f"budget {budgeted.budget_vnd:,.0f} VND")
     header = ("run", "demand", "cands", "build s", "solve s", "people reached", "status", "gap / check")
     fmt = "| {:<40} | {:>7} | {:>6} | {:>8} | {:>8} | {:>14} | {:>10} | {:<28} |"

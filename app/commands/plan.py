@@ -56,6 +56,8 @@ def _register_plan(commands: Any) -> None:
                      help="communes that must pass criterion 8.3 (every village reached)")
     sub.add_argument("--min-share", action="append", default=[], metavar="COMMUNE=SHARE",
                      help="minimum share (0-1) of a commune's people reached after the plan; repeatable")
+    sub.add_argument("--priority", action="append", default=[], metavar="COMMUNE=FACTOR",
+                     help="weight a disadvantaged commune's people by FACTOR (e.g. 1.5) in the objective")
     sub.add_argument("--greedy", action="store_true", help="instant greedy preview, no exact solve")
     sub.add_argument("--time-limit-s", type=float, default=60.0,
                      help="exact solve time limit; past it the better of HiGHS and greedy is kept, and said")
@@ -78,6 +80,7 @@ def _register_scenarios(commands: Any) -> None:
                                  epilog="Example:\n  phusong scenarios compare plan-a plan-b")
     compare.add_argument("a")
     compare.add_argument("b")
+    compare.add_argument("--limit", type=int, default=30, help="differing actions to print (default 30)")
     compare.set_defaults(handler=_compare)
     export = actions.add_parser("export", help="write a scenario's actions to .csv, .xlsx or .gpkg",
                                 epilog="Example:\n  phusong scenarios export plan-a --out plan-a.gpkg")
@@ -93,7 +96,9 @@ def _plan(args: argparse.Namespace) -> int:
         costs = read_unit_costs(args.costs) if args.costs else UnitCosts()
         sites = read_candidate_sites(args.candidates) if args.candidates else []
         options = PlanOptions(reach_all_villages=tuple(args.reach_all_villages),
-                              min_share=_parse_shares(args.min_share), time_limit_s=args.time_limit_s)
+                              min_share=_parse_shares(args.min_share, "--min-share", upper=1.0),
+                              commune_weights=_parse_shares(args.priority, "--priority", upper=None),
+                              time_limit_s=args.time_limit_s)
         ensure_database()
         name = args.name or f"plan-{args.province or 'all'}-{args.budget_vnd:.3g}"
         with connect() as conn:
@@ -104,7 +109,9 @@ def _plan(args: argparse.Namespace) -> int:
     except PlanningInputError as exc:
         print(f"phusong: {exc}", file=sys.stderr)
         return 1
-    write_actions(result.actions, args.out, params=result.params)
+    write_actions(result.actions, args.out, params=result.params,
+                  extra_sheets={"communes": commune_totals(result.actions),
+                                "class_changes": result.class_changes})
     _print_summary(result, name, args.out)
     return 0
 
@@ -136,17 +143,26 @@ def _check_out(out: Path) -> None:
         raise PlanningInputError(f"--out {out}: use one of {', '.join(OUT_FORMATS)}")
 
 
-def _parse_shares(items: list[str]) -> dict[str, float]:
+def _parse_shares(items: list[str], flag: str, *, upper: float | None) -> dict[str, float]:
+    """Parse repeated COMMUNE=NUMBER options: a share in [0, upper], or a factor >= 0 (upper None)."""
     shares = {}
     for item in items:
         code, _, value = item.partition("=")
         try:
             shares[code] = float(value)
         except ValueError as exc:
-            raise PlanningInputError(f"--min-share {item!r}: expected COMMUNE=SHARE, e.g. 00004=0.9") from exc
-        if not 0 <= shares[code] <= 1:
-            raise PlanningInputError(f"--min-share {item!r}: the share must be between 0 and 1")
+            raise PlanningInputError(f"{flag} {item!r}: expected COMMUNE=NUMBER, e.g. 00004=0.9") from exc
+        if shares[code] < 0 or (upper is not None and shares[code] > upper):
+            raise PlanningInputError(f"{flag} {item!r}: must be between 0 and {upper or 'any'}")
     return shares
+
+
+def commune_totals(actions: pd.DataFrame) -> pd.DataFrame:
+    """Totals per commune of a plan: actions, cost_vnd, added_population, added_villages."""
+    return (actions.groupby(["commune_code", "commune_name"], as_index=False)
+            .agg(actions=("action", "size"), cost_vnd=("cost_vnd", "sum"),
+                 added_population=("added_population", "sum"), added_villages=("added_villages", "sum"))
+            .sort_values("added_population", ascending=False, kind="stable"))
 
 
 def read_unit_costs(path: Path) -> UnitCosts:
@@ -219,8 +235,10 @@ def _site_from_row(path: Path, n: int, row: dict[Any, Any], lon_col: str, lat_co
                          label=str(row.get("name") or row.get("label") or "").replace("nan", ""))
 
 
-def write_actions(actions: pd.DataFrame, out: Path, *, params: dict[str, Any] | None = None) -> None:
-    """Write one row per action: CSV (UTF-8 with BOM for Excel), XLSX (+ a parameters sheet) or GeoPackage."""
+def write_actions(actions: pd.DataFrame, out: Path, *, params: dict[str, Any] | None = None,
+                  extra_sheets: dict[str, pd.DataFrame] | None = None) -> None:
+    """Write one row per action: CSV (UTF-8 with BOM for Excel), XLSX (+ parameters, communes, class changes
+    sheets) or GeoPackage (layer plan_actions, EPSG:4326 points)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     suffix = out.suffix.lower()
     if suffix == ".csv":
@@ -228,6 +246,8 @@ def write_actions(actions: pd.DataFrame, out: Path, *, params: dict[str, Any] | 
     elif suffix == ".xlsx":
         with pd.ExcelWriter(out) as writer:
             actions.to_excel(writer, sheet_name="actions", index=False)
+            for sheet, frame in (extra_sheets or {}).items():
+                frame.to_excel(writer, sheet_name=sheet, index=False)
             if params:
                 flat = pd.json_normalize(params, sep=".").T.reset_index()
                 flat.columns = ["parameter", "value"]
@@ -272,10 +292,14 @@ def _compare(args: argparse.Namespace) -> int:
     a, b = totals.to_dict("records")
     print(f"difference (B - A): {b['cost_vnd'] - a['cost_vnd']:+,.0f} VND, "
           f"{b['added_population'] - a['added_population']:+,.0f} people")
-    for rec in differing.to_dict("records"):
+    shown = differing.sort_values("added_population", ascending=False, kind="stable").head(args.limit)
+    for rec in shown.to_dict("records"):
         print(f"  only in {rec['only_in']}: {rec['action']} {rec['commune_code']} {rec['commune_name']} "
               f"({rec['lon']:.5f}, {rec['lat']:.5f}) {rec['cost_vnd']:,.0f} VND, "
               f"{rec['added_population']:,.0f} people")
+    if len(differing) > len(shown):
+        print(f"  ... and {len(differing) - len(shown)} more differing actions (--limit N shows more; "
+              "`phusong scenarios export` writes them all)")
     return 0
 
 

@@ -12,6 +12,7 @@ from analysis.planning import (
     MinimumReach,
     PlanningProblem,
     PlanSolution,
+    attribute_gains,
     build_coverage_matrix,
     check_plan,
     evaluate_plan,
@@ -186,3 +187,12 @@ def test_highs_matches_brute_force_with_side_constraints(seed: int) -> None:
         assert solution.status == "optimal"
         assert solution.objective == pytest.approx(best, abs=1e-6)
         assert not check_plan(problem, solution.chosen)
+
+
+def test_attributed_gains_add_up_to_the_people_reached() -> None:
+    problem = _random_problem(4, n=300, m=40, with_rules=False)
+    solution = solve_exact_highs(problem)
+    gains = attribute_gains(problem, solution.chosen)
+    assert set(gains) == set(solution.chosen.tolist())
+    assert sum(gains.values()) == pytest.approx(solution.people_reached)
+    assert all(g > 0 for g in gains.values())   # pruned: nothing bought for nobody

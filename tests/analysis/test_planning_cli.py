@@ -40,9 +40,11 @@ def test_plan_writes_every_format_and_scenarios_compare(committed_area: None, tm
     plan = pd.read_csv(tmp_path / "a.csv", encoding="utf-8-sig")
     assert plan["cost_vnd"].sum() <= 6e7 and {"action", "commune_name", "added_villages"} <= set(plan.columns)
     assert main(["plan", "--budget-vnd", "1e9", "--province", "P1", "--name", "cli-b", "--greedy",
+                 "--priority", "B=2", "--min-share", "A=0.2",
                  "--out", str(tmp_path / "b.xlsx")]) == 0
     assert "greedy" in capsys.readouterr().out
-    assert set(pd.read_excel(tmp_path / "b.xlsx", sheet_name=None)) == {"actions", "parameters"}
+    assert set(pd.read_excel(tmp_path / "b.xlsx", sheet_name=None)) == {"actions", "parameters", "communes",
+                                                                        "class_changes"}
     assert main(["scenarios", "list"]) == 0
     assert "cli-a" in capsys.readouterr().out
     assert main(["scenarios", "compare", "cli-a", "cli-b"]) == 0
@@ -69,3 +71,20 @@ def test_every_planning_command_has_help_with_an_example(capsys: pytest.CaptureF
         with pytest.raises(SystemExit):
             main([*argv, "--help"])
         assert "Example:" in capsys.readouterr().out
+
+
+def test_costs_files_in_yaml_and_csv(tmp_path: Path) -> None:
+    from analysis.planning_geo import PlanningInputError
+    from app.commands.plan import read_unit_costs
+
+    csv_file = tmp_path / "costs.csv"
+    csv_file.write_text("action,cost_vnd\nrepair_cluster,9000000\nbuild_station,5e8\n", encoding="utf-8")
+    costs = read_unit_costs(csv_file)
+    assert (costs.repair_cluster, costs.build_station, costs.new_ip_cluster) == (9e6, 5e8, 35e6)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("repair_clusters: 9e6\n", encoding="utf-8")
+    with pytest.raises(PlanningInputError, match="unknown cost name"):
+        read_unit_costs(bad)
+    bad.write_text("repair_cluster: tám triệu\n", encoding="utf-8")
+    with pytest.raises(PlanningInputError, match="not a number"):
+        read_unit_costs(bad)
