@@ -20,6 +20,7 @@ lint: venv
 	$(VENV)/bin/lint-imports
 
 bench: system-test venv
+	$(PIP) install --quiet -e '.[dev,bench]'
 	$(PY) -m bench
 
 # Install Debian packages only when missing, so a warm machine pays nothing.
