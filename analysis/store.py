@@ -479,6 +479,8 @@ def build_and_record_population_raster(
     resolution_m: float = 100.0,
     epsg: int = 32648,
     use_villages: bool = True,
+    village_weight: float = 0.7,
+    village_radius_m: float = 500.0,
 ) -> PopulationRasterResult:
     """Build a derived population GeoTIFF from census commune totals, write it, and make it the active raster.
 
@@ -510,6 +512,8 @@ def build_and_record_population_raster(
         resolution_m=resolution_m,
         village_geoms=village_geoms,
         village_commune=village_commune,
+        village_weight=village_weight,
+        village_radius_m=village_radius_m,
     )
     how = "weighted toward villages" if village_geoms is not None else "evenly"
     description = DERIVED_DESCRIPTION.format(how=how, resolution_m=resolution_m)

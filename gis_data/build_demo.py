@@ -97,7 +97,9 @@ def build_population_raster(out: Path) -> None:
     with connect() as conn:
         load_boundaries(conn, OUT / "communes_2025.geojson", version="2025", level="commune")
         load_villages(conn, OUT / "thon_ban_synthetic.geojson")
-        build_and_record_population_raster(conn, out, province_code=PROVINCE_CODE, resolution_m=100.0)
+        # Mountain bản are compact: most households live within a few hundred metres of the village centre.
+        build_and_record_population_raster(conn, out, province_code=PROVINCE_CODE, resolution_m=100.0,
+                                           village_weight=0.95, village_radius_m=250.0)
         conn.rollback()
 
 
@@ -107,9 +109,13 @@ def make_facilities(communes: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, rng:
     utm = villages.to_crs(32648)
     for commune in communes.itertuples():
         in_commune = villages["Xã/Phường"] == commune.ward_name
-        station_state = rng.choice(["operational", "operational", "operational", "degraded", "broken", None],)
+        station_state = rng.choice(["operational", "operational", "operational", "degraded", "broken", None])
         technology = str(rng.choice(["fm_wireless", "fm_wireless", "wired", "ip"]))
         centre = commune.geometry.representative_point()
+        # How far the commune's loudspeaker network has come: a quarter reach every village, the rest part of them.
+        reach = 1.0 if rng.random() < 0.25 else float(rng.uniform(0.5, 0.95))
+        if reach == 1.0:
+            station_state = "operational"
         if station_state is not None:
             rows.append(_row(f"DB-{commune.ward_code}-DAI", f"Đài truyền thanh xã {commune.ward_name}",
                              "commune_radio_station", technology, commune.ward_name, "", centre.x, centre.y,
@@ -118,10 +124,11 @@ def make_facilities(communes: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, rng:
                          None, commune.ward_name, "", centre.x + 0.002, centre.y + 0.001, "operational",
                          int(rng.integers(1998, 2015)), None, None, None, rng))
         for k, village in enumerate(villages[in_commune].itertuples()):
-            covered = rng.random() < (0.85 if station_state else 0.3)
-            for c in range(int(rng.integers(1, 3)) if covered else 0):
-                x, y = _jitter(utm.loc[village.Index].geometry, rng, 150)
-                status = str(rng.choice(["operational"] * 14 + ["degraded"] * 3 + ["broken"] * 3 + ["decommissioned"]))
+            covered = rng.random() < (reach if station_state else 0.3)
+            for c in range(int(rng.integers(1, 4)) if covered else 0):
+                x, y = _jitter(utm.loc[village.Index].geometry, rng, 80)
+                mix = ["operational"] * 14 + ["degraded"] * 3 + ["broken"] * 3 + ["decommissioned"]
+                status = "operational" if reach == 1.0 else str(rng.choice(mix))  # the well-kept networks
                 rows.append(_row(f"DB-{commune.ward_code}-L{k + 1:02d}{c + 1}", f"Cụm loa {village._2} {c + 1}",
                                  "loudspeaker_cluster", technology, commune.ward_name, village._2, x, y, status,
                                  int(rng.integers(2008, 2026)), int(rng.choice([2, 2, 3])), 30,
