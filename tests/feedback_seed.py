@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
+from etl.names import fold_place_name
+
 # commune code -> (province, name, lon0, lat0); each commune is the 0.1° square from (lon0, lat0).
 COMMUNES = {
     "91001": ("91", "Mường Nhé", 103.0, 22.0),
@@ -41,9 +43,9 @@ def seed_world(conn: Connection) -> dict[str, int]:
     for code, (province, name, lon0, lat0) in COMMUNES.items():
         conn.execute(text(
             "INSERT INTO admin_unit (version, level, code, name, name_folded, unit_type, parent_code, province_code,"
-            " geom, area_km2, population) VALUES ('2025', 'commune', :code, :name, lower(:name), 'Xã', :p, :p,"
+            " geom, area_km2, population) VALUES ('2025', 'commune', :code, :name, :folded, 'Xã', :p, :p,"
             " ST_GeomFromText(:wkt, 4326), 110, 5000)"),
-            {"code": code, "name": name, "p": province, "wkt": square(lon0, lat0)})
+            {"code": code, "name": name, "p": province, "wkt": square(lon0, lat0), "folded": fold_place_name(name)})
     for name, (role, scope) in USERS.items():
         conn.execute(text("INSERT INTO app_user (name, password_hash, role, scope_codes) VALUES (:n, 'x', :r, :s)"),
                      {"n": name, "r": role, "s": scope})
