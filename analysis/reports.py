@@ -112,7 +112,8 @@ def take_snapshot(conn: Connection, period: str, *, replace: bool = False, taken
     key = parse_period(period).key
     existing = conn.execute(queries.load("snapshot_exists"), {"period": key}).first()
     if existing is not None and not replace:
-        raise ReportError(f"period {key} already has a snapshot taken {existing.taken_at:%d/%m/%Y %H:%M} "
+        taken = existing.taken_at.astimezone(VN_TZ)
+        raise ReportError(f"period {key} already has a snapshot taken {taken:%d/%m/%Y %H:%M} "
                           f"({existing.communes} communes); give --replace to take it again")
     set_actor(conn, taken_by)
     if existing is not None:

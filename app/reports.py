@@ -205,8 +205,7 @@ def render_report_pdf(data: ReportData, *, generated_at: datetime | None = None)
     before = data.previous.period.label_vi if data.previous else "Kỳ trước"
     _table(pdf, ["Chỉ tiêu", data.current.period.label_vi, before, "So với kỳ trước"], summary_rows(data),
            heading, widths=(80, 34, 34, 34))
-    _section(pdf, "2. Bản đồ phân loại xã")
-    pdf.image(io.BytesIO(render_map_png(data)), w=170)
+    _place_map(pdf, render_map_png(data))
     _section(pdf, "3. Cụm loa truyền thanh theo tình trạng và công nghệ")
     header, body = cluster_table(data)
     _table(pdf, header, body, heading)
@@ -224,6 +223,20 @@ def render_report_pdf(data: ReportData, *, generated_at: datetime | None = None)
     _table(pdf, COMMUNE_HEADER, commune_rows(data), heading, font_size=7,
            widths=(14, 34, 32, 32, 15, 26, 16, 24, 18, 26, 16))
     return bytes(pdf.output())
+
+
+def _place_map(pdf: Any, png: bytes, *, max_w_mm: float = 170, max_h_mm: float = 125) -> None:
+    """The map under its heading, scaled to fit; both go to a new page when the rest of this one is too short."""
+    from PIL import Image as PilImage
+
+    with PilImage.open(io.BytesIO(png)) as image:
+        width_px, height_px = image.size
+    w = min(max_w_mm, max_h_mm * width_px / height_px)
+    h = w * height_px / width_px
+    if pdf.will_page_break(h + 12):
+        pdf.add_page()
+    _section(pdf, "2. Bản đồ phân loại xã")
+    pdf.image(io.BytesIO(png), w=w, h=h)
 
 
 def _provenance(data: ReportData, generated_at: datetime | None) -> str:
