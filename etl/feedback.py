@@ -183,7 +183,7 @@ def assign_feedback(conn: Connection, viewer: Viewer, feedback_id: int, assignee
     row = _locked(conn, feedback_id)
     _require_scope(conn, viewer, row.commune_code)
     _require_move(row, "assigned")
-    user = conn.execute(queries.load("app_user_by_name"), {"name": assignee}).first()
+    user = conn.execute(queries.load("feedback_assignee"), {"name": assignee}).first()
     if user is None or not user.active:
         raise FeedbackError(f"no active user named {assignee!r}")
     if user.role not in _ASSIGNABLE_ROLES:
@@ -270,11 +270,12 @@ def count_overdue(conn: Connection, viewer: Viewer, *, as_of: datetime | None = 
 
 
 def inspection_queue(conn: Connection, viewer: Viewer, *, lon: float | None = None, lat: float | None = None,
-                     limit: int = 200) -> list[dict[str, Any]]:
+                     commune: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
     """Facilities in the viewer's scope in visiting order: open broken/inaudible reports first, then nearest
     (when a location is given) or least recently inspected. See sql/queries/inspection_queue.sql."""
     rows = conn.execute(queries.load("inspection_queue"), {
-        **viewer.scope_params(), "lon": lon, "lat": lat if lon is not None else None, "limit": limit,
+        "whole_country": viewer.whole_country, "scope": list(viewer.scope_codes), "commune": commune,
+        "lon": lon, "lat": lat if lon is not None else None, "limit": limit,
     }).mappings().all()
     return [dict(r) for r in rows]
 
