@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection
 
 from etl.errors import LoadRefusedError, SurveyValidationError
-from etl.feedback import FeedbackFilter, FeedbackIn, Viewer, list_feedback
+from etl.feedback import VN_TZ, FeedbackFilter, FeedbackIn, Viewer, list_feedback
 from etl.lineage import LoadResult, close_batch, file_sha256, find_earlier_batch, open_batch, write_report
 from etl.readers import read_table
 from etl.validate import ColumnMap, RowIssue, map_columns, parse_coordinate_cell, parse_datetime, parse_geopoint
@@ -325,7 +325,7 @@ def _export_value(key: str, value: Any, words: Mapping[str, Mapping[str, tuple[s
     if key in words:
         return words[key].get(value, (value, value))[0]
     if isinstance(value, datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
+        return value.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")   # Viet Nam time, whatever the session's zone
     if key == "overdue":
         return "Quá hạn" if value else ""
     return value

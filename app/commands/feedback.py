@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from app.commands.db import ensure_database
-from etl.feedback import OVERDUE_DAYS, FeedbackError, FeedbackFilter, Viewer, list_feedback
+from etl.feedback import OVERDUE_DAYS, VN_TZ, FeedbackError, FeedbackFilter, Viewer, list_feedback
 from etl.feedback_import import export_feedback, import_feedback
 from sql.engine import connect
 from sql.settings import get_settings
@@ -98,6 +98,7 @@ def _overdue(args: argparse.Namespace) -> int:
         return 1
     print(f"{len(rows)} reports overdue (not answered within {args.days} days)")
     for r in rows[:50]:
-        print(f"  #{r['id']} {r['received_at']:%d/%m/%Y} {r['commune_code']} {r['commune_name'] or ''}: "
+        received = r["received_at"].astimezone(VN_TZ)
+        print(f"  #{r['id']} {received:%d/%m/%Y} {r['commune_code']} {r['commune_name'] or ''}: "
               f"{r['days_open']} days, {r['status']}, {r['category']}: {r['text'][:60]}")
     return 0

@@ -31,6 +31,7 @@ from etl.feedback import (
     list_feedback,
     record_feedback,
 )
+from sql import queries
 from sql.engine import connect
 from sql.settings import get_settings
 
@@ -80,7 +81,9 @@ def layout(**_: Any) -> Any:
         ], className="g-2 my-2"),
         dbc.Row([
             dbc.Col(html.Div(id="fb-table", style={"maxHeight": "60vh", "overflowY": "auto"}), lg=8),
-            dbc.Col(dl.Map(_base_layers() + [dl.LayerGroup(id="fb-map-points")], id="fb-map",
+            dbc.Col(dl.Map(_base_layers() + [
+                dl.GeoJSON(id="fb-map-communes", style={"color": "#1f4e79", "weight": 1, "fillOpacity": 0.05}),
+                dl.LayerGroup(id="fb-map-points")], id="fb-map",
                            center=[21.4, 103.0], zoom=8, style={"height": "60vh"}), lg=4),
         ], className="g-2"),
         dbc.Row([
@@ -155,6 +158,14 @@ def register_view(viewer: Viewer, *, status: str | None = None, category: str | 
     return rows, overdue
 
 
+def communes_outline(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The outlines of the communes of the listed reports (already in the viewer's scope)."""
+    codes = sorted({r["commune_code"] for r in rows if r.get("commune_code")})
+    with connect() as conn:
+        return dict(conn.execute(queries.load("communes_outline_geojson"),
+                                 {"codes": codes, "tolerance": 0.001}).scalar_one())
+
+
 def save_entry(viewer: Viewer, form: dict[str, Any]) -> tuple[bool, str]:
     """Record a report from the form; (ok, message in Vietnamese)."""
     try:
@@ -214,16 +225,30 @@ def table_for(rows: list[dict[str, Any]], *, show_contact: bool) -> Any:
 
 
 def markers_for(rows: list[dict[str, Any]]) -> list[Any]:
+    """One circle per report: at its point, else (dashed, smaller) inside its commune."""
     markers = []
     for r in rows:
-        if r.get("lon") is None:
+        if r.get("map_lon") is None:
             continue
         colour = OVERDUE_COLOUR if r["overdue"] else STATUS_COLOURS[r["status"]]
-        tip = (f"#{r['id']} {CATEGORY_LABELS[r['category']][0]} — {STATUS_LABELS[r['status']][0]}"
-               f"{' (' + OVERDUE_LABEL[0] + ')' if r['overdue'] else ''}")
-        markers.append(dl.CircleMarker(center=[r["lat"], r["lon"]], radius=7, color=colour, fillColor=colour,
-                                       fillOpacity=0.8, children=dl.Tooltip(tip)))
+        exact = r.get("lon") is not None
+        tip = (f"#{r['id']} {r['commune_name'] or r['commune_code']}: {CATEGORY_LABELS[r['category']][0]} — "
+               f"{STATUS_LABELS[r['status']][0]}{' (' + OVERDUE_LABEL[0] + ')' if r['overdue'] else ''}"
+               f"{'' if exact else ' · vị trí theo xã'}")
+        markers.append(dl.CircleMarker(center=[r["map_lat"], r["map_lon"]], radius=8 if exact else 6, color=colour,
+                                       fillColor=colour, fillOpacity=0.8 if exact else 0.4,
+                                       dashArray=None if exact else "3", children=dl.Tooltip(tip)))
     return markers
+
+
+def bounds_for(rows: list[dict[str, Any]]) -> list[list[float]] | None:
+    """The map's view around the listed reports (a little margin), or None to leave it."""
+    points = [(r["map_lat"], r["map_lon"]) for r in rows if r.get("map_lon") is not None]
+    if not points:
+        return None
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    pad = 0.05
+    return [[min(lats) - pad, min(lons) - pad], [max(lats) + pad, max(lons) + pad]]
 
 
 def _date(value: datetime | None) -> str:
@@ -241,16 +266,18 @@ def _require_viewer(roles: tuple[str, ...] = ROLES) -> Viewer:
 
 @callback(
     Output("fb-table", "children"), Output("fb-overdue", "children"), Output("fb-map-points", "children"),
+    Output("fb-map", "bounds"), Output("fb-map-communes", "data"),
     Input("fb-filter-status", "value"), Input("fb-filter-category", "value"), Input("fb-filter-commune", "value"),
     Input("fb-filter-overdue", "value"), Input("fb-version", "data"),
 )
 def _refresh(status: str | None, category: str | None, commune: str | None, overdue: list[str] | None,
-             _version: int) -> tuple[Any, str, list[Any]]:
+             _version: int) -> tuple[Any, str, list[Any], Any, dict[str, Any]]:
     viewer = _require_viewer()
     rows, overdue_count = register_view(viewer, status=status, category=category, commune=commune,
                                         overdue_only=bool(overdue))
     badge = f"{OVERDUE_LABEL[0]}: {overdue_count} (quá {OVERDUE_DAYS} ngày chưa trả lời)"
-    return table_for(rows, show_contact=viewer.is_admin), badge, markers_for(rows)
+    return (table_for(rows, show_contact=viewer.is_admin), badge, markers_for(rows), bounds_for(rows) or no_update,
+            communes_outline(rows))
 
 
 @callback(

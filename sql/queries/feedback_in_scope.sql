@@ -7,6 +7,9 @@ SELECT f.id, f.received_at, f.channel, f.commune_code, c.name AS commune_name, c
        CASE WHEN :show_contact THEN f.reporter_contact END AS reporter_contact,
        f.status, f.assigned_to, f.assigned_at, f.answer, f.answered_at, f.closed_at,
        ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat,
+       -- Where the map draws it: the reported point, else a point inside its commune (marked approximate).
+       coalesce(ST_X(f.geom), ST_X(ST_PointOnSurface(c.geom))) AS map_lon,
+       coalesce(ST_Y(f.geom), ST_Y(ST_PointOnSurface(c.geom))) AS map_lat,
        feedback_days_open(f.received_at, f.closed_at, :as_of) AS days_open,
        feedback_is_overdue(f.status, f.received_at, f.answered_at, :as_of, :overdue_days) AS overdue
   FROM feedback f

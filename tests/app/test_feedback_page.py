@@ -96,7 +96,8 @@ def test_overdue_badge_scope_and_contact_column(conn: Connection, page: ModuleTy
     assert "Quá hạn" in _text(page.table_for(rows, show_contact=False))
     assert "Ông Quàng Văn B" in _text(page.table_for(page.register_view(ADMIN)[0], show_contact=True))
     assert all(r["reporter_contact"] is None for r in page.register_view(PLANNER)[0])
-    assert len(page.markers_for(rows)) == 1
+    assert len(page.markers_for(rows)) == 1 and page.bounds_for(rows) is not None
+    assert [f["properties"]["code"] for f in page.communes_outline(rows)["features"]] == ["91001"]
     filtered, _ = page.register_view(ADMIN, commune="91002", overdue_only=True)
     assert [r["commune_code"] for r in filtered] == ["91002"]
 
