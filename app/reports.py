@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from analysis.reports import CLASS_LABELS, CLASSES, VN_TZ, ReportData, build_report
+from analysis.reports import CLASS_LABELS, CLASSES, VN_TZ, ReportData, ReportError, build_report
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")   # Debian package fonts-dejavu-core
 FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
@@ -360,9 +360,16 @@ def _number(text: str) -> int | str:
 # --- the one entry point -----------------------------------------------------------------------------------------
 
 def report_bytes(conn: Connection, province: str, period: str, compare: str | None = None, *,
-                 fmt: str = "pdf") -> bytes:
-    """Build and render the report; the CLI and the export page both call this."""
+                 fmt: str = "pdf", scope_codes: Sequence[str] | None = None, whole_country: bool = False) -> bytes:
+    """Build and render the report; the CLI and the export page both call this.
+
+    From the app pass the user's ``scope_codes`` and ``whole_country`` (app.auth.User): a province that is not in
+    the scope raises ReportError (a commune scope does not give a whole province's report). With
+    ``scope_codes=None`` (the CLI) nothing is checked.
+    """
     if fmt not in FORMATS:
         raise ReportFormatError(f"unknown report format {fmt!r} (pdf or xlsx)")
+    if scope_codes is not None and not whole_country and province not in scope_codes:
+        raise ReportError(f"province {province} is outside your scope ({', '.join(scope_codes)})")
     data = build_report(conn, province, period, compare)
     return render_report_pdf(data) if fmt == "pdf" else render_report_xlsx(data)

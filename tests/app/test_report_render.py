@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Connection
 
+from analysis.reports import ReportError
 from app.reports import report_bytes, vn_int, vn_percent
 from tests.feedback_seed import seed_two_quarters
 
@@ -57,3 +58,15 @@ def test_pdf_report_renders_vietnamese_pages(db_conn: Connection) -> None:
     for words in ("Báo cáo sơ kết Quý III/2026", "Xã đạt tiêu chí 8.3", "Số dân được phủ sóng thêm", "Mường Nhé",
                   "Sín Thầu", "Nà Hỳ", "Không dây (FM)", "10.100"):
         assert words in text
+
+
+def test_the_export_page_cannot_get_another_provinces_report(db_conn: Connection) -> None:
+    seed_two_quarters(db_conn)
+    with pytest.raises(ReportError, match="province 91 is outside your scope"):
+        report_bytes(db_conn, "91", "2026-Q3", fmt="xlsx", scope_codes=["92"])
+    with pytest.raises(ReportError, match="outside your scope"):
+        report_bytes(db_conn, "91", "2026-Q3", fmt="xlsx", scope_codes=["91001"])   # a commune scope
+    with pytest.raises(ReportError, match="outside your scope"):
+        report_bytes(db_conn, "91", "2026-Q3", fmt="xlsx", scope_codes=[])   # an inspector without a scope
+    assert report_bytes(db_conn, "91", "2026-Q3", fmt="xlsx", scope_codes=["91"]).startswith(b"PK")
+    assert report_bytes(db_conn, "91", "2026-Q3", fmt="xlsx", scope_codes=[], whole_country=True).startswith(b"PK")
