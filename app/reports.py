@@ -262,11 +262,20 @@ def _section(pdf: Any, title: str) -> None:
 def _table(pdf: Any, header: Sequence[str], rows: Sequence[Sequence[str]], heading: Any, *,
            font_size: int = 9, widths: Sequence[int] | None = None) -> None:
     pdf.set_font("DejaVu", "", font_size)
+    # Figures right-aligned so that digits line up; a column is numeric when every cell looks like a figure.
+    numeric = [bool(rows) and all(_looks_numeric(r[i]) for r in rows) for i in range(len(header))]
+    align = tuple("RIGHT" if n else "LEFT" for n in numeric)
     with pdf.table(col_widths=tuple(widths) if widths else None, headings_style=heading, line_height=font_size * 0.5,
-                   text_align="LEFT", width=sum(widths) if widths else None, align="LEFT") as table:
+                   text_align=align, width=sum(widths) if widths else None, align="LEFT") as table:
         table.row(list(header))
         for values in rows:
             table.row([str(v) for v in values])
+
+
+def _looks_numeric(text: str) -> bool:
+    cleaned = text.replace(".", "").replace(",", "").replace("%", "").replace("điểm", "").replace("/", "")
+    cleaned = cleaned.replace("+", "").replace("-", "").replace("—", "").replace(" ", "")
+    return cleaned.isdigit() or text.strip() in ("—", "")
 
 
 # --- XLSX --------------------------------------------------------------------------------------------------------
