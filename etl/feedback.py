@@ -58,10 +58,16 @@ _ROLES_WHO_MANAGE = ("admin", "planner")           # assign and close
 _ROLES_WHO_ANSWER = ("admin", "planner", "inspector")
 _ROLES_WHO_RECORD = ("admin", "planner", "inspector")
 _ASSIGNABLE_ROLES = ("admin", "planner", "inspector")
+_ROLE_VI = {"planner": "Cán bộ quy hoạch", "inspector": "Cán bộ kiểm tra", "budget": "Cán bộ tài chính",
+            "admin": "Quản trị viên"}
 
 
 class FeedbackError(Exception):
-    """A register action that cannot be done; the message says why in one sentence."""
+    """A register action that cannot be done; the message says why in one sentence, ``vi`` in Vietnamese."""
+
+    def __init__(self, message: str, vi: str | None = None) -> None:
+        super().__init__(message)
+        self.vi = vi or message
 
 
 class FeedbackPermissionError(FeedbackError):
@@ -145,7 +151,9 @@ def place_feedback(conn: Connection, entry: FeedbackIn) -> Placement:
         found = conn.execute(queries.load("commune_at_point"), {"lon": entry.lon, "lat": entry.lat}).first()
         if found is None:
             raise FeedbackError(f"the point (lon {entry.lon}, lat {entry.lat}) is in no loaded commune; "
-                                "were longitude and latitude swapped?")
+                                "were longitude and latitude swapped?",
+                                f"Điểm (kinh độ {entry.lon}, vĩ độ {entry.lat}) không thuộc xã nào đã nạp; "
+                                "kinh độ và vĩ độ có bị đảo không?")
         note = ""
         if entry.commune_code and entry.commune_code != found.code:
             note = f"commune {entry.commune_code} given, but the point lies in {found.code} {found.name}: point used"
@@ -185,13 +193,17 @@ def assign_feedback(conn: Connection, viewer: Viewer, feedback_id: int, assignee
     _require_move(row, "assigned")
     user = conn.execute(queries.load("feedback_assignee"), {"name": assignee}).first()
     if user is None or not user.active:
-        raise FeedbackError(f"no active user named {assignee!r}")
+        raise FeedbackError(f"no active user named {assignee!r}",
+                            f"Không có người dùng đang hoạt động tên '{assignee}'.")
     if user.role not in _ASSIGNABLE_ROLES:
-        raise FeedbackPermissionError(f"{assignee} is a {user.role} officer and cannot answer reports")
+        raise FeedbackPermissionError(f"{assignee} is a {user.role} officer and cannot answer reports",
+                                      f"{assignee} là {_ROLE_VI.get(user.role, user.role)}, không xử lý phản ánh.")
     target = Viewer(user.name, user.role, tuple(user.scope_codes or ()))
     if not _in_scope(conn, target, row.commune_code):
         raise FeedbackPermissionError(f"{assignee} has no scope over commune {row.commune_code}; "
-                                      "assign the report to someone who covers it")
+                                      "assign the report to someone who covers it",
+                                      f"{assignee} không phụ trách xã {row.commune_code}; hãy phân công cho "
+                                      "người phụ trách xã này.")
     set_actor(conn, viewer.name)
     conn.execute(queries.load("assigned_feedback"),
                  {"id": feedback_id, "assignee": assignee, "at": at or now_vn()})
@@ -205,14 +217,18 @@ def answer_feedback(conn: Connection, viewer: Viewer, feedback_id: int, answer: 
     _require_scope(conn, viewer, row.commune_code)
     if viewer.role == "inspector" and row.assigned_to != viewer.name:
         raise FeedbackPermissionError(f"report {feedback_id} is assigned to {row.assigned_to or 'nobody'}, "
-                                      f"not to {viewer.name}")
+                                      f"not to {viewer.name}",
+                                      f"Phản ánh số {feedback_id} được phân công cho "
+                                      f"{row.assigned_to or 'chưa ai'}, không phải {viewer.name}.")
     _require_move(row, "answered")
     if not answer.strip():
-        raise FeedbackError("the answer is empty")
+        raise FeedbackError("the answer is empty", "Chưa có nội dung trả lời.")
     when = at or now_vn()
     if when < row.received_at:
         raise FeedbackError(f"the answer date {when:%d/%m/%Y} is before the report was received "
-                            f"({row.received_at:%d/%m/%Y})")
+                            f"({row.received_at.astimezone(VN_TZ):%d/%m/%Y})",
+                            f"Ngày trả lời {when:%d/%m/%Y} trước ngày tiếp nhận "
+                            f"{row.received_at.astimezone(VN_TZ):%d/%m/%Y}.")
     set_actor(conn, viewer.name)
     conn.execute(queries.load("answered_feedback"), {"id": feedback_id, "answer": answer.strip(), "at": when})
 
@@ -258,7 +274,8 @@ def get_feedback(conn: Connection, viewer: Viewer, feedback_id: int) -> dict[str
     """One report as the viewer may see it; FeedbackPermissionError when it is outside their scope."""
     rows = list_feedback(conn, viewer, FeedbackFilter(feedback_id=feedback_id), limit=1)
     if not rows:
-        raise FeedbackPermissionError(f"report {feedback_id} does not exist or is outside your scope")
+        raise FeedbackPermissionError(f"report {feedback_id} does not exist or is outside your scope",
+                                      f"Không có phản ánh số {feedback_id} trong phạm vi của bạn.")
     return rows[0]
 
 
@@ -300,7 +317,8 @@ def _jsonable(value: Any) -> Any:
 
 def _require_role(viewer: Viewer, roles: Sequence[str], action: str) -> None:
     if viewer.role not in roles:
-        raise FeedbackPermissionError(f"a {viewer.role} officer may not {action}")
+        raise FeedbackPermissionError(f"a {viewer.role} officer may not {action}",
+                                      f"{_ROLE_VI.get(viewer.role, viewer.role)} không được thực hiện thao tác này.")
 
 
 def _in_scope(conn: Connection, viewer: Viewer, commune_code: str | None) -> bool:
@@ -314,32 +332,35 @@ def _in_scope(conn: Connection, viewer: Viewer, commune_code: str | None) -> boo
 
 def _require_scope(conn: Connection, viewer: Viewer, commune_code: str | None) -> None:
     if not _in_scope(conn, viewer, commune_code):
-        raise FeedbackPermissionError(f"commune {commune_code} is outside the scope of {viewer.name}")
+        raise FeedbackPermissionError(f"commune {commune_code} is outside the scope of {viewer.name}",
+                                      f"Xã {commune_code} nằm ngoài phạm vi phụ trách của {viewer.name}.")
 
 
 def _require_move(row: Any, to_status: str) -> None:
     if to_status not in TRANSITIONS.get(row.status, ()):
         now_vi, to_vi = STATUS_LABELS[row.status][0], STATUS_LABELS[to_status][0]
         raise FeedbackStateError(f"report {row.id} is '{now_vi}' ({row.status}); it cannot become "
-                                 f"'{to_vi}' ({to_status})")
+                                 f"'{to_vi}' ({to_status})",
+                                 f"Phản ánh số {row.id} đang ở trạng thái '{now_vi}', không chuyển sang "
+                                 f"'{to_vi}' được.")
 
 
 def _locked(conn: Connection, feedback_id: int) -> Any:
     row = conn.execute(queries.load("feedback_for_update"), {"id": feedback_id}).first()
     if row is None:
-        raise FeedbackError(f"no report with id {feedback_id}")
+        raise FeedbackError(f"no report with id {feedback_id}", f"Không có phản ánh số {feedback_id}.")
     return row
 
 
 def _facility(conn: Connection, facility_id: int) -> Any:
     row = conn.execute(queries.load("facility_for_feedback"), {"id": facility_id}).first()
     if row is None:
-        raise FeedbackError(f"no facility with id {facility_id}")
+        raise FeedbackError(f"no facility with id {facility_id}", f"Không có thiết chế mã {facility_id}.")
     return row
 
 
 def _commune(conn: Connection, code: str) -> Any:
     row = conn.execute(queries.load("commune_by_code"), {"code": code}).first()
     if row is None:
-        raise FeedbackError(f"no 2025 commune with code {code!r}")
+        raise FeedbackError(f"no 2025 commune with code {code!r}", f"Không có xã mã '{code}'.")
     return row

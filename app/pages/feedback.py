@@ -173,13 +173,31 @@ def save_entry(viewer: Viewer, form: dict[str, Any]) -> tuple[bool, str]:
                            commune_code=form.get("commune") or None, facility_id=form.get("facility") or None,
                            lon=form.get("lon"), lat=form.get("lat"), reporter_contact=form.get("contact") or None)
     except ValidationError as exc:
-        return False, "Chưa lưu: " + "; ".join(str(e["msg"]) for e in exc.errors())
+        return False, "Chưa lưu: " + "; ".join(_vi_problem(e) for e in exc.errors())
     try:
         with connect() as conn:
             new_id = record_feedback(conn, viewer, entry)
     except FeedbackError as exc:
-        return False, f"Chưa lưu: {exc}"
+        return False, f"Chưa lưu: {exc.vi}"
     return True, f"Đã tiếp nhận phản ánh số {new_id}."
+
+
+_FIELDS_VI = {"text": "Nội dung phản ánh", "lon": "Kinh độ", "lat": "Vĩ độ", "channel": "Kênh tiếp nhận",
+              "category": "Loại phản ánh", "commune_code": "Mã xã", "facility_id": "Mã thiết chế",
+              "reporter_contact": "Liên hệ"}
+
+
+def _vi_problem(error: Any) -> str:
+    """A form problem in Vietnamese (pydantic's English in brackets for what we do not translate)."""
+    message = str(error["msg"])
+    if "needs a place" in message:
+        return "cần vị trí: nhập mã xã, tọa độ hoặc mã thiết chế"
+    if "both longitude and latitude" in message:
+        return "nhập cả kinh độ và vĩ độ"
+    field = _FIELDS_VI.get(str(error["loc"][0]) if error["loc"] else "", "")
+    if error["type"] in ("string_too_short", "missing"):
+        return f"chưa nhập {field.lower()}"
+    return f"{field} không hợp lệ ({message})" if field else message
 
 
 def apply_action(viewer: Viewer, action: str, feedback_id: int | None, *, assignee: str | None = None,
@@ -198,7 +216,7 @@ def apply_action(viewer: Viewer, action: str, feedback_id: int | None, *, assign
             else:
                 return False, f"Thao tác không rõ: {action}"
     except FeedbackError as exc:
-        return False, f"Không thực hiện được: {exc}"
+        return False, f"Không thực hiện được: {exc.vi}"
     done = {"assign": STATUS_LABELS["assigned"][0], "answer": STATUS_LABELS["answered"][0],
             "close": STATUS_LABELS["closed"][0]}[action]
     return True, f"Phản ánh số {feedback_id}: {done.lower()}."

@@ -61,8 +61,8 @@ def test_entry_then_actions_and_the_list_shows_each_step(conn: Connection, page:
                                          "lat": lat, "text": "Loa bản Huổi Lếch không kêu", "contact": "0987"})
     assert ok, message
     fid = int(message.split("số ")[1].rstrip("."))
-    assert page.apply_action(INSP, "assign", fid, assignee="insp91001")[1].startswith("Không thực hiện được: a "
-                                                                                      "inspector officer may not")
+    assert page.apply_action(INSP, "assign", fid, assignee="insp91001")[1] == (
+        "Không thực hiện được: Cán bộ kiểm tra không được thực hiện thao tác này.")
     assert page.apply_action(PLANNER, "assign", fid, assignee="insp91001") == (
         True, f"Phản ánh số {fid}: đã phân công.")
     assert page.apply_action(INSP, "answer", fid, answer="Đã thay loa")[0]
@@ -75,11 +75,13 @@ def test_entry_then_actions_and_the_list_shows_each_step(conn: Connection, page:
 
 def test_the_form_explains_what_is_missing(conn: Connection, page: ModuleType) -> None:
     ok, message = page.save_entry(INSP, {"channel": "zalo", "category": "other", "text": "x"})
-    assert not ok and "needs a place" in message
+    assert (ok, message) == (False, "Chưa lưu: cần vị trí: nhập mã xã, tọa độ hoặc mã thiết chế")
+    ok, message = page.save_entry(INSP, {"channel": "zalo", "category": "other", "text": "", "commune": "91001"})
+    assert message == "Chưa lưu: chưa nhập nội dung phản ánh"
     ok, message = page.save_entry(INSP, {"channel": "zalo", "category": "other", "text": "x", "commune": "92001"})
-    assert not ok and "outside the scope of insp91001" in message
+    assert not ok and message == "Chưa lưu: Xã 92001 nằm ngoài phạm vi phụ trách của insp91001."
     ok, message = page.save_entry(BUDGET, {"channel": "zalo", "category": "other", "text": "x", "commune": "91001"})
-    assert not ok and "may not record" in message
+    assert not ok and "Cán bộ tài chính không được" in message
 
 
 def test_overdue_badge_scope_and_contact_column(conn: Connection, page: ModuleType) -> None:
