@@ -127,6 +127,23 @@ def take_snapshot(conn: Connection, period: str, *, replace: bool = False, taken
     return SnapshotResult(key, communes, int(facilities), existing is not None)
 
 
+def running_periods(today: date) -> list[str]:
+    """The month, quarter and year that hold ``today`` (the periods still open)."""
+    return [f"{today.year}-{today.month:02d}", f"{today.year}-Q{(today.month - 1) // 3 + 1}", str(today.year)]
+
+
+def refresh_running_snapshots(conn: Connection, *, today: date | None = None,
+                              taken_by: str = "analyse") -> list[SnapshotResult]:
+    """Re-take the snapshots of the month, quarter and year still running (called after `phusong analyse`).
+
+    A period's snapshot thus follows the analyses until the period ends and then stays as the last one taken in
+    it: a report "as of" a past period is reproducible without anyone remembering to take a snapshot. Periods
+    already ended are never touched here.
+    """
+    day = today or datetime.now(VN_TZ).date()
+    return [take_snapshot(conn, key, replace=True, taken_by=taken_by) for key in running_periods(day)]
+
+
 # --- report figures --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

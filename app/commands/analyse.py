@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from analysis.reports import refresh_running_snapshots
 from analysis.store import analyse, build_and_record_population_raster
 from app.commands.db import ensure_database
 from sql.engine import connect
@@ -58,6 +59,8 @@ def _analyse(args: argparse.Namespace) -> int:
     ensure_database()
     with connect() as conn:
         result = analyse(conn, province_code=args.province)
+        # Keep this month's, quarter's and year's coverage snapshots up to date (issue 7: reports "as of").
+        snapshots = refresh_running_snapshots(conn) if result.communes else []
     if result.communes == 0:
         print(
             f"analyse: no communes{' in province ' + args.province if args.province else ''}; "
@@ -70,6 +73,8 @@ def _analyse(args: argparse.Namespace) -> int:
         f"(run {result.run_id}): {classes}"
     )
     print(f"  population: {result.population_source}")
+    if snapshots:
+        print(f"  snapshots kept for the running periods: {', '.join(r.period for r in snapshots)}")
     return 0
 
 

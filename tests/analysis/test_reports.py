@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import Connection
 
-from analysis.reports import ReportError, build_report, parse_period, take_snapshot
+from analysis.reports import ReportError, build_report, parse_period, refresh_running_snapshots, take_snapshot
 from tests.feedback_seed import seed_two_quarters, set_coverage
 
 
@@ -67,3 +67,14 @@ def test_a_snapshot_keeps_its_figures_after_later_analyses(db_conn: Connection) 
     assert build_report(db_conn, "91", "2026-Q3").current.pop_covered == 12500
     with pytest.raises(ReportError, match="2026-Q1 has no coverage snapshot"):
         build_report(db_conn, "91", "2026-Q3", "2026-Q1")
+
+
+@pytest.mark.db
+def test_analyse_refreshes_the_running_periods_and_leaves_ended_ones(db_conn: Connection) -> None:
+    seed_two_quarters(db_conn)
+    kept = refresh_running_snapshots(db_conn, today=date(2026, 11, 26))
+    assert [(r.period, r.replaced) for r in kept] == [("2026-11", False), ("2026-Q4", False), ("2026", False)]
+    set_coverage(db_conn, "91001", "served", pop_covered=5000, ntm_8_3=True)
+    assert [r.replaced for r in refresh_running_snapshots(db_conn, today=date(2026, 11, 27))] == [True] * 3
+    assert build_report(db_conn, "91", "2026-Q4").current.pop_covered == 12500
+    assert build_report(db_conn, "91", "2026-Q3").current.pop_covered == 10100   # ended: untouched
