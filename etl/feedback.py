@@ -117,8 +117,12 @@ class FeedbackIn(BaseModel):
     @field_validator("received_at")
     @classmethod
     def _zoned(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=VN_TZ)   # a date without a zone is Viet Nam time
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=VN_TZ)   # a date without a zone is Viet Nam time
+        if value > datetime.now(VN_TZ) + timedelta(days=1):
+            raise ValueError("the received date is in the future")
         return value
 
     @model_validator(mode="after")

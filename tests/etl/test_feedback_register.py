@@ -92,6 +92,9 @@ def test_commune_comes_from_the_point_even_when_another_is_typed(db_conn: Connec
         record_feedback(db_conn, ADMIN, FeedbackIn(channel="zalo", category="other", text="x", lon=108.0, lat=12.0))
     with pytest.raises(ValidationError, match="needs a place"):
         FeedbackIn(channel="zalo", category="other", text="x")
+    with pytest.raises(ValidationError, match="in the future"):
+        FeedbackIn(channel="zalo", category="other", text="x", commune_code="91001",
+                   received_at=datetime.now(VN_TZ) + timedelta(days=3))
 
 
 def test_an_inspector_sees_and_acts_only_in_scope(db_conn: Connection) -> None:
