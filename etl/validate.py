@@ -157,15 +157,23 @@ def parse_year(text: str, *, today: date | None = None) -> int:
 def parse_coordinate_cell(text: str) -> float:
     """A coordinate: decimal (dot or comma) or degrees-minutes-seconds; NaN and infinity are refused."""
     try:
-        value = parse_coordinate(text)
+        # The usual cell ('103.0512') through float() directly; '_' would be a digit separator to Python.
+        value = float(text) if "_" not in text else parse_coordinate(text)
+    except ValueError:
+        value = math.nan if text.strip().lower() in ("nan", "+nan", "-nan") else _slow_coordinate(text)
+    if not math.isfinite(value):
+        raise ValueError("is not a finite number (NaN or infinity)")
+    return value
+
+
+def _slow_coordinate(text: str) -> float:
+    try:
+        return parse_coordinate(text)
     except (CoordinateError, ValueError) as exc:
         hint = f" (use a dot: {text.replace(',', '.')})" if text.count(",") > 1 else ""
         raise ValueError(
             f"is not a number{hint}; expected decimal degrees such as 106.7 or 105°53'12.5\"E"
         ) from exc
-    if not math.isfinite(value):
-        raise ValueError("is not a finite number (NaN or infinity)")
-    return value
 
 
 def parse_geopoint(text: str) -> tuple[float, float]:

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, text
 
 from etl.errors import LoadRefusedError, SurveyValidationError
 from etl.facilities import load_facilities, preview_facilities
+from etl.models import FacilityRow
 from tests.etl.conftest import (
     IN_DIEN_BIEN_PHU,
     IN_MUONG_PHANG,
@@ -85,6 +86,9 @@ def test_the_dien_bien_workbook_with_title_rows_loads(communes: Connection, tmp_
     ).scalar_one()
     assert audited == 3
     assert "3 rows read, loaded 3, updated 0, unchanged 0, warned 0, rejected 0" in result.summary()
+    # the loader builds typed rows without re-validating (speed): they must pass the model's own validation
+    for row in result.accepted:
+        assert FacilityRow.model_validate(row.model_dump()) == row
 
 
 def test_the_same_file_again_changes_nothing_and_says_so(communes: Connection, tmp_path: Path) -> None:

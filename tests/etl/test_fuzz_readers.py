@@ -87,6 +87,7 @@ def test_header_mapping_never_fails(headers: list[str]) -> None:
 
 
 @pytest.mark.parametrize("text,expected", [("106,7", 106.7), ("105°53'12.5\"E", 105.886806),
-                                           ("21° 27′ 00″ N", 21.45), ("S 8°30'", -8.5), ("  103.05 ", 103.05)])
+                                           ("21° 27′ 00″ N", 21.45), ("S 8°30'", -8.5),
+                                           ("  103.05 ", 103.05)])
 def test_coordinate_forms(text: str, expected: float) -> None:
     assert parse_coordinate_cell(text) == pytest.approx(expected, abs=1e-6)
