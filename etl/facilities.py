@@ -585,6 +585,10 @@ def _locate_and_write(
     conn: Connection, rows: list[FacilityRow], columns: ColumnMap, result: LoadResult
 ) -> None:
     """Stage the rows, place them in communes, decide the location problems, then update and insert."""
+    # The planner's cost guesses for geometry functions make PostgreSQL JIT-compile these set-based queries,
+    # which takes longer (~0.5 s each) than running them: off for this load, restored after.
+    jit = conn.execute(text("SELECT current_setting('jit')")).scalar_one()
+    conn.execute(text("SELECT set_config('jit', 'off', true)"))
     conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage, etl_facility_located, etl_commune_piece"))
     conn.execute(queries.load("create_facility_staging"))
     copy_rows(conn, "etl_facility_stage", _STAGE_COLUMNS, (_stage_tuple(r) for r in rows))
@@ -617,7 +621,8 @@ def _locate_and_write(
     result.unchanged = int(matched) - result.updated
     placed = set(rejected)
     result.accepted = [r for r in rows if r.row not in placed]
-    conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage, etl_facility_located"))
+    conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage, etl_facility_located, etl_commune_piece"))
+    conn.execute(text("SELECT set_config('jit', :jit, true)"), {"jit": jit})
 
 
 _fold_place = lru_cache(maxsize=65536)(fold_place_name)
