@@ -1,9 +1,9 @@
 """Benchmark: 200,000 synthetic facility rows as CSV, loaded by phusong with full validation vs ogr2ogr.
 
-Run with ``python -m bench.etl [--rows N]``. Uses the database of the settings (PHUSONG_DATABASE_URL, or the
-embedded cluster, started if needed) but a fresh scratch database in it, dropped at the end. The communes are the
-real 2025 communes of Điện Biên (../shared/data); the facilities are SYNTHETIC points inside them. ogr2ogr loads
-the same CSV into its own table with a GiST index (COPY mode), in the same run, as the baseline.
+Run with ``python -m bench.etl [--rows N]``. Uses the server of the settings (PHUSONG_DATABASE_URL, or the
+embedded cluster, started if needed) but a fresh scratch database on it, dropped at the end. The communes are
+the real 2025 communes of Điện Biên (../shared/data); the facilities are SYNTHETIC points inside them. ogr2ogr
+loads the same CSV into its own table with a GiST index (COPY mode), in the same run, as the baseline.
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ def _ensure_ogr2ogr() -> str:
         return found
     if os.geteuid() == 0:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "install", "-y", "-qq", "gdal-bin"], env=env, capture_output=True, check=False)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "gdal-bin"], env=env, capture_output=True,
+                       check=False)
     found = shutil.which("ogr2ogr")
     if not found:
         raise SystemExit("ogr2ogr is missing: apt-get install gdal-bin")
@@ -107,9 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         dsn = f"PG:host={pg.host} port={pg.port} user={pg.username} dbname={name}"
         started = time.perf_counter()
         subprocess.run([ogr2ogr, "-f", "PostgreSQL", dsn, str(survey), "-nln", "bench_ogr", "-overwrite",
-                        "-oo", "X_POSSIBLE_NAMES=kinh_do", "-oo", "Y_POSSIBLE_NAMES=vi_do", "-a_srs", "EPSG:4326",
-                        "-lco", "GEOMETRY_NAME=geom", "--config", "PG_USE_COPY", "YES"], check=True,
-                       capture_output=True)
+                        "-oo", "X_POSSIBLE_NAMES=kinh_do", "-oo", "Y_POSSIBLE_NAMES=vi_do",
+                        "-a_srs", "EPSG:4326", "-lco", "GEOMETRY_NAME=geom",
+                        "--config", "PG_USE_COPY", "YES"],
+                       check=True, capture_output=True)
         theirs = time.perf_counter() - started
         _print_table(args.rows, result.loaded, result.rejected, ours, theirs)
     finally:
@@ -130,9 +132,11 @@ def _print_table(rows: int, loaded: int, rejected: int, ours: float, theirs: flo
                 break
     except OSError:
         pass
-    print(f"machine: {cpu}, {os.cpu_count()} cores; {rows:,} synthetic facility rows (CSV)")
+    load = os.getloadavg()[0]
+    print(f"machine: {cpu}, {os.cpu_count()} cores, load average {load:.1f}; {rows:,} synthetic rows")
     print(f"{'loader':<44} {'seconds':>8}")
-    print(f"{'phusong load facilities (full validation)':<44} {ours:>8.2f}   loaded {loaded:,}, rejected {rejected:,}")
+    print(f"{'phusong load facilities (full validation)':<44} {ours:>8.2f}   "
+          f"loaded {loaded:,}, rejected {rejected:,}")
     print(f"{'ogr2ogr -f PostgreSQL (COPY, GiST index)':<44} {theirs:>8.2f}")
     print(f"{'ratio phusong / ogr2ogr':<44} {ours / theirs:>8.2f}   (target <= 1.5)")
 

@@ -13,7 +13,8 @@ def test_audit_rows_keep_geojson_and_the_actor_for_insert_update_delete(db_conn:
     fid = db_conn.execute(text(
         "INSERT INTO facility (type, commune_code, geom) VALUES ('library', '03199', "
         "ST_SetSRID(ST_MakePoint(103.05, 21.45), 4326)) RETURNING id")).scalar_one()
-    expected = db_conn.execute(text("SELECT to_jsonb(f) FROM facility f WHERE id = :f"), {"f": fid}).scalar_one()
+    expected = db_conn.execute(text("SELECT to_jsonb(f) FROM facility f WHERE id = :f"),
+                               {"f": fid}).scalar_one()
     db_conn.execute(text("UPDATE facility SET status = 'broken' WHERE id = :f"), {"f": fid})
     db_conn.execute(text("UPDATE facility SET status = 'broken' WHERE id = :f"), {"f": fid})  # no change
     db_conn.execute(text("DELETE FROM facility WHERE id = :f"), {"f": fid})
@@ -29,6 +30,6 @@ def test_audit_rows_keep_geojson_and_the_actor_for_insert_update_delete(db_conn:
 
 def test_users_are_audited_without_their_password_hash(db_conn: Connection) -> None:
     db_conn.execute(text("INSERT INTO app_user (name, password_hash, role) VALUES ('lan', 'x', 'inspector')"))
-    after = db_conn.execute(text("SELECT after FROM audit_log WHERE entity = 'app_user' AND entity_id = 'lan'")
-                            ).scalar_one()
+    after = db_conn.execute(text("SELECT after FROM audit_log WHERE entity = 'app_user' "
+                                 "AND entity_id = 'lan'")).scalar_one()
     assert after["role"] == "inspector" and "password_hash" not in after
