@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 from sqlalchemy import Connection, text
 
 from etl.coords import (
@@ -570,11 +571,13 @@ def _typed_rows(
                     )
                 )
                 continue
-        # Every value here comes out of the cell parsers above, which enforce each constraint FacilityRow
-        # declares and say why in the house style; re-validating 200,000 rows costs seconds (bench/etl.py), so
-        # the typed row is built directly. tests/etl/test_facilities.py checks the two stay in agreement.
-        rows.append(FacilityRow.model_construct(
-            row=n, lon=lon, lat=lat, source_crs=source_crs, swap_candidate=swap, **fields[n]))
+        try:
+            rows.append(FacilityRow(row=n, lon=lon, lat=lat, source_crs=source_crs, swap_candidate=swap,
+                                    **fields[n]))
+        except ValidationError as exc:  # the cell parsers enforce every rule first: this is a safety net
+            error = exc.errors()[0]
+            field = str(error["loc"][0]) if error["loc"] else ""
+            result.issues.append(RowIssue(n, field, str(error.get("input", "")), error["msg"]))
     return rows
 
 

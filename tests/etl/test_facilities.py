@@ -86,7 +86,7 @@ def test_the_dien_bien_workbook_with_title_rows_loads(communes: Connection, tmp_
     ).scalar_one()
     assert audited == 3
     assert "3 rows read, loaded 3, updated 0, unchanged 0, warned 0, rejected 0" in result.summary()
-    # the loader builds typed rows without re-validating (speed): they must pass the model's own validation
+    # the typed rows the preview hands the upload page round-trip through the model
     for row in result.accepted:
         assert FacilityRow.model_validate(row.model_dump()) == row
 
