@@ -142,6 +142,9 @@ def _actor() -> str:
 
 def _print_result(result: LoadResult, shown: int = 10) -> None:
     print(result.summary())
+    if result.updated_refs:
+        more = f" and {len(result.updated_refs) - shown} more" if len(result.updated_refs) > shown else ""
+        print(f"  updated: {', '.join(result.updated_refs[:shown])}{more}")
     for message in result.messages("reject")[:shown]:
         print(f"  rejected: {message}")
     if result.rejected > shown:

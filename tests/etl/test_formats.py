@@ -359,3 +359,12 @@ def test_geojson_is_json(tmp_path: Path) -> None:
     path.write_text(json.dumps({"type": "FeatureCollection", "features": []}))
     with pytest.raises(LoadRefusedError):
         read_table(path)
+
+
+def test_files_over_500_mb_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import etl.readers
+
+    path = write_csv(tmp_path / "big.csv", VN_HEADERS, [vn_row(1, "A")])
+    monkeypatch.setattr(etl.readers, "MAX_FILE_BYTES", 100)   # the real limit is 500 MB
+    with pytest.raises(LoadRefusedError, match="over the 500 MB limit"):
+        read_table(path)
