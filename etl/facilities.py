@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -121,6 +121,7 @@ def load_facilities(
     table = read_table(path, sheet=sheet, encoding=encoding, vocabulary=vocabulary)
     sha256 = file_sha256(path)
     result = LoadResult(
+        skip_reason="not facility rows",
         file=str(path),
         kind="facilities",
         format=table.format,
@@ -227,6 +228,7 @@ def _read_rows(
     statuses, years) over thousands of rows, so this keeps a 200,000-row file to a few seconds (bench/etl.py).
     """
     source_epsg = _source_epsg(table, columns, epsg)
+    table = _without_note_rows(table, columns, result)
     lines = [line for line, _ in table.rows]
     values: dict[str, list[Any]] = {}
     bad: set[int] = set()
@@ -347,6 +349,22 @@ def _parse_column(
                 bad.add(line)
         out.append(value)
     return out
+
+
+def _without_note_rows(table: RawTable, columns: ColumnMap, result: LoadResult) -> RawTable:
+    """Skip rows with no type, no id and no coordinates: a total, a signature or a note under the table."""
+    if table.geometries is not None:
+        return table
+    kept: list[tuple[int, list[str]]] = []
+    for line, cells in table.rows:
+        located = any(columns.cell(cells, f) for f in ("lon", "lat", "x", "y", "geopoint"))
+        if located or columns.cell(cells, "type") or columns.cell(cells, "external_id"):
+            kept.append((line, cells))
+            continue
+        result.skipped += 1
+        result.issues.append(RowIssue(line, "", "", "skipped: no type, id or coordinates (a total, a signature "
+                                      "or a note, not a facility)", "warning"))
+    return replace(table, rows=kept) if result.skipped else table
 
 
 def _check_type_and_status(
@@ -650,9 +668,9 @@ def _stage_tuple(row: FacilityRow) -> tuple[Any, ...]:
         row.lat,
         row.swap_candidate,
         row.commune_typed,
-        fold_place_name(row.commune_typed) if row.commune_typed else None,
-        fold_place_name(row.province_typed) if row.province_typed else None,
-        fold_place_name(row.village_typed) if row.village_typed else None,
+        _fold_place(row.commune_typed) if row.commune_typed else None,
+        _fold_place(row.province_typed) if row.province_typed else None,
+        _fold_place(row.village_typed) if row.village_typed else None,
     )
 
 

@@ -29,6 +29,7 @@ class LoadResult:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    skip_reason: str = "seen before"
     issues: list[RowIssue] = field(default_factory=list)
     batch_id: int | None = None
     already_loaded: int | None = None  # batch id of an earlier load of the very same file
@@ -58,7 +59,7 @@ class LoadResult:
                 f"nothing ({self.rows} rows read, 0 loaded, 0 updated, {self.rows} unchanged)"
             )
         verb = "dry run, nothing written: would load" if self.dry_run else "loaded"
-        skipped = f", {self.skipped} skipped (seen before)" if self.skipped else ""
+        skipped = f", {self.skipped} skipped ({self.skip_reason})" if self.skipped else ""
         report = f"; reject report: {self.report}" if self.report else ""
         return (
             f"{self.file}: {self.rows} rows read, {verb} {self.loaded}, updated {self.updated}, "

@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import json
+import re
 import tempfile
 import unicodedata
 import zipfile
@@ -72,9 +73,22 @@ def read_table(
         ) from exc
     if not table.headers or not any(h.strip() for h in table.headers):
         raise LoadRefusedError(f"{path}: the file is empty")
+    table.rows = [r for r in table.rows if not _is_column_number_row(r[1])]
     if not table.rows:
         raise LoadRefusedError(f"{path}: has a header but no data rows")
     return table
+
+
+_COLUMN_NUMBER = re.compile(r"^[(\[]?(\d{1,2}|[A-Z])[)\]]?$")
+
+
+def _is_column_number_row(cells: list[str]) -> bool:
+    """True for the row of column numbers ('(1)', '(2)' ... or 1, 2, 3 ...) official forms put under the header."""
+    filled = [c.strip() for c in cells if c and c.strip()]
+    if len(filled) < 3 or not all(_COLUMN_NUMBER.match(c) for c in filled):
+        return False
+    digits = [int(c.strip("()[]")) for c in filled if c.strip("()[]").isdigit()]
+    return len(digits) == len(filled) and digits == list(range(digits[0], digits[0] + len(digits)))
 
 
 def _check_file(path: Path) -> None:

@@ -281,3 +281,13 @@ def test_a_mapping_file_names_unknown_columns_and_words(communes: Connection, tm
     path = write_csv(tmp_path / "m.csv", ["Hạng mục", "Đông", "Bắc"], [["Loa kẹn", 103.05, 21.45]])
     result = _load(communes, path, tmp_path, mapping=mapping)
     assert result.loaded == 1, result.messages()
+
+
+def test_a_form_with_column_numbers_and_a_signature_footer(communes: Connection, tmp_path: Path) -> None:
+    numbers = [f"({i})" for i in range(1, len(VN_HEADERS) + 1)]
+    footer = [["", "", "Tổng cộng: 2 thiết chế"], [], ["", "", "", "", "", "", "", "", "", "Người lập biểu"],
+              ["", "", "", "", "", "", "", "", "", "(Ký, ghi rõ họ tên)"]]
+    rows = [numbers, vn_row(1, "A1"), vn_row(2, "A2"), *footer]
+    result = _load(communes, write_workbook(tmp_path / "bieu_mau.xlsx", VN_HEADERS, rows), tmp_path)
+    assert (result.rows, result.loaded, result.rejected, result.skipped) == (5, 2, 0, 3), result.messages()
+    assert "3 skipped (not facility rows)" in result.summary()
