@@ -362,8 +362,8 @@ def _without_note_rows(table: RawTable, columns: ColumnMap, result: LoadResult) 
             kept.append((line, cells))
             continue
         result.skipped += 1
-        result.issues.append(RowIssue(line, "", "", "skipped: no type, id or coordinates (a total, a signature "
-                                      "or a note, not a facility)", "warning"))
+        result.issues.append(RowIssue(line, "", "", "skipped: no type, id or coordinates (a total, a "
+                                      "signature or a note, not a facility)", "warning"))
     return replace(table, rows=kept) if result.skipped else table
 
 

@@ -83,7 +83,7 @@ _COLUMN_NUMBER = re.compile(r"^[(\[]?(\d{1,2}|[A-Z])[)\]]?$")
 
 
 def _is_column_number_row(cells: list[str]) -> bool:
-    """True for the row of column numbers ('(1)', '(2)' ... or 1, 2, 3 ...) official forms put under the header."""
+    """True for the row of column numbers ('(1)', '(2)' ... or 1, 2, 3 ...) forms put under a header."""
     filled = [c.strip() for c in cells if c and c.strip()]
     if len(filled) < 3 or not all(_COLUMN_NUMBER.match(c) for c in filled):
         return False
