@@ -33,7 +33,7 @@ from etl.lineage import (
     write_report,
 )
 from etl.models import FacilityRow
-from etl.names import fold_place_name
+from etl.names import fold_place_name, fold_text
 from etl.readers import RawTable, read_table
 from etl.validate import (
     ColumnMap,
@@ -685,7 +685,7 @@ def _decide_locations(
         point = f"point (lon {r.lon:.6g}, lat {r.lat:.6g})"
         if r.swap_candidate:
             confirmed = r.swap_code is not None and (
-                (r.commune_folded is not None and r.commune_folded == r.swap_name_folded)
+                _same_place(r.commune_typed, r.swap_name, r.swap_name_folded)
                 or (r.province_folded is not None and r.province_folded == r.swap_province_folded)
             )
             if confirmed:
@@ -724,6 +724,8 @@ def _decide_locations(
                 )
             )
             continue
+        if _same_place(r.commune_typed, r.commune_name, r.commune_name_folded):
+            continue
         result.issues.append(
             RowIssue(
                 r.n,
@@ -735,3 +737,16 @@ def _decide_locations(
             )
         )
     return rejected, swapped
+
+
+def _same_place(typed: str | None, name: str | None, name_folded: str | None) -> bool:
+    """Whether a typed commune name names this commune, compared folded (STYLE.md §12).
+
+    Both sides are tried with and without a leading unit word: 'Xã Xa Dung' is the commune 'Xa Dung', whose
+    stored folded name lost its first word to the unit-word rule ('dung').
+    """
+    if not typed or not name:
+        return False
+    typed_forms = {fold_place_name(typed), fold_text(typed)}
+    name_forms = {fold_place_name(name), fold_text(name), name_folded or ""}
+    return bool(typed_forms & name_forms)

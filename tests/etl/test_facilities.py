@@ -291,3 +291,12 @@ def test_a_form_with_column_numbers_and_a_signature_footer(communes: Connection,
     result = _load(communes, write_workbook(tmp_path / "bieu_mau.xlsx", VN_HEADERS, rows), tmp_path)
     assert (result.rows, result.loaded, result.rejected, result.skipped) == (5, 2, 0, 3), result.messages()
     assert "3 skipped (not facility rows)" in result.summary()
+
+
+def test_a_commune_named_like_a_unit_word_is_matched(communes: Connection, tmp_path: Path) -> None:
+    communes.execute(text("UPDATE admin_unit SET name = 'Xa Dung', name_folded = 'dung' "
+                          "WHERE code = '03202'"))
+    rows = [vn_row(1, "XD", lonlat=IN_THANH_NUA, commune="Xã Xa Dung"),
+            vn_row(2, "XE", lonlat=IN_THANH_NUA, commune="Xa Dung")]
+    result = _load(communes, write_csv(tmp_path / "xd.csv", VN_HEADERS, rows), tmp_path)
+    assert (result.loaded, result.warned) == (2, 0), result.messages()
