@@ -311,7 +311,7 @@ def _parsers(vocabulary: Vocabulary, today: date) -> dict[str, _Parse]:
         "installed_year": checked(lambda t: parse_year(t, today=today)),
         "n_horns": checked(parse_count),
         "watts": checked(lambda t: parse_amount(t, "watts")),
-        "radius_m": checked(lambda t: parse_amount(t, "metres")),
+        "radius_m": checked(lambda t: parse_amount(t, "metres", 100_000)),  # 100 km: beyond any horn
     }
 
 

@@ -192,6 +192,8 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
 def _cell_text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value.replace("\x00", "").strip()   # PostgreSQL text cannot hold NUL
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, datetime):

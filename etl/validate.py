@@ -102,8 +102,13 @@ def _geopoint_part(folded: str) -> str | None:
 # --- cell parsers: each returns the value or raises ValueError with the reason ------------------------------
 
 
-def parse_count(text: str) -> int:
-    """A non-negative whole number ('2', '2.0', '2,0')."""
+# Upper bounds that no real facility reaches; a larger value is a typo (or would overflow the integer column).
+MAX_COUNT = 10_000
+MAX_AMOUNT = 1_000_000.0
+
+
+def parse_count(text: str, maximum: int = MAX_COUNT) -> int:
+    """A non-negative whole number ('2', '2.0', '2,0') up to ``maximum``."""
     try:
         value = parse_number(text)
     except ValueError as exc:
@@ -112,11 +117,13 @@ def parse_count(text: str) -> int:
         raise ValueError("is not a whole number")
     if value < 0:
         raise ValueError("is negative (expected 0 or more)")
+    if value > maximum:
+        raise ValueError(f"is implausibly large (more than {maximum:,}); a typo?")
     return int(value)
 
 
-def parse_amount(text: str, unit: str) -> float:
-    """A non-negative number with '.' or ',' as the decimal mark."""
+def parse_amount(text: str, unit: str, maximum: float = MAX_AMOUNT) -> float:
+    """A non-negative number with '.' or ',' as the decimal mark, up to ``maximum``."""
     try:
         value = parse_number(text)
     except ValueError as exc:
@@ -125,6 +132,8 @@ def parse_amount(text: str, unit: str) -> float:
         raise ValueError(f"is not a finite number of {unit}")
     if value < 0:
         raise ValueError(f"is negative (expected 0 or more {unit})")
+    if value > maximum:
+        raise ValueError(f"is implausibly large (more than {maximum:,.0f} {unit}); a typo?")
     return value
 
 

@@ -158,6 +158,8 @@ def test_without_an_id_the_same_type_within_5_m_is_the_same_facility(
         ({"horns": "hai"}, "Số loa", "not a number"),
         ({"watts": "ba mươi"}, "Công suất (W)", "not a number"),
         ({"radius": "-300"}, "Bán kính (m)", "negative"),
+    ({"horns": "99999999999"}, "Số loa", "implausibly large"),
+    ({"lon": "1e308", "lat": "1e308"}, "", "outside Viet Nam"),
     ],
 )
 def test_each_bad_row_is_rejected_with_file_row_field_and_reason(

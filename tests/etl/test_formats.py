@@ -368,3 +368,32 @@ def test_files_over_500_mb_are_refused(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(etl.readers, "MAX_FILE_BYTES", 100)   # the real limit is 500 MB
     with pytest.raises(LoadRefusedError, match="over the 500 MB limit"):
         read_table(path)
+
+
+def test_a_kobo_xlsx_export(communes: Connection, tmp_path: Path) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "khao_sat_thiet_che"
+    sheet.append(["start", "end", "thong_tin/ma", "thong_tin/loai", "thong_tin/so_loa", "_vi_tri_latitude",
+                  "_vi_tri_longitude", "_id", "_uuid", "_submission_time", "_index"])
+    sheet.append(["2026-11-20T08:01:00", "2026-11-20T08:09:00", "KX-1", "cum_loa", 2, IN_MUONG_PHANG[1],
+                  IN_MUONG_PHANG[0], 11, "e1", "2026-11-20T01:10:00", 1])
+    workbook.save(tmp_path / "kobo.xlsx")
+    result = _load(communes, tmp_path / "kobo.xlsx", tmp_path)
+    assert result.loaded == 1, result.messages()
+    assert _stored(communes) == [("KX-1", "loudspeaker_cluster", "operational", "03199", *IN_MUONG_PHANG)]
+
+
+def test_lines_are_the_wrong_geometry_type_for_villages(communes: Connection, tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from etl.villages import load_villages
+
+    line = LineString([(103.0, 21.4), (103.1, 21.5)])
+    gpd.GeoDataFrame({"name": ["Suối"]}, geometry=[line], crs=4326).to_file(tmp_path / "line.geojson")
+    with pytest.raises(LoadRefusedError, match="villages are points or polygons"):
+        load_villages(communes, tmp_path / "line.geojson")
