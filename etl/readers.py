@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import zip_longest
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -234,11 +235,25 @@ def _read_xlsx(path: Path, sheet: str | None, vocabulary: Vocabulary | None) -> 
     assert best is not None
     _, _, name, header_at, grid = best
     headers = grid[header_at] if grid else []
+    if header_at + 1 < len(grid) and _is_sub_header(grid[header_at + 1], vocabulary):
+        # A two-row header: "Tọa độ" merged over "Kinh độ | Vĩ độ". The lower row names its columns.
+        headers = [sub or top for top, sub in zip_longest(headers, grid[header_at + 1], fillvalue="")]
+        header_at += 1
     while headers and not headers[-1]:
         headers = headers[:-1]
     rows = [(i + 1, r) for i, r in enumerate(grid) if i > header_at and any(c for c in r)]
     notes = [f"header found on row {header_at + 1} of sheet {name!r}"] if header_at else []
     return RawTable(file=str(path), format="xlsx", headers=headers, rows=rows, sheet=name, notes=notes)
+
+
+def _is_sub_header(cells: Sequence[str], vocabulary: Vocabulary | None) -> bool:
+    """True when the row under a header is more header (known column names, no numbers), not data."""
+    if vocabulary is None:
+        return False
+    filled = [c for c in cells if c]
+    known = _header_score(filled, vocabulary)
+    numeric = sum(1 for c in filled if c.replace(".", "", 1).replace(",", "", 1).lstrip("-").isdigit())
+    return known >= 1 and numeric == 0 and known * 2 >= len(filled)
 
 
 def _find_header(grid: list[list[str]], vocabulary: Vocabulary | None) -> tuple[int, int]:

@@ -186,18 +186,20 @@ def _slow_coordinate(text: str) -> float:
 
 
 def parse_geopoint(text: str) -> tuple[float, float]:
-    """A Kobo/ODK geopoint 'lat lon alt acc' (or 'lat, lon', or Kobo's '[lat, lon]'): return (lat, lon)."""
-    cleaned = text.replace("[", " ").replace("]", " ")
-    if "," in cleaned and " " not in cleaned.strip():
-        numbers = cleaned.split(",")
-    elif "," in cleaned and cleaned.count(",") == 1 and "." in cleaned:
-        numbers = cleaned.split(",")
+    """A geopoint ('lat lon alt acc' of Kobo/ODK, 'lat, lon', 'lat;lon', '[lat, lon]'): return (lat, lon)."""
+    cleaned = text.strip().strip("[]()")
+    if ";" in cleaned:
+        parts = cleaned.split(";")
+    elif re.search(r",\s", cleaned):       # '21.45, 103.05' or "21°27'N, 103°03'E"
+        parts = re.split(r",\s+", cleaned)
+    elif cleaned.count(",") == 1 and " " not in cleaned:
+        parts = cleaned.split(",")
     else:
-        numbers = cleaned.replace(";", " ").split()
-    if len(numbers) < 2:
+        parts = cleaned.split()
+    parts = [p.strip() for p in parts if p.strip()]
+    if len(parts) < 2:
         raise ValueError("is not a geopoint (expected 'latitude longitude altitude accuracy')")
-    lat, lon = parse_coordinate_cell(numbers[0].strip()), parse_coordinate_cell(numbers[1].strip())
-    return lat, lon
+    return parse_coordinate_cell(parts[0]), parse_coordinate_cell(parts[1])
 
 
 _DATE_FORMATS = (

@@ -302,3 +302,25 @@ def test_a_commune_named_like_a_unit_word_is_matched(communes: Connection, tmp_p
             vn_row(2, "XE", lonlat=IN_THANH_NUA, commune="Xa Dung")]
     result = _load(communes, write_csv(tmp_path / "xd.csv", VN_HEADERS, rows), tmp_path)
     assert (result.loaded, result.warned) == (2, 0), result.messages()
+
+
+def test_a_two_row_header_and_odd_cell_forms(communes: Connection, tmp_path: Path) -> None:
+    import openpyxl
+
+    top = ["STT", "Mã thiết chế", "Loại thiết chế", "Xã/Phường", "Tọa độ", "", "Tình trạng"]
+    sub = ["", "", "", "", "Kinh độ", "Vĩ độ", ""]
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["BÁO CÁO HIỆN TRẠNG HỆ THỐNG TRUYỀN THANH CƠ SỞ"])
+    sheet.append(top)
+    sheet.append(sub)
+    sheet.merge_cells("E2:F2")
+    sheet.append([1, "M1", "Trạm truyền thanh", "Mường Phăng", "103.05E", "21.45N", "Hoạt động bình thường"])
+    sheet.append([2, "M2", "Cụm loa thôn", "Mường Phăng", "103°03'E", "21°27'N", "Hư hỏng nhẹ"])
+    workbook.save(tmp_path / "two_rows.xlsx")
+    result = _load(communes, tmp_path / "two_rows.xlsx", tmp_path)
+    assert (result.loaded, result.rejected, result.warned) == (2, 0, 0), result.messages()
+    stored = communes.execute(text("SELECT type, status FROM facility ORDER BY external_id")).all()
+    assert [tuple(r) for r in stored] == [("commune_radio_station", "operational"),
+                                          ("loudspeaker_cluster", "degraded")]
