@@ -397,3 +397,23 @@ def test_lines_are_the_wrong_geometry_type_for_villages(communes: Connection, tm
     gpd.GeoDataFrame({"name": ["Suối"]}, geometry=[line], crs=4326).to_file(tmp_path / "line.geojson")
     with pytest.raises(LoadRefusedError, match="villages are points or polygons"):
         load_villages(communes, tmp_path / "line.geojson")
+
+
+def test_vn2000_geographic_degrees_are_shifted_to_wgs84(communes: Connection, tmp_path: Path) -> None:
+    from etl.coords import transformer_to_wgs84
+
+    lon, lat = transformer_to_wgs84(4756).transform(*IN_MUONG_PHANG, direction="INVERSE")
+    assert abs(lon - IN_MUONG_PHANG[0]) > 1e-4   # the datum shift is real (~200 m here)
+    path = write_csv(tmp_path / "g4756.csv", ["Mã", "Loại", "Kinh độ", "Vĩ độ"],
+                     [["G", "Thư viện", lon, lat]])
+    assert _load(communes, path, tmp_path, crs="EPSG:4756").loaded == 1
+    assert _stored(communes)[0][4:] == IN_MUONG_PHANG
+
+
+def test_swapped_lat_lon_confirmed_by_the_declared_province(communes: Connection, tmp_path: Path) -> None:
+    lon, lat = IN_DIEN_BIEN_PHU
+    path = write_csv(tmp_path / "p.csv", ["Mã", "Loại", "Tỉnh", "Kinh độ", "Vĩ độ"],
+                     [["P1", "Cụm loa", "Điện Biên", lat, lon], ["P2", "Cụm loa", "Lai Châu", lat, lon]])
+    result = _load(communes, path, tmp_path)
+    assert (result.loaded, result.rejected) == (1, 1), result.messages()
+    assert _stored(communes)[0][:1] == ("P1",)
