@@ -78,8 +78,8 @@ def file_sha256(path: Path) -> str:
 def find_earlier_batch(conn: Connection, kind: str, sha256: str) -> int | None:
     """The batch that loaded a file with this content before, if any.
 
-    Takes a transaction-level advisory lock per kind first, so two loads of the same kind (two people uploading
-    the same file) run one after the other and the second sees the first's batch instead of colliding with it.
+    Takes a transaction-level advisory lock per kind first, so two loads of the same kind (two people
+    uploading the same file) run one after the other and the second sees the first's batch.
     """
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('phusong.load.' || :kind))"), {"kind": kind})
     found = conn.execute(queries.load("load_batch_by_sha256"), {"kind": kind, "sha256": sha256}).first()
