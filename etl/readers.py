@@ -74,7 +74,8 @@ def read_table(
         ) from exc
     if not table.headers or not any(h.strip() for h in table.headers):
         raise LoadRefusedError(f"{path}: the file is empty")
-    table.rows = [r for r in table.rows if not _is_column_number_row(r[1])]
+    # Only just under the header: further down, 1, 2, 3 ... may be real data.
+    table.rows = [r for i, r in enumerate(table.rows) if i > 2 or not _is_column_number_row(r[1])]
     if not table.rows:
         raise LoadRefusedError(f"{path}: has a header but no data rows")
     return table
