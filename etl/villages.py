@@ -25,6 +25,12 @@ from sql.bulk import copy_rows, set_actor
 _ALLOWED = {"Point", "Polygon", "MultiPolygon"}
 
 
+
+def preview_villages(conn: Connection, path: Path, **options: Any) -> LoadResult:
+    """Check a village file against the database without writing anything (the upload page's preview)."""
+    return load_villages(conn, path, **{**options, "dry_run": True})
+
+
 def load_villages(
     conn: Connection,
     path: Path,
