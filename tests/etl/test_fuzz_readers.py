@@ -93,3 +93,24 @@ def test_header_mapping_never_fails(headers: list[str]) -> None:
                                            ("  103.05 ", 103.05)])
 def test_coordinate_forms(text: str, expected: float) -> None:
     assert parse_coordinate_cell(text) == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.db
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.lists(CELLS, min_size=15, max_size=15), min_size=1, max_size=4))
+def test_any_cells_in_a_survey_load_or_are_rejected_never_crash(communes, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                 cells: list[list[str]]) -> None:
+    from datetime import date
+
+    from etl.facilities import load_facilities
+    from tests.etl.conftest import VN_HEADERS, write_csv
+
+    path = write_csv(tmp_path / "fuzz.csv", VN_HEADERS, cells)
+    savepoint = communes.begin_nested()
+    try:
+        result = load_facilities(communes, path, today=date(2026, 11, 26))
+        assert result.loaded + result.rejected + result.skipped <= len(cells)
+    except LoadRefusedError as exc:
+        assert str(exc)
+    finally:
+        savepoint.rollback()
