@@ -31,8 +31,11 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterab
     )
     raw = conn.connection.dbapi_connection
     assert raw is not None
-    with raw.cursor() as cursor:
+    cursor = raw.cursor()   # not `with`: the DB-API cursor type SQLAlchemy declares has no context manager
+    try:
         cursor.copy_expert(statement, buffer)
+    finally:
+        cursor.close()
     return count
 
 
