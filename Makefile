@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-APT_PACKAGES_RUN := postgresql-15 postgresql-15-postgis-3
+APT_PACKAGES_RUN := postgresql-15 postgresql-15-postgis-3 fonts-dejavu-core
 APT_PACKAGES_TEST := $(APT_PACKAGES_RUN) chromium fonts-dejavu-core poppler-utils
 
 .PHONY: demo test lint bench system-run system-test venv clean
@@ -20,6 +20,7 @@ lint: venv
 	$(VENV)/bin/lint-imports
 
 bench: system-test venv
+	$(PIP) install --quiet -e '.[dev,bench]'
 	$(PY) -m bench
 
 # Install Debian packages only when missing, so a warm machine pays nothing.

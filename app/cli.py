@@ -7,19 +7,30 @@ unexpected is written to a log file and reported in one line, never as a traceba
 from __future__ import annotations
 
 import argparse
+import importlib
+import pkgutil
 import sys
 import traceback
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from types import ModuleType
 
-from app.commands import db, load
+import app.commands
 from etl.errors import LoadRefusedError
 from sql.errors import DatabaseSetupError
 from sql.settings import get_settings
 
-# One module per group of sub-commands; each has register(subparsers). Add new groups here.
-COMMAND_MODULES = (db, load)
+# Sub-command groups are the modules of app/commands/, each with register(subparsers): adding a group means
+# adding a module, never editing this file. `phusong --help` lists them in the order of the work.
+COMMAND_ORDER = ("db", "load", "analyse", "export", "plan", "scenarios", "population", "users", "feedback",
+                 "report", "serve")
+
+
+def command_modules() -> list[ModuleType]:
+    names = [m.name for m in pkgutil.iter_modules(app.commands.__path__) if not m.name.startswith("_")]
+    names.sort(key=lambda n: (COMMAND_ORDER.index(n) if n in COMMAND_ORDER else len(COMMAND_ORDER), n))
+    return [importlib.import_module(f"app.commands.{name}") for name in names]
 
 EXPECTED_ERRORS = (LoadRefusedError, DatabaseSetupError, FileNotFoundError, PermissionError)
 
@@ -40,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
-    for module in COMMAND_MODULES:
+    for module in command_modules():
         module.register(commands)
     return parser
 

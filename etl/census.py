@@ -20,8 +20,8 @@ CENSUS_COLUMNS = ("ma_tinh", "ma_huyen", "ma_xa", "commune_name", "pop_total")
 ID_MAP_COLUMNS = ("commune_id", "ma_xa")
 
 # Intersections smaller than this share of an old commune are boundary slivers between two generalised polygon
-# sets (2009 low resolution vs 2025 simplified to 20 m), not real transfers of land: dropped, shares
-# renormalised.
+# sets (2009 low resolution vs 2025 simplified to 20 m), not real transfers of land: dropped, shares renormalised
+# (see build_admin_crosswalk in sql/migrations/0050_build_admin_crosswalk.sql).
 SLIVER_SHARE = 0.005
 
 
@@ -96,11 +96,10 @@ def load_census_population(
               coded[["ma_xa", "ma_huyen", "ma_tinh", "commune_name", "district_name", "province_name",
                      "pop_total", "pop_urban", "pop_rural"]].astype(object).where(coded.notna(), None)
               .itertuples(index=False))
-    conn.execute(text("CREATE TEMP TABLE old_id_map (old_code text, census_code text) ON COMMIT DROP"))
-    copy_rows(conn, "old_id_map", ("old_code", "census_code"),
+    conn.execute(text("DELETE FROM admin_census_link"))
+    copy_rows(conn, "admin_census_link", ("old_code", "census_code"),
               id_map[id_map["ma_xa"].notna()][["commune_id", "ma_xa"]].itertuples(index=False))
-    conn.execute(text("DELETE FROM admin_crosswalk"))
-    result.crosswalk_pairs = int(conn.execute(queries.load("build_admin_crosswalk"),
+    result.crosswalk_pairs = int(conn.execute(text("SELECT build_admin_crosswalk(:sliver)"),
                                               {"sliver": SLIVER_SHARE}).scalar_one())
     conn.execute(queries.load("apportion_census_population"))
     _collect_totals(conn, result)
@@ -129,11 +128,11 @@ def _collect_totals(conn: Connection, result: CensusResult) -> None:
     result.communes_2025_with_population, result.population_2025_total = int(row[0]), float(row[1])
     matched = conn.execute(text(
         "SELECT count(*), coalesce(sum(c.pop_total), 0) FROM census_commune c "
-        "WHERE EXISTS (SELECT 1 FROM old_id_map m WHERE m.census_code = c.code)")).one()
+        "WHERE EXISTS (SELECT 1 FROM admin_census_link m WHERE m.census_code = c.code)")).one()
     result.matched_rows, result.matched_population = int(matched[0]), float(matched[1])
     result.unmatched = [dict(r._mapping) for r in conn.execute(text(
         "SELECT c.code, c.province_name, c.district_name, c.name, c.pop_total FROM census_commune c "
-        "WHERE NOT EXISTS (SELECT 1 FROM old_id_map m WHERE m.census_code = c.code) ORDER BY c.code"))]
+        "WHERE NOT EXISTS (SELECT 1 FROM admin_census_link m WHERE m.census_code = c.code) ORDER BY c.code"))]
 
 
 def write_unmatched_report(result: CensusResult, path: Path) -> Path:
@@ -145,3 +144,30 @@ def write_unmatched_report(result: CensusResult, path: Path) -> Path:
         writer.writeheader()
         writer.writerows(result.unmatched)
     return path
+
+
+@dataclass(frozen=True)
+class CommunePopulationResult:
+    communes: int
+    total: float
+
+
+def load_commune_population(
+    conn: Connection, path: Path, *, loaded_by: str = "cli"
+) -> CommunePopulationResult:
+    """Set 2025 communes' population from a CSV of (code, population, population_source) already apportioned,
+    as written by gis_data/build_demo.py from the national crosswalk."""
+    frame = _read_csv(path, ("code", "population"))
+    frame["population"] = pd.to_numeric(frame["population"], errors="coerce")
+    bad = frame[frame["population"].isna() | (frame["population"] < 0)]
+    if not bad.empty:
+        first = bad.index[0] + 2  # spreadsheet row: the header is row 1
+        raise LoadRefusedError(f"{path}, row {first}, field 'population': "
+                               f"{bad.iloc[0]['population']!r} is not a number of people")
+    set_actor(conn, loaded_by)
+    source = frame["population_source"] if "population_source" in frame else "census 2019"
+    rows = [{"code": c, "p": float(p), "s": s} for c, p, s in
+            zip(frame["code"], frame["population"], pd.Series(source, index=frame.index), strict=True)]
+    conn.execute(text("UPDATE admin_unit SET population = :p, population_source = :s "
+                      "WHERE version = '2025' AND level = 'commune' AND code = :code"), rows)
+    return CommunePopulationResult(communes=len(rows), total=float(frame["population"].sum()))

@@ -31,7 +31,7 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterab
     )
     raw = conn.connection.dbapi_connection
     assert raw is not None
-    cursor = raw.cursor()   # not `with`: the DB-API cursor type SQLAlchemy declares has no context manager
+    cursor = raw.cursor()
     try:
         cursor.copy_expert(statement, buffer)
     finally:

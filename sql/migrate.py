@@ -56,8 +56,11 @@ def _execute_script(conn: Connection, script: str) -> None:
     # The DB-API cursor without parameters: psycopg2 then leaves '%' alone (plpgsql RAISE and format() use it).
     raw = conn.connection.dbapi_connection
     assert raw is not None
-    with raw.cursor() as cursor:
+    cursor = raw.cursor()
+    try:
         cursor.execute(script)
+    finally:
+        cursor.close()
 
 
 def _ensure_postgis(conn: Connection) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from sqlalchemy import TextClause, text
@@ -10,7 +10,7 @@ from sqlalchemy import TextClause, text
 QUERY_DIR = Path(__file__).resolve().parent / "queries"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> TextClause:
     """Return the query ``name`` (file ``sql/queries/<name>.sql``) with its named bind parameters."""
     path = QUERY_DIR / f"{name}.sql"

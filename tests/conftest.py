@@ -11,7 +11,7 @@ import shutil
 import socket
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -50,23 +50,59 @@ def postgis_server() -> Iterator[str]:
         shutil.rmtree(pgdata_parent, ignore_errors=True)
 
 
+def _create_database(server: str, *, template: str | None = None) -> str:
+    name = f"phusong_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(to_psycopg2_url(f"{server}/postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            # Names are ours, made here from hex digits; identifiers cannot be bound parameters.
+            suffix = f' TEMPLATE "{template}"' if template else ""
+            conn.execute(text(f'CREATE DATABASE "{name}"{suffix}'))
+    finally:
+        admin.dispose()
+    return name
+
+
+def _drop_database(server: str, name: str) -> None:
+    admin = create_engine(to_psycopg2_url(f"{server}/postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def postgis_url(postgis_server: str) -> Iterator[str]:
-    """A fresh, migrated database for this test session (psycopg2 SQLAlchemy URL)."""
-    name = f"phusong_test_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(to_psycopg2_url(f"{postgis_server}/postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))  # name is ours, made above from hex digits
-    url = to_psycopg2_url(f"{postgis_server}/{name}")
-    engine = create_engine(url)
+def migrated_template(postgis_server: str) -> Iterator[str]:
+    """A database with every migration applied, used as the template of the test databases."""
+    name = _create_database(postgis_server)
+    engine = create_engine(to_psycopg2_url(f"{postgis_server}/{name}"))
     migrate(engine)
     engine.dispose()
     try:
-        yield url
+        yield name
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _drop_database(postgis_server, name)
+
+
+@pytest.fixture(scope="session")
+def fresh_database(postgis_server: str, migrated_template: str) -> Iterator[Callable[[], str]]:
+    """A factory of fresh, migrated databases (copies of the template; dropped at the end of the session)."""
+    made: list[str] = []
+
+    def make() -> str:
+        made.append(_create_database(postgis_server, template=migrated_template))
+        return to_psycopg2_url(f"{postgis_server}/{made[-1]}")
+
+    yield make
+    for name in made:
+        _drop_database(postgis_server, name)
+
+
+@pytest.fixture(scope="session")
+def postgis_url(fresh_database: Callable[[], str]) -> str:
+    """The session's migrated database, for tests that roll back (db_conn)."""
+    return fresh_database()
 
 
 @pytest.fixture(scope="session")
@@ -88,11 +124,12 @@ def db_conn(engine: Engine) -> Iterator[Connection]:
 
 
 @pytest.fixture()
-def use_database(postgis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Point phusong's settings (CLI, app) at the test database for this test."""
-    monkeypatch.setenv("PHUSONG_DATABASE_URL", postgis_url)
+def use_database(fresh_database: Callable[[], str], monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Point phusong's settings (CLI, app) at a database of this test's own: what it commits stays there."""
+    url = fresh_database()
+    monkeypatch.setenv("PHUSONG_DATABASE_URL", url)
     get_settings.cache_clear()
-    yield postgis_url
+    yield url
     get_settings.cache_clear()
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from app.commands.db import ensure_database
 from etl.boundaries import LEVELS, VERSIONS, load_boundaries
 from etl.census import load_census_population, write_unmatched_report
+from etl.crosscheck import crosscheck_crosswalk
 from etl.facilities import load_facilities
 from etl.inspections import load_inspections
 from etl.lineage import LoadResult
@@ -86,6 +87,7 @@ def _census(args: argparse.Namespace) -> int:
     ensure_database()
     with connect() as conn:
         result = load_census_population(conn, args.file, args.old_id_map)
+        check = crosscheck_crosswalk(conn)
     report = write_unmatched_report(result, get_settings().out_dir / "census_unmatched.csv")
     print(f"census: {result.census_rows} rows ({result.census_population:,.0f} people), "
           f"{result.census_rows_without_code} without a code; {result.matched_rows} rows "
@@ -94,6 +96,8 @@ def _census(args: argparse.Namespace) -> int:
           f"{result.communes_2025_with_population}; total {result.population_2025_total:,.0f} "
           f"({result.conservation_error:.3%} from the matched census total)")
     print(f"not matched: {len(result.unmatched)} census rows, listed in {report}")
+    print(f"cross-check with vietnamadminunits: {check.compared} old communes compared; the package's new "
+          f"commune holds most of the old area in {check.dominant_share:.1%}, is among ours in {check.any_share:.1%}")
     return 0
 
 

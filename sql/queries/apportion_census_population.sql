@@ -1,10 +1,10 @@
 -- Put census 2019 population on pre-2025 polygons (a census code tied to several polygons is split by their
--- areas) and then on 2025 communes through admin_crosswalk area shares. Needs the temp table old_id_map
--- (old_code = polygon id, census_code = ma_xa). Communes reached by no census row get population 0.
+-- areas) and then on 2025 communes through admin_crosswalk area shares. The link polygon -> census code
+-- is admin_census_link. Communes reached by no census row get population 0.
 WITH polygon_weight AS (
     SELECT m.old_code, m.census_code,
            ST_Area(a.geom) / sum(ST_Area(a.geom)) OVER (PARTITION BY m.census_code) AS weight
-      FROM old_id_map m
+      FROM admin_census_link m
       JOIN admin_unit a ON a.version = 'pre2025' AND a.level = 'commune' AND a.code = m.old_code
 ), old_population AS (
     SELECT w.old_code, sum(c.pop_total * w.weight) AS population

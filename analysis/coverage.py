@@ -1,0 +1,294 @@
+"""Loudspeaker coverage: disc radii, each commune's covered area (union of its own working discs, clipped).
+
+All geometry here is in a projected metric CRS (a UTM zone chosen per commune); storage stays EPSG:4326.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+
+# Audible radius of a 2 x 30 W horn cluster in villages (buildings, trees): DOMAIN.md §3.2, 250-300 m.
+DEFAULT_RADIUS_M = 300.0
+# Status scales the radius (DESIGN.md §5): a degraded cluster reaches half as far, the rest not at all.
+DEFAULT_STATUS_FACTOR: dict[str, float] = {
+    "operational": 1.0,
+    "degraded": 0.5,
+    "broken": 0.0,
+    "decommissioned": 0.0,
+    "planned": 0.0,
+}
+# Radius of a reference cluster by technology. All three put the same horns on the pole (same acoustics);
+# kept as a table so a province can set its own norm.
+DEFAULT_RADIUS_BY_TECHNOLOGY_M: dict[str, float] = {"wired": 300.0, "fm_wireless": 300.0, "ip": 300.0}
+
+
+@dataclass(frozen=True)
+class CoverageParams:
+    """Every number of the coverage model; stored as JSON with each result.
+
+    Radius of a cluster without its own ``radius_m``: the technology's reference radius (default 300 m) scaled
+    by (n_horns * watts / reference_power_w) ** power_exponent, clipped to [min_radius_m, max_radius_m].
+    The exponent 0.301 = log10(2) follows from the outdoor rule of -10 dB per doubling of distance
+    (FEMA CPG 1-17, DOMAIN.md §3.2): doubling the power (+3 dB) moves the 70 dB contour 2**0.3 farther.
+    """
+
+    default_radius_m: float = DEFAULT_RADIUS_M
+    radius_by_technology_m: Mapping[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_RADIUS_BY_TECHNOLOGY_M)
+    )
+    reference_power_w: float = 60.0  # 2 horns x 30 W: the cluster the 300 m default describes
+    power_exponent: float = 0.301
+    min_radius_m: float = 100.0
+    max_radius_m: float = 1000.0
+    status_factor: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_STATUS_FACTOR))
+    disc_types: tuple[str, ...] = ("loudspeaker_cluster",)
+    quad_segs: int = 8  # 32-gon discs: 0.64 % less area than the circle, as PostGIS ST_Buffer's default
+    metric_crs: str = "UTM zone of each commune's centroid (WGS 84, EPSG:326xx)"
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["disc_types"] = list(self.disc_types)
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+
+
+def cluster_radii_m(
+    radius_m: NDArray[np.float64],
+    technology: NDArray[np.object_],
+    n_horns: NDArray[np.float64],
+    watts: NDArray[np.float64],
+    status: NDArray[np.object_],
+    *,
+    params: CoverageParams,
+) -> NDArray[np.float64]:
+    """Return the effective disc radius of each cluster in metres (0 for clusters that reach no one).
+
+    ``radius_m``, ``n_horns`` and ``watts`` use NaN for unknown. Own radius first, else the norm table.
+    """
+    tech_r = np.array(
+        [
+            params.radius_by_technology_m.get(t, params.default_radius_m)
+            if isinstance(t, str)
+            else params.default_radius_m
+            for t in technology
+        ],
+        dtype=float,
+    )
+    power = n_horns * watts
+    known_power = np.isfinite(power) & (power > 0)
+    scale = np.ones_like(tech_r)
+    scale[known_power] = (power[known_power] / params.reference_power_w) ** params.power_exponent
+    norm = np.clip(tech_r * scale, params.min_radius_m, params.max_radius_m)
+    base = np.where(np.isfinite(radius_m), radius_m, norm)
+    factor = np.array([params.status_factor.get(s, 0.0) for s in status], dtype=float)
+    return np.asarray(base * factor, dtype=float)
+
+
+def covered_geometries(
+    commune_geoms: NDArray[np.object_],
+    disc_x: NDArray[np.float64],
+    disc_y: NDArray[np.float64],
+    disc_radius_m: NDArray[np.float64],
+    disc_commune: NDArray[np.int64],
+    *,
+    quad_segs: int = 8,
+) -> tuple[NDArray[np.object_], NDArray[np.bool_]]:
+    """Return, per commune, the union of its own discs clipped to it (None where nothing is covered).
+
+    Coordinates in one metric CRS. ``disc_commune`` indexes ``commune_geoms``; radius-0 discs are ignored.
+    Discs wholly inside their commune are not clipped (most of them), the others are clipped one by one, then
+    each commune's pieces are merged with GEOS's disjoint-subset union, 3-4x faster than a plain union here.
+    Also returns, per input disc, whether it lies wholly inside its commune (False for radius 0).
+    """
+    keep = disc_radius_m > 0
+    x, y, r, c = disc_x[keep], disc_y[keep], disc_radius_m[keep], disc_commune[keep]
+    order = np.argsort(c, kind="stable")
+    kept_positions = np.flatnonzero(keep)[order]
+    x, y, r, c = x[order], y[order], r[order], c[order]
+    discs = shapely.buffer(shapely.points(x, y), r, quad_segs=quad_segs)
+    owners = commune_geoms[c]
+    shapely.prepare(commune_geoms)
+    crossing = ~shapely.contains_properly(owners, discs)
+    if crossing.any():
+        discs[crossing] = shapely.intersection(discs[crossing], owners[crossing])
+    out = np.full(len(commune_geoms), None, dtype=object)
+    bounds = np.searchsorted(c, np.arange(len(commune_geoms) + 1))
+    for i in np.flatnonzero(np.diff(bounds)):
+        merged = shapely.disjoint_subset_union_all(discs[bounds[i] : bounds[i + 1]])
+        out[i] = None if merged is None or merged.is_empty else merged
+    inside = np.zeros(len(disc_radius_m), dtype=bool)
+    inside[kept_positions] = ~crossing
+    return out, inside
+
+
+def polygonal_multipolygon(geom: shapely.Geometry | None) -> shapely.Geometry | None:
+    """Return the polygonal part of ``geom`` as a MultiPolygon (None when it has no area)."""
+    if geom is None or geom.is_empty:
+        return None
+    if geom.geom_type == "MultiPolygon":
+        return geom
+    if geom.geom_type == "Polygon":
+        return shapely.MultiPolygon([geom])
+    polys = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    parts = [q for p in polys for q in shapely.get_parts(p)]
+    return shapely.MultiPolygon(parts) if parts else None
+
+
+def villages_reached(
+    covered: NDArray[np.object_], village_geoms: NDArray[np.object_], village_commune: NDArray[np.int64]
+) -> NDArray[np.bool_]:
+    """Return whether each village's point (or any part of its polygon) lies in its own commune's coverage."""
+    if len(village_geoms) == 0:
+        return np.zeros(0, dtype=bool)
+    own = covered[village_commune]
+    has = np.array([g is not None for g in own], dtype=bool)
+    out = np.zeros(len(village_geoms), dtype=bool)
+    if has.any():
+        out[has] = shapely.intersects(own[has], village_geoms[has])
+    return out
+
+
+def utm_epsg(lon: float, lat: float) -> int:
+    """Return the WGS 84 UTM zone EPSG code for a point (326zz north, 327zz south)."""
+    zone = int(np.clip(np.floor((lon + 180.0) / 6.0) + 1, 1, 60))
+    return (32600 if lat >= 0 else 32700) + zone
+
+
+def metric_zones(communes_gdf: gpd.GeoDataFrame) -> NDArray[np.int64]:
+    """Return the UTM EPSG code each commune's metric work uses (by its representative point, EPSG:4326)."""
+    pts = shapely.point_on_surface(communes_gdf.geometry.values)
+    return np.array(
+        [utm_epsg(float(x), float(y)) for x, y in zip(shapely.get_x(pts), shapely.get_y(pts), strict=True)],
+        dtype=np.int64,
+    )
+
+
+def cover_communes(
+    communes_gdf: gpd.GeoDataFrame,
+    clusters_gdf: gpd.GeoDataFrame,
+    villages_gdf: gpd.GeoDataFrame | None = None,
+    *,
+    params: CoverageParams | None = None,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+    """Compute each commune's covered area and which of its villages are reached.
+
+    Parameters
+    ----------
+    communes_gdf : columns ``code``, optional ``area_km2`` (geodesic), polygons in EPSG:4326.
+    clusters_gdf : columns ``commune_code``, ``type``, ``status``, ``radius_m``, ``technology``, ``n_horns``,
+        ``watts``; points in EPSG:4326. Only ``params.disc_types`` make discs.
+    villages_gdf : columns ``id``, ``commune_code``; points or polygons in EPSG:4326 (optional).
+
+    Returns
+    -------
+    (coverage_gdf, villages_df): coverage_gdf has ``code``, ``covered_area_km2``, ``covered_area_share``,
+    ``clusters_working``, ``clusters_broken`` and the covered geometry (MultiPolygon or None, EPSG:4326);
+    villages_df has ``id``, ``commune_code``, ``reached``; discs_df has one row per cluster of
+    ``params.disc_types``: ``lon``, ``lat`` (EPSG:4326), ``radius_m`` (effective), ``commune`` (row in
+    communes_gdf) and ``inside`` (disc wholly inside its commune), for counting people.
+    """
+    params = params or CoverageParams()
+    codes = communes_gdf["code"].to_numpy()
+    index_of = {code: i for i, code in enumerate(codes)}
+    clusters = clusters_gdf[clusters_gdf["type"].isin(params.disc_types)]
+    clusters = clusters[clusters["commune_code"].isin(index_of.keys())]
+    radius = cluster_radii_m(
+        _floats(clusters, "radius_m"),
+        clusters["technology"].to_numpy(dtype=object),
+        _floats(clusters, "n_horns"),
+        _floats(clusters, "watts"),
+        clusters["status"].to_numpy(dtype=object),
+        params=params,
+    )
+    disc_commune = np.array([index_of[c] for c in clusters["commune_code"]], dtype=np.int64)
+    villages = (
+        villages_gdf
+        if villages_gdf is not None
+        else gpd.GeoDataFrame({"id": [], "commune_code": []}, geometry=[], crs=4326)
+    )
+    villages = villages[villages["commune_code"].isin(index_of.keys())]
+    village_commune = np.array([index_of[c] for c in villages["commune_code"]], dtype=np.int64)
+
+    n = len(codes)
+    covered_4326 = np.full(n, None, dtype=object)
+    share = np.zeros(n)
+    metric_area = np.zeros(n)
+    reached = np.zeros(len(villages), dtype=bool)
+    disc_inside = np.zeros(len(radius), dtype=bool)
+    zones = metric_zones(communes_gdf)
+    for epsg in np.unique(zones):
+        sel = np.flatnonzero(zones == epsg)
+        local = np.full(n, -1, dtype=np.int64)
+        local[sel] = np.arange(len(sel))
+        geoms_m = communes_gdf.geometry.iloc[sel].to_crs(int(epsg)).values.to_numpy()
+        dsel = np.isin(disc_commune, sel)
+        pts_m = clusters.geometry[dsel].to_crs(int(epsg)).values.to_numpy()
+        cov, inside = covered_geometries(
+            geoms_m,
+            shapely.get_x(pts_m),
+            shapely.get_y(pts_m),
+            radius[dsel],
+            local[disc_commune[dsel]],
+            quad_segs=params.quad_segs,
+        )
+        disc_inside[dsel] = inside
+        areas = shapely.area(geoms_m)
+        cov_area = np.array([0.0 if g is None else g.area for g in cov])
+        metric_area[sel] = areas
+        share[sel] = np.clip(np.divide(cov_area, areas, out=np.zeros_like(areas), where=areas > 0), 0.0, 1.0)
+        vsel = np.isin(village_commune, sel)
+        if vsel.any():
+            vgeoms = villages.geometry[vsel].to_crs(int(epsg)).values.to_numpy()
+            reached[vsel] = villages_reached(cov, vgeoms, local[village_commune[vsel]])
+        has = np.array([g is not None for g in cov], dtype=bool)
+        if has.any():
+            back = gpd.GeoSeries(cov[has], crs=int(epsg)).to_crs(4326).values.to_numpy()
+            covered_4326[sel[has]] = [polygonal_multipolygon(g) for g in back]
+
+    area_km2 = _floats(communes_gdf, "area_km2") if "area_km2" in communes_gdf else metric_area / 1e6
+    area_km2 = np.where(np.isfinite(area_km2), area_km2, metric_area / 1e6)
+    working = radius > 0
+    coverage = gpd.GeoDataFrame(
+        {
+            "code": codes,
+            # Share from the metric areas (the UTM scale cancels); km² from the geodesic commune area.
+            "covered_area_share": share,
+            "covered_area_km2": share * area_km2,
+            "clusters_working": np.bincount(disc_commune[working], minlength=n),
+            "clusters_broken": np.bincount(disc_commune[~working], minlength=n),
+        },
+        geometry=gpd.GeoSeries(covered_4326, crs=4326),
+    )
+    villages_df = pd.DataFrame(
+        {
+            "id": villages["id"].to_numpy(),
+            "commune_code": villages["commune_code"].to_numpy(),
+            "reached": reached,
+        }
+    )
+    discs_df = pd.DataFrame(
+        {
+            "lon": shapely.get_x(clusters.geometry.values.to_numpy()),
+            "lat": shapely.get_y(clusters.geometry.values.to_numpy()),
+            "radius_m": radius,
+            "commune": disc_commune,
+            "inside": disc_inside,
+        }
+    )
+    return coverage, villages_df, discs_df
+
+
+def _floats(frame: pd.DataFrame, column: str) -> NDArray[np.float64]:
+    if column not in frame:
+        return np.full(len(frame), np.nan)
+    return np.asarray(pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan))

@@ -1,0 +1,991 @@
+"""The planner's geo adapter: read communes, facilities, villages and people, build a plan, save scenarios.
+
+It turns the database into a :class:`analysis.planning.PlanningProblem` (demand = populated cells not yet
+reached by working clusters; candidates = repairs, new IP/FM clusters, station upgrades and new stations),
+solves it, and joins the chosen actions back to places and communes. Metric work happens in the UTM zone
+(WGS 84 / UTM 48N or 49N) of the area's centre; storage and outputs stay in EPSG:4326.
+
+What the app's planning page calls (all take an open SQLAlchemy connection):
+
+- ``plan_investments(conn, budget_vnd=..., province_code=..., costs=UnitCosts(...), user_sites=[...],
+  options=PlanOptions(...), solver=None | solve_greedy) -> PlanResult`` (``solve_greedy`` for the instant
+  preview; the exact HiGHS solve otherwise, with an announced fallback past ``options.time_limit_s``);
+- ``save_scenario(conn, name, result) -> int``, ``list_scenarios(conn)``, ``scenario_actions(conn, name)``,
+  ``compare_scenarios(conn, a, b) -> (totals, differing actions)``.
+
+Modelling choices: a station action is a bundle of its first clusters (``UnitCosts.build_station_clusters``
+or ``upgrade_clusters``) placed greedily at the commune's best candidate sites; a new cluster or a repair in a
+commune without a working station requires that commune's ``build_station``; FM clusters only where the
+commune's working station is FM, as an alternative (never both) to an IP cluster at the same site.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+from pyproj import Transformer
+from scipy.spatial import cKDTree
+from sqlalchemy import Connection
+
+from analysis.planning import (
+    DEFAULT_TIME_LIMIT_S,
+    MinimumReach,
+    PlanningProblem,
+    PlanSolution,
+    Solver,
+    attribute_gains,
+    build_coverage_matrix,
+    solve_plan,
+    union_columns,
+)
+from sql import queries
+
+ACTIONS = ("repair_cluster", "new_ip_cluster", "new_fm_cluster", "upgrade_station_ip", "build_station")
+#: Audible radius of a 2 x 25-30 W cluster in villages when a facility has none: DOMAIN.md §3.2.
+DEFAULT_CLUSTER_RADIUS_M = 300.0
+#: Share of the radius a cluster keeps by status (issue 4 / DESIGN.md §5).
+STATUS_RADIUS_FACTOR = {"operational": 1.0, "degraded": 0.5}
+#: Spacing of the census-spread demand grid when no population raster is active.
+CENSUS_GRID_M = 200.0
+#: Uncovered people are grouped into blocks this wide to propose candidate sites (one per block).
+SITE_BLOCK_M = 1000.0
+PLAN_COLUMNS = [
+    "action",
+    "facility_id",
+    "lon",
+    "lat",
+    "commune_code",
+    "commune_name",
+    "cost_vnd",
+    "added_population",
+    "added_villages",
+]
+
+
+class PlanningInputError(ValueError):
+    """The inputs of a plan cannot be used (unknown province, bad candidate, unknown scenario)."""
+
+
+@dataclass(frozen=True)
+class UnitCosts:
+    """Unit costs in VND (2018-2025 prices, all-in): DOMAIN.md §3.1, editable per scenario.
+
+    ``build_station_clusters`` and ``upgrade_clusters`` are how many new clusters the station price includes
+    (DOMAIN.md §3.1: a new station comes with ~12 clusters; 240 M upgrades "upgrade/expand" a station, ~6 IP
+    clusters at 35 M each is our reading, [DERIVED]).
+    """
+
+    repair_cluster: float = 8e6
+    new_ip_cluster: float = 35e6
+    new_fm_cluster: float = 6e6
+    upgrade_station_ip: float = 240e6
+    build_station: float = 450e6
+    build_station_clusters: int = 12
+    upgrade_clusters: int = 6
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> UnitCosts:
+        """Return the defaults overridden by ``values`` (action name -> VND); unknown names are an error."""
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise PlanningInputError(f"unknown cost name(s) {unknown}; expected some of {sorted(known)}")
+        typed: dict[str, Any] = {}
+        for key, value in values.items():
+            try:
+                typed[key] = int(value) if key.endswith("_clusters") else float(value)
+            except (TypeError, ValueError) as exc:
+                raise PlanningInputError(f"cost {key!r}: {value!r} is not a number") from exc
+            if typed[key] < 0:
+                raise PlanningInputError(f"cost {key!r}: {value!r} is negative")
+        return replace(cls(), **typed)
+
+
+@dataclass(frozen=True)
+class CandidateSite:
+    """A user's candidate site (``--candidates``): a point (EPSG:4326), optional cost, radius and action."""
+
+    lon: float
+    lat: float
+    action: str = "new_ip_cluster"
+    cost_vnd: float | None = None
+    radius_m: float | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """Options of a plan: which communes must pass 8.3, minimum shares, priority weights, solver limits."""
+
+    reach_all_villages: tuple[str, ...] = ()
+    min_share: Mapping[str, float] = field(default_factory=dict)
+    commune_weights: Mapping[str, float] = field(default_factory=dict)
+    generate_sites: bool = True
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """A solved plan: one row per action (``actions``, columns PLAN_COLUMNS), totals and class changes."""
+
+    actions: pd.DataFrame
+    solution: PlanSolution
+    budget_vnd: float
+    province_code: str | None
+    class_changes: pd.DataFrame
+    demand_source: str
+    n_demand: int
+    n_candidates: int
+    params: dict[str, Any]
+
+    @property
+    def cost_vnd(self) -> float:
+        return float(self.actions["cost_vnd"].sum()) if len(self.actions) else 0.0
+
+    @property
+    def added_population(self) -> float:
+        return float(self.actions["added_population"].sum()) if len(self.actions) else 0.0
+
+
+# ------------------------------------------------------------------------------------------- reading
+@dataclass
+class _Area:
+    communes: pd.DataFrame  # code, name, population, station_id, station_technology, station_working
+    polygons: np.ndarray  # shapely polygons in EPSG:4326, one per commune row
+    polygons_m: np.ndarray  # the same in the metric CRS
+    to_metric: Transformer
+    to_lonlat: Transformer
+    clusters: pd.DataFrame  # id, technology, status, commune_code, radius_m, x, y
+    cultural: pd.DataFrame  # id, commune_code, x, y
+    villages: pd.DataFrame  # id, commune_code, name, population, x, y
+
+
+def _read_area(conn: Connection, province_code: str | None) -> _Area:
+    rows = conn.execute(queries.load("planning_communes"), {"province_code": province_code}).mappings().all()
+    if not rows:
+        where = f"province {province_code!r}" if province_code else "the database"
+        raise PlanningInputError(
+            f"no 2025 communes in {where}: load boundaries first (phusong load boundaries ... --version 2025)"
+        )
+    communes = pd.DataFrame([{k: v for k, v in r.items() if k != "geom_wkb"} for r in rows])
+    polygons = shapely.from_wkb([bytes(r["geom_wkb"]) for r in rows])
+    lon0 = float(shapely.centroid(shapely.union_all(shapely.envelope(polygons))).x)
+    epsg = 32648 if lon0 < 108.0 else 32649  # UTM 48N west of 108° E, 49N east of it (Vietnam spans both)
+    to_metric = Transformer.from_crs(4326, epsg, always_xy=True)
+    to_lonlat = Transformer.from_crs(epsg, 4326, always_xy=True)
+    polygons_m = shapely.transform(
+        polygons, lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1]))
+    )
+    codes = communes["code"].tolist()
+    fac = pd.DataFrame(
+        conn.execute(queries.load("planning_facilities"), {"commune_codes": codes}).mappings().all(),
+        columns=[
+            "id",
+            "type",
+            "technology",
+            "status",
+            "commune_code",
+            "radius_m",
+            "n_horns",
+            "watts",
+            "lon",
+            "lat",
+        ],
+    )
+    vil = pd.DataFrame(
+        conn.execute(queries.load("planning_villages"), {"commune_codes": codes}).mappings().all(),
+        columns=["id", "commune_code", "name", "population", "lon", "lat"],
+    )
+    for frame in (fac, vil):
+        x, y = to_metric.transform(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float))
+        frame["x"], frame["y"] = x, y
+    return _Area(
+        communes,
+        np.asarray(polygons),
+        np.asarray(polygons_m),
+        to_metric,
+        to_lonlat,
+        fac[fac["type"] == "loudspeaker_cluster"].reset_index(drop=True),
+        fac[fac["type"] == "cultural_house"].reset_index(drop=True),
+        vil,
+    )
+
+
+def _cluster_radius_m(frame: pd.DataFrame) -> np.ndarray:
+    """Full audible radius of each cluster: its own ``radius_m``, else the default (DOMAIN.md §3.2)."""
+    radius = pd.to_numeric(frame["radius_m"], errors="coerce").to_numpy(float)
+    return np.where(np.isfinite(radius) & (radius > 0), radius, DEFAULT_CLUSTER_RADIUS_M)
+
+
+def read_population_cells(
+    conn: Connection, polygons: np.ndarray, to_metric: Transformer
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str] | None:
+    """Return populated cells of the active raster inside the communes, or None when no raster is active.
+
+    The one place the planner reads population; the lead can swap it for the coverage engineer's reader.
+    ``polygons`` are the communes in EPSG:4326. Returns (cell centres in the metric CRS of ``to_metric``,
+    people per cell, index of the commune holding each cell centre, a description of the source). A cell
+    belongs to the commune that contains its centre (rasterised once, no point-in-polygon per cell).
+    """
+    row = conn.execute(queries.load("active_population_raster")).mappings().first()
+    if row is None:
+        return None
+    import rasterio
+    from rasterio.features import rasterize
+    from rasterio.windows import from_bounds
+
+    with rasterio.open(row["path"]) as src:
+        to_raster = Transformer.from_crs(4326, src.crs, always_xy=True)
+        shapes = shapely.transform(
+            polygons, lambda xy: np.column_stack(to_raster.transform(xy[:, 0], xy[:, 1]))
+        )
+        window = from_bounds(*shapely.total_bounds(shapes), transform=src.transform)
+        window = window.round_offsets(op="floor").round_lengths(op="ceil")
+        band = src.read(1, window=window, boundless=True, fill_value=0, masked=True).filled(0)
+        transform = src.window_transform(window)
+        crs = src.crs
+    label = rasterize(
+        ((g, i + 1) for i, g in enumerate(shapes)),
+        out_shape=band.shape,
+        transform=transform,
+        fill=0,
+        dtype="int32",
+    )
+    r, c = np.nonzero((band > 0) & (label > 0))
+    xs, ys = rasterio.transform.xy(transform, r, c, offset="center")
+    lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(np.asarray(xs), np.asarray(ys))
+    x, y = to_metric.transform(lon, lat)
+    kind = "derived from census" if row["derived"] else "observed"
+    return (
+        np.column_stack([x, y]),
+        band[r, c].astype(float),
+        label[r, c].astype(np.int64) - 1,
+        f"population raster {row['path']} ({kind}); a cell counts for the commune holding its centre",
+    )
+
+
+def _census_spread_cells(
+    communes: pd.DataFrame, polygons_m: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Spread each commune's census population evenly over a CENSUS_GRID_M grid inside it (no raster).
+
+    Returns (points in the metric CRS, people per point, commune index of each point).
+    """
+    xy_parts, people_parts, group_parts = [], [], []
+    for c, (poly, pop) in enumerate(zip(polygons_m, communes["population"].to_numpy(float), strict=True)):
+        if not np.isfinite(pop) or pop <= 0:
+            continue
+        minx, miny, maxx, maxy = poly.bounds
+        step = max(CENSUS_GRID_M, np.sqrt(poly.area / 4000.0))  # at most ~4,000 points per commune
+        gx, gy = np.meshgrid(np.arange(minx + step / 2, maxx, step), np.arange(miny + step / 2, maxy, step))
+        inside = shapely.contains_xy(poly, gx.ravel(), gy.ravel())
+        pts = np.column_stack([gx.ravel()[inside], gy.ravel()[inside]])
+        if len(pts) == 0:
+            inner = poly.representative_point()
+            pts = np.array([[inner.x, inner.y]])
+        xy_parts.append(pts)
+        people_parts.append(np.full(len(pts), pop / len(pts)))
+        group_parts.append(np.full(len(pts), c, dtype=np.int64))
+    if not xy_parts:
+        return np.zeros((0, 2)), np.zeros(0), np.zeros(0, dtype=np.int64)
+    return np.concatenate(xy_parts), np.concatenate(people_parts), np.concatenate(group_parts)
+
+
+def _commune_of(xy: np.ndarray, polygons_m: np.ndarray) -> np.ndarray:
+    """Index of the commune polygon containing each point, -1 outside all."""
+    out = np.full(len(xy), -1, dtype=np.int64)
+    if len(xy) == 0:
+        return out
+    tree = shapely.STRtree(polygons_m)
+    pt_idx, poly_idx = tree.query(shapely.points(xy), predicate="within")
+    out[pt_idx] = poly_idx
+    return out
+
+
+def _reached_now(xy: np.ndarray, group: np.ndarray, area: _Area, code_index: Mapping[str, int]) -> np.ndarray:
+    """Which points today's working clusters of their own commune reach (status-scaled discs)."""
+    working = area.clusters[area.clusters["status"].isin(list(STATUS_RADIUS_FACTOR))]
+    if len(working) == 0 or len(xy) == 0:
+        return np.zeros(len(xy), dtype=bool)
+    radius = _cluster_radius_m(working) * working["status"].map(STATUS_RADIUS_FACTOR).to_numpy(float)
+    matrix = build_coverage_matrix(
+        xy,
+        working[["x", "y"]].to_numpy(float),
+        radius,
+        demand_group=group,
+        candidate_group=working["commune_code"].map(code_index).to_numpy(),
+    )
+    return np.asarray(matrix.sum(axis=1)).ravel() > 0
+
+
+# ------------------------------------------------------------------------------------------- building
+@dataclass
+class _Inputs:
+    """Everything the plan needs, in the metric CRS, with candidates as rows of ``candidates``."""
+
+    problem: PlanningProblem
+    candidates: pd.DataFrame  # action, facility_id, x, y, commune (index), cost_vnd
+    demand_group: np.ndarray
+    demand_people: np.ndarray
+    village_cov: sp.csc_matrix  # unreached villages x candidates
+    village_group: np.ndarray
+    commune_state: (
+        pd.DataFrame
+    )  # per commune: pop_total, pop_now, villages_total, villages_now, station_working
+
+
+def _site_blocks(xy: np.ndarray, people: np.ndarray, group: np.ndarray, *, top: int = 20) -> pd.DataFrame:
+    """Candidate sites from uncovered people: the people-weighted centre of each SITE_BLOCK_M block per
+    commune, the ``top`` most populous blocks of each commune."""
+    if len(xy) == 0:
+        return pd.DataFrame(columns=["commune", "x", "y", "people"])
+    frame = pd.DataFrame(
+        {
+            "commune": group,
+            "bx": np.floor(xy[:, 0] / SITE_BLOCK_M),
+            "by": np.floor(xy[:, 1] / SITE_BLOCK_M),
+            "wx": xy[:, 0] * people,
+            "wy": xy[:, 1] * people,
+            "people": people,
+        }
+    )
+    blocks = frame.groupby(["commune", "bx", "by"], as_index=False)[["wx", "wy", "people"]].sum()
+    blocks = blocks[blocks["people"] > 0]
+    blocks["x"], blocks["y"] = blocks["wx"] / blocks["people"], blocks["wy"] / blocks["people"]
+    blocks = blocks.sort_values(["commune", "people", "bx", "by"], ascending=[True, False, True, True])
+    return blocks.groupby("commune").head(top)[["commune", "x", "y", "people"]].reset_index(drop=True)
+
+
+def _dedupe_sites(sites: pd.DataFrame, *, min_spacing_m: float = 100.0) -> pd.DataFrame:
+    """Keep the first of sites closer than ``min_spacing_m`` in one commune (villages first, then houses)."""
+    if len(sites) < 2:
+        return sites
+    pairs = cKDTree(sites[["x", "y"]].to_numpy(float)).query_pairs(min_spacing_m, output_type="ndarray")
+    same = sites["commune"].to_numpy()[pairs[:, 0]] == sites["commune"].to_numpy()[pairs[:, 1]]
+    drop = set(pairs[same].max(axis=1).tolist())
+    return sites.drop(index=sites.index[sorted(drop)]).reset_index(drop=True)
+
+
+def _drop_sites_near_repairs(
+    sites: pd.DataFrame, area: _Area, code_index: Mapping[str, int], *, within_m: float = 150.0
+) -> pd.DataFrame:
+    """Drop new-cluster sites next to a broken or degraded cluster of the same commune: there the choice is
+    to repair it (its own candidate), not to put a second cluster beside it."""
+    repairable = area.clusters[area.clusters["status"].isin(["broken", "degraded"])]
+    if len(sites) == 0 or len(repairable) == 0:
+        return sites
+    tree = cKDTree(repairable[["x", "y"]].to_numpy(float))
+    near = tree.query_ball_point(sites[["x", "y"]].to_numpy(float), within_m)
+    groups = repairable["commune_code"].map(code_index).to_numpy()
+    site_group = sites["commune"].to_numpy()
+    drop = [i for i, hits in enumerate(near) if any(groups[h] == site_group[i] for h in hits)]
+    return sites.drop(index=sites.index[drop]).reset_index(drop=True)
+
+
+def _top_sites_bundle(
+    coverage: sp.csc_matrix, columns: Sequence[int], people: np.ndarray, k: int
+) -> list[int]:
+    """The ``k`` site columns a station's first clusters go to: greedy by newly reached people."""
+    covered = np.zeros(coverage.shape[0], dtype=bool)
+    chosen: list[int] = []
+    pool = list(columns)
+    for _ in range(min(k, len(pool))):
+        gains = [
+            float(
+                people[coverage.indices[coverage.indptr[j] : coverage.indptr[j + 1]]][
+                    ~covered[coverage.indices[coverage.indptr[j] : coverage.indptr[j + 1]]]
+                ].sum()
+            )
+            for j in pool
+        ]
+        best = int(np.argmax(gains))
+        if gains[best] <= 0:
+            break
+        j = pool.pop(best)
+        chosen.append(j)
+        covered[coverage.indices[coverage.indptr[j] : coverage.indptr[j + 1]]] = True
+    return chosen
+
+
+def _candidate_rows(
+    area: _Area,
+    sites: pd.DataFrame,
+    costs: UnitCosts,
+    user_sites: Sequence[CandidateSite],
+    code_index: Mapping[str, int],
+) -> pd.DataFrame:
+    """Disc candidates: repairs, new clusters at generated sites, the user's sites (bundles come later)."""
+    working = area.communes["station_working"].to_numpy(bool)
+    is_fm = (area.communes["station_technology"] == "fm_wireless").to_numpy() & working
+    rows: list[dict[str, Any]] = []
+    broken = area.clusters[area.clusters["status"].isin(["broken", "degraded"])]
+    for rec, radius in zip(_records(broken), _cluster_radius_m(broken), strict=True):
+        rows.append(
+            dict(
+                action="repair_cluster",
+                facility_id=int(rec["id"]),
+                x=rec["x"],
+                y=rec["y"],
+                commune=code_index[rec["commune_code"]],
+                cost_vnd=costs.repair_cluster,
+                radius_m=radius,
+                site=-1,
+            )
+        )
+    for s, rec in enumerate(_records(sites)):
+        c = int(rec["commune"])
+        rows.append(
+            dict(
+                action="new_ip_cluster",
+                facility_id=None,
+                x=rec["x"],
+                y=rec["y"],
+                commune=c,
+                cost_vnd=costs.new_ip_cluster,
+                radius_m=DEFAULT_CLUSTER_RADIUS_M,
+                site=s,
+            )
+        )
+        if is_fm[c]:
+            rows.append(
+                dict(
+                    action="new_fm_cluster",
+                    facility_id=None,
+                    x=rec["x"],
+                    y=rec["y"],
+                    commune=c,
+                    cost_vnd=costs.new_fm_cluster,
+                    radius_m=DEFAULT_CLUSTER_RADIUS_M,
+                    site=s,
+                )
+            )
+    rows.extend(_user_candidate_rows(area, costs, user_sites, is_fm, first_site=len(sites)))
+    return pd.DataFrame(
+        rows, columns=["action", "facility_id", "x", "y", "commune", "cost_vnd", "radius_m", "site"]
+    )
+
+
+def _user_candidate_rows(
+    area: _Area, costs: UnitCosts, user_sites: Sequence[CandidateSite], is_fm: np.ndarray, *, first_site: int
+) -> list[dict[str, Any]]:
+    if not user_sites:
+        return []
+    x, y = area.to_metric.transform(
+        np.array([s.lon for s in user_sites]), np.array([s.lat for s in user_sites])
+    )
+    commune = _commune_of(np.column_stack([x, y]), area.polygons_m)
+    rows = []
+    for n, (site, cx, cy, c) in enumerate(zip(user_sites, x, y, commune, strict=True), start=2):
+        where = f"candidates row {n}{f' ({site.label})' if site.label else ''}"
+        if site.action not in ("new_ip_cluster", "new_fm_cluster", "repair_cluster"):
+            raise PlanningInputError(
+                f"{where}, field 'action': {site.action!r} is not a cluster action "
+                "(use new_ip_cluster, new_fm_cluster or repair_cluster)"
+            )
+        if c < 0:
+            raise PlanningInputError(
+                f"{where}: point (lon {site.lon}, lat {site.lat}) is in none of the planned "
+                "communes; were lat/lon swapped?"
+            )
+        if site.action == "new_fm_cluster" and not is_fm[c]:
+            raise PlanningInputError(f"{where}: an FM cluster needs a working FM station in its commune")
+        rows.append(
+            dict(
+                action=site.action,
+                facility_id=None,
+                x=float(cx),
+                y=float(cy),
+                commune=int(c),
+                cost_vnd=site.cost_vnd if site.cost_vnd is not None else getattr(costs, site.action),
+                radius_m=site.radius_m or DEFAULT_CLUSTER_RADIUS_M,
+                site=first_site + n,
+            )
+        )
+    return rows
+
+
+def _bundles(
+    area: _Area, cand: pd.DataFrame, coverage: sp.csc_matrix, people: np.ndarray, costs: UnitCosts
+) -> tuple[pd.DataFrame, list[list[int]]]:
+    """Station actions as bundles of their first clusters: build where no station works, upgrade wired/FM."""
+    rows, members = [], []
+    ip_sites = cand.index[(cand["action"] == "new_ip_cluster") & (cand["site"] >= 0)]
+    by_commune = cand.loc[ip_sites].groupby("commune").groups
+    for c, rec in enumerate(_records(area.communes)):
+        if rec["station_working"] and rec["station_technology"] == "ip":
+            continue
+        action = "upgrade_station_ip" if rec["station_working"] else "build_station"
+        k = costs.upgrade_clusters if rec["station_working"] else costs.build_station_clusters
+        chosen = _top_sites_bundle(coverage, list(by_commune.get(c, [])), people, k)
+        if not chosen:
+            continue
+        if rec["station_lon"] is not None and np.isfinite(rec["station_lon"]):
+            x, y = area.to_metric.transform(rec["station_lon"], rec["station_lat"])
+        else:
+            x, y = cand.at[chosen[0], "x"], cand.at[chosen[0], "y"]
+        facility = None if rec["station_id"] is None or pd.isna(rec["station_id"]) else int(rec["station_id"])
+        rows.append(
+            dict(
+                action=action,
+                facility_id=facility,
+                x=float(x),
+                y=float(y),
+                commune=c,
+                cost_vnd=getattr(costs, action),
+                radius_m=np.nan,
+                site=-1,
+            )
+        )
+        members.append(chosen)
+    return pd.DataFrame(rows, columns=cand.columns), members
+
+
+def build_planning_inputs(
+    conn: Connection,
+    *,
+    budget_vnd: float,
+    province_code: str | None = None,
+    costs: UnitCosts | None = None,
+    user_sites: Sequence[CandidateSite] = (),
+    options: PlanOptions | None = None,
+) -> tuple[_Inputs, _Area, str]:
+    """Read the area and return the planning problem, the area and where the people came from."""
+    costs, options = costs or UnitCosts(), options or PlanOptions()
+    area = _read_area(conn, province_code)
+    code_index = {code: i for i, code in enumerate(area.communes["code"])}
+    cells = read_population_cells(conn, area.polygons, area.to_metric)
+    if cells is None:
+        xy, people, group = _census_spread_cells(area.communes, area.polygons_m)
+        source = "census population spread evenly over each commune (no population raster is active)"
+    else:
+        xy, people, group, source = cells
+    now = _reached_now(xy, group, area, code_index)
+    v_xy = area.villages[["x", "y"]].to_numpy(float)
+    v_group = area.villages["commune_code"].map(code_index).to_numpy(np.int64)
+    v_now = _reached_now(v_xy, v_group, area, code_index)
+    state = _commune_state(area, people, group, now, v_group, v_now)
+    d_xy, d_people, d_group = xy[~now], people[~now], group[~now]
+    sites = (
+        pd.concat(
+            [
+                pd.DataFrame({"commune": v_group[~v_now], "x": v_xy[~v_now, 0], "y": v_xy[~v_now, 1]}),
+                _cultural_sites(area, code_index),
+                _site_blocks(d_xy, d_people, d_group)[["commune", "x", "y"]],
+            ],
+            ignore_index=True,
+        )
+        if options.generate_sites
+        else pd.DataFrame(columns=["commune", "x", "y"])
+    )
+    sites = _drop_sites_near_repairs(_dedupe_sites(sites), area, code_index)
+    cand = _candidate_rows(area, sites, costs, user_sites, code_index)
+    disc = build_coverage_matrix(
+        d_xy,
+        cand[["x", "y"]].to_numpy(float),
+        cand["radius_m"].to_numpy(float),
+        demand_group=d_group,
+        candidate_group=cand["commune"].to_numpy(),
+    )
+    bundles, members = _bundles(area, cand, disc, d_people, costs)
+    cand = pd.concat([cand, bundles], ignore_index=True) if len(bundles) else cand
+    coverage = sp.hstack([disc, union_columns(disc, members)]).tocsc()
+    u_xy, u_group = v_xy[~v_now], v_group[~v_now]
+    v_disc = build_coverage_matrix(
+        u_xy,
+        cand[["x", "y"]].to_numpy(float)[: disc.shape[1]],
+        cand["radius_m"].to_numpy(float)[: disc.shape[1]],
+        demand_group=u_group,
+        candidate_group=cand["commune"].to_numpy()[: disc.shape[1]],
+    )
+    village_cov = sp.hstack([v_disc, union_columns(v_disc, members)]).tocsc()
+    problem = _assemble(
+        area, cand, coverage, village_cov, d_people, d_group, u_group, state, budget_vnd, options
+    )
+    return _Inputs(problem, cand, d_group, d_people, village_cov, u_group, state), area, source
+
+
+def _cultural_sites(area: _Area, code_index: Mapping[str, int]) -> pd.DataFrame:
+    houses = area.cultural
+    if len(houses) == 0:
+        return pd.DataFrame(columns=["commune", "x", "y"])
+    group = houses["commune_code"].map(code_index).to_numpy(np.int64)
+    xy = houses[["x", "y"]].to_numpy(float)
+    free = ~_reached_now(xy, group, area, code_index)
+    return pd.DataFrame({"commune": group[free], "x": xy[free, 0], "y": xy[free, 1]})
+
+
+def _commune_state(
+    area: _Area,
+    people: np.ndarray,
+    group: np.ndarray,
+    now: np.ndarray,
+    v_group: np.ndarray,
+    v_now: np.ndarray,
+) -> pd.DataFrame:
+    n = len(area.communes)
+    return pd.DataFrame(
+        {
+            "code": area.communes["code"],
+            "name": area.communes["name"],
+            "pop_total": np.bincount(group, weights=people, minlength=n),
+            "pop_now": np.bincount(group[now], weights=people[now], minlength=n),
+            "villages_total": np.bincount(v_group, minlength=n),
+            "villages_now": np.bincount(v_group[v_now], minlength=n),
+            "station_working": area.communes["station_working"].to_numpy(bool),
+        }
+    )
+
+
+def _assemble(
+    area: _Area,
+    cand: pd.DataFrame,
+    coverage: sp.csc_matrix,
+    village_cov: sp.csc_matrix,
+    people: np.ndarray,
+    group: np.ndarray,
+    v_group: np.ndarray,
+    state: pd.DataFrame,
+    budget_vnd: float,
+    options: PlanOptions,
+) -> PlanningProblem:
+    code_index = {code: i for i, code in enumerate(area.communes["code"])}
+    build_of = {
+        int(c): j
+        for j, (a, c) in enumerate(zip(cand["action"], cand["commune"], strict=True))
+        if a == "build_station"
+    }
+    working = state["station_working"].to_numpy(bool)
+    requires = tuple(
+        (j, (build_of[c],) if c in build_of else ())
+        for j, (a, c) in enumerate(zip(cand["action"], cand["commune"], strict=True))
+        if a in ("repair_cluster", "new_ip_cluster") and not working[int(c)]
+    )
+    exclusive = tuple(
+        tuple(idx) for _, idx in cand[cand["site"] >= 0].groupby("site").groups.items() if len(idx) > 1
+    )
+    must_cover: list[tuple[int, ...]] = []
+    must_choose: list[int] = []
+    for code in options.reach_all_villages:
+        c = _index_of(code, code_index)
+        if not working[c]:
+            must_choose.append(build_of.get(c, -1))
+        for v in np.flatnonzero(v_group == c):
+            must_cover.append(tuple(village_cov[[v], :].indices.tolist()))
+    if -1 in must_choose:
+        must_cover.append(())  # no station can be built there: HiGHS will say the plan is infeasible
+        must_choose = [j for j in must_choose if j >= 0]
+    min_reach = tuple(
+        MinimumReach(
+            np.flatnonzero(group == _index_of(code, code_index)),
+            max(
+                0.0,
+                share * state["pop_total"].iloc[_index_of(code, code_index)]
+                - state["pop_now"].iloc[_index_of(code, code_index)],
+            ),
+            code,
+        )
+        for code, share in options.min_share.items()
+    )
+    factor = np.array([options.commune_weights.get(code, 1.0) for code in area.communes["code"]])
+    return PlanningProblem(
+        weight=people * factor[group] if len(group) else people,
+        coverage=coverage,
+        cost_vnd=cand["cost_vnd"].to_numpy(float),
+        budget_vnd=float(budget_vnd),
+        people=people,
+        requires_any=requires,
+        exclusive=exclusive,
+        must_cover=tuple(must_cover),
+        must_choose=tuple(must_choose),
+        min_reach=min_reach,
+    )
+
+
+def _index_of(code: str, code_index: Mapping[str, int]) -> int:
+    if code not in code_index:
+        raise PlanningInputError(f"commune {code!r} is not among the planned communes")
+    return code_index[code]
+
+
+# ------------------------------------------------------------------------------------------- planning
+def plan_investments(
+    conn: Connection,
+    *,
+    budget_vnd: float,
+    province_code: str | None = None,
+    costs: UnitCosts | None = None,
+    user_sites: Sequence[CandidateSite] = (),
+    options: PlanOptions | None = None,
+    solver: Solver | None = None,
+) -> PlanResult:
+    """Plan where to spend ``budget_vnd`` so the most people are newly reached; solve exactly by default.
+
+    Parameters
+    ----------
+    conn : an open connection (reads communes, facilities, villages, the active population raster).
+    budget_vnd : the budget in VND.
+    province_code : a 2025 province code, or None for every commune loaded.
+    costs : unit costs (defaults DOMAIN.md §3.1).
+    user_sites : the user's candidate sites (EPSG:4326).
+    options : 8.3 communes, minimum shares, priority weights, time limit.
+    solver : a :data:`analysis.planning.Solver` (e.g. ``solve_greedy`` for an instant preview); exact HiGHS
+        with an announced fallback when None.
+
+    Returns
+    -------
+    PlanResult whose ``actions`` has PLAN_COLUMNS (lon/lat in EPSG:4326), one row per action.
+    """
+    costs, options = costs or UnitCosts(), options or PlanOptions()
+    inputs, area, source = build_planning_inputs(
+        conn,
+        budget_vnd=budget_vnd,
+        province_code=province_code,
+        costs=costs,
+        user_sites=user_sites,
+        options=options,
+    )
+    problem = inputs.problem
+    solution = solve_plan(problem, solver=solver, time_limit_s=options.time_limit_s)
+    actions = _actions_table(inputs, area, solution)
+    changes = _class_changes(inputs, solution)
+    params = {
+        "costs": asdict(costs),
+        "options": _jsonable(asdict(options)),
+        "solver": solution.solver,
+        "status": solution.status,
+        "mip_gap": solution.mip_gap,
+        "time_s": round(solution.time_s, 3),
+        "note": solution.note,
+        "demand_source": source,
+        "n_demand": problem.n_demand,
+        "n_candidates": problem.n_candidates,
+        "added_population": float(actions["added_population"].sum()),
+        "cost_vnd": float(actions["cost_vnd"].sum()),
+        "communes_changing_class": len(changes),
+        "radius_default_m": DEFAULT_CLUSTER_RADIUS_M,
+    }
+    return PlanResult(
+        actions,
+        solution,
+        float(budget_vnd),
+        province_code,
+        changes,
+        source,
+        problem.n_demand,
+        problem.n_candidates,
+        params,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=lambda o: dict(o) if isinstance(o, Mapping) else str(o)))
+
+
+def _actions_table(inputs: _Inputs, area: _Area, solution: PlanSolution) -> pd.DataFrame:
+    gains = attribute_gains(inputs.problem, solution.chosen)
+    order = sorted(gains, key=lambda j: (-gains[j], j))
+    covered_v = np.zeros(inputs.village_cov.shape[0], dtype=bool)
+    rows = []
+    for j in order:
+        col = inputs.village_cov.indices[inputs.village_cov.indptr[j] : inputs.village_cov.indptr[j + 1]]
+        added_v = int((~covered_v[col]).sum())
+        covered_v[col] = True
+        rec = _records(inputs.candidates.iloc[[j]])[0]
+        lon, lat = area.to_lonlat.transform(rec["x"], rec["y"])
+        commune = area.communes.iloc[int(rec["commune"])]
+        rows.append(
+            {
+                "action": rec["action"],
+                "facility_id": None if pd.isna(rec["facility_id"]) else int(rec["facility_id"]),
+                "lon": round(float(lon), 6),
+                "lat": round(float(lat), 6),
+                "commune_code": commune["code"],
+                "commune_name": commune["name"],
+                "cost_vnd": float(rec["cost_vnd"]),
+                "added_population": round(gains[j], 1),
+                "added_villages": added_v,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=PLAN_COLUMNS)
+    frame["facility_id"] = frame["facility_id"].astype("Int64")
+    return frame
+
+
+def classify_commune(
+    station_working: bool, pop_share: float, villages_total: int, villages_reached: int
+) -> str:
+    """Class of a commune (issue 4): unserved, underserved or served; to be replaced by analysis.criteria."""
+    if not station_working or pop_share < 0.5:
+        return "unserved"
+    if pop_share < 0.9 or villages_reached < villages_total:
+        return "underserved"
+    return "served"
+
+
+def _class_changes(inputs: _Inputs, solution: PlanSolution) -> pd.DataFrame:
+    state = inputs.commune_state
+    chosen = np.asarray(solution.chosen, dtype=np.int64)
+    reached = np.zeros(inputs.problem.n_demand, dtype=bool)
+    for j in chosen:
+        reached[
+            inputs.problem.coverage.indices[
+                inputs.problem.coverage.indptr[j] : inputs.problem.coverage.indptr[j + 1]
+            ]
+        ] = True
+    n = len(state)
+    added = np.bincount(inputs.demand_group[reached], weights=inputs.demand_people[reached], minlength=n)
+    v_reached = (
+        np.asarray(inputs.village_cov[:, chosen].sum(axis=1)).ravel() > 0
+        if len(chosen)
+        else np.zeros(inputs.village_cov.shape[0], dtype=bool)
+    )
+    v_added = np.bincount(inputs.village_group[v_reached], minlength=n)
+    built = np.zeros(n, dtype=bool)
+    station = inputs.candidates["action"].to_numpy()[chosen] == "build_station"
+    built[inputs.candidates["commune"].to_numpy(np.int64)[chosen][station]] = True
+    rows = []
+    for c in range(n):
+        total = float(state["pop_total"].iloc[c])
+        share_before = float(state["pop_now"].iloc[c]) / total if total > 0 else 0.0
+        share_after = (float(state["pop_now"].iloc[c]) + added[c]) / total if total > 0 else 0.0
+        vt, vn = int(state["villages_total"].iloc[c]), int(state["villages_now"].iloc[c])
+        before = classify_commune(bool(state["station_working"].iloc[c]), share_before, vt, vn)
+        after = classify_commune(
+            bool(state["station_working"].iloc[c]) or built[c], share_after, vt, vn + int(v_added[c])
+        )
+        if before != after:
+            rows.append(
+                {
+                    "commune_code": state["code"].iloc[c],
+                    "commune_name": state["name"].iloc[c],
+                    "class_before": before,
+                    "class_after": after,
+                    "pop_share_before": round(share_before, 4),
+                    "pop_share_after": round(share_after, 4),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "commune_code",
+            "commune_name",
+            "class_before",
+            "class_after",
+            "pop_share_before",
+            "pop_share_after",
+        ],
+    )
+
+
+# ------------------------------------------------------------------------------------------- scenarios
+def save_scenario(conn: Connection, name: str, result: PlanResult) -> int:
+    """Save ``result`` as scenario ``name`` (replacing one of the same name); return its id."""
+    conn.execute(queries.load("delete_scenario_by_name"), {"name": name})
+    scenario_id = int(
+        conn.execute(
+            queries.load("insert_scenario"),
+            {
+                "name": name,
+                "budget_vnd": round(result.budget_vnd),
+                "province_code": result.province_code,
+                "params": json.dumps(result.params, default=str),
+            },
+        ).scalar_one()
+    )
+    rows = [
+        {
+            "scenario_id": scenario_id,
+            "action": r["action"],
+            "facility_id": None if pd.isna(r["facility_id"]) else int(r["facility_id"]),
+            "lon": float(r["lon"]),
+            "lat": float(r["lat"]),
+            "commune_code": r["commune_code"],
+            "cost_vnd": round(float(r["cost_vnd"])),
+            "added_population": float(r["added_population"]),
+            "added_villages": int(r["added_villages"]),
+        }
+        for r in _records(result.actions)
+    ]
+    if rows:
+        conn.execute(queries.load("insert_scenario_action"), rows)
+    return scenario_id
+
+
+def list_scenarios(conn: Connection) -> pd.DataFrame:
+    """Every saved scenario with its totals (actions, cost_vnd, added_population, added_villages)."""
+    return pd.DataFrame(
+        conn.execute(queries.load("scenarios_with_totals")).mappings().all(),
+        columns=[
+            "id",
+            "name",
+            "budget_vnd",
+            "province_code",
+            "created_by",
+            "created_at",
+            "solver",
+            "status",
+            "actions",
+            "cost_vnd",
+            "added_population",
+            "added_villages",
+        ],
+    )
+
+
+def scenario_actions(conn: Connection, name: str) -> pd.DataFrame:
+    """The actions of scenario ``name`` (PLAN_COLUMNS); PlanningInputError when there is no such scenario."""
+    if conn.execute(queries.load("scenario_by_name"), {"name": name}).first() is None:
+        known = ", ".join(list_scenarios(conn)["name"].astype(str).tolist()[:10]) or "none saved yet"
+        raise PlanningInputError(f"no scenario named {name!r} (known: {known})")
+    rows = conn.execute(queries.load("scenario_actions_by_name"), {"name": name}).mappings().all()
+    frame = pd.DataFrame(rows, columns=[*PLAN_COLUMNS, "scenario_id", "budget_vnd", "params"])[PLAN_COLUMNS]
+    for col in ("cost_vnd", "added_population"):
+        frame[col] = frame[col].astype(float)
+    frame["facility_id"] = frame["facility_id"].astype("Int64")
+    return frame
+
+
+def compare_scenarios(conn: Connection, name_a: str, name_b: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Compare two scenarios: (totals per scenario, actions only in A or only in B).
+
+    Actions match on (action, facility id) for repairs and upgrades, and on (action, place to ~1 m) for new
+    clusters and stations.
+    """
+    a, b = scenario_actions(conn, name_a), scenario_actions(conn, name_b)
+    totals = pd.DataFrame(
+        [
+            {
+                "scenario": n,
+                "actions": len(f),
+                "cost_vnd": float(f["cost_vnd"].sum()),
+                "added_population": float(f["added_population"].sum()),
+                "added_villages": int(f["added_villages"].sum()),
+            }
+            for n, f in ((name_a, a), (name_b, b))
+        ]
+    )
+    key_a, key_b = _action_keys(a), _action_keys(b)
+    only_a = a[~key_a.isin(set(key_b))].assign(only_in=name_a)
+    only_b = b[~key_b.isin(set(key_a))].assign(only_in=name_b)
+    return totals, pd.concat([only_a, only_b], ignore_index=True)
+
+
+def _action_keys(frame: pd.DataFrame) -> pd.Series:
+    keys = [
+        f"{r['action']}|{r['facility_id']}"
+        if not pd.isna(r["facility_id"]) and r["action"] != "build_station"
+        else f"{r['action']}|{round(float(r['lon']), 5)}|{round(float(r['lat']), 5)}"
+        for r in _records(frame)
+    ]
+    return pd.Series(keys, index=frame.index, dtype=object)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]

@@ -1,0 +1,575 @@
+"""Run the coverage analysis against the database: read inputs, compute, store coverage_commune/_village.
+
+The write path (app, CLI, ETL) calls ``recompute_stale_communes(conn)`` after changing facilities, inspections
+or villages, in the same transaction; ``analyse(conn)`` recomputes a province or the whole country.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+import rasterio.windows
+import shapely
+from pyproj import CRS
+from sqlalchemy import Connection
+
+from analysis.coverage import CoverageParams, cover_communes
+from analysis.criteria import (
+    CriteriaRule,
+    assess_ntm_8_3,
+    classify_communes,
+    rule_for,
+    share_with_cultural_house,
+)
+from analysis.population import (
+    DERIVED_DESCRIPTION,
+    PopulationGrid,
+    build_population_raster,
+    people_in_communes,
+    people_reached,
+    reproject_points,
+    spread_evenly,
+)
+from sql import queries
+from sql.bulk import copy_rows
+
+CENSUS_EVENLY = "census 2019 commune total spread evenly over the commune (no population raster)"
+RASTER_CELL_CENTRES = "population raster, cells counted by their centre"
+
+
+@dataclass(frozen=True)
+class RasterInfo:
+    id: int
+    path: Path
+    derived: bool
+    description: str | None
+
+
+@dataclass(frozen=True)
+class AnalyseResult:
+    """What one recompute did: the run, how many communes of each class, the time it took."""
+
+    run_id: int | None
+    communes: int
+    villages: int
+    classes: dict[str, int]
+    population_source: str
+    seconds: float
+
+
+def analyse(
+    conn: Connection,
+    *,
+    province_code: str | None = None,
+    commune_codes: list[str] | None = None,
+    params: CoverageParams | None = None,
+    rule: CriteriaRule | None = None,
+) -> AnalyseResult:
+    """Recompute and store coverage for a province, some communes, or every commune (both None).
+
+    Stores one coverage_run, and for each commune its coverage_commune row (with the covered geometry) and
+    its villages' coverage_village rows, replacing earlier results; those communes stop being stale.
+    """
+    start = time.perf_counter()
+    params, rule = params or CoverageParams(), rule or rule_for(None)
+    binds = {"province_code": province_code, "commune_codes": commune_codes}
+    communes = _read_communes(conn, binds)
+    if communes.empty:
+        return AnalyseResult(None, 0, 0, {}, "", time.perf_counter() - start)
+    facilities = _read_facilities(conn, binds)
+    villages = _read_villages(conn, binds)
+    raster = active_population_raster(conn)
+    table, villages_df = assess_communes(
+        conn, communes, facilities, villages, params=params, rule=rule, raster=raster
+    )
+    scope = (
+        commune_codes[0]
+        if commune_codes and len(commune_codes) == 1
+        else (province_code or ("communes" if commune_codes else "all"))
+    )
+    run_id = _store(conn, table, villages_df, scope=scope, params=params, rule=rule, raster=raster)
+    codes = table["code"].tolist()
+    conn.execute(queries.load("undrained_stale_communes"), {"commune_codes": codes}).all()
+    classes = table["class"].value_counts().to_dict()
+    return AnalyseResult(
+        run_id,
+        len(table),
+        len(villages_df),
+        {str(k): int(v) for k, v in classes.items()},
+        _population_source(raster),
+        time.perf_counter() - start,
+    )
+
+
+def recompute_commune(conn: Connection, code: str, **kwargs: Any) -> AnalyseResult:
+    """Recompute and store one commune (the write path after a facility or inspection change)."""
+    return analyse(conn, commune_codes=[code], **kwargs)
+
+
+def recompute_stale_communes(conn: Connection, **kwargs: Any) -> AnalyseResult:
+    """Drain coverage_stale (filled by triggers on facility/village writes) and recompute those communes."""
+    codes = sorted(str(c) for c in conn.execute(queries.load("drained_stale_communes")).scalars())
+    if not codes:
+        return AnalyseResult(None, 0, 0, {}, "", 0.0)
+    return analyse(conn, commune_codes=codes, **kwargs)
+
+
+def assess_communes(
+    conn: Connection | None,
+    communes: gpd.GeoDataFrame,
+    facilities: pd.DataFrame,
+    villages: gpd.GeoDataFrame,
+    *,
+    params: CoverageParams,
+    rule: CriteriaRule,
+    raster: RasterInfo | None,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Compute every stored column for these communes (see coverage_commune); writes only raster totals."""
+    clusters = gpd.GeoDataFrame(
+        facilities, geometry=gpd.points_from_xy(facilities["lon"], facilities["lat"]), crs=4326
+    )
+    coverage, villages_df, discs = cover_communes(communes, clusters, villages, params=params)
+    pop_total, pop_covered, method = _people(conn, communes, coverage, discs, raster)
+    codes = communes["code"].to_numpy()
+    working = facilities[facilities["is_working"].astype(bool)]
+    station = np.isin(codes, working.loc[working["type"] == "commune_radio_station", "commune_code"])
+    post = np.isin(codes, working.loc[working["type"] == "post_culture_point", "commune_code"])
+    v_total = _count_by(villages_df["commune_code"], codes)
+    v_reached = _count_by(villages_df.loc[villages_df["reached"], "commune_code"], codes)
+    houses = working[(working["type"] == "cultural_house") & working["village_id"].notna()]
+    with_house = villages_df[villages_df["id"].isin(houses["village_id"].astype("int64"))]
+    pop_share = np.clip(
+        np.divide(pop_covered, pop_total, out=np.zeros(len(codes)), where=pop_total > 0), 0, 1
+    )
+    classes, reason_vi, reason_en = classify_communes(station, pop_share, v_total, v_reached, rule=rule)
+    table = gpd.GeoDataFrame(
+        {
+            "code": codes,
+            "area_km2": _area_km2(communes, coverage),
+            "covered_area_km2": coverage["covered_area_km2"],
+            "covered_area_share": coverage["covered_area_share"],
+            "pop_total": pop_total,
+            "pop_covered": np.minimum(pop_covered, pop_total),
+            "pop_covered_share": pop_share,
+            "villages_total": v_total,
+            "villages_reached": v_reached,
+            "clusters_working": coverage["clusters_working"],
+            "clusters_broken": coverage["clusters_broken"],
+            "station_operational": station,
+            "ntm_8_1": post,
+            "ntm_6_3_share": share_with_cultural_house(v_total, _count_by(with_house["commune_code"], codes)),
+            "ntm_8_3": assess_ntm_8_3(station, v_total, v_reached, rule=rule),
+            "class": classes,
+            "reason": reason_vi,
+            "reason_en": reason_en,
+            "population_method": method,
+            "data_date": _data_dates(facilities, codes),
+        },
+        geometry=coverage.geometry.values,
+        crs=4326,
+    )
+    return table, villages_df
+
+
+def _area_km2(communes: gpd.GeoDataFrame, coverage: gpd.GeoDataFrame) -> np.ndarray:
+    share = coverage["covered_area_share"].to_numpy()
+    km2 = coverage["covered_area_km2"].to_numpy()
+    area = pd.to_numeric(communes["area_km2"], errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isfinite(area), area, np.divide(km2, share, out=np.zeros_like(km2), where=share > 0))
+
+
+def _people(
+    conn: Connection | None,
+    communes: gpd.GeoDataFrame,
+    coverage: gpd.GeoDataFrame,
+    discs: pd.DataFrame,
+    raster: RasterInfo | None,
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    census = pd.to_numeric(communes["population"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    census_covered = spread_evenly(census, coverage["covered_area_share"].to_numpy())
+    if raster is None:
+        return census, census_covered, [CENSUS_EVENLY] * len(communes)
+    grid = read_population_window(raster.path, communes.total_bounds)
+    geoms = communes.geometry.to_crs(grid.crs).values.to_numpy()
+    totals = _raster_totals(conn, raster, communes["code"].tolist(), grid, geoms)
+    x, y = reproject_points(discs["lon"].to_numpy(), discs["lat"].to_numpy(), 4326, grid.crs)
+    covered = people_reached(
+        grid,
+        x,
+        y,
+        discs["radius_m"].to_numpy(),
+        discs["commune"].to_numpy(),
+        discs["inside"].to_numpy(),
+        geoms,
+    )
+    # A commune the raster does not reach (outside it, or all nodata) falls back to its census total.
+    fallback = (totals <= 0) & (census > 0)
+    method = [CENSUS_EVENLY if f else RASTER_CELL_CENTRES for f in fallback]
+    return (np.where(fallback, census, totals), np.where(fallback, census_covered, covered), method)
+
+
+def _raster_totals(
+    conn: Connection | None, raster: RasterInfo, codes: list[str], grid: PopulationGrid, geoms: np.ndarray
+) -> np.ndarray:
+    cached: dict[str, float] = {}
+    if conn is not None:
+        rows = conn.execute(
+            queries.load("population_commune_totals"), {"raster_id": raster.id, "commune_codes": codes}
+        ).all()
+        cached = {r.commune_code: float(r.pop_total) for r in rows}
+    missing = [i for i, c in enumerate(codes) if c not in cached]
+    totals = np.array([cached.get(c, 0.0) for c in codes])
+    if missing:
+        totals[missing] = people_in_communes(grid, geoms[missing])
+        if conn is not None:
+            copy_rows(
+                conn,
+                "population_commune_total",
+                ("raster_id", "commune_code", "pop_total", "method"),
+                ((raster.id, codes[i], float(totals[i]), "cell centres") for i in missing),
+            )
+    return totals
+
+
+def read_population_window(path: Path, bounds_4326: np.ndarray) -> PopulationGrid:
+    """Read the part of a population GeoTIFF under these lon/lat bounds (plus one cell), nodata as 0."""
+    with rasterio.open(path) as src:
+        crs = CRS.from_user_input(src.crs)
+        minx, miny, maxx, maxy = bounds_4326
+        xs, ys = reproject_points(
+            np.array([minx, maxx, minx, maxx]), np.array([miny, miny, maxy, maxy]), 4326, crs
+        )
+        inv = ~src.transform
+        cols, rows = inv @ (xs, ys)
+        # One cell of margin around the bounds, clipped to the raster.
+        c0, c1 = max(int(np.floor(cols.min())) - 1, 0), min(int(np.ceil(cols.max())) + 1, src.width)
+        r0, r1 = max(int(np.floor(rows.min())) - 1, 0), min(int(np.ceil(rows.max())) + 1, src.height)
+        if c0 >= c1 or r0 >= r1:
+            c0, r0, c1, r1 = 0, 0, 1, 1
+        window = rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0)
+        values = src.read(1, window=window, masked=True).astype(np.float32).filled(0)
+        return PopulationGrid(values, src.window_transform(window), crs)
+
+
+def active_population_raster(conn: Connection) -> RasterInfo | None:
+    """Return the active population raster, or None (then census totals are spread evenly)."""
+    row = conn.execute(queries.load("active_population_raster")).first()
+    if row is None:
+        return None
+    return RasterInfo(int(row.id), Path(row.path), bool(row.derived), row.description)
+
+
+def _population_source(raster: RasterInfo | None) -> str:
+    if raster is None:
+        return CENSUS_EVENLY
+    kind = "derived" if raster.derived else "observed"
+    note = f": {raster.description}" if raster.description else ""
+    return f"{RASTER_CELL_CENTRES}: {raster.path} ({kind}{note})"
+
+
+def _store(
+    conn: Connection,
+    table: gpd.GeoDataFrame,
+    villages_df: pd.DataFrame,
+    *,
+    scope: str,
+    params: CoverageParams,
+    rule: CriteriaRule,
+    raster: RasterInfo | None,
+) -> int:
+    run_params = {
+        "coverage": params.to_dict(),
+        "criteria": rule.to_dict(),
+        "population": {
+            "source": _population_source(raster),
+            "raster_id": raster.id if raster else None,
+            "counting": "cell centres",
+        },
+    }
+    dates = [d for d in table["data_date"] if d is not None]
+    run_id = int(
+        conn.execute(
+            queries.load("insert_coverage_run"),
+            {
+                "scope": scope,
+                "rule_version": rule.version,
+                "params": json.dumps(run_params, ensure_ascii=False),
+                "data_date": max(dates) if dates else None,
+                "population_source": _population_source(raster),
+            },
+        ).scalar_one()
+    )
+    codes = table["code"].tolist()
+    conn.execute(queries.load("deleted_coverage_villages"), {"commune_codes": codes}).all()
+    conn.execute(queries.load("deleted_coverage_communes"), {"commune_codes": codes}).all()
+    base = json.dumps(run_params, ensure_ascii=False)[:-1]
+    wkb = shapely.to_wkb(
+        shapely.set_srid(table.geometry.values.to_numpy(), 4326), hex=True, include_srid=True
+    )
+    copy_rows(
+        conn,
+        "coverage_commune",
+        _COMMUNE_COLUMNS,
+        (
+            (
+                r.code,
+                run_id,
+                r.area_km2,
+                r.covered_area_km2,
+                r.covered_area_share,
+                r.pop_total,
+                r.pop_covered,
+                r.pop_covered_share,
+                r.villages_total,
+                r.villages_reached,
+                r.clusters_working,
+                r.clusters_broken,
+                r.station_operational,
+                r.ntm_8_1,
+                None if np.isnan(r.ntm_6_3_share) else r.ntm_6_3_share,
+                r.ntm_8_3,
+                r.class_,
+                r.reason,
+                r.reason_en,
+                rule.version,
+                base + ', "population_method": ' + json.dumps(r.population_method, ensure_ascii=False) + "}",
+                r.data_date,
+                g,
+            )
+            for r, g in zip(
+                table.drop(columns="geometry").rename(columns={"class": "class_"}).itertuples(index=False),
+                wkb,
+                strict=True,
+            )
+        ),
+    )
+    copy_rows(
+        conn,
+        "coverage_village",
+        ("village_id", "commune_code", "reached", "run_id"),
+        (
+            (int(i), c, bool(r), run_id)
+            for i, c, r in zip(
+                villages_df["id"], villages_df["commune_code"], villages_df["reached"], strict=True
+            )
+        ),
+    )
+    return run_id
+
+
+_COMMUNE_COLUMNS = (
+    "commune_code",
+    "run_id",
+    "area_km2",
+    "covered_area_km2",
+    "covered_area_share",
+    "pop_total",
+    "pop_covered",
+    "pop_covered_share",
+    "villages_total",
+    "villages_reached",
+    "clusters_working",
+    "clusters_broken",
+    "station_operational",
+    "ntm_8_1",
+    "ntm_6_3_share",
+    "ntm_8_3",
+    "class",
+    "reason",
+    "reason_en",
+    "rule_version",
+    "params",
+    "data_date",
+    "geom",
+)
+
+
+def _read_communes(conn: Connection, binds: dict[str, Any]) -> gpd.GeoDataFrame:
+    rows = conn.execute(queries.load("communes_for_coverage"), binds).all()
+    frame = pd.DataFrame(
+        [r._asdict() for r in rows],
+        columns=[
+            "code",
+            "name",
+            "province_code",
+            "province_name",
+            "area_km2",
+            "population",
+            "population_source",
+            "geom_wkb",
+        ],
+    )
+    geoms = shapely.from_wkb([bytes(b) for b in frame.pop("geom_wkb")])
+    return gpd.GeoDataFrame(frame, geometry=geoms, crs=4326)
+
+
+_FACILITY_COLUMNS = [
+    "id",
+    "type",
+    "technology",
+    "commune_code",
+    "village_id",
+    "status",
+    "is_working",
+    "n_horns",
+    "watts",
+    "radius_m",
+    "lon",
+    "lat",
+    "data_at",
+]
+
+
+def _read_facilities(conn: Connection, binds: dict[str, Any]) -> pd.DataFrame:
+    rows = conn.execute(queries.load("facilities_for_coverage"), binds).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=_FACILITY_COLUMNS)
+
+
+def _read_villages(conn: Connection, binds: dict[str, Any]) -> gpd.GeoDataFrame:
+    rows = conn.execute(queries.load("villages_for_coverage"), binds).all()
+    frame = pd.DataFrame([(r.id, r.commune_code) for r in rows], columns=["id", "commune_code"])
+    geoms = shapely.from_wkb([bytes(r.geom_wkb) for r in rows]) if rows else []
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=4326), crs=4326)
+
+
+def _count_by(values: pd.Series, codes: np.ndarray) -> np.ndarray:
+    counts = values.value_counts()
+    return np.array([int(counts.get(c, 0)) for c in codes], dtype=np.int64)
+
+
+def _data_dates(facilities: pd.DataFrame, codes: np.ndarray) -> list[date | None]:
+    if facilities.empty:
+        return [None] * len(codes)
+    latest = facilities.groupby("commune_code")["data_at"].max()
+    out: list[date | None] = []
+    for c in codes:
+        value = latest.get(c)
+        out.append(value.date() if isinstance(value, datetime) else None)
+    return out
+
+
+@dataclass(frozen=True)
+class PopulationRasterResult:
+    path: Path
+    raster_id: int
+    epsg: int
+    resolution_m: float
+    width: int
+    height: int
+    total: float
+    communes: int
+    description: str
+
+
+def build_and_record_population_raster(
+    conn: Connection,
+    out: Path,
+    *,
+    province_code: str | None = None,
+    resolution_m: float = 100.0,
+    epsg: int = 32648,
+    use_villages: bool = True,
+    village_weight: float = 0.7,
+    village_radius_m: float = 500.0,
+) -> PopulationRasterResult:
+    """Build a derived population GeoTIFF from census commune totals, write it, and make it the active raster.
+
+    Each commune's population (census 2019 apportioned to 2025 communes) is spread over its cells, weighted
+    toward its villages when they are loaded. The file is tiled and compressed, nodata -1, EPSG ``epsg``.
+    """
+    communes = _read_communes(conn, {"province_code": province_code, "commune_codes": None})
+    if communes.empty:
+        raise FileNotFoundError(
+            f"no communes loaded{' in province ' + province_code if province_code else ''}"
+        )
+    geoms = communes.geometry.to_crs(epsg).values.to_numpy()
+    index_of = {c: i for i, c in enumerate(communes["code"])}
+    village_geoms, village_commune = None, None
+    if use_villages:
+        rows = [
+            r
+            for r in conn.execute(queries.load("villages_for_population"), {"province_code": province_code})
+            if r.commune_code in index_of
+        ]
+        if rows:
+            pts = gpd.GeoSeries(shapely.from_wkb([bytes(r.geom_wkb) for r in rows]), crs=4326).to_crs(epsg)
+            village_geoms = pts.values.to_numpy()
+            village_commune = np.array([index_of[r.commune_code] for r in rows], dtype=np.int64)
+    population = pd.to_numeric(communes["population"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    values, transform = build_population_raster(
+        geoms,
+        population,
+        resolution_m=resolution_m,
+        village_geoms=village_geoms,
+        village_commune=village_commune,
+        village_weight=village_weight,
+        village_radius_m=village_radius_m,
+    )
+    how = "weighted toward villages" if village_geoms is not None else "evenly"
+    description = DERIVED_DESCRIPTION.format(how=how, resolution_m=resolution_m)
+    write_population_geotiff(out, values, transform, epsg=epsg, description=description)
+    sha = hashlib.sha256(out.read_bytes()).hexdigest()
+    conn.execute(queries.load("deactivated_population_rasters")).all()
+    raster_id = int(
+        conn.execute(
+            queries.load("inserted_population_raster"),
+            {
+                "path": str(out.resolve()),
+                "sha256": sha,
+                "crs": f"EPSG:{epsg}",
+                "resolution": resolution_m,
+                "total": float(values[values > 0].sum(dtype=np.float64)),
+                "derived": True,
+                "description": description,
+            },
+        ).scalar_one()
+    )
+    # Every commune's coverage depends on the raster: all become stale.
+    conn.execute(queries.load("all_communes_marked_stale")).all()
+    return PopulationRasterResult(
+        out,
+        raster_id,
+        epsg,
+        resolution_m,
+        values.shape[1],
+        values.shape[0],
+        float(values[values > 0].sum(dtype=np.float64)),
+        len(communes),
+        description,
+    )
+
+
+def write_population_geotiff(
+    path: Path, values: np.ndarray, transform: Any, *, epsg: int, description: str
+) -> None:
+    """Write persons per cell as a tiled, deflate-compressed float32 GeoTIFF (nodata -1), tagged derived."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    profile = {
+        "driver": "GTiff",
+        "width": values.shape[1],
+        "height": values.shape[0],
+        "count": 1,
+        "dtype": "float32",
+        "crs": f"EPSG:{epsg}",
+        "transform": transform,
+        "nodata": -1.0,
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
+        "compress": "deflate",
+        "predictor": 3,
+        "SPARSE_OK": True,
+    }
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(values.astype(np.float32), 1)
+        dst.update_tags(DERIVED="true", DESCRIPTION=description, UNITS="persons per cell", SOURCE="phusong")

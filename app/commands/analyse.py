@@ -1,0 +1,98 @@
+"""`phusong analyse [--province CODE]` and `phusong population build`: thin wrappers over analysis/."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from analysis.reports import refresh_running_snapshots
+from analysis.store import analyse, build_and_record_population_raster
+from app.commands.db import ensure_database
+from sql.engine import connect
+
+
+def register(commands: Any) -> None:
+    sub = commands.add_parser(
+        "analyse",
+        help="recompute coverage, people reached, NTM criteria and classes; store them",
+        description="Recompute loudspeaker coverage for every commune (or one province) from the facilities "
+        "in "
+        "the database, and store coverage_commune / coverage_village with the parameters, the rule "
+        "version and the data date. Uses the active population raster, else census totals spread "
+        "evenly (the result says which).",
+        epilog="Example:\n  phusong analyse --province 11",
+    )
+    sub.add_argument("--province", help="2025 province code (2 digits); all communes when omitted")
+    sub.set_defaults(handler=_analyse)
+
+    population = commands.add_parser(
+        "population",
+        help="build a derived 100 m population raster from census commune totals",
+        description="Population rasters. `build` spreads each commune's census total over 100 m cells "
+        "(weighted "
+        "toward villages when they are loaded), writes a GeoTIFF labelled as derived, and makes it "
+        "the active raster.",
+        epilog="Example:\n  phusong population build --province 11 "
+        "--out gis_data/population/dien_bien_100m.tif",
+    )
+    actions = population.add_subparsers(dest="population_command", metavar="ACTION")
+    actions.required = True
+    build = actions.add_parser(
+        "build",
+        help="write a derived GeoTIFF and make it the active raster",
+        epilog="Example:\n  phusong population build --out pop.tif --province 11",
+    )
+    build.add_argument("--out", type=Path, required=True, help="GeoTIFF to write")
+    build.add_argument("--province", help="2025 province code; all communes when omitted")
+    build.add_argument("--resolution-m", type=float, default=100.0, help="cell size in metres (default 100)")
+    build.add_argument(
+        "--epsg", type=int, default=32648, help="projected CRS of the raster (default UTM 48N)"
+    )
+    build.add_argument(
+        "--no-villages", action="store_true", help="spread evenly even when villages are loaded"
+    )
+    build.set_defaults(handler=_population_build)
+
+
+def _analyse(args: argparse.Namespace) -> int:
+    ensure_database()
+    with connect() as conn:
+        result = analyse(conn, province_code=args.province)
+        # Keep this month's, quarter's and year's coverage snapshots up to date (issue 7: reports "as of").
+        snapshots = refresh_running_snapshots(conn) if result.communes else []
+    if result.communes == 0:
+        print(
+            f"analyse: no communes{' in province ' + args.province if args.province else ''}; "
+            "load boundaries first (phusong load boundaries ...)"
+        )
+        return 1
+    classes = ", ".join(f"{k} {v}" for k, v in sorted(result.classes.items()))
+    print(
+        f"analyse: {result.communes} communes, {result.villages} villages in {result.seconds:.2f} s "
+        f"(run {result.run_id}): {classes}"
+    )
+    print(f"  population: {result.population_source}")
+    if snapshots:
+        print(f"  snapshots kept for the running periods: {', '.join(r.period for r in snapshots)}")
+    return 0
+
+
+def _population_build(args: argparse.Namespace) -> int:
+    ensure_database()
+    with connect() as conn:
+        result = build_and_record_population_raster(
+            conn,
+            args.out,
+            province_code=args.province,
+            resolution_m=args.resolution_m,
+            epsg=args.epsg,
+            use_villages=not args.no_villages,
+        )
+    print(
+        f"population: wrote {result.path} ({result.width} x {result.height} cells "
+        f"of {result.resolution_m:g} m, "
+        f"EPSG:{result.epsg}), {result.total:,.0f} people over {result.communes} communes; "
+        f"active raster {result.raster_id} (derived: {result.description})"
+    )
+    return 0

@@ -1,0 +1,49 @@
+"""`phusong serve` and `phusong demo`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from app.commands.db import ensure_database
+from app.demo import load_demo_data
+from sql.settings import get_settings
+
+
+def register(commands: Any) -> None:
+    serve = commands.add_parser(
+        "serve", help="serve the web app on http://127.0.0.1:8050",
+        description="Serve the web app (loopback by default; PHUSONG_HOST / PHUSONG_PORT to change).",
+        epilog="Example:\n  phusong serve --port 8050",
+    )
+    serve.add_argument("--port", type=int, help="port (default 8050)")
+    serve.set_defaults(handler=_serve)
+    demo = commands.add_parser(
+        "demo", help="set up the bundled Điện Biên demo (database, data, analysis) and serve it",
+        description="Start the database, migrate, load the bundled demo province from gis_data/, run the "
+                    "analysis, print the demo logins and serve the app.",
+        epilog="Example:\n  phusong demo            # what `make demo` runs\n  phusong demo --no-serve",
+    )
+    demo.add_argument("--no-serve", action="store_true", help="prepare everything but do not serve")
+    demo.set_defaults(handler=_demo)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from app.app import serve  # Dash is imported only by the commands that serve
+
+    settings = get_settings()
+    if args.port:
+        settings = settings.model_copy(update={"port": args.port})
+    ensure_database(settings)
+    print(f"phusong: http://{settings.host}:{settings.port}/  (Ctrl+C to stop)")
+    serve(settings)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    ensure_database()
+    for line in load_demo_data():
+        print(line)
+    if args.no_serve:
+        return 0
+    return _serve(argparse.Namespace(port=None))

@@ -1,0 +1,59 @@
+"""The bundled demo: Điện Biên's 45 real 2025 communes with their census population, a derived population
+raster, and SYNTHETIC villages and facility survey (gis_data/dien_bien/, see gis_data/README.md), loaded through
+the same loaders a user's files go through, then analysed and planned."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import Connection
+
+from analysis.planning_geo import plan_investments, save_scenario
+from analysis.store import analyse
+from etl.boundaries import load_boundaries
+from etl.census import load_commune_population
+from etl.facilities import load_facilities
+from etl.population import load_population_raster
+from etl.villages import load_villages
+from sql.engine import connect
+from sql.settings import get_settings
+
+DEMO_PROVINCE = "11"
+DEMO_BUDGET_VND = 1.5e9
+DEMO_SCENARIO = "Điện Biên - 1,5 tỷ đồng (demo)"
+
+
+def load_demo_data() -> Iterator[str]:
+    """Load, analyse and plan the bundled province; yield one line of summary per step. Safe to run again."""
+    settings = get_settings()
+    demo_dir = settings.data_dir / "dien_bien"
+    reports = settings.out_dir / "rejects"
+    with connect() as conn:
+        yield from _load_boundaries(conn, demo_dir)
+        population = load_commune_population(conn, demo_dir / "population_2019_communes_2025.csv",
+                                             loaded_by="demo")
+        yield f"population: {population.communes} communes, {population.total:,.0f} people (census 2019)"
+        villages = load_villages(conn, demo_dir / "thon_ban_synthetic.geojson", loaded_by="demo",
+                                 report_dir=reports)
+        yield f"villages (synthetic): {villages.summary()}"
+        facilities = load_facilities(conn, demo_dir / "khao_sat_thiet_che_2026_synthetic.xlsx", loaded_by="demo",
+                                     report_dir=reports)
+        yield f"facilities (synthetic survey): {facilities.summary()}"
+        raster = load_population_raster(conn, demo_dir / "population_100m_derived.tif", loaded_by="demo")
+        yield f"population raster (derived): {raster.summary()}"
+    with connect() as conn:
+        result = analyse(conn, province_code=DEMO_PROVINCE)
+        yield f"coverage: {result.communes} communes analysed in {result.seconds:.1f} s; classes {result.classes}"
+    with connect() as conn:
+        plan = plan_investments(conn, budget_vnd=DEMO_BUDGET_VND, province_code=DEMO_PROVINCE)
+        save_scenario(conn, DEMO_SCENARIO, plan)
+        yield (f"plan {DEMO_SCENARIO!r}: {len(plan.actions)} actions, {plan.cost_vnd:,.0f} VND, "
+               f"{plan.added_population:,.0f} people newly reached ({plan.solution.solver}, {plan.solution.status})")
+
+
+def _load_boundaries(conn: Connection, demo_dir: Path) -> Iterator[str]:
+    for name, level in (("province_2025.geojson", "province"), ("communes_2025.geojson", "commune")):
+        result = load_boundaries(conn, demo_dir / name, version="2025", level=level, loaded_by="demo")
+        yield (f"{name}: {result.rows} {level} units ({result.inserted} new, {result.updated} updated, "
+               f"{result.unchanged} unchanged)")

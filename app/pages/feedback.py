@@ -1,0 +1,329 @@
+"""Phản ánh của người dân: the citizen feedback register. List with filters and the overdue count, a map layer,
+the entry form and the status actions (assign, answer, close). Every callback re-checks the user's role and
+scope on the server through etl.feedback, which also hides reporter contacts from everyone but an admin."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import dash_leaflet as dl
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from pydantic import ValidationError
+
+from etl.feedback import (
+    CATEGORY_LABELS,
+    CHANNEL_LABELS,
+    OVERDUE_DAYS,
+    OVERDUE_LABEL,
+    STATUS_LABELS,
+    VN_TZ,
+    FeedbackError,
+    FeedbackFilter,
+    FeedbackIn,
+    Viewer,
+    answer_feedback,
+    assign_feedback,
+    close_feedback,
+    count_overdue,
+    list_feedback,
+    record_feedback,
+)
+from sql import queries
+from sql.engine import connect
+from sql.settings import get_settings
+
+ROLES = ("admin", "planner", "inspector", "budget")
+RECORDING_ROLES = ("admin", "planner", "inspector")
+dash.register_page(__name__, path="/phan-anh", name="Phản ánh của người dân", title="Phản ánh của người dân — phusong",
+                   roles=ROLES, order=5)
+
+LIST_LIMIT = 300
+STATUS_COLOURS = {"received": "#2c7fb8", "assigned": "#8856a7", "answered": "#31a354", "closed": "#969696"}
+OVERDUE_COLOUR = "#d7301f"
+
+
+def current_viewer() -> Viewer | None:
+    """The logged-in user as the register sees them, or None. Uses the app's auth (issue 6) when present."""
+    try:
+        from app.auth import current_user
+    except ImportError:  # the app's login is not installed: nobody is logged in, the page shows nothing
+        return None
+    user = current_user()
+    return None if user is None else Viewer(user.name, user.role, tuple(user.scope_codes))
+
+
+def _options(labels: dict[str, tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"label": vi, "value": code} for code, (vi, _) in labels.items()]
+
+
+def layout(**_: Any) -> Any:
+    viewer = current_viewer()
+    if viewer is None or viewer.role not in ROLES:
+        return dbc.Alert("Bạn cần đăng nhập để xem phản ánh của người dân.", color="warning", id="fb-no-access")
+    return html.Div([
+        dcc.Store(id="fb-version", data=0),
+        html.Div([
+            html.H4("Phản ánh của người dân", className="mb-1 me-3 d-inline-block"),
+            dbc.Badge(id="fb-overdue", color="danger", className="align-top"),
+        ]),
+        dbc.Row([
+            dbc.Col(dcc.Dropdown(id="fb-filter-status", options=_options(STATUS_LABELS), placeholder="Trạng thái"),
+                    md=3),
+            dbc.Col(dcc.Dropdown(id="fb-filter-category", options=_options(CATEGORY_LABELS),
+                                 placeholder="Loại phản ánh"), md=3),
+            dbc.Col(dbc.Input(id="fb-filter-commune", placeholder="Mã xã", debounce=True), md=2),
+            dbc.Col(dbc.Checklist(id="fb-filter-overdue", switch=True,
+                                  options=[{"label": f"Chỉ {OVERDUE_LABEL[0].lower()}", "value": "overdue"}]),
+                    md=2, className="pt-2"),
+        ], className="g-2 my-2"),
+        dbc.Row([
+            dbc.Col(html.Div(id="fb-table", style={"maxHeight": "60vh", "overflowY": "auto"}), lg=8),
+            dbc.Col(dl.Map(_base_layers() + [
+                dl.GeoJSON(id="fb-map-communes", style={"color": "#1f4e79", "weight": 1, "fillOpacity": 0.05}),
+                dl.LayerGroup(id="fb-map-points")], id="fb-map",
+                           center=[21.4, 103.0], zoom=8, style={"height": "60vh"}), lg=4),
+        ], className="g-2"),
+        dbc.Row([
+            dbc.Col(_entry_form(viewer), lg=6),
+            dbc.Col(_action_form(viewer), lg=6),
+        ], className="g-2 mt-2"),
+    ])
+
+
+def _base_layers() -> list[Any]:
+    tile_url = get_settings().tile_url
+    return [dl.TileLayer(url=tile_url)] if tile_url else []
+
+
+def _entry_form(viewer: Viewer) -> Any:
+    if viewer.role not in RECORDING_ROLES:
+        return html.Div()
+    return dbc.Card(dbc.CardBody([
+        html.H6("Tiếp nhận phản ánh"),
+        dbc.Row([
+            dbc.Col(dcc.Dropdown(id="fb-new-channel", options=_options(CHANNEL_LABELS), value="hotline",
+                                 clearable=False), md=6),
+            dbc.Col(dcc.Dropdown(id="fb-new-category", options=_options(CATEGORY_LABELS), value="loudspeaker_broken",
+                                 clearable=False), md=6),
+        ], className="g-2 mb-2"),
+        dbc.Row([
+            dbc.Col(dbc.Input(id="fb-new-commune", placeholder="Mã xã"), md=4),
+            dbc.Col(dbc.Input(id="fb-new-lon", placeholder="Kinh độ", type="number"), md=3),
+            dbc.Col(dbc.Input(id="fb-new-lat", placeholder="Vĩ độ", type="number"), md=3),
+            dbc.Col(dbc.Input(id="fb-new-facility", placeholder="Mã thiết chế", type="number"), md=2),
+        ], className="g-2 mb-2"),
+        dbc.Textarea(id="fb-new-text", placeholder="Nội dung phản ánh", rows=2, className="mb-2", maxLength=5000),
+        dbc.Input(id="fb-new-contact", placeholder="Liên hệ người phản ánh (chỉ quản trị viên xem được)",
+                  className="mb-2", maxLength=200),
+        dbc.Button("Lưu", id="fb-new-save", color="primary"),
+        html.Div(id="fb-new-result", className="mt-2"),
+    ]))
+
+
+def _action_form(viewer: Viewer) -> Any:
+    if viewer.role not in RECORDING_ROLES:
+        return html.Div()
+    manage = viewer.role in ("admin", "planner")
+    return dbc.Card(dbc.CardBody([
+        html.H6("Xử lý phản ánh"),
+        dbc.Row([
+            dbc.Col(dbc.Input(id="fb-act-id", placeholder="Mã phản ánh", type="number"), md=4),
+            dbc.Col(dbc.Input(id="fb-act-assignee", placeholder="Người được phân công (tên đăng nhập)",
+                              disabled=not manage), md=8),
+        ], className="g-2 mb-2"),
+        dbc.Textarea(id="fb-act-answer", placeholder="Nội dung trả lời", rows=2, className="mb-2", maxLength=5000),
+        dbc.ButtonGroup([
+            dbc.Button("Phân công", id="fb-act-assign", color="secondary", disabled=not manage),
+            dbc.Button("Trả lời", id="fb-act-reply", color="success"),
+            dbc.Button("Đóng", id="fb-act-close", color="dark", disabled=not manage),
+        ]),
+        html.Div(id="fb-act-result", className="mt-2"),
+    ]))
+
+
+# --- what the callbacks do, as plain functions of a Viewer (tested without a browser) ---------------------------
+
+def register_view(viewer: Viewer, *, status: str | None = None, category: str | None = None,
+                  commune: str | None = None, overdue_only: bool = False,
+                  as_of: datetime | None = None) -> tuple[list[dict[str, Any]], int]:
+    """The reports the viewer may see under these filters, and the overdue count of their whole scope."""
+    filters = FeedbackFilter(status=status or None, category=category or None,
+                             commune_code=(commune or "").strip() or None, overdue_only=overdue_only)
+    with connect() as conn:
+        rows = list_feedback(conn, viewer, filters, as_of=as_of, limit=LIST_LIMIT)
+        overdue = count_overdue(conn, viewer, as_of=as_of)
+    return rows, overdue
+
+
+def communes_outline(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The outlines of the communes of the listed reports (already in the viewer's scope)."""
+    codes = sorted({r["commune_code"] for r in rows if r.get("commune_code")})
+    with connect() as conn:
+        return dict(conn.execute(queries.load("communes_outline_geojson"),
+                                 {"codes": codes, "tolerance": 0.001}).scalar_one())
+
+
+def save_entry(viewer: Viewer, form: dict[str, Any]) -> tuple[bool, str]:
+    """Record a report from the form; (ok, message in Vietnamese)."""
+    try:
+        entry = FeedbackIn(channel=form.get("channel"), category=form.get("category"), text=form.get("text") or "",
+                           commune_code=form.get("commune") or None, facility_id=form.get("facility") or None,
+                           lon=form.get("lon"), lat=form.get("lat"), reporter_contact=form.get("contact") or None)
+    except ValidationError as exc:
+        return False, "Chưa lưu: " + "; ".join(_vi_problem(e) for e in exc.errors())
+    try:
+        with connect() as conn:
+            new_id = record_feedback(conn, viewer, entry)
+    except FeedbackError as exc:
+        return False, f"Chưa lưu: {exc.vi}"
+    return True, f"Đã tiếp nhận phản ánh số {new_id}."
+
+
+_FIELDS_VI = {"text": "Nội dung phản ánh", "lon": "Kinh độ", "lat": "Vĩ độ", "channel": "Kênh tiếp nhận",
+              "category": "Loại phản ánh", "commune_code": "Mã xã", "facility_id": "Mã thiết chế",
+              "reporter_contact": "Liên hệ"}
+
+
+def _vi_problem(error: Any) -> str:
+    """A form problem in Vietnamese (pydantic's English in brackets for what we do not translate)."""
+    message = str(error["msg"])
+    if "needs a place" in message:
+        return "cần vị trí: nhập mã xã, tọa độ hoặc mã thiết chế"
+    if "both longitude and latitude" in message:
+        return "nhập cả kinh độ và vĩ độ"
+    field = _FIELDS_VI.get(str(error["loc"][0]) if error["loc"] else "", "")
+    if error["type"] in ("string_too_short", "missing"):
+        return f"chưa nhập {field.lower()}"
+    return f"{field} không hợp lệ ({message})" if field else message
+
+
+def apply_action(viewer: Viewer, action: str, feedback_id: int | None, *, assignee: str | None = None,
+                 answer: str | None = None) -> tuple[bool, str]:
+    """Assign, answer or close a report; (ok, message in Vietnamese)."""
+    if not feedback_id:
+        return False, "Nhập mã phản ánh."
+    try:
+        with connect() as conn:
+            if action == "assign":
+                assign_feedback(conn, viewer, int(feedback_id), (assignee or "").strip())
+            elif action == "answer":
+                answer_feedback(conn, viewer, int(feedback_id), answer or "")
+            elif action == "close":
+                close_feedback(conn, viewer, int(feedback_id))
+            else:
+                return False, f"Thao tác không rõ: {action}"
+    except FeedbackError as exc:
+        return False, f"Không thực hiện được: {exc.vi}"
+    done = {"assign": STATUS_LABELS["assigned"][0], "answer": STATUS_LABELS["answered"][0],
+            "close": STATUS_LABELS["closed"][0]}[action]
+    return True, f"Phản ánh số {feedback_id}: {done.lower()}."
+
+
+def table_for(rows: list[dict[str, Any]], *, show_contact: bool) -> Any:
+    header = ["Mã", "Ngày tiếp nhận", "Xã", "Kênh", "Loại", "Nội dung", "Trạng thái", "Số ngày", "Người xử lý"]
+    if show_contact:
+        header.append("Liên hệ")
+    body = []
+    for r in rows:
+        status = STATUS_LABELS[r["status"]][0]
+        cells = [r["id"], _date(r["received_at"]), r["commune_name"] or r["commune_code"],
+                 CHANNEL_LABELS[r["channel"]][0], CATEGORY_LABELS[r["category"]][0], r["text"][:120],
+                 html.Span([status, " ", dbc.Badge(OVERDUE_LABEL[0], color="danger")] if r["overdue"] else status),
+                 r["days_open"], r["assigned_to"] or ""]
+        if show_contact:
+            cells.append(r["reporter_contact"] or "")
+        body.append(html.Tr([html.Td(c) for c in cells], id={"type": "fb-row", "id": r["id"]}))
+    if not body:
+        return dbc.Alert("Không có phản ánh nào.", color="light")
+    return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)], size="sm",
+                     striped=True, hover=True, className="small")
+
+
+def markers_for(rows: list[dict[str, Any]]) -> list[Any]:
+    """One circle per report: at its point, else (dashed, smaller) inside its commune."""
+    markers = []
+    for r in rows:
+        if r.get("map_lon") is None:
+            continue
+        colour = OVERDUE_COLOUR if r["overdue"] else STATUS_COLOURS[r["status"]]
+        exact = r.get("lon") is not None
+        tip = (f"#{r['id']} {r['commune_name'] or r['commune_code']}: {CATEGORY_LABELS[r['category']][0]} — "
+               f"{STATUS_LABELS[r['status']][0]}{' (' + OVERDUE_LABEL[0] + ')' if r['overdue'] else ''}"
+               f"{'' if exact else ' · vị trí theo xã'}")
+        markers.append(dl.CircleMarker(center=[r["map_lat"], r["map_lon"]], radius=8 if exact else 6, color=colour,
+                                       fillColor=colour, fillOpacity=0.8 if exact else 0.4,
+                                       dashArray=None if exact else "3", children=dl.Tooltip(tip)))
+    return markers
+
+
+def bounds_for(rows: list[dict[str, Any]]) -> list[list[float]] | None:
+    """The map's view around the listed reports (a little margin), or None to leave it."""
+    points = [(r["map_lat"], r["map_lon"]) for r in rows if r.get("map_lon") is not None]
+    if not points:
+        return None
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    pad = 0.05
+    return [[min(lats) - pad, min(lons) - pad], [max(lats) + pad, max(lons) + pad]]
+
+
+def _date(value: datetime | None) -> str:
+    return "" if value is None else f"{value.astimezone(VN_TZ):%d/%m/%Y}"
+
+
+# --- callbacks -----------------------------------------------------------------------------------------------------
+
+def _require_viewer(roles: tuple[str, ...] = ROLES) -> Viewer:
+    viewer = current_viewer()
+    if viewer is None or viewer.role not in roles:
+        raise PermissionError("not allowed")
+    return viewer
+
+
+@callback(
+    Output("fb-table", "children"), Output("fb-overdue", "children"), Output("fb-map-points", "children"),
+    Output("fb-map", "bounds"), Output("fb-map-communes", "data"),
+    Input("fb-filter-status", "value"), Input("fb-filter-category", "value"), Input("fb-filter-commune", "value"),
+    Input("fb-filter-overdue", "value"), Input("fb-version", "data"),
+)
+def _refresh(status: str | None, category: str | None, commune: str | None, overdue: list[str] | None,
+             _version: int) -> tuple[Any, str, list[Any], Any, dict[str, Any]]:
+    viewer = _require_viewer()
+    rows, overdue_count = register_view(viewer, status=status, category=category, commune=commune,
+                                        overdue_only=bool(overdue))
+    badge = f"{OVERDUE_LABEL[0]}: {overdue_count} (quá {OVERDUE_DAYS} ngày chưa trả lời)"
+    return (table_for(rows, show_contact=viewer.is_admin), badge, markers_for(rows), bounds_for(rows) or no_update,
+            communes_outline(rows))
+
+
+@callback(
+    Output("fb-new-result", "children"), Output("fb-version", "data", allow_duplicate=True),
+    Input("fb-new-save", "n_clicks"),
+    State("fb-new-channel", "value"), State("fb-new-category", "value"), State("fb-new-commune", "value"),
+    State("fb-new-lon", "value"), State("fb-new-lat", "value"), State("fb-new-facility", "value"),
+    State("fb-new-text", "value"), State("fb-new-contact", "value"), State("fb-version", "data"),
+    prevent_initial_call=True,
+)
+def _save(_clicks: int, channel: str, category: str, commune: str | None, lon: float | None, lat: float | None,
+          facility: int | None, text: str | None, contact: str | None, version: int) -> tuple[Any, Any]:
+    viewer = _require_viewer(RECORDING_ROLES)
+    ok, message = save_entry(viewer, {"channel": channel, "category": category, "commune": commune, "lon": lon,
+                                      "lat": lat, "facility": facility, "text": text, "contact": contact})
+    return dbc.Alert(message, color="success" if ok else "danger"), (version or 0) + 1 if ok else no_update
+
+
+@callback(
+    Output("fb-act-result", "children"), Output("fb-version", "data", allow_duplicate=True),
+    Input("fb-act-assign", "n_clicks"), Input("fb-act-reply", "n_clicks"), Input("fb-act-close", "n_clicks"),
+    State("fb-act-id", "value"), State("fb-act-assignee", "value"), State("fb-act-answer", "value"),
+    State("fb-version", "data"),
+    prevent_initial_call=True,
+)
+def _act(_a: int, _r: int, _c: int, feedback_id: int | None, assignee: str | None, answer: str | None,
+         version: int) -> tuple[Any, Any]:
+    viewer = _require_viewer(RECORDING_ROLES)
+    action = {"fb-act-assign": "assign", "fb-act-reply": "answer", "fb-act-close": "close"}[ctx.triggered_id]
+    ok, message = apply_action(viewer, action, feedback_id, assignee=assignee, answer=answer)
+    return dbc.Alert(message, color="success" if ok else "danger"), (version or 0) + 1 if ok else no_update

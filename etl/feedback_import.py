@@ -1,0 +1,331 @@
+"""Citizen reports from a hotline or form-tool export (CSV/XLSX, Vietnamese headers) into the feedback register,
+and the register out to CSV/XLSX. Reading, column mapping, cell checks, rejects and lineage are the ETL's own
+(etl.readers, etl.validate, etl.lineage): a rejected row names its file, row, field, value and what was expected.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import Connection
+
+from etl.errors import LoadRefusedError, SurveyValidationError
+from etl.feedback import VN_TZ, FeedbackFilter, FeedbackIn, Viewer, list_feedback
+from etl.lineage import LoadResult, close_batch, file_sha256, find_earlier_batch, open_batch, write_report
+from etl.readers import read_table
+from etl.validate import ColumnMap, RowIssue, map_columns, parse_coordinate_cell, parse_datetime, parse_geopoint
+from etl.vocabulary import Vocabulary, fold_key
+from sql import queries
+from sql.bulk import set_actor
+
+VOCABULARY_FILE = Path(__file__).resolve().parent / "feedback_vocabulary.yaml"
+_SECTIONS = ("headers", "channels", "categories", "statuses")
+
+
+@lru_cache(maxsize=1)
+def feedback_vocabulary() -> Vocabulary:
+    """The words of etl/feedback_vocabulary.yaml, folded like the survey vocabulary."""
+    raw = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8")) or {}
+    sections: dict[str, dict[str, str]] = {}
+    for section in _SECTIONS:
+        words: dict[str, str] = {}
+        for code, synonyms in (raw.get(section) or {}).items():
+            for word in [code, *(synonyms or [])]:
+                words.setdefault(fold_key(str(word)), str(code))
+        sections[section] = words
+    return Vocabulary(sections=sections)
+
+
+@dataclass(frozen=True)
+class _ImportRow:
+    """A row that passed the checks: the report, plus the state the hotline had already reached."""
+
+    line: int
+    entry: FeedbackIn
+    status: str
+    assigned_to: str | None
+    answer: str | None
+    answered_at: datetime | None
+    closed_at: datetime | None
+
+
+def import_feedback(
+    conn: Connection,
+    path: Path,
+    *,
+    channel: str | None = None,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    strict: bool = False,
+    dry_run: bool = False,
+    loaded_by: str = "cli",
+    report_dir: Path | None = None,
+) -> LoadResult:
+    """Add the reports of ``path`` to the register in this transaction (one ``load_batch`` per file).
+
+    ``channel`` applies to rows without a channel column (a hotline export). The same file twice adds nothing;
+    a report already in the register (same receipt time, commune and text) is skipped.
+    """
+    vocabulary = feedback_vocabulary()
+    if channel is not None and vocabulary.lookup("channels", channel) is None:
+        raise LoadRefusedError(f"--channel {channel!r} is not one of {', '.join(vocabulary.known('channels'))}")
+    table = read_table(path, sheet=sheet, encoding=encoding, vocabulary=vocabulary)
+    columns = map_columns(table.headers, vocabulary)
+    result = LoadResult(file=str(path), kind="feedback", format=table.format, rows=len(table.rows), dry_run=dry_run)
+    sha256 = file_sha256(path)
+    earlier = find_earlier_batch(conn, "feedback", sha256)
+    if earlier is not None:
+        result.already_loaded, result.unchanged = earlier, result.rows
+        return result
+    _require_columns(str(path), columns, channel)
+    savepoint = conn.begin_nested()
+    try:
+        set_actor(conn, loaded_by)
+        rows = [r for r in (_read_row(conn, columns, line, cells, channel, vocabulary, result)
+                            for line, cells in table.rows) if r is not None]
+        result.batch_id = open_batch(conn, result, sha256, {"sheet": table.sheet, "channel": channel})
+        _write(conn, rows, result, loaded_by)
+        close_batch(conn, result)
+        if strict and result.rejected:
+            raise SurveyValidationError(str(path), result.messages("reject"))
+    except BaseException:
+        savepoint.rollback()
+        result.batch_id = None
+        write_report(result, report_dir)
+        raise
+    if dry_run:
+        savepoint.rollback()
+        result.batch_id = None
+    else:
+        savepoint.commit()
+    write_report(result, report_dir)
+    return result
+
+
+def _require_columns(file: str, columns: ColumnMap, channel: str | None) -> None:
+    missing = []
+    if not columns.has("received_at"):
+        missing.append("received date (Ngày tiếp nhận)")
+    if not columns.has("text"):
+        missing.append("text (Nội dung)")
+    if not columns.has("category"):
+        missing.append("category (Loại phản ánh)")
+    if not columns.has("channel") and channel is None:
+        missing.append("channel (Kênh tiếp nhận), or give --channel")
+    if not (columns.has("commune") or columns.has("facility") or columns.has("geopoint")
+            or (columns.has("lon") and columns.has("lat"))):
+        missing.append("a place: commune (Xã), facility (Mã thiết chế) or coordinates (Kinh độ, Vĩ độ)")
+    if missing:
+        raise LoadRefusedError(f"{file}: no column for {'; '.join(missing)}")
+
+
+def _read_row(conn: Connection, columns: ColumnMap, line: int, cells: Sequence[str], channel: str | None,
+              vocabulary: Vocabulary, result: LoadResult) -> _ImportRow | None:
+    """Check one row; every problem becomes a RowIssue, and a row with any rejection is left out."""
+    issues: list[RowIssue] = []
+
+    def cell(name: str) -> str:
+        return columns.cell(cells, name)
+
+    def reject(name: str, value: str, reason: str) -> None:
+        issues.append(RowIssue(line, columns.header(name) if columns.has(name) else name, value, reason))
+
+    def when(name: str, required: bool) -> datetime | None:
+        value = cell(name)
+        if not value:
+            if required:
+                reject(name, value, "is empty (expected the date the report was received, such as 26/11/2026)")
+            return None
+        try:
+            return parse_datetime(value)
+        except ValueError as exc:
+            reject(name, value, str(exc))
+            return None
+
+    def code(name: str, section: str, fallback: str | None) -> str | None:
+        value = cell(name) if columns.has(name) else ""
+        if not value:
+            if fallback is None:
+                reject(name, value, f"is empty (expected one of {', '.join(vocabulary.known(section))})")
+            return fallback
+        found = vocabulary.lookup_prefix(section, value)
+        if found is None:
+            reject(name, value, f"is not a known {name} (expected one of {', '.join(vocabulary.known(section))})")
+        return found
+
+    received_at, answered_at, closed_at = when("received_at", True), when("answered_at", False), \
+        when("closed_at", False)
+    chan = code("channel", "channels", vocabulary.lookup("channels", channel) if channel else None)
+    category = code("category", "categories", None)
+    status = code("status", "statuses", "received") or "received"
+    text = cell("text")
+    if not text:
+        reject("text", text, "is empty (expected what the citizen reported)")
+    lon, lat = _position(columns, cells, reject)
+    commune, facility_id = _commune_and_facility(conn, columns, cells, lon, reject)
+    answer = cell("answer") or None
+    if answered_at is not None and status == "received":
+        status = "answered" if answer else status
+    if status in ("answered", "closed") and (answer is None or answered_at is None):
+        reject("status", cell("status"), "says the report was answered, but the answer or its date is missing")
+    if status == "closed" and closed_at is None and answered_at is not None:
+        closed_at = answered_at
+    if received_at and answered_at and answered_at < received_at:
+        reject("answered_at", cell("answered_at"), f"is before the report was received ({cell('received_at')})")
+    if issues:
+        result.issues.extend(issues)
+        return None
+    try:
+        entry = FeedbackIn(received_at=received_at, channel=chan, category=category, text=text,  # type: ignore[arg-type]
+                           commune_code=commune, facility_id=facility_id, lon=lon, lat=lat,
+                           reporter_contact=cell("reporter_contact") or None)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        result.issues.append(RowIssue(line, str(first["loc"][0]) if first["loc"] else "", "", first["msg"]))
+        return None
+    return _ImportRow(line, entry, status, cell("assigned_to") or None, answer if status in ("answered", "closed")
+                      else None, answered_at if status in ("answered", "closed") else None,
+                      closed_at if status == "closed" else None)
+
+
+def _position(columns: ColumnMap, cells: Sequence[str], reject: Any) -> tuple[float | None, float | None]:
+    try:
+        if columns.has("geopoint") and columns.cell(cells, "geopoint"):
+            lat, lon = parse_geopoint(columns.cell(cells, "geopoint"))
+            return lon, lat
+        raw_lon, raw_lat = columns.cell(cells, "lon"), columns.cell(cells, "lat")
+        if raw_lon and raw_lat:
+            return parse_coordinate_cell(raw_lon), parse_coordinate_cell(raw_lat)
+    except ValueError as exc:
+        field = "geopoint" if columns.has("geopoint") else "lon"
+        reject(field, columns.cell(cells, field), str(exc))
+    return None, None
+
+
+def _commune_and_facility(conn: Connection, columns: ColumnMap, cells: Sequence[str], lon: float | None,
+                          reject: Any) -> tuple[str | None, int | None]:
+    """The commune as written (code, or name matched on its folded form) and the facility by its id."""
+    facility_id: int | None = None
+    ref = columns.cell(cells, "facility")
+    if ref:
+        found = conn.execute(queries.load("facility_by_reference"),
+                             {"ref": ref, "ref_id": int(ref) if ref.isdigit() and len(ref) < 18 else None}).first()
+        if found is None:
+            reject("facility", ref, "is not the id of a loaded facility (expected its code, such as DB-LOA-001)")
+        else:
+            facility_id = int(found.id)
+    written = columns.cell(cells, "commune")
+    if not written:
+        if lon is None and facility_id is None and not ref:
+            reject("commune", written, "is empty and the row has no coordinates or facility to place it")
+        return None, facility_id
+    matches = conn.execute(queries.load("communes_matching"), {"code": written, "folded": _fold_commune(written)}
+                           ).all()
+    if len(matches) == 1:
+        return str(matches[0].code), facility_id
+    if lon is not None:
+        return None, facility_id       # the point decides (FeedbackIn / place_feedback)
+    if not matches:
+        reject("commune", written, "is not a loaded 2025 commune (expected its code or its name, such as Mường Nhé)")
+    else:
+        reject("commune", written, f"names {len(matches)} communes ({', '.join(m.code for m in matches)}); "
+                                   "give the code")
+    return None, facility_id
+
+
+def _fold_commune(name: str) -> str:
+    from etl.names import fold_place_name
+
+    return fold_place_name(name)
+
+
+def _write(conn: Connection, rows: Iterable[_ImportRow], result: LoadResult, loaded_by: str) -> None:
+    from etl.feedback import FeedbackError, place_feedback
+
+    for row in rows:
+        entry = row.entry
+        try:
+            place = place_feedback(conn, entry)
+        except FeedbackError as exc:
+            result.issues.append(RowIssue(row.line, "", "", str(exc)))
+            continue
+        if place.note:
+            result.issues.append(RowIssue(row.line, "commune", entry.commune_code or "", place.note, "warning"))
+        seen = conn.execute(queries.load("feedback_already_registered"), {
+            "received_at": entry.received_at, "commune_code": place.commune_code, "text": entry.text}).first()
+        if seen is not None:
+            result.skipped += 1
+            continue
+        conn.execute(queries.load("inserted_feedback"), {
+            "received_at": entry.received_at, "channel": entry.channel, "commune_code": place.commune_code,
+            "facility_id": entry.facility_id, "lon": entry.lon, "lat": entry.lat, "category": entry.category,
+            "text": entry.text, "reporter_contact": entry.reporter_contact, "status": row.status,
+            "assigned_to": row.assigned_to, "assigned_at": None, "answer": row.answer,
+            "answered_at": row.answered_at, "closed_at": row.closed_at, "batch_id": result.batch_id,
+            "created_by": loaded_by,
+        })
+        result.loaded += 1
+
+
+# --- export ------------------------------------------------------------------------------------------------------
+
+EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "Mã phản ánh"), ("received_at", "Ngày tiếp nhận"), ("channel", "Kênh tiếp nhận"),
+    ("commune_code", "Mã xã"), ("commune_name", "Tên xã"), ("facility_id", "Mã thiết chế"),
+    ("category", "Loại phản ánh"), ("text", "Nội dung"), ("reporter_contact", "Liên hệ người phản ánh"),
+    ("status", "Trạng thái"), ("assigned_to", "Người được phân công"), ("answer", "Trả lời"),
+    ("answered_at", "Ngày trả lời"), ("closed_at", "Ngày đóng"), ("days_open", "Số ngày"),
+    ("overdue", "Quá hạn"), ("lon", "Kinh độ"), ("lat", "Vĩ độ"),
+)
+
+
+def export_feedback(conn: Connection, viewer: Viewer, path: Path, *, filters: FeedbackFilter | None = None,
+                    labels: Mapping[str, Mapping[str, tuple[str, str]]] | None = None) -> int:
+    """Write the reports the viewer may see to ``path`` (.xlsx, else CSV UTF-8 with BOM); return the count.
+
+    The contact column is filled for an admin only (the register's query drops it for everyone else).
+    """
+    from etl.feedback import CATEGORY_LABELS, CHANNEL_LABELS, STATUS_LABELS
+
+    words = labels or {"channel": CHANNEL_LABELS, "category": CATEGORY_LABELS, "status": STATUS_LABELS}
+    rows = list_feedback(conn, viewer, filters, limit=1_000_000)
+    table = [[_export_value(key, r.get(key), words) for key, _ in EXPORT_COLUMNS] for r in rows]
+    header = [title for _, title in EXPORT_COLUMNS]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.title = "Phản ánh"
+        sheet.append(header)
+        for values in table:
+            sheet.append(values)
+        book.save(path)
+    else:
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(table)
+    return len(rows)
+
+
+def _export_value(key: str, value: Any, words: Mapping[str, Mapping[str, tuple[str, str]]]) -> Any:
+    if value is None:
+        return None
+    if key in words:
+        return words[key].get(value, (value, value))[0]
+    if isinstance(value, datetime):
+        return value.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")   # Viet Nam time, whatever the session's zone
+    if key == "overdue":
+        return "Quá hạn" if value else ""
+    return value

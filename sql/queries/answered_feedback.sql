@@ -1,0 +1,1 @@
+UPDATE feedback SET status = 'answered', answer = :answer, answered_at = :at WHERE id = :id

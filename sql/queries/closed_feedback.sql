@@ -1,0 +1,1 @@
+UPDATE feedback SET status = 'closed', closed_at = :at WHERE id = :id

@@ -1,0 +1,1 @@
+SELECT code, name, province_code FROM commune WHERE code = :code

@@ -1,0 +1,1 @@
+DELETE FROM coverage_snapshot WHERE period = :period

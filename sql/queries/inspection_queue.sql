@@ -1,0 +1,32 @@
+-- The inspectors' queue: facilities in scope, in the order to visit them. Same binds and columns as the app's
+-- facilities_to_inspect.sql (:whole_country, :scope text[], :commune, :lon, :lat, :limit) plus the citizen reports,
+-- so the inspection page can use either.
+-- 1. A facility named by an open citizen report of a broken or inaudible loudspeaker comes first (issue 7),
+--    the oldest report first: a citizen is waiting for it.
+-- 2. Then, when the browser gave a location, nearest first (metres on the spheroid for the distance shown);
+-- 3. otherwise least recently inspected first, never-inspected before all.
+WITH urgent AS (
+    SELECT facility_id, min(received_at) AS first_report, count(*) AS open_reports
+      FROM feedback
+     WHERE facility_id IS NOT NULL
+       AND category IN ('loudspeaker_broken', 'inaudible')
+       AND status IN ('received', 'assigned')
+     GROUP BY facility_id
+)
+SELECT f.id, f.external_id, f.type, f.technology, f.name, f.status, f.commune_code, c.name AS commune_name,
+       f.last_inspected_at, ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat,
+       coalesce(u.open_reports, 0) AS open_reports, u.first_report,
+       CASE WHEN CAST(:lon AS float8) IS NULL THEN NULL
+            ELSE ST_Distance(f.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography) END
+           AS distance_m
+  FROM facility f
+  JOIN commune c ON c.code = f.commune_code
+  LEFT JOIN urgent u ON u.facility_id = f.id
+ WHERE (:whole_country OR c.code = ANY (CAST(:scope AS text[])) OR c.province_code = ANY (CAST(:scope AS text[])))
+   AND f.status <> 'decommissioned'
+   AND (CAST(:commune AS text) IS NULL OR f.commune_code = :commune)
+ ORDER BY (u.facility_id IS NULL), u.first_report,
+          CASE WHEN CAST(:lon AS float8) IS NULL THEN NULL
+               ELSE f.geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) END,
+          f.last_inspected_at ASC NULLS FIRST, f.id
+ LIMIT :limit

@@ -1,0 +1,1 @@
+SELECT period, taken_at, communes FROM coverage_snapshot WHERE period = :period

@@ -1,0 +1,115 @@
+"""The feedback page's callbacks as plain functions: list, overdue badge, entry, actions, privacy, scope."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from types import ModuleType
+
+import pytest
+from dash import html
+from sqlalchemy import Connection
+
+from etl.feedback import VN_TZ, Viewer
+from tests.feedback_seed import centre, seed_world
+
+pytestmark = pytest.mark.db
+ADMIN = Viewer("admin1", "admin")
+PLANNER = Viewer("planner91", "planner", ("91",))
+INSP = Viewer("insp91001", "inspector", ("91001",))
+BUDGET = Viewer("budget1", "budget")
+
+
+@pytest.fixture()
+def page() -> ModuleType:
+    """The page module as Dash imports it (pages.feedback): pages register only inside an app."""
+    from app.app import create_app
+
+    create_app()
+    return sys.modules["pages.feedback"]
+
+
+@pytest.fixture()
+def conn(db_conn: Connection, page: ModuleType, monkeypatch: pytest.MonkeyPatch) -> Connection:
+    """The page's own connections replaced by the test's rolled-back one."""
+
+    @contextmanager
+    def _connect() -> Iterator[Connection]:
+        yield db_conn
+
+    monkeypatch.setattr(page, "connect", _connect)
+    seed_world(db_conn)
+    return db_conn
+
+
+def _text(component: object) -> str:
+    if isinstance(component, str | int | float):
+        return str(component)
+    children = getattr(component, "children", None)
+    if children is None:
+        return ""
+    if isinstance(children, list | tuple):
+        return " ".join(_text(c) for c in children)
+    return _text(children)
+
+
+def test_entry_then_actions_and_the_list_shows_each_step(conn: Connection, page: ModuleType) -> None:
+    lon, lat = centre("91001")
+    ok, message = page.save_entry(INSP, {"channel": "hotline", "category": "loudspeaker_broken", "lon": lon,
+                                         "lat": lat, "text": "Loa bản Huổi Lếch không kêu", "contact": "0987"})
+    assert ok, message
+    fid = int(message.split("số ")[1].rstrip("."))
+    assert page.apply_action(INSP, "assign", fid, assignee="insp91001")[1] == (
+        "Không thực hiện được: Cán bộ kiểm tra không được thực hiện thao tác này.")
+    assert page.apply_action(PLANNER, "assign", fid, assignee="insp91001") == (
+        True, f"Phản ánh số {fid}: đã phân công.")
+    assert page.apply_action(INSP, "answer", fid, answer="Đã thay loa")[0]
+    assert page.apply_action(PLANNER, "close", fid)[0]
+    rows, overdue = page.register_view(PLANNER)
+    assert [r["status"] for r in rows] == ["closed"] and overdue == 0
+    table = _text(page.table_for(rows, show_contact=False))
+    assert "Đã đóng" in table and "Loa hỏng" in table and "Mường Nhé" in table and "0987" not in table
+
+
+def test_the_form_explains_what_is_missing(conn: Connection, page: ModuleType) -> None:
+    ok, message = page.save_entry(INSP, {"channel": "zalo", "category": "other", "text": "x"})
+    assert (ok, message) == (False, "Chưa lưu: cần vị trí: nhập mã xã, tọa độ hoặc mã thiết chế")
+    ok, message = page.save_entry(INSP, {"channel": "zalo", "category": "other", "text": "", "commune": "91001"})
+    assert message == "Chưa lưu: chưa nhập nội dung phản ánh"
+    ok, message = page.save_entry(INSP, {"channel": "zalo", "category": "other", "text": "x", "commune": "92001"})
+    assert not ok and message == "Chưa lưu: Xã 92001 nằm ngoài phạm vi phụ trách của insp91001."
+    ok, message = page.save_entry(BUDGET, {"channel": "zalo", "category": "other", "text": "x", "commune": "91001"})
+    assert not ok and "Cán bộ tài chính không được" in message
+
+
+def test_overdue_badge_scope_and_contact_column(conn: Connection, page: ModuleType) -> None:
+    old = datetime.now(VN_TZ) - timedelta(days=20)
+    for code in ("91001", "91002", "92001"):
+        lon, lat = centre(code)
+        page.save_entry(ADMIN, {"channel": "meeting", "category": "inaudible", "lon": lon, "lat": lat,
+                                "text": f"nghe không rõ ở {code}", "contact": "Ông Quàng Văn B"})
+    conn.exec_driver_sql("UPDATE feedback SET received_at = %(t)s", {"t": old})
+    assert page.register_view(ADMIN)[1] == 3
+    assert page.register_view(PLANNER)[1] == 2
+    rows, overdue = page.register_view(INSP)
+    assert overdue == 1 and [r["commune_code"] for r in rows] == ["91001"]
+    assert "Quá hạn" in _text(page.table_for(rows, show_contact=False))
+    assert "Ông Quàng Văn B" in _text(page.table_for(page.register_view(ADMIN)[0], show_contact=True))
+    assert all(r["reporter_contact"] is None for r in page.register_view(PLANNER)[0])
+    assert len(page.markers_for(rows)) == 1 and page.bounds_for(rows) is not None
+    assert [f["properties"]["code"] for f in page.communes_outline(rows)["features"]] == ["91001"]
+    filtered, _ = page.register_view(ADMIN, commune="91002", overdue_only=True)
+    assert [r["commune_code"] for r in filtered] == ["91002"]
+
+
+def test_layout_needs_a_login_and_hides_forms_from_budget(page: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(page, "current_viewer", lambda: None)
+    assert "đăng nhập" in _text(page.layout())
+    monkeypatch.setattr(page, "current_viewer", lambda: BUDGET)
+    budget_layout = str(page.layout())
+    assert "fb-table" in budget_layout and "fb-new-save" not in budget_layout
+    monkeypatch.setattr(page, "current_viewer", lambda: INSP)
+    assert "fb-new-save" in str(page.layout())
+    assert isinstance(page.layout(), html.Div)
