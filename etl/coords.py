@@ -48,6 +48,11 @@ _DMS = re.compile(
 )
 
 
+_HEMISPHERE = re.compile(
+    r"^\s*(?:(?P<h1>[NSEWnsew])\s*(?P<num>[\d.,]+)|(?P<num2>[\d.,]+)\s*(?P<h2>[NSEWnsew]))\s*$"
+)
+
+
 class CoordinateError(ValueError):
     """A coordinate cell that is not a number; the message says what was expected."""
 
@@ -71,6 +76,10 @@ def parse_coordinate(text: str) -> float:
         return parse_number(text)
     except ValueError:
         pass
+    lettered = _HEMISPHERE.match(text)   # '21.45N', 'E 103.05'
+    if lettered:
+        value = parse_number(lettered["num"] or lettered["num2"])
+        return -value if (lettered["h1"] or lettered["h2"]).upper() in ("S", "W") else value
     match = _DMS.match(text)
     if not match or not (match["min"] or match["sec"] or match["h1"] or match["h2"] or "°" in text):
         raise CoordinateError(text)

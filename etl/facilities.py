@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from etl.lineage import (
     write_report,
 )
 from etl.models import FacilityRow
-from etl.names import fold_place_name
+from etl.names import fold_place_name, fold_text
 from etl.readers import RawTable, read_table
 from etl.validate import (
     ColumnMap,
@@ -120,6 +121,7 @@ def load_facilities(
     table = read_table(path, sheet=sheet, encoding=encoding, vocabulary=vocabulary)
     sha256 = file_sha256(path)
     result = LoadResult(
+        skip_reason="not facility rows",
         file=str(path),
         kind="facilities",
         format=table.format,
@@ -220,34 +222,199 @@ def _read_rows(
     result: LoadResult,
     today: date,
 ) -> list[FacilityRow]:
-    """Check every row; return the typed rows that passed the checks that need no database."""
+    """Check every row; return the typed rows that passed the checks that need no database.
+
+    Column by column, each distinct cell text parsed once: survey columns repeat a few values (types,
+    statuses, years) over thousands of rows, so this keeps a 200,000-row file to a few seconds (bench/etl.py).
+    """
     source_epsg = _source_epsg(table, columns, epsg)
+    table = _without_note_rows(table, columns, result)
+    lines = [line for line, _ in table.rows]
+    values: dict[str, list[Any]] = {}
+    bad: set[int] = set()
+    for name in ("external_id", "name", "note", "commune", "province", "village"):
+        values[name] = [v or None for v in _column(table, columns, name)]
+    for name, parse in _parsers(vocabulary, today).items():
+        values[name] = _parse_column(table, columns, name, parse, lines, result, bad)
+    _check_type_and_status(table, columns, values, lines, result, bad)
+    _check_repeated_ids(columns, values["external_id"], lines, result, bad)
     positions: dict[int, _Position] = {}
     fields: dict[int, dict[str, Any]] = {}
-    seen_ids: dict[str, int] = {}
     for index, (line, cells) in enumerate(table.rows):
         issues: list[RowIssue] = []
-        values = _row_values(table, columns, vocabulary, line, cells, issues, today)
         position = _row_position(table, columns, index, line, cells, issues)
-        ref = values.get("external_id")
-        if ref:
-            if ref in seen_ids:
-                issues.append(
-                    RowIssue(
-                        line,
-                        columns.header("external_id"),
-                        ref,
-                        f"repeats the id of row {seen_ids[ref]} (the later row is rejected)",
-                    )
-                )
-            else:
-                seen_ids[ref] = line
         result.issues.extend(issues)
-        if position is not None and not any(i.severity == "reject" for i in issues):
-            positions[line], fields[line] = position, values
+        if position is None or line in bad:
+            continue
+        positions[line] = position
+        fields[line] = {
+            "external_id": values["external_id"][index],
+            "name": values["name"][index],
+            "note": values["note"][index],
+            "commune_typed": values["commune"][index],
+            "province_typed": values["province"][index],
+            "village_typed": values["village"][index],
+            "type": values["type"][index],
+            "status": values["status"][index] or "operational",
+            "technology": values["technology"][index],
+            "installed_year": values["installed_year"][index],
+            "n_horns": values["n_horns"][index],
+            "watts": values["watts"][index],
+            "radius_m": values["radius_m"][index],
+            "attributes": row_attributes(table, columns, cells),
+        }
     _refuse_undeclared_projection(conn, table, columns, positions, source_epsg)
     lonlat = _to_wgs84(table, columns, positions, source_epsg, result)
     return _typed_rows(fields, lonlat, source_epsg, columns, result)
+
+
+_Parse = Callable[[str], tuple[Any, str | None, str]]  # cell -> (value, reason or None, severity)
+
+
+def _parsers(vocabulary: Vocabulary, today: date) -> dict[str, _Parse]:
+    def checked(parse: Callable[[str], Any]) -> _Parse:
+        def run(raw: str) -> tuple[Any, str | None, str]:
+            try:
+                return parse(raw), None, "reject"
+            except ValueError as exc:
+                return None, str(exc), "reject"
+
+        return run
+
+    def vocab(section: str, prefix: bool, reason: str, severity: str) -> _Parse:
+        def run(raw: str) -> tuple[Any, str | None, str]:
+            code = vocabulary.lookup_prefix(section, raw) if prefix else vocabulary.lookup(section, raw)
+            return code, (None if code else reason), severity
+
+        return run
+
+    return {
+        "type": vocab(
+            "types",
+            True,
+            "is not a known facility type (such as Cụm loa truyền thanh, Đài truyền "
+            "thanh cấp xã, Nhà văn hóa); add the word to a --mapping file if it is one",
+            "reject",
+        ),
+        "status": vocab(
+            "statuses",
+            False,
+            "is not a known status (Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, Dự kiến)",
+            "reject",
+        ),
+        "technology": vocab(
+            "technologies",
+            False,
+            "is not a known technology (có dây, không dây FM, IP); stored without one",
+            "warning",
+        ),
+        "installed_year": checked(lambda t: parse_year(t, today=today)),
+        "n_horns": checked(parse_count),
+        "watts": checked(lambda t: parse_amount(t, "watts")),
+        "radius_m": checked(lambda t: parse_amount(t, "metres", 100_000)),  # 100 km: beyond any horn
+    }
+
+
+def _column(table: RawTable, columns: ColumnMap, name: str) -> list[str]:
+    spot = columns.fields.get(name)
+    if spot is None:
+        return [""] * len(table.rows)
+    i = spot[0]
+    return [cells[i].strip() if i < len(cells) else "" for _, cells in table.rows]
+
+
+def _parse_column(
+    table: RawTable,
+    columns: ColumnMap,
+    name: str,
+    parse: _Parse,
+    lines: list[int],
+    result: LoadResult,
+    bad: set[int],
+) -> list[Any]:
+    raw_cells = _column(table, columns, name)
+    memo: dict[str, tuple[Any, str | None, str]] = {}
+    out: list[Any] = []
+    for line, raw in zip(lines, raw_cells, strict=True):
+        if not raw:
+            out.append(None)
+            continue
+        parsed = memo.get(raw)
+        if parsed is None:
+            parsed = memo[raw] = parse(raw)
+        value, reason, severity = parsed
+        if reason is not None:
+            result.issues.append(RowIssue(line, columns.header(name), raw, reason, severity))
+            if severity == "reject":
+                bad.add(line)
+        out.append(value)
+    return out
+
+
+def _without_note_rows(table: RawTable, columns: ColumnMap, result: LoadResult) -> RawTable:
+    """Skip rows with no type, no id and no coordinates: a total, a signature or a note under the table."""
+    if table.geometries is not None:
+        return table
+    kept: list[tuple[int, list[str]]] = []
+    for line, cells in table.rows:
+        located = any(columns.cell(cells, f) for f in ("lon", "lat", "x", "y", "geopoint"))
+        if located or columns.cell(cells, "type") or columns.cell(cells, "external_id"):
+            kept.append((line, cells))
+            continue
+        result.skipped += 1
+        result.issues.append(RowIssue(line, "", "", "skipped: no type, id or coordinates (a total, a "
+                                      "signature or a note, not a facility)", "warning"))
+    return replace(table, rows=kept) if result.skipped else table
+
+
+def _check_type_and_status(
+    table: RawTable,
+    columns: ColumnMap,
+    values: dict[str, list[Any]],
+    lines: list[int],
+    result: LoadResult,
+    bad: set[int],
+) -> None:
+    """An empty type is a rejection; an empty status is stored as operational, with a warning."""
+    raw_status = _column(table, columns, "status") if columns.has("status") else None
+    raw_type = _column(table, columns, "type")
+    for index, line in enumerate(lines):
+        if not raw_type[index]:
+            result.issues.append(
+                RowIssue(line, columns.header("type"), "", "is empty: every facility needs a type")
+            )
+            bad.add(line)
+        if raw_status is not None and not raw_status[index]:
+            result.issues.append(
+                RowIssue(
+                    line,
+                    columns.header("status"),
+                    "",
+                    "is empty; stored as Hoạt động (operational)",
+                    "warning",
+                )
+            )
+
+
+def _check_repeated_ids(
+    columns: ColumnMap, refs: list[Any], lines: list[int], result: LoadResult, bad: set[int]
+) -> None:
+    seen: dict[str, int] = {}
+    for line, ref in zip(lines, refs, strict=True):
+        if not ref:
+            continue
+        if ref in seen:
+            result.issues.append(
+                RowIssue(
+                    line,
+                    columns.header("external_id"),
+                    ref,
+                    f"repeats the id of row {seen[ref]} (the later row is rejected)",
+                )
+            )
+            bad.add(line)
+        else:
+            seen[ref] = line
 
 
 def _source_epsg(table: RawTable, columns: ColumnMap, epsg: int | None) -> int | None:
@@ -262,98 +429,6 @@ def _source_epsg(table: RawTable, columns: ColumnMap, epsg: int | None) -> int |
             )
         return found
     return epsg
-
-
-def _row_values(
-    table: RawTable,
-    columns: ColumnMap,
-    vocabulary: Vocabulary,
-    line: int,
-    cells: Sequence[str],
-    issues: list[RowIssue],
-    today: date,
-) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name in ("external_id", "name", "note"):
-        values[name] = columns.cell(cells, name) or None
-    values["commune_typed"] = columns.cell(cells, "commune") or None
-    values["province_typed"] = columns.cell(cells, "province") or None
-    values["village_typed"] = columns.cell(cells, "village") or None
-    values["attributes"] = row_attributes(table, columns, cells)
-    raw_type = columns.cell(cells, "type")
-    values["type"] = vocabulary.lookup_prefix("types", raw_type) if raw_type else None
-    if not raw_type:
-        issues.append(RowIssue(line, columns.header("type"), "", "is empty: every facility needs a type"))
-    elif values["type"] is None:
-        issues.append(
-            RowIssue(
-                line,
-                columns.header("type"),
-                raw_type,
-                "is not a known facility type (such as Cụm loa truyền thanh, Đài truyền thanh cấp "
-                "xã, Nhà văn hóa); add the word to a --mapping file if it is one",
-            )
-        )
-    _status(columns, vocabulary, line, cells, values, issues)
-    raw_tech = columns.cell(cells, "technology")
-    values["technology"] = vocabulary.lookup("technologies", raw_tech) if raw_tech else None
-    if raw_tech and values["technology"] is None:
-        issues.append(
-            RowIssue(
-                line,
-                columns.header("technology"),
-                raw_tech,
-                "is not a known technology (có dây, không dây FM, IP); stored without one",
-                "warning",
-            )
-        )
-    for name, parse in (
-        ("installed_year", lambda t: parse_year(t, today=today)),
-        ("n_horns", parse_count),
-        ("watts", lambda t: parse_amount(t, "watts")),
-        ("radius_m", lambda t: parse_amount(t, "metres")),
-    ):
-        raw = columns.cell(cells, name)
-        if not raw:
-            values[name] = None
-            continue
-        try:
-            values[name] = parse(raw)
-        except ValueError as exc:
-            issues.append(RowIssue(line, columns.header(name), raw, str(exc)))
-    return values
-
-
-def _status(
-    columns: ColumnMap,
-    vocabulary: Vocabulary,
-    line: int,
-    cells: Sequence[str],
-    values: dict[str, Any],
-    issues: list[RowIssue],
-) -> None:
-    raw = columns.cell(cells, "status")
-    if not columns.has("status"):
-        values["status"] = "operational"
-        return
-    if not raw:
-        values["status"] = "operational"
-        issues.append(
-            RowIssue(
-                line, columns.header("status"), "", "is empty; stored as Hoạt động (operational)", "warning"
-            )
-        )
-        return
-    values["status"] = vocabulary.lookup("statuses", raw)
-    if values["status"] is None:
-        issues.append(
-            RowIssue(
-                line,
-                columns.header("status"),
-                raw,
-                "is not a known status (Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, Dự kiến)",
-            )
-        )
 
 
 def _row_position(
@@ -393,8 +468,8 @@ def _pair(
     columns: ColumnMap, cells: Sequence[str], line: int, first: str, second: str, issues: list[RowIssue]
 ) -> _Position | None:
     parsed: list[float] = []
-    for name in (first, second):
-        raw = columns.cell(cells, name)
+    raws = (columns.cell(cells, first), columns.cell(cells, second))
+    for name, raw in zip((first, second), raws, strict=True):
         if not raw:
             issues.append(RowIssue(line, columns.header(name), "", "is empty: missing coordinates"))
             return None
@@ -404,8 +479,8 @@ def _pair(
             issues.append(RowIssue(line, columns.header(name), raw, str(exc)))
             return None
     a, b = parsed
-    shown = f"{columns.cell(cells, first)}, {columns.cell(cells, second)}"
-    fields = f"{columns.header(first)}/{columns.header(second)}"
+    shown = f"{raws[0]}, {raws[1]}"
+    fields = f"{columns.fields[first][1]}/{columns.fields[second][1]}"
     if first == "x":
         # Vietnamese surveying writes X = northing, Y = easting (DOMAIN.md §5.4): easting first for PROJ.
         return _Position(b, a, fields, shown) if looks_projected(a, b) else _Position(a, b, fields, shown)
@@ -515,10 +590,9 @@ def _typed_rows(
                 )
                 continue
         try:
-            rows.append(
-                FacilityRow(row=n, lon=lon, lat=lat, source_crs=source_crs, swap_candidate=swap, **fields[n])
-            )
-        except ValidationError as exc:  # the checks above should make this unreachable: say it plainly if not
+            rows.append(FacilityRow(row=n, lon=lon, lat=lat, source_crs=source_crs, swap_candidate=swap,
+                                    **fields[n]))
+        except ValidationError as exc:  # the cell parsers enforce every rule first: this is a safety net
             error = exc.errors()[0]
             field = str(error["loc"][0]) if error["loc"] else ""
             result.issues.append(RowIssue(n, field, str(error.get("input", "")), error["msg"]))
@@ -532,9 +606,15 @@ def _locate_and_write(
     conn: Connection, rows: list[FacilityRow], columns: ColumnMap, result: LoadResult
 ) -> None:
     """Stage the rows, place them in communes, decide the location problems, then update and insert."""
-    conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage, etl_facility_located"))
+    # The planner's cost guesses for geometry functions make PostgreSQL JIT-compile these set-based queries,
+    # which takes longer (~0.5 s each) than running them: off for this load, restored after.
+    jit = conn.execute(text("SELECT current_setting('jit')")).scalar_one()
+    conn.execute(text("SELECT set_config('jit', 'off', true)"))
+    conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage, etl_facility_located, etl_commune_piece"))
     conn.execute(queries.load("create_facility_staging"))
     copy_rows(conn, "etl_facility_stage", _STAGE_COLUMNS, (_stage_tuple(r) for r in rows))
+    conn.execute(text("ANALYZE etl_facility_stage"))
+    conn.execute(queries.load("subdivide_communes_near_staged_facilities"))
     conn.execute(queries.load("locate_staged_facilities"))
     rejected, swapped = _decide_locations(conn, columns, result)
     if rejected:
@@ -562,7 +642,11 @@ def _locate_and_write(
     result.unchanged = int(matched) - result.updated
     placed = set(rejected)
     result.accepted = [r for r in rows if r.row not in placed]
-    conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage, etl_facility_located"))
+    conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage, etl_facility_located, etl_commune_piece"))
+    conn.execute(text("SELECT set_config('jit', :jit, true)"), {"jit": jit})
+
+
+_fold_place = lru_cache(maxsize=65536)(fold_place_name)
 
 
 def _stage_tuple(row: FacilityRow) -> tuple[Any, ...]:
@@ -584,9 +668,9 @@ def _stage_tuple(row: FacilityRow) -> tuple[Any, ...]:
         row.lat,
         row.swap_candidate,
         row.commune_typed,
-        fold_place_name(row.commune_typed) if row.commune_typed else None,
-        fold_place_name(row.province_typed) if row.province_typed else None,
-        fold_place_name(row.village_typed) if row.village_typed else None,
+        _fold_place(row.commune_typed) if row.commune_typed else None,
+        _fold_place(row.province_typed) if row.province_typed else None,
+        _fold_place(row.village_typed) if row.village_typed else None,
     )
 
 
@@ -601,7 +685,7 @@ def _decide_locations(
         point = f"point (lon {r.lon:.6g}, lat {r.lat:.6g})"
         if r.swap_candidate:
             confirmed = r.swap_code is not None and (
-                (r.commune_folded is not None and r.commune_folded == r.swap_name_folded)
+                _same_place(r.commune_typed, r.swap_name, r.swap_name_folded)
                 or (r.province_folded is not None and r.province_folded == r.swap_province_folded)
             )
             if confirmed:
@@ -640,6 +724,8 @@ def _decide_locations(
                 )
             )
             continue
+        if _same_place(r.commune_typed, r.commune_name, r.commune_name_folded):
+            continue
         result.issues.append(
             RowIssue(
                 r.n,
@@ -651,3 +737,16 @@ def _decide_locations(
             )
         )
     return rejected, swapped
+
+
+def _same_place(typed: str | None, name: str | None, name_folded: str | None) -> bool:
+    """Whether a typed commune name names this commune, compared folded (STYLE.md §12).
+
+    Both sides are tried with and without a leading unit word: 'Xã Xa Dung' is the commune 'Xa Dung', whose
+    stored folded name lost its first word to the unit-word rule ('dung').
+    """
+    if not typed or not name:
+        return False
+    typed_forms = {fold_place_name(typed), fold_text(typed)}
+    name_forms = {fold_place_name(name), fold_text(name), name_folded or ""}
+    return bool(typed_forms & name_forms)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, text
@@ -38,6 +38,12 @@ _STAGE_COLUMNS = (
     "lon",
     "lat",
 )
+
+
+
+def preview_inspections(conn: Connection, path: Path, **options: Any) -> LoadResult:
+    """Check a inspection file against the database without writing anything (the upload page's preview)."""
+    return load_inspections(conn, path, **{**options, "dry_run": True})
 
 
 def load_inspections(

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from etl.validate import RowIssue
 from sql import queries
@@ -29,6 +29,7 @@ class LoadResult:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    skip_reason: str = "seen before"
     issues: list[RowIssue] = field(default_factory=list)
     batch_id: int | None = None
     already_loaded: int | None = None  # batch id of an earlier load of the very same file
@@ -58,7 +59,7 @@ class LoadResult:
                 f"nothing ({self.rows} rows read, 0 loaded, 0 updated, {self.rows} unchanged)"
             )
         verb = "dry run, nothing written: would load" if self.dry_run else "loaded"
-        skipped = f", {self.skipped} skipped (seen before)" if self.skipped else ""
+        skipped = f", {self.skipped} skipped ({self.skip_reason})" if self.skipped else ""
         report = f"; reject report: {self.report}" if self.report else ""
         return (
             f"{self.file}: {self.rows} rows read, {verb} {self.loaded}, updated {self.updated}, "
@@ -75,7 +76,12 @@ def file_sha256(path: Path) -> str:
 
 
 def find_earlier_batch(conn: Connection, kind: str, sha256: str) -> int | None:
-    """The batch that loaded a file with this content before, if any."""
+    """The batch that loaded a file with this content before, if any.
+
+    Takes a transaction-level advisory lock per kind first, so two loads of the same kind (two people
+    uploading the same file) run one after the other and the second sees the first's batch.
+    """
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('phusong.load.' || :kind))"), {"kind": kind})
     found = conn.execute(queries.load("load_batch_by_sha256"), {"kind": kind, "sha256": sha256}).first()
     return int(found[0]) if found else None
 

@@ -59,7 +59,7 @@ def load_population_raster(
         result.issues.append(
             RowIssue(
                 1,
-                "nodata",
+                "",
                 "",
                 "the raster declares no nodata value; negative cells are treated as missing",
                 "warning",
@@ -67,7 +67,7 @@ def load_population_raster(
         )
     if negative:
         result.issues.append(
-            RowIssue(1, "cells", str(negative), "cells are negative: treated as missing", "warning")
+            RowIssue(1, "", "", f"{negative} cells are negative: treated as missing", "warning")
         )
     _check_coverage(conn, path, bounds, result)
     savepoint = conn.begin_nested()
@@ -134,7 +134,7 @@ def _check_coverage(
         result.issues.append(
             RowIssue(
                 1,
-                "extent",
+                "",
                 "",
                 f"the raster covers {len(outside)} of {extent.n} loaded "
                 f"communes only partly or not at all: {shown}{more}",

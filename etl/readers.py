@@ -11,12 +11,14 @@ import codecs
 import csv
 import io
 import json
+import re
 import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import zip_longest
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -72,9 +74,23 @@ def read_table(
         ) from exc
     if not table.headers or not any(h.strip() for h in table.headers):
         raise LoadRefusedError(f"{path}: the file is empty")
+    # Only just under the header: further down, 1, 2, 3 ... may be real data.
+    table.rows = [r for i, r in enumerate(table.rows) if i > 2 or not _is_column_number_row(r[1])]
     if not table.rows:
         raise LoadRefusedError(f"{path}: has a header but no data rows")
     return table
+
+
+_COLUMN_NUMBER = re.compile(r"^[(\[]?(\d{1,2}|[A-Z])[)\]]?$")
+
+
+def _is_column_number_row(cells: list[str]) -> bool:
+    """True for the row of column numbers ('(1)', '(2)' ... or 1, 2, 3 ...) forms put under a header."""
+    filled = [c.strip() for c in cells if c and c.strip()]
+    if len(filled) < 3 or not all(_COLUMN_NUMBER.match(c) for c in filled):
+        return False
+    digits = [int(c.strip("()[]")) for c in filled if c.strip("()[]").isdigit()]
+    return len(digits) == len(filled) and digits == list(range(digits[0], digits[0] + len(digits)))
 
 
 def _check_file(path: Path) -> None:
@@ -178,6 +194,8 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
 def _cell_text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value.replace("\x00", "").strip()   # PostgreSQL text cannot hold NUL
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, datetime):
@@ -218,11 +236,25 @@ def _read_xlsx(path: Path, sheet: str | None, vocabulary: Vocabulary | None) -> 
     assert best is not None
     _, _, name, header_at, grid = best
     headers = grid[header_at] if grid else []
+    if header_at + 1 < len(grid) and _is_sub_header(grid[header_at + 1], vocabulary):
+        # A two-row header: "Tọa độ" merged over "Kinh độ | Vĩ độ". The lower row names its columns.
+        headers = [sub or top for top, sub in zip_longest(headers, grid[header_at + 1], fillvalue="")]
+        header_at += 1
     while headers and not headers[-1]:
         headers = headers[:-1]
     rows = [(i + 1, r) for i, r in enumerate(grid) if i > header_at and any(c for c in r)]
     notes = [f"header found on row {header_at + 1} of sheet {name!r}"] if header_at else []
     return RawTable(file=str(path), format="xlsx", headers=headers, rows=rows, sheet=name, notes=notes)
+
+
+def _is_sub_header(cells: Sequence[str], vocabulary: Vocabulary | None) -> bool:
+    """True when the row under a header is more header (known column names, no numbers), not data."""
+    if vocabulary is None:
+        return False
+    filled = [c for c in cells if c]
+    known = _header_score(filled, vocabulary)
+    numeric = sum(1 for c in filled if c.replace(".", "", 1).replace(",", "", 1).lstrip("-").isdigit())
+    return known >= 1 and numeric == 0 and known * 2 >= len(filled)
 
 
 def _find_header(grid: list[list[str]], vocabulary: Vocabulary | None) -> tuple[int, int]:

@@ -102,8 +102,13 @@ def _geopoint_part(folded: str) -> str | None:
 # --- cell parsers: each returns the value or raises ValueError with the reason ------------------------------
 
 
-def parse_count(text: str) -> int:
-    """A non-negative whole number ('2', '2.0', '2,0')."""
+# Upper bounds that no real facility reaches; a larger value is a typo (or would overflow the integer column).
+MAX_COUNT = 10_000
+MAX_AMOUNT = 1_000_000.0
+
+
+def parse_count(text: str, maximum: int = MAX_COUNT) -> int:
+    """A non-negative whole number ('2', '2.0', '2,0') up to ``maximum``."""
     try:
         value = parse_number(text)
     except ValueError as exc:
@@ -112,11 +117,13 @@ def parse_count(text: str) -> int:
         raise ValueError("is not a whole number")
     if value < 0:
         raise ValueError("is negative (expected 0 or more)")
+    if value > maximum:
+        raise ValueError(f"is implausibly large (more than {maximum:,}); a typo?")
     return int(value)
 
 
-def parse_amount(text: str, unit: str) -> float:
-    """A non-negative number with '.' or ',' as the decimal mark."""
+def parse_amount(text: str, unit: str, maximum: float = MAX_AMOUNT) -> float:
+    """A non-negative number with '.' or ',' as the decimal mark, up to ``maximum``."""
     try:
         value = parse_number(text)
     except ValueError as exc:
@@ -125,6 +132,8 @@ def parse_amount(text: str, unit: str) -> float:
         raise ValueError(f"is not a finite number of {unit}")
     if value < 0:
         raise ValueError(f"is negative (expected 0 or more {unit})")
+    if value > maximum:
+        raise ValueError(f"is implausibly large (more than {maximum:,.0f} {unit}); a typo?")
     return value
 
 
@@ -157,30 +166,40 @@ def parse_year(text: str, *, today: date | None = None) -> int:
 def parse_coordinate_cell(text: str) -> float:
     """A coordinate: decimal (dot or comma) or degrees-minutes-seconds; NaN and infinity are refused."""
     try:
-        value = parse_coordinate(text)
-    except (CoordinateError, ValueError) as exc:
-        hint = f" (use a dot: {text.replace(',', '.')})" if text.count(",") > 1 else ""
-        raise ValueError(
-            f"is not a number{hint}; expected decimal degrees such as 106.7 or 105°53'12.5\"E"
-        ) from exc
+        # The usual cell ('103.0512') through float() directly; '_' would be a digit separator to Python.
+        value = float(text) if "_" not in text else parse_coordinate(text)
+    except ValueError:
+        value = math.nan if text.strip().lower() in ("nan", "+nan", "-nan") else _slow_coordinate(text)
     if not math.isfinite(value):
         raise ValueError("is not a finite number (NaN or infinity)")
     return value
 
 
+def _slow_coordinate(text: str) -> float:
+    try:
+        return parse_coordinate(text)
+    except (CoordinateError, ValueError) as exc:
+        hint = f" (use a dot: {text.replace(',', '.')})" if text.count(",") > 1 else ""
+        raise ValueError(
+            f"is not a number{hint}; expected decimal degrees such as 106.7 or 105°53'12.5\"E"
+        ) from exc
+
+
 def parse_geopoint(text: str) -> tuple[float, float]:
-    """A Kobo/ODK geopoint 'lat lon alt acc' (or 'lat, lon', or Kobo's '[lat, lon]'): return (lat, lon)."""
-    cleaned = text.replace("[", " ").replace("]", " ")
-    if "," in cleaned and " " not in cleaned.strip():
-        numbers = cleaned.split(",")
-    elif "," in cleaned and cleaned.count(",") == 1 and "." in cleaned:
-        numbers = cleaned.split(",")
+    """A geopoint ('lat lon alt acc' of Kobo/ODK, 'lat, lon', 'lat;lon', '[lat, lon]'): return (lat, lon)."""
+    cleaned = text.strip().strip("[]()")
+    if ";" in cleaned:
+        parts = cleaned.split(";")
+    elif re.search(r",\s", cleaned):       # '21.45, 103.05' or "21°27'N, 103°03'E"
+        parts = re.split(r",\s+", cleaned)
+    elif cleaned.count(",") == 1 and " " not in cleaned:
+        parts = cleaned.split(",")
     else:
-        numbers = cleaned.replace(";", " ").split()
-    if len(numbers) < 2:
+        parts = cleaned.split()
+    parts = [p.strip() for p in parts if p.strip()]
+    if len(parts) < 2:
         raise ValueError("is not a geopoint (expected 'latitude longitude altitude accuracy')")
-    lat, lon = parse_coordinate_cell(numbers[0].strip()), parse_coordinate_cell(numbers[1].strip())
-    return lat, lon
+    return parse_coordinate_cell(parts[0]), parse_coordinate_cell(parts[1])
 
 
 _DATE_FORMATS = (

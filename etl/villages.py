@@ -25,6 +25,12 @@ from sql.bulk import copy_rows, set_actor
 _ALLOWED = {"Point", "Polygon", "MultiPolygon"}
 
 
+
+def preview_villages(conn: Connection, path: Path, **options: Any) -> LoadResult:
+    """Check a village file against the database without writing anything (the upload page's preview)."""
+    return load_villages(conn, path, **{**options, "dry_run": True})
+
+
 def load_villages(
     conn: Connection,
     path: Path,
@@ -219,10 +225,13 @@ def _write(conn: Connection, rows: list[VillageRow], result: LoadResult) -> None
         ),
     )
     conn.execute(queries.load("locate_and_match_staged_villages"))
-    for (n,) in conn.execute(
-        text("SELECT n FROM etl_village_stage WHERE commune_code IS NULL ORDER BY n")
-    ).all():
-        result.issues.append(RowIssue(n, "", "", "lies inside no loaded commune"))
+    unplaced = conn.execute(text(
+        "SELECT n, name, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat "
+        "FROM etl_village_stage WHERE commune_code IS NULL ORDER BY n")).all()
+    for r in unplaced:
+        where = f"'{r.name}' at (lon {r.lon:.6g}, lat {r.lat:.6g})"
+        reason = f"{where} lies inside no loaded commune (load its 2025 communes, or check the location)"
+        result.issues.append(RowIssue(r.n, "", "", reason))
     counts = conn.execute(queries.load("upsert_villages_from_staging"), {"batch_id": result.batch_id}).one()
     result.loaded, result.updated = int(counts.inserted), int(counts.updated)
     matched = conn.execute(

@@ -19,6 +19,7 @@ _SECTIONS = ("headers", "types", "technologies", "statuses", "village_kinds")
 _PUNCT = re.compile(r"[()\[\]{}/\\.,:;'\"*#?!+=<>|]+")
 
 
+@lru_cache(maxsize=65536)  # survey columns repeat the same few words thousands of times
 def fold_key(text: str) -> str:
     """Fold ``text`` for vocabulary matching: :func:`fold_text` plus brackets and punctuation as spaces."""
     return " ".join(_PUNCT.sub(" ", fold_text(text)).split())

@@ -18,7 +18,9 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterab
     becomes NULL; geometries should come as hex EWKB strings (PostGIS parses them on input).
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # "\r\n" as the terminator makes the csv module quote any value holding a lone "\r" too; with "\n" it
+    # did not, and COPY read the "\r" as the end of the row (a survey cell with a carriage return).
+    writer = csv.writer(buffer, lineterminator="\r\n")
     count = 0
     for row in rows:
         writer.writerow(["\\N" if value is None else value for value in row])

@@ -1,4 +1,4 @@
-"""`phusong load boundaries|census|facilities|villages|population|inspections ...`: thin wrappers over etl/."""
+"""`phusong load boundaries|census|facilities|villages|population|inspections`: thin wrappers over etl/."""
 
 from __future__ import annotations
 
@@ -103,11 +103,11 @@ def _census(args: argparse.Namespace) -> int:
 
 def _register_facilities(kinds: Any) -> None:
     sub = kinds.add_parser(
-        "facilities", help="a facility survey: CSV, XLSX, GeoJSON, GeoPackage, zipped Shapefile, Kobo or ODK export",
-        description="Load a survey of facilities (radio stations, loudspeaker clusters, cultural houses ...). Good "
-                    "rows load, bad rows are rejected with their reason into a CSV report; the same file again "
-                    "changes nothing. Exit 0 when loaded (rejects included), 1 when the file is refused, 2 on "
-                    "wrong usage.",
+        "facilities", help="a survey: CSV, XLSX, GeoJSON, GPKG, zipped Shapefile, Kobo or ODK export",
+        description="Load a survey of facilities (radio stations, loudspeakers, cultural houses ...).\n"
+                    "Good rows load, bad rows are rejected with their reason into a CSV report;\n"
+                    "the same file again changes nothing. Exit 0 when loaded (rejects included),\n"
+                    "1 when the file is refused, 2 on wrong usage.",
         epilog="Example:\n  phusong load facilities khao_sat_dien_bien.xlsx\n"
                "  phusong load facilities toa_do_vn2000.csv --crs EPSG:9205 --dry-run",
     )
@@ -146,6 +146,9 @@ def _actor() -> str:
 
 def _print_result(result: LoadResult, shown: int = 10) -> None:
     print(result.summary())
+    if result.updated_refs:
+        more = f" and {len(result.updated_refs) - shown} more" if len(result.updated_refs) > shown else ""
+        print(f"  updated: {', '.join(result.updated_refs[:shown])}{more}")
     for message in result.messages("reject")[:shown]:
         print(f"  rejected: {message}")
     if result.rejected > shown:
@@ -182,8 +185,8 @@ def _villages(args: argparse.Namespace) -> int:
 def _register_population(kinds: Any) -> None:
     sub = kinds.add_parser(
         "population", help="a population GeoTIFF (people per cell, any CRS) as the active raster",
-        description="Check a WorldPop-style GeoTIFF (CRS, nodata, coverage of the loaded communes) and record it "
-                    "as the raster the analyses use. The file stays where it is: keep it there.",
+        description="Check a WorldPop-style GeoTIFF (CRS, nodata, coverage of the loaded communes) and\n"
+                    "record it as the raster the analyses use. The file stays where it is: keep it there.",
         epilog="Example:\n  phusong load population vnm_ppp_2020_UNadj_constrained.tif",
     )
     sub.add_argument("raster", type=Path)
@@ -204,9 +207,9 @@ def _population(args: argparse.Namespace) -> int:
 def _register_inspections(kinds: Any) -> None:
     sub = kinds.add_parser(
         "inspections", help="inspection records from KoboToolbox, ODK Central or a CSV/XLSX",
-        description="Append inspections to the facilities' status history. Rows name the facility by its id; "
-                    "unknown ids are rejected, submissions seen before are skipped, and each facility's status "
-                    "becomes its latest inspection's.",
+        description="Append inspections to the facilities' status history. Rows name the facility by its\n"
+                    "id; unknown ids are rejected, submissions seen before are skipped, and each facility's\n"
+                    "status becomes its latest inspection's.",
         epilog="Example:\n  phusong load inspections kiem_tra_thang_11.csv",
     )
     sub.add_argument("file", type=Path)
@@ -221,7 +224,8 @@ def _register_inspections(kinds: Any) -> None:
 def _inspections(args: argparse.Namespace) -> int:
     ensure_database()
     with connect() as conn:
-        result = load_inspections(conn, args.file, sheet=args.sheet, mapping=args.mapping, encoding=args.encoding,
+        result = load_inspections(conn, args.file, sheet=args.sheet, mapping=args.mapping,
+                                  encoding=args.encoding,
                                   strict=args.strict, dry_run=args.dry_run, loaded_by=_actor(),
                                   report_dir=_report_dir())
     _print_result(result)

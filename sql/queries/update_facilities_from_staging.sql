@@ -11,10 +11,10 @@ UPDATE facility f
        version = f.version + 1, updated_at = now()
   FROM etl_facility_located s
  WHERE s.match_id = f.id
-   AND (f.name, f.type, f.technology, f.commune_code, f.installed_year, f.n_horns, f.watts, f.radius_m, f.note,
-        f.attributes, CASE WHEN f.last_inspected_at IS NULL THEN s.status ELSE f.status END)
-       IS DISTINCT FROM
-       (s.name, s.type, s.technology, s.commune_code, s.installed_year, s.n_horns, s.watts, s.radius_m, s.note,
-        s.attributes, f.status)
-    OR (s.match_id = f.id AND NOT ST_Equals(f.geom, ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326)))
+   AND ((f.name, f.type, f.technology, f.commune_code, f.installed_year, f.n_horns, f.watts, f.radius_m, f.note,
+         f.attributes, CASE WHEN f.last_inspected_at IS NULL THEN s.status ELSE f.status END)
+        IS DISTINCT FROM
+        (s.name, s.type, s.technology, s.commune_code, s.installed_year, s.n_horns, s.watts, s.radius_m, s.note,
+         s.attributes, f.status)
+        OR NOT ST_Equals(f.geom, ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326)))
 RETURNING s.n, coalesce(f.external_id, f.id::text) AS ref;

@@ -24,24 +24,26 @@ def cli_db(use_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     get_settings.cache_clear()
     engine = create_engine(use_database)
     with engine.begin() as conn:
+        marks = conn.execute(text("SELECT coalesce((SELECT max(id) FROM load_batch), 0), "
+                                  "coalesce((SELECT max(id) FROM audit_log), 0)")).one()
+        codes = []
         for code, name, lon, lat in COMMUNES:
-            conn.execute(
-                text(
-                    "INSERT INTO admin_unit (version, level, code, name, name_folded, province_code, geom)"
-                    " VALUES ('2025', 'commune', :c, :n, :f, '11', ST_GeomFromText(:w, 4326))"
-                ),
-                {"c": code, "n": name, "f": fold_place_name(name), "w": _square(lon, lat)},
-            )
+            codes += conn.execute(text(
+                "INSERT INTO admin_unit (version, level, code, name, name_folded, province_code, geom) "
+                "VALUES ('2025', 'commune', :c, :n, :f, '11', ST_GeomFromText(:w, 4326)) "
+                "ON CONFLICT DO NOTHING RETURNING code"),
+                {"c": code, "n": name, "f": fold_place_name(name), "w": _square(lon, lat)}).scalars().all()
     try:
         yield use_database
     finally:
+        # Only what this test committed: other test modules may keep committed rows in the session database.
         with engine.begin() as conn:
-            conn.execute(
-                text(
-                    "DELETE FROM facility; DELETE FROM load_batch; DELETE FROM audit_log; "
-                    "DELETE FROM coverage_stale; DELETE FROM admin_unit;"
-                )
-            )
+            conn.execute(text("DELETE FROM facility WHERE batch_id > :b"), {"b": marks[0]})
+            conn.execute(text("DELETE FROM load_batch WHERE id > :b"), {"b": marks[0]})
+            conn.execute(text("DELETE FROM audit_log WHERE id > :a"), {"a": marks[1]})
+            conn.execute(text("DELETE FROM coverage_stale WHERE commune_code = ANY(:c)"), {"c": codes})
+            conn.execute(text("DELETE FROM admin_unit WHERE version = '2025' AND level = 'commune' "
+                              "AND code = ANY(:c)"), {"c": codes})
         engine.dispose()
 
 

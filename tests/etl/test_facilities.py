@@ -10,6 +10,7 @@ from sqlalchemy import Connection, text
 
 from etl.errors import LoadRefusedError, SurveyValidationError
 from etl.facilities import load_facilities, preview_facilities
+from etl.models import FacilityRow
 from tests.etl.conftest import (
     IN_DIEN_BIEN_PHU,
     IN_MUONG_PHANG,
@@ -85,6 +86,9 @@ def test_the_dien_bien_workbook_with_title_rows_loads(communes: Connection, tmp_
     ).scalar_one()
     assert audited == 3
     assert "3 rows read, loaded 3, updated 0, unchanged 0, warned 0, rejected 0" in result.summary()
+    # the typed rows the preview hands the upload page round-trip through the model
+    for row in result.accepted:
+        assert FacilityRow.model_validate(row.model_dump()) == row
 
 
 def test_the_same_file_again_changes_nothing_and_says_so(communes: Connection, tmp_path: Path) -> None:
@@ -154,6 +158,8 @@ def test_without_an_id_the_same_type_within_5_m_is_the_same_facility(
         ({"horns": "hai"}, "Số loa", "not a number"),
         ({"watts": "ba mươi"}, "Công suất (W)", "not a number"),
         ({"radius": "-300"}, "Bán kính (m)", "negative"),
+    ({"horns": "99999999999"}, "Số loa", "implausibly large"),
+    ({"lon": "1e308", "lat": "1e308"}, "", "outside Viet Nam"),
     ],
 )
 def test_each_bad_row_is_rejected_with_file_row_field_and_reason(
@@ -277,3 +283,44 @@ def test_a_mapping_file_names_unknown_columns_and_words(communes: Connection, tm
     path = write_csv(tmp_path / "m.csv", ["Hạng mục", "Đông", "Bắc"], [["Loa kẹn", 103.05, 21.45]])
     result = _load(communes, path, tmp_path, mapping=mapping)
     assert result.loaded == 1, result.messages()
+
+
+def test_a_form_with_column_numbers_and_a_signature_footer(communes: Connection, tmp_path: Path) -> None:
+    numbers = [f"({i})" for i in range(1, len(VN_HEADERS) + 1)]
+    footer = [["", "", "Tổng cộng: 2 thiết chế"], [], ["", "", "", "", "", "", "", "", "", "Người lập biểu"],
+              ["", "", "", "", "", "", "", "", "", "(Ký, ghi rõ họ tên)"]]
+    rows = [numbers, vn_row(1, "A1"), vn_row(2, "A2"), *footer]
+    result = _load(communes, write_workbook(tmp_path / "bieu_mau.xlsx", VN_HEADERS, rows), tmp_path)
+    assert (result.rows, result.loaded, result.rejected, result.skipped) == (5, 2, 0, 3), result.messages()
+    assert "3 skipped (not facility rows)" in result.summary()
+
+
+def test_a_commune_named_like_a_unit_word_is_matched(communes: Connection, tmp_path: Path) -> None:
+    communes.execute(text("UPDATE admin_unit SET name = 'Xa Dung', name_folded = 'dung' "
+                          "WHERE code = '03202'"))
+    rows = [vn_row(1, "XD", lonlat=IN_THANH_NUA, commune="Xã Xa Dung"),
+            vn_row(2, "XE", lonlat=IN_THANH_NUA, commune="Xa Dung")]
+    result = _load(communes, write_csv(tmp_path / "xd.csv", VN_HEADERS, rows), tmp_path)
+    assert (result.loaded, result.warned) == (2, 0), result.messages()
+
+
+def test_a_two_row_header_and_odd_cell_forms(communes: Connection, tmp_path: Path) -> None:
+    import openpyxl
+
+    top = ["STT", "Mã thiết chế", "Loại thiết chế", "Xã/Phường", "Tọa độ", "", "Tình trạng"]
+    sub = ["", "", "", "", "Kinh độ", "Vĩ độ", ""]
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["BÁO CÁO HIỆN TRẠNG HỆ THỐNG TRUYỀN THANH CƠ SỞ"])
+    sheet.append(top)
+    sheet.append(sub)
+    sheet.merge_cells("E2:F2")
+    sheet.append([1, "M1", "Trạm truyền thanh", "Mường Phăng", "103.05E", "21.45N", "Hoạt động bình thường"])
+    sheet.append([2, "M2", "Cụm loa thôn", "Mường Phăng", "103°03'E", "21°27'N", "Hư hỏng nhẹ"])
+    workbook.save(tmp_path / "two_rows.xlsx")
+    result = _load(communes, tmp_path / "two_rows.xlsx", tmp_path)
+    assert (result.loaded, result.rejected, result.warned) == (2, 0, 0), result.messages()
+    stored = communes.execute(text("SELECT type, status FROM facility ORDER BY external_id")).all()
+    assert [tuple(r) for r in stored] == [("commune_radio_station", "operational"),
+                                          ("loudspeaker_cluster", "degraded")]

@@ -359,3 +359,61 @@ def test_geojson_is_json(tmp_path: Path) -> None:
     path.write_text(json.dumps({"type": "FeatureCollection", "features": []}))
     with pytest.raises(LoadRefusedError):
         read_table(path)
+
+
+def test_files_over_500_mb_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import etl.readers
+
+    path = write_csv(tmp_path / "big.csv", VN_HEADERS, [vn_row(1, "A")])
+    monkeypatch.setattr(etl.readers, "MAX_FILE_BYTES", 100)   # the real limit is 500 MB
+    with pytest.raises(LoadRefusedError, match="over the 500 MB limit"):
+        read_table(path)
+
+
+def test_a_kobo_xlsx_export(communes: Connection, tmp_path: Path) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "khao_sat_thiet_che"
+    sheet.append(["start", "end", "thong_tin/ma", "thong_tin/loai", "thong_tin/so_loa", "_vi_tri_latitude",
+                  "_vi_tri_longitude", "_id", "_uuid", "_submission_time", "_index"])
+    sheet.append(["2026-11-20T08:01:00", "2026-11-20T08:09:00", "KX-1", "cum_loa", 2, IN_MUONG_PHANG[1],
+                  IN_MUONG_PHANG[0], 11, "e1", "2026-11-20T01:10:00", 1])
+    workbook.save(tmp_path / "kobo.xlsx")
+    result = _load(communes, tmp_path / "kobo.xlsx", tmp_path)
+    assert result.loaded == 1, result.messages()
+    assert _stored(communes) == [("KX-1", "loudspeaker_cluster", "operational", "03199", *IN_MUONG_PHANG)]
+
+
+def test_lines_are_the_wrong_geometry_type_for_villages(communes: Connection, tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from etl.villages import load_villages
+
+    line = LineString([(103.0, 21.4), (103.1, 21.5)])
+    gpd.GeoDataFrame({"name": ["Suối"]}, geometry=[line], crs=4326).to_file(tmp_path / "line.geojson")
+    with pytest.raises(LoadRefusedError, match="villages are points or polygons"):
+        load_villages(communes, tmp_path / "line.geojson")
+
+
+def test_vn2000_geographic_degrees_are_shifted_to_wgs84(communes: Connection, tmp_path: Path) -> None:
+    from etl.coords import transformer_to_wgs84
+
+    lon, lat = transformer_to_wgs84(4756).transform(*IN_MUONG_PHANG, direction="INVERSE")
+    assert abs(lon - IN_MUONG_PHANG[0]) > 1e-4   # the datum shift is real (~200 m here)
+    path = write_csv(tmp_path / "g4756.csv", ["Mã", "Loại", "Kinh độ", "Vĩ độ"],
+                     [["G", "Thư viện", lon, lat]])
+    assert _load(communes, path, tmp_path, crs="EPSG:4756").loaded == 1
+    assert _stored(communes)[0][4:] == IN_MUONG_PHANG
+
+
+def test_swapped_lat_lon_confirmed_by_the_declared_province(communes: Connection, tmp_path: Path) -> None:
+    lon, lat = IN_DIEN_BIEN_PHU
+    path = write_csv(tmp_path / "p.csv", ["Mã", "Loại", "Tỉnh", "Kinh độ", "Vĩ độ"],
+                     [["P1", "Cụm loa", "Điện Biên", lat, lon], ["P2", "Cụm loa", "Lai Châu", lat, lon]])
+    result = _load(communes, path, tmp_path)
+    assert (result.loaded, result.rejected) == (1, 1), result.messages()
+    assert _stored(communes)[0][:1] == ("P1",)

@@ -53,7 +53,9 @@ def test_random_tables_as_csv(tmp_path: Path, rows: list[list[str]], delimiter: 
 
 
 @FUZZ
-@given(names=st.lists(st.text(max_size=12), max_size=4), payload=st.binary(max_size=200))
+@given(names=st.lists(st.text(st.characters(exclude_characters="\x00"), max_size=12), max_size=4,
+                      unique=True),
+       payload=st.binary(max_size=200))
 def test_random_zip_archives(tmp_path: Path, names: list[str], payload: bytes) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -87,6 +89,28 @@ def test_header_mapping_never_fails(headers: list[str]) -> None:
 
 
 @pytest.mark.parametrize("text,expected", [("106,7", 106.7), ("105°53'12.5\"E", 105.886806),
-                                           ("21° 27′ 00″ N", 21.45), ("S 8°30'", -8.5), ("  103.05 ", 103.05)])
+                                           ("21° 27′ 00″ N", 21.45), ("S 8°30'", -8.5),
+                                           ("  103.05 ", 103.05)])
 def test_coordinate_forms(text: str, expected: float) -> None:
     assert parse_coordinate_cell(text) == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.db
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.lists(CELLS, min_size=15, max_size=15), min_size=1, max_size=4))
+def test_any_cells_in_a_survey_load_or_are_rejected_never_crash(communes, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                 cells: list[list[str]]) -> None:
+    from datetime import date
+
+    from etl.facilities import load_facilities
+    from tests.etl.conftest import VN_HEADERS, write_csv
+
+    path = write_csv(tmp_path / "fuzz.csv", VN_HEADERS, cells)
+    savepoint = communes.begin_nested()
+    try:
+        result = load_facilities(communes, path, today=date(2026, 11, 26))
+        assert result.loaded + result.rejected + result.skipped <= len(cells)
+    except LoadRefusedError as exc:
+        assert str(exc)
+    finally:
+        savepoint.rollback()

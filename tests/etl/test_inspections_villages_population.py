@@ -241,3 +241,17 @@ def test_a_raster_without_crs_or_not_a_raster_is_refused(communes: Connection, t
     bad.write_bytes(b"II*\0garbage")
     with pytest.raises(LoadRefusedError, match="not a readable raster"):
         load_population_raster(communes, bad)
+
+
+def test_previews_of_villages_and_inspections_write_nothing(facilities: Connection, tmp_path: Path) -> None:
+    from etl.inspections import preview_inspections
+    from etl.villages import preview_villages
+
+    villages = preview_villages(facilities, write_csv(tmp_path / "v.csv", ["Tên thôn", "Kinh độ", "Vĩ độ"],
+                                                      [["Bản Phăng", 103.05, 21.45]]))
+    inspections = preview_inspections(facilities, write_csv(tmp_path / "i.csv", ["Mã", "Ngày", "Tình trạng"],
+                                                            [["DB-001", "20/11/2026", "Hỏng"]]))
+    assert villages.loaded == 1 and inspections.loaded == 1
+    assert facilities.execute(text("SELECT count(*) FROM village")).scalar_one() == 0
+    assert facilities.execute(text("SELECT count(*) FROM inspection")).scalar_one() == 0
+    assert _status(facilities, "DB-001") == "operational"

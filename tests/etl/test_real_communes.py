@@ -1,4 +1,4 @@
-"""Against the real 2025 communes of Điện Biên (full resolution): a survey workbook as the province sends it."""
+"""Against the real 2025 communes of Điện Biên (full resolution): a workbook as sent."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def test_a_dien_bien_workbook_against_the_real_communes(db_conn: Connection, sha
     rows = [vn_row(1, "DB-0001", "Đài truyền thanh - truyền hình huyện", (103.05782, 21.41559),
                    commune="Phường Điện Biên Phủ"),
             vn_row(2, "DB-0002", "Cụm loa", ("22.21683", "102.42024"), commune="Xã Mường Nhé"),   # swapped
-            vn_row(3, "DB-0003", "Điểm BĐ-VHX", ("102,51631", "22,06116"), commune="Mường Toong"),  # disagrees
+            vn_row(3, "DB-0003", "Điểm BĐ-VHX", ("102,51631", "22,06116"), commune="Mường Toong"),  # other
             vn_row(4, "DB-0004", "Cụm loa", (105.85, 21.03), commune="Hà Nội")]                  # not loaded
     path = write_workbook(tmp_path / "Danh_sach_thiet_che_Dien_Bien.xlsx", VN_HEADERS, rows)
     result = load_facilities(db_conn, path, today=date(2026, 11, 26))
