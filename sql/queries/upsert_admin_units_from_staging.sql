@@ -12,8 +12,9 @@ WITH upserted AS (
            parent_code = EXCLUDED.parent_code, province_code = EXCLUDED.province_code, geom = EXCLUDED.geom,
            area_km2 = EXCLUDED.area_km2, attributes = EXCLUDED.attributes, batch_id = EXCLUDED.batch_id,
            loaded_at = now()
-     WHERE (a.name, a.unit_type, a.parent_code, a.province_code, a.attributes)
-               IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.unit_type, EXCLUDED.parent_code, EXCLUDED.province_code,
+     WHERE (a.name, a.name_folded, a.unit_type, a.parent_code, a.province_code, a.attributes)
+               IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.name_folded, EXCLUDED.unit_type, EXCLUDED.parent_code,
+                                 EXCLUDED.province_code,
                                  EXCLUDED.attributes)
         OR ST_AsBinary(a.geom) IS DISTINCT FROM ST_AsBinary(EXCLUDED.geom)   -- exact, and cheap
     RETURNING (xmax = 0) AS inserted

@@ -33,6 +33,9 @@ def test_fold_names_for_search() -> None:
     assert fold_place_name("Xã Mường Nhé") == "muong nhe"
     assert fold_place_name("Phường Điện Biên Phủ") == "dien bien phu"
     assert fold_place_name("Bản Lầy") == "ban lay"
+    assert fold_place_name("Xa Dung") == "xa dung"  # a name, not the unit word "Xã"
+    assert fold_place_name("Xã Xa Dung") == "xa dung"
+    assert fold_place_name("xa Muong Nhe") == "muong nhe"  # typed without diacritics
 
 
 def test_invalid_polygons_are_repaired_and_counted() -> None:
