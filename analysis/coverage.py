@@ -50,7 +50,11 @@ class CoverageParams:
     max_radius_m: float = 1000.0
     status_factor: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_STATUS_FACTOR))
     disc_types: tuple[str, ...] = ("loudspeaker_cluster",)
-    quad_segs: int = 8  # 32-gon discs: 0.64 % less area than the circle, as PostGIS ST_Buffer's default
+    # Discs are 16-gons (4 segments a quarter) scaled to the circle's area: 2x fewer vertices than PostGIS's
+    # 32-gon default for every later step, and the covered area of a lone disc is exactly pi r^2 (a plain
+    # 32-gon is 0.64 % short, a plain 16-gon 2.5 %); the rim is within 1.3 % of r of the circle.
+    quad_segs: int = 4
+    equal_area_discs: bool = True
     metric_crs: str = "UTM zone of each commune's centroid (WGS 84, EPSG:326xx)"
 
     def to_dict(self) -> dict[str, object]:
@@ -101,7 +105,8 @@ def covered_geometries(
     disc_radius_m: NDArray[np.float64],
     disc_commune: NDArray[np.int64],
     *,
-    quad_segs: int = 8,
+    quad_segs: int = 4,
+    equal_area: bool = True,
 ) -> tuple[NDArray[np.object_], NDArray[np.bool_]]:
     """Return, per commune, the union of its own discs clipped to it (None where nothing is covered).
 
@@ -115,6 +120,9 @@ def covered_geometries(
     order = np.argsort(c, kind="stable")
     kept_positions = np.flatnonzero(keep)[order]
     x, y, r, c = x[order], y[order], r[order], c[order]
+    if equal_area:
+        n = 4 * quad_segs
+        r = r * np.sqrt(np.pi / (n / 2 * np.sin(2 * np.pi / n)))
     discs = shapely.buffer(shapely.points(x, y), r, quad_segs=quad_segs)
     owners = commune_geoms[c]
     shapely.prepare(commune_geoms)
@@ -240,6 +248,7 @@ def cover_communes(
             radius[dsel],
             local[disc_commune[dsel]],
             quad_segs=params.quad_segs,
+            equal_area=params.equal_area_discs,
         )
         disc_inside[dsel] = inside
         areas = shapely.area(geoms_m)

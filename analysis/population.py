@@ -122,7 +122,6 @@ def people_in_communes(grid: PopulationGrid, commune_geoms: NDArray[np.object_])
     """Return the people in cells whose centre lies in each commune (geometries in the grid's CRS)."""
     height, width = grid.values.shape
     out = np.zeros(len(commune_geoms))
-    values = np.where(np.isfinite(grid.values) & (grid.values > 0), grid.values, 0).astype(np.float64)
     inv = ~grid.transform
     for i, geom in enumerate(commune_geoms):
         window = _pixel_window(geom, inv, height, width)
@@ -135,7 +134,8 @@ def people_in_communes(grid: PopulationGrid, commune_geoms: NDArray[np.object_])
             transform=grid.transform @ Affine.translation(c0, r0),
             invert=True,
         )
-        out[i] = float(values[r0:r1, c0:c1][mask].sum())
+        cells = grid.values[r0:r1, c0:c1][mask].astype(np.float64)
+        out[i] = float(cells[np.isfinite(cells) & (cells > 0)].sum())
     return out
 
 
@@ -187,13 +187,11 @@ def build_population_raster(
         dtype="int32",
     )
     n = len(commune_geoms)
-    weight = (ids > 0).astype(np.float64)
-    if (
-        village_geoms is not None
-        and village_commune is not None
-        and len(village_geoms)
-        and village_weight > 0
-    ):
+    pop = np.concatenate([[0.0], np.nan_to_num(commune_population)])
+    n_all = np.bincount(ids.ravel(), minlength=n + 1)
+    # Lookups by commune id (index 0 = no commune), float32 like the output: a national 100 m grid has ~3e8
+    # cells, so no float64 temporaries of that size.
+    if village_geoms is not None and village_commune is not None and len(village_geoms) and village_weight > 0:
         near = rasterio.features.rasterize(
             (
                 (shapely.buffer(g, village_radius_m), int(c) + 1)
@@ -205,20 +203,18 @@ def build_population_raster(
             dtype="int32",
         )
         near_own = (near > 0) & (near == ids)
-        n_all = np.bincount(ids.ravel(), minlength=n + 1)
-        n_near = np.bincount(ids.ravel(), weights=near_own.ravel(), minlength=n + 1)
+        del near
+        n_near = np.bincount(ids[near_own], minlength=n + 1)
         share_near = np.where(n_near > 0, village_weight, 0.0)
-        # Per-cell weight such that each commune's weights sum to 1 (village cells get the extra share).
-        per_all = np.divide(1 - share_near, n_all, out=np.zeros(n + 1), where=n_all > 0)
-        per_near = np.divide(share_near, n_near, out=np.zeros(n + 1), where=n_near > 0)
-        weight = per_all[ids] + near_own * per_near[ids]
-        weight[ids == 0] = 0
+        per_all = np.divide((1 - share_near) * pop, n_all, out=np.zeros(n + 1), where=n_all > 0)
+        per_near = np.divide(share_near * pop, n_near, out=np.zeros(n + 1), where=n_near > 0)
+        per_all[0] = per_near[0] = 0.0
+        values = per_all.astype(np.float32)[ids]
+        values[near_own] += per_near.astype(np.float32)[ids[near_own]]
     else:
-        n_all = np.bincount(ids.ravel(), minlength=n + 1)
-        weight = np.divide(1.0, n_all, out=np.zeros(n + 1), where=n_all > 0)[ids]
-        weight[ids == 0] = 0
-    pop = np.concatenate([[0.0], np.nan_to_num(commune_population)])
-    values = (weight * pop[ids]).astype(np.float32)
+        per_cell = np.divide(pop, n_all, out=np.zeros(n + 1), where=n_all > 0)
+        per_cell[0] = 0.0
+        values = per_cell.astype(np.float32)[ids]
     _place_lost_communes(values, ids, commune_geoms, pop, transform)
     return values, transform
 

@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
+import rasterio.io
 import rasterio.windows
 import shapely
 from pyproj import CRS
@@ -199,18 +200,25 @@ def _people(
     census_covered = spread_evenly(census, coverage["covered_area_share"].to_numpy())
     if raster is None:
         return census, census_covered, [CENSUS_EVENLY] * len(communes)
-    grid = read_population_window(raster.path, communes.total_bounds)
-    geoms = communes.geometry.to_crs(grid.crs).values.to_numpy()
-    totals = _raster_totals(conn, raster, communes["code"].tolist(), grid, geoms)
-    x, y = reproject_points(discs["lon"].to_numpy(), discs["lat"].to_numpy(), 4326, grid.crs)
+    codes = communes["code"].tolist()
+    totals, missing = _cached_totals(conn, raster, codes)
+    with rasterio.open(raster.path) as src:
+        crs = CRS.from_user_input(src.crs)
+        geoms = communes.geometry.to_crs(crs).values.to_numpy()
+        lon, lat = discs["lon"].to_numpy(), discs["lat"].to_numpy()
+        x, y = reproject_points(lon, lat, 4326, crs)
+        radius = discs["radius_m"].to_numpy()
+        # Disc boxes in the raster's units (degrees: metres over the length of a degree of longitude there).
+        half = radius / (111_320.0 * np.cos(np.radians(lat))) if crs.is_geographic else radius
+        boxes = np.column_stack([x - half, y - half, x + half, y + half])[radius > 0]
+        if missing:
+            boxes = np.vstack([boxes, shapely.bounds(geoms[missing])])
+        grid = read_population_blocks(src, boxes)
+    if missing:
+        totals[missing] = people_in_communes(grid, geoms[missing])
+        _cache_totals(conn, raster, [codes[i] for i in missing], totals[missing])
     covered = people_reached(
-        grid,
-        x,
-        y,
-        discs["radius_m"].to_numpy(),
-        discs["commune"].to_numpy(),
-        discs["inside"].to_numpy(),
-        geoms,
+        grid, x, y, radius, discs["commune"].to_numpy(), discs["inside"].to_numpy(), geoms
     )
     # A commune the raster does not reach (outside it, or all nodata) falls back to its census total.
     fallback = (totals <= 0) & (census > 0)
@@ -218,9 +226,7 @@ def _people(
     return (np.where(fallback, census, totals), np.where(fallback, census_covered, covered), method)
 
 
-def _raster_totals(
-    conn: Connection | None, raster: RasterInfo, codes: list[str], grid: PopulationGrid, geoms: np.ndarray
-) -> np.ndarray:
+def _cached_totals(conn: Connection | None, raster: RasterInfo, codes: list[str]) -> tuple[np.ndarray, list[int]]:
     cached: dict[str, float] = {}
     if conn is not None:
         rows = conn.execute(
@@ -228,37 +234,50 @@ def _raster_totals(
         ).all()
         cached = {r.commune_code: float(r.pop_total) for r in rows}
     missing = [i for i, c in enumerate(codes) if c not in cached]
-    totals = np.array([cached.get(c, 0.0) for c in codes])
-    if missing:
-        totals[missing] = people_in_communes(grid, geoms[missing])
-        if conn is not None:
-            copy_rows(
-                conn,
-                "population_commune_total",
-                ("raster_id", "commune_code", "pop_total", "method"),
-                ((raster.id, codes[i], float(totals[i]), "cell centres") for i in missing),
-            )
-    return totals
+    return np.array([cached.get(c, 0.0) for c in codes]), missing
 
 
-def read_population_window(path: Path, bounds_4326: np.ndarray) -> PopulationGrid:
-    """Read the part of a population GeoTIFF under these lon/lat bounds (plus one cell), nodata as 0."""
-    with rasterio.open(path) as src:
-        crs = CRS.from_user_input(src.crs)
-        minx, miny, maxx, maxy = bounds_4326
-        xs, ys = reproject_points(
-            np.array([minx, maxx, minx, maxx]), np.array([miny, miny, maxy, maxy]), 4326, crs
+def _cache_totals(conn: Connection | None, raster: RasterInfo, codes: list[str], totals: np.ndarray) -> None:
+    if conn is not None:
+        copy_rows(
+            conn,
+            "population_commune_total",
+            ("raster_id", "commune_code", "pop_total", "method"),
+            ((raster.id, c, float(t), "cell centres") for c, t in zip(codes, totals, strict=True)),
         )
+
+
+def read_population_blocks(src: rasterio.io.DatasetReader, boxes: np.ndarray) -> PopulationGrid:
+    """Read only the raster blocks that these boxes (minx, miny, maxx, maxy in the raster's CRS) touch.
+
+    The grid spans the whole raster, but its array is allocated lazily (untouched pages cost no memory) and
+    only the needed blocks are decompressed: a national 100 m raster is ~3e8 cells, mostly sea. Nodata and
+    negative cells read as 0.
+    """
+    height, width = src.height, src.width
+    values = np.zeros((height, width), dtype=np.float32)
+    bh, bw = (max(b, 256) for b in src.block_shapes[0])
+    if len(boxes):
         inv = ~src.transform
-        cols, rows = inv @ (xs, ys)
-        # One cell of margin around the bounds, clipped to the raster.
-        c0, c1 = max(int(np.floor(cols.min())) - 1, 0), min(int(np.ceil(cols.max())) + 1, src.width)
-        r0, r1 = max(int(np.floor(rows.min())) - 1, 0), min(int(np.ceil(rows.max())) + 1, src.height)
-        if c0 >= c1 or r0 >= r1:
-            c0, r0, c1, r1 = 0, 0, 1, 1
-        window = rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0)
-        values = src.read(1, window=window, masked=True).astype(np.float32).filled(0)
-        return PopulationGrid(values, src.window_transform(window), crs)
+        c_a, r_a = inv @ (boxes[:, 0], boxes[:, 3])
+        c_b, r_b = inv @ (boxes[:, 2], boxes[:, 1])
+        c0 = np.clip(np.floor(np.minimum(c_a, c_b)) - 1, 0, width - 1).astype(np.int64) // bw
+        c1 = np.clip(np.ceil(np.maximum(c_a, c_b)) + 1, 0, width - 1).astype(np.int64) // bw
+        r0 = np.clip(np.floor(np.minimum(r_a, r_b)) - 1, 0, height - 1).astype(np.int64) // bh
+        r1 = np.clip(np.ceil(np.maximum(r_a, r_b)) + 1, 0, height - 1).astype(np.int64) // bh
+        blocks: set[tuple[int, int]] = set()
+        for a, b, c, d in np.unique(np.column_stack([r0, r1, c0, c1]), axis=0):
+            blocks.update((i, j) for i in range(a, b + 1) for j in range(c, d + 1))
+        nodata = src.nodata
+        for i, j in sorted(blocks):
+            window = rasterio.windows.Window(j * bw, i * bh, min(bw, width - j * bw), min(bh, height - i * bh))
+            block = src.read(1, window=window).astype(np.float32)
+            bad = ~np.isfinite(block) | (block < 0)
+            if nodata is not None and np.isfinite(nodata):
+                bad |= block == nodata
+            block[bad] = 0
+            values[i * bh : i * bh + block.shape[0], j * bw : j * bw + block.shape[1]] = block
+    return PopulationGrid(values, src.transform, CRS.from_user_input(src.crs))
 
 
 def active_population_raster(conn: Connection) -> RasterInfo | None:

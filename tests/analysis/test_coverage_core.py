@@ -19,7 +19,6 @@ from analysis.population import PopulationGrid, build_population_raster, people_
 X0, Y0 = 420_000.0, 2_360_000.0
 A = shapely.box(X0, Y0, X0 + 2000, Y0 + 2000)
 B = shapely.box(X0 + 2000, Y0, X0 + 4000, Y0 + 2000)
-POLYGON_32 = 32 / (2 * math.pi) * math.sin(2 * math.pi / 32)  # area of a 32-gon / circle: 0.99359
 
 
 def _circle_part(r: float, d: float) -> float:
@@ -38,10 +37,11 @@ def _three_clusters() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 def test_three_clusters_two_communes_known_areas() -> None:
     x, y, r, c = _three_clusters()
     covered, inside = covered_geometries(np.array([A, B]), x, y, r, c)
-    expected_a = (math.pi * 300**2 + _circle_part(300, 100)) * POLYGON_32
-    expected_b = math.pi * 150**2 * POLYGON_32
-    assert covered[0].area == pytest.approx(expected_a, rel=2e-3)
-    assert covered[1].area == pytest.approx(expected_b, rel=2e-3)
+    # Equal-area discs: a lone disc has exactly the circle's area; a clipped one within 1 %.
+    expected_a = math.pi * 300**2 + _circle_part(300, 100)
+    expected_b = math.pi * 150**2
+    assert covered[0].area == pytest.approx(expected_a, rel=5e-3)
+    assert covered[1].area == pytest.approx(expected_b, rel=1e-9)
     assert inside.tolist() == [True, False, True]
     # c2's spill-over into B is not B's coverage: B's only disc is c3's.
     assert covered[1].intersection(shapely.box(X0 + 2000, Y0, X0 + 2300, Y0 + 2000)).area == 0
@@ -148,9 +148,9 @@ def test_adapter_in_lon_lat_matches_the_metric_core_and_reaches_villages() -> No
         crs=32648,
     ).to_crs(4326)
     coverage, villages_df, discs = cover_communes(communes, clusters, villages)
-    expected_a = (math.pi * 300**2 + _circle_part(300, 100)) * POLYGON_32 / 4e6
+    expected_a = (math.pi * 300**2 + _circle_part(300, 100)) / 4e6
     assert coverage["covered_area_share"].iloc[0] == pytest.approx(expected_a, rel=5e-3)
-    assert coverage["covered_area_km2"].iloc[1] == pytest.approx(math.pi * 0.15**2 * POLYGON_32, rel=5e-3)
+    assert coverage["covered_area_km2"].iloc[1] == pytest.approx(math.pi * 0.15**2, rel=2e-3)
     assert villages_df["reached"].tolist() == [True, False, False]
     assert discs["radius_m"].tolist() == [300.0, 300.0, 150.0]
     assert coverage.crs.to_epsg() == 4326 and coverage.geometry.iloc[0].geom_type == "MultiPolygon"

@@ -110,7 +110,7 @@ def test_analyse_stores_coverage_with_parameters_and_exports_every_format(
     a, b = rows["99001"], rows["99002"]
     assert a.station_operational and not b.station_operational
     assert (a.villages_total, a.villages_reached, b.villages_total, b.villages_reached) == (2, 1, 1, 1)
-    assert a.covered_area_km2 == pytest.approx((np.pi * 0.09 + 0.2002) * 0.9936, rel=0.005)
+    assert a.covered_area_km2 == pytest.approx(np.pi * 0.09 + 0.2002, rel=0.005)
     # No raster: census spread evenly, and the result says so.
     assert a.pop_covered == pytest.approx(4000 * a.covered_area_share)
     assert "spread evenly" in a.params["population_method"]
