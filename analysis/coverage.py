@@ -6,14 +6,18 @@ All geometry here is in a projected metric CRS (a UTM zone chosen per commune); 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
+from pyproj import Transformer
 
 # Audible radius of a 2 x 30 W horn cluster in villages (buildings, trees): DOMAIN.md §3.2, 250-300 m.
 DEFAULT_RADIUS_M = 300.0
@@ -187,6 +191,7 @@ def cover_communes(
     villages_gdf: gpd.GeoDataFrame | None = None,
     *,
     params: CoverageParams | None = None,
+    workers: int | None = None,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
     """Compute each commune's covered area and which of its villages are reached.
 
@@ -204,6 +209,7 @@ def cover_communes(
     villages_df has ``id``, ``commune_code``, ``reached``; discs_df has one row per cluster of
     ``params.disc_types``: ``lon``, ``lat`` (EPSG:4326), ``radius_m`` (effective), ``commune`` (row in
     communes_gdf) and ``inside`` (disc wholly inside its commune), for counting people.
+    ``workers`` processes share big jobs (default: up to 2 CPUs; small jobs run in this process).
     """
     params = params or CoverageParams()
     codes = communes_gdf["code"].to_numpy()
@@ -233,36 +239,39 @@ def cover_communes(
     metric_area = np.zeros(n)
     reached = np.zeros(len(villages), dtype=bool)
     disc_inside = np.zeros(len(radius), dtype=bool)
-    zones = metric_zones(communes_gdf)
-    for epsg in np.unique(zones):
-        sel = np.flatnonzero(zones == epsg)
+    lon = shapely.get_x(clusters.geometry.values.to_numpy())
+    lat = shapely.get_y(clusters.geometry.values.to_numpy())
+    commune_geoms = communes_gdf.geometry.values.to_numpy()
+    village_geoms = villages.geometry.values.to_numpy()
+    tasks, parts = [], []
+    for sel in _commune_chunks(metric_zones(communes_gdf), disc_commune, workers):
         local = np.full(n, -1, dtype=np.int64)
         local[sel] = np.arange(len(sel))
-        geoms_m = communes_gdf.geometry.iloc[sel].to_crs(int(epsg)).values.to_numpy()
-        dsel = np.isin(disc_commune, sel)
-        pts_m = clusters.geometry[dsel].to_crs(int(epsg)).values.to_numpy()
-        cov, inside = covered_geometries(
-            geoms_m,
-            shapely.get_x(pts_m),
-            shapely.get_y(pts_m),
-            radius[dsel],
-            local[disc_commune[dsel]],
-            quad_segs=params.quad_segs,
-            equal_area=params.equal_area_discs,
+        dsel = np.flatnonzero(np.isin(disc_commune, sel))
+        vsel = np.flatnonzero(np.isin(village_commune, sel))
+        tasks.append(
+            _CoverTask(
+                epsg=int(utm_epsg(*shapely.point_on_surface(commune_geoms[sel[0]]).coords[0])),
+                commune_geoms=commune_geoms[sel],
+                lon=lon[dsel],
+                lat=lat[dsel],
+                radius_m=radius[dsel],
+                disc_commune=local[disc_commune[dsel]],
+                village_geoms=village_geoms[vsel],
+                village_commune=local[village_commune[vsel]],
+                quad_segs=params.quad_segs,
+                equal_area=params.equal_area_discs,
+            )
         )
-        disc_inside[dsel] = inside
-        areas = shapely.area(geoms_m)
-        cov_area = np.array([0.0 if g is None else g.area for g in cov])
+        parts.append((sel, dsel, vsel))
+    for (sel, dsel, vsel), (cov, areas, cov_area, inside, hit) in zip(
+        parts, _run_tasks(tasks, workers), strict=True
+    ):
+        covered_4326[sel] = cov
         metric_area[sel] = areas
         share[sel] = np.clip(np.divide(cov_area, areas, out=np.zeros_like(areas), where=areas > 0), 0.0, 1.0)
-        vsel = np.isin(village_commune, sel)
-        if vsel.any():
-            vgeoms = villages.geometry[vsel].to_crs(int(epsg)).values.to_numpy()
-            reached[vsel] = villages_reached(cov, vgeoms, local[village_commune[vsel]])
-        has = np.array([g is not None for g in cov], dtype=bool)
-        if has.any():
-            back = gpd.GeoSeries(cov[has], crs=int(epsg)).to_crs(4326).values.to_numpy()
-            covered_4326[sel[has]] = [polygonal_multipolygon(g) for g in back]
+        disc_inside[dsel] = inside
+        reached[vsel] = hit
 
     area_km2 = _floats(communes_gdf, "area_km2") if "area_km2" in communes_gdf else metric_area / 1e6
     area_km2 = np.where(np.isfinite(area_km2), area_km2, metric_area / 1e6)
@@ -287,8 +296,8 @@ def cover_communes(
     )
     discs_df = pd.DataFrame(
         {
-            "lon": shapely.get_x(clusters.geometry.values.to_numpy()),
-            "lat": shapely.get_y(clusters.geometry.values.to_numpy()),
+            "lon": lon,
+            "lat": lat,
             "radius_m": radius,
             "commune": disc_commune,
             "inside": disc_inside,
@@ -301,3 +310,92 @@ def _floats(frame: pd.DataFrame, column: str) -> NDArray[np.float64]:
     if column not in frame:
         return np.full(len(frame), np.nan)
     return np.asarray(pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan))
+
+
+# Below this many discs the work stays in the calling process (a fork costs more than it saves).
+PARALLEL_MIN_DISCS = 20_000
+
+
+@dataclass(frozen=True)
+class _CoverTask:
+    """One UTM zone's worth (or a share of it) of communes, their discs and villages, in EPSG:4326."""
+
+    epsg: int
+    commune_geoms: NDArray[np.object_]
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    radius_m: NDArray[np.float64]
+    disc_commune: NDArray[np.int64]
+    village_geoms: NDArray[np.object_]
+    village_commune: NDArray[np.int64]
+    quad_segs: int
+    equal_area: bool
+
+
+_TaskResult = tuple[
+    NDArray[np.object_], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_]
+]
+
+
+def _cover_task(task: _CoverTask) -> _TaskResult:
+    """Project to the task's UTM zone, cover, find villages reached, project the coverage back to EPSG:4326."""
+    to_m = Transformer.from_crs(4326, task.epsg, always_xy=True)
+    geoms_m = shapely.transform(
+        task.commune_geoms, lambda xy: np.column_stack(to_m.transform(xy[:, 0], xy[:, 1]))
+    )
+    x, y = to_m.transform(task.lon, task.lat)
+    cov, inside = covered_geometries(
+        geoms_m,
+        np.asarray(x),
+        np.asarray(y),
+        task.radius_m,
+        task.disc_commune,
+        quad_segs=task.quad_segs,
+        equal_area=task.equal_area,
+    )
+    cov_area = np.array([0.0 if g is None else g.area for g in cov])
+    hit = np.zeros(len(task.village_geoms), dtype=bool)
+    if len(task.village_geoms):
+        villages_m = shapely.transform(
+            task.village_geoms, lambda xy: np.column_stack(to_m.transform(xy[:, 0], xy[:, 1]))
+        )
+        hit = villages_reached(cov, villages_m, task.village_commune)
+    to_deg = Transformer.from_crs(task.epsg, 4326, always_xy=True)
+    has = np.array([g is not None for g in cov], dtype=bool)
+    back = np.full(len(cov), None, dtype=object)
+    if has.any():
+        moved = shapely.transform(cov[has], lambda xy: np.column_stack(to_deg.transform(xy[:, 0], xy[:, 1])))
+        back[has] = [polygonal_multipolygon(g) for g in moved]
+    return back, shapely.area(geoms_m), cov_area, inside, hit
+
+
+def _commune_chunks(
+    zones: NDArray[np.int64], disc_commune: NDArray[np.int64], workers: int | None
+) -> list[NDArray[np.int64]]:
+    """Split communes by UTM zone, and big zones into ``workers`` parts of about equal disc counts."""
+    n_workers = _workers(workers)
+    per_commune = np.bincount(disc_commune, minlength=len(zones))
+    chunks: list[NDArray[np.int64]] = []
+    for epsg in np.unique(zones):
+        sel = np.flatnonzero(zones == epsg)
+        load = per_commune[sel]
+        if n_workers < 2 or load.sum() < PARALLEL_MIN_DISCS:
+            chunks.append(sel)
+            continue
+        cut = np.searchsorted(np.cumsum(load), load.sum() * np.arange(1, n_workers) / n_workers)
+        chunks.extend(part for part in np.split(sel, cut) if len(part))
+    return chunks
+
+
+def _workers(workers: int | None) -> int:
+    return max(1, min(2, os.cpu_count() or 1)) if workers is None else max(1, workers)
+
+
+def _run_tasks(tasks: list[_CoverTask], workers: int | None) -> list[_TaskResult]:
+    n_workers = _workers(workers)
+    big = sum(len(t.radius_m) for t in tasks) >= PARALLEL_MIN_DISCS
+    if n_workers < 2 or len(tasks) < 2 or not big:
+        return [_cover_task(t) for t in tasks]
+    # Fork: the children inherit the arrays; only results (geometries as WKB) travel back.
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=get_context("fork")) as pool:
+        return list(pool.map(_cover_task, tasks))

@@ -42,7 +42,7 @@ from analysis.population import (
     spread_evenly,
 )
 from sql import queries
-from sql.bulk import copy_rows
+from sql.bulk import copy_rows, copy_text_lines, copy_text_value
 
 CENSUS_EVENLY = "census 2019 commune total spread evenly over the commune (no population raster)"
 RASTER_CELL_CENTRES = "population raster, cells counted by their centre"
@@ -75,6 +75,7 @@ def analyse(
     commune_codes: list[str] | None = None,
     params: CoverageParams | None = None,
     rule: CriteriaRule | None = None,
+    workers: int | None = None,
 ) -> AnalyseResult:
     """Recompute and store coverage for a province, some communes, or every commune (both None).
 
@@ -134,12 +135,15 @@ def assess_communes(
     params: CoverageParams,
     rule: CriteriaRule,
     raster: RasterInfo | None,
+    workers: int | None = None,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Compute every stored column for these communes (see coverage_commune); writes only raster totals."""
     clusters = gpd.GeoDataFrame(
         facilities, geometry=gpd.points_from_xy(facilities["lon"], facilities["lat"]), crs=4326
     )
-    coverage, villages_df, discs = cover_communes(communes, clusters, villages, params=params)
+    coverage, villages_df, discs = cover_communes(
+        communes, clusters, villages, params=params, workers=workers
+    )
     pop_total, pop_covered, method = _people(conn, communes, coverage, discs, raster)
     codes = communes["code"].to_numpy()
     working = facilities[facilities["is_working"].astype(bool)]
@@ -226,7 +230,9 @@ def _people(
     return (np.where(fallback, census, totals), np.where(fallback, census_covered, covered), method)
 
 
-def _cached_totals(conn: Connection | None, raster: RasterInfo, codes: list[str]) -> tuple[np.ndarray, list[int]]:
+def _cached_totals(
+    conn: Connection | None, raster: RasterInfo, codes: list[str]
+) -> tuple[np.ndarray, list[int]]:
     cached: dict[str, float] = {}
     if conn is not None:
         rows = conn.execute(
@@ -270,7 +276,9 @@ def read_population_blocks(src: rasterio.io.DatasetReader, boxes: np.ndarray) ->
             blocks.update((i, j) for i in range(a, b + 1) for j in range(c, d + 1))
         nodata = src.nodata
         for i, j in sorted(blocks):
-            window = rasterio.windows.Window(j * bw, i * bh, min(bw, width - j * bw), min(bh, height - i * bh))
+            window = rasterio.windows.Window(
+                j * bw, i * bh, min(bw, width - j * bw), min(bh, height - i * bh)
+            )
             block = src.read(1, window=window).astype(np.float32)
             bad = ~np.isfinite(block) | (block < 0)
             if nodata is not None and np.isfinite(nodata):
@@ -335,36 +343,43 @@ def _store(
     wkb = shapely.to_wkb(
         shapely.set_srid(table.geometry.values.to_numpy(), 4326), hex=True, include_srid=True
     )
-    copy_rows(
+    copy_text_lines(
         conn,
         "coverage_commune",
         _COMMUNE_COLUMNS,
         (
-            (
-                r.code,
-                run_id,
-                r.area_km2,
-                r.covered_area_km2,
-                r.covered_area_share,
-                r.pop_total,
-                r.pop_covered,
-                r.pop_covered_share,
-                r.villages_total,
-                r.villages_reached,
-                r.clusters_working,
-                r.clusters_broken,
-                r.station_operational,
-                r.ntm_8_1,
-                None if np.isnan(r.ntm_6_3_share) else r.ntm_6_3_share,
-                r.ntm_8_3,
-                r.class_,
-                r.reason,
-                r.reason_en,
-                rule.version,
-                base + ', "population_method": ' + json.dumps(r.population_method, ensure_ascii=False) + "}",
-                r.data_date,
-                g,
+            "\t".join(
+                copy_text_value(v)
+                for v in (
+                    r.code,
+                    run_id,
+                    r.area_km2,
+                    r.covered_area_km2,
+                    r.covered_area_share,
+                    r.pop_total,
+                    r.pop_covered,
+                    r.pop_covered_share,
+                    r.villages_total,
+                    r.villages_reached,
+                    r.clusters_working,
+                    r.clusters_broken,
+                    r.station_operational,
+                    r.ntm_8_1,
+                    None if np.isnan(r.ntm_6_3_share) else r.ntm_6_3_share,
+                    r.ntm_8_3,
+                    r.class_,
+                    r.reason,
+                    r.reason_en,
+                    rule.version,
+                    base
+                    + ', "population_method": '
+                    + json.dumps(r.population_method, ensure_ascii=False)
+                    + "}",
+                    r.data_date,
+                )
             )
+            + "\t"
+            + ("\\N" if g is None else g)
             for r, g in zip(
                 table.drop(columns="geometry").rename(columns={"class": "class_"}).itertuples(index=False),
                 wkb,
@@ -450,8 +465,9 @@ _FACILITY_COLUMNS = [
 
 
 def _read_facilities(conn: Connection, binds: dict[str, Any]) -> pd.DataFrame:
-    rows = conn.execute(queries.load("facilities_for_coverage"), binds).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=_FACILITY_COLUMNS)
+    # Raw DBAPI rows: 200,000 facilities through SQLAlchemy Row objects cost a second for nothing.
+    rows = conn.execute(queries.load("facilities_for_coverage"), binds).cursor.fetchall()
+    return pd.DataFrame.from_records(rows, columns=_FACILITY_COLUMNS)
 
 
 def _read_villages(conn: Connection, binds: dict[str, Any]) -> gpd.GeoDataFrame:
@@ -567,7 +583,7 @@ def build_and_record_population_raster(
 def write_population_geotiff(
     path: Path, values: np.ndarray, transform: Any, *, epsg: int, description: str
 ) -> None:
-    """Write persons per cell as a tiled, deflate-compressed float32 GeoTIFF (nodata -1), tagged derived."""
+    """Write persons per cell as a tiled, LZW-compressed float32 GeoTIFF (nodata -1), tagged derived."""
     path.parent.mkdir(parents=True, exist_ok=True)
     profile = {
         "driver": "GTiff",
@@ -581,8 +597,9 @@ def write_population_geotiff(
         "tiled": True,
         "blockxsize": 256,
         "blockysize": 256,
-        "compress": "deflate",
-        "predictor": 3,
+        # LZW without predictor: a derived raster is constant over each commune, so it packs small (8 MB
+        # for the country at 100 m) and reads fastest (all 4,690 national blocks in 0.9 s vs 3.8 s deflate).
+        "compress": "lzw",
         "SPARSE_OK": True,
     }
     with rasterio.open(path, "w", **profile) as dst:
