@@ -165,14 +165,15 @@ def build_population_raster(
     village_commune: NDArray[np.int64] | None = None,
     village_weight: float = 0.7,
     village_radius_m: float = 500.0,
-) -> tuple[NDArray[np.float32], Affine]:
+) -> tuple[NDArray[np.float32], Affine, NDArray[np.float64]]:
     """Spread each commune's total over the cells whose centre is in it: evenly, or weighted toward villages.
 
     Geometries in one metric CRS (metres). With villages, ``village_weight`` of a commune's people go evenly
     to its cells within ``village_radius_m`` of one of its villages, the rest evenly to all its cells.
     A commune
     too small to hold a cell centre puts its people in the cell under its representative point, so totals
-    are kept. Returns (persons per cell, float32; transform) covering the communes' bounds.
+    are kept. Returns (persons per cell, float32; transform; people per commune counted by cell centre)
+    covering the communes' bounds.
     """
     minx, miny, maxx, maxy = shapely.total_bounds(commune_geoms)
     x0, y0 = np.floor(minx / resolution_m) * resolution_m, np.ceil(maxy / resolution_m) * resolution_m
@@ -191,7 +192,12 @@ def build_population_raster(
     n_all = np.bincount(ids.ravel(), minlength=n + 1)
     # Lookups by commune id (index 0 = no commune), float32 like the output: a national 100 m grid has ~3e8
     # cells, so no float64 temporaries of that size.
-    if village_geoms is not None and village_commune is not None and len(village_geoms) and village_weight > 0:
+    if (
+        village_geoms is not None
+        and village_commune is not None
+        and len(village_geoms)
+        and village_weight > 0
+    ):
         near = rasterio.features.rasterize(
             (
                 (shapely.buffer(g, village_radius_m), int(c) + 1)
@@ -215,8 +221,10 @@ def build_population_raster(
         per_cell = np.divide(pop, n_all, out=np.zeros(n + 1), where=n_all > 0)
         per_cell[0] = 0.0
         values = per_cell.astype(np.float32)[ids]
-    _place_lost_communes(values, ids, commune_geoms, pop, transform)
-    return values, transform
+    # People per commune as analyses count them (cell centres): each commune's own total, plus those of
+    # communes too small for a cell centre, counted where they were put.
+    totals = _place_lost_communes(values, ids, commune_geoms, pop, transform, n_all > 0)
+    return values, transform, totals
 
 
 def _place_lost_communes(
@@ -225,14 +233,18 @@ def _place_lost_communes(
     geoms: NDArray[np.object_],
     pop: NDArray[np.float64],
     transform: Affine,
-) -> None:
-    present = np.zeros(len(pop), dtype=bool)
-    present[np.unique(ids)] = True
+    present: NDArray[np.bool_],
+) -> NDArray[np.float64]:
+    totals = np.where(present, pop, 0.0)
     inv = ~transform
+    height, width = ids.shape
     for i in np.flatnonzero(~present[1:]):
         p = shapely.point_on_surface(geoms[i])
         col, row = inv @ (p.x, p.y)
-        values[int(row), int(col)] += np.float32(pop[i + 1])
+        r, c = min(max(int(row), 0), height - 1), min(max(int(col), 0), width - 1)
+        values[r, c] += np.float32(pop[i + 1])
+        totals[ids[r, c]] += pop[i + 1]
+    return np.asarray(totals[1:], dtype=np.float64)
 
 
 def reproject_points(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from sql.bulk import copy_rows, copy_text_lines, copy_text_value
 
 CENSUS_EVENLY = "census 2019 commune total spread evenly over the commune (no population raster)"
 RASTER_CELL_CENTRES = "population raster, cells counted by their centre"
+NO_POPULATION = "no population known (no raster, no census): share of people = share of area covered"
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class AnalyseResult:
     classes: dict[str, int]
     population_source: str
     seconds: float
+    phase_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def analyse(
@@ -91,9 +93,19 @@ def analyse(
     facilities = _read_facilities(conn, binds)
     villages = _read_villages(conn, binds)
     raster = active_population_raster(conn)
+    phases = {"read": time.perf_counter() - start}
     table, villages_df = assess_communes(
-        conn, communes, facilities, villages, params=params, rule=rule, raster=raster
+        conn,
+        communes,
+        facilities,
+        villages,
+        params=params,
+        rule=rule,
+        raster=raster,
+        workers=workers,
+        timings=phases,
     )
+    mark = time.perf_counter()
     scope = (
         commune_codes[0]
         if commune_codes and len(commune_codes) == 1
@@ -102,6 +114,7 @@ def analyse(
     run_id = _store(conn, table, villages_df, scope=scope, params=params, rule=rule, raster=raster)
     codes = table["code"].tolist()
     conn.execute(queries.load("undrained_stale_communes"), {"commune_codes": codes}).all()
+    phases["store"] = time.perf_counter() - mark
     classes = table["class"].value_counts().to_dict()
     return AnalyseResult(
         run_id,
@@ -110,6 +123,7 @@ def analyse(
         {str(k): int(v) for k, v in classes.items()},
         _population_source(raster),
         time.perf_counter() - start,
+        phases,
     )
 
 
@@ -136,15 +150,25 @@ def assess_communes(
     rule: CriteriaRule,
     raster: RasterInfo | None,
     workers: int | None = None,
+    timings: dict[str, float] | None = None,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Compute every stored column for these communes (see coverage_commune); writes only raster totals."""
+    """Compute every stored column for these communes (see coverage_commune); writes only raster totals.
+
+    ``timings`` (optional) receives the seconds spent on coverage, people and criteria.
+    """
+    timings = timings if timings is not None else {}
+    mark = time.perf_counter()
     clusters = gpd.GeoDataFrame(
         facilities, geometry=gpd.points_from_xy(facilities["lon"], facilities["lat"]), crs=4326
     )
     coverage, villages_df, discs = cover_communes(
         communes, clusters, villages, params=params, workers=workers
     )
+    timings["coverage"] = time.perf_counter() - mark
+    mark = time.perf_counter()
     pop_total, pop_covered, method = _people(conn, communes, coverage, discs, raster)
+    timings["people"] = time.perf_counter() - mark
+    mark = time.perf_counter()
     codes = communes["code"].to_numpy()
     working = facilities[facilities["is_working"].astype(bool)]
     station = np.isin(codes, working.loc[working["type"] == "commune_radio_station", "commune_code"])
@@ -153,8 +177,17 @@ def assess_communes(
     v_reached = _count_by(villages_df.loc[villages_df["reached"], "commune_code"], codes)
     houses = working[(working["type"] == "cultural_house") & working["village_id"].notna()]
     with_house = villages_df[villages_df["id"].isin(houses["village_id"].astype("int64"))]
+    # No population known at all (no raster, no census loaded): people spread evenly means the share of people
+    # reached is the share of area covered; the totals stay empty and population_method says so.
+    known = np.isfinite(pop_total) & (pop_total > 0)
     pop_share = np.clip(
-        np.divide(pop_covered, pop_total, out=np.zeros(len(codes)), where=pop_total > 0), 0, 1
+        np.where(
+            known,
+            np.divide(pop_covered, pop_total, out=np.zeros(len(codes)), where=known),
+            coverage["covered_area_share"].to_numpy(),
+        ),
+        0,
+        1,
     )
     classes, reason_vi, reason_en = classify_communes(station, pop_share, v_total, v_reached, rule=rule)
     table = gpd.GeoDataFrame(
@@ -183,6 +216,7 @@ def assess_communes(
         geometry=coverage.geometry.values,
         crs=4326,
     )
+    timings["criteria"] = time.perf_counter() - mark
     return table, villages_df
 
 
@@ -200,10 +234,13 @@ def _people(
     discs: pd.DataFrame,
     raster: RasterInfo | None,
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    census = pd.to_numeric(communes["population"], errors="coerce").fillna(0).to_numpy(dtype=float)
-    census_covered = spread_evenly(census, coverage["covered_area_share"].to_numpy())
+    census = pd.to_numeric(communes["population"], errors="coerce").to_numpy(dtype=float)
+    census_covered = np.where(
+        np.isfinite(census), spread_evenly(census, coverage["covered_area_share"].to_numpy()), np.nan
+    )
+    census_method = [CENSUS_EVENLY if np.isfinite(c) else NO_POPULATION for c in census]
     if raster is None:
-        return census, census_covered, [CENSUS_EVENLY] * len(communes)
+        return census, census_covered, census_method
     codes = communes["code"].tolist()
     totals, missing = _cached_totals(conn, raster, codes)
     with rasterio.open(raster.path) as src:
@@ -225,8 +262,8 @@ def _people(
         grid, x, y, radius, discs["commune"].to_numpy(), discs["inside"].to_numpy(), geoms
     )
     # A commune the raster does not reach (outside it, or all nodata) falls back to its census total.
-    fallback = (totals <= 0) & (census > 0)
-    method = [CENSUS_EVENLY if f else RASTER_CELL_CENTRES for f in fallback]
+    fallback = (totals <= 0) & ~(census <= 0)
+    method = [m if f else RASTER_CELL_CENTRES for f, m in zip(fallback, census_method, strict=True)]
     return (np.where(fallback, census, totals), np.where(fallback, census_covered, covered), method)
 
 
@@ -539,7 +576,7 @@ def build_and_record_population_raster(
             village_geoms = pts.values.to_numpy()
             village_commune = np.array([index_of[r.commune_code] for r in rows], dtype=np.int64)
     population = pd.to_numeric(communes["population"], errors="coerce").fillna(0).to_numpy(dtype=float)
-    values, transform = build_population_raster(
+    values, transform, totals = build_population_raster(
         geoms,
         population,
         resolution_m=resolution_m,
@@ -565,6 +602,7 @@ def build_and_record_population_raster(
             },
         ).scalar_one()
     )
+    _cache_totals(conn, RasterInfo(raster_id, out, True, description), communes["code"].tolist(), totals)
     # Every commune's coverage depends on the raster: all become stale.
     conn.execute(queries.load("all_communes_marked_stale")).all()
     return PopulationRasterResult(

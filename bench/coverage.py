@@ -24,6 +24,7 @@ import os
 import resource
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -38,13 +39,16 @@ SEED = 20251
 
 
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Largest resident set of this process or any of its (geometry worker) children, in MB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
 
 
 def _in_child(target: Any, *args: Any) -> dict[str, Any]:
-    ctx = get_context("spawn")
-    with ctx.Pool(1) as pool:
-        result: dict[str, Any] = pool.apply(target, args)
+    # A fresh interpreter per step, so each peak memory is that step's; not a daemon, so it may fork workers.
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        result: dict[str, Any] = pool.submit(target, *args).result()
     return result
 
 
@@ -125,6 +129,7 @@ def run_phusong() -> dict[str, Any]:
         with connect() as conn:
             result = analyse(conn)
         out[label] = time.perf_counter() - t
+        out[label + "_phases"] = {k: round(v, 2) for k, v in result.phase_seconds.items()}
         out["communes"] = result.communes
         out["classes"] = result.classes
     out["peak_mb"] = _peak_mb()

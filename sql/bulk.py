@@ -66,7 +66,7 @@ def copy_text_lines(conn: Connection, table: str, columns: Sequence[str], lines:
 
 def copy_text_value(value: object) -> str:
     """Format one value for COPY text format: NULL as ``\\N``, booleans as t/f, text escaped."""
-    if value is None:
+    if value is None or (isinstance(value, float) and value != value):  # NaN is stored as NULL
         return "\\N"
     if isinstance(value, bool):
         return "t" if value else "f"

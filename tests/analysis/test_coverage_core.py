@@ -97,11 +97,14 @@ def test_people_reached_counts_cell_centres_once_and_only_in_own_commune() -> No
 
 
 def test_population_raster_keeps_commune_totals_and_favours_villages() -> None:
-    values, transform = build_population_raster(np.array([A, B]), np.array([1000.0, 50.0]), resolution_m=100)
+    values, transform, totals = build_population_raster(
+        np.array([A, B]), np.array([1000.0, 50.0]), resolution_m=100
+    )
+    assert totals == pytest.approx([1000.0, 50.0])
     grid = PopulationGrid(values, transform, CRS.from_epsg(32648))
     assert people_in_communes(grid, np.array([A, B])) == pytest.approx([1000.0, 50.0])
     village = shapely.Point(X0 + 300, Y0 + 300)
-    weighted, transform = build_population_raster(
+    weighted, transform, _ = build_population_raster(
         np.array([A, B]),
         np.array([1000.0, 50.0]),
         village_geoms=np.array([village]),
