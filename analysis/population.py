@@ -105,6 +105,7 @@ def people_reached(
     commune = owner[disc]
     check = ~inside[disc]
     if check.any():
+        shapely.prepare(commune_geoms)
         width = grid.values.shape[1]
         cx, cy = grid.transform @ ((cell[check] % width) + 0.5, (cell[check] // width) + 0.5)
         ok = shapely.contains_xy(commune_geoms[commune[check]], cx, cy)
