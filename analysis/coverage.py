@@ -11,13 +11,15 @@ from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
+from typing import Protocol
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
-from pyproj import Transformer
+
+from analysis.population import transformer
 
 # Audible radius of a 2 x 30 W horn cluster in villages (buildings, trees): DOMAIN.md §3.2, 250-300 m.
 DEFAULT_RADIUS_M = 300.0
@@ -192,6 +194,8 @@ def cover_communes(
     *,
     params: CoverageParams | None = None,
     workers: int | None = None,
+    people: PeopleCounter | None = None,
+    need_total: NDArray[np.bool_] | None = None,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
     """Compute each commune's covered area and which of its villages are reached.
 
@@ -210,6 +214,9 @@ def cover_communes(
     ``params.disc_types``: ``lon``, ``lat`` (EPSG:4326), ``radius_m`` (effective), ``commune`` (row in
     communes_gdf) and ``inside`` (disc wholly inside its commune), for counting people.
     ``workers`` processes share big jobs (default: up to 2 CPUs; small jobs run in this process).
+    ``people`` (optional) counts people in each part of the work, in the same process, from the discs and
+    their ``inside`` flags; its counts come back as ``pop_covered_raster`` and, for the communes flagged in
+    ``need_total``, ``pop_total_raster`` (NaN elsewhere).
     """
     params = params or CoverageParams()
     codes = communes_gdf["code"].to_numpy()
@@ -261,10 +268,14 @@ def cover_communes(
                 village_commune=local[village_commune[vsel]],
                 quad_segs=params.quad_segs,
                 equal_area=params.equal_area_discs,
+                people=people,
+                need_total=need_total[sel] if need_total is not None else np.zeros(len(sel), dtype=bool),
             )
         )
         parts.append((sel, dsel, vsel))
-    for (sel, dsel, vsel), (cov, areas, cov_area, inside, hit) in zip(
+    pop_covered = np.full(n, np.nan)
+    pop_total = np.full(n, np.nan)
+    for (sel, dsel, vsel), (cov, areas, cov_area, inside, hit, counted) in zip(
         parts, _run_tasks(tasks, workers), strict=True
     ):
         covered_4326[sel] = cov
@@ -272,6 +283,8 @@ def cover_communes(
         share[sel] = np.clip(np.divide(cov_area, areas, out=np.zeros_like(areas), where=areas > 0), 0.0, 1.0)
         disc_inside[dsel] = inside
         reached[vsel] = hit
+        if counted is not None:
+            pop_covered[sel], pop_total[sel] = counted
 
     area_km2 = _floats(communes_gdf, "area_km2") if "area_km2" in communes_gdf else metric_area / 1e6
     area_km2 = np.where(np.isfinite(area_km2), area_km2, metric_area / 1e6)
@@ -284,6 +297,8 @@ def cover_communes(
             "covered_area_km2": share * area_km2,
             "clusters_working": np.bincount(disc_commune[working], minlength=n),
             "clusters_broken": np.bincount(disc_commune[~working], minlength=n),
+            "pop_covered_raster": pop_covered,
+            "pop_total_raster": pop_total,
         },
         geometry=gpd.GeoSeries(covered_4326, crs=4326),
     )
@@ -312,6 +327,21 @@ def _floats(frame: pd.DataFrame, column: str) -> NDArray[np.float64]:
     return np.asarray(pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan))
 
 
+class PeopleCounter(Protocol):
+    """Counts people reached (and commune totals where asked) for one part of the communes."""
+
+    def __call__(
+        self,
+        commune_geoms: NDArray[np.object_],
+        lon: NDArray[np.float64],
+        lat: NDArray[np.float64],
+        radius_m: NDArray[np.float64],
+        disc_commune: NDArray[np.int64],
+        disc_inside: NDArray[np.bool_],
+        need_total: NDArray[np.bool_],
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
+
+
 # Below this many discs the work stays in the calling process (a fork costs more than it saves).
 PARALLEL_MIN_DISCS = 20_000
 
@@ -330,16 +360,23 @@ class _CoverTask:
     village_commune: NDArray[np.int64]
     quad_segs: int
     equal_area: bool
+    people: PeopleCounter | None
+    need_total: NDArray[np.bool_]
 
 
 _TaskResult = tuple[
-    NDArray[np.object_], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_]
+    NDArray[np.object_],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.bool_],
+    NDArray[np.bool_],
+    tuple[NDArray[np.float64], NDArray[np.float64]] | None,
 ]
 
 
 def _cover_task(task: _CoverTask) -> _TaskResult:
-    """Project to the task's UTM zone, cover, find villages reached, project the coverage back to EPSG:4326."""
-    to_m = Transformer.from_crs(4326, task.epsg, always_xy=True)
+    """Project to the task's UTM zone, cover, find villages reached, project coverage back to EPSG:4326."""
+    to_m = transformer(4326, task.epsg)
     geoms_m = shapely.transform(
         task.commune_geoms, lambda xy: np.column_stack(to_m.transform(xy[:, 0], xy[:, 1]))
     )
@@ -360,13 +397,18 @@ def _cover_task(task: _CoverTask) -> _TaskResult:
             task.village_geoms, lambda xy: np.column_stack(to_m.transform(xy[:, 0], xy[:, 1]))
         )
         hit = villages_reached(cov, villages_m, task.village_commune)
-    to_deg = Transformer.from_crs(task.epsg, 4326, always_xy=True)
+    to_deg = transformer(task.epsg, 4326)
     has = np.array([g is not None for g in cov], dtype=bool)
     back = np.full(len(cov), None, dtype=object)
     if has.any():
         moved = shapely.transform(cov[has], lambda xy: np.column_stack(to_deg.transform(xy[:, 0], xy[:, 1])))
         back[has] = [polygonal_multipolygon(g) for g in moved]
-    return back, shapely.area(geoms_m), cov_area, inside, hit
+    counted = None
+    if task.people is not None:
+        counted = task.people(
+            task.commune_geoms, task.lon, task.lat, task.radius_m, task.disc_commune, inside, task.need_total
+        )
+    return back, shapely.area(geoms_m), cov_area, inside, hit, counted
 
 
 def _commune_chunks(

@@ -8,6 +8,7 @@ is): measured against exactextract's exact cell fractions in bench/coverage.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import rasterio.features
@@ -252,6 +253,21 @@ def reproject_points(
     x: NDArray[np.float64], y: NDArray[np.float64], src: CRS | int | str, dst: CRS | int | str
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Reproject coordinate arrays (always x=lon/easting, y=lat/northing order)."""
-    tr = Transformer.from_crs(src, dst, always_xy=True)
-    out_x, out_y = tr.transform(x, y)
+    out_x, out_y = transformer(src, dst).transform(x, y)
     return np.asarray(out_x, dtype=float), np.asarray(out_y, dtype=float)
+
+
+@lru_cache(maxsize=64)
+def transformer(src: CRS | int | str, dst: CRS | int | str) -> Transformer:
+    """Return a cached lon/lat-ordered transformer (creating one costs milliseconds: too much per commune)."""
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
+def reproject_geoms(
+    geoms: NDArray[np.object_], src: CRS | int | str, dst: CRS | int | str
+) -> NDArray[np.object_]:
+    """Reproject an array of shapely geometries (x=lon/easting order)."""
+    tr = transformer(src, dst)
+    return np.asarray(
+        shapely.transform(geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))), dtype=object
+    )

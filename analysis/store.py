@@ -38,6 +38,7 @@ from analysis.population import (
     build_population_raster,
     people_in_communes,
     people_reached,
+    reproject_geoms,
     reproject_points,
     spread_evenly,
 )
@@ -161,14 +162,22 @@ def assess_communes(
     clusters = gpd.GeoDataFrame(
         facilities, geometry=gpd.points_from_xy(facilities["lon"], facilities["lat"]), crs=4326
     )
-    coverage, villages_df, discs = cover_communes(
-        communes, clusters, villages, params=params, workers=workers
+    cached = None
+    if raster is not None:
+        cached, _ = _cached_totals(conn, raster, communes["code"].tolist())
+    coverage, villages_df, _ = cover_communes(
+        communes,
+        clusters,
+        villages,
+        params=params,
+        workers=workers,
+        people=RasterPeopleCounter(raster.path) if raster is not None else None,
+        need_total=np.isnan(cached) if cached is not None else None,
     )
-    timings["coverage"] = time.perf_counter() - mark
+    timings["coverage_and_people"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    pop_total, pop_covered, method = _people(conn, communes, coverage, discs, raster)
-    timings["people"] = time.perf_counter() - mark
-    mark = time.perf_counter()
+    pop_total, pop_covered, method = _people(conn, communes, coverage, raster, cached)
+
     codes = communes["code"].to_numpy()
     working = facilities[facilities["is_working"].astype(bool)]
     station = np.isin(codes, working.loc[working["type"] == "commune_radio_station", "commune_code"])
@@ -227,40 +236,65 @@ def _area_km2(communes: gpd.GeoDataFrame, coverage: gpd.GeoDataFrame) -> np.ndar
     return np.where(np.isfinite(area), area, np.divide(km2, share, out=np.zeros_like(km2), where=share > 0))
 
 
+@dataclass(frozen=True)
+class RasterPeopleCounter:
+    """Counts people for one part of the communes from a population GeoTIFF (picklable: runs in workers).
+
+    Called by analysis.coverage with EPSG:4326 communes and discs; opens the raster, reads only the blocks the
+    discs (and communes needing a total) touch, and counts cell centres.
+    """
+
+    path: Path
+
+    def __call__(
+        self,
+        commune_geoms: np.ndarray,
+        lon: np.ndarray,
+        lat: np.ndarray,
+        radius_m: np.ndarray,
+        disc_commune: np.ndarray,
+        disc_inside: np.ndarray,
+        need_total: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        with rasterio.open(self.path) as src:
+            crs = CRS.from_user_input(src.crs)
+            geoms = reproject_geoms(commune_geoms, 4326, crs)
+            x, y = reproject_points(lon, lat, 4326, crs)
+            # Disc boxes in the raster's units (degrees: metres over a degree of longitude's length there).
+            half = radius_m / (111_320.0 * np.cos(np.radians(lat))) if crs.is_geographic else radius_m
+            boxes = np.column_stack([x - half, y - half, x + half, y + half])[radius_m > 0]
+            if need_total.any():
+                boxes = np.vstack([boxes, shapely.bounds(geoms[need_total])])
+            grid = read_population_blocks(src, boxes)
+        totals = np.full(len(geoms), np.nan)
+        if need_total.any():
+            totals[need_total] = people_in_communes(grid, geoms[need_total])
+        covered = people_reached(grid, x, y, radius_m, disc_commune, disc_inside, geoms)
+        return covered, totals
+
+
 def _people(
     conn: Connection | None,
     communes: gpd.GeoDataFrame,
     coverage: gpd.GeoDataFrame,
-    discs: pd.DataFrame,
     raster: RasterInfo | None,
+    cached_totals: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Combine the raster counts made during coverage with census totals; cache new raster totals."""
     census = pd.to_numeric(communes["population"], errors="coerce").to_numpy(dtype=float)
     census_covered = np.where(
         np.isfinite(census), spread_evenly(census, coverage["covered_area_share"].to_numpy()), np.nan
     )
     census_method = [CENSUS_EVENLY if np.isfinite(c) else NO_POPULATION for c in census]
-    if raster is None:
+    if raster is None or cached_totals is None:
         return census, census_covered, census_method
-    codes = communes["code"].tolist()
-    totals, missing = _cached_totals(conn, raster, codes)
-    with rasterio.open(raster.path) as src:
-        crs = CRS.from_user_input(src.crs)
-        geoms = communes.geometry.to_crs(crs).values.to_numpy()
-        lon, lat = discs["lon"].to_numpy(), discs["lat"].to_numpy()
-        x, y = reproject_points(lon, lat, 4326, crs)
-        radius = discs["radius_m"].to_numpy()
-        # Disc boxes in the raster's units (degrees: metres over the length of a degree of longitude there).
-        half = radius / (111_320.0 * np.cos(np.radians(lat))) if crs.is_geographic else radius
-        boxes = np.column_stack([x - half, y - half, x + half, y + half])[radius > 0]
-        if missing:
-            boxes = np.vstack([boxes, shapely.bounds(geoms[missing])])
-        grid = read_population_blocks(src, boxes)
-    if missing:
-        totals[missing] = people_in_communes(grid, geoms[missing])
-        _cache_totals(conn, raster, [codes[i] for i in missing], totals[missing])
-    covered = people_reached(
-        grid, x, y, radius, discs["commune"].to_numpy(), discs["inside"].to_numpy(), geoms
-    )
+    totals = cached_totals.copy()
+    new = np.flatnonzero(np.isnan(totals))
+    totals[new] = coverage["pop_total_raster"].to_numpy()[new]
+    if len(new):
+        codes = communes["code"].tolist()
+        _cache_totals(conn, raster, [codes[i] for i in new], totals[new])
+    covered = coverage["pop_covered_raster"].to_numpy()
     # A commune the raster does not reach (outside it, or all nodata) falls back to its census total.
     fallback = (totals <= 0) & ~(census <= 0)
     method = [m if f else RASTER_CELL_CENTRES for f, m in zip(fallback, census_method, strict=True)]
@@ -277,7 +311,7 @@ def _cached_totals(
         ).all()
         cached = {r.commune_code: float(r.pop_total) for r in rows}
     missing = [i for i, c in enumerate(codes) if c not in cached]
-    return np.array([cached.get(c, 0.0) for c in codes]), missing
+    return np.array([cached.get(c, np.nan) for c in codes]), missing
 
 
 def _cache_totals(conn: Connection | None, raster: RasterInfo, codes: list[str], totals: np.ndarray) -> None:
