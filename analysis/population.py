@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, Protocol
 
 import numpy as np
 import rasterio.features
@@ -16,6 +17,7 @@ import shapely
 from affine import Affine
 from numpy.typing import NDArray
 from pyproj import CRS, Transformer
+from rasterio.windows import Window
 
 DERIVED_DESCRIPTION = (
     "derived by phusong: census 2019 commune totals (apportioned to 2025 communes) spread "
@@ -34,6 +36,72 @@ class PopulationGrid:
     @property
     def is_geographic(self) -> bool:
         return bool(self.crs.is_geographic)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.values.shape[0]), int(self.values.shape[1]))
+
+    def take(self, flat: NDArray[np.int64]) -> NDArray[np.float32]:
+        """Values of these cells (flat row-major indices)."""
+        return np.asarray(self.values.reshape(-1)[flat])
+
+    def window(self, r0: int, r1: int, c0: int, c1: int) -> NDArray[np.float32]:
+        return np.asarray(self.values[r0:r1, c0:c1])
+
+
+class BlockReader(Protocol):
+    """Reads one window of band 1 (a rasterio dataset does)."""
+
+    def read(self, indexes: int, *, window: Any) -> NDArray[Any]: ...
+
+
+@dataclass(frozen=True)
+class RasterPopulationGrid:
+    """A population raster read on demand, block by block, for only the cells asked for.
+
+    A national 100 m raster is ~3e8 cells, mostly sea or far from any loudspeaker; the cells a recompute
+    needs are ~1 %. Reading block by block into short-lived arrays also avoids faulting in a fresh gigabyte
+    (which costs more here than decompressing). Nodata, NaN and negative cells read as 0.
+    """
+
+    reader: BlockReader
+    block_shape: tuple[int, int]
+    shape: tuple[int, int]
+    transform: Affine
+    crs: CRS
+    nodata: float | None = None
+
+    @property
+    def is_geographic(self) -> bool:
+        return bool(self.crs.is_geographic)
+
+    def _clean(self, data: NDArray[Any]) -> NDArray[np.float32]:
+        out = np.asarray(data, dtype=np.float32)
+        bad = ~np.isfinite(out) | (out < 0)
+        if self.nodata is not None and np.isfinite(self.nodata):
+            bad |= out == self.nodata
+        return np.where(bad, np.float32(0), out)
+
+    def take(self, flat: NDArray[np.int64]) -> NDArray[np.float32]:
+        bh, bw = self.block_shape
+        height, width = self.shape
+        row, col = np.divmod(flat, width)
+        block = (row // bh) * (-(-width // bw)) + col // bw
+        order = np.argsort(block, kind="stable")
+        bounds = np.flatnonzero(np.diff(block[order])) + 1
+        out = np.zeros(len(flat), dtype=np.float32)
+        for part in np.split(order, bounds) if len(order) else []:
+            i, j = row[part[0]] // bh, col[part[0]] // bw
+            win = Window(j * bw, i * bh, min(bw, width - j * bw), min(bh, height - i * bh))
+            data = self._clean(self.reader.read(1, window=win))
+            out[part] = data[row[part] - i * bh, col[part] - j * bw]
+        return out
+
+    def window(self, r0: int, r1: int, c0: int, c1: int) -> NDArray[np.float32]:
+        return self._clean(self.reader.read(1, window=Window(c0, r0, c1 - c0, r1 - r0)))
+
+
+AnyPopulationGrid = PopulationGrid | RasterPopulationGrid
 
 
 def disc_cells(
@@ -71,7 +139,7 @@ def disc_cells(
 
 
 def people_reached(
-    grid: PopulationGrid,
+    grid: AnyPopulationGrid,
     disc_x: NDArray[np.float64],
     disc_y: NDArray[np.float64],
     disc_radius_m: NDArray[np.float64],
@@ -102,27 +170,29 @@ def people_reached(
         r_col, r_row = r / (res_x * m_lon), r / (res_y * m_lat)
     else:
         r_col, r_row = r / res_x, r / res_y
-    disc, cell = disc_cells(np.asarray(col), np.asarray(row), r_col, r_row, grid.values.shape)
+    disc, cell = disc_cells(np.asarray(col), np.asarray(row), r_col, r_row, grid.shape)
     commune = owner[disc]
     check = ~inside[disc]
     if check.any():
         shapely.prepare(commune_geoms)
-        width = grid.values.shape[1]
-        cx, cy = grid.transform @ ((cell[check] % width) + 0.5, (cell[check] // width) + 0.5)
+        width = grid.shape[1]
+        t = grid.transform
+        col_c, row_c = (cell[check] % width) + 0.5, (cell[check] // width) + 0.5
+        cx, cy = t.c + t.a * col_c + t.b * row_c, t.f + t.d * col_c + t.e * row_c
         ok = shapely.contains_xy(commune_geoms[commune[check]], cx, cy)
         keep_pair = np.ones(len(cell), dtype=bool)
         keep_pair[np.flatnonzero(check)[~ok]] = False
         cell, commune = cell[keep_pair], commune[keep_pair]
     # Communes do not overlap, so a cell centre belongs to one commune at most: unique cells suffice.
     cell, first = np.unique(cell, return_index=True)
-    values = grid.values.reshape(-1)[cell].astype(np.float64)
+    values = grid.take(cell).astype(np.float64)
     values[~np.isfinite(values) | (values < 0)] = 0.0
     return np.bincount(commune[first], weights=values, minlength=n).astype(np.float64)
 
 
-def people_in_communes(grid: PopulationGrid, commune_geoms: NDArray[np.object_]) -> NDArray[np.float64]:
+def people_in_communes(grid: AnyPopulationGrid, commune_geoms: NDArray[np.object_]) -> NDArray[np.float64]:
     """Return the people in cells whose centre lies in each commune (geometries in the grid's CRS)."""
-    height, width = grid.values.shape
+    height, width = grid.shape
     out = np.zeros(len(commune_geoms))
     inv = ~grid.transform
     for i, geom in enumerate(commune_geoms):
@@ -136,7 +206,7 @@ def people_in_communes(grid: PopulationGrid, commune_geoms: NDArray[np.object_])
             transform=grid.transform @ Affine.translation(c0, r0),
             invert=True,
         )
-        cells = grid.values[r0:r1, c0:c1][mask].astype(np.float64)
+        cells = grid.window(r0, r1, c0, c1)[mask].astype(np.float64)
         out[i] = float(cells[np.isfinite(cells) & (cells > 0)].sum())
     return out
 

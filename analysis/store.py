@@ -34,7 +34,7 @@ from analysis.criteria import (
 )
 from analysis.population import (
     DERIVED_DESCRIPTION,
-    PopulationGrid,
+    RasterPopulationGrid,
     build_population_raster,
     people_in_communes,
     people_reached,
@@ -260,16 +260,19 @@ class RasterPeopleCounter:
             crs = CRS.from_user_input(src.crs)
             geoms = reproject_geoms(commune_geoms, 4326, crs)
             x, y = reproject_points(lon, lat, 4326, crs)
-            # Disc boxes in the raster's units (degrees: metres over a degree of longitude's length there).
-            half = radius_m / (111_320.0 * np.cos(np.radians(lat))) if crs.is_geographic else radius_m
-            boxes = np.column_stack([x - half, y - half, x + half, y + half])[radius_m > 0]
+            bh, bw = src.block_shapes[0]
+            grid = RasterPopulationGrid(
+                src,
+                (max(int(bh), 256), max(int(bw), 256)),
+                (src.height, src.width),
+                src.transform,
+                crs,
+                src.nodata,
+            )
+            totals = np.full(len(geoms), np.nan)
             if need_total.any():
-                boxes = np.vstack([boxes, shapely.bounds(geoms[need_total])])
-            grid = read_population_blocks(src, boxes)
-        totals = np.full(len(geoms), np.nan)
-        if need_total.any():
-            totals[need_total] = people_in_communes(grid, geoms[need_total])
-        covered = people_reached(grid, x, y, radius_m, disc_commune, disc_inside, geoms)
+                totals[need_total] = people_in_communes(grid, geoms[need_total])
+            covered = people_reached(grid, x, y, radius_m, disc_commune, disc_inside, geoms)
         return covered, totals
 
 
@@ -322,41 +325,6 @@ def _cache_totals(conn: Connection | None, raster: RasterInfo, codes: list[str],
             ("raster_id", "commune_code", "pop_total", "method"),
             ((raster.id, c, float(t), "cell centres") for c, t in zip(codes, totals, strict=True)),
         )
-
-
-def read_population_blocks(src: rasterio.io.DatasetReader, boxes: np.ndarray) -> PopulationGrid:
-    """Read only the raster blocks that these boxes (minx, miny, maxx, maxy in the raster's CRS) touch.
-
-    The grid spans the whole raster, but its array is allocated lazily (untouched pages cost no memory) and
-    only the needed blocks are decompressed: a national 100 m raster is ~3e8 cells, mostly sea. Nodata and
-    negative cells read as 0.
-    """
-    height, width = src.height, src.width
-    values = np.zeros((height, width), dtype=np.float32)
-    bh, bw = (max(b, 256) for b in src.block_shapes[0])
-    if len(boxes):
-        inv = ~src.transform
-        c_a, r_a = inv @ (boxes[:, 0], boxes[:, 3])
-        c_b, r_b = inv @ (boxes[:, 2], boxes[:, 1])
-        c0 = np.clip(np.floor(np.minimum(c_a, c_b)) - 1, 0, width - 1).astype(np.int64) // bw
-        c1 = np.clip(np.ceil(np.maximum(c_a, c_b)) + 1, 0, width - 1).astype(np.int64) // bw
-        r0 = np.clip(np.floor(np.minimum(r_a, r_b)) - 1, 0, height - 1).astype(np.int64) // bh
-        r1 = np.clip(np.ceil(np.maximum(r_a, r_b)) + 1, 0, height - 1).astype(np.int64) // bh
-        blocks: set[tuple[int, int]] = set()
-        for a, b, c, d in np.unique(np.column_stack([r0, r1, c0, c1]), axis=0):
-            blocks.update((i, j) for i in range(a, b + 1) for j in range(c, d + 1))
-        nodata = src.nodata
-        for i, j in sorted(blocks):
-            window = rasterio.windows.Window(
-                j * bw, i * bh, min(bw, width - j * bw), min(bh, height - i * bh)
-            )
-            block = src.read(1, window=window).astype(np.float32)
-            bad = ~np.isfinite(block) | (block < 0)
-            if nodata is not None and np.isfinite(nodata):
-                bad |= block == nodata
-            block[bad] = 0
-            values[i * bh : i * bh + block.shape[0], j * bw : j * bw + block.shape[1]] = block
-    return PopulationGrid(values, src.transform, CRS.from_user_input(src.crs))
 
 
 def active_population_raster(conn: Connection) -> RasterInfo | None:
