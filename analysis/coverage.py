@@ -241,7 +241,7 @@ def cover_communes(
     village_commune = np.array([index_of[c] for c in villages["commune_code"]], dtype=np.int64)
 
     n = len(codes)
-    covered_4326 = np.full(n, None, dtype=object)
+    covered_hex = np.full(n, None, dtype=object)
     share = np.zeros(n)
     metric_area = np.zeros(n)
     reached = np.zeros(len(villages), dtype=bool)
@@ -278,7 +278,7 @@ def cover_communes(
     for (sel, dsel, vsel), (cov, areas, cov_area, inside, hit, counted) in zip(
         parts, _run_tasks(tasks, workers), strict=True
     ):
-        covered_4326[sel] = cov
+        covered_hex[sel] = cov
         metric_area[sel] = areas
         share[sel] = np.clip(np.divide(cov_area, areas, out=np.zeros_like(areas), where=areas > 0), 0.0, 1.0)
         disc_inside[dsel] = inside
@@ -299,8 +299,9 @@ def cover_communes(
             "clusters_broken": np.bincount(disc_commune[~working], minlength=n),
             "pop_covered_raster": pop_covered,
             "pop_total_raster": pop_total,
+            "covered_ewkb_hex": covered_hex,
         },
-        geometry=gpd.GeoSeries(covered_4326, crs=4326),
+        geometry=gpd.GeoSeries(shapely.from_wkb(covered_hex), crs=4326),
     )
     villages_df = pd.DataFrame(
         {
@@ -408,7 +409,10 @@ def _cover_task(task: _CoverTask) -> _TaskResult:
         counted = task.people(
             task.commune_geoms, task.lon, task.lat, task.radius_m, task.disc_commune, inside, task.need_total
         )
-    return back, shapely.area(geoms_m), cov_area, inside, hit, counted
+    # Hex EWKB made here, in parallel: the store needs exactly this, and it travels back cheaper than pickled
+    # geometries (which shapely pickles as WKB anyway).
+    hexed = shapely.to_wkb(shapely.set_srid(back, 4326), hex=True, include_srid=True)
+    return hexed, shapely.area(geoms_m), cov_area, inside, hit, counted
 
 
 def _commune_chunks(

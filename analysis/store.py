@@ -221,6 +221,7 @@ def assess_communes(
             "reason_en": reason_en,
             "population_method": method,
             "data_date": _data_dates(facilities, codes),
+            "covered_ewkb_hex": coverage["covered_ewkb_hex"].to_numpy(),
         },
         geometry=coverage.geometry.values,
         crs=4326,
@@ -379,9 +380,7 @@ def _store(
     conn.execute(queries.load("deleted_coverage_villages"), {"commune_codes": codes}).all()
     conn.execute(queries.load("deleted_coverage_communes"), {"commune_codes": codes}).all()
     base = json.dumps(run_params, ensure_ascii=False)[:-1]
-    wkb = shapely.to_wkb(
-        shapely.set_srid(table.geometry.values.to_numpy(), 4326), hex=True, include_srid=True
-    )
+    wkb = table.pop("covered_ewkb_hex").to_numpy()
     copy_text_lines(
         conn,
         "coverage_commune",
