@@ -4,9 +4,9 @@
 
 Data: the 3,321 real 2025 communes (../shared/data, simplified national set), 200,000 synthetic loudspeaker
 clusters placed uniformly inside communes (SYNTHETIC, seeded), synthetic commune populations
-(SYNTHETIC: a seeded log-normal density times the area), and a 100 m population raster over the country built from them
-(analysis.population.build_population_raster, EPSG:32648). Runs against the embedded PostGIS of this checkout
-(PHUSONG_EMBEDDED_PORT, default 55442 here) or PHUSONG_DATABASE_URL.
+(SYNTHETIC: a seeded log-normal density times the area), and a 100 m population raster over the country
+built from them (analysis.population.build_population_raster, EPSG:32648). Runs against the embedded
+PostGIS of this checkout (PHUSONG_EMBEDDED_PORT, default 55442 here) or PHUSONG_DATABASE_URL.
 
 Measured, each in its own process (peak memory = that process's max RSS):
 - phusong: analysis.store.analyse(conn) for all communes: coverage, people, villages, criteria, classes,
@@ -328,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
     same_polygons = _in_child(run_exact_on_ours)
     scale = 1 / base["fraction"]
     base_total = (base["union_s"] + base["people_s"]) * scale
+    n_run = base["communes"]
+    sampled = f" (x{scale:.0f} from {n_run} communes)" if scale > 1 else ""
     cpu = os.cpu_count()
     print()
     print(
@@ -343,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| phusong full recompute, warm | {ours['warm']:.2f} | |")
     print(
         f"| baseline PostGIS ST_Union(ST_Buffer(geography)) ∩ commune"
-        f"{f' (x{scale:.0f} from {base["communes"]} communes)' if scale > 1 else ''} "
+        f"{sampled} "
         f"| {base['union_s'] * scale:.2f} | |"
     )
     print(f"| baseline exactextract sum | {base['people_s'] * scale:.2f} | {base['peak_mb']:.0f} |")
