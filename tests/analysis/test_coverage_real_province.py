@@ -51,6 +51,10 @@ def test_dien_bien_covered_area_agrees_with_postgis_within_one_percent(
     codes = sorted(reference)
     a = np.array([ours[c] for c in codes])
     b = np.array([reference[c] for c in codes])
+    print(
+        f"Điện Biên covered area vs PostGIS: total {a.sum() / b.sum() - 1:+.3%}, "
+        f"worst commune {np.max(np.abs(a / b - 1)):.3%} ({len(codes)} communes)"
+    )
     assert abs(a.sum() / b.sum() - 1) < 0.01
     assert np.all(np.abs(a / b - 1) < 0.01), dict(zip(codes, a / b, strict=True))
 
@@ -93,6 +97,10 @@ def test_dien_bien_people_reached_agree_with_exactextract(
     codes = sorted(reference)
     a = np.array([ours[c] for c in codes])
     b = np.array([reference[c] for c in codes])
+    print(
+        f"Điện Biên people vs exactextract: total {a.sum() / b.sum() - 1:+.3%}, "
+        f"median commune {np.median(np.abs(a / b - 1)):.3%}, worst {np.max(np.abs(a / b - 1)):.3%}"
+    )
     assert abs(a.sum() / b.sum() - 1) < 0.01
     assert np.median(np.abs(a / b - 1)) < 0.02
 
