@@ -59,8 +59,11 @@ def copy_text_lines(conn: Connection, table: str, columns: Sequence[str], lines:
     )
     raw = conn.connection.dbapi_connection
     assert raw is not None
-    with raw.cursor() as cursor:
+    cursor = raw.cursor()
+    try:
         cursor.copy_expert(statement, buffer)
+    finally:
+        cursor.close()
     return count
 
 
