@@ -211,3 +211,28 @@ def test_classes_and_reasons_in_both_languages() -> None:
     assert en[1] == "3/9 villages not reached; 62 % of people reached"
     assert assess_ntm_8_3(station, total, reached, rule=rule).tolist() == [False, False, True, False, True]
     assert rule.version == "NTM 2021–2025, QĐ 318/QĐ-TTg"
+
+
+def test_people_reached_on_a_geographic_raster_like_worldpop() -> None:
+    # 3 arc-second cells (~90 m), 1 person each, in EPSG:4326 around the two communes.
+    to_ll = gpd.GeoSeries([A, B], crs=32648).to_crs(4326)
+    geoms = to_ll.values.to_numpy()
+    minx, miny, maxx, maxy = to_ll.total_bounds
+    res = 3 / 3600
+    width, height = int((maxx - minx) / res) + 4, int((maxy - miny) / res) + 4
+    grid = PopulationGrid(
+        np.ones((height, width), dtype=np.float32),
+        Affine(res, 0, minx - 2 * res, 0, -res, maxy + 2 * res),
+        CRS.from_epsg(4326),
+    )
+    x, y, r, c = _three_clusters()
+    centres = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=32648).to_crs(4326)
+    lon, lat = centres.x.to_numpy(), centres.y.to_numpy()
+    r = r * 2.5  # big enough discs that counting cells is not noise
+    covered, inside = covered_geometries(np.array([A, B]), x, y, r, c)
+    reached = people_reached(grid, lon, lat, r, c, inside, geoms)
+    # Expected: covered area (UTM) over the cell's area in m² at this latitude.
+    cell_m2 = (res * 111_412.84 * math.cos(math.radians(lat[0]))) * (res * 110_750.0)
+    expected = np.array([g.area for g in covered]) / cell_m2
+    assert reached == pytest.approx(expected, rel=0.03)
+    assert people_in_communes(grid, geoms) == pytest.approx(4e6 / cell_m2, rel=0.03)
