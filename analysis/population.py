@@ -8,6 +8,8 @@ is): measured against exactextract's exact cell fractions in bench/coverage.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol
 
 import numpy as np
 import rasterio.features
@@ -15,6 +17,7 @@ import shapely
 from affine import Affine
 from numpy.typing import NDArray
 from pyproj import CRS, Transformer
+from rasterio.windows import Window
 
 DERIVED_DESCRIPTION = (
     "derived by phusong: census 2019 commune totals (apportioned to 2025 communes) spread "
@@ -33,6 +36,72 @@ class PopulationGrid:
     @property
     def is_geographic(self) -> bool:
         return bool(self.crs.is_geographic)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.values.shape[0]), int(self.values.shape[1]))
+
+    def take(self, flat: NDArray[np.int64]) -> NDArray[np.float32]:
+        """Values of these cells (flat row-major indices)."""
+        return np.asarray(self.values.reshape(-1)[flat])
+
+    def window(self, r0: int, r1: int, c0: int, c1: int) -> NDArray[np.float32]:
+        return np.asarray(self.values[r0:r1, c0:c1])
+
+
+class BlockReader(Protocol):
+    """Reads one window of band 1 (a rasterio dataset does)."""
+
+    def read(self, indexes: int, *, window: Any) -> NDArray[Any]: ...
+
+
+@dataclass(frozen=True)
+class RasterPopulationGrid:
+    """A population raster read on demand, block by block, for only the cells asked for.
+
+    A national 100 m raster is ~3e8 cells, mostly sea or far from any loudspeaker; the cells a recompute
+    needs are ~1 %. Reading block by block into short-lived arrays also avoids faulting in a fresh gigabyte
+    (which costs more here than decompressing). Nodata, NaN and negative cells read as 0.
+    """
+
+    reader: BlockReader
+    block_shape: tuple[int, int]
+    shape: tuple[int, int]
+    transform: Affine
+    crs: CRS
+    nodata: float | None = None
+
+    @property
+    def is_geographic(self) -> bool:
+        return bool(self.crs.is_geographic)
+
+    def _clean(self, data: NDArray[Any]) -> NDArray[np.float32]:
+        out = np.asarray(data, dtype=np.float32)
+        bad = ~np.isfinite(out) | (out < 0)
+        if self.nodata is not None and np.isfinite(self.nodata):
+            bad |= out == self.nodata
+        return np.where(bad, np.float32(0), out)
+
+    def take(self, flat: NDArray[np.int64]) -> NDArray[np.float32]:
+        bh, bw = self.block_shape
+        height, width = self.shape
+        row, col = np.divmod(flat, width)
+        block = (row // bh) * (-(-width // bw)) + col // bw
+        order = np.argsort(block, kind="stable")
+        bounds = np.flatnonzero(np.diff(block[order])) + 1
+        out = np.zeros(len(flat), dtype=np.float32)
+        for part in np.split(order, bounds) if len(order) else []:
+            i, j = row[part[0]] // bh, col[part[0]] // bw
+            win = Window(j * bw, i * bh, min(bw, width - j * bw), min(bh, height - i * bh))
+            data = self._clean(self.reader.read(1, window=win))
+            out[part] = data[row[part] - i * bh, col[part] - j * bw]
+        return out
+
+    def window(self, r0: int, r1: int, c0: int, c1: int) -> NDArray[np.float32]:
+        return self._clean(self.reader.read(1, window=Window(c0, r0, c1 - c0, r1 - r0)))
+
+
+AnyPopulationGrid = PopulationGrid | RasterPopulationGrid
 
 
 def disc_cells(
@@ -70,7 +139,7 @@ def disc_cells(
 
 
 def people_reached(
-    grid: PopulationGrid,
+    grid: AnyPopulationGrid,
     disc_x: NDArray[np.float64],
     disc_y: NDArray[np.float64],
     disc_radius_m: NDArray[np.float64],
@@ -101,28 +170,30 @@ def people_reached(
         r_col, r_row = r / (res_x * m_lon), r / (res_y * m_lat)
     else:
         r_col, r_row = r / res_x, r / res_y
-    disc, cell = disc_cells(np.asarray(col), np.asarray(row), r_col, r_row, grid.values.shape)
+    disc, cell = disc_cells(np.asarray(col), np.asarray(row), r_col, r_row, grid.shape)
     commune = owner[disc]
     check = ~inside[disc]
     if check.any():
-        width = grid.values.shape[1]
-        cx, cy = grid.transform @ ((cell[check] % width) + 0.5, (cell[check] // width) + 0.5)
+        shapely.prepare(commune_geoms)
+        width = grid.shape[1]
+        t = grid.transform
+        col_c, row_c = (cell[check] % width) + 0.5, (cell[check] // width) + 0.5
+        cx, cy = t.c + t.a * col_c + t.b * row_c, t.f + t.d * col_c + t.e * row_c
         ok = shapely.contains_xy(commune_geoms[commune[check]], cx, cy)
         keep_pair = np.ones(len(cell), dtype=bool)
         keep_pair[np.flatnonzero(check)[~ok]] = False
         cell, commune = cell[keep_pair], commune[keep_pair]
     # Communes do not overlap, so a cell centre belongs to one commune at most: unique cells suffice.
     cell, first = np.unique(cell, return_index=True)
-    values = grid.values.reshape(-1)[cell].astype(np.float64)
+    values = grid.take(cell).astype(np.float64)
     values[~np.isfinite(values) | (values < 0)] = 0.0
     return np.bincount(commune[first], weights=values, minlength=n).astype(np.float64)
 
 
-def people_in_communes(grid: PopulationGrid, commune_geoms: NDArray[np.object_]) -> NDArray[np.float64]:
+def people_in_communes(grid: AnyPopulationGrid, commune_geoms: NDArray[np.object_]) -> NDArray[np.float64]:
     """Return the people in cells whose centre lies in each commune (geometries in the grid's CRS)."""
-    height, width = grid.values.shape
+    height, width = grid.shape
     out = np.zeros(len(commune_geoms))
-    values = np.where(np.isfinite(grid.values) & (grid.values > 0), grid.values, 0).astype(np.float64)
     inv = ~grid.transform
     for i, geom in enumerate(commune_geoms):
         window = _pixel_window(geom, inv, height, width)
@@ -135,7 +206,8 @@ def people_in_communes(grid: PopulationGrid, commune_geoms: NDArray[np.object_])
             transform=grid.transform @ Affine.translation(c0, r0),
             invert=True,
         )
-        out[i] = float(values[r0:r1, c0:c1][mask].sum())
+        cells = grid.window(r0, r1, c0, c1)[mask].astype(np.float64)
+        out[i] = float(cells[np.isfinite(cells) & (cells > 0)].sum())
     return out
 
 
@@ -165,14 +237,15 @@ def build_population_raster(
     village_commune: NDArray[np.int64] | None = None,
     village_weight: float = 0.7,
     village_radius_m: float = 500.0,
-) -> tuple[NDArray[np.float32], Affine]:
+) -> tuple[NDArray[np.float32], Affine, NDArray[np.float64]]:
     """Spread each commune's total over the cells whose centre is in it: evenly, or weighted toward villages.
 
     Geometries in one metric CRS (metres). With villages, ``village_weight`` of a commune's people go evenly
     to its cells within ``village_radius_m`` of one of its villages, the rest evenly to all its cells.
     A commune
     too small to hold a cell centre puts its people in the cell under its representative point, so totals
-    are kept. Returns (persons per cell, float32; transform) covering the communes' bounds.
+    are kept. Returns (persons per cell, float32; transform; people per commune counted by cell centre)
+    covering the communes' bounds.
     """
     minx, miny, maxx, maxy = shapely.total_bounds(commune_geoms)
     x0, y0 = np.floor(minx / resolution_m) * resolution_m, np.ceil(maxy / resolution_m) * resolution_m
@@ -187,7 +260,10 @@ def build_population_raster(
         dtype="int32",
     )
     n = len(commune_geoms)
-    weight = (ids > 0).astype(np.float64)
+    pop = np.concatenate([[0.0], np.nan_to_num(commune_population)])
+    n_all = np.bincount(ids.ravel(), minlength=n + 1)
+    # Lookups by commune id (index 0 = no commune), float32 like the output: a national 100 m grid has ~3e8
+    # cells, so no float64 temporaries of that size.
     if (
         village_geoms is not None
         and village_commune is not None
@@ -205,22 +281,22 @@ def build_population_raster(
             dtype="int32",
         )
         near_own = (near > 0) & (near == ids)
-        n_all = np.bincount(ids.ravel(), minlength=n + 1)
-        n_near = np.bincount(ids.ravel(), weights=near_own.ravel(), minlength=n + 1)
+        del near
+        n_near = np.bincount(ids[near_own], minlength=n + 1)
         share_near = np.where(n_near > 0, village_weight, 0.0)
-        # Per-cell weight such that each commune's weights sum to 1 (village cells get the extra share).
-        per_all = np.divide(1 - share_near, n_all, out=np.zeros(n + 1), where=n_all > 0)
-        per_near = np.divide(share_near, n_near, out=np.zeros(n + 1), where=n_near > 0)
-        weight = per_all[ids] + near_own * per_near[ids]
-        weight[ids == 0] = 0
+        per_all = np.divide((1 - share_near) * pop, n_all, out=np.zeros(n + 1), where=n_all > 0)
+        per_near = np.divide(share_near * pop, n_near, out=np.zeros(n + 1), where=n_near > 0)
+        per_all[0] = per_near[0] = 0.0
+        values = per_all.astype(np.float32)[ids]
+        values[near_own] += per_near.astype(np.float32)[ids[near_own]]
     else:
-        n_all = np.bincount(ids.ravel(), minlength=n + 1)
-        weight = np.divide(1.0, n_all, out=np.zeros(n + 1), where=n_all > 0)[ids]
-        weight[ids == 0] = 0
-    pop = np.concatenate([[0.0], np.nan_to_num(commune_population)])
-    values = (weight * pop[ids]).astype(np.float32)
-    _place_lost_communes(values, ids, commune_geoms, pop, transform)
-    return values, transform
+        per_cell = np.divide(pop, n_all, out=np.zeros(n + 1), where=n_all > 0)
+        per_cell[0] = 0.0
+        values = per_cell.astype(np.float32)[ids]
+    # People per commune as analyses count them (cell centres): each commune's own total, plus those of
+    # communes too small for a cell centre, counted where they were put.
+    totals = _place_lost_communes(values, ids, commune_geoms, pop, transform, n_all > 0)
+    return values, transform, totals
 
 
 def _place_lost_communes(
@@ -229,20 +305,39 @@ def _place_lost_communes(
     geoms: NDArray[np.object_],
     pop: NDArray[np.float64],
     transform: Affine,
-) -> None:
-    present = np.zeros(len(pop), dtype=bool)
-    present[np.unique(ids)] = True
+    present: NDArray[np.bool_],
+) -> NDArray[np.float64]:
+    totals = np.where(present, pop, 0.0)
     inv = ~transform
+    height, width = ids.shape
     for i in np.flatnonzero(~present[1:]):
         p = shapely.point_on_surface(geoms[i])
         col, row = inv @ (p.x, p.y)
-        values[int(row), int(col)] += np.float32(pop[i + 1])
+        r, c = min(max(int(row), 0), height - 1), min(max(int(col), 0), width - 1)
+        values[r, c] += np.float32(pop[i + 1])
+        totals[ids[r, c]] += pop[i + 1]
+    return np.asarray(totals[1:], dtype=np.float64)
 
 
 def reproject_points(
     x: NDArray[np.float64], y: NDArray[np.float64], src: CRS | int | str, dst: CRS | int | str
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Reproject coordinate arrays (always x=lon/easting, y=lat/northing order)."""
-    tr = Transformer.from_crs(src, dst, always_xy=True)
-    out_x, out_y = tr.transform(x, y)
+    out_x, out_y = transformer(src, dst).transform(x, y)
     return np.asarray(out_x, dtype=float), np.asarray(out_y, dtype=float)
+
+
+@lru_cache(maxsize=64)
+def transformer(src: CRS | int | str, dst: CRS | int | str) -> Transformer:
+    """Return a cached lon/lat-ordered transformer (creating one costs milliseconds: too much per commune)."""
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
+def reproject_geoms(
+    geoms: NDArray[np.object_], src: CRS | int | str, dst: CRS | int | str
+) -> NDArray[np.object_]:
+    """Reproject an array of shapely geometries (x=lon/easting order)."""
+    tr = transformer(src, dst)
+    return np.asarray(
+        shapely.transform(geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))), dtype=object
+    )

@@ -44,3 +44,40 @@ def set_actor(conn: Connection, user: str) -> None:
     from sqlalchemy import text
 
     conn.execute(text("SELECT set_config('phusong.user', :u, true)"), {"u": user})
+
+
+def copy_text_lines(conn: Connection, table: str, columns: Sequence[str], lines: Iterable[str]) -> int:
+    """COPY pre-formatted rows (PostgreSQL text format: tab-separated, ``\\N`` for NULL, one per line).
+
+    For wide rows the caller has already made safe (numbers, booleans, hex EWKB, escaped text): skips the csv
+    module's quoting scan, which dominates when rows carry megabytes of geometry.
+    """
+    buffer = io.StringIO()
+    count = 0
+    for line in lines:
+        buffer.write(line)
+        buffer.write("\n")
+        count += 1
+    buffer.seek(0)
+    statement = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
+        pgsql.Identifier(table), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns)
+    )
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        cursor.copy_expert(statement, buffer)
+    finally:
+        cursor.close()
+    return count
+
+
+def copy_text_value(value: object) -> str:
+    """Format one value for COPY text format: NULL as ``\\N``, booleans as t/f, text escaped."""
+    if value is None or (isinstance(value, float) and value != value):  # NaN is stored as NULL
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return str(value)

@@ -19,7 +19,6 @@ from analysis.population import PopulationGrid, build_population_raster, people_
 X0, Y0 = 420_000.0, 2_360_000.0
 A = shapely.box(X0, Y0, X0 + 2000, Y0 + 2000)
 B = shapely.box(X0 + 2000, Y0, X0 + 4000, Y0 + 2000)
-POLYGON_32 = 32 / (2 * math.pi) * math.sin(2 * math.pi / 32)  # area of a 32-gon / circle: 0.99359
 
 
 def _circle_part(r: float, d: float) -> float:
@@ -38,10 +37,11 @@ def _three_clusters() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 def test_three_clusters_two_communes_known_areas() -> None:
     x, y, r, c = _three_clusters()
     covered, inside = covered_geometries(np.array([A, B]), x, y, r, c)
-    expected_a = (math.pi * 300**2 + _circle_part(300, 100)) * POLYGON_32
-    expected_b = math.pi * 150**2 * POLYGON_32
-    assert covered[0].area == pytest.approx(expected_a, rel=2e-3)
-    assert covered[1].area == pytest.approx(expected_b, rel=2e-3)
+    # Equal-area discs: a lone disc has exactly the circle's area; a clipped one within 1 %.
+    expected_a = math.pi * 300**2 + _circle_part(300, 100)
+    expected_b = math.pi * 150**2
+    assert covered[0].area == pytest.approx(expected_a, rel=5e-3)
+    assert covered[1].area == pytest.approx(expected_b, rel=1e-9)
     assert inside.tolist() == [True, False, True]
     # c2's spill-over into B is not B's coverage: B's only disc is c3's.
     assert covered[1].intersection(shapely.box(X0 + 2000, Y0, X0 + 2300, Y0 + 2000)).area == 0
@@ -97,11 +97,14 @@ def test_people_reached_counts_cell_centres_once_and_only_in_own_commune() -> No
 
 
 def test_population_raster_keeps_commune_totals_and_favours_villages() -> None:
-    values, transform = build_population_raster(np.array([A, B]), np.array([1000.0, 50.0]), resolution_m=100)
+    values, transform, totals = build_population_raster(
+        np.array([A, B]), np.array([1000.0, 50.0]), resolution_m=100
+    )
+    assert totals == pytest.approx([1000.0, 50.0])
     grid = PopulationGrid(values, transform, CRS.from_epsg(32648))
     assert people_in_communes(grid, np.array([A, B])) == pytest.approx([1000.0, 50.0])
     village = shapely.Point(X0 + 300, Y0 + 300)
-    weighted, transform = build_population_raster(
+    weighted, transform, _ = build_population_raster(
         np.array([A, B]),
         np.array([1000.0, 50.0]),
         village_geoms=np.array([village]),
@@ -148,9 +151,9 @@ def test_adapter_in_lon_lat_matches_the_metric_core_and_reaches_villages() -> No
         crs=32648,
     ).to_crs(4326)
     coverage, villages_df, discs = cover_communes(communes, clusters, villages)
-    expected_a = (math.pi * 300**2 + _circle_part(300, 100)) * POLYGON_32 / 4e6
+    expected_a = (math.pi * 300**2 + _circle_part(300, 100)) / 4e6
     assert coverage["covered_area_share"].iloc[0] == pytest.approx(expected_a, rel=5e-3)
-    assert coverage["covered_area_km2"].iloc[1] == pytest.approx(math.pi * 0.15**2 * POLYGON_32, rel=5e-3)
+    assert coverage["covered_area_km2"].iloc[1] == pytest.approx(math.pi * 0.15**2, rel=2e-3)
     assert villages_df["reached"].tolist() == [True, False, False]
     assert discs["radius_m"].tolist() == [300.0, 300.0, 150.0]
     assert coverage.crs.to_epsg() == 4326 and coverage.geometry.iloc[0].geom_type == "MultiPolygon"
@@ -208,3 +211,28 @@ def test_classes_and_reasons_in_both_languages() -> None:
     assert en[1] == "3/9 villages not reached; 62 % of people reached"
     assert assess_ntm_8_3(station, total, reached, rule=rule).tolist() == [False, False, True, False, True]
     assert rule.version == "NTM 2021–2025, QĐ 318/QĐ-TTg"
+
+
+def test_people_reached_on_a_geographic_raster_like_worldpop() -> None:
+    # 3 arc-second cells (~90 m), 1 person each, in EPSG:4326 around the two communes.
+    to_ll = gpd.GeoSeries([A, B], crs=32648).to_crs(4326)
+    geoms = to_ll.values.to_numpy()
+    minx, miny, maxx, maxy = to_ll.total_bounds
+    res = 3 / 3600
+    width, height = int((maxx - minx) / res) + 4, int((maxy - miny) / res) + 4
+    grid = PopulationGrid(
+        np.ones((height, width), dtype=np.float32),
+        Affine(res, 0, minx - 2 * res, 0, -res, maxy + 2 * res),
+        CRS.from_epsg(4326),
+    )
+    x, y, r, c = _three_clusters()
+    centres = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=32648).to_crs(4326)
+    lon, lat = centres.x.to_numpy(), centres.y.to_numpy()
+    r = r * 2.5  # big enough discs that counting cells is not noise
+    covered, inside = covered_geometries(np.array([A, B]), x, y, r, c)
+    reached = people_reached(grid, lon, lat, r, c, inside, geoms)
+    # Expected: covered area (UTM) over the cell's area in m² at this latitude.
+    cell_m2 = (res * 111_412.84 * math.cos(math.radians(lat[0]))) * (res * 110_750.0)
+    expected = np.array([g.area for g in covered]) / cell_m2
+    assert reached == pytest.approx(expected, rel=0.03)
+    assert people_in_communes(grid, geoms) == pytest.approx(4e6 / cell_m2, rel=0.03)

@@ -13,7 +13,7 @@ import pyogrio
 import pytest
 import shapely
 from openpyxl import load_workbook
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from analysis.gaps import EXTRA_COLUMNS, GAP_COLUMNS, coverage_gaps, gaps_metadata, write_gaps
 from analysis.store import analyse, build_and_record_population_raster, recompute_stale_communes
@@ -24,15 +24,17 @@ pytestmark = pytest.mark.db
 X0, Y0 = 420_000.0, 2_360_000.0
 
 
-def _insert_commune(conn: Connection, code: str, geom_4326: shapely.Geometry, population: float) -> None:
+def _insert_commune(
+    conn: Connection, code: str, geom_4326: shapely.Geometry, population: float | None, province: str = "99"
+) -> None:
     conn.execute(
         text(
             "INSERT INTO admin_unit (version, level, code, name, name_folded, province_code, parent_code, "
             "geom, "
-            "area_km2, population) VALUES ('2025', 'commune', :c, :n, :c, '99', '99', "
+            "area_km2, population) VALUES ('2025', 'commune', :c, :n, :c, :pr, :pr, "
             "ST_Multi(ST_GeomFromText(:g, 4326)), ST_Area(ST_GeomFromText(:g, 4326)::geography) / 1e6, :p)"
         ),
-        {"c": code, "n": f"Xã Thử {code}", "g": geom_4326.wkt, "p": population},
+        {"c": code, "n": f"Xã Thử {code}", "g": geom_4326.wkt, "p": population, "pr": province},
     )
 
 
@@ -110,7 +112,7 @@ def test_analyse_stores_coverage_with_parameters_and_exports_every_format(
     a, b = rows["99001"], rows["99002"]
     assert a.station_operational and not b.station_operational
     assert (a.villages_total, a.villages_reached, b.villages_total, b.villages_reached) == (2, 1, 1, 1)
-    assert a.covered_area_km2 == pytest.approx((np.pi * 0.09 + 0.2002) * 0.9936, rel=0.005)
+    assert a.covered_area_km2 == pytest.approx(np.pi * 0.09 + 0.2002, rel=0.005)
     # No raster: census spread evenly, and the result says so.
     assert a.pop_covered == pytest.approx(4000 * a.covered_area_share)
     assert "spread evenly" in a.params["population_method"]
@@ -187,12 +189,35 @@ def test_derived_population_raster_is_recorded_active_and_used(
     assert 0 < a.pop_covered_share <= 1
 
 
-def test_cli_analyse_and_export_gaps(
-    two_communes: Connection, use_database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_cli_analyse_then_export_gaps_as_a_user_would(
+    engine: Engine, use_database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The CLI opens its own connections: commit the fixture's rows in a separate database? No: the rows of
-    # two_communes are in an uncommitted transaction, so the CLI sees an empty database and says so.
-    assert (
-        main(["export", "gaps", "--format", "csv", "--out", str(tmp_path / "g.csv"), "--province", "98"]) == 1
-    )
-    assert "analyse" in capsys.readouterr().out
+    # The CLI opens its own transactions, so these rows are committed (province 98) and removed afterwards.
+    try:
+        with engine.begin() as conn:
+            _insert_commune(
+                conn, "98001", _to_4326(shapely.box(X0, Y0 + 5000, X0 + 2000, Y0 + 7000)), None, province="98"
+            )
+            _insert_facility(conn, "commune_radio_station", "98001", X0 + 100, Y0 + 5100)
+            _insert_facility(conn, "loudspeaker_cluster", "98001", X0 + 1000, Y0 + 6000)
+        assert main(["analyse", "--province", "98"]) == 0
+        out = tmp_path / "gaps.xlsx"
+        assert main(["export", "gaps", "--format", "xlsx", "--out", str(out), "--province", "98"]) == 0
+        sheet = load_workbook(out)["coverage_gaps"]
+        row = dict(zip([c.value for c in sheet[1]], [c.value for c in sheet[2]], strict=True))
+        # No census loaded and no raster: the share of people is the share of area, and the export says so.
+        assert row["pop_total"] is None and row["pop_covered_share"] == pytest.approx(
+            row["covered_area_share"]
+        )
+        assert row["population_method"].startswith("no population known")
+        assert row["class"] == "unserved" and row["reason"].endswith("% dân số được phủ sóng")
+        assert "analyse: 1 communes" in capsys.readouterr().out
+    finally:
+        with engine.begin() as conn:
+            for statement in (
+                "DELETE FROM coverage_commune WHERE commune_code LIKE '98%'",
+                "DELETE FROM facility WHERE commune_code LIKE '98%'",
+                "DELETE FROM coverage_stale WHERE commune_code LIKE '98%'",
+                "DELETE FROM admin_unit WHERE province_code = '98'",
+            ):
+                conn.execute(text(statement))
