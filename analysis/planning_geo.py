@@ -26,14 +26,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 from scipy.spatial import cKDTree
 from sqlalchemy import Connection
 
+from analysis.coverage import CoverageParams, cluster_radii_m, villages_reached
+from analysis.criteria import CriteriaRule, classify_communes, rule_for
 from analysis.planning import (
     DEFAULT_TIME_LIMIT_S,
     MinimumReach,
@@ -45,14 +48,26 @@ from analysis.planning import (
     solve_plan,
     union_columns,
 )
+from analysis.population import (
+    PopulationGrid,
+    build_population_raster,
+    cells_in_communes,
+    cells_reached,
+    reproject_geoms,
+    reproject_points,
+    transformer,
+)
+from analysis.store import (
+    RasterInfo,
+    active_population_raster,
+    assess_communes,
+    read_coverage_inputs,
+    read_population_window,
+)
 from sql import queries
 
 ACTIONS = ("repair_cluster", "new_ip_cluster", "new_fm_cluster", "upgrade_station_ip", "build_station")
-#: Audible radius of a 2 x 25-30 W cluster in villages when a facility has none: DOMAIN.md §3.2.
-DEFAULT_CLUSTER_RADIUS_M = 300.0
-#: Share of the radius a cluster keeps by status (issue 4 / DESIGN.md §5).
-STATUS_RADIUS_FACTOR = {"operational": 1.0, "degraded": 0.5}
-#: Spacing of the census-spread demand grid when no population raster is active.
+#: Cell size of the census-spread population grid when no population raster is active.
 CENSUS_GRID_M = 200.0
 #: Uncovered people are grouped into blocks this wide to propose candidate sites (one per block).
 SITE_BLOCK_M = 1000.0
@@ -157,145 +172,163 @@ class PlanResult:
 # ------------------------------------------------------------------------------------------- reading
 @dataclass
 class _Area:
-    communes: pd.DataFrame  # code, name, population, station_id, station_technology, station_working
+    """The planned communes as the coverage analysis sees them today, plus what the planner places."""
+
+    communes: pd.DataFrame  # code, name, population, station_id, station_technology, station_lon, station_lat
     polygons: np.ndarray  # shapely polygons in EPSG:4326, one per commune row
     polygons_m: np.ndarray  # the same in the metric CRS
+    epsg: int  # the metric CRS
     to_metric: Transformer
     to_lonlat: Transformer
-    clusters: pd.DataFrame  # id, technology, status, commune_code, radius_m, x, y
-    cultural: pd.DataFrame  # id, commune_code, x, y
-    villages: pd.DataFrame  # id, commune_code, name, population, x, y
+    clusters: pd.DataFrame  # id, technology, status, commune_code, radius_m, n_horns, watts, lon, lat, x, y
+    cultural: pd.DataFrame  # id, commune_code, lon, lat, x, y
+    villages: pd.DataFrame  # id, commune_code, lon, lat, x, y (a point on each village)
+    today: gpd.GeoDataFrame  # analysis.store.assess_communes: the coverage_commune row of each commune now
+    villages_now: np.ndarray  # whether the coverage analysis reaches each village today
+    raster: RasterInfo | None
 
 
-def _read_area(conn: Connection, province_code: str | None) -> _Area:
-    rows = conn.execute(queries.load("planning_communes"), {"province_code": province_code}).mappings().all()
-    if not rows:
+#: Which working station decides the clusters a commune can add: the newest technology first.
+_STATION_TECHNOLOGY_RANK = {"ip": 0, "fm_wireless": 1}
+
+
+def _read_area(
+    conn: Connection, province_code: str | None, params: CoverageParams, rule: CriteriaRule
+) -> _Area:
+    communes_gdf, facilities, villages_gdf = read_coverage_inputs(conn, province_code=province_code)
+    if communes_gdf.empty:
         where = f"province {province_code!r}" if province_code else "the database"
         raise PlanningInputError(
             f"no 2025 communes in {where}: load boundaries first (phusong load boundaries ... --version 2025)"
         )
-    communes = pd.DataFrame([{k: v for k, v in r.items() if k != "geom_wkb"} for r in rows])
-    polygons = shapely.from_wkb([bytes(r["geom_wkb"]) for r in rows])
+    raster = active_population_raster(conn)
+    today, villages_df = assess_communes(
+        conn, communes_gdf, facilities, villages_gdf, params=params, rule=rule, raster=raster
+    )
+    polygons = communes_gdf.geometry.values.to_numpy()
     lon0 = float(shapely.centroid(shapely.union_all(shapely.envelope(polygons))).x)
     epsg = 32648 if lon0 < 108.0 else 32649  # UTM 48N west of 108° E, 49N east of it (Vietnam spans both)
-    to_metric = Transformer.from_crs(4326, epsg, always_xy=True)
-    to_lonlat = Transformer.from_crs(epsg, 4326, always_xy=True)
-    polygons_m = shapely.transform(
-        polygons, lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1]))
+    to_metric = transformer(4326, epsg)
+    polygons_m = reproject_geoms(polygons, 4326, epsg)
+    stations = facilities[facilities["type"] == "commune_radio_station"]
+    best = (
+        stations.assign(
+            idle=~stations["is_working"].astype(bool),
+            rank=stations["technology"].map(_STATION_TECHNOLOGY_RANK).fillna(len(_STATION_TECHNOLOGY_RANK)),
+        )
+        .sort_values(["commune_code", "idle", "rank", "id"])
+        .drop_duplicates("commune_code")
+        .set_index("commune_code")
     )
-    codes = communes["code"].tolist()
-    fac = pd.DataFrame(
-        conn.execute(queries.load("planning_facilities"), {"commune_codes": codes}).mappings().all(),
-        columns=[
-            "id",
-            "type",
-            "technology",
-            "status",
-            "commune_code",
-            "radius_m",
-            "n_horns",
-            "watts",
-            "lon",
-            "lat",
-        ],
+    codes = communes_gdf["code"]
+    communes = pd.DataFrame(
+        {
+            "code": codes,
+            "name": communes_gdf["name"],
+            "population": pd.to_numeric(communes_gdf["population"], errors="coerce"),
+            "station_id": codes.map(best["id"]),
+            "station_technology": codes.map(best["technology"]),
+            "station_lon": codes.map(best["lon"]).astype(float),
+            "station_lat": codes.map(best["lat"]).astype(float),
+        }
+    ).reset_index(drop=True)
+    on_village = shapely.point_on_surface(villages_gdf.geometry.values.to_numpy())
+    villages = pd.DataFrame(
+        {
+            "id": villages_gdf["id"].to_numpy(),
+            "commune_code": villages_gdf["commune_code"].to_numpy(),
+            "lon": shapely.get_x(on_village),
+            "lat": shapely.get_y(on_village),
+        }
     )
-    vil = pd.DataFrame(
-        conn.execute(queries.load("planning_villages"), {"commune_codes": codes}).mappings().all(),
-        columns=["id", "commune_code", "name", "population", "lon", "lat"],
-    )
-    for frame in (fac, vil):
+    reached = dict(zip(villages_df["id"], villages_df["reached"], strict=True))
+    clusters = facilities[facilities["type"] == "loudspeaker_cluster"].reset_index(drop=True)
+    cultural = facilities[facilities["type"] == "cultural_house"].reset_index(drop=True)
+    for frame in (clusters, cultural, villages):
+        frame["lon"] = pd.to_numeric(frame["lon"]).astype(float)
+        frame["lat"] = pd.to_numeric(frame["lat"]).astype(float)
         x, y = to_metric.transform(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float))
         frame["x"], frame["y"] = x, y
     return _Area(
         communes,
-        np.asarray(polygons),
-        np.asarray(polygons_m),
+        polygons,
+        polygons_m,
+        epsg,
         to_metric,
-        to_lonlat,
-        fac[fac["type"] == "loudspeaker_cluster"].reset_index(drop=True),
-        fac[fac["type"] == "cultural_house"].reset_index(drop=True),
-        vil,
+        transformer(epsg, 4326),
+        clusters,
+        cultural,
+        villages,
+        today.reset_index(drop=True),
+        np.array([bool(reached.get(i, False)) for i in villages["id"]], dtype=bool),
+        raster,
     )
 
 
-def _cluster_radius_m(frame: pd.DataFrame) -> np.ndarray:
-    """Full audible radius of each cluster: its own ``radius_m``, else the default (DOMAIN.md §3.2)."""
-    radius = pd.to_numeric(frame["radius_m"], errors="coerce").to_numpy(float)
-    return np.where(np.isfinite(radius) & (radius > 0), radius, DEFAULT_CLUSTER_RADIUS_M)
+def _cluster_radii(frame: pd.DataFrame, params: CoverageParams, *, status: str | None = None) -> np.ndarray:
+    """Disc radius of each cluster of ``frame`` by the coverage model (``status`` overrides theirs: a repair
+    gives the radius of the repaired cluster)."""
+    return cluster_radii_m(
+        pd.to_numeric(frame["radius_m"], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
+        frame["technology"].to_numpy(dtype=object),
+        pd.to_numeric(frame["n_horns"], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
+        pd.to_numeric(frame["watts"], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
+        np.full(len(frame), status, dtype=object) if status else frame["status"].to_numpy(dtype=object),
+        params=params,
+    )
 
 
-def read_population_cells(
-    conn: Connection, polygons: np.ndarray, to_metric: Transformer
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, str] | None:
-    """Return populated cells of the active raster inside the communes, or None when no raster is active.
+def _new_cluster_radius_m(technology: str, params: CoverageParams) -> float:
+    """Radius of a new cluster of ``technology`` with the norm's horns: the coverage model's default."""
+    one = pd.DataFrame({"radius_m": [np.nan], "technology": [technology], "n_horns": [np.nan], "watts": [np.nan]})
+    return float(_cluster_radii(one, params, status="operational")[0])
 
-    The one place the planner reads population; the lead can swap it for the coverage engineer's reader.
-    ``polygons`` are the communes in EPSG:4326. Returns (cell centres in the metric CRS of ``to_metric``,
-    people per cell, index of the commune holding each cell centre, a description of the source). A cell
-    belongs to the commune that contains its centre (rasterised once, no point-in-polygon per cell).
-    """
-    row = conn.execute(queries.load("active_population_raster")).mappings().first()
-    if row is None:
-        return None
-    import rasterio
-    from rasterio.features import rasterize
-    from rasterio.windows import from_bounds
 
-    with rasterio.open(row["path"]) as src:
-        to_raster = Transformer.from_crs(4326, src.crs, always_xy=True)
-        shapes = shapely.transform(
-            polygons, lambda xy: np.column_stack(to_raster.transform(xy[:, 0], xy[:, 1]))
+@dataclass
+class _People:
+    """Populated cells of the planned communes (metric CRS) and whether today's coverage reaches them."""
+
+    xy: np.ndarray
+    people: np.ndarray
+    group: np.ndarray  # commune index
+    now: np.ndarray  # reached today
+    source: str
+
+
+def _people_cells(area: _Area, params: CoverageParams) -> _People:
+    """The cells the coverage analysis counts people on (the active raster, else the census spread evenly
+    over CENSUS_GRID_M cells), and which of them today's discs reach, by the coverage analysis's own rules."""
+    if area.raster is not None:
+        grid, geoms = read_population_window(area.raster, area.polygons)
+        kind = "derived from census" if area.raster.derived else "observed"
+        source = f"population raster {area.raster.path} ({kind}); cells counted by their centre"
+    else:
+        values, transform, _ = build_population_raster(
+            area.polygons_m, area.communes["population"].to_numpy(float), resolution_m=CENSUS_GRID_M
         )
-        window = from_bounds(*shapely.total_bounds(shapes), transform=src.transform)
-        window = window.round_offsets(op="floor").round_lengths(op="ceil")
-        band = src.read(1, window=window, boundless=True, fill_value=0, masked=True).filled(0)
-        transform = src.window_transform(window)
-        crs = src.crs
-    label = rasterize(
-        ((g, i + 1) for i, g in enumerate(shapes)),
-        out_shape=band.shape,
-        transform=transform,
-        fill=0,
-        dtype="int32",
+        grid, geoms = PopulationGrid(values, transform, CRS.from_epsg(area.epsg)), area.polygons_m
+        source = "census population spread evenly over each commune (no population raster is active)"
+    cell, group, people = cells_in_communes(grid, geoms)
+    code_index = {code: i for i, code in enumerate(area.communes["code"])}
+    clusters = area.clusters[area.clusters["commune_code"].isin(list(code_index))]
+    disc_x, disc_y = reproject_points(
+        clusters["lon"].to_numpy(float), clusters["lat"].to_numpy(float), 4326, grid.crs
     )
-    r, c = np.nonzero((band > 0) & (label > 0))
-    xs, ys = rasterio.transform.xy(transform, r, c, offset="center")
-    lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(np.asarray(xs), np.asarray(ys))
-    x, y = to_metric.transform(lon, lat)
-    kind = "derived from census" if row["derived"] else "observed"
-    return (
-        np.column_stack([x, y]),
-        band[r, c].astype(float),
-        label[r, c].astype(np.int64) - 1,
-        f"population raster {row['path']} ({kind}); a cell counts for the commune holding its centre",
+    reached, _ = cells_reached(
+        grid,
+        disc_x,
+        disc_y,
+        _cluster_radii(clusters, params),
+        clusters["commune_code"].map(code_index).to_numpy(np.int64),
+        np.zeros(len(clusters), dtype=bool),
+        geoms,
     )
-
-
-def _census_spread_cells(
-    communes: pd.DataFrame, polygons_m: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Spread each commune's census population evenly over a CENSUS_GRID_M grid inside it (no raster).
-
-    Returns (points in the metric CRS, people per point, commune index of each point).
-    """
-    xy_parts, people_parts, group_parts = [], [], []
-    for c, (poly, pop) in enumerate(zip(polygons_m, communes["population"].to_numpy(float), strict=True)):
-        if not np.isfinite(pop) or pop <= 0:
-            continue
-        minx, miny, maxx, maxy = poly.bounds
-        step = max(CENSUS_GRID_M, np.sqrt(poly.area / 4000.0))  # at most ~4,000 points per commune
-        gx, gy = np.meshgrid(np.arange(minx + step / 2, maxx, step), np.arange(miny + step / 2, maxy, step))
-        inside = shapely.contains_xy(poly, gx.ravel(), gy.ravel())
-        pts = np.column_stack([gx.ravel()[inside], gy.ravel()[inside]])
-        if len(pts) == 0:
-            inner = poly.representative_point()
-            pts = np.array([[inner.x, inner.y]])
-        xy_parts.append(pts)
-        people_parts.append(np.full(len(pts), pop / len(pts)))
-        group_parts.append(np.full(len(pts), c, dtype=np.int64))
-    if not xy_parts:
-        return np.zeros((0, 2)), np.zeros(0), np.zeros(0, dtype=np.int64)
-    return np.concatenate(xy_parts), np.concatenate(people_parts), np.concatenate(group_parts)
+    row, col = np.divmod(cell, grid.shape[1])
+    t = grid.transform
+    cx, cy = t.c + t.a * (col + 0.5) + t.b * (row + 0.5), t.f + t.d * (col + 0.5) + t.e * (row + 0.5)
+    lon, lat = reproject_points(cx, cy, grid.crs, 4326)
+    x, y = area.to_metric.transform(lon, lat)
+    return _People(np.column_stack([x, y]), people, group, np.isin(cell, reached), source)
 
 
 def _commune_of(xy: np.ndarray, polygons_m: np.ndarray) -> np.ndarray:
@@ -309,22 +342,6 @@ def _commune_of(xy: np.ndarray, polygons_m: np.ndarray) -> np.ndarray:
     return out
 
 
-def _reached_now(xy: np.ndarray, group: np.ndarray, area: _Area, code_index: Mapping[str, int]) -> np.ndarray:
-    """Which points today's working clusters of their own commune reach (status-scaled discs)."""
-    working = area.clusters[area.clusters["status"].isin(list(STATUS_RADIUS_FACTOR))]
-    if len(working) == 0 or len(xy) == 0:
-        return np.zeros(len(xy), dtype=bool)
-    radius = _cluster_radius_m(working) * working["status"].map(STATUS_RADIUS_FACTOR).to_numpy(float)
-    matrix = build_coverage_matrix(
-        xy,
-        working[["x", "y"]].to_numpy(float),
-        radius,
-        demand_group=group,
-        candidate_group=working["commune_code"].map(code_index).to_numpy(),
-    )
-    return np.asarray(matrix.sum(axis=1)).ravel() > 0
-
-
 # ------------------------------------------------------------------------------------------- building
 @dataclass
 class _Inputs:
@@ -336,9 +353,8 @@ class _Inputs:
     demand_people: np.ndarray
     village_cov: sp.csc_matrix  # unreached villages x candidates
     village_group: np.ndarray
-    commune_state: (
-        pd.DataFrame
-    )  # per commune: pop_total, pop_now, villages_total, villages_now, station_working
+    commune_state: pd.DataFrame  # per commune, as coverage_commune: pop_total, pop_now, villages, station, class
+    rule: CriteriaRule
 
 
 def _site_blocks(xy: np.ndarray, people: np.ndarray, group: np.ndarray, *, top: int = 20) -> pd.DataFrame:
@@ -420,13 +436,16 @@ def _candidate_rows(
     costs: UnitCosts,
     user_sites: Sequence[CandidateSite],
     code_index: Mapping[str, int],
+    params: CoverageParams,
 ) -> pd.DataFrame:
     """Disc candidates: repairs, new clusters at generated sites, the user's sites (bundles come later)."""
-    working = area.communes["station_working"].to_numpy(bool)
+    working = area.today["station_operational"].to_numpy(bool)
     is_fm = (area.communes["station_technology"] == "fm_wireless").to_numpy() & working
     rows: list[dict[str, Any]] = []
     broken = area.clusters[area.clusters["status"].isin(["broken", "degraded"])]
-    for rec, radius in zip(_records(broken), _cluster_radius_m(broken), strict=True):
+    repaired = _cluster_radii(broken, params, status="operational")
+    ip_radius, fm_radius = _new_cluster_radius_m("ip", params), _new_cluster_radius_m("fm_wireless", params)
+    for rec, radius in zip(_records(broken), repaired, strict=True):
         rows.append(
             dict(
                 action="repair_cluster",
@@ -449,7 +468,7 @@ def _candidate_rows(
                 y=rec["y"],
                 commune=c,
                 cost_vnd=costs.new_ip_cluster,
-                radius_m=DEFAULT_CLUSTER_RADIUS_M,
+                radius_m=ip_radius,
                 site=s,
             )
         )
@@ -462,18 +481,24 @@ def _candidate_rows(
                     y=rec["y"],
                     commune=c,
                     cost_vnd=costs.new_fm_cluster,
-                    radius_m=DEFAULT_CLUSTER_RADIUS_M,
+                    radius_m=fm_radius,
                     site=s,
                 )
             )
-    rows.extend(_user_candidate_rows(area, costs, user_sites, is_fm, first_site=len(sites)))
+    rows.extend(_user_candidate_rows(area, costs, user_sites, is_fm, params, first_site=len(sites)))
     return pd.DataFrame(
         rows, columns=["action", "facility_id", "x", "y", "commune", "cost_vnd", "radius_m", "site"]
     )
 
 
 def _user_candidate_rows(
-    area: _Area, costs: UnitCosts, user_sites: Sequence[CandidateSite], is_fm: np.ndarray, *, first_site: int
+    area: _Area,
+    costs: UnitCosts,
+    user_sites: Sequence[CandidateSite],
+    is_fm: np.ndarray,
+    params: CoverageParams,
+    *,
+    first_site: int,
 ) -> list[dict[str, Any]]:
     if not user_sites:
         return []
@@ -504,7 +529,8 @@ def _user_candidate_rows(
                 y=float(cy),
                 commune=int(c),
                 cost_vnd=site.cost_vnd if site.cost_vnd is not None else getattr(costs, site.action),
-                radius_m=site.radius_m or DEFAULT_CLUSTER_RADIUS_M,
+                radius_m=site.radius_m
+                or _new_cluster_radius_m("fm_wireless" if site.action == "new_fm_cluster" else "ip", params),
                 site=first_site + n,
             )
         )
@@ -518,11 +544,12 @@ def _bundles(
     rows, members = [], []
     ip_sites = cand.index[(cand["action"] == "new_ip_cluster") & (cand["site"] >= 0)]
     by_commune = cand.loc[ip_sites].groupby("commune").groups
+    working = area.today["station_operational"].to_numpy(bool)
     for c, rec in enumerate(_records(area.communes)):
-        if rec["station_working"] and rec["station_technology"] == "ip":
+        if working[c] and rec["station_technology"] == "ip":
             continue
-        action = "upgrade_station_ip" if rec["station_working"] else "build_station"
-        k = costs.upgrade_clusters if rec["station_working"] else costs.build_station_clusters
+        action = "upgrade_station_ip" if working[c] else "build_station"
+        k = costs.upgrade_clusters if working[c] else costs.build_station_clusters
         chosen = _top_sites_bundle(coverage, list(by_commune.get(c, [])), people, k)
         if not chosen:
             continue
@@ -555,23 +582,26 @@ def build_planning_inputs(
     costs: UnitCosts | None = None,
     user_sites: Sequence[CandidateSite] = (),
     options: PlanOptions | None = None,
+    params: CoverageParams | None = None,
+    rule: CriteriaRule | None = None,
 ) -> tuple[_Inputs, _Area, str]:
-    """Read the area and return the planning problem, the area and where the people came from."""
+    """Read the area and return the planning problem, the area and where the people came from.
+
+    Today's state (who is reached, villages reached, stations, classes) is the coverage analysis's own
+    (:func:`analysis.store.assess_communes` with ``params`` and ``rule``): what ``phusong analyse`` stores in
+    coverage_commune for the same data.
+    """
     costs, options = costs or UnitCosts(), options or PlanOptions()
-    area = _read_area(conn, province_code)
+    params, rule = params or CoverageParams(), rule or rule_for(None)
+    area = _read_area(conn, province_code, params, rule)
     code_index = {code: i for i, code in enumerate(area.communes["code"])}
-    cells = read_population_cells(conn, area.polygons, area.to_metric)
-    if cells is None:
-        xy, people, group = _census_spread_cells(area.communes, area.polygons_m)
-        source = "census population spread evenly over each commune (no population raster is active)"
-    else:
-        xy, people, group, source = cells
-    now = _reached_now(xy, group, area, code_index)
+    cells = _people_cells(area, params)
+    state = _commune_state(area)
+    d_xy, d_group = cells.xy[~cells.now], cells.group[~cells.now]
+    d_people = _unreached_people(cells, state)
     v_xy = area.villages[["x", "y"]].to_numpy(float)
     v_group = area.villages["commune_code"].map(code_index).to_numpy(np.int64)
-    v_now = _reached_now(v_xy, v_group, area, code_index)
-    state = _commune_state(area, people, group, now, v_group, v_now)
-    d_xy, d_people, d_group = xy[~now], people[~now], group[~now]
+    v_now = area.villages_now
     sites = (
         pd.concat(
             [
@@ -585,7 +615,7 @@ def build_planning_inputs(
         else pd.DataFrame(columns=["commune", "x", "y"])
     )
     sites = _drop_sites_near_repairs(_dedupe_sites(sites), area, code_index)
-    cand = _candidate_rows(area, sites, costs, user_sites, code_index)
+    cand = _candidate_rows(area, sites, costs, user_sites, code_index, params)
     disc = build_coverage_matrix(
         d_xy,
         cand[["x", "y"]].to_numpy(float),
@@ -608,37 +638,57 @@ def build_planning_inputs(
     problem = _assemble(
         area, cand, coverage, village_cov, d_people, d_group, u_group, state, budget_vnd, options
     )
-    return _Inputs(problem, cand, d_group, d_people, village_cov, u_group, state), area, source
+    inputs = _Inputs(problem, cand, d_group, d_people, village_cov, u_group, state, rule)
+    return inputs, area, cells.source
+
+
+def _unreached_people(cells: _People, state: pd.DataFrame) -> np.ndarray:
+    """People on each cell today's coverage misses, so that each commune's add up to the coverage analysis's
+    pop_total - pop_covered.
+
+    With a raster they are the cells' own people (the factor is 1 up to cells on a disc's rim at a commune
+    border); with the census spread evenly, the analysis counts covered area exactly and the grid only
+    places the rest of the people.
+    """
+    n = len(state)
+    left = ~cells.now
+    on_grid = np.bincount(cells.group[left], weights=cells.people[left], minlength=n)
+    target = np.clip(state["pop_total"].to_numpy(float) - state["pop_now"].to_numpy(float), 0.0, None)
+    factor = np.divide(target, on_grid, out=np.zeros(n), where=on_grid > 0)
+    return np.asarray(cells.people[left] * factor[cells.group[left]], dtype=float)
 
 
 def _cultural_sites(area: _Area, code_index: Mapping[str, int]) -> pd.DataFrame:
-    houses = area.cultural
+    """Cultural houses today's coverage of their commune does not reach (candidate sites)."""
+    houses = area.cultural[area.cultural["commune_code"].isin(list(code_index))]
     if len(houses) == 0:
         return pd.DataFrame(columns=["commune", "x", "y"])
-    group = houses["commune_code"].map(code_index).to_numpy(np.int64)
-    xy = houses[["x", "y"]].to_numpy(float)
-    free = ~_reached_now(xy, group, area, code_index)
-    return pd.DataFrame({"commune": group[free], "x": xy[free, 0], "y": xy[free, 1]})
+    group = np.asarray(houses["commune_code"].map(code_index).to_numpy(np.int64), dtype=np.int64)
+    reached = villages_reached(
+        area.today.geometry.values.to_numpy(),
+        shapely.points(houses["lon"].to_numpy(float), houses["lat"].to_numpy(float)),
+        group,
+    )
+    free = ~reached
+    return pd.DataFrame(
+        {"commune": group[free], "x": houses["x"].to_numpy(float)[free], "y": houses["y"].to_numpy(float)[free]}
+    )
 
 
-def _commune_state(
-    area: _Area,
-    people: np.ndarray,
-    group: np.ndarray,
-    now: np.ndarray,
-    v_group: np.ndarray,
-    v_now: np.ndarray,
-) -> pd.DataFrame:
-    n = len(area.communes)
+def _commune_state(area: _Area) -> pd.DataFrame:
+    """Each commune today, as the coverage analysis has it (no population known counts as none)."""
+    today = area.today
     return pd.DataFrame(
         {
             "code": area.communes["code"],
             "name": area.communes["name"],
-            "pop_total": np.bincount(group, weights=people, minlength=n),
-            "pop_now": np.bincount(group[now], weights=people[now], minlength=n),
-            "villages_total": np.bincount(v_group, minlength=n),
-            "villages_now": np.bincount(v_group[v_now], minlength=n),
-            "station_working": area.communes["station_working"].to_numpy(bool),
+            "pop_total": np.nan_to_num(today["pop_total"].to_numpy(float)),
+            "pop_now": np.nan_to_num(today["pop_covered"].to_numpy(float)),
+            "pop_share": today["pop_covered_share"].to_numpy(float),
+            "villages_total": today["villages_total"].to_numpy(np.int64),
+            "villages_now": today["villages_reached"].to_numpy(np.int64),
+            "station_working": today["station_operational"].to_numpy(bool),
+            "class": today["class"].to_numpy(object),
         }
     )
 
@@ -724,6 +774,8 @@ def plan_investments(
     user_sites: Sequence[CandidateSite] = (),
     options: PlanOptions | None = None,
     solver: Solver | None = None,
+    params: CoverageParams | None = None,
+    rule: CriteriaRule | None = None,
 ) -> PlanResult:
     """Plan where to spend ``budget_vnd`` so the most people are newly reached; solve exactly by default.
 
@@ -737,12 +789,15 @@ def plan_investments(
     options : 8.3 communes, minimum shares, priority weights, time limit.
     solver : a :data:`analysis.planning.Solver` (e.g. ``solve_greedy`` for an instant preview); exact HiGHS
         with an announced fallback when None.
+    params, rule : the coverage model and criteria rule (defaults as ``phusong analyse``): today's coverage,
+        people reached and classes are the coverage analysis's for these, and new discs use its radii.
 
     Returns
     -------
     PlanResult whose ``actions`` has PLAN_COLUMNS (lon/lat in EPSG:4326), one row per action.
     """
     costs, options = costs or UnitCosts(), options or PlanOptions()
+    params, rule = params or CoverageParams(), rule or rule_for(None)
     inputs, area, source = build_planning_inputs(
         conn,
         budget_vnd=budget_vnd,
@@ -750,12 +805,14 @@ def plan_investments(
         costs=costs,
         user_sites=user_sites,
         options=options,
+        params=params,
+        rule=rule,
     )
     problem = inputs.problem
     solution = solve_plan(problem, solver=solver, time_limit_s=options.time_limit_s)
     actions = _actions_table(inputs, area, solution)
     changes = _class_changes(inputs, solution)
-    params = {
+    recorded = {
         "costs": asdict(costs),
         "options": _jsonable(asdict(options)),
         "solver": solution.solver,
@@ -769,7 +826,8 @@ def plan_investments(
         "added_population": float(actions["added_population"].sum()),
         "cost_vnd": float(actions["cost_vnd"].sum()),
         "communes_changing_class": len(changes),
-        "radius_default_m": DEFAULT_CLUSTER_RADIUS_M,
+        "coverage": params.to_dict(),
+        "rule_version": rule.version,
     }
     return PlanResult(
         actions,
@@ -780,7 +838,7 @@ def plan_investments(
         source,
         problem.n_demand,
         problem.n_candidates,
-        params,
+        recorded,
     )
 
 
@@ -818,18 +876,8 @@ def _actions_table(inputs: _Inputs, area: _Area, solution: PlanSolution) -> pd.D
     return frame
 
 
-def classify_commune(
-    station_working: bool, pop_share: float, villages_total: int, villages_reached: int
-) -> str:
-    """Class of a commune (issue 4): unserved, underserved or served; to be replaced by analysis.criteria."""
-    if not station_working or pop_share < 0.5:
-        return "unserved"
-    if pop_share < 0.9 or villages_reached < villages_total:
-        return "underserved"
-    return "served"
-
-
 def _class_changes(inputs: _Inputs, solution: PlanSolution) -> pd.DataFrame:
+    """Communes whose class (analysis.criteria, the rule of coverage_commune.class) the plan changes."""
     state = inputs.commune_state
     chosen = np.asarray(solution.chosen, dtype=np.int64)
     reached = np.zeros(inputs.problem.n_demand, dtype=bool)
@@ -850,29 +898,31 @@ def _class_changes(inputs: _Inputs, solution: PlanSolution) -> pd.DataFrame:
     built = np.zeros(n, dtype=bool)
     station = inputs.candidates["action"].to_numpy()[chosen] == "build_station"
     built[inputs.candidates["commune"].to_numpy(np.int64)[chosen][station]] = True
-    rows = []
-    for c in range(n):
-        total = float(state["pop_total"].iloc[c])
-        share_before = float(state["pop_now"].iloc[c]) / total if total > 0 else 0.0
-        share_after = (float(state["pop_now"].iloc[c]) + added[c]) / total if total > 0 else 0.0
-        vt, vn = int(state["villages_total"].iloc[c]), int(state["villages_now"].iloc[c])
-        before = classify_commune(bool(state["station_working"].iloc[c]), share_before, vt, vn)
-        after = classify_commune(
-            bool(state["station_working"].iloc[c]) or built[c], share_after, vt, vn + int(v_added[c])
-        )
-        if before != after:
-            rows.append(
-                {
-                    "commune_code": state["code"].iloc[c],
-                    "commune_name": state["name"].iloc[c],
-                    "class_before": before,
-                    "class_after": after,
-                    "pop_share_before": round(share_before, 4),
-                    "pop_share_after": round(share_after, 4),
-                }
-            )
+    total, now = state["pop_total"].to_numpy(float), state["pop_now"].to_numpy(float)
+    share_before = state["pop_share"].to_numpy(float)
+    share_after = np.clip(
+        np.where(total > 0, np.divide(now + added, total, out=np.zeros(n), where=total > 0), share_before),
+        0.0,
+        1.0,
+    )
+    after, _, _ = classify_communes(
+        state["station_working"].to_numpy(bool) | built,
+        share_after,
+        state["villages_total"].to_numpy(np.int64),
+        state["villages_now"].to_numpy(np.int64) + v_added,
+        rule=inputs.rule,
+    )
+    before = state["class"].to_numpy(object)
+    changed = np.flatnonzero(before != np.asarray(after, dtype=object))
     return pd.DataFrame(
-        rows,
+        {
+            "commune_code": state["code"].to_numpy()[changed],
+            "commune_name": state["name"].to_numpy()[changed],
+            "class_before": before[changed],
+            "class_after": np.asarray(after, dtype=object)[changed],
+            "pop_share_before": np.round(share_before[changed], 4),
+            "pop_share_after": np.round(share_after[changed], 4),
+        },
         columns=[
             "commune_code",
             "commune_name",

@@ -154,10 +154,31 @@ def people_reached(
     wholly inside their commune: only the other discs' cells are tested against the commune polygon.
     A cell covered by several discs of one commune counts once.
     """
-    n = len(commune_geoms)
+    cell, commune = cells_reached(
+        grid, disc_x, disc_y, disc_radius_m, disc_commune, disc_inside, commune_geoms
+    )
+    values = grid.take(cell).astype(np.float64)
+    values[~np.isfinite(values) | (values < 0)] = 0.0
+    return np.bincount(commune, weights=values, minlength=len(commune_geoms)).astype(np.float64)
+
+
+def cells_reached(
+    grid: AnyPopulationGrid,
+    disc_x: NDArray[np.float64],
+    disc_y: NDArray[np.float64],
+    disc_radius_m: NDArray[np.float64],
+    disc_commune: NDArray[np.int64],
+    disc_inside: NDArray[np.bool_],
+    commune_geoms: NDArray[np.object_],
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Return (flat cell index, commune) of each cell :func:`people_reached` counts, each cell once.
+
+    Same arguments and rule as :func:`people_reached` (which sums these cells); the planner uses it to know
+    which cells are reached today.
+    """
     keep = disc_radius_m > 0
     if not keep.any():
-        return np.zeros(n)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     x, y, r = disc_x[keep], disc_y[keep], disc_radius_m[keep]
     owner, inside = disc_commune[keep], disc_inside[keep]
     inv = ~grid.transform
@@ -185,15 +206,26 @@ def people_reached(
         cell, commune = cell[keep_pair], commune[keep_pair]
     # Communes do not overlap, so a cell centre belongs to one commune at most: unique cells suffice.
     cell, first = np.unique(cell, return_index=True)
-    values = grid.take(cell).astype(np.float64)
-    values[~np.isfinite(values) | (values < 0)] = 0.0
-    return np.bincount(commune[first], weights=values, minlength=n).astype(np.float64)
+    return cell.astype(np.int64), commune[first].astype(np.int64)
 
 
 def people_in_communes(grid: AnyPopulationGrid, commune_geoms: NDArray[np.object_]) -> NDArray[np.float64]:
     """Return the people in cells whose centre lies in each commune (geometries in the grid's CRS)."""
+    _, commune, people = cells_in_communes(grid, commune_geoms)
+    return np.bincount(commune, weights=people, minlength=len(commune_geoms)).astype(np.float64)
+
+
+def cells_in_communes(
+    grid: AnyPopulationGrid, commune_geoms: NDArray[np.object_]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """Return (flat cell index, commune, people) of each populated cell whose centre lies in a commune.
+
+    The cells :func:`people_in_communes` sums (geometries in the grid's CRS).
+    """
     height, width = grid.shape
-    out = np.zeros(len(commune_geoms))
+    cells_out: list[NDArray[np.int64]] = []
+    commune_out: list[NDArray[np.int64]] = []
+    people_out: list[NDArray[np.float64]] = []
     inv = ~grid.transform
     for i, geom in enumerate(commune_geoms):
         window = _pixel_window(geom, inv, height, width)
@@ -206,9 +238,14 @@ def people_in_communes(grid: AnyPopulationGrid, commune_geoms: NDArray[np.object
             transform=grid.transform @ Affine.translation(c0, r0),
             invert=True,
         )
-        cells = grid.window(r0, r1, c0, c1)[mask].astype(np.float64)
-        out[i] = float(cells[np.isfinite(cells) & (cells > 0)].sum())
-    return out
+        values = grid.window(r0, r1, c0, c1).astype(np.float64)
+        rr, cc = np.nonzero(mask & np.isfinite(values) & (values > 0))
+        cells_out.append((rr + r0).astype(np.int64) * width + (cc + c0))
+        commune_out.append(np.full(len(rr), i, dtype=np.int64))
+        people_out.append(values[rr, cc])
+    if not cells_out:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    return np.concatenate(cells_out), np.concatenate(commune_out), np.concatenate(people_out)
 
 
 def _pixel_window(

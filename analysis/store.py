@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
+import rasterio.errors
 import rasterio.io
 import rasterio.windows
 import shapely
@@ -34,6 +35,7 @@ from analysis.criteria import (
 )
 from analysis.population import (
     DERIVED_DESCRIPTION,
+    PopulationGrid,
     RasterPopulationGrid,
     build_population_raster,
     people_in_communes,
@@ -87,12 +89,11 @@ def analyse(
     """
     start = time.perf_counter()
     params, rule = params or CoverageParams(), rule or rule_for(None)
-    binds = {"province_code": province_code, "commune_codes": commune_codes}
-    communes = _read_communes(conn, binds)
+    communes, facilities, villages = read_coverage_inputs(
+        conn, province_code=province_code, commune_codes=commune_codes
+    )
     if communes.empty:
         return AnalyseResult(None, 0, 0, {}, "", time.perf_counter() - start)
-    facilities = _read_facilities(conn, binds)
-    villages = _read_villages(conn, binds)
     raster = active_population_raster(conn)
     phases = {"read": time.perf_counter() - start}
     table, villages_df = assess_communes(
@@ -139,6 +140,15 @@ def recompute_stale_communes(conn: Connection, **kwargs: Any) -> AnalyseResult:
     if not codes:
         return AnalyseResult(None, 0, 0, {}, "", 0.0)
     return analyse(conn, commune_codes=codes, **kwargs)
+
+
+def read_coverage_inputs(
+    conn: Connection, *, province_code: str | None = None, commune_codes: list[str] | None = None
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, gpd.GeoDataFrame]:
+    """Read what :func:`assess_communes` takes: (communes, facilities, villages) of a province, some
+    communes, or every commune (both None)."""
+    binds = {"province_code": province_code, "commune_codes": commune_codes}
+    return _read_communes(conn, binds), _read_facilities(conn, binds), _read_villages(conn, binds)
 
 
 def assess_communes(
@@ -334,6 +344,32 @@ def active_population_raster(conn: Connection) -> RasterInfo | None:
     if row is None:
         return None
     return RasterInfo(int(row.id), Path(row.path), bool(row.derived), row.description)
+
+
+def read_population_window(raster: RasterInfo, commune_geoms: np.ndarray) -> tuple[PopulationGrid, np.ndarray]:
+    """Read the part of ``raster`` under these communes (EPSG:4326) into memory, cleaned as analyses read it.
+
+    Returns the grid (its transform is the window's) and the communes in the grid's CRS.
+    """
+    with rasterio.open(raster.path) as src:
+        crs = CRS.from_user_input(src.crs)
+        geoms = reproject_geoms(commune_geoms, 4326, crs)
+        grid = RasterPopulationGrid(
+            src, (src.height, src.width), (src.height, src.width), src.transform, crs, src.nodata
+        )
+        try:
+            window = (
+                rasterio.windows.from_bounds(*shapely.total_bounds(geoms), transform=src.transform)
+                .round_offsets(op="floor")
+                .round_lengths(op="ceil")
+                .intersection(rasterio.windows.Window(0, 0, src.width, src.height))
+            )
+        except rasterio.errors.WindowError:  # the communes lie outside the raster
+            window = rasterio.windows.Window(0, 0, 0, 0)
+        r0, c0 = int(window.row_off), int(window.col_off)
+        values = grid.window(r0, r0 + int(window.height), c0, c0 + int(window.width))
+        transform = src.window_transform(window)
+    return PopulationGrid(values, transform, crs), geoms
 
 
 def _population_source(raster: RasterInfo | None) -> str:
