@@ -13,7 +13,7 @@ import pyogrio
 import pytest
 import shapely
 from openpyxl import load_workbook
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, create_engine, text
 
 from analysis.gaps import EXTRA_COLUMNS, GAP_COLUMNS, coverage_gaps, gaps_metadata, write_gaps
 from analysis.store import analyse, build_and_record_population_raster, recompute_stale_communes
@@ -190,9 +190,10 @@ def test_derived_population_raster_is_recorded_active_and_used(
 
 
 def test_cli_analyse_then_export_gaps_as_a_user_would(
-    engine: Engine, use_database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    use_database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The CLI opens its own transactions, so these rows are committed (province 98) and removed afterwards.
+    # The CLI opens its own transactions: the rows are committed in this test's own database (use_database).
+    engine = create_engine(use_database)
     try:
         with engine.begin() as conn:
             _insert_commune(
@@ -213,11 +214,4 @@ def test_cli_analyse_then_export_gaps_as_a_user_would(
         assert row["class"] == "unserved" and row["reason"].endswith("% dân số được phủ sóng")
         assert "analyse: 1 communes" in capsys.readouterr().out
     finally:
-        with engine.begin() as conn:
-            for statement in (
-                "DELETE FROM coverage_commune WHERE commune_code LIKE '98%'",
-                "DELETE FROM facility WHERE commune_code LIKE '98%'",
-                "DELETE FROM coverage_stale WHERE commune_code LIKE '98%'",
-                "DELETE FROM admin_unit WHERE province_code = '98'",
-            ):
-                conn.execute(text(statement))
+        engine.dispose()
