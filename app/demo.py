@@ -10,10 +10,12 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from analysis.planning_geo import plan_investments, save_scenario
+from analysis.reports import refresh_running_snapshots
 from analysis.store import analyse
 from etl.boundaries import load_boundaries
 from etl.census import load_commune_population
 from etl.facilities import load_facilities
+from etl.feedback_import import import_feedback
 from etl.population import load_population_raster
 from etl.villages import load_villages
 from sql.engine import connect
@@ -40,11 +42,16 @@ def load_demo_data() -> Iterator[str]:
         facilities = load_facilities(conn, demo_dir / "khao_sat_thiet_che_2026_synthetic.xlsx", loaded_by="demo",
                                      report_dir=reports)
         yield f"facilities (synthetic survey): {facilities.summary()}"
+        feedback = import_feedback(conn, demo_dir / "phan_anh_2026_synthetic.csv", loaded_by="demo",
+                                   report_dir=reports)
+        yield f"citizen reports (synthetic): {feedback.summary()}"
         raster = load_population_raster(conn, demo_dir / "population_100m_derived.tif", loaded_by="demo")
         yield f"population raster (derived): {raster.summary()}"
     with connect() as conn:
         result = analyse(conn, province_code=DEMO_PROVINCE)
-        yield f"coverage: {result.communes} communes analysed in {result.seconds:.1f} s; classes {result.classes}"
+        snapshots = refresh_running_snapshots(conn, taken_by="demo")
+        yield (f"coverage: {result.communes} communes analysed in {result.seconds:.1f} s; classes {result.classes}; "
+               f"snapshots {', '.join(r.period for r in snapshots)}")
     with connect() as conn:
         plan = plan_investments(conn, budget_vnd=DEMO_BUDGET_VND, province_code=DEMO_PROVINCE)
         save_scenario(conn, DEMO_SCENARIO, plan)

@@ -4,7 +4,8 @@ Real parts: the 45 full-resolution 2025 communes and the province polygon (thang
 database, MIT) and their 2019 census population apportioned by phusong's crosswalk (needs a database where
 `phusong load boundaries` (both eras) and `phusong load census` were run on ../shared/data).
 DERIVED: a 100 m population GeoTIFF spread from those commune totals toward the synthetic villages.
-SYNTHETIC parts, seeded and labelled as such: villages (thôn/bản) and the facility survey workbook.
+SYNTHETIC parts, seeded and labelled as such: villages (thôn/bản), the facility survey workbook and a hotline
+export of citizen reports.
 
     python gis_data/build_demo.py [--seed 7]
 """
@@ -177,6 +178,52 @@ def add_bad_rows(rows: list[list[object]]) -> None:
         rows.append(row)
 
 
+FEEDBACK_TEXTS = {
+    "Loa hỏng": ["Cụm loa đầu bản không phát được mấy hôm nay", "Loa bị đổ sau trận mưa to, không kêu",
+                 "Loa chỉ rè rè, không nghe được tiếng"],
+    "Không nghe rõ": ["Loa ở xa nhà văn hóa, bà con cuối bản không nghe rõ", "Tiếng loa nhỏ, lẫn tiếng máy xay"],
+    "Sai lịch phát": ["Loa phát lúc 5 giờ sáng, sớm hơn lịch thông báo", "Chiều nay loa không phát theo lịch"],
+    "Nội dung": ["Đề nghị phát thêm thông tin phòng chống sạt lở đất", "Xin phát bằng tiếng Thái cho bà con"],
+    "Khác": ["Đề nghị lắp thêm loa cho điểm dân cư mới", "Cột loa nghiêng, nguy hiểm khi có gió"],
+}
+CHANNELS_VI = ["Đường dây nóng", "Zalo", "Cổng thông tin", "Họp dân", "Ứng dụng nguồn"]
+
+
+def make_feedback(rows: list[list[object]], rng: np.random.Generator) -> pd.DataFrame:
+    """Citizen reports as a hotline tool exports them: some about a named cluster, some with a GPS point."""
+    clusters = [r for r in rows if r[3] == TYPE_VI["loudspeaker_cluster"] and str(r[1]).startswith("DB-0")]
+    records = []
+    start = pd.Timestamp("2026-08-01 07:00")
+    for i in range(60):
+        cluster = clusters[int(rng.integers(0, len(clusters)))]
+        category = str(rng.choice(list(FEEDBACK_TEXTS), p=[0.35, 0.25, 0.15, 0.15, 0.10]))
+        received = start + pd.Timedelta(hours=int(rng.integers(0, 24 * 110)))
+        state = str(rng.choice(["Tiếp nhận", "Đã phân công", "Đã trả lời", "Đã đóng"], p=[0.3, 0.2, 0.2, 0.3]))
+        answered = state in ("Đã trả lời", "Đã đóng")
+        lon, lat = (str(cluster[7]).replace(",", "."), str(cluster[8]).replace(",", "."))
+        records.append({
+            "Mã phiếu": f"PA-2026-{i + 1:04d}",
+            "Ngày tiếp nhận": received.strftime("%d/%m/%Y %H:%M"),
+            "Kênh tiếp nhận": str(rng.choice(CHANNELS_VI, p=[0.4, 0.25, 0.1, 0.2, 0.05])),
+            "Xã/Phường": cluster[5],
+            "Mã thiết chế": cluster[1] if rng.random() < 0.6 else "",
+            "Kinh độ": lon if rng.random() < 0.5 else "",
+            "Vĩ độ": lat if rng.random() < 0.5 else "",
+            "Loại phản ánh": category,
+            "Nội dung": str(rng.choice(FEEDBACK_TEXTS[category])),
+            "Số điện thoại": f"09{int(rng.integers(10_000_000, 99_999_999))}",
+            "Trạng thái": state,
+            "Trả lời": "Đã chuyển cán bộ kỹ thuật xã kiểm tra, khắc phục" if answered else "",
+            "Ngày trả lời": (received + pd.Timedelta(days=int(rng.integers(1, 20)))).strftime("%d/%m/%Y")
+            if answered else "",
+        })
+    frame = pd.DataFrame(records)
+    # A report has its point or none: keep longitude and latitude together.
+    frame.loc[frame["Kinh độ"] == "", "Vĩ độ"] = ""
+    frame.loc[frame["Vĩ độ"] == "", "Kinh độ"] = ""
+    return frame
+
+
 def write_workbook(rows: list[list[object]], path: Path) -> None:
     book = Workbook()
     sheet = book.active
@@ -210,6 +257,8 @@ def main() -> None:
     rows = make_facilities(communes, villages, rng)
     add_bad_rows(rows)
     write_workbook(rows, OUT / "khao_sat_thiet_che_2026_synthetic.xlsx")
+    feedback = make_feedback(rows, rng)
+    feedback.to_csv(OUT / "phan_anh_2026_synthetic.csv", index=False, encoding="utf-8-sig")
     print(f"{len(communes)} communes, {int(population['population'].sum()):,} people, {len(villages)} synthetic "
           f"villages, {len(rows)} synthetic facility rows -> {OUT}")
 
