@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Dash, html
+import diskcache
+from dash import Dash, DiskcacheManager, Input, Output, State, clientside_callback, dcc, html
 
+from app import auth, downloads
+from app.i18n import current_lang, t
 from sql.settings import Settings, get_settings
 
 APP_DIR = Path(__file__).resolve().parent
@@ -16,6 +20,11 @@ APP_DIR = Path(__file__).resolve().parent
 def create_app(settings: Settings | None = None) -> Dash:
     """Build the app. No CDN: Dash serves its own bundles and app/assets/ (Bootstrap included)."""
     settings = settings or get_settings()
+    # Long work (planning, exports, loads) runs in background callbacks: a separate process per job, results
+    # kept in a disk cache, so the page keeps answering and shows progress.
+    cache_dir = settings.out_dir / "callback-cache"
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    manager = DiskcacheManager(diskcache.Cache(str(cache_dir)))
     app = Dash(
         __name__,
         use_pages=True,
@@ -25,27 +34,52 @@ def create_app(settings: Settings | None = None) -> Dash:
         title="phusong — Phủ sóng thông tin cơ sở",
         update_title=None,
         suppress_callback_exceptions=True,
+        background_callback_manager=manager,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.server.config["PHUSONG_SETTINGS"] = settings
-    app.layout = _layout()
+    auth.install(app.server, secret_key=settings.secret_key)
+    downloads.install(app.server)
+    app.layout = _layout
     return app
 
 
-def _layout() -> html.Div:
-    nav = dbc.NavbarSimple(
-        children=[dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"]))
-                  for page in dash.page_registry.values()],
-        brand="phusong · Phủ sóng thông tin cơ sở",
-        brand_href="/",
-        color="primary",
-        dark=True,
-        fluid=True,
+def _layout(**_: Any) -> html.Div:
+    """The frame around every page, built per request: the menu shows only the pages the user's role may use."""
+    user = auth.current_user()
+    links = []
+    for page in dash.page_registry.values():
+        roles = page.get("roles", ())
+        if user is not None and user.role in roles:
+            links.append(dbc.NavItem(dbc.NavLink(t(page.get("label_key", page["name"])), href=page["relative_path"],
+                                                 id=f"nav-{page['module'].rsplit('.', 1)[-1]}")))
+    right = []
+    if user is not None:
+        right = [
+            dbc.NavItem(html.Span(f"{user.name} · {t('role_' + user.role)}", id="nav-user",
+                                  className="navbar-text small ms-lg-auto me-3")),
+            dbc.NavItem(html.A(t("language_switch"), href="/lang/" + ("en" if current_lang() == "vi" else "vi"),
+                               className="nav-link", id="nav-lang")),
+            dbc.NavItem(html.A(t("logout"), href="/logout", className="nav-link", id="nav-logout")),
+        ]
+    nav = dbc.Navbar(
+        dbc.Container([
+            dbc.NavbarBrand("phusong", href="/", className="me-3"),
+            dbc.NavbarToggler(id="nav-toggler"),
+            dbc.Collapse(dbc.Nav(links + right, navbar=True, className="w-100"), id="nav-collapse", navbar=True),
+        ], fluid=True),
+        color="primary", dark=True, className="py-1",
     )
-    return html.Div([nav, dbc.Container(dash.page_container, fluid=True, className="pt-2")], lang="vi")
+    return html.Div([nav, dcc.Location(id="url"), dbc.Container(dash.page_container, fluid=True, className="pt-2")],
+                    lang=current_lang())
+
+
+# The menu button on a phone opens and closes the menu in the browser, without a round trip.
+clientside_callback("function(n, open) { return n ? !open : open; }", Output("nav-collapse", "is_open"),
+                    Input("nav-toggler", "n_clicks"), State("nav-collapse", "is_open"), prevent_initial_call=True)
 
 
 def serve(settings: Settings | None = None, *, debug: bool = False) -> None:
-    """Serve the app on the configured host and port (127.0.0.1:8050 by default)."""
+    """Serve the app on the configured host and port (127.0.0.1:8050 by default), one thread per request."""
     settings = settings or get_settings()
-    create_app(settings).run(host=settings.host, port=settings.port, debug=debug)
+    create_app(settings).run(host=settings.host, port=settings.port, debug=debug, threaded=True)

@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from analysis.planning_geo import plan_investments, save_scenario
 from analysis.reports import refresh_running_snapshots
 from analysis.store import analyse
+from app.auth import add_user, list_users
 from etl.boundaries import load_boundaries
 from etl.census import load_commune_population
 from etl.facilities import load_facilities
@@ -24,6 +25,14 @@ from sql.settings import get_settings
 DEMO_PROVINCE = "11"
 DEMO_BUDGET_VND = 1.5e9
 DEMO_SCENARIO = "Điện Biên - 1,5 tỷ đồng (demo)"
+# One demo login per role (issue 6). The inspector covers Mường Nhé and Nậm Kè; the others see the whole country.
+# These passwords are printed by `make demo` and are for the demo database only.
+DEMO_USERS = (
+    ("quyhoach", "planner", (), "quyhoach-demo"),
+    ("kiemtra", "inspector", ("03160", "03162"), "kiemtra-demo"),
+    ("taichinh", "budget", (), "taichinh-demo"),
+    ("quantri", "admin", (), "quantri-demo"),
+)
 
 
 def load_demo_data() -> Iterator[str]:
@@ -64,3 +73,14 @@ def _load_boundaries(conn: Connection, demo_dir: Path) -> Iterator[str]:
         result = load_boundaries(conn, demo_dir / name, version="2025", level=level, loaded_by="demo")
         yield (f"{name}: {result.rows} {level} units ({result.inserted} new, {result.updated} updated, "
                f"{result.unchanged} unchanged)")
+
+
+def create_demo_users() -> Iterator[str]:
+    """Add the demo users that do not exist yet; yield one line per login."""
+    with connect() as conn:
+        existing = {u["name"] for u in list_users(conn)}
+        for name, role, scope, password in DEMO_USERS:
+            if name not in existing:
+                add_user(conn, name, password, role=role, scope_codes=scope, actor="demo")
+            where = ", ".join(scope) if scope else "toàn quốc"
+            yield f"  {role:<9} {name} / {password}  (phạm vi: {where})"

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from app.commands.db import ensure_database
-from app.demo import load_demo_data
+from app.demo import create_demo_users, load_demo_data
 from sql.settings import get_settings
 
 
@@ -43,6 +43,9 @@ def _serve(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     ensure_database()
     for line in load_demo_data():
+        print(line)
+    print("demo logins (Đăng nhập):")
+    for line in create_demo_users():
         print(line)
     if args.no_serve:
         return 0

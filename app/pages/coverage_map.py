@@ -1,54 +1,308 @@
-"""Bản đồ phủ sóng: the loaded communes on a map (no tile server unless PHUSONG_TILE_URL is set)."""
+"""Bản đồ phủ sóng: communes coloured by service class or share reached, facilities, covered areas, villages,
+filters, a commune search and a panel with the commune's figures and 8.3 verdict.
+
+Speed of the national view (3,321 communes): the communes come as one GeoJSON simplified to half a screen pixel
+at the current zoom (``tolerance_for_zoom``) and drawn on a canvas; past zoom 9 only the communes in view are
+sent. bench/map_paint.py measures it against vector tiles (ST_AsMVT) and the reasons for the choice are there.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import dash
+import dash_bootstrap_components as dbc
 import dash_leaflet as dl
-from dash import html
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from sql import queries
-from sql.engine import connect
+from app.auth import User, current_user, require, scope_binds
+from app.components.common import (
+    EMPTY_COLLECTION,
+    VIETNAM_BOUNDS,
+    gate,
+    rows,
+    scalar,
+    small_table,
+    tolerance_for_zoom,
+    zoom_for_bounds,
+)
+from app.i18n import (
+    STATUS_WORDS,
+    TYPE_WORDS,
+    class_word,
+    current_lang,
+    fmt_date,
+    fmt_decimal,
+    fmt_int,
+    fmt_share,
+    status_word,
+    t,
+    type_word,
+)
+from etl.names import fold_place_name
 from sql.settings import get_settings
 
-dash.register_page(__name__, path="/", name="Bản đồ phủ sóng", title="Bản đồ phủ sóng — phusong")
+ROLES = ("planner", "budget", "admin", "inspector")
+dash.register_page(__name__, path="/", name="Bản đồ phủ sóng", title="Bản đồ phủ sóng — phusong",
+                   label_key="page_map", roles=ROLES, order=0)
 
-# Simplify for the whole-map view: ~0.001° (≈ 100 m) is below a pixel at province zoom.
-SIMPLIFY_DEGREES = 0.001
+# Past this zoom only what is in view is sent (a province fills the screen around zoom 8).
+VIEW_ONLY_FROM_ZOOM = 9
+FACILITY_LIMIT = 20_000
+VILLAGE_LIMIT = 5_000
+CLASS_COLOURS = {"unserved": "#d7301f", "underserved": "#fdae61", "served": "#1a9850", None: "#bdbdbd"}
+SHARE_LEGEND = (("< 20 %", "#ffffcc"), ("20–40 %", "#a1dab4"), ("40–60 %", "#41b6c4"), ("60–80 %", "#2c7fb8"),
+                ("≥ 80 %", "#253494"))
 
 
-def communes_geojson() -> dict[str, Any]:
-    """Return the 2025 communes as a GeoJSON FeatureCollection with code, name and province."""
-    with connect() as conn:
-        collection = conn.execute(queries.load("commune_polygons_geojson"),
-                                  {"tolerance": SIMPLIFY_DEGREES}).scalar_one()
-    return collection or {"type": "FeatureCollection", "features": []}
+def _binds(user: User, *, province: str | None = None, zoom: float | None = None,
+           bounds: Any = None) -> dict[str, Any]:
+    binds: dict[str, Any] = {**scope_binds(user), "province": province or None, "xmin": None, "ymin": None,
+                             "xmax": None, "ymax": None, "tolerance": tolerance_for_zoom(zoom)}
+    if zoom is not None and zoom >= VIEW_ONLY_FROM_ZOOM and bounds:
+        (south, west), (north, east) = bounds
+        pad_x, pad_y = (east - west) / 2, (north - south) / 2  # half a screen around: panning shows no holes
+        binds.update(xmin=west - pad_x, ymin=south - pad_y, xmax=east + pad_x, ymax=north + pad_y)
+    return binds
 
 
-def layout(**_: Any) -> html.Div:
-    settings = get_settings()
-    collection = communes_geojson()
+def communes_geojson(user: User, *, province: str | None = None, zoom: float | None = None,
+                     bounds: Any = None) -> dict[str, Any]:
+    """The communes the user may see, simplified for ``zoom``, with class and share reached."""
+    return scalar("map_communes_geojson", _binds(user, province=province, zoom=zoom, bounds=bounds)) \
+        or EMPTY_COLLECTION
+
+
+def layout(**_: Any) -> Any:
+    user = current_user()
+    refused = gate(user, ROLES)
+    if refused or user is None:
+        return refused
+    provinces = rows("provinces_in_scope", scope_binds(user))
+    bounds = _initial_bounds(user)
+    zoom = zoom_for_bounds(bounds)
+    collection = communes_geojson(user, zoom=zoom)
     children: list[Any] = []
-    if settings.tile_url:
-        children.append(dl.TileLayer(url=settings.tile_url))
-    children.append(dl.GeoJSON(
-        data=collection, id="map-communes",
-        style={"color": "#1f4e79", "weight": 1, "fillColor": "#9ecae1", "fillOpacity": 0.5},
-        hoverStyle={"weight": 3, "color": "#c0392b"},
-    ))
-    bounds = _bounds(collection)
-    count = len(collection["features"])
+    tile_url = get_settings().tile_url
+    if tile_url:
+        children.append(dl.TileLayer(url=tile_url, id="map-tiles"))
+    children += [
+        dl.GeoJSON(data=collection, id="map-communes", style={"variable": "phusong.map.communeStyle"},
+                   hideout={"mode": "class", "selected": None}, zoomToBoundsOnClick=False),
+        dl.GeoJSON(data=EMPTY_COLLECTION, id="map-discs", style={"variable": "phusong.map.discStyle"},
+                   interactive=False),
+        dl.GeoJSON(data=EMPTY_COLLECTION, id="map-villages", pointToLayer={"variable": "phusong.map.villagePoint"}),
+        dl.GeoJSON(data=EMPTY_COLLECTION, id="map-facilities", cluster=True, zoomToBoundsOnClick=True,
+                   pointToLayer={"variable": "phusong.map.facilityPoint"},
+                   clusterToLayer={"variable": "phusong.map.facilityCluster"},
+                   superClusterOptions={"radius": 60, "maxZoom": 13}),
+        dl.ScaleControl(position="bottomright", imperial=False),
+    ]
+    return dbc.Row([
+        dbc.Col(_filters(provinces), md=3, lg=2, className="mb-2"),
+        dbc.Col(html.Div([
+            html.Div(_hint(collection), className="text-muted small", id="map-commune-count"),
+            dl.Map(children, id="map-main", bounds=bounds, preferCanvas=True, minZoom=4, maxZoom=17,
+                   style={"height": "78vh", "background": "#f4f6f8"}),
+            html.Div(_legend("class"), id="map-legend", className="map-legend"),
+        ], className="map-wrap"), md=6, lg=7),
+        dbc.Col(html.Div(html.P(_panel_hint(), className="text-muted small"), id="map-panel",
+                         className="commune-panel"), md=3, lg=3),
+        dcc.Store(id="map-selected"),
+    ], className="g-2")
+
+
+def _hint(collection: dict[str, Any]) -> str:
+    count = fmt_int(len(collection["features"]))
+    return f"{count} communes on the map" if current_lang() == "en" else f"{count} xã/phường/đặc khu trên bản đồ"
+
+
+def _panel_hint() -> str:
+    if current_lang() == "en":
+        return "Click a commune on the map or search for it by name."
+    return "Bấm vào một xã trên bản đồ hoặc tìm theo tên."
+
+
+def _initial_bounds(user: User) -> list[list[float]]:
+    extent = rows("map_scope_extent", scope_binds(user))
+    if extent and extent[0]["xmin"] is not None:
+        e = extent[0]
+        return [[e["ymin"], e["xmin"]], [e["ymax"], e["xmax"]]]
+    return VIETNAM_BOUNDS
+
+
+def _filters(provinces: list[dict[str, Any]]) -> Any:
+    lang = current_lang()
+    radio_types = ("commune_radio_station", "loudspeaker_cluster")
+    return dbc.Card(dbc.CardBody([
+        dbc.Label(t("search"), html_for="map-search", className="small mb-0"),
+        dbc.Input(id="map-search", type="search", placeholder="Mường Nhé", debounce=0.3, size="sm"),
+        html.Div(id="map-search-hits", className="mb-2"),
+        dbc.Label(t("province"), className="small mb-0"),
+        dcc.Dropdown(id="map-province", options=[{"label": p["name"], "value": p["code"]} for p in provinces],
+                     value=provinces[0]["code"] if len(provinces) == 1 else None,
+                     placeholder=t("all"), clearable=True, className="mb-2 small"),
+        dbc.Label(t("colour_by"), className="small mb-0"),
+        dbc.RadioItems(id="map-colour-by", value="class", className="small mb-2",
+                       options=[{"label": t("by_class"), "value": "class"},
+                                {"label": t("share_reached"), "value": "share"}]),
+        dbc.Label(t("layers"), className="small mb-0"),
+        dbc.Checklist(id="map-layers", value=["facilities"], className="small mb-2", switch=True,
+                      options=[{"label": t("layer_facilities"), "value": "facilities"},
+                               {"label": t("layer_discs"), "value": "discs"},
+                               {"label": t("layer_villages"), "value": "villages"}]),
+        dbc.Label(t("type"), className="small mb-0"),
+        dcc.Dropdown(id="map-types", multi=True, value=list(radio_types), className="mb-2 small",
+                     options=[{"label": pair[1] if lang == "en" else pair[0], "value": code}
+                              for code, pair in TYPE_WORDS.items()]),
+        dbc.Label(t("status"), className="small mb-0"),
+        dbc.Checklist(id="map-statuses", value=list(STATUS_WORDS), className="small",
+                      options=[{"label": status_word(code), "value": code} for code in STATUS_WORDS]),
+    ], className="p-2"))
+
+
+def _legend(mode: str) -> list[Any]:
+    if mode == "share":
+        items = [(label, colour) for label, colour in SHARE_LEGEND]
+        title = t("share_reached")
+    else:
+        items = [(class_word(c), CLASS_COLOURS[c]) for c in ("unserved", "underserved", "served", None)]
+        title = t("by_class")
+    return [html.Div(html.B(title))] + [
+        html.Div([html.Span(className="swatch", style={"background": colour}), label]) for label, colour in items]
+
+
+@callback(Output("map-communes", "data"), Output("map-commune-count", "children"),
+          Input("map-main", "zoom"), Input("map-main", "bounds"), Input("map-province", "value"),
+          prevent_initial_call=True)
+def refresh_communes(zoom: float | None, bounds: Any, province: str | None) -> Any:
+    """Re-send the communes when the zoom (detail) or, past zoom 9, the view changes."""
+    user = require(*ROLES)
+    if ctx.triggered_id == "map-main" and (zoom is None or zoom < VIEW_ONLY_FROM_ZOOM) \
+            and "map-main.zoom" not in ctx.triggered_prop_ids:
+        return no_update, no_update  # a pan at low zoom: everything is already there
+    collection = communes_geojson(user, province=province, zoom=zoom, bounds=_plain_bounds(bounds))
+    return collection, _hint(collection)
+
+
+@callback(Output("map-communes", "hideout"), Output("map-legend", "children"),
+          Input("map-colour-by", "value"), Input("map-selected", "data"))
+def restyle_communes(mode: str, selected: str | None) -> Any:
+    return {"mode": mode or "class", "selected": selected}, _legend(mode or "class")
+
+
+@callback(Output("map-facilities", "data"), Input("map-layers", "value"), Input("map-types", "value"),
+          Input("map-statuses", "value"), Input("map-province", "value"), Input("map-main", "bounds"),
+          State("map-main", "zoom"))
+def refresh_facilities(layers: list[str], types: list[str] | None, statuses: list[str] | None,
+                       province: str | None, bounds: Any, zoom: float | None) -> Any:
+    user = require(*ROLES)
+    if "facilities" not in (layers or []):
+        return EMPTY_COLLECTION
+    binds = _binds(user, province=province, zoom=zoom, bounds=_plain_bounds(bounds))
+    binds.update(types=types or None, statuses=statuses or None, limit=FACILITY_LIMIT)
+    return scalar("map_facilities_geojson", binds) or EMPTY_COLLECTION
+
+
+@callback(Output("map-discs", "data"), Output("map-villages", "data"), Input("map-layers", "value"),
+          Input("map-province", "value"), Input("map-main", "bounds"), State("map-main", "zoom"))
+def refresh_overlays(layers: list[str], province: str | None, bounds: Any, zoom: float | None) -> Any:
+    user = require(*ROLES)
+    layers = layers or []
+    binds = _binds(user, province=province, zoom=zoom, bounds=_plain_bounds(bounds))
+    discs = scalar("map_coverage_geojson", binds) if "discs" in layers else None
+    villages = scalar("map_villages_geojson", {**binds, "limit": VILLAGE_LIMIT}) if "villages" in layers else None
+    return discs or EMPTY_COLLECTION, villages or EMPTY_COLLECTION
+
+
+@callback(Output("map-search-hits", "children"), Input("map-search", "value"), prevent_initial_call=True)
+def search_communes(text: str | None) -> Any:
+    """Find communes by name without diacritics: 'Muong Nhe' finds 'Mường Nhé'."""
+    user = require(*ROLES)
+    folded = fold_place_name(text or "")
+    if len(folded) < 2:
+        return []
+    hits = rows("search_communes", {**scope_binds(user), "folded": folded})
+    if not hits:
+        return html.Div("—", className="small text-muted")
+    return dbc.ListGroup([
+        dbc.ListGroupItem(f"{h['name']} · {h['province_name'] or ''}", action=True, className="py-1 small",
+                          id={"type": "map-search-hit", "code": h["code"]}) for h in hits], className="mt-1")
+
+
+@callback(Output("map-selected", "data"), Input("map-communes", "clickData"),
+          Input({"type": "map-search-hit", "code": ALL}, "n_clicks"), prevent_initial_call=True)
+def select_commune(click: dict[str, Any] | None, _hits: list[int | None]) -> Any:
+    trigger = ctx.triggered_id
+    if isinstance(trigger, dict) and trigger.get("type") == "map-search-hit":
+        if not any(_hits):
+            return no_update
+        return trigger["code"]
+    if click and click.get("properties", {}).get("code"):
+        return click["properties"]["code"]
+    return no_update
+
+
+@callback(Output("map-panel", "children"), Output("map-main", "viewport"), Input("map-selected", "data"),
+          prevent_initial_call=True)
+def show_commune(code: str | None) -> Any:
+    """The panel of one commune: figures, the 8.3 verdict and reason, facilities, villages not reached."""
+    if not code:
+        return no_update, no_update
+    require(*ROLES, communes=[code])
+    found = rows("commune_summary", {"code": code})
+    if not found:
+        return dbc.Alert(code, color="warning"), no_update
+    summary = found[0]
+    facilities = rows("commune_facilities", {"code": code})
+    not_reached = rows("commune_villages_not_reached", {"code": code})
+    viewport = {"bounds": [[summary["ymin"], summary["xmin"]], [summary["ymax"], summary["xmax"]]],
+                "transition": "flyToBounds"} if ctx.triggered_id == "map-selected" else no_update
+    return commune_panel(summary, facilities, not_reached), viewport
+
+
+def commune_panel(s: dict[str, Any], facilities: list[dict[str, Any]], not_reached: list[dict[str, Any]]) -> Any:
+    en = current_lang() == "en"
+    cls = s["class"]
+    badge_colour = {"unserved": "danger", "underserved": "warning", "served": "success"}.get(cls, "secondary")
+    figures = [
+        (t("province"), s["province_name"] or s["province_code"]),
+        (t("commune_code"), s["code"]),
+        (t("population"), fmt_int(s["pop_total"] if s["pop_total"] is not None else s["population"])),
+        (t("people_reached"), fmt_int(s["pop_covered"])),
+        (t("share_reached"), fmt_share(s["pop_covered_share"])),
+        (t("covered_area_km2"), f"{fmt_decimal(s['covered_area_km2'], 2)} / {fmt_decimal(s['area_km2'], 1)}"),
+        (t("village_reached"), f"{fmt_int(s['villages_reached'])} / {fmt_int(s['villages_total'])}"),
+    ]
+    verdict = "–" if s["ntm_8_3"] is None else (t("passed") if s["ntm_8_3"] else t("not_passed"))
+    reason = (s["reason_en"] if en else s["reason"]) or ("Not analysed yet." if en else "Chưa phân tích.")
+    stale = dbc.Alert("Đang chờ tính lại sau thay đổi mới." if not en else "Waiting to be recomputed after a change.",
+                      color="info", className="py-1 small", id="map-panel-stale") if s["stale"] else None
     return html.Div([
-        html.H4("Bản đồ phủ sóng", className="mb-1"),
-        html.P(f"{count:,} xã/phường/đặc khu đã nạp".replace(",", "."), id="map-commune-count",
-               className="text-muted small mb-2"),
-        dl.Map(children, id="map", bounds=bounds, style={"height": "75vh", "background": "#f4f6f8"}),
+        html.H5(s["name"], className="mb-1", id="map-panel-name"),
+        dbc.Badge(class_word(cls), color=badge_colour, className="mb-2", id="map-panel-class"),
+        stale,
+        html.Div([html.B(f"{t('ntm_8_3')}: "), html.Span(verdict, id="map-panel-verdict")], className="small"),
+        html.Div([html.B(f"{t('reason')}: "), html.Span(reason, id="map-panel-reason")], className="small mb-2"),
+        small_table(["", ""], figures),
+        html.Div(f"{fmt_date(s['computed_at'])} · {s['rule_version'] or ''}", className="small text-muted mb-2")
+        if s["computed_at"] else None,
+        html.H6(f"{t('facilities')} ({fmt_int(len(facilities))})"),
+        small_table([t("type"), t("status"), t("last_inspected")],
+                    [[f"{type_word(f['type'])}{' · ' + f['name'] if f['name'] else ''}", status_word(f["status"]),
+                      fmt_date(f["last_inspected_at"]) if f["last_inspected_at"] else t("never_inspected")]
+                     for f in facilities[:60]], id="map-panel-facilities"),
+        html.H6(f"{t('village_not_reached')} ({fmt_int(len(not_reached))})"),
+        html.Ul([html.Li(f"{v['name']} ({fmt_int(v['population'])})") for v in not_reached[:80]],
+                className="small", id="map-panel-villages"),
     ])
 
 
-def _bounds(collection: dict[str, Any]) -> list[list[float]]:
-    bbox = collection.get("bbox")
-    if not bbox:
-        return [[8.2, 102.1], [23.4, 109.5]]  # Viet Nam
-    return [[bbox[1], bbox[0]], [bbox[3], bbox[2]]]
+def _plain_bounds(bounds: Any) -> list[list[float]] | None:
+    """dash-leaflet reports bounds as [[south, west], [north, east]] (or a dict with _southWest/_northEast)."""
+    if not bounds:
+        return None
+    if isinstance(bounds, dict):
+        sw, ne = bounds.get("_southWest") or {}, bounds.get("_northEast") or {}
+        return [[sw.get("lat"), sw.get("lng")], [ne.get("lat"), ne.get("lng")]] if sw and ne else None
+    return [[float(bounds[0][0]), float(bounds[0][1])], [float(bounds[1][0]), float(bounds[1][1])]]

@@ -9,13 +9,19 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine
 
-from sql.settings import PROJECT_ROOT
+from sql.settings import PROJECT_ROOT, get_settings
+from tests.app.seed import seed_facilities_and_villages
 
 CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = PROJECT_ROOT / "out" / "screenshots"
+# The demo logins `phusong demo` creates (app/demo.py).
+LOGINS = {"planner": ("quyhoach", "quyhoach-demo"), "inspector": ("kiemtra", "kiemtra-demo"),
+          "budget": ("taichinh", "taichinh-demo"), "admin": ("quantri", "quantri-demo")}
 # Chromium in a closed network: without these it keeps trying to reach Google's hosts.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -79,3 +85,42 @@ def browser() -> Iterator[object]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def log_in(browser: Any, app_url: str, role: str, **context: Any) -> Any:
+    """A new page in its own browser context, logged in as the demo user of ``role``; outside requests refused."""
+    page = browser.new_context(**context).new_page()
+    page.blocked = []  # any request leaving the machine would fail in the field: recorded and refused
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(app_url)
+               else (page.blocked.append(route.request.url), route.abort()))
+    page.goto(f"{app_url}/login")
+    name, password = LOGINS[role]
+    page.fill("#login-name", name)
+    page.fill("#login-password", password)
+    page.click("#login-submit")
+    page.wait_for_selector("#nav-logout", state="attached", timeout=30_000)
+    return page
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a full-page PNG under out/screenshots/ for people to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture()
+def flask_client(demo_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The app in this process against the demo database, for calling routes and callbacks as another user."""
+    monkeypatch.setenv("PHUSONG_DATABASE_URL", demo_database)
+    get_settings.cache_clear()
+    from app.app import create_app
+
+    app = create_app()
+    app.server.config["TESTING"] = True
+    client = app.server.test_client()
+    client.dash_app = app  # type: ignore[attr-defined]
+    client.get("/login")  # Dash moves the pages' callbacks into the app on its first request
+    yield client
+    get_settings.cache_clear()

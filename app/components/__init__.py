@@ -1,0 +1,1 @@
+"""Small pieces shared by the pages: database helpers for callbacks, alerts, tables."""

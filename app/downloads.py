@@ -1,0 +1,12 @@
+"""Downloads (exports, reports, standalone map) as Flask routes under /download/, each checked for role and scope."""
+
+from __future__ import annotations
+
+import flask
+
+
+def install(server: flask.Flask) -> None:
+    """Register the download routes (filled in by app/exports.py)."""
+    from app import exports
+
+    exports.register_routes(server)

@@ -1,0 +1,101 @@
+"""Saving an inspection from the app: check the photo, append the inspection, recompute the commune at once."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+
+from app.auth import AccessDenied, User, require
+from sql import queries
+from sql.bulk import set_actor
+from sql.engine import connect
+
+try:  # the coverage engine (issue 4); until it is on main the trigger leaves the commune in coverage_stale
+    from analysis.store import recompute_commune
+except ImportError:  # pragma: no cover - removed once issue 4 lands
+    recompute_commune = None
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024  # issue 6: JPEG/PNG up to 5 MB
+STATUSES = ("operational", "degraded", "broken", "decommissioned", "planned")
+INSPECTING_ROLES = ("inspector", "admin")
+# The first bytes of each accepted format: the content decides, never the file name or the browser's label.
+_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+class InspectionInputError(ValueError):
+    """The form's values cannot be saved (unknown status, bad photo ...); the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class SavedInspection:
+    inspection_id: int | None      # None: this submission was saved before (a double tap), nothing added
+    facility_id: int
+    commune_code: str
+    class_before: str | None
+    class_after: str | None
+    stale: bool                    # the commune still waits for its recomputation
+
+
+def decode_upload(contents: str | None) -> bytes | None:
+    """The bytes of a dcc.Upload value ('data:<mime>;base64,<data>'), or None when nothing was chosen."""
+    if not contents:
+        return None
+    try:
+        return base64.b64decode(contents.split(",", 1)[1], validate=True)
+    except (IndexError, binascii.Error) as exc:
+        raise InspectionInputError("ảnh không đọc được (photo cannot be read)") from exc
+
+
+def check_photo(photo: bytes) -> str:
+    """Return the photo's MIME type when it is a JPEG or PNG of at most 5 MB that decodes; raise otherwise."""
+    if len(photo) > MAX_PHOTO_BYTES:
+        raise InspectionInputError(f"ảnh quá lớn: {len(photo) / 1e6:.1f} MB > 5 MB (photo too large)")
+    mime = next((m for sig, m in _SIGNATURES.items() if photo.startswith(sig)), None)
+    if mime is None:
+        raise InspectionInputError("ảnh phải là JPEG hoặc PNG (photo must be JPEG or PNG)")
+    try:
+        with Image.open(io.BytesIO(photo)) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise InspectionInputError("ảnh bị hỏng (photo is damaged)") from exc
+    return mime
+
+
+def record_inspection(user: User, facility_id: int, status: str, *, note: str | None = None,
+                      photo: bytes | None = None, lon: float | None = None, lat: float | None = None,
+                      submission_id: str | None = None) -> SavedInspection:
+    """Append an inspection by ``user`` and recompute its commune's coverage in the same transaction.
+
+    Refuses (``AccessDenied``) a facility outside the user's scope and roles that may not inspect. Two saves of
+    one facility are both kept; the later inspection decides its status (the trigger on ``inspection``).
+    """
+    if status not in STATUSES:
+        raise InspectionInputError(f"tình trạng không hợp lệ: {status!r}")
+    mime = check_photo(photo) if photo else None
+    with connect() as conn:
+        facility = conn.execute(queries.load("facility_for_inspection"), {"id": facility_id}).mappings().first()
+        if facility is None:
+            raise AccessDenied(f"facility {facility_id} does not exist")
+        require(*INSPECTING_ROLES, communes=[facility["commune_code"]], conn=conn)
+        set_actor(conn, user.name)
+        new_id = conn.execute(queries.load("insert_inspection"), {
+            "facility_id": facility_id, "inspector": user.name, "inspected_at": None, "status_found": status,
+            "note": (note or "").strip() or None, "photo": photo, "photo_mime": mime, "lon": lon, "lat": lat,
+            "submission_id": submission_id}).scalar()
+        if new_id is not None and recompute_commune is not None:
+            recompute_commune(conn, facility["commune_code"])
+        after = conn.execute(queries.load("commune_class"), {"code": facility["commune_code"]}).mappings().one()
+    return SavedInspection(new_id, facility_id, facility["commune_code"], facility["commune_class"],
+                           after["class"], bool(after["stale"]))
+
+
+def location_from_store(data: Any) -> tuple[float | None, float | None]:
+    """(lon, lat) from the page's location store, or (None, None)."""
+    if isinstance(data, dict) and data.get("lon") is not None and data.get("lat") is not None:
+        return float(data["lon"]), float(data["lat"])
+    return None, None

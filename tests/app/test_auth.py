@@ -1,0 +1,121 @@
+"""Users, passwords, sessions and the server-side role and scope checks (no browser)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, text
+
+from app.auth import UserError, add_user, authenticate, update_user, wait_after_failures
+
+pytestmark = pytest.mark.db
+
+
+def test_passwords_are_hashed_and_checked(db_conn: Connection) -> None:
+    add_user(db_conn, "lan", "mat-khau-dai", role="planner", scope_codes=["11"])
+    stored = db_conn.execute(text("SELECT password_hash FROM app_user WHERE name = 'lan'")).scalar_one()
+    assert stored.startswith("scrypt:") and "mat-khau-dai" not in stored
+    assert authenticate(db_conn, "lan", "mat-khau-dai").user.role == "planner"  # type: ignore[union-attr]
+    assert authenticate(db_conn, "lan", "sai").user is None
+    assert authenticate(db_conn, "nobody", "mat-khau-dai").user is None
+
+
+def test_five_failures_make_the_name_wait(db_conn: Connection) -> None:
+    add_user(db_conn, "hoa", "mat-khau-dai", role="budget")
+    for _ in range(5):
+        assert authenticate(db_conn, "hoa", "sai").user is None
+    refused = authenticate(db_conn, "hoa", "mat-khau-dai")
+    assert refused.user is None and 1 <= refused.wait_s <= 15  # even the right password waits
+    later = datetime.now(UTC) + timedelta(seconds=16)
+    assert authenticate(db_conn, "hoa", "mat-khau-dai", now=later).user is not None
+    assert db_conn.execute(text("SELECT failed_logins FROM app_user WHERE name = 'hoa'")).scalar_one() == 0
+    assert [wait_after_failures(n) for n in (4, 5, 6, 20)] == [0, 15, 30, 900]
+
+
+def test_users_are_checked_and_audited(db_conn: Connection) -> None:
+    with pytest.raises(UserError, match="inspector needs a scope"):
+        add_user(db_conn, "an", "mat-khau-dai", role="inspector")
+    with pytest.raises(UserError, match="role 'boss'"):
+        add_user(db_conn, "an", "mat-khau-dai", role="boss")
+    add_user(db_conn, "an", "mat-khau-dai", role="inspector", scope_codes=["03160"], actor="quantri")
+    with pytest.raises(UserError, match="exists already"):
+        add_user(db_conn, "an", "mat-khau-dai", role="planner")
+    update_user(db_conn, "an", active=False, actor="quantri")
+    assert authenticate(db_conn, "an", "mat-khau-dai").user is None
+    audit = db_conn.execute(text("""SELECT "user", action, after FROM audit_log
+                                 WHERE entity = 'app_user' AND entity_id = 'an' ORDER BY id""")).all()
+    assert [(a[0], a[1]) for a in audit] == [("quantri", "insert"), ("quantri", "update"), ("login", "update")]
+    assert "password_hash" not in audit[0][2]
+
+
+def _as(client: Any, name: str) -> None:
+    with client.session_transaction() as session:
+        session["user"] = name
+
+
+def _dash(client: Any, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, Any]],
+          state: list[tuple[str, str, Any]] = ()) -> Any:  # type: ignore[assignment]
+    """POST a callback the way the browser does; the output key is looked up in the app's callback map."""
+    wanted = [f"{i}.{p}" for i, p in outputs]
+    key = next(k for k in client.dash_app.callback_map
+               if [part.split("@")[0] for part in k.strip(".").split("...")] == wanted)
+    listed = [{"id": i, "property": p} for i, p in outputs]
+    payload = {
+        "output": key, "outputs": listed if len(outputs) > 1 else listed[0],
+        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
+        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
+    }
+    return client.post("/_dash-update-component", json=payload)
+
+
+def test_session_cookie_is_httponly_and_lax(flask_client: Any) -> None:
+    response = flask_client.post("/login", data={"name": "quyhoach", "password": "quyhoach-demo"})
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert flask_client.get("/").status_code == 200
+    flask_client.get("/logout")
+    assert flask_client.get("/").status_code == 302
+
+
+def test_nothing_without_a_login(flask_client: Any) -> None:
+    assert flask_client.get("/kiem-tra").headers["Location"].startswith("/login?next=/kiem-tra")
+    assert _dash(flask_client, [("map-panel", "children"), ("map-main", "viewport")],
+                 [("map-selected", "data", "03160")]).status_code == 401
+    assert flask_client.get("/login").status_code == 200
+
+
+def test_inspector_is_refused_a_commune_outside_their_scope(flask_client: Any) -> None:
+    _as(flask_client, "kiemtra")  # scope: 03160, 03162
+    outputs = [("map-panel", "children"), ("map-main", "viewport")]
+    assert _dash(flask_client, outputs, [("map-selected", "data", "03160")]).status_code == 200
+    refused = _dash(flask_client, outputs, [("map-selected", "data", "03127")])
+    assert refused.status_code == 403 and "03127" in refused.get_json()["detail"]
+
+
+def test_saving_an_inspection_checks_role_and_scope(flask_client: Any, demo_database: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(demo_database)
+    with engine.connect() as conn:
+        outside = conn.execute(text("SELECT id FROM facility WHERE commune_code = '03127' LIMIT 1")).scalar_one()
+        inside = conn.execute(text("SELECT id FROM facility WHERE commune_code = '03160' LIMIT 1")).scalar_one()
+        before = conn.execute(text("SELECT count(*) FROM inspection")).scalar_one()
+    outputs = [("insp-result", "children"), ("insp-saved-count", "data"), ("insp-selected", "data"),
+               ("insp-form-error", "children")]
+    state = lambda fid: [("insp-selected", "data", fid), ("insp-status", "value", "degraded"),  # noqa: E731
+                         ("insp-note", "value", "thử"), ("insp-photo", "contents", None),
+                         ("insp-location", "data", None), ("insp-submission", "data", None),
+                         ("insp-saved-count", "data", 0)]
+    _as(flask_client, "kiemtra")
+    assert _dash(flask_client, outputs, [("insp-save", "n_clicks", 1)], state(outside)).status_code == 403
+    _as(flask_client, "taichinh")  # a budget officer never edits facilities
+    assert _dash(flask_client, outputs, [("insp-save", "n_clicks", 1)], state(inside)).status_code == 403
+    _as(flask_client, "quyhoach")
+    assert _dash(flask_client, outputs, [("insp-save", "n_clicks", 1)], state(inside)).status_code == 403
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM inspection")).scalar_one() == before
+    engine.dispose()
