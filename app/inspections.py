@@ -10,15 +10,11 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
+from analysis.store import recompute_commune
 from app.auth import AccessDenied, User, require
 from sql import queries
 from sql.bulk import set_actor
 from sql.engine import connect
-
-try:  # the coverage engine (issue 4); until it is on main the trigger leaves the commune in coverage_stale
-    from analysis.store import recompute_commune
-except ImportError:  # pragma: no cover - removed once issue 4 lands
-    recompute_commune = None
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024  # issue 6: JPEG/PNG up to 5 MB
 STATUSES = ("operational", "degraded", "broken", "decommissioned", "planned")
@@ -87,7 +83,7 @@ def record_inspection(user: User, facility_id: int, status: str, *, note: str | 
             "facility_id": facility_id, "inspector": user.name, "inspected_at": None, "status_found": status,
             "note": (note or "").strip() or None, "photo": photo, "photo_mime": mime, "lon": lon, "lat": lat,
             "submission_id": submission_id}).scalar()
-        if new_id is not None and recompute_commune is not None:
+        if new_id is not None:
             recompute_commune(conn, facility["commune_code"])
         after = conn.execute(queries.load("commune_class"), {"code": facility["commune_code"]}).mappings().one()
     return SavedInspection(new_id, facility_id, facility["commune_code"], facility["commune_class"],

@@ -26,7 +26,7 @@ from app.inspections import (
 dash.register_page(__name__, path="/kiem-tra", name="Kiểm tra thiết chế", title="Kiểm tra thiết chế — phusong",
                    label_key="page_inspection", roles=INSPECTING_ROLES, order=1)
 
-LIST_LIMIT = 40
+LIST_LIMIT = 25
 STATUS_BUTTON_COLOURS = {"operational": "success", "degraded": "warning", "broken": "danger",
                          "decommissioned": "secondary", "planned": "info"}
 
@@ -42,13 +42,13 @@ def layout(**_: Any) -> Any:
         dcc.Store(id="insp-selected"),
         dcc.Store(id="insp-submission"),
         dcc.Store(id="insp-saved-count", data=0),
+        html.Div(id="insp-result", className="mb-2"),
         html.Div([
             html.H5(t("page_inspection"), className="mb-1"),
             html.Div(id="insp-location-text", className="small text-muted mb-2"),
             html.Div(id="insp-list"),
         ], id="insp-list-view"),
         html.Div(_form(en), id="insp-form-view", style={"display": "none"}),
-        html.Div(id="insp-result", className="mt-2"),
     ], style={"maxWidth": "560px"})
 
 

@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import create_engine
 
 from sql.settings import PROJECT_ROOT, get_settings
-from tests.app.seed import seed_facilities_and_villages
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = PROJECT_ROOT / "out" / "screenshots"

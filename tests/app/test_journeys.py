@@ -10,12 +10,36 @@ import pytest
 from PIL import Image
 from sqlalchemy import create_engine, text
 
+from analysis.store import recompute_commune
+from sql.bulk import set_actor
 from tests.app.conftest import log_in, screenshot
 
 pytestmark = [pytest.mark.db, pytest.mark.browser]
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True,
-         "geolocation": {"longitude": 102.40, "latitude": 22.25}, "permissions": ["geolocation"]}
+         "permissions": ["geolocation"]}
+WIDE_CLUSTER = "Cụm loa thử nghiệm Nậm Kè"
+
+
+@pytest.fixture(scope="module")
+def nam_ke_one_repair_from_served(demo_database: str) -> dict[str, float]:
+    """Nậm Kè (03162, in the inspector's scope) one repair away from a better class: its station was found
+    working by an earlier inspection, and a broken IP cluster with a 30 km reach stands in it. Returns where."""
+    engine = create_engine(demo_database)
+    with engine.begin() as conn:
+        set_actor(conn, "test-setup")
+        conn.execute(text(
+            "INSERT INTO inspection (facility_id, inspector, inspected_at, status_found, source) "
+            "SELECT id, 'test-setup', now() - interval '1 day', 'operational', 'app' FROM facility "
+            "WHERE commune_code = '03162' AND type = 'commune_radio_station'"))
+        point = conn.execute(text(
+            "INSERT INTO facility (external_id, type, technology, name, commune_code, geom, status, radius_m) "
+            "SELECT 'TEST-03162-WIDE', 'loudspeaker_cluster', 'ip', :name, code, ST_PointOnSurface(geom), "
+            "'broken', 30000 FROM commune WHERE code = '03162' "
+            "RETURNING ST_X(geom) AS longitude, ST_Y(geom) AS latitude"), {"name": WIDE_CLUSTER}).mappings().one()
+        recompute_commune(conn, "03162")
+    engine.dispose()
+    return dict(point)
 
 
 def test_planner_finds_a_commune_without_diacritics_and_reads_its_reason(browser: Any, app_url: str) -> None:
@@ -32,46 +56,56 @@ def test_planner_finds_a_commune_without_diacritics_and_reads_its_reason(browser
     page.click("text=Mường Nhé · Điện Biên")
     page.wait_for_selector("#map-panel-name:text-is('Mường Nhé')", timeout=20_000)
     assert page.inner_text("#map-panel-reason").strip()
-    assert "Đài truyền thanh xã Mường Nhé" in page.inner_text("#map-panel-facilities")
+    assert "Không có đài truyền thanh hoạt động" in page.inner_text("#map-panel-reason")
+    assert "Cụm loa" in page.inner_text("#map-panel-facilities")
+    assert page.inner_text("#map-panel-verdict") == "Chưa đạt"
     page.wait_for_timeout(1000)  # the fly to the commune
     screenshot(page, "map_planner_commune")
     assert page.blocked == []  # type: ignore[attr-defined]
     page.context.close()
 
 
-def test_inspector_on_a_phone_records_an_inspection(browser: Any, app_url: str, demo_database: str,
-                                                    tmp_path: Path) -> None:
+def test_inspector_on_a_phone_records_an_inspection_and_sees_the_class_change(
+        browser: Any, app_url: str, demo_database: str, tmp_path: Path,
+        nam_ke_one_repair_from_served: dict[str, float]) -> None:
     photo = tmp_path / "loa.jpg"
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "JPEG")
     photo.write_bytes(buffer.getvalue())
-    page = log_in(browser, app_url, "inspector", **PHONE)
+    page = log_in(browser, app_url, "inspector", geolocation=nam_ke_one_repair_from_served, **PHONE)
     page.goto(f"{app_url}/kiem-tra")
     page.wait_for_selector("#insp-items .list-group-item", timeout=30_000)
     assert "Gần nhất ở trên cùng" in page.inner_text("#insp-location-text")
     listed = page.inner_text("#insp-items")
-    assert "Mường Nhé" in listed and "Điện Biên Phủ" not in listed  # only the inspector's communes
+    assert "Nậm Kè" in listed and "Điện Biên Phủ" not in listed  # only the inspector's communes
     screenshot(page, "inspection_phone_list")
-    page.locator("#insp-items .list-group-item").first.click()
+    first = page.locator("#insp-items .list-group-item").first
+    assert WIDE_CLUSTER in first.inner_text()  # nearest first: we stand beside it
+    first.click()
     page.wait_for_selector("#insp-form-view", state="visible")
-    title = page.inner_text("#insp-form-title")
-    page.click("label:has-text('Hư hỏng')")
-    page.fill("#insp-note", "Loa không kêu, dây đứt")
+    page.click("label:has-text('Hoạt động')")
+    page.fill("#insp-note", "Đã sửa, loa kêu rõ")
     page.set_input_files("#insp-photo input[type=file]", str(photo))
     page.wait_for_selector("text=loa.jpg")
     screenshot(page, "inspection_phone_form")
     page.click("#insp-save")
     page.wait_for_selector("#insp-saved", timeout=30_000)
     assert "Đã lưu" in page.inner_text("#insp-saved")
+    change = page.inner_text("#insp-result-class")
+    assert change.startswith("Xã 03162: Chưa được phục vụ → ") and "chờ" not in change, change
     screenshot(page, "inspection_phone_saved")
     engine = create_engine(demo_database)
     with engine.connect() as conn:
         row = conn.execute(text(
             "SELECT i.status_found, i.note, i.photo_mime, length(i.photo) > 0, i.geom_reported IS NOT NULL, "
-            "f.status, i.inspector FROM inspection i JOIN facility f ON f.id = i.facility_id "
-            "WHERE f.name = :name ORDER BY i.id DESC LIMIT 1"), {"name": title}).one()
+            "f.status, i.inspector, cc.class <> 'unserved' FROM inspection i "
+            "JOIN facility f ON f.id = i.facility_id JOIN coverage_commune cc ON cc.commune_code = f.commune_code "
+            "WHERE f.name = :name ORDER BY i.id DESC LIMIT 1"), {"name": WIDE_CLUSTER}).one()
+        audited = conn.execute(text("""SELECT count(*) FROM audit_log WHERE "user" = 'kiemtra'
+                                       AND entity = 'inspection'""")).scalar_one()
     engine.dispose()
-    assert row == ("broken", "Loa không kêu, dây đứt", "image/jpeg", True, True, "broken", "kiemtra")
+    assert row == ("operational", "Đã sửa, loa kêu rõ", "image/jpeg", True, True, "operational", "kiemtra", True)
+    assert audited == 1
     page.context.close()
 
 
