@@ -1,9 +1,346 @@
-"""Exports: gap analysis and scenarios as XLSX/CSV/GeoPackage, a PDF report and a standalone HTML map."""
+"""Exports for budget staff: the gap analysis and scenarios as XLSX/CSV/GeoPackage, a PDF report (map image and
+tables, Vietnamese text as TrueType so it renders and can be searched) and a standalone folium map whose
+scripts and styles are inlined (it opens with no internet). Served under /download/, each route checked for role
+and scope; the tables come from analysis/ (coverage_gaps, scenario_actions), the rendering stays here.
+"""
 
 from __future__ import annotations
 
-import flask
+import html
+import json
+import re
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
+import flask
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import Connection
+
+from analysis.gaps import CLASS_VI, HEADERS_VI, coverage_gaps, gaps_metadata, write_gaps
+from analysis.planning_geo import PlanningInputError, scenario_actions
+from app.auth import AccessDenied, User, communes_in_scope, require
+from app.i18n import VIETNAM_TZ, action_word, fmt_int, fmt_share
+from sql.engine import connect
+
+EXPORT_ROLES = ("planner", "budget", "admin")
+GAP_FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+               "csv": "text/csv", "gpkg": "application/geopackage+sqlite3"}
+LEAFLET_DIR = Path(__file__).resolve().parent / "export_assets" / "leaflet-1.9.4"
+CLASS_COLOURS = {"unserved": "#d7301f", "underserved": "#fdae61", "served": "#1a9850"}
+ACTION_HEADERS_VI = {"action": "Hạng mục", "facility_id": "Mã thiết chế", "lon": "Kinh độ", "lat": "Vĩ độ",
+                     "commune_code": "Mã xã", "commune_name": "Xã", "cost_vnd": "Chi phí (đồng)",
+                     "added_population": "Số dân được phủ sóng thêm", "added_villages": "Số thôn có loa thêm"}
+
+
+class ExportEmptyError(ValueError):
+    """Nothing to export: no analysis stored for these communes."""
+
+
+# --------------------------------------------------------------------------------------------- data
+
+def gaps_for_user(conn: Connection, user: User, province_code: str | None) -> gpd.GeoDataFrame:
+    """The gap table limited to the communes the user may see (and to one province when given)."""
+    gaps = coverage_gaps(conn, province_code=province_code or None)
+    if not user.whole_country and len(gaps):
+        allowed = communes_in_scope(user, gaps["commune_code"].astype(str).tolist(), conn=conn)
+        gaps = gaps[gaps["commune_code"].isin(allowed)]
+    if gaps.empty:
+        raise ExportEmptyError("chưa có kết quả phân tích cho phạm vi này (no analysis stored for this scope)")
+    return gaps
+
+
+def provinces_table(gaps: pd.DataFrame) -> pd.DataFrame:
+    """Totals per province: communes by class, people and villages reached, communes passing 8.3."""
+    grouped = gaps.groupby(["province_code", "province_name"], dropna=False)
+    table = grouped.agg(communes=("commune_code", "count"), pop_total=("pop_total", "sum"),
+                        pop_covered=("pop_covered", "sum"), villages_total=("villages_total", "sum"),
+                        villages_reached=("villages_reached", "sum"), ntm_8_3_passed=("ntm_8_3", "sum")).reset_index()
+    table["pop_covered_share"] = (table["pop_covered"] / table["pop_total"].where(table["pop_total"] > 0)).round(4)
+    for cls in ("unserved", "underserved", "served"):
+        table[cls] = grouped["class"].apply(lambda s, c=cls: int((s == c).sum())).to_numpy()
+    return table
+
+
+def _actions(conn: Connection, scenario: str | None) -> pd.DataFrame:
+    if not scenario:
+        return pd.DataFrame(columns=list(ACTION_HEADERS_VI))
+    try:
+        return scenario_actions(conn, scenario)
+    except PlanningInputError as exc:
+        raise ExportEmptyError(str(exc)) from exc
+
+
+# --------------------------------------------------------------------------------------------- XLSX
+
+def write_report_xlsx(path: Path, gaps: gpd.GeoDataFrame, actions: pd.DataFrame,
+                      metadata: list[tuple[str, str]]) -> Path:
+    """One workbook, sheets communes, provinces, actions, parameters; Vietnamese headers (GLOSSARY.md)."""
+    communes = pd.DataFrame(gaps.drop(columns="geometry", errors="ignore"))
+    for col in ("data_date", "computed_at"):
+        if col in communes:
+            communes[col] = communes[col].astype(str).replace({"None": "", "NaT": ""})
+    communes["class"] = communes["class"].map(CLASS_VI).fillna(communes["class"])
+    provinces = provinces_table(gaps).rename(columns={
+        "province_code": "Mã tỉnh", "province_name": "Tỉnh", "communes": "Số xã", "pop_total": "Dân số",
+        "pop_covered": "Dân số được phủ sóng", "pop_covered_share": "Tỷ lệ dân số được phủ sóng",
+        "villages_total": "Số thôn", "villages_reached": "Thôn có loa", "ntm_8_3_passed": "Số xã đạt tiêu chí 8.3",
+        "unserved": CLASS_VI["unserved"], "underserved": CLASS_VI["underserved"], "served": CLASS_VI["served"]})
+    shown_actions = actions.copy()
+    if len(shown_actions):
+        shown_actions["action"] = shown_actions["action"].map(lambda a: action_word(a, "vi"))
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        communes.rename(columns=HEADERS_VI).to_excel(writer, sheet_name="communes", index=False)
+        provinces.to_excel(writer, sheet_name="provinces", index=False)
+        shown_actions.rename(columns=ACTION_HEADERS_VI).to_excel(writer, sheet_name="actions", index=False)
+        pd.DataFrame(metadata, columns=["Tham số", "Giá trị"]).to_excel(writer, sheet_name="parameters",
+                                                                        index=False)
+        for sheet in writer.sheets.values():
+            sheet.freeze_panes = "A2"
+            for column in sheet.columns:
+                width = max(len(str(c.value or "")) for c in list(column)[:50])
+                sheet.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
+    return path
+
+
+# --------------------------------------------------------------------------------------------- PDF
+
+def write_report_pdf(path: Path, gaps: gpd.GeoDataFrame, actions: pd.DataFrame, *, title: str,
+                     metadata: list[tuple[str, str]]) -> Path:
+    """A PDF: the communes map coloured by class with a legend and totals, then the tables (DejaVu Sans)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.patches import Patch
+
+    # TrueType (type 42) keeps Vietnamese text as text: it renders in every viewer and can be searched.
+    plt.rcParams.update({"pdf.fonttype": 42, "font.family": "DejaVu Sans", "font.size": 8})
+    today = datetime.now(VIETNAM_TZ).strftime("%d/%m/%Y")
+    with PdfPages(path, metadata={"Title": title, "Creator": "phusong"}) as pdf:
+        fig = plt.figure(figsize=(8.27, 11.69))  # A4 portrait
+        fig.text(0.06, 0.96, title, fontsize=14, weight="bold")
+        fig.text(0.06, 0.94, f"Ngày lập: {today} · {len(gaps)} xã/phường · phusong", fontsize=9, color="#555")
+        ax = fig.add_axes((0.06, 0.36, 0.88, 0.56))
+        colours = gaps["class"].map(CLASS_COLOURS).fillna("#bdbdbd")
+        gaps.plot(ax=ax, color=colours, edgecolor="#444", linewidth=0.3)
+        ax.set_axis_off()
+        ax.legend(handles=[Patch(facecolor=CLASS_COLOURS[c], edgecolor="#444", label=CLASS_VI[c])
+                           for c in ("unserved", "underserved", "served")], loc="lower left", fontsize=8,
+                  title="Mức phục vụ", title_fontsize=8)
+        _summary_text(fig, gaps, actions)
+        pdf.savefig(fig)
+        plt.close(fig)
+        rows = [[r["commune_name"], r["province_name"] or "", CLASS_VI.get(r["class"], r["class"]),
+                 fmt_share(r["pop_covered_share"], "vi"), f"{r['villages_reached']}/{r['villages_total']}",
+                 "Đạt" if r["ntm_8_3"] else "Chưa đạt", _shorten(str(r["reason"]), 70)]
+                for r in gaps.sort_values("priority_score", ascending=False).to_dict("records")]
+        _table_pages(pdf, plt, "Các xã theo mức ưu tiên", ["Xã", "Tỉnh", "Mức phục vụ", "Tỷ lệ dân số",
+                                                            "Thôn có loa", "Tiêu chí 8.3", "Lý do"], rows,
+                     widths=[0.13, 0.09, 0.13, 0.08, 0.07, 0.08, 0.42])
+        if len(actions):
+            rows = [[action_word(a["action"], "vi"), a["commune_name"] or a["commune_code"],
+                     fmt_int(a["cost_vnd"], "vi"), fmt_int(a["added_population"], "vi")]
+                    for a in actions.to_dict("records")]
+            _table_pages(pdf, plt, "Phương án đầu tư", ["Hạng mục", "Xã", "Chi phí (đồng)",
+                                                        "Số dân được phủ sóng thêm"], rows,
+                         widths=[0.4, 0.25, 0.17, 0.18])
+        _table_pages(pdf, plt, "Tham số", ["Tham số", "Giá trị"],
+                     [[k, _shorten(v, 110)] for k, v in metadata], widths=[0.25, 0.75])
+    return path
+
+
+def _summary_text(fig: Any, gaps: pd.DataFrame, actions: pd.DataFrame) -> None:
+    counts = gaps["class"].value_counts()
+    passed = int(gaps["ntm_8_3"].astype(bool).sum())
+    lines = [
+        f"Dân số: {fmt_int(gaps['pop_total'].sum(), 'vi')} · Dân số được phủ sóng: "
+        f"{fmt_int(gaps['pop_covered'].sum(), 'vi')} "
+        f"({fmt_share(gaps['pop_covered'].sum() / max(gaps['pop_total'].sum(), 1), 'vi')})",
+        " · ".join(f"{CLASS_VI[c]}: {int(counts.get(c, 0))} xã" for c in ("unserved", "underserved", "served")),
+        f"Tiêu chí 8.3 — Đạt: {passed} xã · Chưa đạt: {len(gaps) - passed} xã",
+    ]
+    if len(actions):
+        lines.append(f"Phương án: {len(actions)} hạng mục, {fmt_int(actions['cost_vnd'].sum(), 'vi')} đồng, "
+                     f"thêm {fmt_int(actions['added_population'].sum(), 'vi')} người được phủ sóng")
+    for i, line in enumerate(lines):
+        fig.text(0.06, 0.31 - i * 0.025, line, fontsize=9)
+
+
+def _table_pages(pdf: Any, plt: Any, heading: str, header: list[str], rows: list[list[str]], *,
+                 widths: list[float], per_page: int = 38) -> None:
+    for start in range(0, max(len(rows), 1), per_page):
+        fig = plt.figure(figsize=(8.27, 11.69))
+        fig.text(0.04, 0.965, heading + (f" ({start // per_page + 1})" if len(rows) > per_page else ""),
+                 fontsize=12, weight="bold")
+        ax = fig.add_axes((0.03, 0.03, 0.94, 0.91))
+        ax.set_axis_off()
+        chunk = rows[start:start + per_page] or [["–"] * len(header)]
+        table = ax.table(cellText=chunk, colLabels=header, colWidths=widths, loc="upper center", cellLoc="left")
+        table.auto_set_font_size(False)
+        table.set_fontsize(6.5)
+        table.scale(1, 1.45)
+        for (row, _col), cell in table.get_celld().items():
+            if row == 0:
+                cell.set_text_props(weight="bold")
+                cell.set_facecolor("#e8eef5")
+        pdf.savefig(fig)
+        plt.close(fig)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --------------------------------------------------------------------------------------------- HTML map
+
+def write_standalone_map(path: Path, gaps: gpd.GeoDataFrame, *, title: str) -> Path:
+    """A folium map of the communes coloured by class, with every script and style inlined (no internet)."""
+    import folium
+
+    frame = gaps[["commune_code", "commune_name", "province_name", "class", "pop_covered_share",
+                  "villages_reached", "villages_total", "reason", "geometry"]].copy()
+    frame["geometry"] = frame.geometry.simplify(0.0005, preserve_topology=True)
+    frame["lop"] = frame["class"].map(CLASS_VI).fillna("")
+    frame["ty_le"] = frame["pop_covered_share"].map(lambda v: fmt_share(v, "vi"))
+    frame["thon"] = frame["villages_reached"].astype(str) + "/" + frame["villages_total"].astype(str)
+    minx, miny, maxx, maxy = frame.total_bounds
+    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    # Only Leaflet is needed (no markers, no Bootstrap, no jQuery): the rest of folium's defaults are dropped.
+    fmap.default_js = [("leaflet", "phusong-inline:leaflet.js")]
+    fmap.default_css = [("leaflet_css", "phusong-inline:leaflet.css")]
+    folium.GeoJson(
+        json.loads(frame.drop(columns=["pop_covered_share"]).to_json(na="null", drop_id=True)),
+        name="Xã",
+        style_function=lambda f: {"fillColor": CLASS_COLOURS.get(f["properties"]["class"], "#bdbdbd"),
+                                  "color": "#444", "weight": 0.6, "fillOpacity": 0.7},
+        tooltip=folium.GeoJsonTooltip(fields=["commune_name", "province_name", "lop", "ty_le", "thon", "reason"],
+                                      aliases=["Xã", "Tỉnh", "Mức phục vụ", "Tỷ lệ dân số được phủ sóng",
+                                               "Thôn có loa", "Lý do"], sticky=True),
+    ).add_to(fmap)
+    legend = "".join(f'<div><span style="display:inline-block;width:14px;height:10px;background:{CLASS_COLOURS[c]};'
+                     f'margin-right:4px"></span>{CLASS_VI[c]}</div>' for c in ("unserved", "underserved", "served"))
+    fmap.get_root().html.add_child(folium.Element(
+        f'<div style="position:fixed;top:10px;left:50px;z-index:1000;background:#fff;padding:6px 10px;'
+        f'font:13px sans-serif;box-shadow:0 0 4px #888"><b>{html.escape(title)}</b>{legend}</div>'))
+    fmap.get_root().header.add_child(folium.Element('<meta charset="utf-8">'))
+    page = fmap.get_root().render()
+    path.write_text(inline_assets(page), encoding="utf-8")
+    return path
+
+
+def inline_assets(page: str) -> str:
+    """Replace the map's script and stylesheet links with the files' contents; refuse any other remote link."""
+    scripts = {"phusong-inline:leaflet.js": (LEAFLET_DIR / "leaflet.js").read_text(encoding="utf-8")}
+    styles = {"phusong-inline:leaflet.css": (LEAFLET_DIR / "leaflet.css").read_text(encoding="utf-8")}
+    page = re.sub(r'<script src="(phusong-inline:[^"]+)"></script>',
+                  lambda m: f"<script>{scripts[m.group(1)]}</script>", page)
+    page = re.sub(r'<link rel="stylesheet" href="(phusong-inline:[^"]+)"\s*/>',
+                  lambda m: f"<style>{styles[m.group(1)]}</style>", page)
+    remote = re.findall(r'(?:src|href)="(https?://[^"]+)"', page)
+    if remote:
+        raise RuntimeError(f"the standalone map still links to {remote[:3]}")
+    return page
+
+
+# --------------------------------------------------------------------------------------------- routes
 
 def register_routes(server: flask.Flask) -> None:
-    """Nothing yet."""
+    server.add_url_rule("/download/gaps.<fmt>", "download_gaps", _download_gaps)
+    server.add_url_rule("/download/report.xlsx", "download_report_xlsx", _download_report_xlsx)
+    server.add_url_rule("/download/report.pdf", "download_report_pdf", _download_report_pdf)
+    server.add_url_rule("/download/map.html", "download_map", _download_map)
+    server.add_url_rule("/download/scenario/<name>.<fmt>", "download_scenario", _download_scenario)
+    server.register_error_handler(ExportEmptyError, lambda e: (flask.jsonify({"error": str(e)}), 404))
+
+
+def _scope_title(gaps: pd.DataFrame, province: str | None) -> str:
+    if province and len(gaps):
+        return f"Báo cáo phủ sóng thông tin cơ sở — tỉnh {gaps['province_name'].iloc[0]}"
+    return "Báo cáo phủ sóng thông tin cơ sở"
+
+
+def _stamp() -> str:
+    return datetime.now(VIETNAM_TZ).strftime("%Y%m%d")
+
+
+def _send(path: Path, name: str, mimetype: str) -> Any:
+    response = flask.send_file(path, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
+    response.call_on_close(lambda: path.unlink(missing_ok=True))
+    return response
+
+
+def _tmp(suffix: str) -> Path:
+    handle = tempfile.NamedTemporaryFile(prefix="phusong-export-", suffix=suffix, delete=False)  # noqa: SIM115
+    handle.close()
+    return Path(handle.name)
+
+
+def _request_scope() -> tuple[User, str | None, str | None]:
+    user = require(*EXPORT_ROLES)
+    province = flask.request.args.get("province") or None
+    scenario = flask.request.args.get("scenario") or None
+    return user, province, scenario
+
+
+def _download_gaps(fmt: str) -> Any:
+    user, province, _ = _request_scope()
+    if fmt not in GAP_FORMATS:
+        raise AccessDenied(f"unknown format {fmt!r}", status=404)
+    with connect() as conn:
+        gaps = gaps_for_user(conn, user, province)
+        metadata = gaps_metadata(conn, gaps, province_code=province)
+    path = write_gaps(gaps, _tmp("." + fmt), fmt=fmt, metadata=[("exported_by", user.name), *metadata])
+    return _send(path, f"phusong_khoang_trong_{province or 'all'}_{_stamp()}.{fmt}", GAP_FORMATS[fmt])
+
+
+def _download_report_xlsx() -> Any:
+    user, province, scenario = _request_scope()
+    with connect() as conn:
+        gaps = gaps_for_user(conn, user, province)
+        metadata = [("exported_by", user.name), ("scenario", scenario or ""),
+                    *gaps_metadata(conn, gaps, province_code=province)]
+        actions = _actions(conn, scenario)
+    path = write_report_xlsx(_tmp(".xlsx"), gaps, actions, metadata)
+    return _send(path, f"phusong_bao_cao_{province or 'all'}_{_stamp()}.xlsx", GAP_FORMATS["xlsx"])
+
+
+def _download_report_pdf() -> Any:
+    user, province, scenario = _request_scope()
+    with connect() as conn:
+        gaps = gaps_for_user(conn, user, province)
+        metadata = [("Người xuất", user.name), ("Phương án", scenario or "–"),
+                    *gaps_metadata(conn, gaps, province_code=province)]
+        actions = _actions(conn, scenario)
+    path = write_report_pdf(_tmp(".pdf"), gaps, actions, title=_scope_title(gaps, province), metadata=metadata)
+    return _send(path, f"phusong_bao_cao_{province or 'all'}_{_stamp()}.pdf", "application/pdf")
+
+
+def _download_map() -> Any:
+    user, province, _ = _request_scope()
+    with connect() as conn:
+        gaps = gaps_for_user(conn, user, province)
+    path = write_standalone_map(_tmp(".html"), gaps, title=_scope_title(gaps, province))
+    return _send(path, f"phusong_ban_do_{province or 'all'}_{_stamp()}.html", "text/html")
+
+
+def _download_scenario(name: str, fmt: str) -> Any:
+    from app.commands.plan import write_actions
+
+    user = require(*EXPORT_ROLES)
+    if fmt not in GAP_FORMATS:
+        raise AccessDenied(f"unknown format {fmt!r}", status=404)
+    with connect() as conn:
+        actions = _actions(conn, name)
+        if not user.whole_country and len(actions):
+            allowed = communes_in_scope(user, actions["commune_code"].astype(str).tolist(), conn=conn)
+            if not set(actions["commune_code"].astype(str)) <= allowed:
+                raise AccessDenied(f"{user.name}: scenario {name!r} reaches outside their scope")
+    path = _tmp("." + fmt)
+    path.unlink()
+    write_actions(actions, path)
+    return _send(path, f"phusong_phuong_an_{name}.{fmt}", GAP_FORMATS[fmt])

@@ -1,4 +1,5 @@
-"""Saving an inspection from the app: check the photo, append the inspection, recompute the commune at once."""
+"""Saving an inspection from the app: check the photo, append the inspection, recompute the commune at once
+(in the request, or right after it by app/coverage_refresh.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy import Connection
 
 from analysis.store import recompute_commune
 from app.auth import AccessDenied, User, require
@@ -64,8 +66,8 @@ def check_photo(photo: bytes) -> str:
 
 def record_inspection(user: User, facility_id: int, status: str, *, note: str | None = None,
                       photo: bytes | None = None, lon: float | None = None, lat: float | None = None,
-                      submission_id: str | None = None) -> SavedInspection:
-    """Append an inspection by ``user`` and recompute its commune's coverage in the same transaction.
+                      submission_id: str | None = None, recompute_now: bool = True) -> SavedInspection:
+    """Append an inspection by ``user``, then recompute its commune's coverage (now, or by the caller's worker).
 
     Refuses (``AccessDenied``) a facility outside the user's scope and roles that may not inspect. Two saves of
     one facility are both kept; the later inspection decides its status (the trigger on ``inspection``).
@@ -73,7 +75,7 @@ def record_inspection(user: User, facility_id: int, status: str, *, note: str | 
     if status not in STATUSES:
         raise InspectionInputError(f"tình trạng không hợp lệ: {status!r}")
     mime = check_photo(photo) if photo else None
-    with connect() as conn:
+    with connect() as conn:  # the inspection is committed first: nothing recorded in the field is lost
         facility = conn.execute(queries.load("facility_for_inspection"), {"id": facility_id}).mappings().first()
         if facility is None:
             raise AccessDenied(f"facility {facility_id} does not exist")
@@ -83,11 +85,34 @@ def record_inspection(user: User, facility_id: int, status: str, *, note: str | 
             "facility_id": facility_id, "inspector": user.name, "inspected_at": None, "status_found": status,
             "note": (note or "").strip() or None, "photo": photo, "photo_mime": mime, "lon": lon, "lat": lat,
             "submission_id": submission_id}).scalar()
-        if new_id is not None:
-            recompute_commune(conn, facility["commune_code"])
-        after = conn.execute(queries.load("commune_class"), {"code": facility["commune_code"]}).mappings().one()
-    return SavedInspection(new_id, facility_id, facility["commune_code"], facility["commune_class"],
-                           after["class"], bool(after["stale"]))
+    code = facility["commune_code"]
+    if recompute_now:
+        with connect() as conn:
+            refresh_commune_coverage(conn, code)
+    with connect() as conn:
+        after = conn.execute(queries.load("commune_class"), {"code": code}).mappings().one()
+    return SavedInspection(new_id, facility_id, code, facility["commune_class"], after["class"], bool(after["stale"]))
+
+
+def commune_class(code: str) -> tuple[str | None, bool]:
+    """(class, still stale) of one commune now."""
+    with connect() as conn:
+        row = conn.execute(queries.load("commune_class"), {"code": code}).mappings().one()
+    return row["class"], bool(row["stale"])
+
+
+def refresh_commune_coverage(conn: Connection, code: str) -> bool:
+    """Recompute one commune's coverage now if a change left it stale; return whether this call did it.
+
+    Saves in one commune queue on an advisory lock; a save whose change another save's recomputation already
+    read finds the commune drained and returns at once (many inspectors in one commune cost one analysis each
+    round, not one per save).
+    """
+    conn.execute(queries.load("lock_commune_coverage"), {"code": code})
+    if conn.execute(queries.load("drain_stale_commune"), {"code": code}).first() is None:
+        return False
+    recompute_commune(conn, code)
+    return True
 
 
 def location_from_store(data: Any) -> tuple[float | None, float | None]:

@@ -12,12 +12,14 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, 
 
 from app.auth import AccessDenied, current_user, require, scope_binds
 from app.components.common import gate, rows
+from app.coverage_refresh import REFRESHER
 from app.i18n import class_word, current_lang, fmt_date, fmt_decimal, status_word, t, type_word
 from app.inspections import (
     INSPECTING_ROLES,
     MAX_PHOTO_BYTES,
     STATUSES,
     InspectionInputError,
+    commune_class,
     decode_upload,
     location_from_store,
     record_inspection,
@@ -42,6 +44,8 @@ def layout(**_: Any) -> Any:
         dcc.Store(id="insp-selected"),
         dcc.Store(id="insp-submission"),
         dcc.Store(id="insp-saved-count", data=0),
+        dcc.Store(id="insp-pending"),
+        dcc.Interval(id="insp-poll", interval=600, max_intervals=0, disabled=True),
         html.Div(id="insp-result", className="mb-2"),
         html.Div([
             html.H5(t("page_inspection"), className="mb-1"),
@@ -178,39 +182,62 @@ def show_form_location(location: Any) -> Any:
 @callback(Output("insp-result", "children"), Output("insp-saved-count", "data"),
           Output("insp-selected", "data", allow_duplicate=True), Output("insp-form-error", "children",
                                                                        allow_duplicate=True),
+          Output("insp-pending", "data"), Output("insp-poll", "disabled"), Output("insp-poll", "max_intervals"),
           Input("insp-save", "n_clicks"),
           State("insp-selected", "data"), State("insp-status", "value"), State("insp-note", "value"),
           State("insp-photo", "contents"), State("insp-location", "data"), State("insp-submission", "data"),
           State("insp-saved-count", "data"), prevent_initial_call=True)
 def save_inspection(n_clicks: int | None, facility_id: int | None, status: str | None, note: str | None,
                     photo: str | None, location: Any, submission_id: str | None, saved: int | None) -> Any:
-    """Append the inspection (the server checks role and scope), recompute the commune, report its class."""
+    """Append the inspection (the server checks role and scope); the commune is recomputed right after."""
     user = require(*INSPECTING_ROLES)
+    unchanged = (no_update,) * 3
     if not n_clicks or facility_id is None:
-        return no_update, no_update, no_update, no_update
+        return (no_update,) * 4 + unchanged
     en = current_lang() == "en"
     if not status:
-        return no_update, no_update, no_update, dbc.Alert("Choose a status." if en else "Chọn tình trạng.",
-                                                         color="warning", className="py-1")
+        return (no_update, no_update, no_update,
+                dbc.Alert("Choose a status." if en else "Chọn tình trạng.", color="warning", className="py-1"),
+                *unchanged)
     try:
         raw = decode_upload(photo)
         if raw is not None and len(raw) > MAX_PHOTO_BYTES:
             raise InspectionInputError("ảnh quá lớn > 5 MB (photo too large)")
         lon, lat = location_from_store(location)
         result = record_inspection(user, int(facility_id), status, note=note, photo=raw, lon=lon, lat=lat,
-                                   submission_id=submission_id)
+                                   submission_id=submission_id, recompute_now=False)
     except InspectionInputError as exc:
-        return no_update, no_update, no_update, dbc.Alert(str(exc), color="danger", className="py-1",
-                                                         id="insp-photo-error")
-    changed = result.class_before != result.class_after
-    commune_line = (f"{t('commune')} {result.commune_code}: {class_word(result.class_before)} → "
-                    f"{class_word(result.class_after)}" if changed else
-                    f"{t('commune')} {result.commune_code}: {class_word(result.class_after)}")
-    stale = (" (waiting to be recomputed)" if en else " (đang chờ tính lại)") if result.stale else ""
+        return (no_update, no_update, no_update,
+                dbc.Alert(str(exc), color="danger", className="py-1", id="insp-photo-error"), *unchanged)
+    REFRESHER.notify()
     message = ("Inspection saved." if en else "Đã lưu kết quả kiểm tra.") if result.inspection_id else \
         ("Already saved." if en else "Đã lưu trước đó.")
+    pending = {"code": result.commune_code, "before": result.class_before}
     alert = dbc.Alert([html.Div(html.B(message)),
                        html.Div(f"{status_word(status)}", className="small"),
-                       html.Div(commune_line + stale, className="small", id="insp-result-class")],
+                       html.Div(_class_line(pending, result.class_after, result.stale), className="small",
+                                id="insp-result-class")],
                       color="success", id="insp-saved", className="py-2")
-    return alert, (saved or 0) + 1, None, None
+    return alert, (saved or 0) + 1, None, None, pending, not result.stale, 30
+
+
+@callback(Output("insp-result-class", "children"), Output("insp-poll", "disabled", allow_duplicate=True),
+          Input("insp-poll", "n_intervals"), State("insp-pending", "data"), prevent_initial_call=True)
+def follow_recomputation(_n: int, pending: dict[str, Any] | None) -> Any:
+    """Show the commune's class once its coverage is recomputed (usually within a second of the save)."""
+    if not pending:
+        return no_update, True
+    require(*INSPECTING_ROLES, communes=[pending["code"]])
+    after, stale = commune_class(pending["code"])
+    return _class_line(pending, after, stale), not stale
+
+
+def _class_line(pending: dict[str, Any], after: str | None, stale: bool) -> str:
+    before = pending.get("before")
+    head = f"{t('commune')} {pending['code']}: "
+    if stale:
+        waiting = "recomputing coverage…" if current_lang() == "en" else "đang tính lại vùng phủ sóng…"
+        return head + f"{class_word(before)} → {waiting}"
+    if before != after:
+        return head + f"{class_word(before)} → {class_word(after)}"
+    return head + class_word(after)

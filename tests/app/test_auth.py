@@ -105,7 +105,8 @@ def test_saving_an_inspection_checks_role_and_scope(flask_client: Any, demo_data
         inside = conn.execute(text("SELECT id FROM facility WHERE commune_code = '03160' LIMIT 1")).scalar_one()
         before = conn.execute(text("SELECT count(*) FROM inspection")).scalar_one()
     outputs = [("insp-result", "children"), ("insp-saved-count", "data"), ("insp-selected", "data"),
-               ("insp-form-error", "children")]
+               ("insp-form-error", "children"), ("insp-pending", "data"), ("insp-poll", "disabled"),
+               ("insp-poll", "max_intervals")]
     state = lambda fid: [("insp-selected", "data", fid), ("insp-status", "value", "degraded"),  # noqa: E731
                          ("insp-note", "value", "thử"), ("insp-photo", "contents", None),
                          ("insp-location", "data", None), ("insp-submission", "data", None),

@@ -1,0 +1,278 @@
+"""Quản trị (administrators): upload a survey → preview (rows fine / warnings / rejects with reasons) → confirm
+load, through the ETL's own loaders; users with roles and scopes; the audit log with before and after."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from analysis.store import recompute_stale_communes
+from app.auth import ROLES, UserError, add_user, current_user, list_users, parse_scope, require, update_user
+from app.components.common import gate, rows, small_table
+from app.i18n import current_lang, fmt_date, fmt_int, t
+from etl.errors import LoadRefusedError
+from etl.facilities import load_facilities
+from etl.inspections import load_inspections
+from etl.lineage import LoadResult
+from etl.villages import load_villages
+from sql.bulk import set_actor
+from sql.engine import connect
+from sql.settings import get_settings
+
+ADMIN = ("admin",)
+dash.register_page(__name__, path="/quan-tri", name="Quản trị", title="Quản trị — phusong", label_key="page_admin",
+                   roles=ADMIN, order=4)
+
+LOADERS = {"facilities": load_facilities, "villages": load_villages, "inspections": load_inspections}
+KIND_LABELS = {"facilities": ("Khảo sát thiết chế", "Facility survey"),
+               "villages": ("Danh sách thôn/bản", "Villages"),
+               "inspections": ("Kết quả kiểm tra (Kobo/ODK)", "Inspections (Kobo/ODK)")}
+SUFFIXES = (".csv", ".xlsx", ".xls", ".geojson", ".json", ".gpkg", ".zip", ".kml", ".shp")
+MAX_UPLOAD_BYTES = 30 * 1024 * 1024
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def layout(**_: Any) -> Any:
+    user = current_user()
+    refused = gate(user, ADMIN)
+    if refused:
+        return refused
+    en = current_lang() == "en"
+    return dbc.Tabs([
+        dbc.Tab(_upload_tab(en), label=f"{t('upload')} ({t('preview')})", tab_id="admin-tab-upload"),
+        dbc.Tab(html.Div(id="admin-users-tab", children=_users_tab(en)), label=t("users"), tab_id="admin-tab-users"),
+        dbc.Tab(_audit_tab(), label=t("audit_log"), tab_id="admin-tab-audit"),
+    ], id="admin-tabs", active_tab="admin-tab-upload", className="mt-1")
+
+
+# --------------------------------------------------------------------------------------------- upload
+
+def _upload_tab(en: bool) -> Any:
+    return html.Div([
+        dcc.Store(id="admin-upload-token"),
+        dbc.Row([
+            dbc.Col(dbc.RadioItems(id="admin-kind", value="facilities", inline=True, className="small",
+                                   options=[{"label": pair[1] if en else pair[0], "value": k}
+                                            for k, pair in KIND_LABELS.items()]), md=8),
+        ], className="my-2"),
+        dcc.Upload(id="admin-upload", multiple=False, max_size=MAX_UPLOAD_BYTES, className="mb-2",
+                   children=html.Div(["Kéo thả hoặc bấm để chọn tệp (CSV, XLSX, GeoJSON, GPKG, ZIP)" if not en
+                                      else "Drop or click to choose a file (CSV, XLSX, GeoJSON, GPKG, ZIP)"],
+                                     className="border border-2 rounded p-4 text-center text-muted",
+                                     style={"borderStyle": "dashed"})),
+        dcc.Loading(html.Div(id="admin-preview")),
+        dbc.Button(t("confirm_load"), id="admin-confirm", color="primary", disabled=True, className="mt-2"),
+        html.Div(id="admin-load-progress", className="small text-muted mt-1"),
+        html.Div(id="admin-load-result", className="mt-2"),
+    ])
+
+
+def _upload_dir() -> Path:
+    path = get_settings().out_dir / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _stored_upload(token: str | None) -> Path:
+    """The uploaded file behind a token (a hex id we made: never a path from the browser)."""
+    if not token or not _TOKEN.match(token):
+        raise ValueError("no upload")
+    found = sorted((_upload_dir() / token).glob("*"))
+    if not found:
+        raise ValueError("the upload is gone; upload the file again")
+    return found[0]
+
+
+def _safe_name(name: str) -> str:
+    stem = re.sub(r"[^\w.\-]+", "_", Path(name).name, flags=re.UNICODE).strip("._") or "upload"
+    return stem[:120]
+
+
+@callback(Output("admin-preview", "children"), Output("admin-upload-token", "data"),
+          Output("admin-confirm", "disabled"), Output("admin-load-result", "children"),
+          Input("admin-upload", "contents"), State("admin-upload", "filename"), State("admin-kind", "value"),
+          prevent_initial_call=True)
+def preview_upload(contents: str | None, filename: str | None, kind: str) -> Any:
+    """Keep the file on the server and show what loading it would do, row by row, without writing anything."""
+    user = require(*ADMIN)
+    if not contents or not filename:
+        return no_update, None, True, None
+    if Path(filename).suffix.lower() not in SUFFIXES:
+        return dbc.Alert(f"{filename}: {', '.join(SUFFIXES)}", color="danger"), None, True, None
+    token = uuid.uuid4().hex
+    folder = _upload_dir() / token
+    folder.mkdir()
+    path = folder / _safe_name(filename)
+    path.write_bytes(base64.b64decode(contents.split(",", 1)[1]))
+    try:
+        with connect() as conn:
+            result = LOADERS[kind](conn, path, dry_run=True, loaded_by=user.name)
+    except (LoadRefusedError, ValueError) as exc:
+        return dbc.Alert(str(exc), color="danger", id="admin-preview-refused"), None, True, None
+    return preview_view(result), token, result.loaded + result.updated == 0, None
+
+
+def preview_view(result: LoadResult) -> Any:
+    en = current_lang() == "en"
+    rejects = [i for i in result.issues if i.severity == "reject"]
+    warnings = [i for i in result.issues if i.severity != "reject"]
+    fine = result.rows - result.rejected - result.warned
+    badges = html.Div([
+        dbc.Badge(f"{fmt_int(result.rows)} " + ("rows" if en else "dòng"), color="secondary", className="me-1"),
+        dbc.Badge(f"{fmt_int(fine)} " + ("fine" if en else "hợp lệ"), color="success", className="me-1",
+                  id="admin-preview-fine"),
+        dbc.Badge(f"{fmt_int(result.warned)} " + ("with warnings" if en else "cảnh báo"), color="warning",
+                  className="me-1", id="admin-preview-warned"),
+        dbc.Badge(f"{fmt_int(result.rejected)} " + ("rejected" if en else "bị loại"), color="danger",
+                  id="admin-preview-rejected"),
+    ], className="mb-2")
+    header = ["Dòng" if not en else "Row", "Trường" if not en else "Field", "Giá trị" if not en else "Value",
+              t("reason")]
+    parts: list[Any] = [badges, html.Div(result.summary(), className="small text-muted mb-2")]
+    if rejects:
+        parts += [html.H6("Dòng bị loại" if not en else "Rejected rows"),
+                  small_table(header, [[i.row, i.field, i.value, i.reason] for i in rejects[:200]],
+                              id="admin-preview-rejects")]
+    if warnings:
+        parts += [html.H6("Cảnh báo" if not en else "Warnings"),
+                  small_table(header, [[i.row, i.field, i.value, i.reason] for i in warnings[:200]],
+                              id="admin-preview-warnings")]
+    return html.Div(parts)
+
+
+@callback(Output("admin-load-result", "children", allow_duplicate=True),
+          Output("admin-confirm", "disabled", allow_duplicate=True),
+          Input("admin-confirm", "n_clicks"), State("admin-upload-token", "data"), State("admin-kind", "value"),
+          background=True, prevent_initial_call=True,
+          running=[(Output("admin-confirm", "disabled"), True, False)],
+          progress=[Output("admin-load-progress", "children")])
+def confirm_load(set_progress: Any, n_clicks: int | None, token: str | None, kind: str) -> Any:
+    """Load the previewed file for real (one transaction), then recompute the communes it changed."""
+    user = require(*ADMIN)
+    if not n_clicks:
+        return no_update, no_update
+    set_progress("Đang nạp dữ liệu…" if current_lang() == "vi" else "Loading…")
+    try:
+        path = _stored_upload(token)
+        with connect() as conn:
+            set_actor(conn, user.name)
+            result = LOADERS[kind](conn, path, loaded_by=user.name)
+        set_progress("Đang tính lại vùng phủ sóng…" if current_lang() == "vi" else "Recomputing coverage…")
+        with connect() as conn:
+            coverage = recompute_stale_communes(conn)
+    except (LoadRefusedError, ValueError) as exc:
+        set_progress("")
+        return dbc.Alert(str(exc), color="danger"), False
+    set_progress("")
+    return dbc.Alert([html.Div(result.summary()),
+                      html.Div(f"{t('coverage')}: {coverage.communes} xã", className="small")],
+                     color="success", id="admin-load-done"), True
+
+
+# --------------------------------------------------------------------------------------------- users
+
+def _users_tab(en: bool) -> Any:
+    users = _users_table()
+    return html.Div([
+        html.Div(users, id="admin-users"),
+        html.H6("Thêm người dùng" if not en else "Add a user", className="mt-3"),
+        dbc.Row([
+            dbc.Col(dbc.Input(id="admin-user-name", placeholder=t("user_name"), size="sm"), md=2),
+            dbc.Col(dbc.Input(id="admin-user-password", placeholder=t("password"), type="password", size="sm"),
+                    md=2),
+            dbc.Col(dbc.Select(id="admin-user-role", value="inspector", size="sm",
+                               options=[{"label": t(f"role_{r}"), "value": r} for r in ROLES]), md=2),
+            dbc.Col(dbc.Input(id="admin-user-scope", placeholder=f"{t('scope')}: 11, 03160", size="sm"), md=3),
+            dbc.Col(dbc.Button(t("save"), id="admin-user-add", size="sm", color="primary"), md=1),
+        ], className="g-2"),
+        html.H6("Khóa / mở tài khoản" if not en else "Deactivate / activate", className="mt-3"),
+        dbc.Row([
+            dbc.Col(dbc.Input(id="admin-user-toggle-name", placeholder=t("user_name"), size="sm"), md=2),
+            dbc.Col(dbc.Button("Khóa" if not en else "Deactivate", id="admin-user-deactivate", size="sm",
+                               color="warning"), md="auto"),
+            dbc.Col(dbc.Button("Mở" if not en else "Activate", id="admin-user-activate", size="sm",
+                               color="success"), md="auto"),
+        ], className="g-2"),
+        html.Div(id="admin-user-message", className="mt-2"),
+    ])
+
+
+def _users_table() -> Any:
+    with connect() as conn:
+        users = list_users(conn)
+    return small_table(
+        [t("user_name"), t("role"), t("scope"), "Hoạt động" if current_lang() == "vi" else "Active",
+         "Đăng nhập sai" if current_lang() == "vi" else "Failed logins"],
+        [[u["name"], t(f"role_{u['role']}"), ", ".join(u["scope_codes"]) or t("whole_country"),
+          "✓" if u["active"] else "✗", u["failed_logins"]] for u in users], id="admin-users-table")
+
+
+@callback(Output("admin-user-message", "children"), Output("admin-users", "children"),
+          Input("admin-user-add", "n_clicks"), Input("admin-user-deactivate", "n_clicks"),
+          Input("admin-user-activate", "n_clicks"),
+          State("admin-user-name", "value"), State("admin-user-password", "value"),
+          State("admin-user-role", "value"), State("admin-user-scope", "value"),
+          State("admin-user-toggle-name", "value"), prevent_initial_call=True)
+def change_users(_add: int | None, _off: int | None, _on: int | None, name: str | None, password: str | None,
+                 role: str, scope: str | None, toggle_name: str | None) -> Any:
+    admin = require(*ADMIN)
+    trigger = dash.ctx.triggered_id
+    try:
+        with connect() as conn:
+            if trigger == "admin-user-add":
+                add_user(conn, name or "", password or "", role=role, scope_codes=parse_scope(scope),
+                         actor=admin.name)
+                done = f"+ {name}"
+            else:
+                update_user(conn, toggle_name or "", active=trigger == "admin-user-activate", actor=admin.name)
+                done = f"{toggle_name}: {'✓' if trigger == 'admin-user-activate' else '✗'}"
+    except UserError as exc:
+        return dbc.Alert(str(exc), color="danger", className="py-1"), no_update
+    return dbc.Alert(done, color="success", className="py-1"), _users_table()
+
+
+# --------------------------------------------------------------------------------------------- audit log
+
+def _audit_tab() -> Any:
+    return html.Div([
+        dbc.Row([
+            dbc.Col(dbc.Select(id="admin-audit-entity", value="", size="sm", options=[
+                {"label": t("all"), "value": ""}] + [{"label": e, "value": e} for e in (
+                    "facility", "inspection", "village", "app_user", "scenario", "feedback")]), md=3),
+        ], className="my-2"),
+        html.Div(id="admin-audit"),
+    ])
+
+
+@callback(Output("admin-audit", "children"), Input("admin-audit-entity", "value"), Input("admin-tabs", "active_tab"))
+def show_audit(entity: str | None, tab: str | None) -> Any:
+    require(*ADMIN)
+    if tab != "admin-tab-audit":
+        return no_update
+    found = rows("audit_log_recent", {"entity": entity or None, "limit": 200})
+    return small_table(
+        ["Thời điểm" if current_lang() == "vi" else "When", "Người" if current_lang() == "vi" else "User",
+         "Thao tác" if current_lang() == "vi" else "Action", "Đối tượng" if current_lang() == "vi" else "Entity",
+         "Trước" if current_lang() == "vi" else "Before", "Sau" if current_lang() == "vi" else "After"],
+        [[fmt_date(r["at"]), r["user"], r["action"], f"{r['entity']} {r['entity_id'] or ''}",
+          html.Code(_changed(r["before"], r["after"], "before")), html.Code(_changed(r["before"], r["after"], "after"))]
+         for r in found], id="admin-audit-table")
+
+
+def _changed(before: dict[str, Any] | None, after: dict[str, Any] | None, side: str) -> str:
+    """Only the fields that changed (all of them for an insert or a delete), compact JSON."""
+    before, after = before or {}, after or {}
+    keys = [k for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)
+            and k not in ("updated_at", "geom")] if before and after else None
+    source = before if side == "before" else after
+    shown = {k: source.get(k) for k in keys} if keys is not None else {k: v for k, v in source.items() if k != "geom"}
+    text = json.dumps(shown, ensure_ascii=False, default=str)
+    return text if len(text) <= 300 else text[:299] + "…"
