@@ -57,7 +57,7 @@ def _layout(**_: Any) -> html.Div:
     if user is not None:
         right = [
             dbc.NavItem(html.Span(f"{user.name} · {t('role_' + user.role)}", id="nav-user",
-                                  className="navbar-text small ms-lg-auto me-3")),
+                                  className="navbar-text small me-3"), className="ms-lg-auto"),
             dbc.NavItem(html.A(t("language_switch"), href="/lang/" + ("en" if current_lang() == "vi" else "vi"),
                                className="nav-link", id="nav-lang")),
             dbc.NavItem(html.A(t("logout"), href="/logout", className="nav-link", id="nav-logout")),

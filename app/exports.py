@@ -241,7 +241,8 @@ def inline_assets(page: str) -> str:
                   lambda m: f"<script>{scripts[m.group(1)]}</script>", page)
     page = re.sub(r'<link rel="stylesheet" href="(phusong-inline:[^"]+)"\s*/>',
                   lambda m: f"<style>{styles[m.group(1)]}</style>", page)
-    remote = re.findall(r'(?:src|href)="(https?://[^"]+)"', page)
+    # Anything the browser would fetch: scripts, stylesheets, images (a plain <a href> is only a link).
+    remote = re.findall(r'<(?:script|link|img)\b[^>]*(?:src|href)="(https?://[^"]+)"', page)
     if remote:
         raise RuntimeError(f"the standalone map still links to {remote[:3]}")
     return page

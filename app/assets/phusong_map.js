@@ -52,5 +52,11 @@ window.phusong.map = (function () {
         return {color: "#08519c", weight: 1, fillColor: "#6baed6", fillOpacity: 0.35};
     }
 
-    return {communeStyle, facilityPoint, facilityCluster, villagePoint, discStyle, shareColour};
+    function actionPoint(feature, latlng) {
+        const marker = L.circleMarker(latlng, {radius: 7, color: "#222", weight: 1,
+                                               fillColor: feature.properties.colour, fillOpacity: 0.95});
+        return marker.bindTooltip(feature.properties.tooltip);
+    }
+
+    return {actionPoint, communeStyle, facilityPoint, facilityCluster, villagePoint, discStyle, shareColour};
 })();

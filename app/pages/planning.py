@@ -1,0 +1,256 @@
+"""Kế hoạch đầu tư (planners, budget officers): a budget and unit costs, run the optimiser (analysis/planning_geo)
+in a background job with progress, see the proposed actions on a map and in a table, save the scenario, and
+compare two saved scenarios side by side."""
+
+from __future__ import annotations
+
+import pickle
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import dash_leaflet as dl
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from analysis.planning_geo import (
+    PlanningInputError,
+    PlanResult,
+    UnitCosts,
+    compare_scenarios,
+    plan_investments,
+    save_scenario,
+)
+from app.auth import User, current_user, require, scope_binds
+from app.components.common import (
+    EMPTY_COLLECTION,
+    VIETNAM_BOUNDS,
+    gate,
+    rows,
+    scalar,
+    small_table,
+    tolerance_for_zoom,
+)
+from app.i18n import action_word, current_lang, fmt_date, fmt_int, fmt_share, t
+from sql.bulk import set_actor
+from sql.engine import connect
+from sql.settings import get_settings
+
+PLAN_ROLES = ("planner", "budget", "admin")
+dash.register_page(__name__, path="/ke-hoach", name="Kế hoạch đầu tư", title="Kế hoạch đầu tư — phusong",
+                   label_key="page_planning", roles=PLAN_ROLES, order=2)
+
+COST_FIELDS = ("repair_cluster", "new_fm_cluster", "new_ip_cluster", "upgrade_station_ip", "build_station")
+ACTION_COLOURS = {"repair_cluster": "#fd8d3c", "new_ip_cluster": "#3182bd", "new_fm_cluster": "#31a354",
+                  "upgrade_station_ip": "#756bb1", "build_station": "#e6550d"}
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def layout(**_: Any) -> Any:
+    user = current_user()
+    refused = gate(user, PLAN_ROLES)
+    if refused or user is None:
+        return refused
+    provinces = rows("provinces_in_scope", scope_binds(user))
+    defaults = UnitCosts()
+    scenarios = rows("scenario_names", {})
+    options = [{"label": f"{s['name']} ({fmt_date(s['created_at'])})", "value": s["name"]} for s in scenarios]
+    en = current_lang() == "en"
+    form = dbc.Card(dbc.CardBody([
+        dbc.Label(t("province"), className="small mb-0"),
+        dcc.Dropdown(id="plan-province", options=[{"label": p["name"], "value": p["code"]} for p in provinces],
+                     value=provinces[0]["code"] if len(provinces) == 1 else None, clearable=False,
+                     className="mb-2 small"),
+        dbc.Label(t("budget_vnd"), html_for="plan-budget", className="small mb-0"),
+        dbc.Input(id="plan-budget", type="number", min=0, step=1e7, value=1_500_000_000, size="sm",
+                  className="mb-2"),
+        html.Div(t("unit_cost") + " (đồng)", className="small fw-bold"),
+        *[dbc.InputGroup([dbc.InputGroupText(action_word(name), className="small", style={"width": "62%"}),
+                          dbc.Input(id=f"plan-cost-{name}", type="number", min=0, value=getattr(defaults, name),
+                                    size="sm")], size="sm", className="mb-1") for name in COST_FIELDS],
+        dbc.Button("Chạy tối ưu" if not en else "Run the planner", id="plan-run", color="primary",
+                   className="w-100 mt-2"),
+        html.Div(id="plan-progress", className="small text-muted mt-1"),
+        html.Hr(),
+        dbc.Label(t("scenario"), html_for="plan-name", className="small mb-0"),
+        dbc.Input(id="plan-name", size="sm", placeholder="Phương án 2027", className="mb-1"),
+        dbc.Button(t("save"), id="plan-save", color="success", size="sm", disabled=True, className="w-100"),
+        html.Div(id="plan-save-result", className="small mt-1"),
+    ], className="p-2"))
+    compare = dbc.Card(dbc.CardBody([
+        html.H6(t("compare_scenarios")),
+        dbc.Row([dbc.Col(dcc.Dropdown(id="plan-compare-a", options=options, placeholder="A"), md=6),
+                 dbc.Col(dcc.Dropdown(id="plan-compare-b", options=options, placeholder="B"), md=6)],
+                className="g-2 mb-2"),
+        html.Div(id="plan-compare"),
+    ]), className="mt-2")
+    return html.Div([
+        dcc.Store(id="plan-token"),
+        dbc.Row([
+            dbc.Col(form, md=3),
+            dbc.Col([
+                html.Div(id="plan-totals", className="mb-2"),
+                dl.Map([dl.GeoJSON(data=_outlines(user), id="plan-communes", interactive=False,
+                                   style={"color": "#555", "weight": 0.6, "fillColor": "#eef2f6",
+                                          "fillOpacity": 0.6}),
+                        dl.GeoJSON(data=EMPTY_COLLECTION, id="plan-actions-map",
+                                   pointToLayer={"variable": "phusong.map.actionPoint"})],
+                       id="plan-map", bounds=_bounds(user), preferCanvas=True, style={"height": "45vh"}),
+                html.Div(id="plan-actions-table", className="mt-2", style={"maxHeight": "35vh", "overflowY": "auto"}),
+                compare,
+            ], md=9),
+        ], className="g-2"),
+    ])
+
+
+def _outlines(user: User) -> dict[str, Any]:
+    """The communes in the user's scope as light outlines under the actions (simplified for a province view)."""
+    binds = {**scope_binds(user), "province": None, "xmin": None, "ymin": None, "xmax": None, "ymax": None,
+             "tolerance": tolerance_for_zoom(8)}
+    return scalar("map_communes_geojson", binds) or EMPTY_COLLECTION
+
+
+def _bounds(user: User) -> list[list[float]]:
+    extent = rows("map_scope_extent", scope_binds(user))
+    if extent and extent[0]["xmin"] is not None:
+        e = extent[0]
+        return [[e["ymin"], e["xmin"]], [e["ymax"], e["xmax"]]]
+    return VIETNAM_BOUNDS
+
+
+def _costs(values: list[Any]) -> UnitCosts:
+    return UnitCosts.from_mapping({name: v for name, v in zip(COST_FIELDS, values, strict=True) if v is not None})
+
+
+def _plan_dir() -> Path:
+    path = get_settings().out_dir / "plans"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _check_province(user: User, province: str | None) -> None:
+    if not province:
+        raise PlanningInputError("chọn một tỉnh (choose a province)")
+    codes = [r["code"] for r in rows("commune_codes_of_province", {"province": province})]
+    if not codes:
+        raise PlanningInputError(f"tỉnh {province}: chưa có xã nào (no communes loaded)")
+    require(*PLAN_ROLES, communes=codes[:1] if user.whole_country else codes)
+
+
+@callback(Output("plan-totals", "children"), Output("plan-actions-map", "data"), Output("plan-map", "viewport"),
+          Output("plan-actions-table", "children"), Output("plan-token", "data"), Output("plan-save", "disabled"),
+          Input("plan-run", "n_clicks"), State("plan-province", "value"), State("plan-budget", "value"),
+          *[State(f"plan-cost-{name}", "value") for name in COST_FIELDS],
+          background=True, prevent_initial_call=True,
+          running=[(Output("plan-run", "disabled"), True, False)],
+          progress=[Output("plan-progress", "children")])
+def run_plan(set_progress: Any, n_clicks: int | None, province: str | None, budget: float | None,
+             *costs: Any) -> Any:
+    """Solve the plan in a background job (the page keeps answering); keep the result for saving."""
+    user = require(*PLAN_ROLES)
+    if not n_clicks:
+        return (no_update,) * 6
+    en = current_lang() == "en"
+    try:
+        _check_province(user, province)
+        set_progress("Đang đọc dữ liệu và tìm phương án tối ưu…" if not en else "Reading data and solving…")
+        with connect() as conn:
+            result = plan_investments(conn, budget_vnd=float(budget or 0), province_code=province,
+                                      costs=_costs(list(costs)))
+    except PlanningInputError as exc:
+        set_progress("")
+        return dbc.Alert(str(exc), color="danger"), EMPTY_COLLECTION, no_update, None, None, True
+    token = uuid.uuid4().hex
+    (_plan_dir() / f"{token}.pickle").write_bytes(pickle.dumps(result))
+    set_progress("")
+    return _totals(result), _actions_geojson(result), _viewport(result), _actions_table(result), token, False
+
+
+def _totals(result: PlanResult) -> Any:
+    s = result.solution
+    gap = fmt_share(s.mip_gap) if s.mip_gap is not None else "–"
+    optimal = t("optimal_solution") if s.status == "optimal" else s.status
+    items = [(t("budget_vnd"), fmt_int(result.budget_vnd)), ("Chi phí (đồng)", fmt_int(result.cost_vnd)),
+             (t("people_newly_reached"), fmt_int(result.added_population)),
+             (t("villages_newly_reached"), fmt_int(result.actions["added_villages"].sum() if len(result.actions)
+                                                   else 0)),
+             ("Hạng mục", fmt_int(len(result.actions))), (t("optimality_gap"), f"{optimal} · {gap}")]
+    return html.Div([dbc.Badge(f"{k}: {v}", color="light", text_color="dark", className="me-1 mb-1 border")
+                     for k, v in items] + [html.Div(s.note, className="small text-muted")], id="plan-totals-badges")
+
+
+def _actions_geojson(result: PlanResult) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(a["lon"]), float(a["lat"])]},
+         "properties": {"action": a["action"], "colour": ACTION_COLOURS.get(a["action"], "#333"),
+                        "tooltip": f"{action_word(a['action'])} · {a['commune_name']} · {fmt_int(a['cost_vnd'])} đ"}}
+        for a in result.actions.to_dict("records")]}
+
+
+def _viewport(result: PlanResult) -> Any:
+    if not len(result.actions):
+        return no_update
+    a = result.actions
+    return {"bounds": [[float(a["lat"].min()) - 0.05, float(a["lon"].min()) - 0.05],
+                       [float(a["lat"].max()) + 0.05, float(a["lon"].max()) + 0.05]]}
+
+
+def _actions_table(result: PlanResult) -> Any:
+    return small_table(["Hạng mục" if current_lang() == "vi" else "Action", t("commune"), "Chi phí (đồng)",
+                        t("people_newly_reached"), t("villages_newly_reached")],
+                       [[action_word(a["action"]), a["commune_name"] or a["commune_code"], fmt_int(a["cost_vnd"]),
+                         fmt_int(a["added_population"]), fmt_int(a["added_villages"])]
+                        for a in result.actions.to_dict("records")], id="plan-actions")
+
+
+@callback(Output("plan-save-result", "children"), Output("plan-compare-a", "options"),
+          Output("plan-compare-b", "options"), Input("plan-save", "n_clicks"), State("plan-token", "data"),
+          State("plan-name", "value"), prevent_initial_call=True)
+def save_plan(n_clicks: int | None, token: str | None, name: str | None) -> Any:
+    user = require(*PLAN_ROLES)
+    if not n_clicks or not token or not _TOKEN.match(token):
+        return no_update, no_update, no_update
+    name = (name or "").strip()
+    if not name:
+        return dbc.Alert("Đặt tên phương án." if current_lang() == "vi" else "Name the scenario.",
+                         color="warning", className="py-1"), no_update, no_update
+    path = _plan_dir() / f"{token}.pickle"
+    if not path.exists():
+        return dbc.Alert("Chạy lại tối ưu." if current_lang() == "vi" else "Run the planner again.",
+                         color="warning", className="py-1"), no_update, no_update
+    result: PlanResult = pickle.loads(path.read_bytes())  # noqa: S301 - our own file, named by our token
+    _check_province(user, result.province_code)
+    with connect() as conn:
+        set_actor(conn, user.name)
+        save_scenario(conn, name, result)
+    options = [{"label": f"{s['name']} ({fmt_date(s['created_at'])})", "value": s["name"]}
+               for s in rows("scenario_names", {})]
+    return dbc.Alert(f"✓ {name}", color="success", className="py-1", id="plan-saved"), options, options
+
+
+@callback(Output("plan-compare", "children"), Input("plan-compare-a", "value"), Input("plan-compare-b", "value"),
+          prevent_initial_call=True)
+def compare(a: str | None, b: str | None) -> Any:
+    require(*PLAN_ROLES)
+    if not a or not b:
+        return no_update
+    try:
+        with connect() as conn:
+            totals, differing = compare_scenarios(conn, a, b)
+    except PlanningInputError as exc:
+        return dbc.Alert(str(exc), color="danger")
+    t_rows = totals.to_dict("records")
+    table = small_table(["", "A: " + a, "B: " + b],
+                        [["Hạng mục", fmt_int(t_rows[0]["actions"]), fmt_int(t_rows[1]["actions"])],
+                         ["Chi phí (đồng)", fmt_int(t_rows[0]["cost_vnd"]), fmt_int(t_rows[1]["cost_vnd"])],
+                         [t("people_newly_reached"), fmt_int(t_rows[0]["added_population"]),
+                          fmt_int(t_rows[1]["added_population"])],
+                         [t("villages_newly_reached"), fmt_int(t_rows[0]["added_villages"]),
+                          fmt_int(t_rows[1]["added_villages"])]], id="plan-compare-totals")
+    only = small_table(["Chỉ có trong" if current_lang() == "vi" else "Only in", "Hạng mục", t("commune"),
+                        "Chi phí (đồng)"],
+                       [[d["only_in"], action_word(d["action"]), d["commune_name"] or d["commune_code"],
+                         fmt_int(d["cost_vnd"])] for d in differing.to_dict("records")[:100]])
+    return html.Div([table, only])

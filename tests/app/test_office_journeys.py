@@ -1,0 +1,114 @@
+"""Office journeys in Debian's Chromium: the budget officer's downloads, the admin's upload with a bad row, the
+planner's plan, the English switch. Downloads are opened as a user would open them, with no network."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from tests.app.conftest import log_in, screenshot
+
+pytestmark = [pytest.mark.db, pytest.mark.browser]
+
+OFFICE = {"viewport": {"width": 1366, "height": 850}, "accept_downloads": True}
+SURVEY_WITH_A_BAD_ROW = (
+    "Mã thiết chế,Tên thiết chế,Loại thiết chế,Công nghệ,Xã/Phường,Thôn/Bản,Kinh độ,Vĩ độ,Tình trạng\n"
+    "UP-1,Cụm loa mới 1,Cụm loa truyền thanh,Không dây (FM),Mường Nhé,,102.43,22.20,Hoạt động\n"
+    "UP-2,Cụm loa mới 2,Cụm loa truyền thanh,Không dây (FM),Mường Nhé,,abc,22.21,Hoạt động\n"
+    "UP-3,Cụm loa mới 3,Cụm loa truyền thanh,Không dây (FM),Mường Nhé,,102.44,22.22,Hoạt động\n")
+
+
+def _download(page: Any, selector: str, folder: Path) -> Path:
+    with page.expect_download(timeout=60_000) as info:
+        page.click(selector)
+    target = folder / info.value.suggested_filename
+    info.value.save_as(target)
+    return target
+
+
+def test_budget_officer_downloads_the_report_and_the_offline_map(browser: Any, app_url: str,
+                                                                 tmp_path: Path) -> None:
+    page = log_in(browser, app_url, "budget", **OFFICE)
+    page.goto(f"{app_url}/xuat-bao-cao")
+    page.wait_for_selector("#exports-xlsx")
+    page.click("#exports-scenario")
+    page.click("text=Điện Biên - 1,5 tỷ đồng (demo)")
+    page.wait_for_selector("#exports-scenario-xlsx")
+    screenshot(page, "exports_budget")
+    workbook = openpyxl.load_workbook(_download(page, "#exports-xlsx", tmp_path))
+    assert workbook.sheetnames == ["communes", "provinces", "actions", "parameters"]
+    communes = list(workbook["communes"].iter_rows(values_only=True))
+    assert communes[0][:2] == ("Mã xã", "Xã") and len(communes) == 46
+    assert "Mường Nhé" in {row[1] for row in communes}
+    assert workbook["actions"].max_row > 1  # the demo scenario's actions
+    assert workbook["provinces"]["B2"].value == "Điện Biên"
+
+    pdf = _download(page, "#exports-pdf", tmp_path)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Báo cáo phủ sóng thông tin cơ sở" in text and "Mường Nhé" in text and "Tiêu chí 8.3" in text
+
+    standalone = _download(page, "#exports-map", tmp_path)
+    html = standalone.read_text(encoding="utf-8")
+    assert "<script src=" not in html and '<link rel="stylesheet" href=' not in html
+    offline = browser.new_context(offline=True).new_page()
+    requests: list[str] = []
+    offline.on("request", lambda r: requests.append(r.url) if not r.url.startswith("file:") else None)
+    offline.goto(standalone.as_uri())
+    offline.wait_for_selector("path.leaflet-interactive", timeout=30_000)
+    assert offline.locator("path.leaflet-interactive").count() >= 45
+    assert "Chưa được phục vụ" in offline.inner_text("body")
+    offline.screenshot(path=str(tmp_path / "offline-map.png"))
+    screenshot(offline, "exports_standalone_map_offline")
+    assert [u for u in requests if not u.startswith("data:")] == []
+    offline.context.close()
+    page.context.close()
+
+
+def test_admin_previews_a_survey_with_a_bad_row_then_loads_it(browser: Any, app_url: str, tmp_path: Path) -> None:
+    survey = tmp_path / "khao_sat_bo_sung.csv"
+    survey.write_text(SURVEY_WITH_A_BAD_ROW, encoding="utf-8")
+    page = log_in(browser, app_url, "admin", **OFFICE)
+    page.goto(f"{app_url}/quan-tri")
+    page.set_input_files("#admin-upload input[type=file]", str(survey))
+    page.wait_for_selector("#admin-preview-rejects", timeout=60_000)
+    assert page.inner_text("#admin-preview-rejected") == "1 bị loại"
+    assert page.inner_text("#admin-preview-fine") == "2 hợp lệ"
+    rejects = page.inner_text("#admin-preview-rejects")
+    assert "3" in rejects and "Kinh độ" in rejects and "abc" in rejects and "is not a number" in rejects
+    screenshot(page, "admin_upload_preview")
+    page.click("#admin-confirm")
+    page.wait_for_selector("#admin-load-done", timeout=120_000)
+    assert "loaded 2" in page.inner_text("#admin-load-done")
+    page.click("text=Nhật ký thay đổi")
+    page.wait_for_selector("#admin-audit-table")
+    assert "quantri" in page.inner_text("#admin-audit-table")
+    screenshot(page, "admin_audit_log")
+    page.context.close()
+
+
+def test_planner_runs_saves_and_compares_a_plan_in_english(browser: Any, app_url: str) -> None:
+    page = log_in(browser, app_url, "planner", **OFFICE)
+    page.goto(f"{app_url}/ke-hoach")
+    page.click("#nav-lang")
+    page.wait_for_selector("#nav-lang:text-is('Tiếng Việt')")
+    assert "Investment plan" in page.inner_text("nav")
+    page.fill("#plan-budget", "500000000")
+    page.click("#plan-run")
+    page.wait_for_selector("#plan-actions", timeout=180_000)
+    assert "Budget (VND): 500,000,000" in page.inner_text("#plan-totals")
+    page.fill("#plan-name", "Thử 500 triệu")
+    page.click("#plan-save")
+    page.wait_for_selector("#plan-saved")
+    page.click("#plan-compare-a")
+    page.locator("[role=option]", has_text="Thử 500 triệu").first.click()
+    page.click("#plan-compare-b")
+    page.locator("[role=option]", has_text="Điện Biên - 1,5 tỷ đồng (demo)").first.click()
+    page.wait_for_selector("#plan-compare-totals")
+    screenshot(page, "planning_compare_english")
+    page.click("#nav-lang")  # back to Vietnamese for the other tests of this browser
+    page.context.close()
