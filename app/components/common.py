@@ -9,7 +9,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
-from app.auth import User, may_see_page
+from app.auth import User, may_see_page, scope_binds
 from app.i18n import t
 from sql import queries
 from sql.engine import connect
@@ -55,3 +55,35 @@ def small_table(header: Sequence[str], body: Sequence[Sequence[Any]], *, id: str
     return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in header])),
                       html.Tbody([html.Tr([html.Td(c) for c in r]) for r in body])],
                      size="sm", striped=True, bordered=False, className="small", **props)
+
+
+# Past this zoom only what is in view is sent (a province fills the screen around zoom 8); below it the whole
+# scope is sent once per zoom level with outlines simplified ahead (commune_map_geometry, migration 0040).
+VIEW_ONLY_FROM_ZOOM = 9
+
+
+def map_binds(user: User, *, province: str | None = None, zoom: float | None = None,
+              bounds: Sequence[Sequence[float]] | None = None) -> dict[str, Any]:
+    """Binds of the map queries: the user's scope, a province, the view (past zoom 9) and the detail level."""
+    level = 6 if zoom is None else max(4, min(16, int(zoom)))
+    binds: dict[str, Any] = {**scope_binds(user), "province": province or None, "xmin": None, "ymin": None,
+                             "xmax": None, "ymax": None, "tolerance": tolerance_for_zoom(level),
+                             "zoom_level": level if level < VIEW_ONLY_FROM_ZOOM else None,
+                             "decimals": 3 if level <= 6 else (4 if level <= 9 else 5)}
+    if level >= VIEW_ONLY_FROM_ZOOM and bounds:
+        (south, west), (north, east) = bounds
+        pad_x, pad_y = (east - west) / 2, (north - south) / 2  # half a screen around: panning shows no holes
+        binds.update(xmin=west - pad_x, ymin=south - pad_y, xmax=east + pad_x, ymax=north + pad_y)
+    return binds
+
+
+def communes_geojson(user: User, *, province: str | None = None, zoom: float | None = None,
+                     bounds: Sequence[Sequence[float]] | None = None) -> dict[str, Any]:
+    """The communes the user may see as GeoJSON, simplified for ``zoom``, with class and share reached."""
+    binds = map_binds(user, province=province, zoom=zoom, bounds=bounds)
+    with connect() as conn:
+        if binds["zoom_level"] is not None:
+            conn.execute(queries.load("fill_commune_map_geometry"),
+                         {"zoom_level": binds["zoom_level"], "tolerance": binds["tolerance"]})
+        collection = conn.execute(queries.load("map_communes_geojson"), binds).scalar()
+    return collection or EMPTY_COLLECTION

@@ -19,11 +19,13 @@ from app.auth import User, current_user, require, scope_binds
 from app.components.common import (
     EMPTY_COLLECTION,
     VIETNAM_BOUNDS,
+    VIEW_ONLY_FROM_ZOOM,
+    communes_geojson,
     gate,
+    map_binds,
     rows,
     scalar,
     small_table,
-    tolerance_for_zoom,
     zoom_for_bounds,
 )
 from app.i18n import (
@@ -46,31 +48,11 @@ ROLES = ("planner", "budget", "admin", "inspector")
 dash.register_page(__name__, path="/", name="Bản đồ phủ sóng", title="Bản đồ phủ sóng — phusong",
                    label_key="page_map", roles=ROLES, order=0)
 
-# Past this zoom only what is in view is sent (a province fills the screen around zoom 8).
-VIEW_ONLY_FROM_ZOOM = 9
 FACILITY_LIMIT = 20_000
 VILLAGE_LIMIT = 5_000
 CLASS_COLOURS = {"unserved": "#d7301f", "underserved": "#fdae61", "served": "#1a9850", None: "#bdbdbd"}
 SHARE_LEGEND = (("< 20 %", "#ffffcc"), ("20–40 %", "#a1dab4"), ("40–60 %", "#41b6c4"), ("60–80 %", "#2c7fb8"),
                 ("≥ 80 %", "#253494"))
-
-
-def _binds(user: User, *, province: str | None = None, zoom: float | None = None,
-           bounds: Any = None) -> dict[str, Any]:
-    binds: dict[str, Any] = {**scope_binds(user), "province": province or None, "xmin": None, "ymin": None,
-                             "xmax": None, "ymax": None, "tolerance": tolerance_for_zoom(zoom)}
-    if zoom is not None and zoom >= VIEW_ONLY_FROM_ZOOM and bounds:
-        (south, west), (north, east) = bounds
-        pad_x, pad_y = (east - west) / 2, (north - south) / 2  # half a screen around: panning shows no holes
-        binds.update(xmin=west - pad_x, ymin=south - pad_y, xmax=east + pad_x, ymax=north + pad_y)
-    return binds
-
-
-def communes_geojson(user: User, *, province: str | None = None, zoom: float | None = None,
-                     bounds: Any = None) -> dict[str, Any]:
-    """The communes the user may see, simplified for ``zoom``, with class and share reached."""
-    return scalar("map_communes_geojson", _binds(user, province=province, zoom=zoom, bounds=bounds)) \
-        or EMPTY_COLLECTION
 
 
 def layout(**_: Any) -> Any:
@@ -109,6 +91,7 @@ def layout(**_: Any) -> Any:
         dbc.Col(html.Div(html.P(_panel_hint(), className="text-muted small"), id="map-panel",
                          className="commune-panel"), md=3, lg=3),
         dcc.Store(id="map-selected"),
+        dcc.Store(id="map-detail-zoom", data=zoom),
     ], className="g-2")
 
 
@@ -173,16 +156,17 @@ def _legend(mode: str) -> list[Any]:
 
 
 @callback(Output("map-communes", "data"), Output("map-commune-count", "children"),
+          Output("map-detail-zoom", "data"),
           Input("map-main", "zoom"), Input("map-main", "bounds"), Input("map-province", "value"),
-          prevent_initial_call=True)
-def refresh_communes(zoom: float | None, bounds: Any, province: str | None) -> Any:
-    """Re-send the communes when the zoom (detail) or, past zoom 9, the view changes."""
+          State("map-detail-zoom", "data"), prevent_initial_call=True)
+def refresh_communes(zoom: float | None, bounds: Any, province: str | None, shown_zoom: int | None) -> Any:
+    """Re-send the communes when the detail level (zoom) or, past zoom 9, the view changes; else nothing."""
     user = require(*ROLES)
-    if ctx.triggered_id == "map-main" and (zoom is None or zoom < VIEW_ONLY_FROM_ZOOM) \
-            and "map-main.zoom" not in ctx.triggered_prop_ids:
-        return no_update, no_update  # a pan at low zoom: everything is already there
+    level = None if zoom is None else int(zoom)
+    if ctx.triggered_id == "map-main" and (level is None or level < VIEW_ONLY_FROM_ZOOM) and level == shown_zoom:
+        return no_update, no_update, no_update  # the map reporting its view, or a pan: all is already drawn
     collection = communes_geojson(user, province=province, zoom=zoom, bounds=_plain_bounds(bounds))
-    return collection, _hint(collection)
+    return collection, _hint(collection), level
 
 
 @callback(Output("map-communes", "hideout"), Output("map-legend", "children"),
@@ -199,7 +183,7 @@ def refresh_facilities(layers: list[str], types: list[str] | None, statuses: lis
     user = require(*ROLES)
     if "facilities" not in (layers or []):
         return EMPTY_COLLECTION
-    binds = _binds(user, province=province, zoom=zoom, bounds=_plain_bounds(bounds))
+    binds = map_binds(user, province=province, zoom=zoom, bounds=_plain_bounds(bounds))
     binds.update(types=types or None, statuses=statuses or None, limit=FACILITY_LIMIT)
     return scalar("map_facilities_geojson", binds) or EMPTY_COLLECTION
 
@@ -209,7 +193,7 @@ def refresh_facilities(layers: list[str], types: list[str] | None, statuses: lis
 def refresh_overlays(layers: list[str], province: str | None, bounds: Any, zoom: float | None) -> Any:
     user = require(*ROLES)
     layers = layers or []
-    binds = _binds(user, province=province, zoom=zoom, bounds=_plain_bounds(bounds))
+    binds = map_binds(user, province=province, zoom=zoom, bounds=_plain_bounds(bounds))
     discs = scalar("map_coverage_geojson", binds) if "discs" in layers else None
     villages = scalar("map_villages_geojson", {**binds, "limit": VILLAGE_LIMIT}) if "villages" in layers else None
     return discs or EMPTY_COLLECTION, villages or EMPTY_COLLECTION

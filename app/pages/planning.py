@@ -27,11 +27,10 @@ from app.auth import User, current_user, require, scope_binds
 from app.components.common import (
     EMPTY_COLLECTION,
     VIETNAM_BOUNDS,
+    communes_geojson,
     gate,
     rows,
-    scalar,
     small_table,
-    tolerance_for_zoom,
 )
 from app.i18n import action_word, current_lang, fmt_date, fmt_int, fmt_share, t
 from sql.bulk import set_actor
@@ -66,7 +65,7 @@ def layout(**_: Any) -> Any:
         dbc.Label(t("budget_vnd"), html_for="plan-budget", className="small mb-0"),
         dbc.Input(id="plan-budget", type="number", min=0, step=1e7, value=1_500_000_000, size="sm",
                   className="mb-2"),
-        html.Div(t("unit_cost") + " (đồng)", className="small fw-bold"),
+        html.Div(t("unit_cost_vnd"), className="small fw-bold"),
         *[dbc.InputGroup([dbc.InputGroupText(action_word(name), className="small", style={"width": "62%"}),
                           dbc.Input(id=f"plan-cost-{name}", type="number", min=0, value=getattr(defaults, name),
                                     size="sm")], size="sm", className="mb-1") for name in COST_FIELDS],
@@ -107,9 +106,7 @@ def layout(**_: Any) -> Any:
 
 def _outlines(user: User) -> dict[str, Any]:
     """The communes in the user's scope as light outlines under the actions (simplified for a province view)."""
-    binds = {**scope_binds(user), "province": None, "xmin": None, "ymin": None, "xmax": None, "ymax": None,
-             "tolerance": tolerance_for_zoom(8)}
-    return scalar("map_communes_geojson", binds) or EMPTY_COLLECTION
+    return communes_geojson(user, zoom=8)
 
 
 def _bounds(user: User) -> list[list[float]]:
@@ -172,11 +169,11 @@ def _totals(result: PlanResult) -> Any:
     s = result.solution
     gap = fmt_share(s.mip_gap) if s.mip_gap is not None else "–"
     optimal = t("optimal_solution") if s.status == "optimal" else s.status
-    items = [(t("budget_vnd"), fmt_int(result.budget_vnd)), ("Chi phí (đồng)", fmt_int(result.cost_vnd)),
+    items = [(t("budget_vnd"), fmt_int(result.budget_vnd)), (t("cost_vnd"), fmt_int(result.cost_vnd)),
              (t("people_newly_reached"), fmt_int(result.added_population)),
              (t("villages_newly_reached"), fmt_int(result.actions["added_villages"].sum() if len(result.actions)
                                                    else 0)),
-             ("Hạng mục", fmt_int(len(result.actions))), (t("optimality_gap"), f"{optimal} · {gap}")]
+             (t("action"), fmt_int(len(result.actions))), (t("optimality_gap"), f"{optimal} · {gap}")]
     return html.Div([dbc.Badge(f"{k}: {v}", color="light", text_color="dark", className="me-1 mb-1 border")
                      for k, v in items] + [html.Div(s.note, className="small text-muted")], id="plan-totals-badges")
 
@@ -198,7 +195,7 @@ def _viewport(result: PlanResult) -> Any:
 
 
 def _actions_table(result: PlanResult) -> Any:
-    return small_table(["Hạng mục" if current_lang() == "vi" else "Action", t("commune"), "Chi phí (đồng)",
+    return small_table([t("action"), t("commune"), t("cost_vnd"),
                         t("people_newly_reached"), t("villages_newly_reached")],
                        [[action_word(a["action"]), a["commune_name"] or a["commune_code"], fmt_int(a["cost_vnd"]),
                          fmt_int(a["added_population"]), fmt_int(a["added_villages"])]
@@ -243,14 +240,13 @@ def compare(a: str | None, b: str | None) -> Any:
         return dbc.Alert(str(exc), color="danger")
     t_rows = totals.to_dict("records")
     table = small_table(["", "A: " + a, "B: " + b],
-                        [["Hạng mục", fmt_int(t_rows[0]["actions"]), fmt_int(t_rows[1]["actions"])],
-                         ["Chi phí (đồng)", fmt_int(t_rows[0]["cost_vnd"]), fmt_int(t_rows[1]["cost_vnd"])],
+                        [[t("action"), fmt_int(t_rows[0]["actions"]), fmt_int(t_rows[1]["actions"])],
+                         [t("cost_vnd"), fmt_int(t_rows[0]["cost_vnd"]), fmt_int(t_rows[1]["cost_vnd"])],
                          [t("people_newly_reached"), fmt_int(t_rows[0]["added_population"]),
                           fmt_int(t_rows[1]["added_population"])],
                          [t("villages_newly_reached"), fmt_int(t_rows[0]["added_villages"]),
                           fmt_int(t_rows[1]["added_villages"])]], id="plan-compare-totals")
-    only = small_table(["Chỉ có trong" if current_lang() == "vi" else "Only in", "Hạng mục", t("commune"),
-                        "Chi phí (đồng)"],
+    only = small_table([t("only_in"), t("action"), t("commune"), t("cost_vnd")],
                        [[d["only_in"], action_word(d["action"]), d["commune_name"] or d["commune_code"],
                          fmt_int(d["cost_vnd"])] for d in differing.to_dict("records")[:100]])
     return html.Div([table, only])
