@@ -22,6 +22,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "page_planning": ("Kế hoạch đầu tư", "Investment plan"),
     "page_exports": ("Xuất dữ liệu / Báo cáo", "Exports / Reports"),
     "page_admin": ("Quản trị", "Administration"),
+    # Pages that name themselves in Vietnamese without a label key (app/pages/feedback.py).
+    "Phản ánh của người dân": ("Phản ánh của người dân", "Citizen feedback"),
     "login": ("Đăng nhập", "Log in"),
     "logout": ("Đăng xuất", "Log out"),
     "user_name": ("Tên đăng nhập", "User name"),
