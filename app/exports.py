@@ -126,7 +126,9 @@ def write_report_pdf(path: Path, gaps: gpd.GeoDataFrame, actions: pd.DataFrame, 
         fig.text(0.06, 0.94, f"Ngày lập: {today} · {len(gaps)} xã/phường · phusong", fontsize=9, color="#555")
         ax = fig.add_axes((0.06, 0.36, 0.88, 0.56))
         colours = gaps["class"].map(CLASS_COLOURS).fillna("#bdbdbd")
-        gaps.plot(ax=ax, color=colours, edgecolor="#444", linewidth=0.3)
+        # Simplified to ~100 m: finer than the printed page shows, and the PDF stays small.
+        gaps.set_geometry(gaps.geometry.simplify(0.001, preserve_topology=True)).plot(
+            ax=ax, color=colours, edgecolor="#444", linewidth=0.3)
         ax.set_axis_off()
         ax.legend(handles=[Patch(facecolor=CLASS_COLOURS[c], edgecolor="#444", label=CLASS_VI[c])
                            for c in ("unserved", "underserved", "served")], loc="lower left", fontsize=8,
@@ -136,11 +138,11 @@ def write_report_pdf(path: Path, gaps: gpd.GeoDataFrame, actions: pd.DataFrame, 
         plt.close(fig)
         rows = [[r["commune_name"], r["province_name"] or "", CLASS_VI.get(r["class"], r["class"]),
                  fmt_share(r["pop_covered_share"], "vi"), f"{r['villages_reached']}/{r['villages_total']}",
-                 "Đạt" if r["ntm_8_3"] else "Chưa đạt", _shorten(str(r["reason"]), 70)]
+                 "Đạt" if r["ntm_8_3"] else "Chưa đạt", _shorten(str(r["reason"]), 88)]
                 for r in gaps.sort_values("priority_score", ascending=False).to_dict("records")]
         _table_pages(pdf, plt, "Các xã theo mức ưu tiên", ["Xã", "Tỉnh", "Mức phục vụ", "Tỷ lệ dân số",
                                                             "Thôn có loa", "Tiêu chí 8.3", "Lý do"], rows,
-                     widths=[0.13, 0.09, 0.13, 0.08, 0.07, 0.08, 0.42])
+                     widths=[0.11, 0.08, 0.14, 0.07, 0.06, 0.07, 0.47])
         if len(actions):
             rows = [[action_word(a["action"], "vi"), a["commune_name"] or a["commune_code"],
                      fmt_int(a["cost_vnd"], "vi"), fmt_int(a["added_population"], "vi")]
@@ -149,7 +151,7 @@ def write_report_pdf(path: Path, gaps: gpd.GeoDataFrame, actions: pd.DataFrame, 
                                                         "Số dân được phủ sóng thêm"], rows,
                          widths=[0.4, 0.25, 0.17, 0.18])
         _table_pages(pdf, plt, "Tham số", ["Tham số", "Giá trị"],
-                     [[k, _shorten(v, 110)] for k, v in metadata], widths=[0.25, 0.75])
+                     [[k, _shorten(v, 150)] for k, v in metadata], widths=[0.22, 0.78])
     return path
 
 
@@ -171,12 +173,12 @@ def _summary_text(fig: Any, gaps: pd.DataFrame, actions: pd.DataFrame) -> None:
 
 
 def _table_pages(pdf: Any, plt: Any, heading: str, header: list[str], rows: list[list[str]], *,
-                 widths: list[float], per_page: int = 38) -> None:
+                 widths: list[float], per_page: int = 26) -> None:
     for start in range(0, max(len(rows), 1), per_page):
-        fig = plt.figure(figsize=(8.27, 11.69))
-        fig.text(0.04, 0.965, heading + (f" ({start // per_page + 1})" if len(rows) > per_page else ""),
+        fig = plt.figure(figsize=(11.69, 8.27))  # A4 landscape: the reasons need the width
+        fig.text(0.04, 0.95, heading + (f" ({start // per_page + 1})" if len(rows) > per_page else ""),
                  fontsize=12, weight="bold")
-        ax = fig.add_axes((0.03, 0.03, 0.94, 0.91))
+        ax = fig.add_axes((0.03, 0.03, 0.94, 0.88))
         ax.set_axis_off()
         chunk = rows[start:start + per_page] or [["–"] * len(header)]
         table = ax.table(cellText=chunk, colLabels=header, colWidths=widths, loc="upper center", cellLoc="left")

@@ -257,7 +257,7 @@ def show_audit(entity: str | None, tab: str | None) -> Any:
     require(*ADMIN)
     if tab != "admin-tab-audit":
         return no_update
-    found = rows("audit_log_recent", {"entity": entity or None, "limit": 200})
+    found = rows("audit_log_recent", {"entity": entity or None, "limit": 50})
     return small_table(
         ["Thời điểm" if current_lang() == "vi" else "When", "Người" if current_lang() == "vi" else "User",
          "Thao tác" if current_lang() == "vi" else "Action", "Đối tượng" if current_lang() == "vi" else "Entity",
@@ -275,4 +275,4 @@ def _changed(before: dict[str, Any] | None, after: dict[str, Any] | None, side: 
     source = before if side == "before" else after
     shown = {k: source.get(k) for k in keys} if keys is not None else {k: v for k, v in source.items() if k != "geom"}
     text = json.dumps(shown, ensure_ascii=False, default=str)
-    return text if len(text) <= 300 else text[:299] + "…"
+    return text if len(text) <= 160 else text[:159] + "…"

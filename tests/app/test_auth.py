@@ -120,3 +120,26 @@ def test_saving_an_inspection_checks_role_and_scope(flask_client: Any, demo_data
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM inspection")).scalar_one() == before
     engine.dispose()
+
+
+def test_downloads_and_admin_callbacks_check_the_role(flask_client: Any) -> None:
+    assert flask_client.get("/download/gaps.csv").status_code == 401
+    _as(flask_client, "kiemtra")  # an inspector does not export
+    assert flask_client.get("/download/report.xlsx?province=11").status_code == 403
+    _as(flask_client, "taichinh")
+    csv = flask_client.get("/download/gaps.csv?province=11")
+    assert csv.status_code == 200 and "Mường Nhé" in csv.get_data(as_text=True)
+    upload = [("admin-preview", "children"), ("admin-upload-token", "data"), ("admin-confirm", "disabled"),
+              ("admin-load-result", "children")]
+    state = [("admin-upload", "filename", "x.csv"), ("admin-kind", "value", "facilities")]
+    for name in ("taichinh", "quyhoach", "kiemtra"):  # only an admin uploads
+        _as(flask_client, name)
+        assert _dash(flask_client, upload, [("admin-upload", "contents", "data:text/csv;base64,YQ==")],
+                     state).status_code == 403
+    users = [("admin-user-message", "children"), ("admin-users", "children")]
+    _as(flask_client, "quyhoach")  # only an admin manages users
+    assert _dash(flask_client, users, [("admin-user-add", "n_clicks", 1), ("admin-user-deactivate", "n_clicks", None),
+                                       ("admin-user-activate", "n_clicks", None)],
+                 [("admin-user-name", "value", "x"), ("admin-user-password", "value", "mat-khau-dai"),
+                  ("admin-user-role", "value", "admin"), ("admin-user-scope", "value", ""),
+                  ("admin-user-toggle-name", "value", None)]).status_code == 403
