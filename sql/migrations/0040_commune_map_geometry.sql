@@ -8,6 +8,7 @@ CREATE TABLE IF NOT EXISTS commune_map_geometry (
     geom       geometry(Geometry, 4326) NOT NULL,
     PRIMARY KEY (zoom_level, code)
 );
+CREATE INDEX IF NOT EXISTS commune_map_geometry_geom_gix ON commune_map_geometry USING gist (geom);
 
 CREATE OR REPLACE FUNCTION drop_commune_map_geometry() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

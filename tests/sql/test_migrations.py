@@ -34,7 +34,8 @@ def test_geometry_columns_have_srid_4326_and_a_gist_index(db_conn: Connection) -
     columns = db_conn.execute(text(
         "SELECT f_table_name, f_geometry_column, srid FROM geometry_columns "
         "WHERE f_table_schema = 'public' AND f_table_name NOT IN ('commune')")).all()
-    assert len(columns) == 7  # admin_unit, village, facility, inspection, coverage_commune, scenario_action, feedback
+    # admin_unit, village, facility, inspection, coverage_commune, scenario_action, feedback, commune_map_geometry
+    assert len(columns) == 8
     assert {srid for _, _, srid in columns} == {4326}
     for table, column, _ in columns:
         indexed = db_conn.execute(text(
