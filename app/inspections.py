@@ -37,6 +37,7 @@ class SavedInspection:
     class_before: str | None
     class_after: str | None
     stale: bool                    # the commune still waits for its recomputation
+    commune_name: str = ""
 
 
 def decode_upload(contents: str | None) -> bytes | None:
@@ -91,7 +92,8 @@ def record_inspection(user: User, facility_id: int, status: str, *, note: str | 
             refresh_commune_coverage(conn, code)
     with connect() as conn:
         after = conn.execute(queries.load("commune_class"), {"code": code}).mappings().one()
-    return SavedInspection(new_id, facility_id, code, facility["commune_class"], after["class"], bool(after["stale"]))
+    return SavedInspection(new_id, facility_id, code, facility["commune_class"], after["class"], bool(after["stale"]),
+                           facility["commune_name"])
 
 
 def commune_class(code: str) -> tuple[str | None, bool]:

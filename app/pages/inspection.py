@@ -212,7 +212,7 @@ def save_inspection(n_clicks: int | None, facility_id: int | None, status: str |
     REFRESHER.notify()
     message = ("Inspection saved." if en else "Đã lưu kết quả kiểm tra.") if result.inspection_id else \
         ("Already saved." if en else "Đã lưu trước đó.")
-    pending = {"code": result.commune_code, "before": result.class_before}
+    pending = {"code": result.commune_code, "name": result.commune_name, "before": result.class_before}
     alert = dbc.Alert([html.Div(html.B(message)),
                        html.Div(f"{status_word(status)}", className="small"),
                        html.Div(_class_line(pending, result.class_after, result.stale), className="small",
@@ -234,7 +234,7 @@ def follow_recomputation(_n: int, pending: dict[str, Any] | None) -> Any:
 
 def _class_line(pending: dict[str, Any], after: str | None, stale: bool) -> str:
     before = pending.get("before")
-    head = f"{t('commune')} {pending['code']}: "
+    head = f"{t('commune')} {pending.get('name') or pending['code']} ({pending['code']}): "
     if stale:
         waiting = "recomputing coverage…" if current_lang() == "en" else "đang tính lại vùng phủ sóng…"
         return head + f"{class_word(before)} → {waiting}"

@@ -91,7 +91,7 @@ def layout(**_: Any) -> Any:
             dbc.Col(form, md=3),
             dbc.Col([
                 html.Div(id="plan-totals", className="mb-2"),
-                dl.Map([dl.GeoJSON(data=_outlines(user), id="plan-communes", interactive=False,
+                dl.Map(_tiles() + [dl.GeoJSON(data=_outlines(user), id="plan-communes", interactive=False,
                                    style={"color": "#555", "weight": 0.6, "fillColor": "#eef2f6",
                                           "fillOpacity": 0.6}),
                         dl.GeoJSON(data=EMPTY_COLLECTION, id="plan-actions-map",
@@ -102,6 +102,12 @@ def layout(**_: Any) -> Any:
             ], md=9),
         ], className="g-2"),
     ])
+
+
+def _tiles() -> list[Any]:
+    """A base map only when PHUSONG_TILE_URL names one (the app works without internet)."""
+    url = get_settings().tile_url
+    return [dl.TileLayer(url=url, id="plan-tiles")] if url else []
 
 
 def _outlines(user: User) -> dict[str, Any]:

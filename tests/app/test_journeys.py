@@ -108,7 +108,8 @@ def test_inspector_on_a_phone_records_an_inspection_and_sees_the_class_change(
     page.wait_for_function("!document.querySelector('#insp-result-class').innerText.includes('tính lại')",
                            timeout=30_000)
     change = page.inner_text("#insp-result-class")
-    assert change.startswith("Xã 03162: Chưa được phục vụ → ") and "Chưa được phục vụ" not in change[25:], change
+    assert change.startswith("Xã Nậm Kè (03162): Chưa được phục vụ → "), change
+    assert "Chưa được phục vụ" not in change.split("→")[1], change
     screenshot(page, "inspection_phone_saved")
     engine = create_engine(demo_database)
     with engine.connect() as conn:
