@@ -53,7 +53,7 @@ def test_random_tables_as_csv(tmp_path: Path, rows: list[list[str]], delimiter: 
 
 
 @FUZZ
-@given(names=st.lists(st.text(st.characters(exclude_characters="\x00"), max_size=12), max_size=4,
+@given(names=st.lists(st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=12), max_size=4,
                       unique=True),
        payload=st.binary(max_size=200))
 def test_random_zip_archives(tmp_path: Path, names: list[str], payload: bytes) -> None:
