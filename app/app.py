@@ -35,6 +35,8 @@ def create_app(settings: Settings | None = None) -> Dash:
         update_title=None,
         suppress_callback_exceptions=True,
         background_callback_manager=manager,
+        # gzip on the wire (flask-compress): the national map's 1.1 MB of GeoJSON travels as ~170 kB on 3G.
+        compress=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.server.config["PHUSONG_SETTINGS"] = settings
