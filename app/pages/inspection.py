@@ -102,10 +102,11 @@ clientside_callback(
 @callback(Output("insp-list", "children"), Output("insp-location-text", "children"),
           Input("insp-location", "data"), Input("insp-saved-count", "data"))
 def list_facilities(location: Any, _saved: int) -> Any:
-    """Facilities in the user's scope: nearest first with a location, else least recently inspected first."""
+    """Facilities in the user's scope: those with an open broken/inaudible citizen report first, then nearest
+    first with a location, else least recently inspected first (sql/queries/inspection_queue.sql)."""
     user = require(*INSPECTING_ROLES)
     lon, lat = location_from_store(location)
-    found = rows("facilities_to_inspect", {**scope_binds(user), "lon": lon, "lat": lat, "commune": None,
+    found = rows("inspection_queue", {**scope_binds(user), "lon": lon, "lat": lat, "commune": None,
                                            "limit": LIST_LIMIT})
     en = current_lang() == "en"
     if lon is None:
@@ -121,7 +122,9 @@ def list_facilities(location: Any, _saved: int) -> Any:
         items.append(dbc.ListGroupItem([
             html.Div([html.B(f["name"] or type_word(f["type"])),
                       dbc.Badge(status_word(f["status"]), color=STATUS_BUTTON_COLOURS.get(f["status"], "secondary"),
-                                className="ms-2")]),
+                                className="ms-2"),
+                      *([dbc.Badge(f"{f['open_reports']} " + ("citizen report(s)" if en else "phản ánh"),
+                                   color="danger", className="ms-1")] if f["open_reports"] else [])]),
             html.Div(f"{type_word(f['type'])} · {f['commune_name']}{distance}", className="small"),
             html.Div(f"{t('last_inspected')}: {last}", className="small text-muted"),
         ], action=True, className="inspection-item py-2", id={"type": "insp-item", "id": f["id"]}))

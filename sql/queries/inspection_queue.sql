@@ -1,6 +1,5 @@
--- The inspectors' queue: facilities in scope, in the order to visit them. Same binds and columns as the app's
--- facilities_to_inspect.sql (:whole_country, :scope text[], :commune, :lon, :lat, :limit) plus the citizen reports,
--- so the inspection page can use either.
+-- The inspectors' queue (the Kiểm tra page): facilities in scope, in the order to visit them. Binds:
+-- (:whole_country, :scope text[], :commune, :lon, :lat, :limit); each row also counts its open citizen reports.
 -- 1. A facility named by an open citizen report of a broken or inaudible loudspeaker comes first (issue 7),
 --    the oldest report first: a citizen is waiting for it.
 -- 2. Then, when the browser gave a location, nearest first (metres on the spheroid for the distance shown);
