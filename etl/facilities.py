@@ -48,7 +48,7 @@ from etl.validate import (
 )
 from etl.vocabulary import Vocabulary, load_vocabulary
 from sql import queries
-from sql.bulk import copy_rows, set_actor
+from sql.bulk import batch_audit, copy_rows, set_actor
 
 _STAGE_COLUMNS = (
     "n",
@@ -633,9 +633,11 @@ def _locate_and_write(
     ).all()
     result.updated = len(updated)
     result.updated_refs = [str(r.ref) for r in updated]
-    result.loaded = conn.execute(
-        queries.load("insert_facilities_from_staging"), {"batch_id": result.batch_id}
-    ).rowcount
+    assert result.batch_id is not None
+    with batch_audit(conn, result.batch_id):  # one audit row for the batch's inserts (migration 0013)
+        result.loaded = conn.execute(
+            queries.load("insert_facilities_from_staging"), {"batch_id": result.batch_id}
+        ).rowcount
     matched = conn.execute(
         text("SELECT count(*) FROM etl_facility_located WHERE match_id IS NOT NULL")
     ).scalar_one()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from psycopg2 import sql as pgsql
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 
 def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
@@ -41,8 +42,6 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterab
 
 def set_actor(conn: Connection, user: str) -> None:
     """Record ``user`` as the author of this transaction's writes in the audit log."""
-    from sqlalchemy import text
-
     conn.execute(text("SELECT set_config('phusong.user', :u, true)"), {"u": user})
 
 
@@ -81,3 +80,17 @@ def copy_text_value(value: object) -> str:
     if isinstance(value, str):
         return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
     return str(value)
+
+
+@contextmanager
+def batch_audit(conn: Connection, batch_id: int) -> Iterator[None]:
+    """Audit the inserts of this block as one ``bulk_insert`` row of batch ``batch_id`` (migration 0013).
+
+    Only inserts whose every row carries ``batch_id`` are recorded that way; updates, deletes and any other
+    insert stay audited row by row. The declaration ends with the block; on an error it ends with the
+    transaction or savepoint the caller rolls back (a set_config is undone with it), as the failed
+    transaction cannot run the reset.
+    """
+    conn.execute(text("SELECT set_config('phusong.audit_batch', :b, true)"), {"b": str(int(batch_id))})
+    yield
+    conn.execute(text("SELECT set_config('phusong.audit_batch', '', true)"))
