@@ -1,5 +1,6 @@
 -- Staging for a facility survey: the rows that passed the checks in Python, COPYed in one go. lon/lat are
--- EPSG:4326 degrees; the *_folded columns hold the typed place names folded as etl.names.fold_place_name does.
+-- EPSG:4326 degrees; commune_code / swap_code are the communes etl.facilities placed the points in; the
+-- *_folded columns hold the typed place names folded as etl.names.fold_place_name does.
 CREATE TEMP TABLE etl_facility_stage (
     n               integer PRIMARY KEY,   -- spreadsheet row number
     external_id     text,
@@ -20,5 +21,7 @@ CREATE TEMP TABLE etl_facility_stage (
     commune_typed   text,
     commune_folded  text,
     province_folded text,
-    village_folded  text
+    village_folded  text,
+    commune_code    text,                  -- the commune the point lies in (not for swap candidates)
+    swap_code       text                   -- swap candidates: the commune of the swapped point
 ) ON COMMIT DROP;
