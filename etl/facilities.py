@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -242,10 +243,13 @@ def _read_rows(
     _check_repeated_ids(columns, values["external_id"], lines, result, bad)
     positions: dict[int, _Position] = {}
     fields: dict[int, dict[str, Any]] = {}
+    quick = _plain_lonlat(table, columns)
     for index, (line, cells) in enumerate(table.rows):
-        issues: list[RowIssue] = []
-        position = _row_position(table, columns, index, line, cells, issues)
-        result.issues.extend(issues)
+        position = quick[index] if quick is not None else None
+        if position is None:
+            issues: list[RowIssue] = []
+            position = _row_position(table, columns, index, line, cells, issues)
+            result.issues.extend(issues)
         if position is None or line in bad:
             continue
         positions[line] = position
@@ -358,9 +362,10 @@ def _without_note_rows(table: RawTable, columns: ColumnMap, result: LoadResult) 
     if table.geometries is not None:
         return table
     kept: list[tuple[int, list[str]]] = []
-    for line, cells in table.rows:
-        located = any(columns.cell(cells, f) for f in ("lon", "lat", "x", "y", "geopoint"))
-        if located or columns.cell(cells, "type") or columns.cell(cells, "external_id"):
+    marks = [_column(table, columns, f) for f in ("lon", "lat", "x", "y", "geopoint", "type", "external_id")
+             if columns.has(f)]
+    for index, (line, cells) in enumerate(table.rows):
+        if any(mark[index] for mark in marks):
             kept.append((line, cells))
             continue
         result.skipped += 1
@@ -431,6 +436,30 @@ def _source_epsg(table: RawTable, columns: ColumnMap, epsg: int | None) -> int |
             )
         return found
     return epsg
+
+
+def _plain_lonlat(table: RawTable, columns: ColumnMap) -> list[_Position | None] | None:
+    """Positions of the rows whose lon and lat cells are plain finite decimals, read a column at a time.
+
+    The usual cell ('103.0512') is what :func:`parse_coordinate_cell` reads with float() too; any other row
+    (empty, comma decimal, DMS, NaN, '_') is None here and goes through :func:`_row_position`, which reads it
+    and reports its problem exactly as before.
+    """
+    if table.geometries is not None or not (columns.has("lon") and columns.has("lat")):
+        return None
+    fields = f"{columns.fields['lon'][1]}/{columns.fields['lat'][1]}"
+    out: list[_Position | None] = []
+    isfinite = math.isfinite
+    for a, b in zip(_column(table, columns, "lon"), _column(table, columns, "lat"), strict=True):
+        try:
+            if "_" in a or "_" in b:
+                raise ValueError(a)
+            x, y = float(a), float(b)
+        except ValueError:
+            out.append(None)
+            continue
+        out.append(_Position(x, y, fields, f"{a}, {b}") if isfinite(x) and isfinite(y) else None)
+    return out
 
 
 def _row_position(
