@@ -74,6 +74,7 @@ _STAGE_COLUMNS = (
     "village_folded",
     "commune_code",
     "swap_code",
+    "ord",
 )
 _PROJECTED_SHARE = 0.5  # more than half the positions in metres: the file is projected, not a few typos
 
@@ -643,14 +644,14 @@ def _locate_and_write(
     conn.execute(text("SELECT set_config('jit', 'off', true)"))
     conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage, etl_facility_located"))
     conn.execute(queries.load("create_facility_staging"))
-    places = _place_in_communes(conn, rows)
+    places, order = _place_in_communes(conn, rows)
     copy_rows(
         conn,
         "etl_facility_stage",
         _STAGE_COLUMNS,
-        (_stage_tuple(r, code) for r, code in zip(rows, places, strict=True)),
+        (_stage_tuple(r, code, o) for r, code, o in zip(rows, places, order, strict=True)),
     )
-    conn.execute(text("ANALYZE etl_facility_stage"))
+    conn.execute(text("ANALYZE etl_facility_stage (external_id, commune_code, swap_code)"))
     conn.execute(queries.load("locate_staged_facilities"))
     rejected, swapped = _decide_locations(conn, columns, result)
     if rejected:
@@ -687,8 +688,12 @@ def _locate_and_write(
 _fold_place = lru_cache(maxsize=65536)(fold_place_name)
 
 
-def _place_in_communes(conn: Connection, rows: list[FacilityRow]) -> list[str | None]:
-    """The code of the 2025 commune each row's point lies in (a swap candidate: its swapped point), or None.
+def _place_in_communes(
+    conn: Connection, rows: list[FacilityRow]
+) -> tuple[list[str | None], list[int]]:
+    """The code of the 2025 commune each row's point lies in (a swap candidate: its swapped point), or None;
+    and each row's rank in the order to insert them: by commune, then in ~500 m strips west to east, so that
+    neighbouring rows go to the same pages of the GiST and commune indexes (a third faster than file order).
 
     Point in polygon in GEOS (shapely, prepared polygons) over the communes near the points, fetched once as
     WKB: ~1 µs a point, where the same join in PostGIS over ST_Subdivide'd communes took ~25 µs a point and
@@ -696,11 +701,8 @@ def _place_in_communes(conn: Connection, rows: list[FacilityRow]) -> list[str | 
     point wins (boundary included, as ST_Intersects), so a point on a shared border always gets the same
     (lowest) code.
     """
-    import shapely
-
-    places: list[str | None] = [None] * len(rows)
     if not rows:
-        return places
+        return [], []
     swap = np.fromiter((r.swap_candidate for r in rows), dtype=bool, count=len(rows))
     lon = np.fromiter((r.lon for r in rows), dtype=float, count=len(rows))
     lat = np.fromiter((r.lat for r in rows), dtype=float, count=len(rows))
@@ -717,28 +719,39 @@ def _place_in_communes(conn: Connection, rows: list[FacilityRow]) -> list[str | 
         dict(zip(("xmin", "ymin", "xmax", "ymax"), plain, strict=True))
         | dict(zip(("swap_xmin", "swap_ymin", "swap_xmax", "swap_ymax"), swapped, strict=True)),
     ).all()
-    if not communes:
-        return places
+    found = np.full(len(rows), len(communes))
+    if communes:
+        _point_in_polygons(communes, xs, ys, found)
+    codes = [str(c.code) for c in communes] + [None]
+    rank = np.empty(len(rows), dtype=np.int64)
+    rank[np.lexsort((xs, np.floor(ys * 200), found))] = np.arange(len(rows))
+    return [codes[i] for i in found.tolist()], rank.tolist()
+
+
+def _point_in_polygons(
+    communes: Sequence[Any], xs: np.ndarray[Any, Any], ys: np.ndarray[Any, Any], found: np.ndarray[Any, Any]
+) -> None:
+    """Set ``found[i]`` to the index of the first commune (WKB rows) holding point i; others stay as they are."""
+    import shapely
+
+    unset = len(communes)
     geoms = shapely.from_wkb([bytes(c.wkb) for c in communes])
     shapely.prepare(geoms)
     bounds = shapely.bounds(geoms)
     order = np.argsort(xs, kind="stable")
     sorted_xs = xs[order]
-    found = np.full(len(rows), -1)
     for i, geom in enumerate(geoms):
         xmin, ymin, xmax, ymax = bounds[i]
         lo = int(np.searchsorted(sorted_xs, xmin, side="left"))
         hi = int(np.searchsorted(sorted_xs, xmax, side="right"))
         near = order[lo:hi]
-        near = near[(found[near] < 0) & (ys[near] >= ymin) & (ys[near] <= ymax)]
+        near = near[(found[near] == unset) & (ys[near] >= ymin) & (ys[near] <= ymax)]
         if len(near):
             inside = near[shapely.intersects_xy(geom, xs[near], ys[near])]
             found[inside] = i
-    codes = [str(c.code) for c in communes]
-    return [codes[i] if i >= 0 else None for i in found.tolist()]
 
 
-def _stage_tuple(row: FacilityRow, place: str | None) -> tuple[Any, ...]:
+def _stage_tuple(row: FacilityRow, place: str | None, order: int) -> tuple[Any, ...]:
     return (
         row.row,
         row.external_id,
@@ -762,6 +775,7 @@ def _stage_tuple(row: FacilityRow, place: str | None) -> tuple[Any, ...]:
         _fold_place(row.village_typed) if row.village_typed else None,
         None if row.swap_candidate else place,
         place if row.swap_candidate else None,
+        order,
     )
 
 

@@ -23,5 +23,6 @@ CREATE TEMP TABLE etl_facility_stage (
     province_folded text,
     village_folded  text,
     commune_code    text,                  -- the commune the point lies in (not for swap candidates)
-    swap_code       text                   -- swap candidates: the commune of the swapped point
+    swap_code       text,                  -- swap candidates: the commune of the swapped point
+    ord             integer NOT NULL       -- insert order: by commune, then spatially (etl.facilities)
 ) ON COMMIT DROP;
