@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -282,19 +282,22 @@ def _read_rows(
     statuses, years) over thousands of rows, so this keeps a 200,000-row file to a few seconds (bench/etl.py).
     """
     source_epsg = _source_epsg(table, columns, epsg)
-    table = _without_note_rows(table, columns, result)
+    column = _column_reader(table, columns)
+    kept = _without_note_rows(table, columns, column, result)
+    if kept is not table:
+        table, column = kept, _column_reader(kept, columns)
     lines = [line for line, _ in table.rows]
     values: dict[str, list[Any]] = {}
     bad: set[int] = set()
     for name in ("external_id", "name", "note", "commune", "province", "village"):
-        values[name] = [v or None for v in _column(table, columns, name)]
+        values[name] = [v or None for v in column(name)]
     for name, parse in _parsers(vocabulary, today).items():
-        values[name] = _parse_column(table, columns, name, parse, lines, result, bad)
-    _check_type_and_status(table, columns, values, lines, result, bad)
+        values[name] = _parse_column(column, columns, name, parse, lines, result, bad)
+    _check_type_and_status(column, columns, lines, result, bad)
     _check_repeated_ids(columns, values["external_id"], lines, result, bad)
     positions: dict[int, _Position] = {}
     fields: dict[int, dict[str, Any]] = {}
-    quick = _plain_lonlat(table, columns)
+    quick = _plain_lonlat(table, columns, column)
     for index, (line, cells) in enumerate(table.rows):
         position = quick[index] if quick is not None else None
         if position is None:
@@ -318,7 +321,7 @@ def _read_rows(
             "n_horns": values["n_horns"][index],
             "watts": values["watts"][index],
             "radius_m": values["radius_m"][index],
-            "attributes": row_attributes(table, columns, cells),
+            "attributes": row_attributes(table, columns, cells) if columns.unmapped else {},
         }
     _refuse_undeclared_projection(conn, table, columns, positions, source_epsg)
     lonlat = _to_wgs84(table, columns, positions, source_epsg, result)
@@ -372,6 +375,14 @@ def _parsers(vocabulary: Vocabulary, today: date) -> dict[str, _Parse]:
     }
 
 
+_Columns = Callable[[str], list[str]]  # field name -> the stripped cell of each row ("" where none)
+
+
+def _column_reader(table: RawTable, columns: ColumnMap) -> _Columns:
+    """:func:`_column` of this table, each field read once however often it is asked for."""
+    return cache(lambda name: _column(table, columns, name))
+
+
 def _column(table: RawTable, columns: ColumnMap, name: str) -> list[str]:
     spot = columns.fields.get(name)
     if spot is None:
@@ -381,7 +392,7 @@ def _column(table: RawTable, columns: ColumnMap, name: str) -> list[str]:
 
 
 def _parse_column(
-    table: RawTable,
+    column: _Columns,
     columns: ColumnMap,
     name: str,
     parse: _Parse,
@@ -389,7 +400,7 @@ def _parse_column(
     result: LoadResult,
     bad: set[int],
 ) -> list[Any]:
-    raw_cells = _column(table, columns, name)
+    raw_cells = column(name)
     memo: dict[str, tuple[Any, str | None, str]] = {}
     out: list[Any] = []
     for line, raw in zip(lines, raw_cells, strict=True):
@@ -408,12 +419,14 @@ def _parse_column(
     return out
 
 
-def _without_note_rows(table: RawTable, columns: ColumnMap, result: LoadResult) -> RawTable:
+def _without_note_rows(
+    table: RawTable, columns: ColumnMap, column: _Columns, result: LoadResult
+) -> RawTable:
     """Skip rows with no type, no id and no coordinates: a total, a signature or a note under the table."""
     if table.geometries is not None:
         return table
     kept: list[tuple[int, list[str]]] = []
-    marks = [_column(table, columns, f) for f in ("lon", "lat", "x", "y", "geopoint", "type", "external_id")
+    marks = [column(f) for f in ("lon", "lat", "x", "y", "geopoint", "type", "external_id")
              if columns.has(f)]
     for index, (line, cells) in enumerate(table.rows):
         if any(mark[index] for mark in marks):
@@ -426,16 +439,15 @@ def _without_note_rows(table: RawTable, columns: ColumnMap, result: LoadResult) 
 
 
 def _check_type_and_status(
-    table: RawTable,
+    column: _Columns,
     columns: ColumnMap,
-    values: dict[str, list[Any]],
     lines: list[int],
     result: LoadResult,
     bad: set[int],
 ) -> None:
     """An empty type is a rejection; an empty status is stored as operational, with a warning."""
-    raw_status = _column(table, columns, "status") if columns.has("status") else None
-    raw_type = _column(table, columns, "type")
+    raw_status = column("status") if columns.has("status") else None
+    raw_type = column("type")
     for index, line in enumerate(lines):
         if not raw_type[index]:
             result.issues.append(
@@ -489,7 +501,7 @@ def _source_epsg(table: RawTable, columns: ColumnMap, epsg: int | None) -> int |
     return epsg
 
 
-def _plain_lonlat(table: RawTable, columns: ColumnMap) -> list[_Position | None] | None:
+def _plain_lonlat(table: RawTable, columns: ColumnMap, column: _Columns) -> list[_Position | None] | None:
     """Positions of the rows whose lon and lat cells are plain finite decimals, read a column at a time.
 
     The usual cell ('103.0512') is what :func:`parse_coordinate_cell` reads with float() too; any other row
@@ -501,7 +513,7 @@ def _plain_lonlat(table: RawTable, columns: ColumnMap) -> list[_Position | None]
     fields = f"{columns.fields['lon'][1]}/{columns.fields['lat'][1]}"
     out: list[_Position | None] = []
     isfinite = math.isfinite
-    for a, b in zip(_column(table, columns, "lon"), _column(table, columns, "lat"), strict=True):
+    for a, b in zip(column("lon"), column("lat"), strict=True):
         try:
             if "_" in a or "_" in b:
                 raise ValueError(a)
