@@ -182,7 +182,7 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
             if any(cell.strip() for cell in record):
                 headers = [cell.strip() for cell in record]
             continue
-        if any(cell.strip() for cell in record):
+        if "".join(record).strip():  # not a blank line (one join in C, not a strip per cell)
             rows.append((line, record))
     fmt = {",": "csv", ";": "csv;", "\t": "tsv"}[delimiter]
     return RawTable(file=str(path), format=fmt, headers=headers, rows=rows)

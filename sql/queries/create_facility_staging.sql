@@ -2,7 +2,7 @@
 -- EPSG:4326 degrees; commune_code / swap_code are the communes etl.facilities placed the points in; the
 -- *_folded columns hold the typed place names folded as etl.names.fold_place_name does.
 CREATE TEMP TABLE etl_facility_stage (
-    n               integer PRIMARY KEY,   -- spreadsheet row number
+    n               integer NOT NULL,      -- spreadsheet row number (unique: one row each; no index to keep)
     external_id     text,
     name            text,
     type            text NOT NULL,
