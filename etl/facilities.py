@@ -711,7 +711,8 @@ def _locate_and_write(
         conn,
         "etl_facility_stage",
         _STAGE_COLUMNS,
-        (_stage_tuple(r, code, o) for r, code, o in zip(rows, places, order, strict=True)),
+        # In insert order already: the sort of the insert (ORDER BY ord) then finds its input presorted.
+        (_stage_tuple(rows[i], places[i], rank) for rank, i in enumerate(order)),
     )
     conn.execute(text("ANALYZE etl_facility_stage (external_id, commune_code, swap_code)"))
     conn.execute(queries.load("locate_staged_facilities"))
@@ -754,8 +755,9 @@ def _place_in_communes(
     conn: Connection, rows: list[FacilityRow]
 ) -> tuple[list[str | None], list[int]]:
     """The code of the 2025 commune each row's point lies in (a swap candidate: its swapped point), or None;
-    and each row's rank in the order to insert them: by commune, then in ~500 m strips west to east, so that
-    neighbouring rows go to the same pages of the GiST and commune indexes (a third faster than file order).
+    and the order to insert the rows in (indexes into ``rows``): by commune, then in ~500 m strips west to
+    east, so that neighbouring rows go to the same pages of the GiST and commune indexes (a third faster
+    than file order).
 
     Point in polygon in GEOS (shapely, prepared polygons) over the communes near the points, fetched once as
     WKB: ~1 µs a point, where the same join in PostGIS over ST_Subdivide'd communes took ~25 µs a point and
@@ -785,9 +787,8 @@ def _place_in_communes(
     if communes:
         _point_in_polygons(communes, xs, ys, found)
     codes = [str(c.code) for c in communes] + [None]
-    rank = np.empty(len(rows), dtype=np.int64)
-    rank[np.lexsort((xs, np.floor(ys * 200), found))] = np.arange(len(rows))
-    return [codes[i] for i in found.tolist()], rank.tolist()
+    order = np.lexsort((xs, np.floor(ys * 200), found))
+    return [codes[i] for i in found.tolist()], order.tolist()
 
 
 def _point_in_polygons(
