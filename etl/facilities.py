@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache, lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -388,7 +389,10 @@ def _column(table: RawTable, columns: ColumnMap, name: str) -> list[str]:
     if spot is None:
         return [""] * len(table.rows)
     i = spot[0]
-    return [cells[i].strip() if i < len(cells) else "" for _, cells in table.rows]
+    rows = [cells for _, cells in table.rows]
+    if min(map(len, rows), default=0) > i:  # the usual full rows: itemgetter and strip run in C
+        return list(map(str.strip, map(itemgetter(i), rows)))
+    return [cells[i].strip() if i < len(cells) else "" for cells in rows]
 
 
 def _parse_column(
