@@ -688,8 +688,9 @@ def _typed_rows(
                 )
                 continue
         try:
-            rows.append(FacilityRow(row=n, lon=lon, lat=lat, source_crs=source_crs, swap_candidate=swap,
-                                    **fields[n]))
+            values = fields[n]  # made for this row alone: completed in place, validated as one dict
+            values.update(row=n, lon=lon, lat=lat, source_crs=source_crs, swap_candidate=swap)
+            rows.append(FacilityRow.model_validate(values))
         except ValidationError as exc:  # the cell parsers enforce every rule first: this is a safety net
             error = exc.errors()[0]
             field = str(error["loc"][0]) if error["loc"] else ""
