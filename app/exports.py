@@ -23,13 +23,13 @@ from analysis.gaps import CLASS_VI, HEADERS_VI, coverage_gaps, gaps_metadata, wr
 from analysis.planning_geo import PlanningInputError, scenario_actions
 from app.auth import AccessDenied, User, communes_in_scope, require
 from app.i18n import VIETNAM_TZ, action_word, fmt_int, fmt_share
+from app.pdf import CLASS_COLOURS, NO_DATA_COLOUR, Document, map_png
 from sql.engine import connect
 
 EXPORT_ROLES = ("planner", "budget", "admin")
 GAP_FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                "csv": "text/csv", "gpkg": "application/geopackage+sqlite3"}
 LEAFLET_DIR = Path(__file__).resolve().parent / "export_assets" / "leaflet-1.9.4"
-CLASS_COLOURS = {"unserved": "#d7301f", "underserved": "#fdae61", "served": "#1a9850"}
 ACTION_HEADERS_VI = {"action": "Hạng mục", "facility_id": "Mã thiết chế", "lon": "Kinh độ", "lat": "Vĩ độ",
                      "commune_code": "Mã xã", "commune_name": "Xã", "cost_vnd": "Chi phí (đồng)",
                      "added_population": "Số dân được phủ sóng thêm", "added_villages": "Số thôn có loa thêm"}
@@ -109,53 +109,39 @@ def write_report_xlsx(path: Path, gaps: gpd.GeoDataFrame, actions: pd.DataFrame,
 
 def write_report_pdf(path: Path, gaps: gpd.GeoDataFrame, actions: pd.DataFrame, *, title: str,
                      metadata: list[tuple[str, str]]) -> Path:
-    """A PDF: the communes map coloured by class with a legend and totals, then the tables (DejaVu Sans)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.backends.backend_pdf import PdfPages
-    from matplotlib.patches import Patch
-
-    # TrueType (type 42) keeps Vietnamese text as text: it renders in every viewer and can be searched.
-    plt.rcParams.update({"pdf.fonttype": 42, "font.family": "DejaVu Sans", "font.size": 8})
+    """A PDF (app.pdf): the communes map coloured by class with a legend and totals, then the tables."""
     today = datetime.now(VIETNAM_TZ).strftime("%d/%m/%Y")
-    with PdfPages(path, metadata={"Title": title, "Creator": "phusong"}) as pdf:
-        fig = plt.figure(figsize=(8.27, 11.69))  # A4 portrait
-        fig.text(0.06, 0.96, title, fontsize=14, weight="bold")
-        fig.text(0.06, 0.94, f"Ngày lập: {today} · {len(gaps)} xã/phường · phusong", fontsize=9, color="#555")
-        ax = fig.add_axes((0.06, 0.36, 0.88, 0.56))
-        colours = gaps["class"].map(CLASS_COLOURS).fillna("#bdbdbd")
-        # Simplified to ~100 m: finer than the printed page shows, and the PDF stays small.
-        gaps.set_geometry(gaps.geometry.simplify(0.001, preserve_topology=True)).plot(
-            ax=ax, color=colours, edgecolor="#444", linewidth=0.3)
-        ax.set_axis_off()
-        ax.legend(handles=[Patch(facecolor=CLASS_COLOURS[c], edgecolor="#444", label=CLASS_VI[c])
-                           for c in ("unserved", "underserved", "served")], loc="lower left", fontsize=8,
-                  title="Mức phục vụ", title_fontsize=8)
-        _summary_text(fig, gaps, actions)
-        pdf.savefig(fig)
-        plt.close(fig)
-        rows = [[r["commune_name"], r["province_name"] or "", CLASS_VI.get(r["class"], r["class"]),
-                 fmt_share(r["pop_covered_share"], "vi"), f"{r['villages_reached']}/{r['villages_total']}",
-                 "Đạt" if r["ntm_8_3"] else "Chưa đạt", _shorten(str(r["reason"]), 88)]
-                for r in gaps.sort_values("priority_score", ascending=False).to_dict("records")]
-        _table_pages(pdf, plt, "Các xã theo mức ưu tiên", ["Xã", "Tỉnh", "Mức phục vụ", "Tỷ lệ dân số",
-                                                            "Thôn có loa", "Tiêu chí 8.3", "Lý do"], rows,
-                     widths=[0.11, 0.08, 0.14, 0.07, 0.06, 0.07, 0.47])
-        if len(actions):
-            rows = [[action_word(a["action"], "vi"), a["commune_name"] or a["commune_code"],
-                     fmt_int(a["cost_vnd"], "vi"), fmt_int(a["added_population"], "vi")]
-                    for a in actions.to_dict("records")]
-            _table_pages(pdf, plt, "Phương án đầu tư", ["Hạng mục", "Xã", "Chi phí (đồng)",
-                                                        "Số dân được phủ sóng thêm"], rows,
-                         widths=[0.4, 0.25, 0.17, 0.18])
-        _table_pages(pdf, plt, "Tham số", ["Tham số", "Giá trị"],
-                     [[k, _shorten(v, 150)] for k, v in metadata], widths=[0.22, 0.78])
+    pdf = Document(title, f"{title} · lập ngày {today} bởi phusong")
+    pdf.add_page()
+    pdf.title_block(title, f"Ngày lập: {today} · {len(gaps)} xã/phường · phusong")
+    # Simplified to ~100 m: finer than the printed page shows, and the PDF stays small.
+    pdf.map_image("Bản đồ mức phục vụ", map_png(
+        gaps.geometry.simplify(0.001, preserve_topology=True), gaps["class"].map(CLASS_COLOURS).fillna(
+            NO_DATA_COLOUR).tolist(), [(CLASS_VI[c], CLASS_COLOURS[c]) for c in ("unserved", "underserved", "served")],
+        legend_title="Mức phục vụ"), max_h_mm=150)
+    pdf.section("Tổng hợp")
+    pdf.paragraph("\n".join(_summary_lines(gaps, actions)))
+    pdf.add_page(orientation="L")  # the reasons need the width
+    pdf.section("Các xã theo mức ưu tiên")
+    pdf.data_table(["Xã", "Tỉnh", "Mức phục vụ", "Tỷ lệ dân số", "Thôn có loa", "Tiêu chí 8.3", "Lý do"], [
+        [r["commune_name"], r["province_name"] or "", CLASS_VI.get(r["class"], r["class"]),
+         fmt_share(r["pop_covered_share"], "vi"), f"{r['villages_reached']}/{r['villages_total']}",
+         "Đạt" if r["ntm_8_3"] else "Chưa đạt", str(r["reason"])]
+        for r in gaps.sort_values("priority_score", ascending=False).to_dict("records")],
+        widths=(32, 24, 32, 20, 18, 20, 131), font_size=7)
+    if len(actions):
+        pdf.section("Phương án đầu tư")
+        pdf.data_table(["Hạng mục", "Xã", "Chi phí (đồng)", "Số dân được phủ sóng thêm"], [
+            [action_word(a["action"], "vi"), a["commune_name"] or a["commune_code"], fmt_int(a["cost_vnd"], "vi"),
+             fmt_int(a["added_population"], "vi")] for a in actions.to_dict("records")],
+            widths=(110, 70, 45, 52), font_size=8)
+    pdf.section("Tham số")
+    pdf.data_table(["Tham số", "Giá trị"], [[k, str(v)] for k, v in metadata], widths=(60, 217), font_size=8)
+    path.write_bytes(pdf.to_bytes())
     return path
 
 
-def _summary_text(fig: Any, gaps: pd.DataFrame, actions: pd.DataFrame) -> None:
+def _summary_lines(gaps: pd.DataFrame, actions: pd.DataFrame) -> list[str]:
     counts = gaps["class"].value_counts()
     passed = int(gaps["ntm_8_3"].astype(bool).sum())
     lines = [
@@ -168,33 +154,7 @@ def _summary_text(fig: Any, gaps: pd.DataFrame, actions: pd.DataFrame) -> None:
     if len(actions):
         lines.append(f"Phương án: {len(actions)} hạng mục, {fmt_int(actions['cost_vnd'].sum(), 'vi')} đồng, "
                      f"thêm {fmt_int(actions['added_population'].sum(), 'vi')} người được phủ sóng")
-    for i, line in enumerate(lines):
-        fig.text(0.06, 0.31 - i * 0.025, line, fontsize=9)
-
-
-def _table_pages(pdf: Any, plt: Any, heading: str, header: list[str], rows: list[list[str]], *,
-                 widths: list[float], per_page: int = 26) -> None:
-    for start in range(0, max(len(rows), 1), per_page):
-        fig = plt.figure(figsize=(11.69, 8.27))  # A4 landscape: the reasons need the width
-        fig.text(0.04, 0.95, heading + (f" ({start // per_page + 1})" if len(rows) > per_page else ""),
-                 fontsize=12, weight="bold")
-        ax = fig.add_axes((0.03, 0.03, 0.94, 0.88))
-        ax.set_axis_off()
-        chunk = rows[start:start + per_page] or [["–"] * len(header)]
-        table = ax.table(cellText=chunk, colLabels=header, colWidths=widths, loc="upper center", cellLoc="left")
-        table.auto_set_font_size(False)
-        table.set_fontsize(6.5)
-        table.scale(1, 1.45)
-        for (row, _col), cell in table.get_celld().items():
-            if row == 0:
-                cell.set_text_props(weight="bold")
-                cell.set_facecolor("#e8eef5")
-        pdf.savefig(fig)
-        plt.close(fig)
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return lines
 
 
 # --------------------------------------------------------------------------------------------- HTML map
@@ -218,7 +178,7 @@ def write_standalone_map(path: Path, gaps: gpd.GeoDataFrame, *, title: str) -> P
     folium.GeoJson(
         json.loads(frame.drop(columns=["pop_covered_share"]).to_json(na="null", drop_id=True)),
         name="Xã",
-        style_function=lambda f: {"fillColor": CLASS_COLOURS.get(f["properties"]["class"], "#bdbdbd"),
+        style_function=lambda f: {"fillColor": CLASS_COLOURS.get(f["properties"]["class"], NO_DATA_COLOUR),
                                   "color": "#444", "weight": 0.6, "fillOpacity": 0.7},
         tooltip=folium.GeoJsonTooltip(fields=["commune_name", "province_name", "lop", "ty_le", "thon", "reason"],
                                       aliases=["Xã", "Tỉnh", "Mức phục vụ", "Tỷ lệ dân số được phủ sóng",

@@ -1,7 +1,8 @@
 """The periodic report (Sơ kết / Tổng kết) rendered as PDF or XLSX, with a map image; figures from analysis.reports.
 
-Vietnamese text needs a font that carries its glyphs: DejaVu Sans from Debian's fonts-dejavu-core (never
-downloaded at run time). ``report_bytes`` is what both `phusong report` and the app's export page call.
+The PDF and the map picture are made by app.pdf (DejaVu Sans, a font that carries the Vietnamese glyphs, from
+Debian's fonts-dejavu-core; the same module makes the gap-analysis PDF). ``report_bytes`` is what both
+`phusong report` and the app's export page call.
 """
 
 from __future__ import annotations
@@ -9,21 +10,18 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 from sqlalchemy import Connection
 
 from analysis.reports import CLASS_LABELS, CLASSES, VN_TZ, ReportData, ReportError, build_report
+from app.pdf import CLASS_COLOURS, NO_DATA_COLOUR, Document, map_png
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")   # Debian package fonts-dejavu-core
-FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
-FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
 FORMATS = ("pdf", "xlsx")
 MIME_TYPES = {"pdf": "application/pdf",
               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
-CLASS_COLOURS = {"unserved": "#d7301f", "underserved": "#fdae61", "served": "#1a9850"}
 STATUS_VI = {"operational": "Hoạt động", "degraded": "Xuống cấp", "broken": "Hư hỏng",
              "decommissioned": "Đã thanh lý", "planned": "Dự kiến"}
 TECH_VI = {"wired": "Có dây", "fm_wireless": "Không dây (FM)", "ip": "Ứng dụng CNTT-VT (IP)", "": "Chưa rõ"}
@@ -144,99 +142,45 @@ def commune_rows(data: ReportData) -> list[list[str]]:
 
 def render_map_png(data: ReportData, *, width_in: float = 7.0, dpi: int = 150) -> bytes:
     """The province's communes coloured by class this period; a thick outline where the class changed."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-    from matplotlib.patches import Patch
-    from matplotlib.patches import Polygon as MplPolygon
-
     classes = {r.now.code: r.now.klass for r in data.rows}
     changed = {r.now.code for r in data.rows if r.class_changed}
-    fig, ax = plt.subplots(figsize=(width_in, width_in * 0.8), dpi=dpi)
-    try:
-        for code, geom in data.geometries.items():
-            colour = CLASS_COLOURS.get(classes.get(code, ""), "#cccccc")
-            for poly in getattr(geom, "geoms", [geom]):
-                ring = list(poly.exterior.coords)
-                ax.add_patch(MplPolygon(ring, closed=True, facecolor=colour, edgecolor="#333333",
-                                        linewidth=1.8 if code in changed else 0.4, alpha=0.85))
-        if data.geometries:
-            xs = [g.bounds for g in data.geometries.values()]
-            ax.set_xlim(min(b[0] for b in xs), max(b[2] for b in xs))
-            ax.set_ylim(min(b[1] for b in xs), max(b[3] for b in xs))
-        ax.set_aspect("equal")
-        ax.set_axis_off()
-        handles = [Patch(facecolor=CLASS_COLOURS[k], label=CLASS_LABELS[k]) for k in CLASSES]
-        handles.append(Patch(facecolor="#cccccc", label="Không có số liệu"))
-        if changed:
-            handles.append(Patch(facecolor="white", edgecolor="#333333", linewidth=1.8,
-                                 label="Thay đổi phân loại so với kỳ trước"))
-        ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
-        ax.set_title(f"Phân loại phủ sóng — {data.province_name}, {data.current.period.label_vi}", fontsize=9)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", bbox_inches="tight")
-    finally:
-        plt.close(fig)
-    return buffer.getvalue()
+    codes = list(data.geometries)
+    return map_png(gpd.GeoSeries([data.geometries[c] for c in codes], crs="EPSG:4326"),
+                   [CLASS_COLOURS.get(classes.get(c, ""), NO_DATA_COLOUR) for c in codes],
+                   [*((CLASS_LABELS[k], CLASS_COLOURS[k]) for k in CLASSES), ("Không có số liệu", NO_DATA_COLOUR)],
+                   outlined=[c in changed for c in codes], outline_label="Thay đổi phân loại so với kỳ trước",
+                   title=f"Phân loại phủ sóng — {data.province_name}, {data.current.period.label_vi}",
+                   width_in=width_in, dpi=dpi)
 
 
 # --- PDF ---------------------------------------------------------------------------------------------------------
 
 def render_report_pdf(data: ReportData, *, generated_at: datetime | None = None) -> bytes:
     """The report as an A4 PDF: title, summary versus the previous period, map, clusters, feedback, communes."""
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
-
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=14)
-    pdf.add_font("DejaVu", "", str(FONT_REGULAR))
-    pdf.add_font("DejaVu", "B", str(FONT_BOLD))
-    pdf.set_title(report_title(data))
-    pdf.set_creator("phusong")
+    made = generated_at or datetime.now(VN_TZ)
+    pdf = Document(report_title(data), f"{report_title(data)} · lập ngày {vn_date(made)} bởi phusong")
     pdf.add_page()
-    pdf.set_font("DejaVu", "B", 14)
-    pdf.multi_cell(0, 7, report_title(data), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 9)
-    pdf.multi_cell(0, 5, _provenance(data, generated_at), new_x="LMARGIN", new_y="NEXT")
-    heading = FontFace(emphasis="BOLD", fill_color=(225, 235, 245))
-
-    _section(pdf, "1. Tổng hợp so với kỳ trước")
+    pdf.title_block(report_title(data), _provenance(data, generated_at))
+    pdf.section("1. Tổng hợp so với kỳ trước")
     before = data.previous.period.label_vi if data.previous else "Kỳ trước"
-    _table(pdf, ["Chỉ tiêu", data.current.period.label_vi, before, "So với kỳ trước"], summary_rows(data),
-           heading, widths=(80, 34, 34, 34))
-    _place_map(pdf, render_map_png(data))
-    _section(pdf, "3. Cụm loa truyền thanh theo tình trạng và công nghệ")
+    pdf.data_table(["Chỉ tiêu", data.current.period.label_vi, before, "So với kỳ trước"], summary_rows(data),
+                   widths=(80, 34, 34, 34))
+    pdf.map_image("2. Bản đồ phân loại xã", render_map_png(data))
+    pdf.section("3. Cụm loa truyền thanh theo tình trạng và công nghệ")
     header, body = cluster_table(data)
-    _table(pdf, header, body, heading)
-    _section(pdf, "4. Phản ánh của người dân theo loại")
+    pdf.data_table(header, body)
+    pdf.section("4. Phản ánh của người dân theo loại")
     fb = data.current.feedback
     cats = [[CATEGORY_VI.get(k, k), vn_int(v)] for k, v in sorted(fb.by_category.items(), key=lambda kv: -kv[1])]
-    _table(pdf, ["Loại phản ánh", "Số phản ánh tiếp nhận"], cats + [["Tổng", vn_int(fb.received)]], heading,
-           widths=(90, 50))
-    pdf.set_font("DejaVu", "", 9)
-    pdf.multi_cell(0, 5, f"Trả lời đúng hạn: {vn_int(fb.received_answered_on_time)}/{vn_int(fb.received)} "
-                         f"({vn_percent(fb.on_time_share)}); quá hạn cuối kỳ: {vn_int(fb.overdue_at_end)}.",
-                   new_x="LMARGIN", new_y="NEXT")
+    pdf.data_table(["Loại phản ánh", "Số phản ánh tiếp nhận"], cats + [["Tổng", vn_int(fb.received)]],
+                   widths=(90, 50))
+    pdf.paragraph(f"Trả lời đúng hạn: {vn_int(fb.received_answered_on_time)}/{vn_int(fb.received)} "
+                  f"({vn_percent(fb.on_time_share)}); quá hạn cuối kỳ: {vn_int(fb.overdue_at_end)}.")
     pdf.add_page(orientation="L")
-    _section(pdf, "5. Chi tiết theo xã")
-    _table(pdf, COMMUNE_HEADER, commune_rows(data), heading, font_size=7,
-           widths=(14, 34, 32, 32, 15, 26, 16, 24, 18, 26, 16))
-    return bytes(pdf.output())
-
-
-def _place_map(pdf: Any, png: bytes, *, max_w_mm: float = 170, max_h_mm: float = 125) -> None:
-    """The map under its heading, scaled to fit; both go to a new page when the rest of this one is too short."""
-    from PIL import Image as PilImage
-
-    with PilImage.open(io.BytesIO(png)) as image:
-        width_px, height_px = image.size
-    w = min(max_w_mm, max_h_mm * width_px / height_px)
-    h = w * height_px / width_px
-    if pdf.will_page_break(h + 12):
-        pdf.add_page()
-    _section(pdf, "2. Bản đồ phân loại xã")
-    pdf.image(io.BytesIO(png), w=w, h=h)
+    pdf.section("5. Chi tiết theo xã")
+    pdf.data_table(COMMUNE_HEADER, commune_rows(data), font_size=7,
+                   widths=(14, 34, 32, 32, 15, 26, 16, 24, 18, 26, 16))
+    return pdf.to_bytes()
 
 
 def _provenance(data: ReportData, generated_at: datetime | None) -> str:
@@ -251,31 +195,6 @@ def _one_day() -> Any:
     from datetime import timedelta
 
     return timedelta(days=1)
-
-
-def _section(pdf: Any, title: str) -> None:
-    pdf.ln(3)
-    pdf.set_font("DejaVu", "B", 11)
-    pdf.cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
-
-
-def _table(pdf: Any, header: Sequence[str], rows: Sequence[Sequence[str]], heading: Any, *,
-           font_size: int = 9, widths: Sequence[int] | None = None) -> None:
-    pdf.set_font("DejaVu", "", font_size)
-    # Figures right-aligned so that digits line up; a column is numeric when every cell looks like a figure.
-    numeric = [bool(rows) and all(_looks_numeric(r[i]) for r in rows) for i in range(len(header))]
-    align = tuple("RIGHT" if n else "LEFT" for n in numeric)
-    with pdf.table(col_widths=tuple(widths) if widths else None, headings_style=heading, line_height=font_size * 0.5,
-                   text_align=align, width=sum(widths) if widths else None, align="LEFT") as table:
-        table.row(list(header))
-        for values in rows:
-            table.row([str(v) for v in values])
-
-
-def _looks_numeric(text: str) -> bool:
-    cleaned = text.replace(".", "").replace(",", "").replace("%", "").replace("điểm", "").replace("/", "")
-    cleaned = cleaned.replace("+", "").replace("-", "").replace("—", "").replace(" ", "")
-    return cleaned.isdigit() or text.strip() in ("—", "")
 
 
 # --- XLSX --------------------------------------------------------------------------------------------------------

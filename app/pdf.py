@@ -1,0 +1,132 @@
+"""The one way phusong makes a PDF and a map picture: the gap-analysis report (app/exports.py) and the periodic
+report (app/reports.py) both go through here.
+
+``Document`` is an fpdf2 A4 document with DejaVu Sans from Debian's fonts-dejavu-core (a font that carries the
+Vietnamese glyphs, never downloaded at run time; the text stays text, so it can be selected and searched), a title
+block, section headings, tables that wrap their cells and repeat their header row on every page, a map picture
+placed to fit, and a provenance footer with the page number. ``map_png`` draws communes coloured by a value.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+import geopandas as gpd
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")   # Debian package fonts-dejavu-core
+FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
+FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
+HEADER_FILL = (225, 235, 245)
+CLASS_COLOURS = {"unserved": "#d7301f", "underserved": "#fdae61", "served": "#1a9850"}  # served or not
+NO_DATA_COLOUR = "#cccccc"
+
+
+class Document(FPDF):
+    """An A4 document in DejaVu Sans whose every page ends with ``provenance`` and 'Trang n/N'."""
+
+    def __init__(self, title: str, provenance: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.provenance = provenance
+        self.set_auto_page_break(auto=True, margin=14)
+        self.add_font("DejaVu", "", str(FONT_REGULAR))
+        self.add_font("DejaVu", "B", str(FONT_BOLD))
+        self.set_title(title)
+        self.set_creator("phusong")
+
+    def footer(self) -> None:
+        self.set_y(-10)
+        self.set_font("DejaVu", "", 7)
+        self.set_text_color(110)
+        self.cell(0, 4, f"{self.provenance} · Trang {self.page_no()}/{{nb}}", align="C")
+        self.set_text_color(0)
+
+    def title_block(self, title: str, subtitle: str) -> None:
+        """The document's title in bold and one paragraph under it (period, data date, who made it)."""
+        self.set_font("DejaVu", "B", 14)
+        self.multi_cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
+        self.paragraph(subtitle)
+
+    def section(self, title: str) -> None:
+        self.ln(3)
+        self.set_font("DejaVu", "B", 11)
+        self.cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
+
+    def paragraph(self, text: str, *, size: int = 9) -> None:
+        self.set_font("DejaVu", "", size)
+        self.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+
+    def data_table(self, header: Sequence[str], rows: Sequence[Sequence[str]], *,
+                   widths: Sequence[float] | None = None, font_size: int = 9) -> None:
+        """A table whose cells wrap and whose header row is repeated on each page it runs onto; ``widths`` in mm.
+
+        A column is right-aligned (digits line up) when every cell looks like a figure.
+        """
+        self.set_font("DejaVu", "", font_size)
+        numeric = [bool(rows) and all(_looks_numeric(str(r[i])) for r in rows) for i in range(len(header))]
+        with self.table(col_widths=tuple(widths) if widths else None, line_height=font_size * 0.5,
+                        headings_style=FontFace(emphasis="BOLD", fill_color=HEADER_FILL),
+                        text_align=tuple("RIGHT" if n else "LEFT" for n in numeric),
+                        width=sum(widths) if widths else None, align="LEFT", repeat_headings=1) as table:
+            table.row(list(header))
+            for values in rows or [["–"] * len(header)]:
+                table.row([str(v) for v in values])
+
+    def map_image(self, heading: str, png: bytes, *, max_w_mm: float = 170, max_h_mm: float = 125) -> None:
+        """The map under its heading, scaled to fit; both go to a new page when the rest of this one is too short."""
+        from PIL import Image as PilImage
+
+        with PilImage.open(io.BytesIO(png)) as image:
+            width_px, height_px = image.size
+        w = min(max_w_mm, max_h_mm * width_px / height_px)
+        h = w * height_px / width_px
+        if self.will_page_break(h + 12):
+            self.add_page()
+        self.section(heading)
+        self.image(io.BytesIO(png), w=w, h=h)
+
+    def to_bytes(self) -> bytes:
+        return bytes(self.output())
+
+
+def _looks_numeric(text: str) -> bool:
+    cleaned = text.replace(".", "").replace(",", "").replace("%", "").replace("điểm", "").replace("/", "")
+    cleaned = cleaned.replace("+", "").replace("-", "").replace("—", "").replace(" ", "")
+    return cleaned.isdigit() or text.strip() in ("—", "")
+
+
+def map_png(shapes: gpd.GeoSeries, colours: Sequence[str], legend: Sequence[tuple[str, str]], *,
+            outlined: Sequence[bool] | None = None, outline_label: str | None = None, title: str | None = None,
+            legend_title: str | None = None, width_in: float = 7.0, dpi: int = 150) -> bytes:
+    """Communes (EPSG:4326) filled with ``colours``, a legend of (label, colour), a thick outline where
+    ``outlined``; a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+    from matplotlib.patches import Patch
+
+    shapes = gpd.GeoSeries(shapes.to_numpy(), crs=shapes.crs or "EPSG:4326")
+    fig, ax = plt.subplots(figsize=(width_in, width_in * 0.8), dpi=dpi)
+    try:
+        if len(shapes):
+            shapes.plot(ax=ax, color=list(colours), edgecolor="#333333", linewidth=0.4, alpha=0.85)
+        mask = [bool(o) for o in outlined] if outlined is not None else []
+        if any(mask):
+            shapes[mask].plot(ax=ax, facecolor="none", edgecolor="#333333", linewidth=1.8)
+        ax.set_axis_off()
+        handles = [Patch(facecolor=colour, edgecolor="#444444", label=label) for label, colour in legend]
+        if any(mask) and outline_label:
+            handles.append(Patch(facecolor="white", edgecolor="#333333", linewidth=1.8, label=outline_label))
+        ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9, title=legend_title,
+                  title_fontsize=7)
+        if title:
+            ax.set_title(title, fontsize=9)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    return buffer.getvalue()
