@@ -51,6 +51,9 @@ class Document(FPDF):
         self.paragraph(subtitle)
 
     def section(self, title: str) -> None:
+        """A heading in bold; on a new page (of the same orientation) when what follows it would not fit."""
+        if self.will_page_break(25):
+            self.add_page(orientation=self.cur_orientation)
         self.ln(3)
         self.set_font("DejaVu", "B", 11)
         self.cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
@@ -84,7 +87,7 @@ class Document(FPDF):
         w = min(max_w_mm, max_h_mm * width_px / height_px)
         h = w * height_px / width_px
         if self.will_page_break(h + 12):
-            self.add_page()
+            self.add_page(orientation=self.cur_orientation)
         self.section(heading)
         self.image(io.BytesIO(png), w=w, h=h)
 
