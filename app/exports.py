@@ -1,12 +1,14 @@
 """Exports for budget staff: the gap analysis and scenarios as XLSX/CSV/GeoPackage, a PDF report (map image and
 tables, Vietnamese text as TrueType so it renders and can be searched) and a standalone folium map whose
 scripts and styles are inlined (it opens with no internet). Served under /download/, each route checked for role
-and scope; the tables come from analysis/ (coverage_gaps, scenario_actions), the rendering stays here.
+and scope; the tables come from analysis/ (coverage_gaps, scenario_actions), the rendering stays here (PDF through
+app.pdf). The periodic report (app.reports) is served here too: /download/periodic/<province>/<period>.<fmt>.
 """
 
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 import tempfile
@@ -21,9 +23,13 @@ from sqlalchemy import Connection
 
 from analysis.gaps import CLASS_VI, HEADERS_VI, coverage_gaps, gaps_metadata, write_gaps
 from analysis.planning_geo import PlanningInputError, scenario_actions
+from analysis.reports import ReportError
 from app.auth import AccessDenied, User, communes_in_scope, require
 from app.i18n import VIETNAM_TZ, action_word, fmt_int, fmt_share
 from app.pdf import CLASS_COLOURS, NO_DATA_COLOUR, Document, map_png
+from app.reports import FORMATS as REPORT_FORMATS
+from app.reports import MIME_TYPES as REPORT_MIME_TYPES
+from app.reports import report_bytes
 from sql.engine import connect
 
 EXPORT_ROLES = ("planner", "budget", "admin")
@@ -218,6 +224,7 @@ def register_routes(server: flask.Flask) -> None:
     server.add_url_rule("/download/report.pdf", "download_report_pdf", _download_report_pdf)
     server.add_url_rule("/download/map.html", "download_map", _download_map)
     server.add_url_rule("/download/scenario/<name>.<fmt>", "download_scenario", _download_scenario)
+    server.add_url_rule("/download/periodic/<province>/<period>.<fmt>", "download_periodic", _download_periodic)
     server.register_error_handler(ExportEmptyError, lambda e: (flask.jsonify({"error": str(e)}), 404))
 
 
@@ -307,3 +314,23 @@ def _download_scenario(name: str, fmt: str) -> Any:
     path.unlink()
     write_actions(actions, path)
     return _send(path, f"phusong_phuong_an_{name}.{fmt}", GAP_FORMATS[fmt])
+
+
+def _download_periodic(province: str, period: str, fmt: str) -> Any:
+    """The periodic report (Sơ kết / Tổng kết) of one province, as `phusong report` makes it (app.reports)."""
+    user = require(*EXPORT_ROLES)
+    if fmt not in REPORT_FORMATS:
+        raise AccessDenied(f"unknown format {fmt!r}", status=404)
+    compare = flask.request.args.get("compare") or None
+    try:
+        with connect() as conn:
+            content = report_bytes(conn, province, period, compare, fmt=fmt, scope_codes=user.scope_codes,
+                                   whole_country=user.whole_country)
+    except ReportError as exc:
+        # report_bytes refuses a province outside the scope; any other ReportError is a period with no snapshot.
+        if user.whole_country or province in user.scope_codes:
+            raise ExportEmptyError(str(exc)) from exc
+        raise AccessDenied(f"{user.name}: {exc}") from exc
+    name = f"phusong_bao_cao_dinh_ky_{province}_{period}{f'_so_voi_{compare}' if compare else ''}.{fmt}"
+    return flask.send_file(io.BytesIO(content), mimetype=REPORT_MIME_TYPES[fmt], as_attachment=True,
+                           download_name=name, max_age=0)

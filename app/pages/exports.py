@@ -1,5 +1,6 @@
 """Xuất dữ liệu / Báo cáo: the gap analysis and scenarios as XLSX, CSV, GeoPackage, a PDF report and a standalone
-HTML map, for one province or the whole scope. The files are made by /download/ routes (app/exports.py)."""
+HTML map, for one province or the whole scope, and the periodic report (Sơ kết / Tổng kết) of one province for a
+period that has a coverage snapshot. The files are made by /download/ routes (app/exports.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
+from analysis.reports import Period, parse_period
 from app.auth import current_user, require, scope_binds
 from app.components.common import gate, rows
 from app.exports import EXPORT_ROLES
@@ -50,8 +52,37 @@ def layout(**_: Any) -> Any:
         dbc.Card(dbc.CardBody([
             html.H6(t("scenario")),
             html.Div(id="exports-scenario-links", className="d-flex flex-wrap gap-2"),
-        ])),
+        ]), className="mb-3"),
+        _periodic_card(en),
     ])
+
+
+def snapshot_periods() -> list[Period]:
+    """The periods that have a coverage snapshot, newest first (a quarter before the year that ends with it)."""
+    found = [parse_period(r["period"]) for r in rows("snapshot_periods", {})]
+    return sorted(found, key=lambda p: (p.end, p.start), reverse=True)
+
+
+def _periodic_card(en: bool) -> Any:
+    periods = [{"label": f"{p.label_vi} ({p.review_vi})", "value": p.key} for p in snapshot_periods()]
+    return dbc.Card(dbc.CardBody([
+        html.H6("Báo cáo định kỳ (Sơ kết / Tổng kết)" if not en else "Periodic report"),
+        html.P("Một tỉnh, một kỳ báo cáo (số liệu phủ sóng chốt cuối kỳ), so với kỳ trước: xã theo mức phục vụ, "
+               "tiêu chí 8.3, cụm loa, lượt kiểm tra, phản ánh, bản đồ và bảng theo xã." if not en else
+               "One province, one reporting period (coverage as of its snapshot), versus a previous period: "
+               "communes by class, criterion 8.3, clusters, inspections, citizen reports, a map and a table per "
+               "commune.", className="small text-muted"),
+        dbc.Row([
+            dbc.Col([dbc.Label("Kỳ báo cáo" if not en else "Reporting period", className="small mb-0"),
+                     dcc.Dropdown(id="exports-period", options=periods, clearable=False,
+                                  value=periods[0]["value"] if periods else None,
+                                  placeholder="Chưa có số liệu chốt kỳ" if not en else "No snapshot yet")], md=4),
+            dbc.Col([dbc.Label("So với kỳ" if not en else "Compare with", className="small mb-0"),
+                     dcc.Dropdown(id="exports-compare", options=periods,
+                                  placeholder="Kỳ trước" if not en else "Previous period")], md=4),
+        ], className="mb-2 g-2"),
+        html.Div(id="exports-periodic-links", className="d-flex flex-wrap gap-2"),
+    ]))
 
 
 def _link(label: str, href: str, id: str) -> html.A:
@@ -84,3 +115,19 @@ def links(province: str | None, scenario: str | None) -> Any:
     info = html.Span(f"{fmt_int(total['budget_vnd'])} đồng" if total else "", className="small text-muted me-2")
     return gaps, [info] + [_link(fmt.upper(), f"/download/scenario/{name}.{fmt}", f"exports-scenario-{fmt}")
                            for fmt in ("xlsx", "csv", "gpkg")]
+
+
+@callback(Output("exports-periodic-links", "children"), Input("exports-province", "value"),
+          Input("exports-period", "value"), Input("exports-compare", "value"))
+def periodic_links(province: str | None, period: str | None, compare: str | None) -> Any:
+    require(*EXPORT_ROLES)
+    vi = current_lang() == "vi"
+    if not period:
+        return html.Span("Chưa có kỳ nào được chốt số liệu (phusong report snapshot)." if vi else
+                         "No period has a coverage snapshot yet (phusong report snapshot).",
+                         className="small text-muted")
+    if not province:
+        return html.Span("Chọn một tỉnh ở trên." if vi else "Choose a province above.", className="small text-muted")
+    suffix = f"?{urlencode({'compare': compare})}" if compare and compare != period else ""
+    base = f"/download/periodic/{quote(province, safe='')}/{quote(period, safe='')}"
+    return [_link(fmt.upper(), f"{base}.{fmt}{suffix}", f"exports-periodic-{fmt}") for fmt in ("pdf", "xlsx")]

@@ -143,3 +143,28 @@ def test_downloads_and_admin_callbacks_check_the_role(flask_client: Any) -> None
                  [("admin-user-name", "value", "x"), ("admin-user-password", "value", "mat-khau-dai"),
                   ("admin-user-role", "value", "admin"), ("admin-user-scope", "value", ""),
                   ("admin-user-toggle-name", "value", None)]).status_code == 403
+
+
+def test_periodic_report_download_checks_the_province_scope(flask_client: Any, demo_database: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(demo_database)
+    with engine.begin() as conn:
+        period = conn.execute(text("SELECT period FROM coverage_snapshot ORDER BY period LIMIT 1")).scalar_one()
+        for name, scope in (("quyhoach12", ["12"]), ("quyhoach11", ["11"]), ("quyhoachxa", ["03160"])):
+            if conn.execute(text("SELECT 1 FROM app_user WHERE name = :n"), {"n": name}).first() is None:
+                add_user(conn, name, "mat-khau-dai", role="planner", scope_codes=scope)
+    engine.dispose()
+    url = f"/download/periodic/11/{period}"
+    _as(flask_client, "kiemtra")  # an inspector does not export
+    assert flask_client.get(f"{url}.xlsx").status_code == 403
+    for name in ("quyhoach12", "quyhoachxa"):  # another province; a commune scope is not the whole province
+        _as(flask_client, name)
+        refused = flask_client.get(f"{url}.pdf")
+        assert refused.status_code == 403 and "outside your scope" in refused.get_json()["detail"]
+    _as(flask_client, "quyhoach11")
+    xlsx = flask_client.get(f"{url}.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
+    assert f"phusong_bao_cao_dinh_ky_11_{period}.xlsx" in xlsx.headers["Content-Disposition"]
+    assert flask_client.get("/download/periodic/11/2019-Q1.xlsx").status_code == 404  # no snapshot of that period
+    assert flask_client.get(f"{url}.docx").status_code == 404

@@ -66,6 +66,20 @@ def test_budget_officer_downloads_the_report_and_the_offline_map(browser: Any, a
     screenshot(offline, "exports_standalone_map_offline")
     assert [u for u in requests if not u.startswith("data:")] == []
     offline.context.close()
+
+    # The periodic report (Sơ kết / Tổng kết) of the province, for the newest period with a coverage snapshot.
+    page.click("#exports-province")
+    page.locator("[role=option]", has_text="Điện Biên").first.click()
+    page.wait_for_selector("#exports-periodic-pdf")
+    assert page.inner_text("#exports-period")  # the newest period is chosen
+    screenshot(page, "exports_periodic_report")
+    report = openpyxl.load_workbook(_download(page, "#exports-periodic-xlsx", tmp_path))
+    assert report.sheetnames[0] == "Tổng hợp" and "Điện Biên" in report["Tổng hợp"]["A1"].value
+    periodic = _download(page, "#exports-periodic-pdf", tmp_path)
+    assert periodic.name.startswith("phusong_bao_cao_dinh_ky_11_")
+    text = subprocess.run(["pdftotext", "-layout", str(periodic), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Điện Biên" in text and "Tổng hợp so với kỳ trước" in text and "Mường Nhé" in text
     page.context.close()
 
 
