@@ -1,4 +1,4 @@
-"""Helpers the pages share: run a named query, show a refusal, format a small table."""
+"""Helpers the pages share: run a named query, show a refusal, format a small table, the overdue reports link."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from app.auth import User, may_see_page, scope_binds
-from app.i18n import t
+from app.i18n import current_lang, fmt_int, t
+from etl.feedback import OVERDUE_DAYS, Viewer, count_overdue
 from sql import queries
 from sql.engine import connect
 
@@ -87,3 +88,19 @@ def communes_geojson(user: User, *, province: str | None = None, zoom: float | N
                          {"zoom_level": binds["zoom_level"], "tolerance": binds["tolerance"]})
         collection = conn.execute(queries.load("map_communes_geojson"), binds).scalar()
     return collection or EMPTY_COLLECTION
+
+
+OVERDUE_HREF = "/phan-anh?overdue=1"
+
+
+def overdue_link(user: User) -> html.A:
+    """'Quá hạn: N phản ánh': citizen reports in the user's scope not answered within OVERDUE_DAYS (etl.feedback),
+    a link to the register showing only those."""
+    with connect() as conn:
+        count = count_overdue(conn, Viewer(user.name, user.role, tuple(user.scope_codes)))
+    label = (f"Quá hạn: {fmt_int(count)} phản ánh" if current_lang() == "vi"
+             else f"Overdue: {fmt_int(count)} citizen reports")
+    hint = (f"Phản ánh chưa trả lời sau {OVERDUE_DAYS} ngày" if current_lang() == "vi"
+            else f"Citizen reports not answered within {OVERDUE_DAYS} days")
+    return html.A(dbc.Badge(label, color="danger" if count else "secondary"), href=OVERDUE_HREF, id="overdue-link",
+                  title=hint, className="text-decoration-none")

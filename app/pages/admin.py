@@ -16,7 +16,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from analysis.store import recompute_stale_communes
 from app.auth import ROLES, UserError, add_user, current_user, list_users, parse_scope, require, update_user
-from app.components.common import gate, rows, small_table
+from app.components.common import gate, overdue_link, rows, small_table
 from app.i18n import current_lang, fmt_date, fmt_int, t
 from etl.errors import LoadRefusedError
 from etl.facilities import load_facilities
@@ -43,14 +43,18 @@ _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 def layout(**_: Any) -> Any:
     user = current_user()
     refused = gate(user, ADMIN)
-    if refused:
+    if refused or user is None:
         return refused
     en = current_lang() == "en"
-    return dbc.Tabs([
-        dbc.Tab(_upload_tab(en), label=f"{t('upload')} ({t('preview')})", tab_id="admin-tab-upload"),
-        dbc.Tab(html.Div(id="admin-users-tab", children=_users_tab(en)), label=t("users"), tab_id="admin-tab-users"),
-        dbc.Tab(_audit_tab(), label=t("audit_log"), tab_id="admin-tab-audit"),
-    ], id="admin-tabs", active_tab="admin-tab-upload", className="mt-1")
+    return html.Div([
+        html.Div(overdue_link(user), className="text-end"),
+        dbc.Tabs([
+            dbc.Tab(_upload_tab(en), label=f"{t('upload')} ({t('preview')})", tab_id="admin-tab-upload"),
+            dbc.Tab(html.Div(id="admin-users-tab", children=_users_tab(en)), label=t("users"),
+                    tab_id="admin-tab-users"),
+            dbc.Tab(_audit_tab(), label=t("audit_log"), tab_id="admin-tab-audit"),
+        ], id="admin-tabs", active_tab="admin-tab-upload", className="mt-1"),
+    ])
 
 
 # --------------------------------------------------------------------------------------------- upload

@@ -23,6 +23,7 @@ from app.components.common import (
     communes_geojson,
     gate,
     map_binds,
+    overdue_link,
     rows,
     scalar,
     small_table,
@@ -83,7 +84,8 @@ def layout(**_: Any) -> Any:
     return dbc.Row([
         dbc.Col(_filters(provinces), md=3, lg=2, className="mb-2"),
         dbc.Col(html.Div([
-            html.Div(_hint(collection), className="text-muted small", id="map-commune-count"),
+            html.Div([html.Span(_hint(collection), className="text-muted small me-2", id="map-commune-count"),
+                      overdue_link(user)], className="d-flex justify-content-between align-items-center"),
             dl.Map(children, id="map-main", bounds=bounds, preferCanvas=True, minZoom=4, maxZoom=17,
                    style={"height": "78vh", "background": "#f4f6f8"}),
             html.Div(_legend("class"), id="map-legend", className="map-legend"),

@@ -59,7 +59,8 @@ def _options(labels: dict[str, tuple[str, str]]) -> list[dict[str, str]]:
     return [{"label": vi, "value": code} for code, (vi, _) in labels.items()]
 
 
-def layout(**_: Any) -> Any:
+def layout(overdue: str | None = None, **_: Any) -> Any:
+    """The register; ``?overdue=1`` (the 'Quá hạn' link of the map and admin pages) shows only overdue reports."""
     viewer = current_viewer()
     if viewer is None or viewer.role not in ROLES:
         return dbc.Alert("Bạn cần đăng nhập để xem phản ánh của người dân.", color="warning", id="fb-no-access")
@@ -75,7 +76,7 @@ def layout(**_: Any) -> Any:
             dbc.Col(dcc.Dropdown(id="fb-filter-category", options=_options(CATEGORY_LABELS),
                                  placeholder="Loại phản ánh"), md=3),
             dbc.Col(dbc.Input(id="fb-filter-commune", placeholder="Mã xã", debounce=True), md=2),
-            dbc.Col(dbc.Checklist(id="fb-filter-overdue", switch=True,
+            dbc.Col(dbc.Checklist(id="fb-filter-overdue", switch=True, value=["overdue"] if overdue else [],
                                   options=[{"label": f"Chỉ {OVERDUE_LABEL[0].lower()}", "value": "overdue"}]),
                     md=2, className="pt-2"),
         ], className="g-2 my-2"),

@@ -113,3 +113,40 @@ def test_layout_needs_a_login_and_hides_forms_from_budget(page: ModuleType, monk
     monkeypatch.setattr(page, "current_viewer", lambda: INSP)
     assert "fb-new-save" in str(page.layout())
     assert isinstance(page.layout(), html.Div)
+
+
+def test_overdue_link_counts_the_scope_and_opens_the_filtered_register(conn: Connection, page: ModuleType,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.auth import User
+    from app.components import common
+
+    @contextmanager
+    def _connect() -> Iterator[Connection]:
+        yield conn
+
+    monkeypatch.setattr(common, "connect", _connect)
+    for code in ("91001", "91002", "92001"):
+        lon, lat = centre(code)
+        page.save_entry(ADMIN, {"channel": "hotline", "category": "other", "lon": lon, "lat": lat,
+                                "text": f"phản ánh ở {code}"})
+    conn.exec_driver_sql("UPDATE feedback SET received_at = %(t)s WHERE commune_code <> '91002'",
+                         {"t": datetime.now(VN_TZ) - timedelta(days=16)})  # 91002's report is 0 days old
+    planner = common.overdue_link(User("planner91", "planner", ("91",)))
+    assert _text(planner) == "Quá hạn: 1 phản ánh" and planner.href == "/phan-anh?overdue=1"
+    assert _text(common.overdue_link(User("admin1", "admin", ()))) == "Quá hạn: 2 phản ánh"
+    assert _text(common.overdue_link(User("insp92", "inspector", ("92",)))) == "Quá hạn: 1 phản ánh"
+    assert _text(common.overdue_link(User("x", "inspector", ("91002",)))) == "Quá hạn: 0 phản ánh"
+    monkeypatch.setattr(page, "current_viewer", lambda: PLANNER)
+    assert _find(page.layout(overdue="1"), "fb-filter-overdue").value == ["overdue"]
+    assert _find(page.layout(), "fb-filter-overdue").value == []
+
+
+def _find(component: object, wanted: str) -> object:
+    if getattr(component, "id", None) == wanted:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list | tuple) else [children] if children is not None else []:
+        found = _find(child, wanted)
+        if found is not None:
+            return found
+    return None

@@ -11,6 +11,7 @@ from PIL import Image
 from sqlalchemy import create_engine, text
 
 from analysis.store import recompute_commune
+from etl.feedback import Viewer, count_overdue
 from sql.bulk import set_actor
 from tests.app.conftest import log_in, screenshot
 
@@ -53,6 +54,7 @@ def test_planner_finds_a_commune_without_diacritics_and_reads_its_reason(browser
     with engine.connect() as conn:
         reason, passed = conn.execute(text(
             "SELECT reason, ntm_8_3 FROM coverage_commune WHERE commune_code = '03160'")).one()
+        overdue = count_overdue(conn, Viewer("quyhoach", "planner"))
     engine.dispose()
     page = log_in(browser, app_url, "planner", viewport={"width": 1366, "height": 850})
     page.goto(app_url)
@@ -74,6 +76,13 @@ def test_planner_finds_a_commune_without_diacritics_and_reads_its_reason(browser
     assert page.inner_text("#map-panel-verdict") == ("Đạt" if passed else "Chưa đạt")
     page.wait_for_timeout(1000)  # the fly to the commune
     screenshot(page, "map_planner_commune")
+    # The overdue citizen reports of the planner's scope (the whole country), a link to the filtered register.
+    assert page.inner_text("#overdue-link") == f"Quá hạn: {overdue} phản ánh" and overdue > 0
+    page.click("#overdue-link")
+    page.wait_for_url("**/phan-anh?overdue=1")
+    page.wait_for_selector("#fb-filter-overdue input:checked")
+    page.wait_for_selector("#fb-table tbody tr")
+    assert page.locator("#fb-table tbody tr").count() == min(overdue, 300)
     assert page.blocked == []  # type: ignore[attr-defined]
     page.context.close()
 

@@ -88,6 +88,8 @@ def test_admin_previews_a_survey_with_a_bad_row_then_loads_it(browser: Any, app_
     survey.write_text(SURVEY_WITH_A_BAD_ROW, encoding="utf-8")
     page = log_in(browser, app_url, "admin", **OFFICE)
     page.goto(f"{app_url}/quan-tri")
+    assert page.inner_text("#overdue-link").startswith("Quá hạn: ")  # citizen reports overdue in the admin's scope
+    assert page.get_attribute("#overdue-link", "href") == "/phan-anh?overdue=1"
     page.set_input_files("#admin-upload input[type=file]", str(survey))
     page.wait_for_selector("#admin-preview-rejects", timeout=60_000)
     assert page.inner_text("#admin-preview-rejected") == "1 bị loại"
