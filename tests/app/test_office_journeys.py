@@ -71,6 +71,7 @@ def test_budget_officer_downloads_the_report_and_the_offline_map(browser: Any, a
     page.click("#exports-province")
     page.locator("[role=option]", has_text="Điện Biên").first.click()
     page.wait_for_selector("#exports-periodic-pdf")
+    page.keyboard.press("Escape")  # close the province menu before the screenshot
     assert page.inner_text("#exports-period")  # the newest period is chosen
     screenshot(page, "exports_periodic_report")
     report = openpyxl.load_workbook(_download(page, "#exports-periodic-xlsx", tmp_path))
