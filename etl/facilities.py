@@ -27,14 +27,12 @@ from etl.coords import (
     parse_crs,
     transformer_to_wgs84,
 )
-from etl.errors import LoadRefusedError, SurveyValidationError
+from etl.errors import LoadRefusedError
 from etl.lineage import (
     LoadResult,
-    close_batch,
+    batch_writes,
     file_sha256,
     find_earlier_batch,
-    open_batch,
-    write_report,
 )
 from etl.models import FacilityRow
 from etl.names import fold_place_name, fold_text
@@ -52,7 +50,7 @@ from etl.validate import (
 )
 from etl.vocabulary import Vocabulary, load_vocabulary
 from sql import queries
-from sql.bulk import batch_audit, copy_rows, set_actor
+from sql.bulk import batch_audit, copy_rows
 
 _STAGE_COLUMNS = (
     "n",
@@ -192,37 +190,13 @@ def _load_facilities(
     _require_columns(table, columns)
     _require_communes(conn)
     rows = _read_rows(conn, table, columns, vocabulary, epsg, result, today or date.today())
-    savepoint = conn.begin_nested()
-    try:
-        set_actor(conn, loaded_by)
-        result.batch_id = open_batch(
-            conn,
-            result,
-            sha256,
-            {
-                "crs": crs,
-                "sheet": table.sheet,
-                "mapping": str(mapping) if mapping else None,
-                "encoding": encoding,
-                "strict": strict,
-                "source": columns.source,
-            },
-        )
+    params = {
+        "crs": crs, "sheet": table.sheet, "mapping": str(mapping) if mapping else None, "encoding": encoding,
+        "strict": strict, "source": columns.source,
+    }
+    with batch_writes(conn, result, sha256=sha256, params=params, loaded_by=loaded_by,
+                      strict=strict, dry_run=dry_run, report_dir=report_dir):
         _locate_and_write(conn, rows, columns, result)
-        close_batch(conn, result)
-        if strict and result.rejected:
-            raise SurveyValidationError(str(path), result.messages("reject"))
-    except BaseException:
-        savepoint.rollback()
-        result.batch_id = None
-        write_report(result, report_dir)
-        raise
-    if dry_run:
-        savepoint.rollback()
-        result.batch_id = None
-    else:
-        savepoint.commit()
-    write_report(result, report_dir)
     return result
 
 

@@ -17,14 +17,13 @@ import yaml
 from pydantic import ValidationError
 from sqlalchemy import Connection
 
-from etl.errors import LoadRefusedError, SurveyValidationError
+from etl.errors import LoadRefusedError
 from etl.feedback import VN_TZ, FeedbackFilter, FeedbackIn, Viewer, list_feedback
-from etl.lineage import LoadResult, close_batch, file_sha256, find_earlier_batch, open_batch, write_report
+from etl.lineage import LoadResult, batch_writes, file_sha256, find_earlier_batch
 from etl.readers import read_table
 from etl.validate import ColumnMap, RowIssue, map_columns, parse_coordinate_cell, parse_datetime, parse_geopoint
 from etl.vocabulary import Vocabulary, fold_key
 from sql import queries
-from sql.bulk import set_actor
 
 VOCABULARY_FILE = Path(__file__).resolve().parent / "feedback_vocabulary.yaml"
 _SECTIONS = ("headers", "channels", "categories", "statuses")
@@ -86,27 +85,12 @@ def import_feedback(
         result.already_loaded, result.unchanged = earlier, result.rows
         return result
     _require_columns(str(path), columns, channel)
-    savepoint = conn.begin_nested()
-    try:
-        set_actor(conn, loaded_by)
+    params = {"sheet": table.sheet, "channel": channel}
+    with batch_writes(conn, result, sha256=sha256, params=params, loaded_by=loaded_by,
+                      strict=strict, dry_run=dry_run, report_dir=report_dir):
         rows = [r for r in (_read_row(conn, columns, line, cells, channel, vocabulary, result)
                             for line, cells in table.rows) if r is not None]
-        result.batch_id = open_batch(conn, result, sha256, {"sheet": table.sheet, "channel": channel})
         _write(conn, rows, result, loaded_by)
-        close_batch(conn, result)
-        if strict and result.rejected:
-            raise SurveyValidationError(str(path), result.messages("reject"))
-    except BaseException:
-        savepoint.rollback()
-        result.batch_id = None
-        write_report(result, report_dir)
-        raise
-    if dry_run:
-        savepoint.rollback()
-        result.batch_id = None
-    else:
-        savepoint.commit()
-    write_report(result, report_dir)
     return result
 
 

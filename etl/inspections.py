@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, text
 
 from etl.coords import in_viet_nam
-from etl.errors import LoadRefusedError, SurveyValidationError
-from etl.lineage import LoadResult, close_batch, file_sha256, find_earlier_batch, open_batch, write_report
+from etl.errors import LoadRefusedError
+from etl.lineage import LoadResult, batch_writes, file_sha256, find_earlier_batch
 from etl.models import InspectionRow
 from etl.readers import RawTable, read_table
 from etl.validate import (
@@ -24,7 +24,7 @@ from etl.validate import (
 )
 from etl.vocabulary import Vocabulary, load_vocabulary
 from sql import queries
-from sql.bulk import copy_rows, set_actor
+from sql.bulk import copy_rows
 
 _SOURCES: dict[str, Literal["kobo", "odk", "csv"]] = {"kobo": "kobo", "odk": "odk"}
 _STAGE_COLUMNS = (
@@ -76,25 +76,10 @@ def load_inspections(
         return result
     _require_columns(table, columns)
     rows = _read_rows(table, columns, vocabulary, loaded_by, result)
-    savepoint = conn.begin_nested()
-    try:
-        set_actor(conn, loaded_by)
-        result.batch_id = open_batch(conn, result, sha256, {"source": columns.source, "sheet": table.sheet})
+    params = {"source": columns.source, "sheet": table.sheet}
+    with batch_writes(conn, result, sha256=sha256, params=params, loaded_by=loaded_by,
+                      strict=strict, dry_run=dry_run, report_dir=report_dir):
         _write(conn, rows, columns, result)
-        close_batch(conn, result)
-        if strict and result.rejected:
-            raise SurveyValidationError(str(path), result.messages("reject"))
-    except BaseException:
-        savepoint.rollback()
-        result.batch_id = None
-        write_report(result, report_dir)
-        raise
-    if dry_run:
-        savepoint.rollback()
-        result.batch_id = None
-    else:
-        savepoint.commit()
-    write_report(result, report_dir)
     return result
 
 

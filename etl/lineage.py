@@ -6,15 +6,18 @@ import csv
 import hashlib
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, text
 
+from etl.errors import SurveyValidationError
 from etl.validate import RowIssue
 from sql import queries
-from sql.bulk import copy_rows
+from sql.bulk import copy_rows, set_actor
 
 
 @dataclass
@@ -152,3 +155,42 @@ def write_report(result: LoadResult, report_dir: Path | None) -> Path | None:
             )
     result.report = path
     return path
+
+
+@contextmanager
+def batch_writes(
+    conn: Connection,
+    result: LoadResult,
+    *,
+    sha256: str,
+    params: dict[str, Any],
+    loaded_by: str,
+    strict: bool,
+    dry_run: bool,
+    report_dir: Path | None,
+) -> Iterator[None]:
+    """Run one file's writes as one load_batch inside a savepoint, the same way for every loader.
+
+    Opens the batch (as ``loaded_by``, for the audit log), lets the caller write, closes the batch. Any error,
+    ``strict`` with rejected rows, or ``dry_run`` rolls the savepoint back so nothing is written; the reject
+    report is written in every case.
+    """
+    savepoint = conn.begin_nested()
+    try:
+        set_actor(conn, loaded_by)
+        result.batch_id = open_batch(conn, result, sha256, params)
+        yield
+        close_batch(conn, result)
+        if strict and result.rejected:
+            raise SurveyValidationError(result.file, result.messages("reject"))
+    except BaseException:
+        savepoint.rollback()
+        result.batch_id = None
+        write_report(result, report_dir)
+        raise
+    if dry_run:
+        savepoint.rollback()
+        result.batch_id = None
+    else:
+        savepoint.commit()
+    write_report(result, report_dir)

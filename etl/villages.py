@@ -12,15 +12,15 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, text
 
 from etl.coords import in_viet_nam, parse_crs, transformer_to_wgs84
-from etl.errors import LoadRefusedError, SurveyValidationError
-from etl.lineage import LoadResult, close_batch, file_sha256, find_earlier_batch, open_batch, write_report
+from etl.errors import LoadRefusedError
+from etl.lineage import LoadResult, batch_writes, file_sha256, find_earlier_batch
 from etl.models import VillageRow
 from etl.names import fold_place_name
 from etl.readers import RawTable, read_table
 from etl.validate import ColumnMap, RowIssue, map_columns, parse_coordinate_cell, parse_count, row_attributes
 from etl.vocabulary import Vocabulary, load_vocabulary
 from sql import queries
-from sql.bulk import copy_rows, set_actor
+from sql.bulk import copy_rows
 
 _ALLOWED = {"Point", "Polygon", "MultiPolygon"}
 
@@ -68,25 +68,10 @@ def load_villages(
         )
     geoms = _geometries(table, columns, parse_crs(crs) if crs else None, result)
     rows = _typed_rows(table, columns, vocabulary, geoms, result)
-    savepoint = conn.begin_nested()
-    try:
-        set_actor(conn, loaded_by)
-        result.batch_id = open_batch(conn, result, sha256, {"crs": crs, "sheet": table.sheet})
+    params = {"crs": crs, "sheet": table.sheet}
+    with batch_writes(conn, result, sha256=sha256, params=params, loaded_by=loaded_by,
+                      strict=strict, dry_run=dry_run, report_dir=report_dir):
         _write(conn, rows, result)
-        close_batch(conn, result)
-        if strict and result.rejected:
-            raise SurveyValidationError(str(path), result.messages("reject"))
-    except BaseException:
-        savepoint.rollback()
-        result.batch_id = None
-        write_report(result, report_dir)
-        raise
-    if dry_run:
-        savepoint.rollback()
-        result.batch_id = None
-    else:
-        savepoint.commit()
-    write_report(result, report_dir)
     return result
 
 
