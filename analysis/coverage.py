@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
@@ -85,14 +85,11 @@ def cluster_radii_m(
 
     ``radius_m``, ``n_horns`` and ``watts`` use NaN for unknown. Own radius first, else the norm table.
     """
-    tech_r = np.array(
-        [
-            params.radius_by_technology_m.get(t, params.default_radius_m)
-            if isinstance(t, str)
-            else params.default_radius_m
-            for t in technology
-        ],
-        dtype=float,
+    tech_r = _per_distinct(
+        technology,
+        lambda t: params.radius_by_technology_m.get(t, params.default_radius_m)
+        if isinstance(t, str)
+        else params.default_radius_m,
     )
     power = n_horns * watts
     known_power = np.isfinite(power) & (power > 0)
@@ -100,8 +97,15 @@ def cluster_radii_m(
     scale[known_power] = (power[known_power] / params.reference_power_w) ** params.power_exponent
     norm = np.clip(tech_r * scale, params.min_radius_m, params.max_radius_m)
     base = np.where(np.isfinite(radius_m), radius_m, norm)
-    factor = np.array([params.status_factor.get(s, 0.0) for s in status], dtype=float)
+    factor = _per_distinct(status, lambda s: params.status_factor.get(s, 0.0) if isinstance(s, str) else 0.0)
     return np.asarray(base * factor, dtype=float)
+
+
+def _per_distinct(values: NDArray[np.object_], fn: Callable[[object], float]) -> NDArray[np.float64]:
+    """``fn`` of each value, called once per distinct value (a handful) rather than once per cluster."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+    table = np.array([float(fn(u)) for u in uniques], dtype=float)
+    return np.asarray(table[codes], dtype=float)
 
 
 def covered_geometries(
@@ -272,9 +276,9 @@ def cover_communes(
     """
     params = params or CoverageParams()
     codes = communes_gdf["code"].to_numpy()
-    index_of = {code: i for i, code in enumerate(codes)}
+    index_of = pd.Index(codes)
     clusters = clusters_gdf[clusters_gdf["type"].isin(params.disc_types)]
-    clusters = clusters[clusters["commune_code"].isin(index_of.keys())]
+    clusters = clusters[clusters["commune_code"].isin(index_of)]
     radius = cluster_radii_m(
         _floats(clusters, "radius_m"),
         clusters["technology"].to_numpy(dtype=object),
@@ -283,14 +287,14 @@ def cover_communes(
         clusters["status"].to_numpy(dtype=object),
         params=params,
     )
-    disc_commune = np.array([index_of[c] for c in clusters["commune_code"]], dtype=np.int64)
+    disc_commune = np.asarray(index_of.get_indexer(clusters["commune_code"]), dtype=np.int64)
     villages = (
         villages_gdf
         if villages_gdf is not None
         else gpd.GeoDataFrame({"id": [], "commune_code": []}, geometry=[], crs=4326)
     )
-    villages = villages[villages["commune_code"].isin(index_of.keys())]
-    village_commune = np.array([index_of[c] for c in villages["commune_code"]], dtype=np.int64)
+    villages = villages[villages["commune_code"].isin(index_of)]
+    village_commune = np.asarray(index_of.get_indexer(villages["commune_code"]), dtype=np.int64)
 
     n = len(codes)
     covered_hex = np.full(n, None, dtype=object)
