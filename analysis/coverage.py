@@ -479,7 +479,11 @@ def _cover_task(task: _CoverTask) -> _TaskResult:
 def _commune_chunks(
     zones: NDArray[np.int64], disc_commune: NDArray[np.int64], workers: int | None
 ) -> list[NDArray[np.int64]]:
-    """Split communes by UTM zone, and big zones into ``workers`` parts of about equal disc counts."""
+    """Split communes by UTM zone, and big zones into ``2 * workers`` parts of about equal disc counts.
+
+    Biggest parts first: the pool hands the next part to whichever worker is free, so the small ones at the
+    end even out the workers (a part's cost is not exactly its disc count).
+    """
     n_workers = _workers(workers)
     per_commune = np.bincount(disc_commune, minlength=len(zones))
     chunks: list[NDArray[np.int64]] = []
@@ -489,9 +493,10 @@ def _commune_chunks(
         if n_workers < 2 or load.sum() < PARALLEL_MIN_DISCS:
             chunks.append(sel)
             continue
-        cut = np.searchsorted(np.cumsum(load), load.sum() * np.arange(1, n_workers) / n_workers)
+        n_parts = 2 * n_workers
+        cut = np.searchsorted(np.cumsum(load), load.sum() * np.arange(1, n_parts) / n_parts)
         chunks.extend(part for part in np.split(sel, cut) if len(part))
-    return chunks
+    return sorted(chunks, key=lambda part: -int(per_commune[part].sum()))
 
 
 def _workers(workers: int | None) -> int:
