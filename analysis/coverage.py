@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
@@ -85,14 +85,11 @@ def cluster_radii_m(
 
     ``radius_m``, ``n_horns`` and ``watts`` use NaN for unknown. Own radius first, else the norm table.
     """
-    tech_r = np.array(
-        [
-            params.radius_by_technology_m.get(t, params.default_radius_m)
-            if isinstance(t, str)
-            else params.default_radius_m
-            for t in technology
-        ],
-        dtype=float,
+    tech_r = _per_distinct(
+        technology,
+        lambda t: params.radius_by_technology_m.get(t, params.default_radius_m)
+        if isinstance(t, str)
+        else params.default_radius_m,
     )
     power = n_horns * watts
     known_power = np.isfinite(power) & (power > 0)
@@ -100,8 +97,15 @@ def cluster_radii_m(
     scale[known_power] = (power[known_power] / params.reference_power_w) ** params.power_exponent
     norm = np.clip(tech_r * scale, params.min_radius_m, params.max_radius_m)
     base = np.where(np.isfinite(radius_m), radius_m, norm)
-    factor = np.array([params.status_factor.get(s, 0.0) for s in status], dtype=float)
+    factor = _per_distinct(status, lambda s: params.status_factor.get(s, 0.0) if isinstance(s, str) else 0.0)
     return np.asarray(base * factor, dtype=float)
+
+
+def _per_distinct(values: NDArray[np.object_], fn: Callable[[object], float]) -> NDArray[np.float64]:
+    """``fn`` of each value, called once per distinct value (a handful) rather than once per cluster."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+    table = np.array([float(fn(u)) for u in uniques], dtype=float)
+    return np.asarray(table[codes], dtype=float)
 
 
 def covered_geometries(
@@ -117,8 +121,8 @@ def covered_geometries(
     """Return, per commune, the union of its own discs clipped to it (None where nothing is covered).
 
     Coordinates in one metric CRS. ``disc_commune`` indexes ``commune_geoms``; radius-0 discs are ignored.
-    Discs wholly inside their commune are not clipped (most of them), the others are clipped one by one, then
-    each commune's pieces are merged with GEOS's disjoint-subset union, 3-4x faster than a plain union here.
+    Discs wholly inside their commune are not clipped (most of them); the others are merged per commune and
+    clipped once, then merged with the rest (GEOS's disjoint-subset union, 3-4x faster than a plain union).
     Also returns, per input disc, whether it lies wholly inside its commune (False for radius 0).
     """
     keep = disc_radius_m > 0
@@ -126,23 +130,56 @@ def covered_geometries(
     order = np.argsort(c, kind="stable")
     kept_positions = np.flatnonzero(keep)[order]
     x, y, r, c = x[order], y[order], r[order], c[order]
-    if equal_area:
-        n = 4 * quad_segs
-        r = r * np.sqrt(np.pi / (n / 2 * np.sin(2 * np.pi / n)))
-    discs = shapely.buffer(shapely.points(x, y), r, quad_segs=quad_segs)
-    owners = commune_geoms[c]
+    discs = disc_polygons(x, y, r, quad_segs=quad_segs, equal_area=equal_area)
     shapely.prepare(commune_geoms)
-    crossing = ~shapely.contains_properly(owners, discs)
-    if crossing.any():
-        discs[crossing] = shapely.intersection(discs[crossing], owners[crossing])
+    crossing = ~shapely.contains_properly(commune_geoms[c], discs)
     out = np.full(len(commune_geoms), None, dtype=object)
     bounds = np.searchsorted(c, np.arange(len(commune_geoms) + 1))
+    # Discs crossing the boundary: merged per commune, then clipped once (one overlay per commune rather than
+    # one per disc, each against the whole commune polygon); then merged with the discs wholly inside.
+    # GEOS's disjoint-subset union is 3-4x faster than a plain union here.
+    crossers = np.full(len(commune_geoms), None, dtype=object)
+    for i in np.unique(c[crossing]):
+        part = discs[bounds[i] : bounds[i + 1]]
+        crossers[i] = shapely.disjoint_subset_union_all(part[crossing[bounds[i] : bounds[i + 1]]])
+    has_crossers = np.flatnonzero(shapely.is_geometry(crossers))
+    if len(has_crossers):
+        crossers[has_crossers] = shapely.intersection(crossers[has_crossers], commune_geoms[has_crossers])
     for i in np.flatnonzero(np.diff(bounds)):
-        merged = shapely.disjoint_subset_union_all(discs[bounds[i] : bounds[i + 1]])
+        part = discs[bounds[i] : bounds[i + 1]]
+        if crossers[i] is not None:
+            pieces = shapely.get_parts(crossers[i])
+            pieces = pieces[shapely.get_type_id(pieces) == 3]  # polygons only (drop touching lines/points)
+            part = np.concatenate([part[~crossing[bounds[i] : bounds[i + 1]]], pieces])
+        merged = shapely.disjoint_subset_union_all(part) if len(part) else None
         out[i] = None if merged is None or merged.is_empty else merged
     inside = np.zeros(len(disc_radius_m), dtype=bool)
     inside[kept_positions] = ~crossing
     return out, inside
+
+
+def disc_polygons(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    radius_m: NDArray[np.float64],
+    *,
+    quad_segs: int = 4,
+    equal_area: bool = True,
+) -> NDArray[np.object_]:
+    """Return the disc polygons (``4 * quad_segs``-gons) of these centres and radii, in their metric CRS.
+
+    The vertices of ``shapely.buffer(point, r, quad_segs=quad_segs)`` (same start and order), built with numpy
+    in one call: about twice as fast as GEOS's buffer for 10^5 discs. With ``equal_area`` the polygon is
+    scaled so its area is exactly pi r^2.
+    """
+    n = 4 * quad_segs
+    scale = np.sqrt(np.pi / (n / 2 * np.sin(2 * np.pi / n))) if equal_area else 1.0
+    angle = -2 * np.pi * np.arange(n + 1) / n
+    dx, dy = np.cos(angle), np.sin(angle)
+    dx[-1], dy[-1] = dx[0], dy[0]  # closed ring
+    rr = (np.asarray(radius_m, dtype=float) * scale)[:, None]
+    ring = np.stack([x[:, None] + rr * dx[None, :], y[:, None] + rr * dy[None, :]], axis=-1)
+    return np.asarray(shapely.polygons(ring), dtype=object)
 
 
 def polygonal_multipolygon(geom: shapely.Geometry | None) -> shapely.Geometry | None:
@@ -156,6 +193,23 @@ def polygonal_multipolygon(geom: shapely.Geometry | None) -> shapely.Geometry | 
     polys = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
     parts = [q for p in polys for q in shapely.get_parts(p)]
     return shapely.MultiPolygon(parts) if parts else None
+
+
+def ewkb_hex(geoms: NDArray[np.object_]) -> NDArray[np.object_]:
+    """Return hex EWKB (SRID 4326) of each geometry, None for None: what PostGIS reads on COPY.
+
+    Binary WKB from GEOS, then Python's ``bytes.hex``: 4x faster than GEOS's own hex writer.
+    """
+    wkb = shapely.to_wkb(shapely.set_srid(geoms, 4326), include_srid=True)
+    return np.array([None if b is None else b.hex() for b in wkb], dtype=object)
+
+
+def from_ewkb_hex(hexed: NDArray[np.object_]) -> NDArray[np.object_]:
+    """Inverse of :func:`ewkb_hex` (None stays None); 10x faster than GEOS's hex reader."""
+    return np.asarray(
+        shapely.from_wkb(np.array([None if h is None else bytes.fromhex(h) for h in hexed], dtype=object)),
+        dtype=object,
+    )
 
 
 def villages_reached(
@@ -196,6 +250,7 @@ def cover_communes(
     workers: int | None = None,
     people: PeopleCounter | None = None,
     need_total: NDArray[np.bool_] | None = None,
+    geometries: bool = True,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
     """Compute each commune's covered area and which of its villages are reached.
 
@@ -203,7 +258,8 @@ def cover_communes(
     ----------
     communes_gdf : columns ``code``, optional ``area_km2`` (geodesic), polygons in EPSG:4326.
     clusters_gdf : columns ``commune_code``, ``type``, ``status``, ``radius_m``, ``technology``, ``n_horns``,
-        ``watts``; points in EPSG:4326. Only ``params.disc_types`` make discs.
+        ``watts``; points in EPSG:4326, or columns ``lon``, ``lat`` (used when present; then no geometry is
+        needed). Only ``params.disc_types`` make discs.
     villages_gdf : columns ``id``, ``commune_code``; points or polygons in EPSG:4326 (optional).
 
     Returns
@@ -220,9 +276,9 @@ def cover_communes(
     """
     params = params or CoverageParams()
     codes = communes_gdf["code"].to_numpy()
-    index_of = {code: i for i, code in enumerate(codes)}
+    index_of = pd.Index(codes)
     clusters = clusters_gdf[clusters_gdf["type"].isin(params.disc_types)]
-    clusters = clusters[clusters["commune_code"].isin(index_of.keys())]
+    clusters = clusters[clusters["commune_code"].isin(index_of)]
     radius = cluster_radii_m(
         _floats(clusters, "radius_m"),
         clusters["technology"].to_numpy(dtype=object),
@@ -231,14 +287,14 @@ def cover_communes(
         clusters["status"].to_numpy(dtype=object),
         params=params,
     )
-    disc_commune = np.array([index_of[c] for c in clusters["commune_code"]], dtype=np.int64)
+    disc_commune = np.asarray(index_of.get_indexer(clusters["commune_code"]), dtype=np.int64)
     villages = (
         villages_gdf
         if villages_gdf is not None
         else gpd.GeoDataFrame({"id": [], "commune_code": []}, geometry=[], crs=4326)
     )
-    villages = villages[villages["commune_code"].isin(index_of.keys())]
-    village_commune = np.array([index_of[c] for c in villages["commune_code"]], dtype=np.int64)
+    villages = villages[villages["commune_code"].isin(index_of)]
+    village_commune = np.asarray(index_of.get_indexer(villages["commune_code"]), dtype=np.int64)
 
     n = len(codes)
     covered_hex = np.full(n, None, dtype=object)
@@ -246,8 +302,11 @@ def cover_communes(
     metric_area = np.zeros(n)
     reached = np.zeros(len(villages), dtype=bool)
     disc_inside = np.zeros(len(radius), dtype=bool)
-    lon = shapely.get_x(clusters.geometry.values.to_numpy())
-    lat = shapely.get_y(clusters.geometry.values.to_numpy())
+    if "lon" in clusters and "lat" in clusters:
+        lon, lat = _floats(clusters, "lon"), _floats(clusters, "lat")
+    else:
+        lon = shapely.get_x(clusters.geometry.values.to_numpy())
+        lat = shapely.get_y(clusters.geometry.values.to_numpy())
     commune_geoms = communes_gdf.geometry.values.to_numpy()
     village_geoms = villages.geometry.values.to_numpy()
     tasks, parts = [], []
@@ -301,7 +360,9 @@ def cover_communes(
             "pop_total_raster": pop_total,
             "covered_ewkb_hex": covered_hex,
         },
-        geometry=gpd.GeoSeries(shapely.from_wkb(covered_hex), crs=4326),
+        geometry=gpd.GeoSeries(
+            from_ewkb_hex(covered_hex) if geometries else np.full(n, None, dtype=object), crs=4326
+        ),
     )
     villages_df = pd.DataFrame(
         {
@@ -411,14 +472,18 @@ def _cover_task(task: _CoverTask) -> _TaskResult:
         )
     # Hex EWKB made here, in parallel: the store needs exactly this, and it travels back cheaper than pickled
     # geometries (which shapely pickles as WKB anyway).
-    hexed = shapely.to_wkb(shapely.set_srid(back, 4326), hex=True, include_srid=True)
+    hexed = ewkb_hex(back)
     return hexed, shapely.area(geoms_m), cov_area, inside, hit, counted
 
 
 def _commune_chunks(
     zones: NDArray[np.int64], disc_commune: NDArray[np.int64], workers: int | None
 ) -> list[NDArray[np.int64]]:
-    """Split communes by UTM zone, and big zones into ``workers`` parts of about equal disc counts."""
+    """Split communes by UTM zone, and big zones into ``2 * workers`` parts of about equal disc counts.
+
+    Biggest parts first: the pool hands the next part to whichever worker is free, so the small ones at the
+    end even out the workers (a part's cost is not exactly its disc count).
+    """
     n_workers = _workers(workers)
     per_commune = np.bincount(disc_commune, minlength=len(zones))
     chunks: list[NDArray[np.int64]] = []
@@ -428,9 +493,10 @@ def _commune_chunks(
         if n_workers < 2 or load.sum() < PARALLEL_MIN_DISCS:
             chunks.append(sel)
             continue
-        cut = np.searchsorted(np.cumsum(load), load.sum() * np.arange(1, n_workers) / n_workers)
+        n_parts = 2 * n_workers
+        cut = np.searchsorted(np.cumsum(load), load.sum() * np.arange(1, n_parts) / n_parts)
         chunks.extend(part for part in np.split(sel, cut) if len(part))
-    return chunks
+    return sorted(chunks, key=lambda part: -int(per_commune[part].sum()))
 
 
 def _workers(workers: int | None) -> int:

@@ -122,7 +122,8 @@ def disc_cells(
     cell_out: list[NDArray[np.int64]] = []
     for k in np.unique(reach):
         sel = np.flatnonzero(reach == k)
-        offs = np.arange(-k - 1, k + 2)
+        # A centre within r of (col, row) lies at most k cells from floor(col), floor(row): k = ceil(r).
+        offs = np.arange(-k, k + 1)
         base_c = np.floor(col[sel]).astype(np.int64)
         base_r = np.floor(row[sel]).astype(np.int64)
         cc = base_c[:, None, None] + offs[None, None, :]

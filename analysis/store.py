@@ -96,7 +96,8 @@ def analyse(
         return AnalyseResult(None, 0, 0, {}, "", time.perf_counter() - start)
     raster = active_population_raster(conn)
     phases = {"read": time.perf_counter() - start}
-    table, villages_df = assess_communes(
+    # The stored geometry goes to the database as the hex EWKB the workers made: no shapely geometries here.
+    table, villages_df = _assess_communes(
         conn,
         communes,
         facilities,
@@ -106,6 +107,7 @@ def analyse(
         raster=raster,
         workers=workers,
         timings=phases,
+        geometries=False,
     )
     mark = time.perf_counter()
     scope = (
@@ -167,11 +169,37 @@ def assess_communes(
 
     ``timings`` (optional) receives the seconds spent on coverage, people and criteria.
     """
+    return _assess_communes(
+        conn,
+        communes,
+        facilities,
+        villages,
+        params=params,
+        rule=rule,
+        raster=raster,
+        workers=workers,
+        timings=timings,
+        geometries=True,
+    )
+
+
+def _assess_communes(
+    conn: Connection | None,
+    communes: gpd.GeoDataFrame,
+    facilities: pd.DataFrame,
+    villages: gpd.GeoDataFrame,
+    *,
+    params: CoverageParams,
+    rule: CriteriaRule,
+    raster: RasterInfo | None,
+    workers: int | None,
+    timings: dict[str, float] | None,
+    geometries: bool,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     timings = timings if timings is not None else {}
     mark = time.perf_counter()
-    clusters = gpd.GeoDataFrame(
-        facilities, geometry=gpd.points_from_xy(facilities["lon"], facilities["lat"]), crs=4326
-    )
+    # cover_communes reads the lon/lat columns: no 200,000 shapely points to make.
+    clusters = gpd.GeoDataFrame(facilities)
     cached = None
     if raster is not None:
         cached, _ = _cached_totals(conn, raster, communes["code"].tolist())
@@ -183,6 +211,7 @@ def assess_communes(
         workers=workers,
         people=RasterPeopleCounter(raster.path) if raster is not None else None,
         need_total=np.isnan(cached) if cached is not None else None,
+        geometries=geometries,
     )
     timings["coverage_and_people"] = time.perf_counter() - mark
     mark = time.perf_counter()
