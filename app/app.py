@@ -82,6 +82,16 @@ clientside_callback("function(n, open) { return n ? !open : open; }", Output("na
 
 
 def serve(settings: Settings | None = None, *, debug: bool = False) -> None:
-    """Serve the app on the configured host and port (127.0.0.1:8050 by default), one thread per request."""
+    """Serve the app on the configured host and port (127.0.0.1:8050 by default).
+
+    A production WSGI server (waitress, pure Python) rather than Flask's development server: a department runs
+    this as its service. ``debug`` keeps Dash's development server with its reloader for work on the app itself.
+    """
     settings = settings or get_settings()
-    create_app(settings).run(host=settings.host, port=settings.port, debug=debug, threaded=True)
+    app = create_app(settings)
+    if debug:
+        app.run(host=settings.host, port=settings.port, debug=True, threaded=True)
+        return
+    from waitress import serve as waitress_serve
+
+    waitress_serve(app.server, host=settings.host, port=settings.port, threads=16, ident="phusong")
