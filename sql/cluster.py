@@ -71,7 +71,9 @@ def up(pgdata: Path, port: int, database: str = EMBEDDED_DATABASE) -> ClusterSta
     if not (pgdata / "PG_VERSION").is_file():
         _initdb(pgdata, port)
     if not status(pgdata, port).running:
-        started = _pg_ctl(pgdata, ["-w", "-t", "60", "-l", str(pgdata / "server.log"), "start"], check=False)
+        # The port given now wins over the one written at initdb time, so PHUSONG_EMBEDDED_PORT always holds.
+        started = _pg_ctl(pgdata, ["-w", "-t", "60", "-o", f"-p {port}", "-l", str(pgdata / "server.log"), "start"],
+                          check=False)
         if started.returncode != 0:
             raise DatabaseSetupError(
                 f"The embedded PostgreSQL did not start (is port {port} taken?); see {pgdata / 'server.log'}."
