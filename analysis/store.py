@@ -482,7 +482,7 @@ def _store(
                 )
             )
             + "\t"
-            + ("\\N" if g is None else g)
+            + (g if isinstance(g, str) else "\\N")  # no working cluster: no covered geometry (None or NaN)
             for r, g in zip(
                 table.drop(columns="geometry").rename(columns={"class": "class_"}).itertuples(index=False),
                 wkb,

@@ -145,6 +145,17 @@ def test_analyse_stores_coverage_with_parameters_and_exports_every_format(
     assert list(doc["features"][0]["properties"])[:16] == list(GAP_COLUMNS) and "metadata" in doc
 
 
+def test_a_commune_without_any_working_cluster_is_stored_unserved(two_communes: Connection) -> None:
+    conn = two_communes
+    _insert_commune(conn, "99003", _to_4326(shapely.box(X0 + 4000, Y0, X0 + 6000, Y0 + 2000)), 700)
+    _insert_village(conn, "99003", X0 + 5000, Y0 + 1000)
+    _insert_facility(conn, "loudspeaker_cluster", "99003", X0 + 5000, Y0 + 1000, status="broken")
+    analyse(conn, province_code="99")
+    row = conn.execute(text("SELECT * FROM coverage_commune WHERE commune_code = '99003'")).one()
+    assert row.geom is None and row.covered_area_km2 == 0 and row.pop_covered == 0
+    assert row._mapping["class"] == "unserved" and row.reason.startswith("Không có đài")
+
+
 def test_an_inspection_recomputes_its_commune_on_the_write_path_fast(two_communes: Connection) -> None:
     conn = two_communes
     analyse(conn)
