@@ -51,6 +51,11 @@ def load_population_raster(
             resolution = float(abs(raster.res[0]))
             bounds = transform_bounds(raster.crs, "EPSG:4326", *raster.bounds, densify_pts=21)
             total, negative = _sum_cells(raster, nodata)
+            # A raster phusong derived from census totals says so in its tags (analysis.store writes them):
+            # keep the label, so every result made from it reads "derived", never "observed".
+            tags = raster.tags()
+            derived = tags.get("DERIVED", "").strip().lower() == "true"
+            tagged_description = tags.get("DESCRIPTION") or None
     except RasterioError as exc:
         raise LoadRefusedError(
             f"{path}: is not a readable raster ({str(exc).splitlines()[0][:200]})"
@@ -81,7 +86,8 @@ def load_population_raster(
             "crs": crs,
             "resolution": resolution,
             "total": total,
-            "description": description or f"{path.name}: people per cell, {crs}",
+            "description": description or tagged_description or f"{path.name}: people per cell, {crs}",
+            "derived": derived,
             "batch_id": result.batch_id,
         },
     )

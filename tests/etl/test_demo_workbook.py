@@ -45,3 +45,13 @@ def test_demo_workbook_bad_rows_get_their_reasons(db_conn: Connection, tmp_path:
     stored = db_conn.execute(text("SELECT count(*) FROM facility")).scalar_one()
     assert stored + len(rejects) == result.rows  # every row is stored or rejected with a reason: none lost
     assert db_conn.execute(text("SELECT count(*) FROM facility WHERE external_id LIKE 'DB-BAD-%'")).scalar_one() == 0
+
+
+def test_a_derived_raster_keeps_its_label(db_conn: Connection) -> None:
+    from etl.population import load_population_raster
+
+    load_boundaries(db_conn, DEMO / "communes_2025.geojson", version="2025", level="commune")
+    load_population_raster(db_conn, DEMO / "population_100m_derived.tif")
+    derived, description = db_conn.execute(text(
+        "SELECT derived, description FROM population_raster WHERE active")).one()
+    assert derived and "derived by phusong" in description
