@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import json
-import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -12,16 +11,18 @@ from datetime import date
 from functools import cache, lru_cache
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, overload
 
 import numpy as np
+import pandas as pd
 from pydantic import ValidationError
 from sqlalchemy import Connection, text
 
 from etl.coords import (
     VN2000_ZONES,
+    VN_LAT,
+    VN_LON,
     describe_zones,
-    in_viet_nam,
     likely_zones,
     looks_projected,
     parse_crs,
@@ -34,7 +35,7 @@ from etl.lineage import (
     file_sha256,
     find_earlier_batch,
 )
-from etl.models import FacilityRow
+from etl.models import FacilityRow, FacilityType, Status, Technology
 from etl.names import fold_place_name, fold_text
 from etl.readers import RawTable, read_table
 from etl.validate import (
@@ -50,7 +51,7 @@ from etl.validate import (
 )
 from etl.vocabulary import Vocabulary, load_vocabulary
 from sql import queries
-from sql.bulk import batch_audit, copy_rows
+from sql.bulk import batch_audit, copy_columns
 
 _STAGE_COLUMNS = (
     "n",
@@ -242,6 +243,70 @@ def _require_communes(conn: Connection) -> None:
 # --- reading rows -------------------------------------------------------------------------------------------
 
 
+@dataclass
+class _Rows:
+    """The rows that passed the checks that need no database, column by column: element i is one row.
+
+    Made from whole columns (numpy arrays; object arrays hold the cells' Python values), without a Python
+    object per row; :class:`FacilityRow` is built only for the rows the upload page looks at
+    (``result.accepted``, see :class:`_AcceptedRows`) and for a row whose vocabulary codes it must check.
+    """
+
+    n: np.ndarray[Any, Any]  # row numbers (int)
+    lon: np.ndarray[Any, Any]
+    lat: np.ndarray[Any, Any]
+    swap: np.ndarray[Any, Any]  # lon/lat outside Viet Nam but inside it when swapped
+    values: dict[str, np.ndarray[Any, Any]]  # FacilityRow field -> object array of its values
+    attributes: list[dict[str, str]] | None  # None: no row has any (no unmapped column)
+    source_crs: str
+
+    def __len__(self) -> int:
+        return len(self.n)
+
+    def typed(self, i: int) -> dict[str, Any]:
+        """Row ``i`` as the fields of a :class:`FacilityRow`."""
+        out = {name: column[i] for name, column in self.values.items()}
+        out.update(
+            row=int(self.n[i]),
+            lon=float(self.lon[i]),
+            lat=float(self.lat[i]),
+            swap_candidate=bool(self.swap[i]),
+            source_crs=self.source_crs,
+            attributes=self.attributes[i] if self.attributes is not None else {},
+        )
+        return out
+
+
+class _AcceptedRows(Sequence[FacilityRow]):
+    """``result.accepted`` of a facility load: the typed rows, each made the first time it is asked for.
+
+    A load of 200,000 rows only counts them; the upload page's preview reads a few.
+    """
+
+    def __init__(self, rows: _Rows, indexes: np.ndarray[Any, Any]) -> None:
+        self._rows = rows
+        self._indexes = indexes.tolist()
+        self._made: dict[int, FacilityRow] = {}
+
+    def __len__(self) -> int:
+        return len(self._indexes)
+
+    @overload
+    def __getitem__(self, index: int) -> FacilityRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[FacilityRow]: ...
+
+    def __getitem__(self, index: int | slice) -> FacilityRow | Sequence[FacilityRow]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        i = self._indexes[index]
+        made = self._made.get(i)
+        if made is None:
+            made = self._made[i] = FacilityRow.model_validate(self._rows.typed(i))
+        return made
+
+
 def _read_rows(
     conn: Connection,
     table: RawTable,
@@ -250,11 +315,12 @@ def _read_rows(
     epsg: int | None,
     result: LoadResult,
     today: date,
-) -> list[FacilityRow]:
-    """Check every row; return the typed rows that passed the checks that need no database.
+) -> _Rows:
+    """Check every row; return the rows that passed the checks that need no database, as columns.
 
     Column by column, each distinct cell text parsed once: survey columns repeat a few values (types,
     statuses, years) over thousands of rows, so this keeps a 200,000-row file to a few seconds (bench/etl.py).
+    Issues are made only for the rows that have one, in the order a row-by-row pass would make them.
     """
     source_epsg = _source_epsg(table, columns, epsg)
     column = _column_reader(table, columns)
@@ -262,45 +328,35 @@ def _read_rows(
     if kept is not table:
         table, column = kept, _column_reader(kept, columns)
     lines = [line for line, _ in table.rows]
-    values: dict[str, list[Any]] = {}
-    bad: set[int] = set()
-    for name in ("external_id", "name", "note", "commune", "province", "village"):
-        values[name] = [v or None for v in column(name)]
+    count = len(lines)
+    values: dict[str, np.ndarray[Any, Any]] = {}
+    bad = np.zeros(count, dtype=bool)
+    for name, field in (("external_id", "external_id"), ("name", "name"), ("note", "note"),
+                        ("commune", "commune_typed"), ("province", "province_typed"),
+                        ("village", "village_typed")):
+        values[field] = _or_none(column(name))
     for name, parse in _parsers(vocabulary, today).items():
         values[name] = _parse_column(column, columns, name, parse, lines, result, bad)
     _check_type_and_status(column, columns, lines, result, bad)
-    _check_repeated_ids(columns, values["external_id"], lines, result, bad)
-    positions: dict[int, _Position] = {}
-    fields: dict[int, dict[str, Any]] = {}
-    quick = _plain_lonlat(table, columns, column)
-    for index, (line, cells) in enumerate(table.rows):
-        position = quick[index] if quick is not None else None
-        if position is None:
-            issues: list[RowIssue] = []
-            position = _row_position(table, columns, index, line, cells, issues)
-            result.issues.extend(issues)
-        if position is None or line in bad:
-            continue
-        positions[line] = position
-        fields[line] = {
-            "external_id": values["external_id"][index],
-            "name": values["name"][index],
-            "note": values["note"][index],
-            "commune_typed": values["commune"][index],
-            "province_typed": values["province"][index],
-            "village_typed": values["village"][index],
-            "type": values["type"][index],
-            "status": values["status"][index] or "operational",
-            "technology": values["technology"][index],
-            "installed_year": values["installed_year"][index],
-            "n_horns": values["n_horns"][index],
-            "watts": values["watts"][index],
-            "radius_m": values["radius_m"][index],
-            "attributes": row_attributes(table, columns, cells) if columns.unmapped else {},
-        }
-    _refuse_undeclared_projection(conn, table, columns, positions, source_epsg)
-    lonlat = _to_wgs84(table, columns, positions, source_epsg, result)
-    return _typed_rows(fields, lonlat, source_epsg, columns, result)
+    _check_repeated_ids(columns, column("external_id"), lines, result, bad)
+    xs, ys, located, described = _positions(table, columns, column, lines, result)
+    ok = np.flatnonzero(located & ~bad)
+    _refuse_undeclared_projection(conn, table, columns, xs[ok], ys[ok], ok, described, column, source_epsg)
+    ok, lon, lat = _to_wgs84(columns, xs[ok], ys[ok], ok, described, column, lines, source_epsg, result)
+    status = values["status"]
+    status[_isnone(status)] = "operational"
+    return _kept_rows(table, columns, values, ok, lon, lat, lines, source_epsg, result)
+
+
+def _isnone(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    return np.asarray(pd.isna(values), dtype=bool)
+
+
+def _or_none(cells: list[str]) -> np.ndarray[Any, Any]:
+    """The cells as an object array, None where empty."""
+    out = np.array(cells, dtype=object)
+    out[out == ""] = None
+    return out
 
 
 _Parse = Callable[[str], tuple[Any, str | None, str]]  # cell -> (value, reason or None, severity)
@@ -376,25 +432,24 @@ def _parse_column(
     parse: _Parse,
     lines: list[int],
     result: LoadResult,
-    bad: set[int],
-) -> list[Any]:
+    bad: np.ndarray[Any, Any],
+) -> np.ndarray[Any, Any]:
+    """Parse a column once per distinct cell; the values as an object array (None where empty or wrong)."""
     raw_cells = column(name)
-    memo: dict[str, tuple[Any, str | None, str]] = {}
-    out: list[Any] = []
-    for line, raw in zip(lines, raw_cells, strict=True):
-        if not raw:
-            out.append(None)
-            continue
-        parsed = memo.get(raw)
-        if parsed is None:
-            parsed = memo[raw] = parse(raw)
-        value, reason, severity = parsed
-        if reason is not None:
-            result.issues.append(RowIssue(line, columns.header(name), raw, reason, severity))
+    codes, distinct = pd.factorize(np.array(raw_cells, dtype=object))
+    parsed = [parse(raw) if raw else (None, None, "reject") for raw in distinct.tolist()]
+    values = np.empty(len(parsed), dtype=object)
+    values[:] = [value for value, _, _ in parsed]
+    wrong = [k for k, (_, reason, _) in enumerate(parsed) if reason is not None]
+    if wrong:
+        header = columns.header(name)
+        for i in np.flatnonzero(np.isin(codes, wrong)).tolist():
+            _, reason, severity = parsed[codes[i]]
+            assert reason is not None
+            result.issues.append(RowIssue(lines[i], header, raw_cells[i], reason, severity))
             if severity == "reject":
-                bad.add(line)
-        out.append(value)
-    return out
+                bad[i] = True
+    return values[codes]
 
 
 def _without_note_rows(
@@ -421,18 +476,23 @@ def _check_type_and_status(
     columns: ColumnMap,
     lines: list[int],
     result: LoadResult,
-    bad: set[int],
+    bad: np.ndarray[Any, Any],
 ) -> None:
     """An empty type is a rejection; an empty status is stored as operational, with a warning."""
-    raw_status = column("status") if columns.has("status") else None
-    raw_type = column("type")
-    for index, line in enumerate(lines):
-        if not raw_type[index]:
+    no_type = np.array(column("type"), dtype=object) == ""
+    no_status = (
+        np.array(column("status"), dtype=object) == ""
+        if columns.has("status")
+        else np.zeros(len(lines), dtype=bool)
+    )
+    for index in np.flatnonzero(no_type | no_status).tolist():
+        line = lines[index]
+        if no_type[index]:
             result.issues.append(
                 RowIssue(line, columns.header("type"), "", "is empty: every facility needs a type")
             )
-            bad.add(line)
-        if raw_status is not None and not raw_status[index]:
+            bad[index] = True
+        if no_status[index]:
             result.issues.append(
                 RowIssue(
                     line,
@@ -445,24 +505,26 @@ def _check_type_and_status(
 
 
 def _check_repeated_ids(
-    columns: ColumnMap, refs: list[Any], lines: list[int], result: LoadResult, bad: set[int]
+    columns: ColumnMap, refs: list[str], lines: list[int], result: LoadResult, bad: np.ndarray[Any, Any]
 ) -> None:
-    seen: dict[str, int] = {}
-    for line, ref in zip(lines, refs, strict=True):
-        if not ref:
-            continue
-        if ref in seen:
-            result.issues.append(
-                RowIssue(
-                    line,
-                    columns.header("external_id"),
-                    ref,
-                    f"repeats the id of row {seen[ref]} (the later row is rejected)",
-                )
+    if not refs:
+        return
+    codes, _ = pd.factorize(np.array(refs, dtype=object))
+    _, first = np.unique(codes, return_index=True)  # codes count up from 0 in order of first appearance
+    repeated = np.ones(len(refs), dtype=bool)
+    repeated[first] = False
+    repeated &= np.array(refs, dtype=object) != ""
+    for index in np.flatnonzero(repeated).tolist():
+        ref = refs[index]
+        result.issues.append(
+            RowIssue(
+                lines[index],
+                columns.header("external_id"),
+                ref,
+                f"repeats the id of row {lines[int(first[codes[index]])]} (the later row is rejected)",
             )
-            bad.add(line)
-        else:
-            seen[ref] = line
+        )
+        bad[index] = True
 
 
 def _source_epsg(table: RawTable, columns: ColumnMap, epsg: int | None) -> int | None:
@@ -479,28 +541,70 @@ def _source_epsg(table: RawTable, columns: ColumnMap, epsg: int | None) -> int |
     return epsg
 
 
-def _plain_lonlat(table: RawTable, columns: ColumnMap, column: _Columns) -> list[_Position | None] | None:
-    """Positions of the rows whose lon and lat cells are plain finite decimals, read a column at a time.
+_Described = dict[int, tuple[str, str]]  # row index -> (field, value as read) of a position read row by row
 
-    The usual cell ('103.0512') is what :func:`parse_coordinate_cell` reads with float() too; any other row
-    (empty, comma decimal, DMS, NaN, '_') is None here and goes through :func:`_row_position`, which reads it
-    and reports its problem exactly as before.
+
+def _positions(
+    table: RawTable, columns: ColumnMap, column: _Columns, lines: list[int], result: LoadResult
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], _Described]:
+    """Every row's position as read: x and y in the file's CRS, whether there is one, and for the rows read
+    one by one where they came from (the others: the lon and lat columns, see :func:`_describe`).
+
+    Plain decimal lon and lat columns are read a column at a time (:func:`_plain_floats`); any other row
+    (empty, comma decimal, DMS, NaN, '_', a geometry, X/Y, a geopoint) goes through :func:`_row_position`,
+    which reads it and reports its problem exactly as before.
     """
-    if table.geometries is not None or not (columns.has("lon") and columns.has("lat")):
-        return None
-    fields = f"{columns.fields['lon'][1]}/{columns.fields['lat'][1]}"
-    out: list[_Position | None] = []
-    isfinite = math.isfinite
-    for a, b in zip(column("lon"), column("lat"), strict=True):
+    count = len(lines)
+    xs, ys = np.full(count, np.nan), np.full(count, np.nan)
+    located = np.zeros(count, dtype=bool)
+    if table.geometries is None and columns.has("lon") and columns.has("lat"):
+        xs, x_ok = _plain_floats(column("lon"))
+        ys, y_ok = _plain_floats(column("lat"))
+        located = x_ok & y_ok
+        slow = np.flatnonzero(~located).tolist()
+    else:
+        slow = list(range(count))
+    described: _Described = {}
+    for index in slow:
+        issues: list[RowIssue] = []
+        line, cells = table.rows[index]
+        position = _row_position(table, columns, index, line, cells, issues)
+        result.issues.extend(issues)
+        if position is not None:
+            xs[index], ys[index], located[index] = position.x, position.y, True
+            described[index] = (position.field, position.value)
+    return xs, ys, located, described
+
+
+def _plain_floats(cells: list[str]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Cells read with float() (what :func:`parse_coordinate_cell` does with a plain decimal), and which are
+    finite; a cell with '_' (a digit separator to float()) or that float() refuses is NaN, for the slow path.
+    """
+    if "_" not in "".join(cells):
         try:
-            if "_" in a or "_" in b:
-                raise ValueError(a)
-            x, y = float(a), float(b)
+            out = np.fromiter(map(float, cells), dtype=float, count=len(cells))
+            return out, np.isfinite(out)
         except ValueError:
-            out.append(None)
-            continue
-        out.append(_Position(x, y, fields, f"{a}, {b}") if isfinite(x) and isfinite(y) else None)
-    return out
+            pass
+    out = np.full(len(cells), np.nan)
+    for index, cell in enumerate(cells):
+        if "_" not in cell:
+            try:
+                out[index] = float(cell)
+            except ValueError:
+                continue
+    return out, np.isfinite(out)
+
+
+def _describe(columns: ColumnMap, column: _Columns, described: _Described, index: int) -> tuple[str, str]:
+    """The field and value a row's position was read from (for its messages)."""
+    found = described.get(index)
+    if found is not None:
+        return found
+    return (
+        f"{columns.fields['lon'][1]}/{columns.fields['lat'][1]}",
+        f"{column('lon')[index]}, {column('lat')[index]}",
+    )
 
 
 def _row_position(
@@ -563,18 +667,22 @@ def _refuse_undeclared_projection(
     conn: Connection,
     table: RawTable,
     columns: ColumnMap,
-    positions: dict[int, _Position],
+    xs: np.ndarray[Any, Any],
+    ys: np.ndarray[Any, Any],
+    indexes: np.ndarray[Any, Any],
+    described: _Described,
+    column: _Columns,
     epsg: int | None,
 ) -> None:
-    if epsg is not None or not positions:
+    if epsg is not None or not len(indexes):
         return
-    projected = [p for p in positions.values() if looks_projected(p.x, p.y)]
-    if len(projected) <= _PROJECTED_SHARE * len(positions):
+    projected = np.flatnonzero((np.abs(xs) > 1000) | (np.abs(ys) > 1000))  # looks_projected, a column at once
+    if len(projected) <= _PROJECTED_SHARE * len(indexes):
         return
     lon = _typed_communes_lon(conn, table, columns)
-    sample = projected[0]
+    _, sample = _describe(columns, column, described, int(indexes[projected[0]]))
     raise LoadRefusedError(
-        f"{table.file}: the coordinates look projected (e.g. {sample.value}), not degrees: give the "
+        f"{table.file}: the coordinates look projected (e.g. {sample}), not degrees: give the "
         f"VN-2000 system they are in with --crs, likely {describe_zones(likely_zones(lon))}"
     )
 
@@ -591,93 +699,140 @@ def _typed_communes_lon(conn: Connection, table: RawTable, columns: ColumnMap) -
 
 
 def _to_wgs84(
-    table: RawTable,
     columns: ColumnMap,
-    positions: dict[int, _Position],
+    xs: np.ndarray[Any, Any],
+    ys: np.ndarray[Any, Any],
+    indexes: np.ndarray[Any, Any],
+    described: _Described,
+    column: _Columns,
+    lines: list[int],
     epsg: int | None,
     result: LoadResult,
-) -> dict[int, tuple[float, float]]:
-    """Transform every position to WGS 84 lon/lat at once (EPSG:6960 for VN-2000); reject what cannot be."""
-    lines = list(positions)
-    if not lines:
-        return {}
-    xs = np.array([positions[n].x for n in lines], dtype=float)
-    ys = np.array([positions[n].y for n in lines], dtype=float)
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Transform the positions of rows ``indexes`` to WGS 84 lon/lat at once (EPSG:6960 for VN-2000);
+    reject what cannot be. Returns the row indexes that could be, and their lon and lat."""
+    if not len(indexes):
+        return indexes, xs, ys
     if epsg is not None and epsg != 4326:
         projected = epsg in VN2000_ZONES and VN2000_ZONES[epsg][0] is not None
         if projected:
             # Easting and northing given the GIS way round (X = easting): northing is always the larger in VN.
             flipped = ys < xs
-            for n in np.array(lines)[flipped & (np.abs(xs) > 1000)]:
+            for index in indexes[flipped & (np.abs(xs) > 1000)].tolist():
+                field, value = _describe(columns, column, described, index)
                 result.issues.append(
                     RowIssue(
-                        int(n),
-                        positions[int(n)].field,
-                        positions[int(n)].value,
+                        lines[index],
+                        field,
+                        value,
                         "has X and Y the GIS way round (X is the northing in VN-2000); read as Y, X",
                         "warning",
                     )
                 )
             xs, ys = np.where(flipped, ys, xs), np.where(flipped, xs, ys)
         xs, ys = transformer_to_wgs84(epsg).transform(xs, ys)
-    out: dict[int, tuple[float, float]] = {}
-    for n, lon, lat in zip(lines, xs.tolist(), ys.tolist(), strict=True):
-        position = positions[n]
-        if not (np.isfinite(lon) and np.isfinite(lat)):
+        xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    finite = np.isfinite(xs) & np.isfinite(ys)
+    for index in indexes[~finite].tolist():
+        field, value = _describe(columns, column, described, index)
+        result.issues.append(
+            RowIssue(
+                lines[index],
+                field,
+                value,
+                f"cannot be converted from EPSG:{epsg} to WGS 84 (is --crs right?)",
+            )
+        )
+    return indexes[finite], xs[finite], ys[finite]
+
+
+_TYPES, _STATUSES, _TECHNOLOGIES = (frozenset(get_args(t)) for t in (FacilityType, Status, Technology))
+
+
+def _in_viet_nam(lon: np.ndarray[Any, Any], lat: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """:func:`in_viet_nam` of whole columns."""
+    inside: np.ndarray[Any, Any] = (
+        (lon >= VN_LON[0]) & (lon <= VN_LON[1]) & (lat >= VN_LAT[0]) & (lat <= VN_LAT[1])
+    )
+    return inside
+
+
+def _kept_rows(
+    table: RawTable,
+    columns: ColumnMap,
+    values: dict[str, np.ndarray[Any, Any]],
+    indexes: np.ndarray[Any, Any],
+    lon: np.ndarray[Any, Any],
+    lat: np.ndarray[Any, Any],
+    lines: list[int],
+    epsg: int | None,
+    result: LoadResult,
+) -> _Rows:
+    """The rows in Viet Nam (or in it swapped), as columns. The cell parsers enforce every rule of
+    :class:`FacilityRow` but one: that the codes a --mapping file gives are codes of the model; a row with
+    another code is checked by the model itself, which rejects it with its own message."""
+    inside = _in_viet_nam(lon, lat)
+    swap = ~inside & _in_viet_nam(lat, lon)
+    outside = ~inside & ~swap
+    picked = {name: values[name][indexes] for name in values}
+    unknown = ~(
+        pd.Series(picked["type"]).isin(_TYPES).to_numpy()
+        & pd.Series(picked["status"]).isin(_STATUSES).to_numpy()
+        & (pd.Series(picked["technology"]).isin(_TECHNOLOGIES).to_numpy() | _isnone(picked["technology"]))
+    )
+    keep = ~outside
+    source_crs = f"EPSG:{epsg or 4326}"
+    attributes = (
+        [row_attributes(table, columns, table.rows[i][1]) for i in indexes.tolist()]
+        if columns.unmapped
+        else None
+    )
+    rows = _Rows(
+        n=np.array(lines, dtype=np.int64)[indexes] if lines else np.zeros(0, dtype=np.int64),
+        lon=lon,
+        lat=lat,
+        swap=swap,
+        values=picked,
+        attributes=attributes,
+        source_crs=source_crs,
+    )
+    for k in np.flatnonzero(outside | unknown).tolist():
+        n = int(rows.n[k])
+        if outside[k]:
             result.issues.append(
                 RowIssue(
                     n,
-                    position.field,
-                    position.value,
-                    f"cannot be converted from EPSG:{epsg} to WGS 84 (is --crs right?)",
+                    "",
+                    "",
+                    f"point (lon {float(lon[k]):.6g}, lat {float(lat[k]):.6g}) is outside Viet "
+                    "Nam; check the coordinates and --crs",
                 )
             )
             continue
-        out[n] = (lon, lat)
-    return out
-
-
-def _typed_rows(
-    fields: dict[int, dict[str, Any]],
-    lonlat: dict[int, tuple[float, float]],
-    epsg: int | None,
-    columns: ColumnMap,
-    result: LoadResult,
-) -> list[FacilityRow]:
-    rows: list[FacilityRow] = []
-    source_crs = f"EPSG:{epsg or 4326}"
-    for n, (lon, lat) in lonlat.items():
-        swap = False
-        if not in_viet_nam(lon, lat):
-            swap = in_viet_nam(lat, lon)
-            if not swap:
-                result.issues.append(
-                    RowIssue(
-                        n,
-                        "",
-                        "",
-                        f"point (lon {lon:.6g}, lat {lat:.6g}) is outside Viet "
-                        "Nam; check the coordinates and --crs",
-                    )
-                )
-                continue
         try:
-            values = fields[n]  # made for this row alone: completed in place, validated as one dict
-            values.update(row=n, lon=lon, lat=lat, source_crs=source_crs, swap_candidate=swap)
-            rows.append(FacilityRow.model_validate(values))
-        except ValidationError as exc:  # the cell parsers enforce every rule first: this is a safety net
+            FacilityRow.model_validate(rows.typed(k))
+        except ValidationError as exc:
             error = exc.errors()[0]
             field = str(error["loc"][0]) if error["loc"] else ""
             result.issues.append(RowIssue(n, field, str(error.get("input", "")), error["msg"]))
-    return rows
+            keep[k] = False
+    if keep.all():
+        return rows
+    return replace(
+        rows,
+        n=rows.n[keep],
+        lon=lon[keep],
+        lat=lat[keep],
+        swap=swap[keep],
+        values={name: column[keep] for name, column in picked.items()},
+        attributes=[a for a, k in zip(attributes, keep.tolist(), strict=True) if k] if attributes else attributes,
+    )
 
 
 # --- writing ------------------------------------------------------------------------------------------------
 
 
-def _locate_and_write(
-    conn: Connection, rows: list[FacilityRow], columns: ColumnMap, result: LoadResult
-) -> None:
+def _locate_and_write(conn: Connection, rows: _Rows, columns: ColumnMap, result: LoadResult) -> None:
     """Stage the rows, place them in communes, decide the location problems, then update and insert."""
     # The planner's cost guesses for geometry functions make PostgreSQL JIT-compile these set-based queries,
     # which takes longer (~0.5 s each) than running them: off for this load, restored after.
@@ -686,13 +841,8 @@ def _locate_and_write(
     conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage, etl_facility_located"))
     conn.execute(queries.load("create_facility_staging"))
     places, order = _place_in_communes(conn, rows)
-    copy_rows(
-        conn,
-        "etl_facility_stage",
-        _STAGE_COLUMNS,
-        # In insert order already: the sort of the insert (ORDER BY ord) then finds its input presorted.
-        (_stage_tuple(rows[i], places[i], rank) for rank, i in enumerate(order)),
-    )
+    # In insert order already: the sort of the insert (ORDER BY ord) then finds its input presorted.
+    copy_columns(conn, "etl_facility_stage", _STAGE_COLUMNS, _stage_columns(rows, places, order))
     conn.execute(text("ANALYZE etl_facility_stage (external_id, commune_code, swap_code)"))
     conn.execute(queries.load("locate_staged_facilities"))
     rejected, swapped = _decide_locations(conn, columns, result)
@@ -721,8 +871,7 @@ def _locate_and_write(
         text("SELECT count(*) FROM etl_facility_located WHERE match_id IS NOT NULL")
     ).scalar_one()
     result.unchanged = int(matched) - result.updated
-    placed = set(rejected)
-    result.accepted = [r for r in rows if r.row not in placed]
+    result.accepted = _AcceptedRows(rows, np.flatnonzero(~np.isin(rows.n, rejected)))
     conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage, etl_facility_located"))
     conn.execute(text("SELECT set_config('jit', :jit, true)"), {"jit": jit})
 
@@ -731,12 +880,12 @@ _fold_place = lru_cache(maxsize=65536)(fold_place_name)
 
 
 def _place_in_communes(
-    conn: Connection, rows: list[FacilityRow]
-) -> tuple[list[str | None], list[int]]:
-    """The code of the 2025 commune each row's point lies in (a swap candidate: its swapped point), or None;
-    and the order to insert the rows in (indexes into ``rows``): by commune, then in ~500 m strips west to
-    east, so that neighbouring rows go to the same pages of the GiST and commune indexes (a third faster
-    than file order).
+    conn: Connection, rows: _Rows
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """The code of the 2025 commune each row's point lies in (a swap candidate: its swapped point), or None
+    (an object array); and the order to insert the rows in (indexes into ``rows``): by commune, then in
+    ~500 m strips west to east, so that neighbouring rows go to the same pages of the GiST and commune
+    indexes (a third faster than file order).
 
     Point in polygon in GEOS (shapely, prepared polygons) over the communes near the points, fetched once as
     WKB: ~1 µs a point, where the same join in PostGIS over ST_Subdivide'd communes took ~25 µs a point and
@@ -744,12 +893,10 @@ def _place_in_communes(
     point wins (boundary included, as ST_Intersects), so a point on a shared border always gets the same
     (lowest) code.
     """
-    if not rows:
-        return [], []
-    swap = np.fromiter((r.swap_candidate for r in rows), dtype=bool, count=len(rows))
-    lon = np.fromiter((r.lon for r in rows), dtype=float, count=len(rows))
-    lat = np.fromiter((r.lat for r in rows), dtype=float, count=len(rows))
-    xs, ys = np.where(swap, lat, lon), np.where(swap, lon, lat)  # the point to place, swapped if a candidate
+    if not len(rows):
+        return np.empty(0, dtype=object), np.zeros(0, dtype=np.int64)
+    swap = rows.swap
+    xs, ys = np.where(swap, rows.lat, rows.lon), np.where(swap, rows.lon, rows.lat)  # swapped if a candidate
 
     def box(mask: np.ndarray[Any, Any]) -> list[float | None]:
         if not mask.any():
@@ -765,9 +912,9 @@ def _place_in_communes(
     found = np.full(len(rows), len(communes))
     if communes:
         _point_in_polygons(communes, xs, ys, found)
-    codes = [str(c.code) for c in communes] + [None]
+    codes = np.array([str(c.code) for c in communes] + [None], dtype=object)
     order = np.lexsort((xs, np.floor(ys * 200), found))
-    return [codes[i] for i in found.tolist()], order.tolist()
+    return codes[found], order
 
 
 def _point_in_polygons(
@@ -793,32 +940,58 @@ def _point_in_polygons(
             found[inside] = i
 
 
-def _stage_tuple(row: FacilityRow, place: str | None, order: int) -> tuple[Any, ...]:
-    return (
-        row.row,
-        row.external_id,
-        row.name,
-        row.type,
-        row.technology,
-        row.status,
-        row.installed_year,
-        row.n_horns,
-        row.watts,
-        row.radius_m,
-        row.note,
-        row.source_crs,
-        json.dumps(row.attributes, ensure_ascii=False) if row.attributes else "{}",
-        row.lon,
-        row.lat,
-        row.swap_candidate,
-        row.commune_typed,
-        _fold_place(row.commune_typed) if row.commune_typed else None,
-        _fold_place(row.province_typed) if row.province_typed else None,
-        _fold_place(row.village_typed) if row.village_typed else None,
-        None if row.swap_candidate else place,
-        place if row.swap_candidate else None,
-        order,
-    )
+_NONE = np.array(None, dtype=object)
+
+
+def _stage_columns(
+    rows: _Rows, places: np.ndarray[Any, Any], order: np.ndarray[Any, Any]
+) -> list[list[Any]]:
+    """The staging table's columns (:data:`_STAGE_COLUMNS`), each a list in insert ``order``."""
+    values = {name: column[order] for name, column in rows.values.items()}
+    swap = rows.swap[order]
+    place = places[order]
+    count = len(order)
+    if rows.attributes is None:
+        attributes = ["{}"] * count
+    else:
+        attributes = [
+            json.dumps(rows.attributes[i], ensure_ascii=False) if rows.attributes[i] else "{}"
+            for i in order.tolist()
+        ]
+    return [
+        rows.n[order].tolist(),
+        values["external_id"].tolist(),
+        values["name"].tolist(),
+        values["type"].tolist(),
+        values["technology"].tolist(),
+        values["status"].tolist(),
+        values["installed_year"].tolist(),
+        values["n_horns"].tolist(),
+        values["watts"].tolist(),
+        values["radius_m"].tolist(),
+        values["note"].tolist(),
+        [rows.source_crs] * count,
+        attributes,
+        rows.lon[order].tolist(),
+        rows.lat[order].tolist(),
+        swap.tolist(),
+        values["commune_typed"].tolist(),
+        _per_distinct(values["commune_typed"], _fold_place),
+        _per_distinct(values["province_typed"], _fold_place),
+        _per_distinct(values["village_typed"], _fold_place),
+        np.where(swap, _NONE, place).tolist(),  # commune_code
+        np.where(swap, place, _NONE).tolist(),  # swap_code
+        list(range(count)),
+    ]
+
+
+def _per_distinct(values: np.ndarray[Any, Any], function: Callable[[str], Any]) -> list[Any]:
+    """``function`` of each value (None stays None), called once per distinct value."""
+    codes, distinct = pd.factorize(values)  # None: code -1
+    mapped = np.empty(len(distinct) + 1, dtype=object)  # the last (index -1): None
+    mapped[: len(distinct)] = [function(v) for v in distinct.tolist()]
+    result: list[Any] = mapped[codes].tolist()
+    return result
 
 
 def _decide_locations(

@@ -6,7 +6,7 @@ import csv
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +40,7 @@ class LoadResult:
     dry_run: bool = False
     updated_refs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    accepted: list[Any] = field(default_factory=list)  # typed rows that passed (the upload page's preview)
+    accepted: Sequence[Any] = field(default_factory=list)  # typed rows that passed (the upload page's preview)
 
     @property
     def rejected(self) -> int:

@@ -19,13 +19,42 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterab
     becomes NULL; geometries should come as hex EWKB strings (PostGIS parses them on input).
     """
     buffer = io.StringIO()
-    # "\r\n" as the terminator makes the csv module quote any value holding a lone "\r" too; with "\n" it
-    # did not, and COPY read the "\r" as the end of the row (a survey cell with a carriage return).
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = _csv_writer(buffer)
     count = 0
     for row in rows:
         writer.writerow(["\\N" if value is None else value for value in row])
         count += 1
+    _copy_csv(conn, table, columns, buffer)
+    return count
+
+
+def copy_columns(
+    conn: Connection, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]
+) -> int:
+    """:func:`copy_rows` of rows given column by column (``data[j]``: every row's value of ``columns[j]``).
+
+    No Python object per row: NULLs are marked a column at a time (only in columns that hold a ``None``) and
+    the csv module writes the rows straight from ``zip``.
+    """
+    if len(data) != len(columns):
+        raise ValueError(f"{len(columns)} columns named, {len(data)} given")
+    count = len(data[0]) if data else 0
+    if any(len(values) != count for values in data):
+        raise ValueError("the columns differ in length")
+    marked = [["\\N" if v is None else v for v in values] if None in values else values for values in data]
+    buffer = io.StringIO()
+    _csv_writer(buffer).writerows(zip(*marked, strict=True))
+    _copy_csv(conn, table, columns, buffer)
+    return count
+
+
+def _csv_writer(buffer: io.StringIO) -> Any:
+    # "\r\n" as the terminator makes the csv module quote any value holding a lone "\r" too; with "\n" it
+    # did not, and COPY read the "\r" as the end of the row (a survey cell with a carriage return).
+    return csv.writer(buffer, lineterminator="\r\n")
+
+
+def _copy_csv(conn: Connection, table: str, columns: Sequence[str], buffer: io.StringIO) -> None:
     buffer.seek(0)
     statement = pgsql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv, NULL '\\N')").format(
         pgsql.Identifier(table), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns)
@@ -37,7 +66,6 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterab
         cursor.copy_expert(statement, buffer)
     finally:
         cursor.close()
-    return count
 
 
 def set_actor(conn: Connection, user: str) -> None:
