@@ -458,17 +458,18 @@ def _without_note_rows(
     """Skip rows with no type, no id and no coordinates: a total, a signature or a note under the table."""
     if table.geometries is not None:
         return table
-    kept: list[tuple[int, list[str]]] = []
-    marks = [column(f) for f in ("lon", "lat", "x", "y", "geopoint", "type", "external_id")
-             if columns.has(f)]
-    for index, (line, cells) in enumerate(table.rows):
-        if any(mark[index] for mark in marks):
-            kept.append((line, cells))
-            continue
+    marked = np.zeros(len(table.rows), dtype=bool)
+    for name in ("lon", "lat", "x", "y", "geopoint", "type", "external_id"):
+        if columns.has(name):
+            marked |= np.array(column(name), dtype=object) != ""
+    if marked.all():
+        return table
+    for index in np.flatnonzero(~marked).tolist():
         result.skipped += 1
-        result.issues.append(RowIssue(line, "", "", "skipped: no type, id or coordinates (a total, a "
-                                      "signature or a note, not a facility)", "warning"))
-    return replace(table, rows=kept) if result.skipped else table
+        result.issues.append(RowIssue(table.rows[index][0], "", "", "skipped: no type, id or coordinates (a "
+                                      "total, a signature or a note, not a facility)", "warning"))
+    kept = [table.rows[index] for index in np.flatnonzero(marked).tolist()]
+    return replace(table, rows=kept)
 
 
 def _check_type_and_status(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -19,42 +20,13 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterab
     becomes NULL; geometries should come as hex EWKB strings (PostGIS parses them on input).
     """
     buffer = io.StringIO()
-    writer = _csv_writer(buffer)
+    # "\r\n" as the terminator makes the csv module quote any value holding a lone "\r" too; with "\n" it
+    # did not, and COPY read the "\r" as the end of the row (a survey cell with a carriage return).
+    writer = csv.writer(buffer, lineterminator="\r\n")
     count = 0
     for row in rows:
         writer.writerow(["\\N" if value is None else value for value in row])
         count += 1
-    _copy_csv(conn, table, columns, buffer)
-    return count
-
-
-def copy_columns(
-    conn: Connection, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]
-) -> int:
-    """:func:`copy_rows` of rows given column by column (``data[j]``: every row's value of ``columns[j]``).
-
-    No Python object per row: NULLs are marked a column at a time (only in columns that hold a ``None``) and
-    the csv module writes the rows straight from ``zip``.
-    """
-    if len(data) != len(columns):
-        raise ValueError(f"{len(columns)} columns named, {len(data)} given")
-    count = len(data[0]) if data else 0
-    if any(len(values) != count for values in data):
-        raise ValueError("the columns differ in length")
-    marked = [["\\N" if v is None else v for v in values] if None in values else values for values in data]
-    buffer = io.StringIO()
-    _csv_writer(buffer).writerows(zip(*marked, strict=True))
-    _copy_csv(conn, table, columns, buffer)
-    return count
-
-
-def _csv_writer(buffer: io.StringIO) -> Any:
-    # "\r\n" as the terminator makes the csv module quote any value holding a lone "\r" too; with "\n" it
-    # did not, and COPY read the "\r" as the end of the row (a survey cell with a carriage return).
-    return csv.writer(buffer, lineterminator="\r\n")
-
-
-def _copy_csv(conn: Connection, table: str, columns: Sequence[str], buffer: io.StringIO) -> None:
     buffer.seek(0)
     statement = pgsql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv, NULL '\\N')").format(
         pgsql.Identifier(table), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns)
@@ -66,6 +38,64 @@ def _copy_csv(conn: Connection, table: str, columns: Sequence[str], buffer: io.S
         cursor.copy_expert(statement, buffer)
     finally:
         cursor.close()
+    return count
+
+
+def copy_columns(
+    conn: Connection, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]
+) -> int:
+    """:func:`copy_rows` of rows given column by column (``data[j]``: every row's value of ``columns[j]``).
+
+    No Python call per value where a column allows: each column is formatted at once for COPY's text format
+    (:func:`copy_text_value`'s rules: NULL as ``\\N``, booleans t/f, text escaped; NaN is NULL), and the
+    rows are joined in C. ~5× faster than the csv module on a 200,000-row staging table (bench/etl.py).
+    """
+    if len(data) != len(columns):
+        raise ValueError(f"{len(columns)} columns named, {len(data)} given")
+    count = len(data[0]) if data else 0
+    if any(len(values) != count for values in data):
+        raise ValueError("the columns differ in length")
+    formatted = [_text_column(values) for values in data]
+    buffer = io.StringIO()
+    buffer.writelines(map(_line, zip(*formatted, strict=True)))
+    buffer.seek(0)
+    statement = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
+        pgsql.Identifier(table), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns)
+    )
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        cursor.copy_expert(statement, buffer)
+    finally:
+        cursor.close()
+    return count
+
+
+def _line(values: Sequence[str]) -> str:
+    return "\t".join(values) + "\n"
+
+
+_SPECIAL = ("\\", "\t", "\n", "\r")  # what COPY's text format escapes
+
+
+def _text_column(values: Sequence[Any]) -> list[str]:
+    """One column in COPY text format, as :func:`copy_text_value` would give each value."""
+    kinds = set(map(type, values)) - {type(None)}
+    nulls = None in values
+    if kinds <= {str}:
+        present = [v for v in values if v is not None] if nulls else values
+        joined = "".join(present)
+        if not any(c in joined for c in _SPECIAL):
+            return ["\\N" if v is None else v for v in values] if nulls else list(values)
+    elif kinds <= {int}:
+        return ["\\N" if v is None else str(v) for v in values] if nulls else list(map(str, values))
+    elif kinds <= {float}:
+        if all(map(math.isfinite, (v for v in values if v is not None) if nulls else values)):
+            return ["\\N" if v is None else repr(v) for v in values] if nulls else list(map(repr, values))
+    elif kinds == {bool} and not nulls:
+        return ["t" if v else "f" for v in values]
+    return [copy_text_value(v) for v in values]
 
 
 def set_actor(conn: Connection, user: str) -> None:
