@@ -56,9 +56,7 @@ def copy_columns(
     if any(len(values) != count for values in data):
         raise ValueError("the columns differ in length")
     formatted = [_text_column(values) for values in data]
-    buffer = io.StringIO()
-    buffer.writelines(map(_line, zip(*formatted, strict=True)))
-    buffer.seek(0)
+    buffer = io.StringIO("\n".join(map("\t".join, zip(*formatted, strict=True))) + "\n" if count else "")
     statement = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
         pgsql.Identifier(table), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns)
     )
@@ -72,16 +70,17 @@ def copy_columns(
     return count
 
 
-def _line(values: Sequence[str]) -> str:
-    return "\t".join(values) + "\n"
-
-
 _SPECIAL = ("\\", "\t", "\n", "\r")  # what COPY's text format escapes
 
 
 def _text_column(values: Sequence[Any]) -> list[str]:
     """One column in COPY text format, as :func:`copy_text_value` would give each value."""
     kinds = set(map(type, values)) - {type(None)}
+    if len(kinds) <= 1:  # one type (True == 1 == 1.0 would share a key below)
+        distinct = set(values)
+        if 4 * len(distinct) < len(values):  # a code, a year, a constant: each distinct value formatted once
+            formatted = {v: copy_text_value(v) for v in distinct}
+            return list(map(formatted.__getitem__, values))
     nulls = None in values
     if kinds <= {str}:
         present = [v for v in values if v is not None] if nulls else values
