@@ -48,7 +48,7 @@ def copy_columns(
 
     No Python call per value where a column allows: each column is formatted at once for COPY's text format
     (:func:`copy_text_value`'s rules: NULL as ``\\N``, booleans t/f, text escaped; NaN is NULL), and the
-    rows are joined in C. ~5× faster than the csv module on a 200,000-row staging table (bench/etl.py).
+    rows are joined in C: 0.79 s where the csv module row by row took 1.08 s for 200,000 staged facilities.
     """
     if len(data) != len(columns):
         raise ValueError(f"{len(columns)} columns named, {len(data)} given")
