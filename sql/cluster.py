@@ -78,7 +78,13 @@ def up(pgdata: Path, port: int, database: str = EMBEDDED_DATABASE) -> ClusterSta
             raise DatabaseSetupError(
                 f"The embedded PostgreSQL did not start (is port {port} taken?); see {pgdata / 'server.log'}."
             )
-    create_database(port, database)
+    try:
+        create_database(port, database)
+    except psycopg2.OperationalError as exc:
+        raise DatabaseSetupError(
+            f"The embedded PostgreSQL in {pgdata} runs but does not answer on 127.0.0.1:{port} (started on "
+            "another port?): run `phusong db down` and then `phusong db up`."
+        ) from exc
     return status(pgdata, port)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 from analysis.planning_geo import (
     PlanningInputError,
@@ -63,10 +63,11 @@ def layout(**_: Any) -> Any:
                      value=provinces[0]["code"] if len(provinces) == 1 else None, clearable=False,
                      className="mb-2 small"),
         dbc.Label(t("budget_vnd"), html_for="plan-budget", className="small mb-0"),
-        dbc.Input(id="plan-budget", type="number", min=0, step=1e7, value=1_500_000_000, size="sm",
-                  className="mb-2"),
+        dbc.Input(id="plan-budget", type="number", min=0, step=1e7, value=1_500_000_000, size="sm"),
+        html.Div(id="plan-budget-words", className="small text-muted mb-2"),
         html.Div(t("unit_cost_vnd"), className="small fw-bold"),
-        *[dbc.InputGroup([dbc.InputGroupText(action_word(name), className="small", style={"width": "62%"}),
+        *[dbc.InputGroup([dbc.InputGroupText(action_word(name), className="small text-start",
+                                             style={"width": "62%", "whiteSpace": "normal"}),
                           dbc.Input(id=f"plan-cost-{name}", type="number", min=0, value=getattr(defaults, name),
                                     size="sm")], size="sm", className="mb-1") for name in COST_FIELDS],
         dbc.Button("Chạy tối ưu" if not en else "Run the planner", id="plan-run", color="primary",
@@ -256,3 +257,12 @@ def compare(a: str | None, b: str | None) -> Any:
                        [[d["only_in"], action_word(d["action"]), d["commune_name"] or d["commune_code"],
                          fmt_int(d["cost_vnd"])] for d in differing.to_dict("records")[:100]])
     return html.Div([table, only])
+
+
+# The budget as a budget officer reads it (1.500.000.000 đồng), in the browser: no round trip, no data.
+clientside_callback(
+    "(value) => (value === null || value === undefined || value === '') ? '' : "
+    "'= ' + Number(value).toLocaleString('vi-VN', {maximumFractionDigits: 0}) + ' đồng'",
+    Output("plan-budget-words", "children"),
+    Input("plan-budget", "value"),
+)
