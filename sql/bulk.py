@@ -28,16 +28,7 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterab
         writer.writerow(["\\N" if value is None else value for value in row])
         count += 1
     buffer.seek(0)
-    statement = pgsql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv, NULL '\\N')").format(
-        pgsql.Identifier(table), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns)
-    )
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    cursor = raw.cursor()
-    try:
-        cursor.copy_expert(statement, buffer)
-    finally:
-        cursor.close()
+    _copy_from(conn, table, columns, buffer, csv_format=True)
     return count
 
 
@@ -57,16 +48,7 @@ def copy_columns(
         raise ValueError("the columns differ in length")
     formatted = [_text_column(values) for values in data]
     buffer = io.StringIO("\n".join(map("\t".join, zip(*formatted, strict=True))) + "\n" if count else "")
-    statement = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
-        pgsql.Identifier(table), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns)
-    )
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    cursor = raw.cursor()
-    try:
-        cursor.copy_expert(statement, buffer)
-    finally:
-        cursor.close()
+    _copy_from(conn, table, columns, buffer, csv_format=False)
     return count
 
 
@@ -115,8 +97,18 @@ def copy_text_lines(conn: Connection, table: str, columns: Sequence[str], lines:
         buffer.write("\n")
         count += 1
     buffer.seek(0)
-    statement = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
-        pgsql.Identifier(table), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns)
+    _copy_from(conn, table, columns, buffer, csv_format=False)
+    return count
+
+
+def _copy_from(conn: Connection, table: str, columns: Sequence[str], buffer: io.StringIO, *, csv_format: bool) -> None:
+    """Send ``buffer`` to ``COPY table (columns) FROM STDIN`` on this connection's transaction.
+
+    Table and column names are composed as quoted identifiers, never formatted into the statement.
+    """
+    options = pgsql.SQL(" WITH (FORMAT csv, NULL '\\N')") if csv_format else pgsql.SQL("")
+    statement = pgsql.SQL("COPY {} ({}) FROM STDIN{}").format(
+        pgsql.Identifier(table), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns), options
     )
     raw = conn.connection.dbapi_connection
     assert raw is not None
@@ -125,7 +117,6 @@ def copy_text_lines(conn: Connection, table: str, columns: Sequence[str], lines:
         cursor.copy_expert(statement, buffer)
     finally:
         cursor.close()
-    return count
 
 
 def copy_text_value(value: object) -> str:
