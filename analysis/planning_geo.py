@@ -460,31 +460,15 @@ def _candidate_rows(
         )
     for s, rec in enumerate(_records(sites)):
         c = int(rec["commune"])
-        rows.append(
-            dict(
-                action="new_ip_cluster",
-                facility_id=None,
-                x=rec["x"],
-                y=rec["y"],
-                commune=c,
-                cost_vnd=costs.new_ip_cluster,
-                radius_m=ip_radius,
-                site=s,
-            )
-        )
+        # Every site may take an IP cluster; an FM cluster only where the commune's station is FM.
+        offers = [("new_ip_cluster", costs.new_ip_cluster, ip_radius)]
         if is_fm[c]:
-            rows.append(
-                dict(
-                    action="new_fm_cluster",
-                    facility_id=None,
-                    x=rec["x"],
-                    y=rec["y"],
-                    commune=c,
-                    cost_vnd=costs.new_fm_cluster,
-                    radius_m=fm_radius,
-                    site=s,
-                )
-            )
+            offers.append(("new_fm_cluster", costs.new_fm_cluster, fm_radius))
+        rows.extend(
+            dict(action=action, facility_id=None, x=rec["x"], y=rec["y"], commune=c, cost_vnd=cost,
+                 radius_m=radius, site=s)
+            for action, cost, radius in offers
+        )
     rows.extend(_user_candidate_rows(area, costs, user_sites, is_fm, params, first_site=len(sites)))
     return pd.DataFrame(
         rows, columns=["action", "facility_id", "x", "y", "commune", "cost_vnd", "radius_m", "site"]

@@ -18,7 +18,6 @@ import io
 import json
 import os
 import random
-import shutil
 import socket
 import statistics
 import subprocess
@@ -37,9 +36,9 @@ from PIL import Image
 from sqlalchemy import create_engine, text
 
 from app.auth import add_user
-from sql import cluster
-from sql.migrate import migrate
-from sql.settings import PROJECT_ROOT, to_psycopg2_url
+from bench._support import bench_database
+from sql.cluster import free_loopback_port
+from sql.settings import PROJECT_ROOT
 
 PASSWORD = "bench-password"
 STATUSES = ("operational", "degraded", "broken")
@@ -54,43 +53,15 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def _database() -> Iterator[str]:
-    """A migrated database with the demo loaded: the given one, or a throwaway cluster of our own."""
-    given = os.environ.get("PHUSONG_BENCH_DATABASE_URL")
-    if given:
-        yield to_psycopg2_url(given)
-        return
-    parent = Path(tempfile.mkdtemp(prefix="phusong-bench-pg-"))
-    parent.chmod(0o755)
-    port = _free_port()
-    cluster.up(parent / "pgdata", port, database="postgres")
-    try:
-        admin = create_engine(f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres",
-                              isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text('CREATE DATABASE "phusong_bench"'))
-        admin.dispose()
-        url = f"postgresql+psycopg2://postgres@127.0.0.1:{port}/phusong_bench"
-        migrate(create_engine(url))
-        env = {**os.environ, "PHUSONG_DATABASE_URL": url}
-        subprocess.run([sys.executable, "-m", "app.cli", "demo", "--no-serve"], env=env, cwd=PROJECT_ROOT,
-                       check=True, capture_output=True, timeout=900)
-        yield url
-    finally:
-        cluster.down(parent / "pgdata", port)
-        shutil.rmtree(parent, ignore_errors=True)
+def _load_demo(url: str) -> None:
+    env = {**os.environ, "PHUSONG_DATABASE_URL": url}
+    subprocess.run([sys.executable, "-m", "app.cli", "demo", "--no-serve"], env=env, cwd=PROJECT_ROOT,
+                   check=True, capture_output=True, timeout=900)
 
 
 @contextmanager
 def _server(url: str) -> Iterator[str]:
-    port = _free_port()
+    port = free_loopback_port()
     env = {**os.environ, "PHUSONG_DATABASE_URL": url, "PHUSONG_PORT": str(port)}
     env.pop("PHUSONG_TILE_URL", None)
     log = open(Path(tempfile.gettempdir()) / f"phusong-bench-serve-{port}.log", "wb")  # noqa: SIM115
@@ -216,7 +187,7 @@ def _stored(url: str, run: str) -> tuple[int, int, list[float]]:
 
 
 def run(inspectors: int, seconds: float, think_s: tuple[float, float]) -> int:
-    with _database() as url:
+    with bench_database(_load_demo) as url:
         engine = create_engine(url)
         with engine.begin() as conn:
             facilities = [int(i) for i in conn.execute(text(

@@ -16,24 +16,20 @@ import gzip
 import json
 import math
 import os
-import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
 from app.auth import User, add_user
 from app.components.common import map_binds
-from sql import cluster, queries
-from sql.migrate import migrate
-from sql.settings import PROJECT_ROOT, get_settings, to_psycopg2_url
+from bench._support import bench_database
+from sql import queries
+from sql.cluster import free_loopback_port
+from sql.settings import PROJECT_ROOT, get_settings
 
 BUDGET_S = 2.0
 USER, PASSWORD = "bench-planner", "bench-password"
@@ -50,41 +46,14 @@ SELECT ST_AsMVT(mvt.*, 'communes', 4096, 'geom') FROM mvt
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def _database() -> Iterator[str]:
-    given = os.environ.get("PHUSONG_BENCH_DATABASE_URL")
-    if given:
-        yield to_psycopg2_url(given)
-        return
+def _load_national_communes(url: str) -> None:
     shared = get_settings().shared_data / "admin_2025"
     if not (shared / "communes_2025_national_simplified.gpkg").is_file():
         raise SystemExit(f"bench.map_paint: the national communes are not at {shared}; set PHUSONG_SHARED_DATA")
-    parent = Path(tempfile.mkdtemp(prefix="phusong-bench-pg-"))
-    parent.chmod(0o755)
-    port = _free_port()
-    cluster.up(parent / "pgdata", port, database="postgres")
-    try:
-        admin = create_engine(f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres",
-                              isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text('CREATE DATABASE "phusong_bench"'))
-        admin.dispose()
-        url = f"postgresql+psycopg2://postgres@127.0.0.1:{port}/phusong_bench"
-        migrate(create_engine(url))
-        env = {**os.environ, "PHUSONG_DATABASE_URL": url}
-        for name in ("provinces_2025.gpkg", "communes_2025_national_simplified.gpkg"):
-            subprocess.run([sys.executable, "-m", "app.cli", "load", "boundaries", str(shared / name),
-                            "--version", "2025"], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
-        yield url
-    finally:
-        cluster.down(parent / "pgdata", port)
-        shutil.rmtree(parent, ignore_errors=True)
+    env = {**os.environ, "PHUSONG_DATABASE_URL": url}
+    for name in ("provinces_2025.gpkg", "communes_2025_national_simplified.gpkg"):
+        subprocess.run([sys.executable, "-m", "app.cli", "load", "boundaries", str(shared / name),
+                        "--version", "2025"], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
 
 
 def _tiles(z: int) -> list[tuple[int, int]]:
@@ -139,7 +108,7 @@ def measure_paint(url: str, loads: int = 3) -> list[float]:
     """Seconds from navigation start to the first frame after 3,321 communes are on the map's canvas."""
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
+    port = free_loopback_port()
     env = {**os.environ, "PHUSONG_DATABASE_URL": url, "PHUSONG_PORT": str(port)}
     env.pop("PHUSONG_TILE_URL", None)
     server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], env=env, cwd=PROJECT_ROOT,
@@ -181,7 +150,7 @@ def measure_paint(url: str, loads: int = 3) -> list[float]:
 
 
 def main() -> int:
-    with _database() as url:
+    with bench_database(_load_national_communes) as url:
         engine = create_engine(url)
         with engine.begin() as conn:
             communes = conn.execute(text("SELECT count(*) FROM commune")).scalar_one()

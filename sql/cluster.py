@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +96,31 @@ def down(pgdata: Path, port: int) -> ClusterStatus:
     if status(pgdata, port).running:
         _pg_ctl(pgdata, ["-w", "-m", "fast", "stop"], check=True)
     return status(pgdata, port)
+
+
+def free_loopback_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def throwaway(prefix: str = "phusong-pg-") -> Iterator[int]:
+    """Start a private cluster in a new temporary directory on a free port; stop and delete it afterwards.
+
+    For the test suite and the benchmarks. The directory is made world-traversable because the cluster runs as
+    the postgres OS user when we are root (a mkdtemp directory is private to its creator).
+    """
+    parent = Path(tempfile.mkdtemp(prefix=prefix))
+    parent.chmod(0o755)
+    pgdata, port = parent / "pgdata", free_loopback_port()
+    up(pgdata, port, database="postgres")
+    try:
+        yield port
+    finally:
+        down(pgdata, port)
+        shutil.rmtree(parent, ignore_errors=True)
 
 
 def create_database(port: int, database: str) -> None:

@@ -7,9 +7,6 @@ Each session gets a fresh database; `db_conn` wraps each test in a transaction t
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,12 +22,6 @@ SHARED_DATA = Path(os.environ.get("PHUSONG_SHARED_DATA", PROJECT_ROOT.parent / "
 GIS_DATA = PROJECT_ROOT / "gis_data"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def postgis_server() -> Iterator[str]:
     """A libpq URL (without database) of a running PostGIS server: the given one, or a throwaway cluster."""
@@ -38,16 +29,8 @@ def postgis_server() -> Iterator[str]:
     if given:
         yield given.rsplit("/", 1)[0]
         return
-    # Not pytest's tmp_path: it is private to root, and the cluster runs as the postgres OS user.
-    pgdata_parent = Path(tempfile.mkdtemp(prefix="phusong-test-pg-"))
-    pgdata_parent.chmod(0o755)
-    pgdata, port = pgdata_parent / "pgdata", _free_port()
-    cluster.up(pgdata, port, database="postgres")
-    try:
+    with cluster.throwaway("phusong-test-pg-") as port:
         yield f"postgresql://postgres@127.0.0.1:{port}"
-    finally:
-        cluster.down(pgdata, port)
-        shutil.rmtree(pgdata_parent, ignore_errors=True)
 
 
 def _create_database(server: str, *, template: str | None = None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -111,22 +112,29 @@ def _register_facilities(kinds: Any) -> None:
         epilog="Example:\n  phusong load facilities khao_sat_dien_bien.xlsx\n"
                "  phusong load facilities toa_do_vn2000.csv --crs EPSG:9205 --dry-run",
     )
+    _add_survey_options(sub, crs_help="coordinate system of the file, e.g. EPSG:9205 (VN-2000 TM-3 103°00')")
+    sub.set_defaults(handler=lambda args: _load_survey(load_facilities, args, crs=args.crs))
+
+
+def _add_survey_options(sub: Any, *, crs_help: str | None = None) -> None:
+    """The options every survey-like file shares (facilities, villages, inspections)."""
     sub.add_argument("file", type=Path)
-    sub.add_argument("--crs", help="coordinate system of the file, e.g. EPSG:9205 (VN-2000 TM-3 103°00')")
+    if crs_help:
+        sub.add_argument("--crs", help=crs_help)
     sub.add_argument("--sheet", help="workbook sheet to read (default: the one that holds the data)")
     sub.add_argument("--mapping", type=Path, help="YAML file naming columns or words no built-in rule knows")
     sub.add_argument("--encoding", help="text encoding of a CSV, e.g. cp1258 for legacy Vietnamese files")
     sub.add_argument("--strict", action="store_true", help="refuse the whole file if any row is rejected")
     sub.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
-    sub.set_defaults(handler=_facilities)
 
 
-def _facilities(args: argparse.Namespace) -> int:
+def _load_survey(loader: Callable[..., LoadResult], args: argparse.Namespace, **extra: Any) -> int:
+    """Run one survey loader with the shared options in one transaction and print its summary."""
     ensure_database()
     with connect() as conn:
-        result = load_facilities(conn, args.file, crs=args.crs, sheet=args.sheet, mapping=args.mapping,
-                                 encoding=args.encoding, strict=args.strict, dry_run=args.dry_run,
-                                 loaded_by=_actor(), report_dir=_report_dir())
+        result = loader(conn, args.file, sheet=args.sheet, mapping=args.mapping, encoding=args.encoding,
+                        strict=args.strict, dry_run=args.dry_run, loaded_by=_actor(),
+                        report_dir=_report_dir(), **extra)
     _print_result(result)
     return 0
 
@@ -162,24 +170,8 @@ def _register_villages(kinds: Any) -> None:
                     "commune comes from the location; population and households are kept when present.",
         epilog="Example:\n  phusong load villages thon_ban_dien_bien.gpkg",
     )
-    sub.add_argument("file", type=Path)
-    sub.add_argument("--crs", help="coordinate system when the file does not say, e.g. EPSG:9205")
-    sub.add_argument("--sheet", help="workbook sheet to read")
-    sub.add_argument("--mapping", type=Path, help="YAML file naming columns no built-in rule knows")
-    sub.add_argument("--encoding", help="text encoding of a CSV, e.g. cp1258")
-    sub.add_argument("--strict", action="store_true", help="refuse the whole file if any row is rejected")
-    sub.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
-    sub.set_defaults(handler=_villages)
-
-
-def _villages(args: argparse.Namespace) -> int:
-    ensure_database()
-    with connect() as conn:
-        result = load_villages(conn, args.file, crs=args.crs, sheet=args.sheet, mapping=args.mapping,
-                               encoding=args.encoding, strict=args.strict, dry_run=args.dry_run,
-                               loaded_by=_actor(), report_dir=_report_dir())
-    _print_result(result)
-    return 0
+    _add_survey_options(sub, crs_help="coordinate system when the file does not say, e.g. EPSG:9205")
+    sub.set_defaults(handler=lambda args: _load_survey(load_villages, args, crs=args.crs))
 
 
 def _register_population(kinds: Any) -> None:
@@ -212,21 +204,5 @@ def _register_inspections(kinds: Any) -> None:
                     "status becomes its latest inspection's.",
         epilog="Example:\n  phusong load inspections kiem_tra_thang_11.csv",
     )
-    sub.add_argument("file", type=Path)
-    sub.add_argument("--sheet", help="workbook sheet to read")
-    sub.add_argument("--mapping", type=Path, help="YAML file naming columns no built-in rule knows")
-    sub.add_argument("--encoding", help="text encoding of a CSV, e.g. cp1258")
-    sub.add_argument("--strict", action="store_true", help="refuse the whole file if any row is rejected")
-    sub.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
-    sub.set_defaults(handler=_inspections)
-
-
-def _inspections(args: argparse.Namespace) -> int:
-    ensure_database()
-    with connect() as conn:
-        result = load_inspections(conn, args.file, sheet=args.sheet, mapping=args.mapping,
-                                  encoding=args.encoding,
-                                  strict=args.strict, dry_run=args.dry_run, loaded_by=_actor(),
-                                  report_dir=_report_dir())
-    _print_result(result)
-    return 0
+    _add_survey_options(sub)
+    sub.set_defaults(handler=lambda args: _load_survey(load_inspections, args))

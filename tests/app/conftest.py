@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine
 
+from sql.cluster import free_loopback_port
 from sql.settings import PROJECT_ROOT, get_settings
 
 CHROMIUM = "/usr/bin/chromium"
@@ -24,12 +25,6 @@ LOGINS = {"planner": ("quyhoach", "quyhoach-demo"), "inspector": ("kiemtra", "ki
 # Chromium in a closed network: without these it keeps trying to reach Google's hosts.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeout_s: float = 60) -> None:
@@ -58,7 +53,7 @@ def demo_database(fresh_database: Callable[[], str]) -> str:
 @pytest.fixture(scope="session")
 def app_url(demo_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app served by `phusong serve` against the demo database."""
-    port = _free_port()
+    port = free_loopback_port()
     log = tmp_path_factory.mktemp("app") / "serve.log"
     env = {**os.environ, "PHUSONG_DATABASE_URL": demo_database, "PHUSONG_PORT": str(port)}
     env.pop("PHUSONG_TILE_URL", None)  # the tests run with no internet, as the app must
