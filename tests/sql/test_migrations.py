@@ -60,6 +60,61 @@ def test_vocabularies_refuse_unknown_codes(db_conn: Connection, field: str, valu
             _insert_facility(db_conn, **{field: value})
 
 
+def test_vocabulary_checks_name_the_column_and_value_on_insert_and_update(db_conn: Connection) -> None:
+    with pytest.raises(IntegrityError, match=r"facility\.type = 'loa' is not in facility_type"):
+        with db_conn.begin_nested():
+            _insert_facility(db_conn, type="loa")
+    facility_id = _insert_facility(db_conn)
+    with pytest.raises(IntegrityError, match=r"facility\.status = 'tot' is not in facility_status"):
+        with db_conn.begin_nested():
+            db_conn.execute(text("UPDATE facility SET status = 'tot' WHERE id = :f"), {"f": facility_id})
+    with pytest.raises(IntegrityError, match=r"facility\.batch_id = '-7' is not in load_batch"):
+        with db_conn.begin_nested():
+            db_conn.execute(text("UPDATE facility SET batch_id = -7 WHERE id = :f"), {"f": facility_id})
+
+
+def test_one_bad_row_among_many_fails_the_whole_statement(db_conn: Connection) -> None:
+    before = db_conn.execute(text("SELECT count(*) FROM facility")).scalar_one()
+    with pytest.raises(IntegrityError, match="'5g' is not in technology"):
+        with db_conn.begin_nested():
+            db_conn.execute(text(
+                "INSERT INTO facility (type, technology, commune_code, geom) "
+                "SELECT 'loudspeaker_cluster', CASE WHEN i = 700 THEN '5g' ELSE 'wired' END, '03199', "
+                "ST_SetSRID(ST_MakePoint(103.0, 21.4), 4326) FROM generate_series(1, 1000) i"))
+    assert db_conn.execute(text("SELECT count(*) FROM facility")).scalar_one() == before
+
+
+@pytest.mark.parametrize("statement", [
+    "DELETE FROM facility_type WHERE code = 'loudspeaker_cluster'",
+    "UPDATE facility_type SET code = 'loa' WHERE code = 'loudspeaker_cluster'",
+    "DELETE FROM technology WHERE code = 'fm_wireless'",
+    "UPDATE technology SET code = 'fm' WHERE code = 'fm_wireless'",
+    "DELETE FROM facility_status WHERE code = 'operational'",
+    "UPDATE facility_status SET code = 'ok' WHERE code = 'operational'",
+])
+def test_a_code_in_use_can_be_neither_deleted_nor_renamed(db_conn: Connection, statement: str) -> None:
+    _insert_facility(db_conn)
+    with pytest.raises(IntegrityError, match="is still used by facility"):
+        with db_conn.begin_nested():
+            db_conn.execute(text(statement))
+
+
+def test_labels_of_a_code_in_use_can_change(db_conn: Connection) -> None:
+    _insert_facility(db_conn)
+    db_conn.execute(text("UPDATE facility_type SET label_en = 'Loudspeakers' WHERE code = 'loudspeaker_cluster'"))
+
+
+def test_a_batch_in_use_cannot_be_deleted(db_conn: Connection) -> None:
+    batch = db_conn.execute(text(
+        "INSERT INTO load_batch (kind, file, sha256, format, rows) VALUES ('facilities', 'f.csv', 'x', 'csv', 1) "
+        "RETURNING id")).scalar_one()
+    facility_id = _insert_facility(db_conn)
+    db_conn.execute(text("UPDATE facility SET batch_id = :b WHERE id = :f"), {"b": batch, "f": facility_id})
+    with pytest.raises(IntegrityError, match="load_batch '[0-9]+' is still used by facility.batch_id"):
+        with db_conn.begin_nested():
+            db_conn.execute(text("DELETE FROM load_batch WHERE id = :b"), {"b": batch})
+
+
 def test_inspections_are_append_only_and_the_latest_decides_the_status(db_conn: Connection) -> None:
     facility_id = _insert_facility(db_conn)
     insert = text("INSERT INTO inspection (facility_id, inspector, inspected_at, status_found) "

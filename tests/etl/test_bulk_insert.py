@@ -1,0 +1,66 @@
+"""A survey that adds many facilities builds the facility indexes afresh after its insert (migration 0015)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, text
+
+from etl.facilities import BULK_INSERT_REBUILDS_INDEXES_FROM, load_facilities
+from tests.etl.conftest import VN_HEADERS, vn_row, write_csv
+
+pytestmark = pytest.mark.db
+
+_INDEXES = text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'facility' ORDER BY indexname")
+
+
+def _survey(path: Path, rows: int, prefix: str) -> Path:
+    # Points on a 0.0005° grid inside Mường Phăng (103.0-103.1, 21.4-21.5): ~50 m apart, never within 5 m.
+    return write_csv(path, VN_HEADERS, [
+        vn_row(i, f"{prefix}-{i:06d}", lonlat=(f"{103.001 + (i % 190) * 0.0005:.4f}",
+                                              f"{21.401 + (i // 190) * 0.0005:.4f}"))
+        for i in range(rows)
+    ])
+
+
+def _load(conn: Connection, path: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    return load_facilities(conn, path, report_dir=tmp_path, today=date(2026, 11, 27), loaded_by="tester")
+
+
+def test_a_big_first_load_rebuilds_the_same_indexes_and_they_still_work(communes: Connection,
+                                                                        tmp_path: Path) -> None:
+    before = communes.execute(_INDEXES).all()
+    rows = BULK_INSERT_REBUILDS_INDEXES_FROM
+    result = _load(communes, _survey(tmp_path / "big.csv", rows, "BIG"), tmp_path)
+    assert (result.loaded, result.rejected) == (rows, 0), result.messages()
+    assert communes.execute(_INDEXES).all() == before
+    communes.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(communes.execute(text(
+        "EXPLAIN SELECT id FROM facility WHERE geom && ST_MakeEnvelope(103.0, 21.4, 103.01, 21.41, 4326)"
+    )).scalars())
+    assert "facility_geom_gix" in plan
+    near = communes.execute(text(
+        "SELECT count(*) FROM facility WHERE geom && ST_MakeEnvelope(103.0, 21.4, 103.0102, 21.4012, 4326)"
+    )).scalar_one()
+    assert near == 19  # the first grid row (lat 21.401), lon 103.001 to 103.010 in 0.0005° steps
+    with pytest.raises(Exception, match="facility_external_id_key"):
+        with communes.begin_nested():
+            communes.execute(text(
+                "INSERT INTO facility (external_id, type, commune_code, geom) "
+                "VALUES ('BIG-000007', 'library', '03199', ST_SetSRID(ST_MakePoint(103.05, 21.45), 4326))"))
+
+
+def test_a_small_load_into_a_big_table_keeps_its_indexes(communes: Connection, tmp_path: Path) -> None:
+    _load(communes, _survey(tmp_path / "big.csv", BULK_INSERT_REBUILDS_INDEXES_FROM, "BIG"), tmp_path)
+    oids = communes.execute(text(
+        "SELECT indexrelid FROM pg_index WHERE indrelid = 'facility'::regclass ORDER BY 1")).scalars().all()
+    result = _load(communes, _survey(tmp_path / "small.csv", 30, "SMALL"), tmp_path)
+    assert result.loaded == 30, result.messages()
+    assert communes.execute(text(
+        "SELECT indexrelid FROM pg_index WHERE indrelid = 'facility'::regclass ORDER BY 1")).scalars().all() == oids
+
+
+def test_restore_without_set_aside_does_nothing(db_conn: Connection) -> None:
+    assert db_conn.execute(text("SELECT restore_indexes('facility')")).scalar_one() == 0
