@@ -53,31 +53,6 @@ from etl.vocabulary import Vocabulary, load_vocabulary
 from sql import queries
 from sql.bulk import batch_audit, copy_columns
 
-_STAGE_COLUMNS = (
-    "n",
-    "external_id",
-    "name",
-    "type",
-    "technology",
-    "status",
-    "installed_year",
-    "n_horns",
-    "watts",
-    "radius_m",
-    "note",
-    "source_crs",
-    "attributes",
-    "lon",
-    "lat",
-    "swap_candidate",
-    "commune_typed",
-    "commune_folded",
-    "province_folded",
-    "village_folded",
-    "commune_code",
-    "swap_code",
-    "ord",
-)
 _PROJECTED_SHARE = 0.5  # more than half the positions in metres: the file is projected, not a few typos
 
 
@@ -834,52 +809,40 @@ def _kept_rows(
 
 
 def _locate_and_write(conn: Connection, rows: _Rows, columns: ColumnMap, result: LoadResult) -> None:
-    """Stage the rows, place them in communes, decide the location problems, then update and insert."""
+    """Place the rows in communes and decide the location problems, then stage, update and insert."""
     # The planner's cost guesses for geometry functions make PostgreSQL JIT-compile these set-based queries,
     # which takes longer (~0.5 s each) than running them: off for this load, restored after.
     jit = conn.execute(text("SELECT current_setting('jit')")).scalar_one()
     conn.execute(text("SELECT set_config('jit', 'off', true)"))
-    conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage, etl_facility_located"))
+    communes, found, order = _place_in_communes(conn, rows)
+    keep = _decide_locations(rows, communes, found, columns, result)
+    order = order[keep[order]]
+    conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage"))
     conn.execute(queries.load("create_facility_staging"))
-    places, order = _place_in_communes(conn, rows)
     # In insert order already: the sort of the insert (ORDER BY ord) then finds its input presorted.
-    copy_columns(conn, "etl_facility_stage", _STAGE_COLUMNS, _stage_columns(rows, places, order))
-    conn.execute(text("ANALYZE etl_facility_stage (external_id, commune_code, swap_code)"))
-    conn.execute(queries.load("locate_staged_facilities"))
-    rejected, swapped = _decide_locations(conn, columns, result)
-    if rejected:
-        conn.execute(text("DELETE FROM etl_facility_located WHERE n = ANY(:n)"), {"n": rejected})
-    if swapped:
-        conn.execute(
-            text(
-                "UPDATE etl_facility_located SET lon = lat, lat = lon, commune_code = swap_code "
-                "WHERE n = ANY(:n)"
-            ),
-            {"n": swapped},
-        )
+    staged = _stage_columns(rows, communes.codes[found], order)
+    copy_columns(conn, "etl_facility_stage", list(staged), list(staged.values()))
+    conn.execute(text("ANALYZE etl_facility_stage (external_id, commune_code)"))
     conn.execute(queries.load("match_staged_facilities"))
-    updated = conn.execute(
-        queries.load("update_facilities_from_staging"), {"batch_id": result.batch_id}
-    ).all()
+    binds = {"batch_id": result.batch_id, "source_crs": rows.source_crs}
+    updated = conn.execute(queries.load("update_facilities_from_staging"), binds).all()
     result.updated = len(updated)
     result.updated_refs = [str(r.ref) for r in updated]
     assert result.batch_id is not None
     matched, new = conn.execute(
         text("SELECT count(*) FILTER (WHERE match_id IS NOT NULL), count(*) FILTER (WHERE match_id IS NULL) "
-             "FROM etl_facility_located")
+             "FROM etl_facility_stage")
     ).one()
     result.unchanged = int(matched) - result.updated
     rebuild = _indexes_rebuilt_after_insert(conn, int(new))
     if rebuild:
         conn.execute(text("SELECT set_aside_indexes('facility')"))
     with batch_audit(conn, result.batch_id):  # one audit row for the batch's inserts (migration 0013)
-        result.loaded = conn.execute(
-            queries.load("insert_facilities_from_staging"), {"batch_id": result.batch_id}
-        ).rowcount
+        result.loaded = conn.execute(queries.load("insert_facilities_from_staging"), binds).rowcount
     if rebuild:
         conn.execute(text("SELECT restore_indexes('facility')"))
-    result.accepted = _AcceptedRows(rows, np.flatnonzero(~np.isin(rows.n, rejected)))
-    conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage, etl_facility_located"))
+    result.accepted = _AcceptedRows(rows, np.flatnonzero(keep))
+    conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage"))
     conn.execute(text("SELECT set_config('jit', :jit, true)"), {"jit": jit})
 
 
@@ -900,13 +863,27 @@ def _indexes_rebuilt_after_insert(conn: Connection, new_rows: int) -> bool:
 _fold_place = lru_cache(maxsize=65536)(fold_place_name)
 
 
+@dataclass(frozen=True)
+class _Communes:
+    """The 2025 communes near a survey's points, in code order; the last entry (index ``len - 1``) is "none"."""
+
+    codes: np.ndarray[Any, Any]  # object: code, None last
+    names: list[str | None]
+    names_folded: list[str | None]
+    provinces_folded: list[str | None]
+
+    @property
+    def none(self) -> int:
+        return len(self.codes) - 1
+
+
 def _place_in_communes(
     conn: Connection, rows: _Rows
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """The code of the 2025 commune each row's point lies in (a swap candidate: its swapped point), or None
-    (an object array); and the order to insert the rows in (indexes into ``rows``): by commune, then in
-    ~500 m strips west to east, so that neighbouring rows go to the same pages of the GiST and commune
-    indexes (a third faster than file order).
+) -> tuple[_Communes, np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """The communes near the points; the index of the commune each row's point lies in (a swap candidate: its
+    swapped point), ``communes.none`` for none; and the order to insert the rows in (indexes into ``rows``): by
+    commune, then in ~500 m strips west to east, so that neighbouring rows go to the same pages of the GiST
+    and commune indexes (a third faster than file order).
 
     Point in polygon in GEOS (shapely, prepared polygons) over the communes near the points, fetched once as
     WKB: ~1 µs a point, where the same join in PostGIS over ST_Subdivide'd communes took ~25 µs a point and
@@ -914,8 +891,6 @@ def _place_in_communes(
     point wins (boundary included, as ST_Intersects), so a point on a shared border always gets the same
     (lowest) code.
     """
-    if not len(rows):
-        return np.empty(0, dtype=object), np.zeros(0, dtype=np.int64)
     swap = rows.swap
     xs, ys = np.where(swap, rows.lat, rows.lon), np.where(swap, rows.lon, rows.lat)  # swapped if a candidate
 
@@ -925,17 +900,22 @@ def _place_in_communes(
         return [float(xs[mask].min()), float(ys[mask].min()), float(xs[mask].max()), float(ys[mask].max())]
 
     plain, swapped = box(~swap), box(swap)
-    communes = conn.execute(
+    near = conn.execute(
         queries.load("communes_near_points"),
         dict(zip(("xmin", "ymin", "xmax", "ymax"), plain, strict=True))
         | dict(zip(("swap_xmin", "swap_ymin", "swap_xmax", "swap_ymax"), swapped, strict=True)),
     ).all()
-    found = np.full(len(rows), len(communes))
-    if communes:
-        _point_in_polygons(communes, xs, ys, found)
-    codes = np.array([str(c.code) for c in communes] + [None], dtype=object)
+    communes = _Communes(
+        codes=np.array([str(c.code) for c in near] + [None], dtype=object),
+        names=[c.name for c in near] + [None],
+        names_folded=[c.name_folded for c in near] + [None],
+        provinces_folded=[c.province_folded for c in near] + [None],
+    )
+    found = np.full(len(rows), communes.none)
+    if near:
+        _point_in_polygons(near, xs, ys, found)
     order = np.lexsort((xs, np.floor(ys * 200), found))
-    return codes[found], order
+    return communes, found, order
 
 
 def _point_in_polygons(
@@ -961,49 +941,31 @@ def _point_in_polygons(
             found[inside] = i
 
 
-_NONE = np.array(None, dtype=object)
-
-
 def _stage_columns(
-    rows: _Rows, places: np.ndarray[Any, Any], order: np.ndarray[Any, Any]
-) -> list[list[Any]]:
-    """The staging table's columns (:data:`_STAGE_COLUMNS`), each a list in insert ``order``."""
+    rows: _Rows, codes: np.ndarray[Any, Any], order: np.ndarray[Any, Any]
+) -> dict[str, list[Any]]:
+    """The staging table's columns, each a list in insert ``order``; a column that is empty in every row is
+    left out (it stays NULL), as formatting and sending it is most of what a column costs."""
     values = {name: column[order] for name, column in rows.values.items()}
-    swap = rows.swap[order]
-    place = places[order]
-    count = len(order)
-    if rows.attributes is None:
-        attributes = ["{}"] * count
-    else:
-        attributes = [
+    staged: dict[str, list[Any]] = {
+        "n": rows.n[order].tolist(),
+        "type": values["type"].tolist(),
+        "status": values["status"].tolist(),
+        "lon": rows.lon[order].tolist(),
+        "lat": rows.lat[order].tolist(),
+        "commune_code": codes[order].tolist(),
+    }
+    for name in ("external_id", "name", "technology", "installed_year", "n_horns", "watts", "radius_m", "note"):
+        if not _isnone(values[name]).all():
+            staged[name] = values[name].tolist()
+    if not _isnone(values["village_typed"]).all():
+        staged["village_folded"] = _per_distinct(values["village_typed"], _fold_place)
+    if rows.attributes is not None:
+        staged["attributes"] = [
             json.dumps(rows.attributes[i], ensure_ascii=False) if rows.attributes[i] else "{}"
             for i in order.tolist()
         ]
-    return [
-        rows.n[order].tolist(),
-        values["external_id"].tolist(),
-        values["name"].tolist(),
-        values["type"].tolist(),
-        values["technology"].tolist(),
-        values["status"].tolist(),
-        values["installed_year"].tolist(),
-        values["n_horns"].tolist(),
-        values["watts"].tolist(),
-        values["radius_m"].tolist(),
-        values["note"].tolist(),
-        [rows.source_crs] * count,
-        attributes,
-        rows.lon[order].tolist(),
-        rows.lat[order].tolist(),
-        swap.tolist(),
-        values["commune_typed"].tolist(),
-        _per_distinct(values["commune_typed"], _fold_place),
-        _per_distinct(values["province_typed"], _fold_place),
-        _per_distinct(values["village_typed"], _fold_place),
-        np.where(swap, _NONE, place).tolist(),  # commune_code
-        np.where(swap, place, _NONE).tolist(),  # swap_code
-        list(range(count)),
-    ]
+    return staged
 
 
 def _per_distinct(values: np.ndarray[Any, Any], function: Callable[[str], Any]) -> list[Any]:
@@ -1016,68 +978,71 @@ def _per_distinct(values: np.ndarray[Any, Any], function: Callable[[str], Any]) 
 
 
 def _decide_locations(
-    conn: Connection, columns: ColumnMap, result: LoadResult
-) -> tuple[list[int], list[int]]:
-    """Reject rows in no commune, fix swaps the row's own commune or province confirms, warn on names."""
-    rejected: list[int] = []
-    swapped: list[int] = []
-    commune_field = columns.header("commune") if columns.has("commune") else ""
-    for r in conn.execute(queries.load("facility_location_problems")).all():
-        point = f"point (lon {r.lon:.6g}, lat {r.lat:.6g})"
-        if r.swap_candidate:
-            confirmed = r.swap_code is not None and (
-                _same_place(r.commune_typed, r.swap_name, r.swap_name_folded)
-                or (r.province_folded is not None and r.province_folded == r.swap_province_folded)
-            )
-            if confirmed:
-                swapped.append(r.n)
-                result.issues.append(
-                    RowIssue(
-                        r.n,
-                        "",
-                        "",
-                        f"{point}: longitude and latitude were swapped; read as "
-                        f"lon {r.lat:.6g}, lat {r.lon:.6g}, which lies in {r.swap_name}, the "
-                        "row's own commune or province",
-                        "warning",
-                    )
-                )
-            else:
-                rejected.append(r.n)
-                where = (
-                    f" (swapped it would lie in {r.swap_name}, not the row's declared place)"
-                    if r.swap_code
-                    else ""
-                )
-                result.issues.append(
-                    RowIssue(r.n, "", "", f"{point} is outside Viet Nam; were lat/lon swapped?{where}")
-                )
-            continue
-        if r.commune_code is None:
-            rejected.append(r.n)
-            result.issues.append(
-                RowIssue(
-                    r.n,
-                    "",
-                    "",
-                    f"{point} lies inside no loaded commune (load the "
-                    "province's 2025 communes, or check the coordinates)",
-                )
-            )
-            continue
-        if _same_place(r.commune_typed, r.commune_name, r.commune_name_folded):
-            continue
-        result.issues.append(
-            RowIssue(
-                r.n,
-                commune_field,
-                r.commune_typed or "",
-                f"is not the commune the point lies in ({r.commune_name}, code "
-                f"{r.commune_code}); the location decides: stored in {r.commune_name}",
+    rows: _Rows, communes: _Communes, found: np.ndarray[Any, Any], columns: ColumnMap, result: LoadResult
+) -> np.ndarray[Any, Any]:
+    """Reject rows in no commune, fix swaps the row's own commune or province confirms (swapping ``rows``'
+    lon/lat in place), warn on typed commune names that are not the commune's; return the mask of rows kept."""
+    keep = np.ones(len(rows), dtype=bool)
+    issues: list[RowIssue] = []
+    typed = rows.values["commune_typed"]
+    for k in np.flatnonzero(rows.swap).tolist():
+        issue = _decide_swap(rows, communes, int(found[k]), k)
+        keep[k] = issue.severity == "warning"
+        issues.append(issue)
+    for k in np.flatnonzero(~rows.swap & (found == communes.none)).tolist():
+        keep[k] = False
+        issues.append(RowIssue(
+            int(rows.n[k]), "", "",
+            f"{_point(rows, k)} lies inside no loaded commune (load the province's 2025 communes, or check the "
+            "coordinates)",
+        ))
+    named = np.flatnonzero(~rows.swap & (found != communes.none) & ~_isnone(typed))
+    if len(named):
+        commune_field = columns.header("commune") if columns.has("commune") else ""
+        names, distinct_names = pd.factorize(typed[named])
+        pairs, pair_of_row = np.unique(names.astype(np.int64) * (communes.none + 1) + found[named],
+                                       return_inverse=True)
+        differs = np.array([
+            not _same_place(distinct_names[pair // (communes.none + 1)], communes.names[pair % (communes.none + 1)],
+                            communes.names_folded[pair % (communes.none + 1)])
+            for pair in pairs.tolist()
+        ], dtype=bool)
+        for k in named[differs[pair_of_row]].tolist():
+            c = int(found[k])
+            issues.append(RowIssue(
+                int(rows.n[k]), commune_field, str(typed[k]),
+                f"is not the commune the point lies in ({communes.names[c]}, code {communes.codes[c]}); the "
+                f"location decides: stored in {communes.names[c]}",
                 "warning",
-            )
-        )
-    return rejected, swapped
+            ))
+    result.issues.extend(sorted(issues, key=lambda issue: issue.row))
+    return keep
+
+
+def _decide_swap(rows: _Rows, communes: _Communes, c: int, k: int) -> RowIssue:
+    """The warning of a swap the row's own commune or province confirms (swapping its lon/lat), else the
+    rejection of a point outside Viet Nam."""
+    n, point = int(rows.n[k]), _point(rows, k)
+    province = rows.values["province_typed"][k]
+    confirmed = c != communes.none and (
+        _same_place(rows.values["commune_typed"][k], communes.names[c], communes.names_folded[c])
+        or (province is not None and _fold_place(province) == communes.provinces_folded[c])
+    )
+    if not confirmed:
+        where = f" (swapped it would lie in {communes.names[c]}, not the row's declared place)" if c != communes.none \
+            else ""
+        return RowIssue(n, "", "", f"{point} is outside Viet Nam; were lat/lon swapped?{where}")
+    rows.lon[k], rows.lat[k] = rows.lat[k], rows.lon[k]
+    return RowIssue(
+        n, "", "",
+        f"{point}: longitude and latitude were swapped; read as lon {rows.lon[k]:.6g}, lat {rows.lat[k]:.6g}, "
+        f"which lies in {communes.names[c]}, the row's own commune or province",
+        "warning",
+    )
+
+
+def _point(rows: _Rows, k: int) -> str:
+    return f"point (lon {float(rows.lon[k]):.6g}, lat {float(rows.lat[k]):.6g})"
 
 
 def _same_place(typed: str | None, name: str | None, name_folded: str | None) -> bool:

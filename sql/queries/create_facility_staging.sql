@@ -1,6 +1,7 @@
--- Staging for a facility survey: the rows that passed the checks in Python, COPYed in one go. lon/lat are
--- EPSG:4326 degrees; commune_code / swap_code are the communes etl.facilities placed the points in; the
--- *_folded columns hold the typed place names folded as etl.names.fold_place_name does.
+-- Staging for a facility survey: the rows that passed every check in Python (placed in their 2025 commune,
+-- swapped lon/lat already fixed), COPYed in one go in insert order. lon/lat are EPSG:4326 degrees;
+-- village_folded is the typed thôn/bản folded as etl.names.fold_place_name does. match_id and village_id are
+-- filled by match_staged_facilities.sql.
 CREATE TEMP TABLE etl_facility_stage (
     n               integer NOT NULL,      -- spreadsheet row number (unique: one row each; no index to keep)
     external_id     text,
@@ -13,16 +14,13 @@ CREATE TEMP TABLE etl_facility_stage (
     watts           double precision,
     radius_m        double precision,
     note            text,
-    source_crs      text,
     attributes      jsonb,
     lon             double precision NOT NULL,
     lat             double precision NOT NULL,
-    swap_candidate  boolean NOT NULL,
-    commune_typed   text,
-    commune_folded  text,
-    province_folded text,
+    commune_code    text NOT NULL,
     village_folded  text,
-    commune_code    text,                  -- the commune the point lies in (not for swap candidates)
-    swap_code       text,                  -- swap candidates: the commune of the swapped point
-    ord             integer NOT NULL       -- insert order: by commune, then spatially (etl.facilities)
+    match_id        bigint,
+    village_id      bigint,
+    -- insert order: by commune, then spatially (etl.facilities sends the rows in that order)
+    ord             integer GENERATED ALWAYS AS IDENTITY
 ) ON COMMIT DROP;

@@ -4,7 +4,7 @@
 INSERT INTO facility (external_id, type, technology, name, commune_code, village_id, geom, status, installed_year,
                       n_horns, watts, radius_m, note, source_crs, batch_id, attributes)
 SELECT external_id, type, technology, name, commune_code, village_id, ST_SetSRID(ST_MakePoint(lon, lat), 4326),
-       status, installed_year, n_horns, watts, radius_m, note, source_crs, :batch_id, coalesce(attributes, '{}')
-  FROM etl_facility_located
+       status, installed_year, n_horns, watts, radius_m, note, :source_crs, :batch_id, coalesce(attributes, '{}')
+  FROM etl_facility_stage
  WHERE match_id IS NULL
  ORDER BY ord;

@@ -7,14 +7,14 @@ UPDATE facility f
        geom = ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326),
        status = CASE WHEN f.last_inspected_at IS NULL THEN s.status ELSE f.status END,
        installed_year = s.installed_year, n_horns = s.n_horns, watts = s.watts, radius_m = s.radius_m,
-       note = s.note, source_crs = s.source_crs, attributes = s.attributes, batch_id = :batch_id,
+       note = s.note, source_crs = :source_crs, attributes = coalesce(s.attributes, '{}'), batch_id = :batch_id,
        version = f.version + 1, updated_at = now()
-  FROM etl_facility_located s
+  FROM etl_facility_stage s
  WHERE s.match_id = f.id
    AND ((f.name, f.type, f.technology, f.commune_code, f.installed_year, f.n_horns, f.watts, f.radius_m, f.note,
          f.attributes, CASE WHEN f.last_inspected_at IS NULL THEN s.status ELSE f.status END)
         IS DISTINCT FROM
         (s.name, s.type, s.technology, s.commune_code, s.installed_year, s.n_horns, s.watts, s.radius_m, s.note,
-         s.attributes, f.status)
+         coalesce(s.attributes, '{}'), f.status)
         OR NOT ST_Equals(f.geom, ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326)))
 RETURNING s.n, coalesce(f.external_id, f.id::text) AS ref;
