@@ -51,7 +51,7 @@ from etl.validate import (
 )
 from etl.vocabulary import Vocabulary, load_vocabulary
 from sql import queries
-from sql.bulk import batch_audit, copy_columns
+from sql.bulk import batch_audit, copy_columns, ewkb_points_hex
 
 _PROJECTED_SHARE = 0.5  # more than half the positions in metres: the file is projected, not a few typos
 
@@ -809,7 +809,13 @@ def _kept_rows(
 
 
 def _locate_and_write(conn: Connection, rows: _Rows, columns: ColumnMap, result: LoadResult) -> None:
-    """Place the rows in communes and decide the location problems, then stage, update and insert."""
+    """Place the rows in communes and decide the location problems; update the stored facilities the survey
+    names, then insert the new ones.
+
+    New rows (an external id not stored; no id and no stored id-less facility near) are COPYed straight into
+    facility; only the rows that may be stored facilities go through staging and the set-based match and
+    update. A first load of an area never stages.
+    """
     # The planner's cost guesses for geometry functions make PostgreSQL JIT-compile these set-based queries,
     # which takes longer (~0.5 s each) than running them: off for this load, restored after.
     jit = conn.execute(text("SELECT current_setting('jit')")).scalar_one()
@@ -817,33 +823,135 @@ def _locate_and_write(conn: Connection, rows: _Rows, columns: ColumnMap, result:
     communes, found, order = _place_in_communes(conn, rows)
     keep = _decide_locations(rows, communes, found, columns, result)
     order = order[keep[order]]
+    columns_of = _Written(rows, communes.codes[found], _village_ids(conn, rows, communes.codes[found]))
+    stored_ids = _stored_ids(conn, rows, order)
+    maybe_stored = ~_isnone(stored_ids) | _near_idless_stored(conn, rows, order)
+    staged, new = order[maybe_stored[order]], order[~maybe_stored[order]]
+    binds = {"batch_id": result.batch_id, "source_crs": rows.source_crs}
+    staged_new = _stage_and_update(conn, columns_of, staged, stored_ids, binds, result) if len(staged) else 0
+    rebuild = _indexes_rebuilt_after_insert(conn, len(new) + staged_new)
+    if rebuild:
+        conn.execute(text("SELECT set_aside_indexes('facility')"))
+    assert result.batch_id is not None
+    with batch_audit(conn, result.batch_id):  # one audit row per insert statement of the batch (migration 0013)
+        fields = columns_of.fields(new)
+        fields["geom"] = ewkb_points_hex(rows.lon[new], rows.lat[new], 4326)
+        fields["source_crs"] = [rows.source_crs] * len(new)
+        fields["batch_id"] = [result.batch_id] * len(new)
+        result.loaded = copy_columns(conn, "facility", list(fields), list(fields.values())) if len(new) else 0
+        if staged_new:
+            result.loaded += conn.execute(queries.load("insert_facilities_from_staging"), binds).rowcount
+    if rebuild:
+        conn.execute(text("SELECT restore_indexes('facility')"))
+    result.accepted = _AcceptedRows(rows, np.flatnonzero(keep))
+    conn.execute(text("SELECT set_config('jit', :jit, true)"), {"jit": jit})
+
+
+def _stage_and_update(
+    conn: Connection,
+    columns_of: _Written,
+    staged: np.ndarray[Any, Any],
+    stored_ids: np.ndarray[Any, Any],
+    binds: dict[str, Any],
+    result: LoadResult,
+) -> int:
+    """Stage the rows that may be stored facilities, match them, update those that changed; return how many
+    staged rows are new after all (left in the staging table for the insert)."""
+    rows = columns_of.rows
     conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage"))
     conn.execute(queries.load("create_facility_staging"))
-    # In insert order already: the sort of the insert (ORDER BY ord) then finds its input presorted.
-    staged = _stage_columns(rows, communes.codes[found], order)
-    copy_columns(conn, "etl_facility_stage", list(staged), list(staged.values()))
+    fields = columns_of.fields(staged)
+    fields |= {"n": rows.n[staged].tolist(), "lon": rows.lon[staged].tolist(), "lat": rows.lat[staged].tolist(),
+               "match_id": stored_ids[staged].tolist()}
+    copy_columns(conn, "etl_facility_stage", list(fields), list(fields.values()))
     conn.execute(text("ANALYZE etl_facility_stage (external_id, commune_code)"))
     conn.execute(queries.load("match_staged_facilities"))
-    binds = {"batch_id": result.batch_id, "source_crs": rows.source_crs}
     updated = conn.execute(queries.load("update_facilities_from_staging"), binds).all()
     result.updated = len(updated)
     result.updated_refs = [str(r.ref) for r in updated]
-    assert result.batch_id is not None
     matched, new = conn.execute(
         text("SELECT count(*) FILTER (WHERE match_id IS NOT NULL), count(*) FILTER (WHERE match_id IS NULL) "
              "FROM etl_facility_stage")
     ).one()
     result.unchanged = int(matched) - result.updated
-    rebuild = _indexes_rebuilt_after_insert(conn, int(new))
-    if rebuild:
-        conn.execute(text("SELECT set_aside_indexes('facility')"))
-    with batch_audit(conn, result.batch_id):  # one audit row for the batch's inserts (migration 0013)
-        result.loaded = conn.execute(queries.load("insert_facilities_from_staging"), binds).rowcount
-    if rebuild:
-        conn.execute(text("SELECT restore_indexes('facility')"))
-    result.accepted = _AcceptedRows(rows, np.flatnonzero(keep))
-    conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage"))
-    conn.execute(text("SELECT set_config('jit', :jit, true)"), {"jit": jit})
+    return int(new)
+
+
+@dataclass(frozen=True)
+class _Written:
+    """What a survey writes of each row: its checked values, its commune and village."""
+
+    rows: _Rows
+    communes: np.ndarray[Any, Any]  # object: the commune code of each row
+    villages: np.ndarray[Any, Any] | None  # object: the village id of each row (None: none named or found)
+
+    def fields(self, order: np.ndarray[Any, Any]) -> dict[str, list[Any]]:
+        """The facility columns of the rows ``order`` (in that order), each a list; a column empty in every row
+        is left out (it stays NULL), as formatting and sending it is most of what a column costs."""
+        values = {name: column[order] for name, column in self.rows.values.items()}
+        fields: dict[str, list[Any]] = {
+            "type": values["type"].tolist(),
+            "status": values["status"].tolist(),
+            "commune_code": self.communes[order].tolist(),
+        }
+        for name in ("external_id", "name", "technology", "installed_year", "n_horns", "watts", "radius_m",
+                     "note"):
+            if not _isnone(values[name]).all():
+                fields[name] = values[name].tolist()
+        if self.villages is not None:
+            fields["village_id"] = self.villages[order].tolist()
+        attributes = self.rows.attributes
+        if attributes is not None:
+            fields["attributes"] = [
+                json.dumps(attributes[i], ensure_ascii=False) if attributes[i] else "{}" for i in order.tolist()
+            ]
+        return fields
+
+
+def _stored_ids(conn: Connection, rows: _Rows, order: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """The id of the stored facility with each row's external id (an object array, None where none)."""
+    matched = np.full(len(rows), None, dtype=object)
+    ids = rows.values["external_id"]
+    wanted = order[~_isnone(ids[order])]
+    if not len(wanted):
+        return matched
+    stored = conn.execute(
+        queries.load("facilities_by_external_id"), {"ids": json.dumps(ids[wanted].tolist(), ensure_ascii=False)}
+    ).all()
+    if stored:
+        found: pd.Series[Any] = pd.Series(ids[wanted]).map(dict(stored))
+        hits = found.notna().to_numpy()
+        matched[wanted[hits]] = found[hits].astype(object).map(int).to_numpy()
+    return matched
+
+
+def _near_idless_stored(conn: Connection, rows: _Rows, order: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Which rows have no external id while stored facilities without one lie near them (all or none)."""
+    idless = np.zeros(len(rows), dtype=bool)
+    idless[order] = _isnone(rows.values["external_id"][order])
+    if not idless.any():
+        return idless
+    lon, lat = rows.lon[idless], rows.lat[idless]
+    box = {"xmin": float(lon.min()), "ymin": float(lat.min()), "xmax": float(lon.max()), "ymax": float(lat.max())}
+    near = conn.execute(queries.load("idless_facilities_near"), box).scalar_one()
+    return idless if near else np.zeros(len(rows), dtype=bool)
+
+
+def _village_ids(conn: Connection, rows: _Rows, communes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any] | None:
+    """The village each row names (its typed thôn/bản, folded) in the commune it lies in, or None."""
+    typed = rows.values["village_typed"]
+    if _isnone(typed).all():
+        return None
+    folded = pd.Series(_per_distinct(typed, _fold_place), dtype=object)
+    named = folded.notna().to_numpy() & ~_isnone(communes)
+    found = conn.execute(queries.load("villages_named_in_communes"), {
+        "codes": sorted(set(communes[named].tolist())), "names": sorted(set(folded[named].tolist())),
+    }).all()
+    if not found:
+        return None
+    wanted = pd.DataFrame({"commune_code": communes, "name_folded": folded})
+    ids = wanted.merge(pd.DataFrame(found, columns=["commune_code", "name_folded", "id"]), how="left")["id"]
+    return np.array([None if pd.isna(v) else int(v) for v in ids.tolist()], dtype=object)
 
 
 # A load that adds at least this many rows, and at least a quarter of what is stored, builds the facility
@@ -939,33 +1047,6 @@ def _point_in_polygons(
         if len(near):
             inside = near[shapely.intersects_xy(geom, xs[near], ys[near])]
             found[inside] = i
-
-
-def _stage_columns(
-    rows: _Rows, codes: np.ndarray[Any, Any], order: np.ndarray[Any, Any]
-) -> dict[str, list[Any]]:
-    """The staging table's columns, each a list in insert ``order``; a column that is empty in every row is
-    left out (it stays NULL), as formatting and sending it is most of what a column costs."""
-    values = {name: column[order] for name, column in rows.values.items()}
-    staged: dict[str, list[Any]] = {
-        "n": rows.n[order].tolist(),
-        "type": values["type"].tolist(),
-        "status": values["status"].tolist(),
-        "lon": rows.lon[order].tolist(),
-        "lat": rows.lat[order].tolist(),
-        "commune_code": codes[order].tolist(),
-    }
-    for name in ("external_id", "name", "technology", "installed_year", "n_horns", "watts", "radius_m", "note"):
-        if not _isnone(values[name]).all():
-            staged[name] = values[name].tolist()
-    if not _isnone(values["village_typed"]).all():
-        staged["village_folded"] = _per_distinct(values["village_typed"], _fold_place)
-    if rows.attributes is not None:
-        staged["attributes"] = [
-            json.dumps(rows.attributes[i], ensure_ascii=False) if rows.attributes[i] else "{}"
-            for i in order.tolist()
-        ]
-    return staged
 
 
 def _per_distinct(values: np.ndarray[Any, Any], function: Callable[[str], Any]) -> list[Any]:

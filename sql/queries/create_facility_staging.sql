@@ -1,7 +1,7 @@
--- Staging for a facility survey: the rows that passed every check in Python (placed in their 2025 commune,
--- swapped lon/lat already fixed), COPYed in one go in insert order. lon/lat are EPSG:4326 degrees;
--- village_folded is the typed thôn/bản folded as etl.names.fold_place_name does. match_id and village_id are
--- filled by match_staged_facilities.sql.
+-- Staging for the rows of a facility survey that may be stored facilities already (etl.facilities: their
+-- external id is stored, or they have none and stored facilities without one lie near): checked, placed in
+-- their 2025 commune and village, COPYed in insert order. lon/lat are EPSG:4326 degrees; match_id is the stored
+-- facility a row updates (by external id from the loader, by place from match_staged_facilities.sql).
 CREATE TEMP TABLE etl_facility_stage (
     n               integer NOT NULL,      -- spreadsheet row number (unique: one row each; no index to keep)
     external_id     text,
@@ -18,9 +18,8 @@ CREATE TEMP TABLE etl_facility_stage (
     lon             double precision NOT NULL,
     lat             double precision NOT NULL,
     commune_code    text NOT NULL,
-    village_folded  text,
-    match_id        bigint,
     village_id      bigint,
+    match_id        bigint,
     -- insert order: by commune, then spatially (etl.facilities sends the rows in that order)
     ord             integer GENERATED ALWAYS AS IDENTITY
 ) ON COMMIT DROP;
