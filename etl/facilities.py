@@ -385,19 +385,20 @@ _Columns = Callable[[str], list[str]]  # field name -> the stripped cell of each
 
 
 def _column_reader(table: RawTable, columns: ColumnMap) -> _Columns:
-    """:func:`_column` of this table, each field read once however often it is asked for."""
-    return cache(lambda name: _column(table, columns, name))
+    """Each field's column of this table (the stripped cell of each row, "" where none), read once."""
+    cells = [row for _, row in table.rows]
+    full_width = min(map(len, cells), default=0)
 
+    def column(name: str) -> list[str]:
+        spot = columns.fields.get(name)
+        if spot is None:
+            return [""] * len(cells)
+        i = spot[0]
+        if i < full_width:  # the usual full rows: itemgetter and strip run in C
+            return list(map(str.strip, map(itemgetter(i), cells)))
+        return [row[i].strip() if i < len(row) else "" for row in cells]
 
-def _column(table: RawTable, columns: ColumnMap, name: str) -> list[str]:
-    spot = columns.fields.get(name)
-    if spot is None:
-        return [""] * len(table.rows)
-    i = spot[0]
-    rows = [cells for _, cells in table.rows]
-    if min(map(len, rows), default=0) > i:  # the usual full rows: itemgetter and strip run in C
-        return list(map(str.strip, map(itemgetter(i), rows)))
-    return [cells[i].strip() if i < len(cells) else "" for cells in rows]
+    return cache(column)
 
 
 def _parse_column(
@@ -433,10 +434,13 @@ def _without_note_rows(
     """Skip rows with no type, no id and no coordinates: a total, a signature or a note under the table."""
     if table.geometries is not None:
         return table
+    markers = [column(name) for name in ("lon", "lat", "x", "y", "geopoint", "type", "external_id")
+               if columns.has(name)]
+    if any("" not in cells for cells in markers):  # the usual survey: a column filled in every row
+        return table
     marked = np.zeros(len(table.rows), dtype=bool)
-    for name in ("lon", "lat", "x", "y", "geopoint", "type", "external_id"):
-        if columns.has(name):
-            marked |= np.array(column(name), dtype=object) != ""
+    for cells in markers:
+        marked |= np.array(cells, dtype=object) != ""
     if marked.all():
         return table
     for index in np.flatnonzero(~marked).tolist():
@@ -913,7 +917,7 @@ def _stored_ids(conn: Connection, rows: _Rows, order: np.ndarray[Any, Any]) -> n
     matched = np.full(len(rows), None, dtype=object)
     ids = rows.values["external_id"]
     wanted = order[~_isnone(ids[order])]
-    if not len(wanted):
+    if not len(wanted) or not conn.execute(queries.load("facilities_with_external_ids_exist")).scalar_one():
         return matched
     stored = conn.execute(
         queries.load("facilities_by_external_id"), {"ids": json.dumps(ids[wanted].tolist(), ensure_ascii=False)}
