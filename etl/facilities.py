@@ -34,6 +34,7 @@ from etl.lineage import (
     batch_writes,
     file_sha256,
     find_earlier_batch,
+    reading_options,
 )
 from etl.models import FacilityRow, FacilityType, Status, Technology
 from etl.names import fold_place_name, fold_text
@@ -158,7 +159,8 @@ def _load_facilities(
         dry_run=dry_run,
         notes=list(table.notes),
     )
-    earlier = find_earlier_batch(conn, "facilities", sha256)
+    reading = reading_options(sheet=table.sheet, encoding=encoding, mapping=mapping, crs=crs)
+    earlier = find_earlier_batch(conn, "facilities", sha256, reading)
     if earlier is not None:
         result.already_loaded, result.unchanged = earlier, result.rows
         return result
@@ -166,10 +168,7 @@ def _load_facilities(
     _require_columns(table, columns)
     _require_communes(conn)
     rows = _read_rows(conn, table, columns, vocabulary, epsg, result, today or date.today())
-    params = {
-        "crs": crs, "sheet": table.sheet, "mapping": str(mapping) if mapping else None, "encoding": encoding,
-        "strict": strict, "source": columns.source,
-    }
+    params = reading | {"mapping": str(mapping) if mapping else None, "strict": strict, "source": columns.source}
     with batch_writes(conn, result, sha256=sha256, params=params, loaded_by=loaded_by,
                       strict=strict, dry_run=dry_run, report_dir=report_dir):
         _locate_and_write(conn, rows, columns, result)
@@ -654,7 +653,7 @@ def _refuse_undeclared_projection(
     column: _Columns,
     epsg: int | None,
 ) -> None:
-    if epsg is not None or not len(indexes):
+    if not len(indexes) or not _is_geographic(epsg):  # no CRS given: degrees, as the issue's files are
         return
     projected = np.flatnonzero((np.abs(xs) > 1000) | (np.abs(ys) > 1000))  # looks_projected, a column at once
     if len(projected) <= _PROJECTED_SHARE * len(indexes):
@@ -665,6 +664,17 @@ def _refuse_undeclared_projection(
         f"{table.file}: the coordinates look projected (e.g. {sample}), not degrees: give the "
         f"VN-2000 system they are in with --crs, likely {describe_zones(likely_zones(lon))}"
     )
+
+
+@cache
+def _is_geographic(epsg: int | None) -> bool:
+    """Degrees: no CRS given, or a geographic one. A GeoJSON without a "crs" member reads as EPSG:4326 (RFC 7946),
+    so a file of VN-2000 metres that says nothing is caught here as surely as a CSV."""
+    if epsg is None:
+        return True
+    from pyproj import CRS
+
+    return bool(CRS.from_epsg(epsg).is_geographic)
 
 
 def _typed_communes_lon(conn: Connection, table: RawTable, columns: ColumnMap) -> float | None:

@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 
 from etl.errors import LoadRefusedError
 from etl.feedback import VN_TZ, FeedbackFilter, FeedbackIn, Viewer, list_feedback
-from etl.lineage import LoadResult, batch_writes, file_sha256, find_earlier_batch
+from etl.lineage import LoadResult, batch_writes, file_sha256, find_earlier_batch, reading_options
 from etl.readers import read_table
 from etl.validate import ColumnMap, RowIssue, map_columns, parse_coordinate_cell, parse_datetime, parse_geopoint
 from etl.vocabulary import Vocabulary, fold_key
@@ -80,12 +80,14 @@ def import_feedback(
     columns = map_columns(table.headers, vocabulary)
     result = LoadResult(file=str(path), kind="feedback", format=table.format, rows=len(table.rows), dry_run=dry_run)
     sha256 = file_sha256(path)
-    earlier = find_earlier_batch(conn, "feedback", sha256)
+    # The channel only labels the reports: the same file under another channel is the same reports.
+    reading = reading_options(sheet=table.sheet, encoding=encoding, mapping=None)
+    earlier = find_earlier_batch(conn, "feedback", sha256, reading)
     if earlier is not None:
         result.already_loaded, result.unchanged = earlier, result.rows
         return result
     _require_columns(str(path), columns, channel)
-    params = {"sheet": table.sheet, "channel": channel}
+    params = reading | {"channel": channel}
     with batch_writes(conn, result, sha256=sha256, params=params, loaded_by=loaded_by,
                       strict=strict, dry_run=dry_run, report_dir=report_dir):
         rows = [r for r in (_read_row(conn, columns, line, cells, channel, vocabulary, result)

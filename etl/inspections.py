@@ -11,7 +11,7 @@ from sqlalchemy import Connection, text
 
 from etl.coords import in_viet_nam
 from etl.errors import LoadRefusedError
-from etl.lineage import LoadResult, batch_writes, file_sha256, find_earlier_batch
+from etl.lineage import LoadResult, batch_writes, file_sha256, find_earlier_batch, reading_options
 from etl.models import InspectionRow
 from etl.readers import RawTable, read_table
 from etl.validate import (
@@ -70,13 +70,14 @@ def load_inspections(
         file=str(path), kind="inspections", format=columns.source, rows=len(table.rows), dry_run=dry_run
     )
     sha256 = file_sha256(path)
-    earlier = find_earlier_batch(conn, "inspections", sha256)
+    reading = reading_options(sheet=table.sheet, encoding=encoding, mapping=mapping)
+    earlier = find_earlier_batch(conn, "inspections", sha256, reading)
     if earlier is not None:
         result.already_loaded, result.unchanged = earlier, result.rows
         return result
     _require_columns(table, columns)
     rows = _read_rows(table, columns, vocabulary, loaded_by, result)
-    params = {"source": columns.source, "sheet": table.sheet}
+    params = reading | {"source": columns.source}
     with batch_writes(conn, result, sha256=sha256, params=params, loaded_by=loaded_by,
                       strict=strict, dry_run=dry_run, report_dir=report_dir):
         _write(conn, rows, columns, result)

@@ -78,14 +78,28 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def find_earlier_batch(conn: Connection, kind: str, sha256: str) -> int | None:
-    """The batch that loaded a file with this content before, if any.
+def reading_options(
+    *, sheet: str | None, encoding: str | None, mapping: Path | None, **more: Any
+) -> dict[str, Any]:
+    """The options that change what a file means (sheet, encoding, --mapping content, CRS...): the same file
+    read with other options is another load, never "already loaded"."""
+    return {"sheet": sheet, "encoding": encoding, "mapping_sha256": file_sha256(mapping) if mapping else None,
+            **more}
+
+
+def find_earlier_batch(
+    conn: Connection, kind: str, sha256: str, reading: dict[str, Any] | None = None
+) -> int | None:
+    """The batch that loaded a file with this content, read with these options (:func:`reading_options`), if any.
 
     Takes a transaction-level advisory lock per kind first, so two loads of the same kind (two people
     uploading the same file) run one after the other and the second sees the first's batch.
     """
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('phusong.load.' || :kind))"), {"kind": kind})
-    found = conn.execute(queries.load("load_batch_by_sha256"), {"kind": kind, "sha256": sha256}).first()
+    found = conn.execute(
+        queries.load("load_batch_by_sha256"),
+        {"kind": kind, "sha256": sha256, "reading": json.dumps(reading or {}, ensure_ascii=False)},
+    ).first()
     return int(found[0]) if found else None
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, text
 
 from etl.coords import in_viet_nam, parse_crs, transformer_to_wgs84
 from etl.errors import LoadRefusedError
-from etl.lineage import LoadResult, batch_writes, file_sha256, find_earlier_batch
+from etl.lineage import LoadResult, batch_writes, file_sha256, find_earlier_batch, reading_options
 from etl.models import VillageRow
 from etl.names import fold_place_name
 from etl.readers import RawTable, read_table
@@ -58,7 +58,8 @@ def load_villages(
         file=str(path), kind="villages", format=table.format, rows=len(table.rows), dry_run=dry_run
     )
     sha256 = file_sha256(path)
-    earlier = find_earlier_batch(conn, "villages", sha256)
+    reading = reading_options(sheet=table.sheet, encoding=encoding, mapping=mapping, crs=crs)
+    earlier = find_earlier_batch(conn, "villages", sha256, reading)
     if earlier is not None:
         result.already_loaded, result.unchanged = earlier, result.rows
         return result
@@ -68,7 +69,7 @@ def load_villages(
         )
     geoms = _geometries(table, columns, parse_crs(crs) if crs else None, result)
     rows = _typed_rows(table, columns, vocabulary, geoms, result)
-    params = {"crs": crs, "sheet": table.sheet}
+    params = reading
     with batch_writes(conn, result, sha256=sha256, params=params, loaded_by=loaded_by,
                       strict=strict, dry_run=dry_run, report_dir=report_dir):
         _write(conn, rows, result)

@@ -1,6 +1,8 @@
--- The latest batch that loaded a file of this kind with exactly this content: loading it again changes nothing.
+-- The latest batch that loaded a file of this kind with exactly this content, read with the same options
+-- (:reading, a JSON object its params must contain: sheet, encoding, --mapping content, CRS): loading it again
+-- changes nothing. The same file with another --crs or --mapping is read anew.
 SELECT id, loaded_at
   FROM load_batch
- WHERE kind = :kind AND sha256 = :sha256
+ WHERE kind = :kind AND sha256 = :sha256 AND params @> CAST(:reading AS jsonb)
  ORDER BY id DESC
  LIMIT 1;

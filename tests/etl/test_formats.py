@@ -202,6 +202,46 @@ def test_projected_coordinates_without_crs_are_refused_naming_likely_zones(
     assert communes.execute(text("SELECT count(*) FROM load_batch")).scalar_one() == 0
 
 
+def _vn2000_geojson(path: Path) -> Path:
+    """A GeoJSON of VN-2000 metres (GIS order: easting, northing) that says nothing of its CRS, as exported by a
+    tool that drops the "crs" member (RFC 7946 readers then take it for WGS 84 degrees)."""
+    x, y = _vn2000(*IN_MUONG_PHANG)
+    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [y, x]},
+               "properties": {"ma": "G1", "loai": "Cụm loa truyền thanh", "tinh_trang": "Hoạt động"}}
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8")
+    return path
+
+
+def test_a_geojson_of_metres_without_a_crs_is_refused_as_a_whole(communes: Connection, tmp_path: Path) -> None:
+    path = _vn2000_geojson(tmp_path / "vn2000.geojson")
+    with pytest.raises(LoadRefusedError, match=r"look projected.*--crs.*EPSG:9205"):
+        _load(communes, path, tmp_path)
+    assert communes.execute(text("SELECT count(*) FROM load_batch")).scalar_one() == 0
+
+
+def test_the_same_file_with_another_crs_is_read_anew(communes: Connection, tmp_path: Path) -> None:
+    path = _vn2000_geojson(tmp_path / "vn2000.geojson")
+    first = _load(communes, path, tmp_path, crs="EPSG:3406")  # the wrong zone: 6° east, in no loaded commune
+    assert (first.loaded, first.rejected) == (0, 1), first.messages()
+    again = _load(communes, path, tmp_path, crs="EPSG:3406")
+    assert again.already_loaded == first.batch_id
+    fixed = _load(communes, path, tmp_path, crs="EPSG:9205")
+    assert fixed.already_loaded is None and fixed.loaded == 1, fixed.messages()
+    assert _stored(communes)[0][4:] == IN_MUONG_PHANG
+
+
+def test_the_same_file_with_another_mapping_is_read_anew(communes: Connection, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "loa.csv", ["Mã", "Loại", "Kinh độ", "Vĩ độ"],
+                     [["M1", "Loa kéo tay", *IN_MUONG_PHANG]])
+    unknown = _load(communes, path, tmp_path)
+    assert unknown.rejected == 1, unknown.messages()
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("types:\n  loudspeaker_cluster: [Loa kéo tay]\n", encoding="utf-8")
+    known = _load(communes, path, tmp_path, mapping=mapping)
+    assert known.already_loaded is None and known.loaded == 1, known.messages()
+    assert _load(communes, path, tmp_path, mapping=mapping).already_loaded == known.batch_id
+
+
 def test_xy_given_the_gis_way_round_is_read_with_a_warning(communes: Connection, tmp_path: Path) -> None:
     x, y = _vn2000(*IN_MUONG_PHANG)
     path = write_csv(tmp_path / "xy.csv", ["Mã", "Loại", "X", "Y"], [["V1", "Cụm loa", y, x]])
