@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
@@ -57,19 +57,32 @@ class ColumnMap:
         return cells[spot[0]].strip()
 
 
+_XML_NAMES = re.compile(r"^[A-Za-z_][\w.]*(?:[/-][A-Za-z_][\w.]*)*$")  # Kobo / ODK group paths: no spaces
+
+
 def _header_candidates(header: str) -> list[str]:
-    """The folded forms a header may match: whole, without a Kobo group (grp/q) or an ODK group (grp-q)."""
+    """The folded forms a header may match: whole, without a Kobo group (grp/q) or an ODK group (grp-q).
+
+    A group path is XML names (no spaces or brackets): "Công suất (W/loa)" is one header, not a group "Công
+    suất (W" holding a question "loa".
+    """
     out = [fold_key(header)]
-    if "/" in header:
+    if "/" in header and _XML_NAMES.match(header.rsplit("/", 1)[0]):
         out.append(fold_key(header.rsplit("/", 1)[1]))
     parts = header.split("-")
     for i in range(1, len(parts)):
-        out.append(fold_key("-".join(parts[i:])))
+        if _XML_NAMES.match("-".join(parts[:i])):
+            out.append(fold_key("-".join(parts[i:])))
     return [c for c in out if c]
 
 
 def map_columns(headers: Sequence[str], vocabulary: Vocabulary) -> ColumnMap:
-    """Match each header to a phusong field by the vocabulary; the first column for a field wins."""
+    """Match each header to a phusong field by the vocabulary; the first column for a field wins.
+
+    A header that matches no entry whole is tried by its first words ("Tình trạng kiểm tra" is a status,
+    "Số loa (cái)" a number of horns): the longest entry of two words or more it starts with, after every
+    whole match, so that a column named exactly keeps its field.
+    """
     words = vocabulary.sections["headers"]
     result = ColumnMap()
     folded_all = {fold_key(h) for h in headers}
@@ -77,6 +90,7 @@ def map_columns(headers: Sequence[str], vocabulary: Vocabulary) -> ColumnMap:
         result.source = "kobo"
     elif any(fold_key(h) in ("meta instanceid", "submissiondate") for h in headers):
         result.source = "odk"
+    targets: dict[int, str] = {}
     for index, header in enumerate(headers):
         target = vocabulary.columns.get(fold_key(header))
         if target is None:
@@ -84,13 +98,31 @@ def map_columns(headers: Sequence[str], vocabulary: Vocabulary) -> ColumnMap:
                 target = words.get(candidate) or _geopoint_part(candidate)
                 if target:
                     break
-        if target and header.startswith("_") and target not in _KOBO_META_FIELDS:
-            target = None
+        if target and not (header.startswith("_") and target not in _KOBO_META_FIELDS):
+            targets[index] = target
+    for index, header in enumerate(headers):
+        if index not in targets and not header.startswith("_"):
+            target = _leading_words_match(header, words)
+            if target and target not in targets.values():
+                targets[index] = target
+    for index, header in enumerate(headers):
+        target = targets.get(index)
         if target and target not in result.fields:
             result.fields[target] = (index, header)
         else:
             result.unmapped.append((index, header))
     return result
+
+
+def _leading_words_match(header: str, words: Mapping[str, str]) -> str | None:
+    """The field of the longest entry (two words or more) a header starts with, word for word."""
+    for candidate in _header_candidates(header):
+        parts = candidate.split(" ")
+        for end in range(len(parts) - 1, 1, -1):
+            target = words.get(" ".join(parts[:end]))
+            if target:
+                return target
+    return None
 
 
 def _geopoint_part(folded: str) -> str | None:
