@@ -430,16 +430,22 @@ def _parse_column(
 def _without_note_rows(
     table: RawTable, columns: ColumnMap, column: _Columns, result: LoadResult
 ) -> RawTable:
-    """Skip rows with no type, no id and no coordinates: a total, a signature or a note under the table."""
+    """Skip rows with no type, no id and no coordinates: a total, a signature or a note under the table.
+
+    A coordinate cell without a digit is no coordinate: "Người lập biểu" written under the latitude column of
+    a form is a signature, not a facility with a broken position.
+    """
     if table.geometries is not None:
         return table
-    markers = [column(name) for name in ("lon", "lat", "x", "y", "geopoint", "type", "external_id")
-               if columns.has(name)]
-    if any("" not in cells for cells in markers):  # the usual survey: a column filled in every row
+    named = [column(name) for name in ("type", "external_id") if columns.has(name)]
+    if any("" not in cells for cells in named):  # the usual survey: a type or an id in every row
         return table
     marked = np.zeros(len(table.rows), dtype=bool)
-    for cells in markers:
+    for cells in named:
         marked |= np.array(cells, dtype=object) != ""
+    for name in ("lon", "lat", "x", "y", "geopoint"):
+        if columns.has(name):
+            marked |= np.array([any(c.isdigit() for c in cell) for cell in column(name)], dtype=bool)
     if marked.all():
         return table
     for index in np.flatnonzero(~marked).tolist():

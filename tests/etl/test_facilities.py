@@ -300,6 +300,15 @@ def test_a_form_with_column_numbers_and_a_signature_footer(communes: Connection,
     assert "3 skipped (not facility rows)" in result.summary()
 
 
+def test_a_signature_under_the_coordinate_columns_is_skipped_not_rejected(communes: Connection,
+                                                                          tmp_path: Path) -> None:
+    footer = [["", "", "", "", "", "", "", "Thủ trưởng đơn vị", "Người lập biểu"],
+              ["", "", "", "", "", "", "", "(Ký, đóng dấu)", "(Ký, ghi rõ họ tên)"]]
+    rows = [vn_row(1, "A1"), *footer]
+    result = _load(communes, write_workbook(tmp_path / "bieu_mau.xlsx", VN_HEADERS, rows), tmp_path)
+    assert (result.loaded, result.rejected, result.skipped) == (1, 0, 2), result.messages()
+
+
 def test_a_commune_named_like_a_unit_word_is_matched(communes: Connection, tmp_path: Path) -> None:
     communes.execute(text("UPDATE admin_unit SET name = 'Xa Dung', name_folded = 'dung' "
                           "WHERE code = '03202'"))
