@@ -139,10 +139,32 @@ MAX_COUNT = 10_000
 MAX_AMOUNT = 1_000_000.0
 
 
-def parse_count(text: str, maximum: int = MAX_COUNT) -> int:
-    """A non-negative whole number ('2', '2.0', '2,0') up to ``maximum``."""
+# Units people write after a number ("2 loa", "30W", "500 m", "0,5 km"), folded, with their factor: the number
+# is what the rule checks; any other word after it still makes the cell "not a number".
+_UNITS = {
+    "count": {"loa": 1.0, "cai": 1.0, "chiec": 1.0, "bo": 1.0, "cum": 1.0, "horn": 1.0, "horns": 1.0},
+    "watts": {"w": 1.0, "watt": 1.0, "watts": 1.0, "oat": 1.0},
+    "metres": {"m": 1.0, "met": 1.0, "metre": 1.0, "metres": 1.0, "meter": 1.0, "meters": 1.0, "km": 1000.0},
+}
+_NUMBER_AND_UNIT = re.compile(r"^\s*([-+]?[\d.,]+)\s*([^\d\s.,][^\d]*)$")
+
+
+def _number_in_unit(text: str, unit: str) -> float:
+    """The number of a cell, with a trailing unit of ``unit`` allowed (and applied: 0,5 km is 500 m)."""
     try:
-        value = parse_number(text)
+        return parse_number(text)
+    except ValueError:
+        match = _NUMBER_AND_UNIT.match(text)
+        factor = _UNITS[unit].get(fold_key(match[2])) if match else None
+        if match is None or factor is None:
+            raise
+        return parse_number(match[1]) * factor
+
+
+def parse_count(text: str, maximum: int = MAX_COUNT) -> int:
+    """A non-negative whole number ('2', '2.0', '2,0', '2 loa') up to ``maximum``."""
+    try:
+        value = _number_in_unit(text, "count")
     except ValueError as exc:
         raise ValueError("is not a number (expected a whole number such as 2)") from exc
     if not math.isfinite(value) or value != int(value):
@@ -155,9 +177,10 @@ def parse_count(text: str, maximum: int = MAX_COUNT) -> int:
 
 
 def parse_amount(text: str, unit: str, maximum: float = MAX_AMOUNT) -> float:
-    """A non-negative number with '.' or ',' as the decimal mark, up to ``maximum``."""
+    """A non-negative number of ``unit`` ("watts" or "metres") with '.' or ',' as the decimal mark and an
+    optional unit after it ('30 W', '500m', '0,5 km'), up to ``maximum``."""
     try:
-        value = parse_number(text)
+        value = _number_in_unit(text, unit)
     except ValueError as exc:
         raise ValueError(f"is not a number (expected {unit}, such as 30 or 30.5)") from exc
     if not math.isfinite(value):
@@ -169,6 +192,7 @@ def parse_amount(text: str, unit: str, maximum: float = MAX_AMOUNT) -> float:
     return value
 
 
+_YEAR_WORD = re.compile(r"^n[aă]m\s+", re.IGNORECASE)
 _YEAR_IN_DATE = re.compile(
     r"^(?:\d{1,2}[/.-])?(?:\d{1,2}[/.-])?(\d{4})(?:[/.-]\d{1,2}[/.-]\d{1,2})?(?:[ T].*)?$"
 )
@@ -176,7 +200,8 @@ _YEAR_IN_DATE = re.compile(
 
 def parse_year(text: str, *, today: date | None = None) -> int:
     """A year of installation, 1945 .. this year; a date such as 05/2019 or 2019-05-01 gives its year."""
-    value = text.strip()
+    # "'2018" (Excel's text marker, kept by some exports) and "năm 2019" are the year 2019.
+    value = _YEAR_WORD.sub("", text.strip().lstrip("'").strip())
     try:
         number = parse_number(value)
         if not math.isfinite(number) or number != int(number):
