@@ -272,6 +272,15 @@ def _refused(error: AccessDenied) -> Any:
     return flask.jsonify({"error": t("refused"), "detail": str(error)}), error.status
 
 
+# Where each role's work starts: an inspector opens the app on a phone in the field to check facilities,
+# a budget officer to export; planners and administrators start from the coverage map.
+_HOME_BY_ROLE = {"inspector": "/kiem-tra", "budget": "/xuat-bao-cao"}
+
+
+def home_of(user: User) -> str:
+    return _HOME_BY_ROLE.get(user.role, "/")
+
+
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: never an absolute URL (no open redirect)."""
     if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
@@ -292,7 +301,8 @@ def _login_view() -> Any:
             flask.session[SESSION_USER] = outcome.user.name
             if lang:
                 flask.session["lang"] = lang
-            return flask.redirect(_safe_next(flask.request.args.get("next")))
+            asked = flask.request.args.get("next")
+            return flask.redirect(_safe_next(asked) if asked and asked != "/" else home_of(outcome.user))
         if outcome.wait_s:
             message = (f"Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau {outcome.wait_s} giây."
                        if current_lang() == "vi" else

@@ -37,6 +37,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "upload": ("Tải lên", "Upload"),
     "download": ("Tải xuống", "Download"),
     "search": ("Tìm kiếm", "Search"),
+    "search_commune_placeholder": ("Tên xã, phường (gõ không dấu được)", "Commune name (diacritics optional)"),
     "filter": ("Lọc", "Filter"),
     "preview": ("Xem trước", "Preview"),
     "confirm_load": ("Xác nhận nhập dữ liệu", "Confirm load"),

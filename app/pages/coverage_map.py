@@ -121,7 +121,8 @@ def _filters(provinces: list[dict[str, Any]]) -> Any:
     radio_types = ("commune_radio_station", "loudspeaker_cluster")
     return dbc.Card(dbc.CardBody([
         dbc.Label(t("search"), html_for="map-search", className="small mb-0"),
-        dbc.Input(id="map-search", type="search", placeholder="Mường Nhé", debounce=0.3, size="sm"),
+        dbc.Input(id="map-search", type="search", placeholder=t("search_commune_placeholder"), debounce=0.3,
+                  size="sm"),
         html.Div(id="map-search-hits", className="mb-2"),
         dbc.Label(t("province"), className="small mb-0"),
         dcc.Dropdown(id="map-province", options=[{"label": p["name"], "value": p["code"]} for p in provinces],

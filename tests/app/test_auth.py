@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import Connection, text
@@ -79,6 +80,16 @@ def test_session_cookie_is_httponly_and_lax(flask_client: Any) -> None:
     assert flask_client.get("/").status_code == 200
     flask_client.get("/logout")
     assert flask_client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize("name,home", [("kiemtra", "/kiem-tra"), ("taichinh", "/xuat-bao-cao"), ("quyhoach", "/")])
+def test_each_role_lands_where_its_work_starts_unless_a_page_was_asked(flask_client: Any, name: str,
+                                                                       home: str) -> None:
+    landed = flask_client.post("/login", data={"name": name, "password": f"{name}-demo"})
+    assert landed.status_code == 302 and urlsplit(landed.headers["Location"]).path == home
+    flask_client.get("/logout")
+    asked = flask_client.post("/login?next=/phan-anh", data={"name": name, "password": f"{name}-demo"})
+    assert urlsplit(asked.headers["Location"]).path == "/phan-anh"
 
 
 def test_nothing_without_a_login(flask_client: Any) -> None:
