@@ -24,7 +24,7 @@ from etl.validate import (
 )
 from etl.vocabulary import Vocabulary, load_vocabulary
 from sql import queries
-from sql.bulk import copy_rows
+from sql.bulk import batch_audit, copy_rows
 
 _SOURCES: dict[str, Literal["kobo", "odk", "csv"]] = {"kobo": "kobo", "odk": "odk"}
 _STAGE_COLUMNS = (
@@ -251,10 +251,12 @@ def _write(conn: Connection, rows: list[InspectionRow], columns: ColumnMap, resu
             RowIssue(n, columns.header("submission_id"), submission, "was loaded before: skipped", "warning")
         )
     result.skipped += len(seen)
-    result.loaded = conn.execute(
-        queries.load("insert_inspections_from_staging"),
-        {"source": rows[0].source if rows else "csv", "batch_id": result.batch_id},
-    ).rowcount
+    assert result.batch_id is not None
+    with batch_audit(conn, result.batch_id):  # one audit row for the batch's inspections (migration 0013)
+        result.loaded = conn.execute(
+            queries.load("insert_inspections_from_staging"),
+            {"source": rows[0].source if rows else "csv", "batch_id": result.batch_id},
+        ).rowcount
     result.unchanged = result.skipped
     result.accepted = rows
     conn.execute(text("DROP TABLE IF EXISTS etl_inspection_stage"))

@@ -20,7 +20,7 @@ from etl.readers import RawTable, read_table
 from etl.validate import ColumnMap, RowIssue, map_columns, parse_coordinate_cell, parse_count, row_attributes
 from etl.vocabulary import Vocabulary, load_vocabulary
 from sql import queries
-from sql.bulk import copy_rows
+from sql.bulk import batch_audit, copy_rows
 
 _ALLOWED = {"Point", "Polygon", "MultiPolygon"}
 
@@ -218,7 +218,9 @@ def _write(conn: Connection, rows: list[VillageRow], result: LoadResult) -> None
         where = f"'{r.name}' at (lon {r.lon:.6g}, lat {r.lat:.6g})"
         reason = f"{where} lies inside no loaded commune (load its 2025 communes, or check the location)"
         result.issues.append(RowIssue(r.n, "", "", reason))
-    counts = conn.execute(queries.load("upsert_villages_from_staging"), {"batch_id": result.batch_id}).one()
+    assert result.batch_id is not None
+    with batch_audit(conn, result.batch_id):  # new villages: one audit row for the batch (migration 0013)
+        counts = conn.execute(queries.load("upsert_villages_from_staging"), {"batch_id": result.batch_id}).one()
     result.loaded, result.updated = int(counts.inserted), int(counts.updated)
     matched = conn.execute(
         text("SELECT count(*) FROM etl_village_stage WHERE match_id IS NOT NULL")

@@ -162,6 +162,20 @@ def test_villages_as_points_and_polygons_get_their_commune_by_location(
     assert (again.loaded, again.updated, again.unchanged) == (0, 1, 2)
 
 
+def test_a_village_file_is_audited_as_one_batch_row_and_each_change(communes: Connection, tmp_path: Path) -> None:
+    header = ["Tên thôn", "Kinh độ", "Vĩ độ", "Dân số"]
+    first = load_villages(communes, write_csv(tmp_path / "v1.csv", header, [["Bản 1", 103.051, 21.451, 300],
+                                                                          ["Bản 2", 103.052, 21.452, 400]]))
+    audit = communes.execute(text(
+        "SELECT after FROM audit_log WHERE entity = 'village' AND action = 'bulk_insert'")).scalar_one()
+    assert audit["batch_id"] == first.batch_id and audit["rows"] == 2 and len(audit["ids"]) == 2
+    load_villages(communes, write_csv(tmp_path / "v2.csv", header, [["Bản 1", 103.051, 21.451, 320]]))
+    change = communes.execute(text(
+        "SELECT before->>'population', after->>'population' FROM audit_log "
+        "WHERE entity = 'village' AND action = 'update'")).one()
+    assert tuple(change) == ("300", "320")
+
+
 def test_a_facility_survey_links_the_village_it_names(communes: Connection, tmp_path: Path) -> None:
     load_villages(
         communes,
