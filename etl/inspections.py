@@ -57,11 +57,13 @@ def load_inspections(
     dry_run: bool = False,
     loaded_by: str = "cli",
     report_dir: Path | None = None,
+    scope: Sequence[str] | None = None,
 ) -> LoadResult:
     """Append the inspections of ``path`` in this transaction, one ``load_batch`` per file.
 
     Each row names its facility by external id (or phusong id); unknown ids are rejected, a submission id seen
     before is skipped, and the facility's current status follows its latest inspection (database trigger).
+    ``scope`` (commune or province codes, an inspector's) rejects the rows of facilities outside it.
     """
     vocabulary = load_vocabulary(mapping)
     table = read_table(path, sheet=sheet, encoding=encoding, vocabulary=vocabulary)
@@ -80,7 +82,7 @@ def load_inspections(
     params = reading | {"source": columns.source}
     with batch_writes(conn, result, sha256=sha256, params=params, loaded_by=loaded_by,
                       strict=strict, dry_run=dry_run, report_dir=report_dir):
-        _write(conn, rows, columns, result)
+        _write(conn, rows, columns, result, scope)
     return result
 
 
@@ -210,7 +212,9 @@ def _reported_position(
     return lon, lat
 
 
-def _write(conn: Connection, rows: list[InspectionRow], columns: ColumnMap, result: LoadResult) -> None:
+def _write(
+    conn: Connection, rows: list[InspectionRow], columns: ColumnMap, result: LoadResult, scope: Sequence[str] | None
+) -> None:
     conn.execute(text("DROP TABLE IF EXISTS etl_inspection_stage"))
     conn.execute(queries.load("create_inspection_staging"))
     copy_rows(
@@ -240,6 +244,8 @@ def _write(conn: Connection, rows: list[InspectionRow], columns: ColumnMap, resu
         text("SELECT n, facility_ref FROM etl_inspection_stage WHERE facility_id IS NULL ORDER BY n")
     ).all():
         result.issues.append(RowIssue(n, ref_header, ref, "is not the id of any loaded facility"))
+    if scope is not None:
+        _reject_outside(conn, scope, ref_header, result)
     seen = conn.execute(
         text(
             "SELECT s.n, s.submission_id FROM etl_inspection_stage s WHERE s.facility_id IS NOT NULL AND "
@@ -260,3 +266,14 @@ def _write(conn: Connection, rows: list[InspectionRow], columns: ColumnMap, resu
     result.unchanged = result.skipped
     result.accepted = rows
     conn.execute(text("DROP TABLE IF EXISTS etl_inspection_stage"))
+
+
+def _reject_outside(conn: Connection, scope: Sequence[str], ref_header: str, result: LoadResult) -> None:
+    """Reject the staged rows of facilities outside ``scope`` (they are then not inserted)."""
+    outside = conn.execute(queries.load("staged_inspections_outside_scope"), {"scope": list(scope)}).all()
+    for r in outside:
+        result.issues.append(RowIssue(r.n, ref_header, r.facility_ref, f"is a facility of {r.commune_name}, "
+                                      "outside the communes you inspect"))
+    if outside:
+        conn.execute(text("UPDATE etl_inspection_stage SET facility_id = NULL WHERE n = ANY(:n)"),
+                     {"n": [r.n for r in outside]})

@@ -3,11 +3,7 @@ load, through the ETL's own loaders; users with roles and scopes; the audit log 
 
 from __future__ import annotations
 
-import base64
 import json
-import re
-import uuid
-from pathlib import Path
 from typing import Any
 
 import dash
@@ -17,15 +13,14 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from analysis.store import recompute_stale_communes
 from app.auth import ROLES, UserError, add_user, current_user, list_users, parse_scope, require, update_user
 from app.components.common import gate, overdue_link, rows, small_table
-from app.i18n import current_lang, fmt_date, fmt_int, t
+from app.components.uploads import MAX_UPLOAD_BYTES, as_uploaded, keep_upload, kept_upload, preview_view
+from app.i18n import current_lang, fmt_date, t
 from etl.errors import LoadRefusedError
 from etl.facilities import load_facilities
 from etl.inspections import load_inspections
-from etl.lineage import LoadResult
 from etl.villages import load_villages
 from sql.bulk import set_actor
 from sql.engine import connect
-from sql.settings import get_settings
 
 ADMIN = ("admin",)
 dash.register_page(__name__, path="/quan-tri", name="Quản trị", title="Quản trị — phusong", label_key="page_admin",
@@ -36,8 +31,6 @@ KIND_LABELS = {"facilities": ("Khảo sát thiết chế", "Facility survey"),
                "villages": ("Danh sách thôn/bản", "Villages"),
                "inspections": ("Kết quả kiểm tra (Kobo/ODK)", "Inspections (Kobo/ODK)")}
 SUFFIXES = (".csv", ".xlsx", ".xls", ".geojson", ".json", ".gpkg", ".zip", ".kml", ".shp")
-MAX_UPLOAD_BYTES = 30 * 1024 * 1024
-_TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
 def layout(**_: Any) -> Any:
@@ -79,27 +72,6 @@ def _upload_tab(en: bool) -> Any:
     ])
 
 
-def _upload_dir() -> Path:
-    path = get_settings().out_dir / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _stored_upload(token: str | None) -> Path:
-    """The uploaded file behind a token (a hex id we made: never a path from the browser)."""
-    if not token or not _TOKEN.match(token):
-        raise ValueError("no upload")
-    found = sorted((_upload_dir() / token).glob("*"))
-    if not found:
-        raise ValueError("the upload is gone; upload the file again")
-    return found[0]
-
-
-def _safe_name(name: str) -> str:
-    stem = re.sub(r"[^\w.\-]+", "_", Path(name).name, flags=re.UNICODE).strip("._") or "upload"
-    return stem[:120]
-
-
 @callback(Output("admin-preview", "children"), Output("admin-upload-token", "data"),
           Output("admin-confirm", "disabled"), Output("admin-load-result", "children"),
           Input("admin-upload", "contents"), State("admin-upload", "filename"), State("admin-kind", "value"),
@@ -109,47 +81,13 @@ def preview_upload(contents: str | None, filename: str | None, kind: str) -> Any
     user = require(*ADMIN)
     if not contents or not filename:
         return no_update, None, True, None
-    if Path(filename).suffix.lower() not in SUFFIXES:
-        return dbc.Alert(f"{filename}: {', '.join(SUFFIXES)}", color="danger"), None, True, None
-    token = uuid.uuid4().hex
-    folder = _upload_dir() / token
-    folder.mkdir()
-    path = folder / _safe_name(filename)
-    path.write_bytes(base64.b64decode(contents.split(",", 1)[1]))
     try:
+        token, path = keep_upload(contents, filename, SUFFIXES)
         with connect() as conn:
             result = LOADERS[kind](conn, path, dry_run=True, loaded_by=user.name)
     except (LoadRefusedError, ValueError) as exc:
         return dbc.Alert(str(exc), color="danger", id="admin-preview-refused"), None, True, None
-    return preview_view(result), token, result.loaded + result.updated == 0, None
-
-
-def preview_view(result: LoadResult) -> Any:
-    en = current_lang() == "en"
-    rejects = [i for i in result.issues if i.severity == "reject"]
-    warnings = [i for i in result.issues if i.severity != "reject"]
-    fine = result.rows - result.rejected - result.warned
-    badges = html.Div([
-        dbc.Badge(f"{fmt_int(result.rows)} " + ("rows" if en else "dòng"), color="secondary", className="me-1"),
-        dbc.Badge(f"{fmt_int(fine)} " + ("fine" if en else "hợp lệ"), color="success", className="me-1",
-                  id="admin-preview-fine"),
-        dbc.Badge(f"{fmt_int(result.warned)} " + ("with warnings" if en else "cảnh báo"), color="warning",
-                  className="me-1", id="admin-preview-warned"),
-        dbc.Badge(f"{fmt_int(result.rejected)} " + ("rejected" if en else "bị loại"), color="danger",
-                  id="admin-preview-rejected"),
-    ], className="mb-2")
-    header = ["Dòng" if not en else "Row", "Trường" if not en else "Field", "Giá trị" if not en else "Value",
-              t("reason")]
-    parts: list[Any] = [badges, html.Div(result.summary(), className="small text-muted mb-2")]
-    if rejects:
-        parts += [html.H6("Dòng bị loại" if not en else "Rejected rows"),
-                  small_table(header, [[i.row, i.field, i.value, i.reason] for i in rejects[:200]],
-                              id="admin-preview-rejects")]
-    if warnings:
-        parts += [html.H6("Cảnh báo" if not en else "Warnings"),
-                  small_table(header, [[i.row, i.field, i.value, i.reason] for i in warnings[:200]],
-                              id="admin-preview-warnings")]
-    return html.Div(parts)
+    return preview_view(as_uploaded(result, filename), "admin"), token, result.loaded + result.updated == 0, None
 
 
 @callback(Output("admin-load-result", "children", allow_duplicate=True),
@@ -165,7 +103,7 @@ def confirm_load(set_progress: Any, n_clicks: int | None, token: str | None, kin
         return no_update, no_update
     set_progress("Đang nạp dữ liệu…" if current_lang() == "vi" else "Loading…")
     try:
-        path = _stored_upload(token)
+        path = kept_upload(token)
         with connect() as conn:
             set_actor(conn, user.name)
             result = LOADERS[kind](conn, path, loaded_by=user.name)
@@ -176,7 +114,7 @@ def confirm_load(set_progress: Any, n_clicks: int | None, token: str | None, kin
         set_progress("")
         return dbc.Alert(str(exc), color="danger"), False
     set_progress("")
-    return dbc.Alert([html.Div(result.summary()),
+    return dbc.Alert([html.Div(as_uploaded(result, path.name).summary()),
                       html.Div(f"{t('coverage')}: {coverage.communes} xã", className="small")],
                      color="success", id="admin-load-done"), True
 

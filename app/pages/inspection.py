@@ -10,8 +10,10 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
-from app.auth import AccessDenied, current_user, require, scope_binds
+from analysis.store import recompute_stale_communes
+from app.auth import AccessDenied, User, current_user, require, scope_binds
 from app.components.common import gate, rows
+from app.components.uploads import MAX_UPLOAD_BYTES, as_uploaded, keep_upload, kept_upload, preview_view
 from app.coverage_refresh import REFRESHER
 from app.i18n import class_word, current_lang, fmt_date, fmt_decimal, status_word, t, type_word
 from app.inspections import (
@@ -24,7 +26,12 @@ from app.inspections import (
     location_from_store,
     record_inspection,
 )
+from etl.errors import LoadRefusedError
+from etl.inspections import load_inspections
+from sql.bulk import set_actor
+from sql.engine import connect
 
+OFFLINE_SUFFIXES = (".csv", ".xlsx")  # what KoboToolbox and ODK Central export
 dash.register_page(__name__, path="/kiem-tra", name="Kiểm tra thiết chế", title="Kiểm tra thiết chế — phusong",
                    label_key="page_inspection", roles=INSPECTING_ROLES, order=1)
 
@@ -53,7 +60,25 @@ def layout(**_: Any) -> Any:
             html.Div(id="insp-list"),
         ], id="insp-list-view"),
         html.Div(_form(en), id="insp-form-view", style={"display": "none"}),
+        _offline_upload(en),
     ], style={"maxWidth": "560px"})
+
+
+def _offline_upload(en: bool) -> Any:
+    """Inspections made offline in KoboToolbox or ODK Collect, uploaded from the export (issue 6): the ETL's
+    inspection path, kept to the inspector's communes; a preview first, then one tap to record them."""
+    return dbc.Card(dbc.CardBody([
+        dcc.Store(id="insp-upload-token"),
+        html.H6("Worked offline? Upload the Kobo / ODK export" if en
+                else "Làm việc ngoại tuyến? Tải lên tệp xuất từ Kobo / ODK", className="mb-2"),
+        dcc.Upload(id="insp-upload", multiple=False, max_size=MAX_UPLOAD_BYTES, accept=".csv,.xlsx",
+                   children=dbc.Button("Choose a CSV or XLSX file" if en else "Chọn tệp CSV hoặc XLSX",
+                                       color="secondary", outline=True, className="w-100")),
+        dcc.Loading(html.Div(id="insp-upload-preview", className="mt-2")),
+        dbc.Button(t("confirm_load"), id="insp-upload-confirm", color="primary", disabled=True,
+                   className="w-100 mt-2"),
+        html.Div(id="insp-upload-result", className="mt-2"),
+    ]), className="mt-3")
 
 
 def _form(en: bool) -> Any:
@@ -97,6 +122,50 @@ clientside_callback(
     Output("insp-location", "data"),
     Input("insp-list-view", "id"),
 )
+
+
+def _scope(user: User) -> list[str] | None:
+    return None if user.whole_country else list(user.scope_codes)
+
+
+@callback(Output("insp-upload-preview", "children"), Output("insp-upload-token", "data"),
+          Output("insp-upload-confirm", "disabled"), Output("insp-upload-result", "children"),
+          Input("insp-upload", "contents"), State("insp-upload", "filename"), prevent_initial_call=True)
+def preview_offline_upload(contents: str | None, filename: str | None) -> Any:
+    """Keep the export on the server and show what it would record (rows outside the user's communes rejected)."""
+    user = require(*INSPECTING_ROLES)
+    if not contents or not filename:
+        return no_update, None, True, None
+    try:
+        token, path = keep_upload(contents, filename, OFFLINE_SUFFIXES)
+        with connect() as conn:
+            result = load_inspections(conn, path, dry_run=True, loaded_by=user.name, scope=_scope(user))
+    except (LoadRefusedError, ValueError) as exc:
+        return dbc.Alert(str(exc), color="danger", id="insp-upload-refused"), None, True, None
+    return preview_view(as_uploaded(result, filename), "insp-upload"), token, result.loaded == 0, None
+
+
+@callback(Output("insp-upload-result", "children", allow_duplicate=True),
+          Output("insp-upload-confirm", "disabled", allow_duplicate=True),
+          Output("insp-saved-count", "data", allow_duplicate=True),
+          Input("insp-upload-confirm", "n_clicks"), State("insp-upload-token", "data"),
+          State("insp-saved-count", "data"), prevent_initial_call=True)
+def record_offline_upload(n_clicks: int | None, token: str | None, saved: int | None) -> Any:
+    """Record the previewed export (one transaction), then recompute the communes whose facilities changed."""
+    user = require(*INSPECTING_ROLES)
+    if not n_clicks:
+        return no_update, no_update, no_update
+    try:
+        path = kept_upload(token)
+        with connect() as conn:
+            set_actor(conn, user.name)
+            result = load_inspections(conn, path, loaded_by=user.name, scope=_scope(user))
+        with connect() as conn:
+            recompute_stale_communes(conn)
+    except (LoadRefusedError, ValueError) as exc:
+        return dbc.Alert(str(exc), color="danger"), False, no_update
+    return (dbc.Alert(as_uploaded(result, path.name).summary(), color="success", id="insp-upload-done"), True,
+            (saved or 0) + result.loaded)
 
 
 @callback(Output("insp-list", "children"), Output("insp-location-text", "children"),

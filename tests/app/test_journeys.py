@@ -141,3 +141,36 @@ def test_pages_refuse_roles_they_are_not_for(browser: Any, app_url: str) -> None
     page.goto(f"{app_url}/kiem-tra")
     page.wait_for_selector("#page-no-access", timeout=20_000)
     page.context.close()
+
+
+def test_inspector_uploads_an_offline_odk_export_kept_to_their_communes(
+        browser: Any, app_url: str, demo_database: str, tmp_path: Path) -> None:
+    engine = create_engine(demo_database)
+    with engine.connect() as conn:
+        mine, theirs = (conn.execute(text(
+            "SELECT external_id, status FROM facility WHERE commune_code = ANY(:c) AND type = 'cultural_house' "
+            "AND external_id IS NOT NULL ORDER BY id LIMIT 1"), {"c": codes}).one() for codes in
+            (["03160", "03162"], ["03127"]))
+    export = tmp_path / "odk_kiem_tra.csv"  # ODK Central's shape; statuses as the form's choice names
+    export.write_text(
+        "SubmissionDate,kiem_tra-ma_thiet_che,kiem_tra-tinh_trang,meta-instanceID,KEY,SubmitterName\n"
+        f"2026-11-20T03:00:00.000Z,{mine[0]},{mine[1]},uuid:off-1,uuid:off-1,kiemtra\n"
+        f"2026-11-20T04:00:00.000Z,{theirs[0]},hong,uuid:off-2,uuid:off-2,kiemtra\n", encoding="utf-8")
+    page = log_in(browser, app_url, "inspector", **PHONE)
+    assert page.url.endswith("/kiem-tra")  # an inspector's work starts here
+    page.set_input_files("#insp-upload input[type=file]", str(export))
+    page.wait_for_selector("#insp-upload-preview-rejects", timeout=60_000)
+    assert page.inner_text("#insp-upload-preview-rejected") == "1 bị loại"
+    assert "outside the communes you inspect" in page.inner_text("#insp-upload-preview-rejects")
+    assert "odk_kiem_tra.csv: 2 rows read" in page.inner_text("#insp-upload-preview")  # its name, not our path
+    screenshot(page, "inspection_phone_offline_upload")
+    page.click("#insp-upload-confirm")
+    page.wait_for_selector("#insp-upload-done", timeout=60_000)
+    assert "loaded 1" in page.inner_text("#insp-upload-done")
+    with engine.connect() as conn:
+        stored = conn.execute(text(
+            "SELECT f.external_id, i.inspector FROM inspection i JOIN facility f ON f.id = i.facility_id "
+            "WHERE i.submission_id IN ('uuid:off-1', 'uuid:off-2')")).all()
+    engine.dispose()
+    assert [tuple(r) for r in stored] == [(mine[0], "kiemtra")]
+    page.context.close()

@@ -130,6 +130,21 @@ def test_a_plain_csv_of_inspections_with_vietnamese_dates(facilities: Connection
     assert facilities.execute(text("SELECT source FROM inspection")).scalar_one() == "csv"
 
 
+def test_an_inspectors_upload_keeps_to_their_communes(facilities: Connection, tmp_path: Path) -> None:
+    load_facilities(facilities, write_csv(tmp_path / "f2.csv", VN_HEADERS,
+                                          [vn_row(3, "DB-003", lonlat=IN_DIEN_BIEN_PHU, commune="Điện Biên Phủ")]),
+                    today=date(2026, 11, 26))
+    rows = [["DB-001", "Hỏng", "20/11/2026"], ["DB-003", "Hỏng", "20/11/2026"]]
+    path = write_csv(tmp_path / "i.csv", ["Mã thiết chế", "Tình trạng", "Ngày kiểm tra"], rows)
+    result = load_inspections(facilities, path, scope=["03199"], loaded_by="kiemtra")
+    assert (result.loaded, result.rejected) == (1, 1), result.messages()
+    assert "DB-003' is a facility of Phường Điện Biên Phủ, outside the communes you inspect" in result.messages()[0]
+    assert _status(facilities, "DB-001") == "broken" and _status(facilities, "DB-003") == "operational"
+    province_wide = load_inspections(facilities, write_csv(tmp_path / "i2.csv", ["Mã thiết chế", "Tình trạng",
+                                     "Ngày kiểm tra"], [["DB-003", "Xuống cấp", "21/11/2026"]]), scope=["11"])
+    assert province_wide.loaded == 1, province_wide.messages()
+
+
 def test_villages_as_points_and_polygons_get_their_commune_by_location(
     communes: Connection, tmp_path: Path
 ) -> None:
