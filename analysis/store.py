@@ -10,7 +10,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from analysis.population import (
 )
 from sql import queries
 from sql.bulk import copy_rows, copy_text_lines, copy_text_value
+from sql.copy_out import copy_query_csv
 
 CENSUS_EVENLY = "census 2019 commune total spread evenly over the commune (no population raster)"
 RASTER_CELL_CENTRES = "population raster, cells counted by their centre"
@@ -532,6 +533,7 @@ _COMMUNE_COLUMNS = (
 
 
 def _read_communes(conn: Connection, binds: dict[str, Any]) -> gpd.GeoDataFrame:
+    # Row fetches here: geometries travel as binary bytea (COPY's CSV would make them hex, 2x slower).
     rows = conn.execute(queries.load("communes_for_coverage"), binds).all()
     frame = pd.DataFrame(
         [r._asdict() for r in rows],
@@ -550,27 +552,20 @@ def _read_communes(conn: Connection, binds: dict[str, Any]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=geoms, crs=4326)
 
 
-_FACILITY_COLUMNS = [
-    "id",
-    "type",
-    "technology",
-    "commune_code",
-    "village_id",
-    "status",
-    "is_working",
-    "n_horns",
-    "watts",
-    "radius_m",
-    "lon",
-    "lat",
-    "data_at",
-]
-
-
 def _read_facilities(conn: Connection, binds: dict[str, Any]) -> pd.DataFrame:
-    # Raw DBAPI rows: 200,000 facilities through SQLAlchemy Row objects cost a second for nothing.
-    rows = conn.execute(queries.load("facilities_for_coverage"), binds).cursor.fetchall()
-    return pd.DataFrame.from_records(rows, columns=_FACILITY_COLUMNS)
+    """The facilities frame :func:`assess_communes` takes (columns of ``facilities_for_coverage``).
+
+    Through COPY: 200,000 rows as Python objects cost 0.9 s, as CSV parsed by pandas 0.35 s. ``data_date``
+    stays an ISO date string: only its latest value per commune is ever used.
+    """
+    frame = pd.read_csv(
+        copy_query_csv(conn, queries.load("facilities_for_coverage"), binds),
+        dtype={"type": str, "technology": str, "commune_code": str, "status": str, "data_date": str},
+        true_values=["t"],
+        false_values=["f"],
+    )
+    frame["village_id"] = frame["village_id"].astype("Int64")
+    return frame
 
 
 def _read_villages(conn: Connection, binds: dict[str, Any]) -> gpd.GeoDataFrame:
@@ -588,12 +583,9 @@ def _count_by(values: pd.Series, codes: np.ndarray) -> np.ndarray:
 def _data_dates(facilities: pd.DataFrame, codes: np.ndarray) -> list[date | None]:
     if facilities.empty:
         return [None] * len(codes)
-    latest = facilities.groupby("commune_code")["data_at"].max()
-    out: list[date | None] = []
-    for c in codes:
-        value = latest.get(c)
-        out.append(value.date() if isinstance(value, datetime) else None)
-    return out
+    # ISO dates: the latest string is the latest date.
+    latest = facilities.groupby("commune_code")["data_date"].max().reindex(codes)
+    return [date.fromisoformat(d) if isinstance(d, str) else None for d in latest]
 
 
 @dataclass(frozen=True)
