@@ -195,21 +195,9 @@ def polygonal_multipolygon(geom: shapely.Geometry | None) -> shapely.Geometry | 
     return shapely.MultiPolygon(parts) if parts else None
 
 
-def ewkb_hex(geoms: NDArray[np.object_]) -> NDArray[np.object_]:
-    """Return hex EWKB (SRID 4326) of each geometry, None for None: what PostGIS reads on COPY.
-
-    Binary WKB from GEOS, then Python's ``bytes.hex``: 4x faster than GEOS's own hex writer.
-    """
-    wkb = shapely.to_wkb(shapely.set_srid(geoms, 4326), include_srid=True)
-    return np.array([None if b is None else b.hex() for b in wkb], dtype=object)
-
-
-def from_ewkb_hex(hexed: NDArray[np.object_]) -> NDArray[np.object_]:
-    """Inverse of :func:`ewkb_hex` (None stays None); 10x faster than GEOS's hex reader."""
-    return np.asarray(
-        shapely.from_wkb(np.array([None if h is None else bytes.fromhex(h) for h in hexed], dtype=object)),
-        dtype=object,
-    )
+def ewkb(geoms: NDArray[np.object_]) -> NDArray[np.object_]:
+    """Return the EWKB (SRID 4326) of each geometry, None for None: what PostGIS reads on a binary COPY."""
+    return np.asarray(shapely.to_wkb(shapely.set_srid(geoms, 4326), include_srid=True), dtype=object)
 
 
 def villages_reached(
@@ -265,7 +253,8 @@ def cover_communes(
     Returns
     -------
     (coverage_gdf, villages_df): coverage_gdf has ``code``, ``covered_area_km2``, ``covered_area_share``,
-    ``clusters_working``, ``clusters_broken`` and the covered geometry (MultiPolygon or None, EPSG:4326);
+    ``clusters_working``, ``clusters_broken``, ``covered_ewkb`` (EWKB bytes) and the covered geometry
+    (MultiPolygon or None, EPSG:4326; all None with ``geometries=False``, when only the EWKB is needed);
     villages_df has ``id``, ``commune_code``, ``reached``; discs_df has one row per cluster of
     ``params.disc_types``: ``lon``, ``lat`` (EPSG:4326), ``radius_m`` (effective), ``commune`` (row in
     communes_gdf) and ``inside`` (disc wholly inside its commune), for counting people.
@@ -297,7 +286,7 @@ def cover_communes(
     village_commune = np.asarray(index_of.get_indexer(villages["commune_code"]), dtype=np.int64)
 
     n = len(codes)
-    covered_hex = np.full(n, None, dtype=object)
+    covered_wkb = np.full(n, None, dtype=object)
     share = np.zeros(n)
     metric_area = np.zeros(n)
     reached = np.zeros(len(villages), dtype=bool)
@@ -337,7 +326,7 @@ def cover_communes(
     for (sel, dsel, vsel), (cov, areas, cov_area, inside, hit, counted) in zip(
         parts, _run_tasks(tasks, workers), strict=True
     ):
-        covered_hex[sel] = cov
+        covered_wkb[sel] = cov
         metric_area[sel] = areas
         share[sel] = np.clip(np.divide(cov_area, areas, out=np.zeros_like(areas), where=areas > 0), 0.0, 1.0)
         disc_inside[dsel] = inside
@@ -358,10 +347,10 @@ def cover_communes(
             "clusters_broken": np.bincount(disc_commune[~working], minlength=n),
             "pop_covered_raster": pop_covered,
             "pop_total_raster": pop_total,
-            "covered_ewkb_hex": covered_hex,
+            "covered_ewkb": covered_wkb,
         },
         geometry=gpd.GeoSeries(
-            from_ewkb_hex(covered_hex) if geometries else np.full(n, None, dtype=object), crs=4326
+            shapely.from_wkb(covered_wkb) if geometries else np.full(n, None, dtype=object), crs=4326
         ),
     )
     villages_df = pd.DataFrame(
@@ -470,10 +459,9 @@ def _cover_task(task: _CoverTask) -> _TaskResult:
         counted = task.people(
             task.commune_geoms, task.lon, task.lat, task.radius_m, task.disc_commune, inside, task.need_total
         )
-    # Hex EWKB made here, in parallel: the store needs exactly this, and it travels back cheaper than pickled
-    # geometries (which shapely pickles as WKB anyway).
-    hexed = ewkb_hex(back)
-    return hexed, shapely.area(geoms_m), cov_area, inside, hit, counted
+    # EWKB made here, in parallel: the store sends exactly this, and shapely would pickle geometries as WKB
+    # anyway.
+    return ewkb(back), shapely.area(geoms_m), cov_area, inside, hit, counted
 
 
 def _commune_chunks(

@@ -45,7 +45,8 @@ from analysis.population import (
     spread_evenly,
 )
 from sql import queries
-from sql.bulk import copy_rows, copy_text_lines, copy_text_value
+from sql.bulk import copy_rows
+from sql.copy_binary import copy_binary_rows
 from sql.copy_out import copy_query_csv
 
 CENSUS_EVENLY = "census 2019 commune total spread evenly over the commune (no population raster)"
@@ -261,7 +262,7 @@ def _assess_communes(
             "reason_en": reason_en,
             "population_method": method,
             "data_date": _data_dates(facilities, codes),
-            "covered_ewkb_hex": coverage["covered_ewkb_hex"].to_numpy(),
+            "covered_ewkb": coverage["covered_ewkb"].to_numpy(),
         },
         geometry=coverage.geometry.values,
         crs=4326,
@@ -446,44 +447,38 @@ def _store(
     conn.execute(queries.load("deleted_coverage_villages"), {"commune_codes": codes}).all()
     conn.execute(queries.load("deleted_coverage_communes"), {"commune_codes": codes}).all()
     base = json.dumps(run_params, ensure_ascii=False)[:-1]
-    wkb = table.pop("covered_ewkb_hex").to_numpy()
-    copy_text_lines(
+    wkb = table.pop("covered_ewkb").to_numpy()
+    # Binary COPY: the geometries go as the EWKB the workers made, which the server reads without parsing text.
+    copy_binary_rows(
         conn,
         "coverage_commune",
         _COMMUNE_COLUMNS,
         (
-            "\t".join(
-                copy_text_value(v)
-                for v in (
-                    r.code,
-                    run_id,
-                    r.area_km2,
-                    r.covered_area_km2,
-                    r.covered_area_share,
-                    r.pop_total,
-                    r.pop_covered,
-                    r.pop_covered_share,
-                    r.villages_total,
-                    r.villages_reached,
-                    r.clusters_working,
-                    r.clusters_broken,
-                    r.station_operational,
-                    r.ntm_8_1,
-                    None if np.isnan(r.ntm_6_3_share) else r.ntm_6_3_share,
-                    r.ntm_8_3,
-                    r.class_,
-                    r.reason,
-                    r.reason_en,
-                    rule.version,
-                    base
-                    + ', "population_method": '
-                    + json.dumps(r.population_method, ensure_ascii=False)
-                    + "}",
-                    r.data_date,
-                )
+            (
+                r.code,
+                run_id,
+                r.area_km2,
+                r.covered_area_km2,
+                r.covered_area_share,
+                r.pop_total,
+                r.pop_covered,
+                r.pop_covered_share,
+                r.villages_total,
+                r.villages_reached,
+                r.clusters_working,
+                r.clusters_broken,
+                r.station_operational,
+                r.ntm_8_1,
+                r.ntm_6_3_share,
+                r.ntm_8_3,
+                r.class_,
+                r.reason,
+                r.reason_en,
+                rule.version,
+                base + ', "population_method": ' + json.dumps(r.population_method, ensure_ascii=False) + "}",
+                r.data_date,
+                g,  # None or NaN when no working cluster: no covered geometry
             )
-            + "\t"
-            + (g if isinstance(g, str) else "\\N")  # no working cluster: no covered geometry (None or NaN)
             for r, g in zip(
                 table.drop(columns="geometry").rename(columns={"class": "class_"}).itertuples(index=False),
                 wkb,
