@@ -551,7 +551,7 @@ def _read_facilities(conn: Connection, binds: dict[str, Any]) -> pd.DataFrame:
     """The facilities frame :func:`assess_communes` takes (columns of ``facilities_for_coverage``).
 
     Through COPY: 200,000 rows as Python objects cost 0.9 s, as CSV parsed by pandas 0.35 s. ``data_date``
-    stays an ISO date string: only its latest value per commune is ever used.
+    is an ISO date string.
     """
     frame = pd.read_csv(
         copy_query_csv(conn, queries.load("facilities_for_coverage"), binds),
@@ -571,16 +571,16 @@ def _read_villages(conn: Connection, binds: dict[str, Any]) -> gpd.GeoDataFrame:
 
 
 def _count_by(values: pd.Series, codes: np.ndarray) -> np.ndarray:
-    counts = values.value_counts()
-    return np.array([int(counts.get(c, 0)) for c in codes], dtype=np.int64)
+    return values.value_counts().reindex(codes, fill_value=0).to_numpy(dtype=np.int64)
 
 
 def _data_dates(facilities: pd.DataFrame, codes: np.ndarray) -> list[date | None]:
     if facilities.empty:
         return [None] * len(codes)
-    # ISO dates: the latest string is the latest date.
-    latest = facilities.groupby("commune_code")["data_date"].max().reindex(codes)
-    return [date.fromisoformat(d) if isinstance(d, str) else None for d in latest]
+    # As datetime64: the maximum of strings per group runs in Python (0.25 s for 200,000 facilities).
+    days = pd.to_datetime(facilities["data_date"], format="%Y-%m-%d")
+    latest = days.groupby(facilities["commune_code"]).max().reindex(codes)
+    return [None if pd.isna(d) else d.date() for d in latest]
 
 
 @dataclass(frozen=True)
