@@ -378,18 +378,32 @@ def _floats(frame: pd.DataFrame, column: str) -> NDArray[np.float64]:
     return np.asarray(pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan))
 
 
+@dataclass(frozen=True)
+class DiscsOfCommunes:
+    """One part of the communes and their discs, as a :class:`PeopleCounter` receives them.
+
+    Communes and disc centres in EPSG:4326 and in the part's metric CRS ``epsg`` (UTM), already projected
+    there for the coverage: a counter on a grid in that CRS uses them as they are. ``disc_inside``: the disc
+    lies wholly inside its commune.
+    """
+
+    epsg: int
+    commune_geoms: NDArray[np.object_]
+    commune_geoms_m: NDArray[np.object_]
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    x_m: NDArray[np.float64]
+    y_m: NDArray[np.float64]
+    radius_m: NDArray[np.float64]
+    disc_commune: NDArray[np.int64]
+    disc_inside: NDArray[np.bool_]
+
+
 class PeopleCounter(Protocol):
     """Counts people reached (and commune totals where asked) for one part of the communes."""
 
     def __call__(
-        self,
-        commune_geoms: NDArray[np.object_],
-        lon: NDArray[np.float64],
-        lat: NDArray[np.float64],
-        radius_m: NDArray[np.float64],
-        disc_commune: NDArray[np.int64],
-        disc_inside: NDArray[np.bool_],
-        need_total: NDArray[np.bool_],
+        self, discs: DiscsOfCommunes, need_total: NDArray[np.bool_]
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
 
 
@@ -456,9 +470,19 @@ def _cover_task(task: _CoverTask) -> _TaskResult:
         back[has] = [polygonal_multipolygon(g) for g in moved]
     counted = None
     if task.people is not None:
-        counted = task.people(
-            task.commune_geoms, task.lon, task.lat, task.radius_m, task.disc_commune, inside, task.need_total
+        discs = DiscsOfCommunes(
+            task.epsg,
+            task.commune_geoms,
+            geoms_m,
+            task.lon,
+            task.lat,
+            np.asarray(x),
+            np.asarray(y),
+            task.radius_m,
+            task.disc_commune,
+            inside,
         )
+        counted = task.people(discs, task.need_total)
     # EWKB made here, in parallel: the store sends exactly this, and shapely would pickle geometries as WKB
     # anyway.
     return ewkb(back), shapely.area(geoms_m), cov_area, inside, hit, counted

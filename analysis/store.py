@@ -25,7 +25,7 @@ import shapely
 from pyproj import CRS
 from sqlalchemy import Connection
 
-from analysis.coverage import CoverageParams, cover_communes
+from analysis.coverage import CoverageParams, DiscsOfCommunes, cover_communes
 from analysis.criteria import (
     CriteriaRule,
     assess_ntm_8_3,
@@ -282,26 +282,20 @@ def _area_km2(communes: gpd.GeoDataFrame, coverage: gpd.GeoDataFrame) -> np.ndar
 class RasterPeopleCounter:
     """Counts people for one part of the communes from a population GeoTIFF (picklable: runs in workers).
 
-    Called by analysis.coverage with EPSG:4326 communes and discs; opens the raster, reads only the blocks the
-    discs (and communes needing a total) touch, and counts cell centres.
+    Called by analysis.coverage with each part's communes and discs; opens the raster, reads only the blocks
+    the discs (and communes needing a total) touch, and counts cell centres.
     """
 
     path: Path
 
-    def __call__(
-        self,
-        commune_geoms: np.ndarray,
-        lon: np.ndarray,
-        lat: np.ndarray,
-        radius_m: np.ndarray,
-        disc_commune: np.ndarray,
-        disc_inside: np.ndarray,
-        need_total: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(self, discs: DiscsOfCommunes, need_total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         with rasterio.open(self.path) as src:
             crs = CRS.from_user_input(src.crs)
-            geoms = reproject_geoms(commune_geoms, 4326, crs)
-            x, y = reproject_points(lon, lat, 4326, crs)
+            if crs == CRS.from_epsg(discs.epsg):  # the raster is in the part's UTM zone: projected already
+                geoms, x, y = discs.commune_geoms_m, discs.x_m, discs.y_m
+            else:
+                geoms = reproject_geoms(discs.commune_geoms, 4326, crs)
+                x, y = reproject_points(discs.lon, discs.lat, 4326, crs)
             bh, bw = src.block_shapes[0]
             grid = RasterPopulationGrid(
                 src,
@@ -314,7 +308,9 @@ class RasterPeopleCounter:
             totals = np.full(len(geoms), np.nan)
             if need_total.any():
                 totals[need_total] = people_in_communes(grid, geoms[need_total])
-            covered = people_reached(grid, x, y, radius_m, disc_commune, disc_inside, geoms)
+            covered = people_reached(
+                grid, x, y, discs.radius_m, discs.disc_commune, discs.disc_inside, geoms
+            )
         return covered, totals
 
 
