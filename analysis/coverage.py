@@ -302,8 +302,9 @@ def cover_communes(
     for sel in _commune_chunks(metric_zones(communes_gdf), disc_commune, workers):
         local = np.full(n, -1, dtype=np.int64)
         local[sel] = np.arange(len(sel))
-        dsel = np.flatnonzero(np.isin(disc_commune, sel))
-        vsel = np.flatnonzero(np.isin(village_commune, sel))
+        # The part's discs and villages by look-up of their commune's local index (np.isin sorts, 10x slower).
+        dsel = np.flatnonzero(local[disc_commune] >= 0)
+        vsel = np.flatnonzero(local[village_commune] >= 0)
         tasks.append(
             _CoverTask(
                 epsg=int(utm_epsg(*shapely.point_on_surface(commune_geoms[sel[0]]).coords[0])),
