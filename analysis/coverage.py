@@ -259,9 +259,10 @@ def cover_communes(
     ``params.disc_types``: ``lon``, ``lat`` (EPSG:4326), ``radius_m`` (effective), ``commune`` (row in
     communes_gdf) and ``inside`` (disc wholly inside its commune), for counting people.
     ``workers`` processes share big jobs (default: up to 2 CPUs; small jobs run in this process).
-    ``people`` (optional) counts people in each part of the work, in the same process, from the discs and
-    their ``inside`` flags; its counts come back as ``pop_covered_raster`` and, for the communes flagged in
-    ``need_total``, ``pop_total_raster`` (NaN elsewhere).
+    ``people`` (optional) counts people in each part of the work, in the same process, from the part's
+    communes and discs (:class:`DiscsOfCommunes`, with their ``inside`` flags); its counts come back as
+    ``pop_covered_raster`` and, for the communes flagged in ``need_total``, ``pop_total_raster`` (NaN
+    elsewhere).
     """
     params = params or CoverageParams()
     codes = communes_gdf["code"].to_numpy()
@@ -299,7 +300,8 @@ def cover_communes(
     commune_geoms = communes_gdf.geometry.values.to_numpy()
     village_geoms = villages.geometry.values.to_numpy()
     tasks, parts = [], []
-    for sel in _commune_chunks(metric_zones(communes_gdf), disc_commune, workers):
+    zones = metric_zones(communes_gdf)
+    for sel in _commune_chunks(zones, disc_commune, workers):
         local = np.full(n, -1, dtype=np.int64)
         local[sel] = np.arange(len(sel))
         # The part's discs and villages by look-up of their commune's local index (np.isin sorts, 10x slower).
@@ -307,7 +309,7 @@ def cover_communes(
         vsel = np.flatnonzero(local[village_commune] >= 0)
         tasks.append(
             _CoverTask(
-                epsg=int(utm_epsg(*shapely.point_on_surface(commune_geoms[sel[0]]).coords[0])),
+                epsg=int(zones[sel[0]]),
                 commune_geoms=commune_geoms[sel],
                 lon=lon[dsel],
                 lat=lat[dsel],
