@@ -221,8 +221,9 @@ def _assess_communes(
 
     codes = communes["code"].to_numpy()
     working = facilities[facilities["is_working"].astype(bool)]
-    station = np.isin(codes, working.loc[working["type"] == "commune_radio_station", "commune_code"])
-    post = np.isin(codes, working.loc[working["type"] == "post_culture_point", "commune_code"])
+    # Hashed look-ups (np.isin sorts the code strings: 0.09 s nationally).
+    station = pd.Index(codes).isin(working.loc[working["type"] == "commune_radio_station", "commune_code"])
+    post = pd.Index(codes).isin(working.loc[working["type"] == "post_culture_point", "commune_code"])
     v_total = _count_by(villages_df["commune_code"], codes)
     v_reached = _count_by(villages_df.loc[villages_df["reached"], "commune_code"], codes)
     houses = working[(working["type"] == "cultural_house") & working["village_id"].notna()]
