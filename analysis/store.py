@@ -309,9 +309,7 @@ class RasterPeopleCounter:
             totals = np.full(len(geoms), np.nan)
             if need_total.any():
                 totals[need_total] = people_in_communes(grid, geoms[need_total])
-            covered = people_reached(
-                grid, x, y, discs.radius_m, discs.disc_commune, discs.disc_inside, geoms
-            )
+            covered = people_reached(grid, x, y, discs.radius_m, discs.disc_commune, discs.disc_inside, geoms)
         return covered, totals
 
 
