@@ -195,21 +195,9 @@ def polygonal_multipolygon(geom: shapely.Geometry | None) -> shapely.Geometry | 
     return shapely.MultiPolygon(parts) if parts else None
 
 
-def ewkb_hex(geoms: NDArray[np.object_]) -> NDArray[np.object_]:
-    """Return hex EWKB (SRID 4326) of each geometry, None for None: what PostGIS reads on COPY.
-
-    Binary WKB from GEOS, then Python's ``bytes.hex``: 4x faster than GEOS's own hex writer.
-    """
-    wkb = shapely.to_wkb(shapely.set_srid(geoms, 4326), include_srid=True)
-    return np.array([None if b is None else b.hex() for b in wkb], dtype=object)
-
-
-def from_ewkb_hex(hexed: NDArray[np.object_]) -> NDArray[np.object_]:
-    """Inverse of :func:`ewkb_hex` (None stays None); 10x faster than GEOS's hex reader."""
-    return np.asarray(
-        shapely.from_wkb(np.array([None if h is None else bytes.fromhex(h) for h in hexed], dtype=object)),
-        dtype=object,
-    )
+def ewkb(geoms: NDArray[np.object_]) -> NDArray[np.object_]:
+    """Return the EWKB (SRID 4326) of each geometry, None for None: what PostGIS reads on a binary COPY."""
+    return np.asarray(shapely.to_wkb(shapely.set_srid(geoms, 4326), include_srid=True), dtype=object)
 
 
 def villages_reached(
@@ -265,14 +253,16 @@ def cover_communes(
     Returns
     -------
     (coverage_gdf, villages_df): coverage_gdf has ``code``, ``covered_area_km2``, ``covered_area_share``,
-    ``clusters_working``, ``clusters_broken`` and the covered geometry (MultiPolygon or None, EPSG:4326);
+    ``clusters_working``, ``clusters_broken``, ``covered_ewkb`` (EWKB bytes) and the covered geometry
+    (MultiPolygon or None, EPSG:4326; all None with ``geometries=False``, when only the EWKB is needed);
     villages_df has ``id``, ``commune_code``, ``reached``; discs_df has one row per cluster of
     ``params.disc_types``: ``lon``, ``lat`` (EPSG:4326), ``radius_m`` (effective), ``commune`` (row in
     communes_gdf) and ``inside`` (disc wholly inside its commune), for counting people.
     ``workers`` processes share big jobs (default: up to 2 CPUs; small jobs run in this process).
-    ``people`` (optional) counts people in each part of the work, in the same process, from the discs and
-    their ``inside`` flags; its counts come back as ``pop_covered_raster`` and, for the communes flagged in
-    ``need_total``, ``pop_total_raster`` (NaN elsewhere).
+    ``people`` (optional) counts people in each part of the work, in the same process, from the part's
+    communes and discs (:class:`DiscsOfCommunes`, with their ``inside`` flags); its counts come back as
+    ``pop_covered_raster`` and, for the communes flagged in ``need_total``, ``pop_total_raster`` (NaN
+    elsewhere).
     """
     params = params or CoverageParams()
     codes = communes_gdf["code"].to_numpy()
@@ -297,7 +287,7 @@ def cover_communes(
     village_commune = np.asarray(index_of.get_indexer(villages["commune_code"]), dtype=np.int64)
 
     n = len(codes)
-    covered_hex = np.full(n, None, dtype=object)
+    covered_wkb = np.full(n, None, dtype=object)
     share = np.zeros(n)
     metric_area = np.zeros(n)
     reached = np.zeros(len(villages), dtype=bool)
@@ -310,14 +300,16 @@ def cover_communes(
     commune_geoms = communes_gdf.geometry.values.to_numpy()
     village_geoms = villages.geometry.values.to_numpy()
     tasks, parts = [], []
-    for sel in _commune_chunks(metric_zones(communes_gdf), disc_commune, workers):
+    zones = metric_zones(communes_gdf)
+    for sel in _commune_chunks(zones, disc_commune, workers):
         local = np.full(n, -1, dtype=np.int64)
         local[sel] = np.arange(len(sel))
-        dsel = np.flatnonzero(np.isin(disc_commune, sel))
-        vsel = np.flatnonzero(np.isin(village_commune, sel))
+        # The part's discs and villages by look-up of their commune's local index (np.isin sorts, 10x slower).
+        dsel = np.flatnonzero(local[disc_commune] >= 0)
+        vsel = np.flatnonzero(local[village_commune] >= 0)
         tasks.append(
             _CoverTask(
-                epsg=int(utm_epsg(*shapely.point_on_surface(commune_geoms[sel[0]]).coords[0])),
+                epsg=int(zones[sel[0]]),
                 commune_geoms=commune_geoms[sel],
                 lon=lon[dsel],
                 lat=lat[dsel],
@@ -337,7 +329,7 @@ def cover_communes(
     for (sel, dsel, vsel), (cov, areas, cov_area, inside, hit, counted) in zip(
         parts, _run_tasks(tasks, workers), strict=True
     ):
-        covered_hex[sel] = cov
+        covered_wkb[sel] = cov
         metric_area[sel] = areas
         share[sel] = np.clip(np.divide(cov_area, areas, out=np.zeros_like(areas), where=areas > 0), 0.0, 1.0)
         disc_inside[dsel] = inside
@@ -358,10 +350,10 @@ def cover_communes(
             "clusters_broken": np.bincount(disc_commune[~working], minlength=n),
             "pop_covered_raster": pop_covered,
             "pop_total_raster": pop_total,
-            "covered_ewkb_hex": covered_hex,
+            "covered_ewkb": covered_wkb,
         },
         geometry=gpd.GeoSeries(
-            from_ewkb_hex(covered_hex) if geometries else np.full(n, None, dtype=object), crs=4326
+            shapely.from_wkb(covered_wkb) if geometries else np.full(n, None, dtype=object), crs=4326
         ),
     )
     villages_df = pd.DataFrame(
@@ -389,18 +381,32 @@ def _floats(frame: pd.DataFrame, column: str) -> NDArray[np.float64]:
     return np.asarray(pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan))
 
 
+@dataclass(frozen=True)
+class DiscsOfCommunes:
+    """One part of the communes and their discs, as a :class:`PeopleCounter` receives them.
+
+    Communes and disc centres in EPSG:4326 and in the part's metric CRS ``epsg`` (UTM), already projected
+    there for the coverage: a counter on a grid in that CRS uses them as they are. ``disc_inside``: the disc
+    lies wholly inside its commune.
+    """
+
+    epsg: int
+    commune_geoms: NDArray[np.object_]
+    commune_geoms_m: NDArray[np.object_]
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    x_m: NDArray[np.float64]
+    y_m: NDArray[np.float64]
+    radius_m: NDArray[np.float64]
+    disc_commune: NDArray[np.int64]
+    disc_inside: NDArray[np.bool_]
+
+
 class PeopleCounter(Protocol):
     """Counts people reached (and commune totals where asked) for one part of the communes."""
 
     def __call__(
-        self,
-        commune_geoms: NDArray[np.object_],
-        lon: NDArray[np.float64],
-        lat: NDArray[np.float64],
-        radius_m: NDArray[np.float64],
-        disc_commune: NDArray[np.int64],
-        disc_inside: NDArray[np.bool_],
-        need_total: NDArray[np.bool_],
+        self, discs: DiscsOfCommunes, need_total: NDArray[np.bool_]
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
 
 
@@ -467,13 +473,22 @@ def _cover_task(task: _CoverTask) -> _TaskResult:
         back[has] = [polygonal_multipolygon(g) for g in moved]
     counted = None
     if task.people is not None:
-        counted = task.people(
-            task.commune_geoms, task.lon, task.lat, task.radius_m, task.disc_commune, inside, task.need_total
+        discs = DiscsOfCommunes(
+            task.epsg,
+            task.commune_geoms,
+            geoms_m,
+            task.lon,
+            task.lat,
+            np.asarray(x),
+            np.asarray(y),
+            task.radius_m,
+            task.disc_commune,
+            inside,
         )
-    # Hex EWKB made here, in parallel: the store needs exactly this, and it travels back cheaper than pickled
-    # geometries (which shapely pickles as WKB anyway).
-    hexed = ewkb_hex(back)
-    return hexed, shapely.area(geoms_m), cov_area, inside, hit, counted
+        counted = task.people(discs, task.need_total)
+    # EWKB made here, in parallel: the store sends exactly this, and shapely would pickle geometries as WKB
+    # anyway.
+    return ewkb(back), shapely.area(geoms_m), cov_area, inside, hit, counted
 
 
 def _commune_chunks(
@@ -508,6 +523,21 @@ def _run_tasks(tasks: list[_CoverTask], workers: int | None) -> list[_TaskResult
     big = sum(len(t.radius_m) for t in tasks) >= PARALLEL_MIN_DISCS
     if n_workers < 2 or len(tasks) < 2 or not big:
         return [_cover_task(t) for t in tasks]
-    # Fork: the children inherit the arrays; only results (geometries as WKB) travel back.
-    with ProcessPoolExecutor(max_workers=n_workers, mp_context=get_context("fork")) as pool:
-        return list(pool.map(_cover_task, tasks))
+    # Fork, with the tasks handed to the initializer: the children inherit them with the parent's memory (a
+    # forked process's arguments are never pickled) and get only an index each; only results travel back.
+    # pool.map(_cover_task, tasks) would pickle 25 MB of commune geometry on the way in, then decode it.
+    with ProcessPoolExecutor(
+        max_workers=n_workers, mp_context=get_context("fork"), initializer=_inherit_tasks, initargs=(tasks,)
+    ) as pool:
+        return list(pool.map(_run_inherited_task, range(len(tasks))))
+
+
+_inherited_tasks: list[_CoverTask] = []  # set in each worker process only, by _inherit_tasks
+
+
+def _inherit_tasks(tasks: list[_CoverTask]) -> None:
+    _inherited_tasks[:] = tasks
+
+
+def _run_inherited_task(index: int) -> _TaskResult:
+    return _cover_task(_inherited_tasks[index])

@@ -10,7 +10,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ import shapely
 from pyproj import CRS
 from sqlalchemy import Connection
 
-from analysis.coverage import CoverageParams, cover_communes
+from analysis.coverage import CoverageParams, DiscsOfCommunes, cover_communes
 from analysis.criteria import (
     CriteriaRule,
     assess_ntm_8_3,
@@ -45,7 +45,9 @@ from analysis.population import (
     spread_evenly,
 )
 from sql import queries
-from sql.bulk import copy_rows, copy_text_lines, copy_text_value
+from sql.bulk import copy_rows
+from sql.copy_binary import copy_binary_rows
+from sql.copy_out import copy_query_csv
 
 CENSUS_EVENLY = "census 2019 commune total spread evenly over the commune (no population raster)"
 RASTER_CELL_CENTRES = "population raster, cells counted by their centre"
@@ -96,7 +98,7 @@ def analyse(
         return AnalyseResult(None, 0, 0, {}, "", time.perf_counter() - start)
     raster = active_population_raster(conn)
     phases = {"read": time.perf_counter() - start}
-    # The stored geometry goes to the database as the hex EWKB the workers made: no shapely geometries here.
+    # The stored geometry goes to the database as the EWKB the workers made: no shapely geometries here.
     table, villages_df = _assess_communes(
         conn,
         communes,
@@ -219,8 +221,9 @@ def _assess_communes(
 
     codes = communes["code"].to_numpy()
     working = facilities[facilities["is_working"].astype(bool)]
-    station = np.isin(codes, working.loc[working["type"] == "commune_radio_station", "commune_code"])
-    post = np.isin(codes, working.loc[working["type"] == "post_culture_point", "commune_code"])
+    # Hashed look-ups (np.isin sorts the code strings: 0.09 s nationally).
+    station = pd.Index(codes).isin(working.loc[working["type"] == "commune_radio_station", "commune_code"])
+    post = pd.Index(codes).isin(working.loc[working["type"] == "post_culture_point", "commune_code"])
     v_total = _count_by(villages_df["commune_code"], codes)
     v_reached = _count_by(villages_df.loc[villages_df["reached"], "commune_code"], codes)
     houses = working[(working["type"] == "cultural_house") & working["village_id"].notna()]
@@ -260,7 +263,7 @@ def _assess_communes(
             "reason_en": reason_en,
             "population_method": method,
             "data_date": _data_dates(facilities, codes),
-            "covered_ewkb_hex": coverage["covered_ewkb_hex"].to_numpy(),
+            "covered_ewkb": coverage["covered_ewkb"].to_numpy(),
         },
         geometry=coverage.geometry.values,
         crs=4326,
@@ -280,26 +283,20 @@ def _area_km2(communes: gpd.GeoDataFrame, coverage: gpd.GeoDataFrame) -> np.ndar
 class RasterPeopleCounter:
     """Counts people for one part of the communes from a population GeoTIFF (picklable: runs in workers).
 
-    Called by analysis.coverage with EPSG:4326 communes and discs; opens the raster, reads only the blocks the
-    discs (and communes needing a total) touch, and counts cell centres.
+    Called by analysis.coverage with each part's communes and discs; opens the raster, reads only the blocks
+    the discs (and communes needing a total) touch, and counts cell centres.
     """
 
     path: Path
 
-    def __call__(
-        self,
-        commune_geoms: np.ndarray,
-        lon: np.ndarray,
-        lat: np.ndarray,
-        radius_m: np.ndarray,
-        disc_commune: np.ndarray,
-        disc_inside: np.ndarray,
-        need_total: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(self, discs: DiscsOfCommunes, need_total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         with rasterio.open(self.path) as src:
             crs = CRS.from_user_input(src.crs)
-            geoms = reproject_geoms(commune_geoms, 4326, crs)
-            x, y = reproject_points(lon, lat, 4326, crs)
+            if crs == CRS.from_epsg(discs.epsg):  # the raster is in the part's UTM zone: projected already
+                geoms, x, y = discs.commune_geoms_m, discs.x_m, discs.y_m
+            else:
+                geoms = reproject_geoms(discs.commune_geoms, 4326, crs)
+                x, y = reproject_points(discs.lon, discs.lat, 4326, crs)
             bh, bw = src.block_shapes[0]
             grid = RasterPopulationGrid(
                 src,
@@ -312,7 +309,7 @@ class RasterPeopleCounter:
             totals = np.full(len(geoms), np.nan)
             if need_total.any():
                 totals[need_total] = people_in_communes(grid, geoms[need_total])
-            covered = people_reached(grid, x, y, radius_m, disc_commune, disc_inside, geoms)
+            covered = people_reached(grid, x, y, discs.radius_m, discs.disc_commune, discs.disc_inside, geoms)
         return covered, totals
 
 
@@ -445,44 +442,38 @@ def _store(
     conn.execute(queries.load("deleted_coverage_villages"), {"commune_codes": codes}).all()
     conn.execute(queries.load("deleted_coverage_communes"), {"commune_codes": codes}).all()
     base = json.dumps(run_params, ensure_ascii=False)[:-1]
-    wkb = table.pop("covered_ewkb_hex").to_numpy()
-    copy_text_lines(
+    wkb = table.pop("covered_ewkb").to_numpy()
+    # Binary COPY: the geometries go as the EWKB the workers made, which the server reads without parsing text.
+    copy_binary_rows(
         conn,
         "coverage_commune",
         _COMMUNE_COLUMNS,
         (
-            "\t".join(
-                copy_text_value(v)
-                for v in (
-                    r.code,
-                    run_id,
-                    r.area_km2,
-                    r.covered_area_km2,
-                    r.covered_area_share,
-                    r.pop_total,
-                    r.pop_covered,
-                    r.pop_covered_share,
-                    r.villages_total,
-                    r.villages_reached,
-                    r.clusters_working,
-                    r.clusters_broken,
-                    r.station_operational,
-                    r.ntm_8_1,
-                    None if np.isnan(r.ntm_6_3_share) else r.ntm_6_3_share,
-                    r.ntm_8_3,
-                    r.class_,
-                    r.reason,
-                    r.reason_en,
-                    rule.version,
-                    base
-                    + ', "population_method": '
-                    + json.dumps(r.population_method, ensure_ascii=False)
-                    + "}",
-                    r.data_date,
-                )
+            (
+                r.code,
+                run_id,
+                r.area_km2,
+                r.covered_area_km2,
+                r.covered_area_share,
+                r.pop_total,
+                r.pop_covered,
+                r.pop_covered_share,
+                r.villages_total,
+                r.villages_reached,
+                r.clusters_working,
+                r.clusters_broken,
+                r.station_operational,
+                r.ntm_8_1,
+                r.ntm_6_3_share,
+                r.ntm_8_3,
+                r.class_,
+                r.reason,
+                r.reason_en,
+                rule.version,
+                base + ', "population_method": ' + json.dumps(r.population_method, ensure_ascii=False) + "}",
+                r.data_date,
+                g,  # None or NaN when no working cluster: no covered geometry
             )
-            + "\t"
-            + (g if isinstance(g, str) else "\\N")  # no working cluster: no covered geometry (None or NaN)
             for r, g in zip(
                 table.drop(columns="geometry").rename(columns={"class": "class_"}).itertuples(index=False),
                 wkb,
@@ -532,6 +523,8 @@ _COMMUNE_COLUMNS = (
 
 
 def _read_communes(conn: Connection, binds: dict[str, Any]) -> gpd.GeoDataFrame:
+    # Row fetches here: psycopg2 decodes the 25 MB of WKB in C; through COPY's CSV it came as hex text for
+    # Python to decode (2x slower).
     rows = conn.execute(queries.load("communes_for_coverage"), binds).all()
     frame = pd.DataFrame(
         [r._asdict() for r in rows],
@@ -550,27 +543,20 @@ def _read_communes(conn: Connection, binds: dict[str, Any]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=geoms, crs=4326)
 
 
-_FACILITY_COLUMNS = [
-    "id",
-    "type",
-    "technology",
-    "commune_code",
-    "village_id",
-    "status",
-    "is_working",
-    "n_horns",
-    "watts",
-    "radius_m",
-    "lon",
-    "lat",
-    "data_at",
-]
-
-
 def _read_facilities(conn: Connection, binds: dict[str, Any]) -> pd.DataFrame:
-    # Raw DBAPI rows: 200,000 facilities through SQLAlchemy Row objects cost a second for nothing.
-    rows = conn.execute(queries.load("facilities_for_coverage"), binds).cursor.fetchall()
-    return pd.DataFrame.from_records(rows, columns=_FACILITY_COLUMNS)
+    """The facilities frame :func:`assess_communes` takes (columns of ``facilities_for_coverage``).
+
+    Through COPY: 200,000 rows as Python objects cost 0.9 s, as CSV parsed by pandas 0.35 s. ``data_date``
+    is an ISO date string.
+    """
+    frame = pd.read_csv(
+        copy_query_csv(conn, queries.load("facilities_for_coverage"), binds),
+        dtype={"type": str, "technology": str, "commune_code": str, "status": str, "data_date": str},
+        true_values=["t"],
+        false_values=["f"],
+    )
+    frame["village_id"] = frame["village_id"].astype("Int64")
+    return frame
 
 
 def _read_villages(conn: Connection, binds: dict[str, Any]) -> gpd.GeoDataFrame:
@@ -581,19 +567,16 @@ def _read_villages(conn: Connection, binds: dict[str, Any]) -> gpd.GeoDataFrame:
 
 
 def _count_by(values: pd.Series, codes: np.ndarray) -> np.ndarray:
-    counts = values.value_counts()
-    return np.array([int(counts.get(c, 0)) for c in codes], dtype=np.int64)
+    return values.value_counts().reindex(codes, fill_value=0).to_numpy(dtype=np.int64)
 
 
 def _data_dates(facilities: pd.DataFrame, codes: np.ndarray) -> list[date | None]:
     if facilities.empty:
         return [None] * len(codes)
-    latest = facilities.groupby("commune_code")["data_at"].max()
-    out: list[date | None] = []
-    for c in codes:
-        value = latest.get(c)
-        out.append(value.date() if isinstance(value, datetime) else None)
-    return out
+    # As datetime64: the maximum of strings per group runs in Python (0.25 s for 200,000 facilities).
+    days = pd.to_datetime(facilities["data_date"], format="%Y-%m-%d")
+    latest = days.groupby(facilities["commune_code"]).max().reindex(codes)
+    return [None if pd.isna(d) else d.date() for d in latest]
 
 
 @dataclass(frozen=True)

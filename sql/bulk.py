@@ -119,23 +119,6 @@ def set_actor(conn: Connection, user: str) -> None:
     conn.execute(text("SELECT set_config('phusong.user', :u, true)"), {"u": user})
 
 
-def copy_text_lines(conn: Connection, table: str, columns: Sequence[str], lines: Iterable[str]) -> int:
-    """COPY pre-formatted rows (PostgreSQL text format: tab-separated, ``\\N`` for NULL, one per line).
-
-    For wide rows the caller has already made safe (numbers, booleans, hex EWKB, escaped text): skips the csv
-    module's quoting scan, which dominates when rows carry megabytes of geometry.
-    """
-    buffer = io.StringIO()
-    count = 0
-    for line in lines:
-        buffer.write(line)
-        buffer.write("\n")
-        count += 1
-    buffer.seek(0)
-    _copy_from(conn, table, columns, buffer, csv_format=False)
-    return count
-
-
 def _copy_from(
     conn: Connection, table: str, columns: Sequence[str], buffer: io.StringIO | _Chunks, *, csv_format: bool
 ) -> None:

@@ -1,9 +1,10 @@
 -- The facilities coverage and the criteria look at (radio for 8.3 and discs, post-culture points for 8.1,
 -- cultural houses for 6.3) in the communes analysed, with whether their status counts as working.
--- data_at: the last time anyone looked at the facility (inspection, else the last edit): the data date.
+-- data_date: the day anyone last looked at the facility (inspection, else the last edit), in the session's
+-- time zone; a commune's data date is its latest.
 SELECT f.id, f.type, f.technology, f.commune_code, f.village_id, f.status, s.is_working,
        f.n_horns, f.watts, f.radius_m, ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat,
-       coalesce(f.last_inspected_at, f.updated_at) AS data_at
+       CAST(coalesce(f.last_inspected_at, f.updated_at) AS date) AS data_date
   FROM facility f
   JOIN facility_status s ON s.code = f.status
   JOIN commune c ON c.code = f.commune_code
