@@ -127,7 +127,7 @@ def analyse(
         len(table),
         len(villages_df),
         {str(k): int(v) for k, v in classes.items()},
-        _population_source(raster),
+        _population_source(raster, table["population_method"]),
         time.perf_counter() - start,
         phases,
     )
@@ -398,9 +398,14 @@ def read_population_window(raster: RasterInfo, commune_geoms: np.ndarray) -> tup
     return PopulationGrid(values, transform, crs), geoms
 
 
-def _population_source(raster: RasterInfo | None) -> str:
+def _population_source(raster: RasterInfo | None, methods: pd.Series) -> str:
+    """What the run's people figures come from; without a raster, what the communes' own methods say (a commune
+    without a census total has no population: only its share of area is known)."""
     if raster is None:
-        return CENSUS_EVENLY
+        counts = methods.value_counts()
+        if len(counts) <= 1:
+            return str(counts.index[0]) if len(counts) else NO_POPULATION
+        return "; ".join(f"{method} ({count} communes)" for method, count in counts.items())
     kind = "derived" if raster.derived else "observed"
     note = f": {raster.description}" if raster.description else ""
     return f"{RASTER_CELL_CENTRES}: {raster.path} ({kind}{note})"
@@ -420,7 +425,7 @@ def _store(
         "coverage": params.to_dict(),
         "criteria": rule.to_dict(),
         "population": {
-            "source": _population_source(raster),
+            "source": _population_source(raster, table["population_method"]),
             "raster_id": raster.id if raster else None,
             "counting": "cell centres",
         },
@@ -434,7 +439,7 @@ def _store(
                 "rule_version": rule.version,
                 "params": json.dumps(run_params, ensure_ascii=False),
                 "data_date": max(dates) if dates else None,
-                "population_source": _population_source(raster),
+                "population_source": _population_source(raster, table["population_method"]),
             },
         ).scalar_one()
     )
@@ -592,6 +597,10 @@ class PopulationRasterResult:
     description: str
 
 
+class PopulationBuildError(ValueError):
+    """A derived population raster cannot be built from what is loaded (said in one sentence)."""
+
+
 def build_and_record_population_raster(
     conn: Connection,
     out: Path,
@@ -627,6 +636,13 @@ def build_and_record_population_raster(
             village_geoms = pts.values.to_numpy()
             village_commune = np.array([index_of[r.commune_code] for r in rows], dtype=np.int64)
     population = pd.to_numeric(communes["population"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    if not (population > 0).any():  # a raster of zeros, made active, would tell every result nobody lives there
+        raise PopulationBuildError(
+            f"no census population is loaded for the {len(communes)} communes"
+            f"{' of province ' + province_code if province_code else ''}: load the census first "
+            "(phusong load census FILE --old-id-map ...) or load a population raster (phusong load population); "
+            "nothing written"
+        )
     values, transform, totals = build_population_raster(
         geoms,
         population,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from analysis.reports import refresh_running_snapshots
-from analysis.store import analyse, build_and_record_population_raster
+from analysis.store import PopulationBuildError, analyse, build_and_record_population_raster
 from app.commands.db import ensure_database
 from sql.engine import connect
 
@@ -80,15 +81,19 @@ def _analyse(args: argparse.Namespace) -> int:
 
 def _population_build(args: argparse.Namespace) -> int:
     ensure_database()
-    with connect() as conn:
-        result = build_and_record_population_raster(
-            conn,
-            args.out,
-            province_code=args.province,
-            resolution_m=args.resolution_m,
-            epsg=args.epsg,
-            use_villages=not args.no_villages,
-        )
+    try:
+        with connect() as conn:
+            result = build_and_record_population_raster(
+                conn,
+                args.out,
+                province_code=args.province,
+                resolution_m=args.resolution_m,
+                epsg=args.epsg,
+                use_villages=not args.no_villages,
+            )
+    except PopulationBuildError as exc:
+        print(f"population: {exc}", file=sys.stderr)
+        return 1
     print(
         f"population: wrote {result.path} ({result.width} x {result.height} cells "
         f"of {result.resolution_m:g} m, "

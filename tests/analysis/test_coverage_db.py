@@ -223,6 +223,14 @@ def test_cli_analyse_then_export_gaps_as_a_user_would(
         )
         assert row["population_method"].startswith("no population known")
         assert row["class"] == "unserved" and row["reason"].endswith("% dân số được phủ sóng")
-        assert "analyse: 1 communes" in capsys.readouterr().out
+        said = capsys.readouterr().out
+        assert "analyse: 1 communes" in said and "population: no population known" in said
+        # Nor can a population raster be derived from nothing: refused in one sentence, nothing written.
+        raster = tmp_path / "pop.tif"
+        assert main(["population", "build", "--out", str(raster), "--province", "98"]) == 1
+        assert "no census population is loaded for the 1 communes of province 98" in capsys.readouterr().err
+        assert not raster.exists()
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM population_raster")).scalar_one() == 0
     finally:
         engine.dispose()
