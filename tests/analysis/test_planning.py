@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from analysis.planning import (
     MinimumReach,
     PlanningProblem,
     PlanSolution,
+    _exact_within_deadline,
     attribute_gains,
     build_coverage_matrix,
     check_plan,
@@ -145,6 +147,26 @@ def test_time_limit_fallback_is_said_in_the_output() -> None:
     assert solution.status in {"time_limit", "heuristic"}
     assert "time limit" in solution.note
     assert "not proven optimal" in solution.note
+
+
+def _overrunning_solver(problem: PlanningProblem, *, time_limit_s: float) -> PlanSolution:
+    time.sleep(60)  # a solver that ignores its time limit, as HiGHS did in presolve on a huge model
+    return solve_exact_highs(problem, time_limit_s=time_limit_s)
+
+
+def test_an_exact_solver_that_overruns_its_time_limit_is_stopped() -> None:
+    started = time.perf_counter()
+    stopped = _exact_within_deadline(_random_problem(2), 0.2, solve=_overrunning_solver, grace_s=0.5)
+    assert time.perf_counter() - started < 10
+    assert stopped.status == "time_limit" and len(stopped.chosen) == 0
+    assert "ran past its 0.2 s time limit" in stopped.note and "stopped at 0.7 s" in stopped.note
+
+
+def test_the_exact_solver_in_its_child_gives_the_same_plan() -> None:
+    problem = _random_problem(3)
+    direct, child = solve_exact_highs(problem), _exact_within_deadline(problem, 60.0)
+    assert child.status == direct.status == "optimal"
+    assert child.chosen.tolist() == direct.chosen.tolist() and child.objective == direct.objective
 
 
 def test_the_solver_is_injected() -> None:
