@@ -303,9 +303,14 @@ def _people_cells(area: _Area, params: CoverageParams) -> _People:
         kind = "derived from census" if area.raster.derived else "observed"
         source = f"population raster {area.raster.path} ({kind}); cells counted by their centre"
     else:
-        values, transform, _ = build_population_raster(
-            area.polygons_m, area.communes["population"].to_numpy(float), resolution_m=CENSUS_GRID_M
-        )
+        census = area.communes["population"].to_numpy(float)
+        if not (np.nan_to_num(census) > 0).any():
+            raise PlanningInputError(
+                "no population is known for these communes (no active population raster, no census total): a "
+                "plan that reaches people cannot be made; load a population raster (phusong load population) or "
+                "the census (phusong load census) first"
+            )
+        values, transform, _ = build_population_raster(area.polygons_m, census, resolution_m=CENSUS_GRID_M)
         grid, geoms = PopulationGrid(values, transform, CRS.from_epsg(area.epsg)), area.polygons_m
         source = "census population spread evenly over each commune (no population raster is active)"
     cell, group, people = cells_in_communes(grid, geoms)

@@ -71,6 +71,12 @@ def test_plan_spends_within_budget_repairs_first_and_is_saved(area: Connection) 
     assert saved["cost_vnd"].sum() == pytest.approx(result.cost_vnd)
 
 
+def test_no_plan_is_made_where_no_population_is_known(area: Connection) -> None:
+    area.execute(text("UPDATE admin_unit SET population = NULL"))
+    with pytest.raises(PlanningInputError, match="no population is known for these communes"):
+        plan_investments(area, budget_vnd=50e6, province_code="P1")
+
+
 def test_a_commune_without_a_working_station_needs_one_first(area: Connection) -> None:
     result = plan_investments(area, budget_vnd=2e9, province_code="P1")
     in_b = result.actions[result.actions["commune_code"] == "B"]
