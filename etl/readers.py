@@ -29,7 +29,7 @@ MAX_FILE_BYTES = 500 * 1024 * 1024  # issue 3: files over 500 MB are refused
 MAX_ARCHIVE_INFLATED_BYTES = 200 * 1024 * 1024
 MAX_ARCHIVE_RATIO = 100
 _HEADER_SCAN_ROWS = 30  # title rows above a workbook's header: rarely more than a few
-GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".zip", ".shp"}
+GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp"}
 
 
 @dataclass
@@ -55,6 +55,8 @@ def read_table(
     reader: Callable[[], RawTable]
     if suffix in (".xlsx", ".xlsm"):
         reader = lambda: _read_xlsx(path, sheet, vocabulary)  # noqa: E731
+    elif suffix == ".zip":
+        reader = lambda: _read_zip(path, encoding)  # noqa: E731
     elif suffix in GEO_SUFFIXES:
         reader = lambda: _read_geo(path)  # noqa: E731
     elif suffix == ".xls":
@@ -302,17 +304,34 @@ def check_archive(path: Path) -> list[str]:
     return [e.filename for e in entries]
 
 
+def _read_zip(path: Path, encoding: str | None) -> RawTable:
+    """A zipped Shapefile, or an ODK Central "all data" download (its form's CSV beside the repeats' CSVs and the
+    media): checked before anything is unpacked."""
+    names = check_archive(path)
+    shapefiles = [n for n in names if n.lower().endswith(".shp")]
+    tables = sorted((n for n in names if n.lower().endswith(".csv") and not n.startswith("__MACOSX/")),
+                    key=lambda n: (len(PurePosixPath(n).stem), n))
+    if not shapefiles and not tables:
+        raise LoadRefusedError(f"{path}: the archive holds no .shp or .csv file")
+    with tempfile.TemporaryDirectory(prefix="phusong-zip-") as tmp:
+        with zipfile.ZipFile(path) as archive:
+            if shapefiles:
+                archive.extractall(tmp)
+                return _read_ogr(Path(tmp) / shapefiles[0], path, "shapefile")
+            # ODK Central names the form's table <form>.csv and each repeat <form>-<repeat>.csv: the shortest.
+            main = tables[0]
+            unpacked = archive.extract(main, tmp)
+            try:
+                table = _read_csv(Path(unpacked), encoding)
+            except LoadRefusedError as exc:  # named by the archive the user gave, not our temporary copy
+                raise LoadRefusedError(str(exc).replace(unpacked, f"{path} ({main})")) from exc
+    others = f"; not read: {', '.join(tables[1:])}" if len(tables) > 1 else ""
+    table.file, table.notes = str(path), [*table.notes, f"read {main} from the archive{others}"]
+    return table
+
+
 def _read_geo(path: Path) -> RawTable:
     suffix = path.suffix.lower()
-    if suffix == ".zip":
-        names = check_archive(path)
-        shapefiles = [n for n in names if n.lower().endswith(".shp")]
-        if not shapefiles:
-            raise LoadRefusedError(f"{path}: the archive holds no .shp file")
-        with tempfile.TemporaryDirectory(prefix="phusong-zip-") as tmp:
-            with zipfile.ZipFile(path) as archive:
-                archive.extractall(tmp)
-            return _read_ogr(Path(tmp) / shapefiles[0], path, "shapefile")
     if suffix in (".geojson", ".json"):
         try:
             json.loads(path.read_bytes())

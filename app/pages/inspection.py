@@ -31,7 +31,7 @@ from etl.inspections import load_inspections
 from sql.bulk import set_actor
 from sql.engine import connect
 
-OFFLINE_SUFFIXES = (".csv", ".xlsx")  # what KoboToolbox and ODK Central export
+OFFLINE_SUFFIXES = (".csv", ".xlsx", ".zip")  # KoboToolbox and ODK Central exports (ODK: a ZIP)
 dash.register_page(__name__, path="/kiem-tra", name="Kiểm tra thiết chế", title="Kiểm tra thiết chế — phusong",
                    label_key="page_inspection", roles=INSPECTING_ROLES, order=1)
 
@@ -71,8 +71,8 @@ def _offline_upload(en: bool) -> Any:
         dcc.Store(id="insp-upload-token"),
         html.H6("Worked offline? Upload the Kobo / ODK export" if en
                 else "Làm việc ngoại tuyến? Tải lên tệp xuất từ Kobo / ODK", className="mb-2"),
-        dcc.Upload(id="insp-upload", multiple=False, max_size=MAX_UPLOAD_BYTES, accept=".csv,.xlsx",
-                   children=dbc.Button("Choose a CSV or XLSX file" if en else "Chọn tệp CSV hoặc XLSX",
+        dcc.Upload(id="insp-upload", multiple=False, max_size=MAX_UPLOAD_BYTES, accept=".csv,.xlsx,.zip",
+                   children=dbc.Button("Choose a CSV, XLSX or ZIP file" if en else "Chọn tệp CSV, XLSX hoặc ZIP",
                                        color="secondary", outline=True, className="w-100")),
         dcc.Loading(html.Div(id="insp-upload-preview", className="mt-2")),
         dbc.Button(t("confirm_load"), id="insp-upload-confirm", color="primary", disabled=True,

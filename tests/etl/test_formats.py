@@ -345,6 +345,34 @@ def test_a_zipped_shapefile_loads(communes: Connection, tmp_path: Path) -> None:
     assert _load(communes, archive, tmp_path).loaded == 1
 
 
+def test_an_odk_central_download_loads_its_forms_table(communes: Connection, tmp_path: Path) -> None:
+    """ODK Central's "all data" ZIP: <form>.csv, one <form>-<repeat>.csv per repeat group, and the media."""
+    form = ("SubmissionDate,thong_tin-ma,thong_tin-loai,vi_tri-Latitude,vi_tri-Longitude,meta-instanceID,KEY\n"
+            f"2026-11-20T03:00:00.000Z,OZ-1,cum_loa,{IN_MUONG_PHANG[1]},{IN_MUONG_PHANG[0]},uuid:z1,uuid:z1\n")
+    archive = tmp_path / "khao_sat.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as handle:
+        handle.writestr("khao_sat.csv", form)
+        handle.writestr("khao_sat-loa.csv", "PARENT_KEY,KEY,loa-cong_suat\nuuid:z1,uuid:z1/loa[1],30\n")
+        handle.writestr("media/anh_1.jpg", b"\xff\xd8\xff")
+    result = _load(communes, archive, tmp_path)
+    assert result.loaded == 1, result.messages()
+    assert _stored(communes) == [("OZ-1", "loudspeaker_cluster", "operational", "03199", *IN_MUONG_PHANG)]
+    assert "read khao_sat.csv from the archive; not read: khao_sat-loa.csv" in read_table(archive).notes
+
+
+def test_an_archive_without_a_table_or_a_broken_one_is_refused_by_its_name(tmp_path: Path) -> None:
+    photos = tmp_path / "anh.zip"
+    with zipfile.ZipFile(photos, "w") as handle:
+        handle.writestr("media/anh_1.jpg", b"\xff\xd8\xff")
+    with pytest.raises(LoadRefusedError, match="holds no .shp or .csv file"):
+        read_table(photos)
+    legacy = tmp_path / "cu.zip"
+    with zipfile.ZipFile(legacy, "w") as handle:
+        handle.writestr("bang.csv", b"Ma,Loai\nA1,Nh\xe0 v\xe3n h\xf3a\n")  # cp1258 bytes, not UTF-8
+    with pytest.raises(LoadRefusedError, match=r"cu\.zip \(bang\.csv\): is not UTF-8.*--encoding cp1258"):
+        read_table(legacy)
+
+
 @pytest.mark.parametrize(
     "name,content,match",
     [
