@@ -29,7 +29,7 @@ MAX_FILE_BYTES = 500 * 1024 * 1024  # issue 3: files over 500 MB are refused
 MAX_ARCHIVE_INFLATED_BYTES = 200 * 1024 * 1024
 MAX_ARCHIVE_RATIO = 100
 _HEADER_SCAN_ROWS = 30  # title rows above a workbook's header: rarely more than a few
-GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp"}
+GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".kml"}  # KML: Google Earth placemarks
 
 
 @dataclass
@@ -337,7 +337,13 @@ def _read_geo(path: Path) -> RawTable:
             json.loads(path.read_bytes())
         except (ValueError, UnicodeDecodeError) as exc:
             raise LoadRefusedError(f"{path}: is not valid JSON ({_first_line(exc)})") from exc
-    return _read_ogr(path, path, {".gpkg": "gpkg", ".shp": "shapefile"}.get(suffix, "geojson"))
+    return _read_ogr(path, path, {".gpkg": "gpkg", ".shp": "shapefile", ".kml": "kml"}.get(suffix, "geojson"))
+
+
+# How Google Earth draws a placemark, and the id it gives it: never a facility's data (its own code is in its
+# ExtendedData, e.g. "ma", or its name).
+_KML_STYLE_FIELDS = {"id", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude", "visibility",
+                     "drawOrder", "icon", "snippet"}
 
 
 def _read_ogr(source: Path, shown: Path, fmt: str) -> RawTable:
@@ -347,7 +353,8 @@ def _read_ogr(source: Path, shown: Path, fmt: str) -> RawTable:
         gdf = pyogrio.read_dataframe(source)
     except Exception as exc:
         raise LoadRefusedError(f"{shown}: cannot be read as a GIS file ({_first_line(exc)})") from exc
-    headers = [str(c) for c in gdf.columns if c != "geometry"]
+    skipped = _KML_STYLE_FIELDS if fmt == "kml" else set()
+    headers = [str(c) for c in gdf.columns if c != "geometry" and c not in skipped]
     values = (
         gdf[headers].astype(object).where(gdf[headers].notna(), None).values.tolist()
         if headers

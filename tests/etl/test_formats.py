@@ -345,6 +345,19 @@ def test_a_zipped_shapefile_loads(communes: Connection, tmp_path: Path) -> None:
     assert _load(communes, archive, tmp_path).loaded == 1
 
 
+def test_a_google_earth_kml_loads_its_placemarks(communes: Connection, tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    path = tmp_path / "diem_loa.kml"
+    gpd.GeoDataFrame({"Name": ["Cụm loa bản Phăng"], "ma": ["K1"], "loai": ["Cụm loa truyền thanh"]},
+                     geometry=[Point(*IN_MUONG_PHANG)], crs=4326).to_file(path, driver="LIBKML")
+    result = _load(communes, path, tmp_path)
+    assert result.loaded == 1, result.messages()
+    assert _stored(communes) == [("K1", "loudspeaker_cluster", "operational", "03199", *IN_MUONG_PHANG)]
+    assert communes.execute(text("SELECT name FROM facility")).scalar_one() == "Cụm loa bản Phăng"
+
+
 def test_an_odk_central_download_loads_its_forms_table(communes: Connection, tmp_path: Path) -> None:
     """ODK Central's "all data" ZIP: <form>.csv, one <form>-<repeat>.csv per repeat group, and the media."""
     form = ("SubmissionDate,thong_tin-ma,thong_tin-loai,vi_tri-Latitude,vi_tri-Longitude,meta-instanceID,KEY\n"
