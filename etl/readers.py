@@ -58,7 +58,7 @@ def read_table(
     elif suffix == ".zip":
         reader = lambda: _read_zip(path, encoding)  # noqa: E731
     elif suffix in GEO_SUFFIXES:
-        reader = lambda: _read_geo(path)  # noqa: E731
+        reader = lambda: _read_geo(path, sheet)  # noqa: E731
     elif suffix == ".xls":
         raise LoadRefusedError(
             f"{path}: old Excel .xls files are not read; save it as .xlsx or CSV and load that"
@@ -330,14 +330,27 @@ def _read_zip(path: Path, encoding: str | None) -> RawTable:
     return table
 
 
-def _read_geo(path: Path) -> RawTable:
+def _read_geo(path: Path, layer: str | None = None) -> RawTable:
     suffix = path.suffix.lower()
     if suffix in (".geojson", ".json"):
         try:
             json.loads(path.read_bytes())
         except (ValueError, UnicodeDecodeError) as exc:
             raise LoadRefusedError(f"{path}: is not valid JSON ({_first_line(exc)})") from exc
-    return _read_ogr(path, path, {".gpkg": "gpkg", ".shp": "shapefile", ".kml": "kml"}.get(suffix, "geojson"))
+    fmt = {".gpkg": "gpkg", ".shp": "shapefile", ".kml": "kml"}.get(suffix, "geojson")
+    return _read_ogr(path, path, fmt, layer)
+
+
+def _layer(shown: Path, layers: list[tuple[str, str]], asked: str | None) -> str | None:
+    """The layer to read: the one asked for (--sheet), else of several the first of points (surveys are points;
+    a GeoPackage often carries the communes beside them), else the first."""
+    names = [name for name, _ in layers]
+    if asked is not None:
+        if asked not in names:
+            raise LoadRefusedError(f"{shown}: has no layer {asked!r}; its layers are {', '.join(names)}")
+        return asked
+    points = [name for name, kind in layers if "point" in kind.lower()]
+    return (points or names)[0] if names else None
 
 
 # How Google Earth draws a placemark, and the id it gives it: never a facility's data (its own code is in its
@@ -346,11 +359,15 @@ _KML_STYLE_FIELDS = {"id", "timestamp", "begin", "end", "altitudeMode", "tessell
                      "drawOrder", "icon", "snippet"}
 
 
-def _read_ogr(source: Path, shown: Path, fmt: str) -> RawTable:
+def _read_ogr(source: Path, shown: Path, fmt: str, layer: str | None = None) -> RawTable:
     import pyogrio
 
     try:
-        gdf = pyogrio.read_dataframe(source)
+        layers = [(str(name), str(kind)) for name, kind in pyogrio.list_layers(source)]
+        chosen = _layer(shown, layers, layer)
+        gdf = pyogrio.read_dataframe(source, layer=chosen)
+    except LoadRefusedError:
+        raise
     except Exception as exc:
         raise LoadRefusedError(f"{shown}: cannot be read as a GIS file ({_first_line(exc)})") from exc
     skipped = _KML_STYLE_FIELDS if fmt == "kml" else set()

@@ -121,7 +121,8 @@ def _add_survey_options(sub: Any, *, crs_help: str | None = None) -> None:
     sub.add_argument("file", type=Path)
     if crs_help:
         sub.add_argument("--crs", help=crs_help)
-    sub.add_argument("--sheet", help="workbook sheet to read (default: the one that holds the data)")
+    sub.add_argument("--sheet", help="workbook sheet or GeoPackage layer to read (default: the one that holds "
+                     "the data; of several layers, the first of points)")
     sub.add_argument("--mapping", type=Path, help="YAML file naming columns or words no built-in rule knows")
     sub.add_argument("--encoding", help="text encoding of a CSV, e.g. cp1258 for legacy Vietnamese files")
     sub.add_argument("--strict", action="store_true", help="refuse the whole file if any row is rejected")

@@ -345,6 +345,22 @@ def test_a_zipped_shapefile_loads(communes: Connection, tmp_path: Path) -> None:
     assert _load(communes, archive, tmp_path).loaded == 1
 
 
+def test_a_geopackage_of_several_layers_reads_its_points_or_the_layer_named(communes: Connection,
+                                                                            tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    path = tmp_path / "du_lieu.gpkg"
+    gpd.GeoDataFrame({"ten_xa": ["Mường Phăng"]}, geometry=[box(103.0, 21.4, 103.1, 21.5)],
+                     crs=4326).to_file(path, layer="xa", driver="GPKG")
+    gpd.GeoDataFrame({"ma": ["G1"], "loai": ["Nhà văn hóa"]}, geometry=[Point(*IN_MUONG_PHANG)],
+                     crs=4326).to_file(path, layer="thiet_che", driver="GPKG")
+    assert _load(communes, path, tmp_path).loaded == 1  # the communes' layer comes first; the points are read
+    assert read_table(path, sheet="xa").headers == ["ten_xa"]
+    with pytest.raises(LoadRefusedError, match="has no layer 'loa'; its layers are xa, thiet_che"):
+        read_table(path, sheet="loa")
+
+
 def test_a_google_earth_kml_loads_its_placemarks(communes: Connection, tmp_path: Path) -> None:
     import geopandas as gpd
     from shapely.geometry import Point
