@@ -78,7 +78,8 @@ def import_feedback(
         raise LoadRefusedError(f"--channel {channel!r} is not one of {', '.join(vocabulary.known('channels'))}")
     table = read_table(path, sheet=sheet, encoding=encoding, vocabulary=vocabulary)
     columns = map_columns(table.headers, vocabulary)
-    result = LoadResult(file=str(path), kind="feedback", format=table.format, rows=len(table.rows), dry_run=dry_run)
+    result = LoadResult(file=str(path), kind="feedback", format=table.format, rows=len(table.rows), dry_run=dry_run,
+                        notes=list(table.notes))
     sha256 = file_sha256(path)
     # The channel only labels the reports: the same file under another channel is the same reports.
     reading = reading_options(sheet=table.sheet, encoding=encoding, mapping=None)

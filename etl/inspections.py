@@ -69,7 +69,8 @@ def load_inspections(
     table = read_table(path, sheet=sheet, encoding=encoding, vocabulary=vocabulary)
     columns = map_columns(table.headers, vocabulary)
     result = LoadResult(
-        file=str(path), kind="inspections", format=columns.source, rows=len(table.rows), dry_run=dry_run
+        file=str(path), kind="inspections", format=columns.source, rows=len(table.rows), dry_run=dry_run,
+        notes=list(table.notes),
     )
     sha256 = file_sha256(path)
     reading = reading_options(sheet=table.sheet, encoding=encoding, mapping=mapping)

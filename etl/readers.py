@@ -326,7 +326,7 @@ def _read_zip(path: Path, encoding: str | None) -> RawTable:
             except LoadRefusedError as exc:  # named by the archive the user gave, not our temporary copy
                 raise LoadRefusedError(str(exc).replace(unpacked, f"{path} ({main})")) from exc
     others = f"; not read: {', '.join(tables[1:])}" if len(tables) > 1 else ""
-    table.file, table.notes = str(path), [*table.notes, f"read {main} from the archive{others}"]
+    table.file, table.notes = str(path), [*table.notes, f"{main} from the archive{others}"]
     return table
 
 

@@ -55,7 +55,8 @@ def load_villages(
     if not columns.has("name"):
         columns = _village_name_column(table, columns, vocabulary)
     result = LoadResult(
-        file=str(path), kind="villages", format=table.format, rows=len(table.rows), dry_run=dry_run
+        file=str(path), kind="villages", format=table.format, rows=len(table.rows), dry_run=dry_run,
+        notes=list(table.notes),
     )
     sha256 = file_sha256(path)
     reading = reading_options(sheet=table.sheet, encoding=encoding, mapping=mapping, crs=crs)

@@ -155,6 +155,8 @@ def _actor() -> str:
 
 def _print_result(result: LoadResult, shown: int = 10) -> None:
     print(result.summary())
+    for note in result.notes:  # what was read: the sheet and header row, the table of an archive
+        print(f"  read: {note}")
     if result.updated_refs:
         more = f" and {len(result.updated_refs) - shown} more" if len(result.updated_refs) > shown else ""
         print(f"  updated: {', '.join(result.updated_refs[:shown])}{more}")

@@ -386,7 +386,7 @@ def test_an_odk_central_download_loads_its_forms_table(communes: Connection, tmp
     result = _load(communes, archive, tmp_path)
     assert result.loaded == 1, result.messages()
     assert _stored(communes) == [("OZ-1", "loudspeaker_cluster", "operational", "03199", *IN_MUONG_PHANG)]
-    assert "read khao_sat.csv from the archive; not read: khao_sat-loa.csv" in read_table(archive).notes
+    assert "khao_sat.csv from the archive; not read: khao_sat-loa.csv" in read_table(archive).notes
 
 
 def test_an_archive_without_a_table_or_a_broken_one_is_refused_by_its_name(tmp_path: Path) -> None:
