@@ -29,7 +29,7 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterab
         writer.writerow(["\\N" if value is None else value for value in row])
         count += 1
     buffer.seek(0)
-    _copy_from(conn, table, columns, buffer, csv_format=True)
+    copy_stream(conn, table, columns, buffer, copy_format="csv")
     return count
 
 
@@ -55,7 +55,7 @@ def copy_columns(
             formatted = [_text_column(values[start : start + _COPY_CHUNK_ROWS]) for values in data]
             yield "\n".join(map("\t".join, zip(*formatted, strict=True))) + "\n"
 
-    _copy_from(conn, table, columns, _Chunks(chunks()), csv_format=False)
+    copy_stream(conn, table, columns, _Chunks(chunks()), copy_format="text")
     return count
 
 
@@ -119,22 +119,30 @@ def set_actor(conn: Connection, user: str) -> None:
     conn.execute(text("SELECT set_config('phusong.user', :u, true)"), {"u": user})
 
 
-def _copy_from(
-    conn: Connection, table: str, columns: Sequence[str], buffer: io.StringIO | _Chunks, *, csv_format: bool
+_COPY_OPTIONS = {
+    "text": pgsql.SQL(""),
+    "csv": pgsql.SQL(" WITH (FORMAT csv, NULL '\\N')"),
+    "binary": pgsql.SQL(" WITH (FORMAT binary)"),
+}
+
+
+def copy_stream(
+    conn: Connection, table: str, columns: Sequence[str], stream: io.IOBase | _Chunks, *, copy_format: str
 ) -> None:
-    """Send ``buffer`` to ``COPY table (columns) FROM STDIN`` on this connection's transaction.
+    """Send ``stream`` (anything with read()) to ``COPY table (columns) FROM STDIN`` in ``copy_format``
+    ("text", "csv" or "binary") on this connection's transaction.
 
     Table and column names are composed as quoted identifiers, never formatted into the statement.
     """
-    options = pgsql.SQL(" WITH (FORMAT csv, NULL '\\N')") if csv_format else pgsql.SQL("")
     statement = pgsql.SQL("COPY {} ({}) FROM STDIN{}").format(
-        pgsql.Identifier(table), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns), options
+        pgsql.Identifier(table), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns),
+        _COPY_OPTIONS[copy_format],
     )
     raw = conn.connection.dbapi_connection
     assert raw is not None
     cursor = raw.cursor()
     try:
-        cursor.copy_expert(statement, buffer)
+        cursor.copy_expert(statement, stream)
     finally:
         cursor.close()
 

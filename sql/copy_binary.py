@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from psycopg2 import sql as pgsql
 from sqlalchemy import Connection
 
 from sql import queries
+from sql.bulk import copy_stream
 
 _SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)  # no OIDs, no header extension
 _TRAILER = struct.pack(">h", -1)
@@ -70,16 +70,7 @@ def copy_binary_rows(
         count += 1
     buffer.write(_TRAILER)
     buffer.seek(0)
-    statement = pgsql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT binary)").format(
-        pgsql.Identifier(table), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns)
-    )
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    cursor = raw.cursor()
-    try:
-        cursor.copy_expert(statement, buffer)
-    finally:
-        cursor.close()
+    copy_stream(conn, table, columns, buffer, copy_format="binary")
     return count
 
 
