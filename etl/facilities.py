@@ -32,8 +32,7 @@ from etl.errors import LoadRefusedError
 from etl.lineage import (
     LoadResult,
     batch_writes,
-    file_sha256,
-    find_earlier_batch,
+    begin_load,
     reading_options,
 )
 from etl.models import FacilityRow, FacilityType, Status, Technology
@@ -149,20 +148,10 @@ def _load_facilities(
     vocabulary = load_vocabulary(mapping)
     epsg = parse_crs(crs) if crs else None
     table = read_table(path, sheet=sheet, encoding=encoding, vocabulary=vocabulary)
-    sha256 = file_sha256(path)
-    result = LoadResult(
-        skip_reason="not facility rows",
-        file=str(path),
-        kind="facilities",
-        format=table.format,
-        rows=len(table.rows),
-        dry_run=dry_run,
-        notes=list(table.notes),
-    )
     reading = reading_options(sheet=table.sheet, encoding=encoding, mapping=mapping, crs=crs)
-    earlier = find_earlier_batch(conn, "facilities", sha256, reading)
-    if earlier is not None:
-        result.already_loaded, result.unchanged = earlier, result.rows
+    result, sha256 = begin_load(conn, "facilities", path, table, reading, dry_run=dry_run,
+                                skip_reason="not facility rows")
+    if result.already_loaded is not None:
         return result
     columns = map_columns(table.headers, vocabulary)
     _require_columns(table, columns)

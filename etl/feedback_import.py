@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 
 from etl.errors import LoadRefusedError
 from etl.feedback import VN_TZ, FeedbackFilter, FeedbackIn, Viewer, list_feedback
-from etl.lineage import LoadResult, batch_writes, file_sha256, find_earlier_batch, reading_options
+from etl.lineage import LoadResult, batch_writes, begin_load, reading_options
 from etl.readers import read_table
 from etl.validate import ColumnMap, RowIssue, map_columns, parse_coordinate_cell, parse_datetime, parse_geopoint
 from etl.vocabulary import Vocabulary, fold_key
@@ -78,14 +78,10 @@ def import_feedback(
         raise LoadRefusedError(f"--channel {channel!r} is not one of {', '.join(vocabulary.known('channels'))}")
     table = read_table(path, sheet=sheet, encoding=encoding, vocabulary=vocabulary)
     columns = map_columns(table.headers, vocabulary)
-    result = LoadResult(file=str(path), kind="feedback", format=table.format, rows=len(table.rows), dry_run=dry_run,
-                        notes=list(table.notes))
-    sha256 = file_sha256(path)
     # The channel only labels the reports: the same file under another channel is the same reports.
     reading = reading_options(sheet=table.sheet, encoding=encoding, mapping=None)
-    earlier = find_earlier_batch(conn, "feedback", sha256, reading)
-    if earlier is not None:
-        result.already_loaded, result.unchanged = earlier, result.rows
+    result, sha256 = begin_load(conn, "feedback", path, table, reading, dry_run=dry_run)
+    if result.already_loaded is not None:
         return result
     _require_columns(str(path), columns, channel)
     params = reading | {"channel": channel}

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, text
 
 from etl.coords import in_viet_nam
 from etl.errors import LoadRefusedError
-from etl.lineage import LoadResult, batch_writes, file_sha256, find_earlier_batch, reading_options
+from etl.lineage import LoadResult, batch_writes, begin_load, reading_options
 from etl.models import InspectionRow
 from etl.readers import RawTable, read_table
 from etl.validate import (
@@ -68,15 +68,9 @@ def load_inspections(
     vocabulary = load_vocabulary(mapping)
     table = read_table(path, sheet=sheet, encoding=encoding, vocabulary=vocabulary)
     columns = map_columns(table.headers, vocabulary)
-    result = LoadResult(
-        file=str(path), kind="inspections", format=columns.source, rows=len(table.rows), dry_run=dry_run,
-        notes=list(table.notes),
-    )
-    sha256 = file_sha256(path)
     reading = reading_options(sheet=table.sheet, encoding=encoding, mapping=mapping)
-    earlier = find_earlier_batch(conn, "inspections", sha256, reading)
-    if earlier is not None:
-        result.already_loaded, result.unchanged = earlier, result.rows
+    result, sha256 = begin_load(conn, "inspections", path, table, reading, dry_run=dry_run, format=columns.source)
+    if result.already_loaded is not None:
         return result
     _require_columns(table, columns)
     rows = _read_rows(table, columns, vocabulary, loaded_by, result)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from etl.errors import SurveyValidationError
+from etl.readers import RawTable
 from etl.validate import RowIssue
 from sql import queries
 from sql.bulk import copy_rows, set_actor
@@ -101,6 +102,25 @@ def find_earlier_batch(
         {"kind": kind, "sha256": sha256, "reading": json.dumps(reading or {}, ensure_ascii=False)},
     ).first()
     return int(found[0]) if found else None
+
+
+def begin_load(
+    conn: Connection, kind: str, path: Path, table: RawTable, reading: dict[str, Any], *, dry_run: bool,
+    **fields: Any,
+) -> tuple[LoadResult, str]:
+    """The result of loading ``table`` (read from ``path`` with the options ``reading``) and the file's sha256.
+
+    ``result.already_loaded`` is set, and every row counted unchanged, when the same file read the same way was
+    loaded before: the caller then returns the result as it is. ``fields`` override LoadResult's (format ...).
+    """
+    defaults: dict[str, Any] = {"file": str(path), "kind": kind, "format": table.format, "rows": len(table.rows),
+                                "dry_run": dry_run, "notes": list(table.notes)}
+    result = LoadResult(**(defaults | fields))
+    sha256 = file_sha256(path)
+    earlier = find_earlier_batch(conn, kind, sha256, reading)
+    if earlier is not None:
+        result.already_loaded, result.unchanged = earlier, result.rows
+    return result, sha256
 
 
 def open_batch(conn: Connection, result: LoadResult, sha256: str, params: dict[str, Any]) -> int:

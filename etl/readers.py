@@ -124,12 +124,7 @@ def decode_text(data: bytes, path: Path, encoding: str | None) -> str:
             raise LoadRefusedError(
                 f"{path}: unknown encoding {encoding!r} (try utf-8, utf-16 or cp1258)"
             ) from exc
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError as exc:
-            raise LoadRefusedError(
-                f"{path}: is not valid {encoding} (byte {exc.start} cannot be decoded)"
-            ) from exc
+        return _decode_or_refuse(data, encoding, path)
     if data.startswith(codecs.BOM_UTF8):
         return _decode_or_refuse(data[3:], "utf-8", path)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, text
 
 from etl.coords import in_viet_nam, parse_crs, transformer_to_wgs84
 from etl.errors import LoadRefusedError
-from etl.lineage import LoadResult, batch_writes, file_sha256, find_earlier_batch, reading_options
+from etl.lineage import LoadResult, batch_writes, begin_load, reading_options
 from etl.models import VillageRow
 from etl.names import fold_place_name
 from etl.readers import RawTable, read_table
@@ -54,15 +54,9 @@ def load_villages(
     columns = map_columns(table.headers, vocabulary)
     if not columns.has("name"):
         columns = _village_name_column(table, columns, vocabulary)
-    result = LoadResult(
-        file=str(path), kind="villages", format=table.format, rows=len(table.rows), dry_run=dry_run,
-        notes=list(table.notes),
-    )
-    sha256 = file_sha256(path)
     reading = reading_options(sheet=table.sheet, encoding=encoding, mapping=mapping, crs=crs)
-    earlier = find_earlier_batch(conn, "villages", sha256, reading)
-    if earlier is not None:
-        result.already_loaded, result.unchanged = earlier, result.rows
+    result, sha256 = begin_load(conn, "villages", path, table, reading, dry_run=dry_run)
+    if result.already_loaded is not None:
         return result
     if conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM commune)")).scalar_one():
         raise LoadRefusedError(
