@@ -9,12 +9,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache, lru_cache
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, get_args, overload
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import ValidationError
 from sqlalchemy import Connection, text
 
@@ -290,14 +291,14 @@ def _read_rows(
     kept = _without_note_rows(table, columns, column, result)
     if kept is not table:
         table, column = kept, _column_reader(kept, columns)
-    lines = [line for line, _ in table.rows]
+    lines = table.lines.tolist()
     count = len(lines)
     values: dict[str, np.ndarray[Any, Any]] = {}
     bad = np.zeros(count, dtype=bool)
     for name, field in (("external_id", "external_id"), ("name", "name"), ("note", "note"),
                         ("commune", "commune_typed"), ("province", "province_typed"),
                         ("village", "village_typed")):
-        values[field] = _or_none(column(name))
+        values[field] = _or_none(column(name)) if columns.has(name) else np.full(count, None, dtype=object)
     for name, parse in _parsers(vocabulary, today).items():
         values[name] = _parse_column(column, columns, name, parse, lines, result, bad)
     _check_type_and_status(column, columns, lines, result, bad)
@@ -315,11 +316,16 @@ def _isnone(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return np.asarray(pd.isna(values), dtype=bool)
 
 
-def _or_none(cells: list[str]) -> np.ndarray[Any, Any]:
+def _or_none(cells: pa.Array) -> np.ndarray[Any, Any]:
     """The cells as an object array, None where empty."""
-    out = np.array(cells, dtype=object)
-    out[out == ""] = None
+    out = cells.to_numpy(zero_copy_only=False)
+    out[_empty(cells)] = None
     return out
+
+
+def _empty(cells: pa.Array) -> np.ndarray[Any, Any]:
+    """Which cells are empty, as a bool array."""
+    return np.asarray(pc.equal(cells, "").to_numpy(zero_copy_only=False), dtype=bool)
 
 
 _Parse = Callable[[str], tuple[Any, str | None, str]]  # cell -> (value, reason or None, severity)
@@ -369,22 +375,17 @@ def _parsers(vocabulary: Vocabulary, today: date) -> dict[str, _Parse]:
     }
 
 
-_Columns = Callable[[str], list[str]]  # field name -> the stripped cell of each row ("" where none)
+_Columns = Callable[[str], pa.Array]  # field name -> the stripped cell of each row ("" where none)
 
 
 def _column_reader(table: RawTable, columns: ColumnMap) -> _Columns:
     """Each field's column of this table (the stripped cell of each row, "" where none), read once."""
-    cells = [row for _, row in table.rows]
-    full_width = min(map(len, cells), default=0)
 
-    def column(name: str) -> list[str]:
+    def column(name: str) -> pa.Array:
         spot = columns.fields.get(name)
         if spot is None:
-            return [""] * len(cells)
-        i = spot[0]
-        if i < full_width:  # the usual full rows: itemgetter and strip run in C
-            return list(map(str.strip, map(itemgetter(i), cells)))
-        return [row[i].strip() if i < len(row) else "" for row in cells]
+            return pa.array(np.full(len(table), "", dtype=object), type=pa.string())
+        return pc.utf8_trim_whitespace(table.cells[spot[0]])
 
     return cache(column)
 
@@ -400,8 +401,9 @@ def _parse_column(
 ) -> np.ndarray[Any, Any]:
     """Parse a column once per distinct cell; the values as an object array (None where empty or wrong)."""
     raw_cells = column(name)
-    codes, distinct = pd.factorize(np.array(raw_cells, dtype=object))
-    parsed = [parse(raw) if raw else (None, None, "reject") for raw in distinct.tolist()]
+    encoded = raw_cells.dictionary_encode()
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    parsed = [parse(raw) if raw else (None, None, "reject") for raw in encoded.dictionary.to_pylist()]
     values = np.empty(len(parsed), dtype=object)
     values[:] = [value for value, _, _ in parsed]
     wrong = [k for k, (_, reason, _) in enumerate(parsed) if reason is not None]
@@ -410,7 +412,7 @@ def _parse_column(
         for i in np.flatnonzero(np.isin(codes, wrong)).tolist():
             _, reason, severity = parsed[codes[i]]
             assert reason is not None
-            result.issues.append(RowIssue(lines[i], header, raw_cells[i], reason, severity))
+            result.issues.append(RowIssue(lines[i], header, raw_cells[i].as_py(), reason, severity))
             if severity == "reject":
                 bad[i] = True
     return values[codes]
@@ -426,23 +428,23 @@ def _without_note_rows(
     """
     if table.geometries is not None:
         return table
-    named = [column(name) for name in ("type", "external_id") if columns.has(name)]
-    if any("" not in cells for cells in named):  # the usual survey: a type or an id in every row
+    named = [_empty(column(name)) for name in ("type", "external_id") if columns.has(name)]
+    if any(not empty.any() for empty in named):  # the usual survey: a type or an id in every row
         return table
-    marked = np.zeros(len(table.rows), dtype=bool)
-    for cells in named:
-        marked |= np.array(cells, dtype=object) != ""
+    marked = np.zeros(len(table), dtype=bool)
+    for empty in named:
+        marked |= ~empty
     for name in ("lon", "lat", "x", "y", "geopoint"):
         if columns.has(name):
-            marked |= np.array([any(c.isdigit() for c in cell) for cell in column(name)], dtype=bool)
+            marked |= np.asarray(pc.match_substring_regex(column(name), r"\d").to_numpy(zero_copy_only=False),
+                                 dtype=bool)
     if marked.all():
         return table
     for index in np.flatnonzero(~marked).tolist():
         result.skipped += 1
-        result.issues.append(RowIssue(table.rows[index][0], "", "", "skipped: no type, id or coordinates (a "
+        result.issues.append(RowIssue(int(table.lines[index]), "", "", "skipped: no type, id or coordinates (a "
                                       "total, a signature or a note, not a facility)", "warning"))
-    kept = [table.rows[index] for index in np.flatnonzero(marked).tolist()]
-    return replace(table, rows=kept)
+    return table.take(np.flatnonzero(marked))
 
 
 def _check_type_and_status(
@@ -453,9 +455,9 @@ def _check_type_and_status(
     bad: np.ndarray[Any, Any],
 ) -> None:
     """An empty type is a rejection; an empty status is stored as operational, with a warning."""
-    no_type = np.array(column("type"), dtype=object) == ""
+    no_type = _empty(column("type"))
     no_status = (
-        np.array(column("status"), dtype=object) == ""
+        _empty(column("status"))
         if columns.has("status")
         else np.zeros(len(lines), dtype=bool)
     )
@@ -479,17 +481,17 @@ def _check_type_and_status(
 
 
 def _check_repeated_ids(
-    columns: ColumnMap, refs: list[str], lines: list[int], result: LoadResult, bad: np.ndarray[Any, Any]
+    columns: ColumnMap, refs: pa.Array, lines: list[int], result: LoadResult, bad: np.ndarray[Any, Any]
 ) -> None:
-    if not refs:
+    if not columns.has("external_id") or pc.count_distinct(refs).as_py() == len(refs):  # usual: all distinct
         return
-    codes, _ = pd.factorize(np.array(refs, dtype=object))
+    codes = refs.dictionary_encode().indices.to_numpy(zero_copy_only=False)
     _, first = np.unique(codes, return_index=True)  # codes count up from 0 in order of first appearance
     repeated = np.ones(len(refs), dtype=bool)
     repeated[first] = False
-    repeated &= np.array(refs, dtype=object) != ""
+    repeated &= ~_empty(refs)
     for index in np.flatnonzero(repeated).tolist():
-        ref = refs[index]
+        ref = refs[index].as_py()
         result.issues.append(
             RowIssue(
                 lines[index],
@@ -539,10 +541,11 @@ def _positions(
     else:
         slow = list(range(count))
     described: _Described = {}
+    rows = table.rows if slow and table.geometries is None else None  # made once, for the rows read one by one
     for index in slow:
         issues: list[RowIssue] = []
-        line, cells = table.rows[index]
-        position = _row_position(table, columns, index, line, cells, issues)
+        cells = rows[index][1] if rows is not None else []
+        position = _row_position(table, columns, index, lines[index], cells, issues)
         result.issues.extend(issues)
         if position is not None:
             xs[index], ys[index], located[index] = position.x, position.y, True
@@ -550,23 +553,19 @@ def _positions(
     return xs, ys, located, described
 
 
-def _plain_floats(cells: list[str]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Cells read with float() (what :func:`parse_coordinate_cell` does with a plain decimal), and which are
-    finite; a cell with '_' (a digit separator to float()) or that float() refuses is NaN, for the slow path.
-    """
-    if "_" not in "".join(cells):
-        try:
-            out = np.fromiter(map(float, cells), dtype=float, count=len(cells))
-            return out, np.isfinite(out)
-        except ValueError:
-            pass
-    out = np.full(len(cells), np.nan)
-    for index, cell in enumerate(cells):
-        if "_" not in cell:
-            try:
-                out[index] = float(cell)
-            except ValueError:
-                continue
+_PLAIN_DECIMAL = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+
+
+def _plain_floats(cells: pa.Array) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Plain decimal cells (105.5, -0.5e3: what :func:`parse_coordinate_cell` reads with float()) as floats, and
+    which are finite; any other cell (empty, a comma decimal, DMS) is NaN, for the slow path."""
+    try:
+        out = np.asarray(pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+    except pa.ArrowInvalid:  # some cell is not a plain decimal: read the ones that are
+        plain = pc.match_substring_regex(cells, _PLAIN_DECIMAL)
+        out = np.full(len(cells), np.nan)
+        mask = np.asarray(plain.to_numpy(zero_copy_only=False), dtype=bool)
+        out[mask] = pc.cast(cells.filter(plain), pa.float64()).to_numpy(zero_copy_only=False)
     return out, np.isfinite(out)
 
 
@@ -577,7 +576,7 @@ def _describe(columns: ColumnMap, column: _Columns, described: _Described, index
         return found
     return (
         f"{columns.fields['lon'][1]}/{columns.fields['lat'][1]}",
-        f"{column('lon')[index]}, {column('lat')[index]}",
+        f"{column('lon')[index].as_py()}, {column('lat')[index].as_py()}",
     )
 
 
@@ -653,7 +652,7 @@ def _refuse_undeclared_projection(
     projected = np.flatnonzero((np.abs(xs) > 1000) | (np.abs(ys) > 1000))  # looks_projected, a column at once
     if len(projected) <= _PROJECTED_SHARE * len(indexes):
         return
-    lon = _typed_communes_lon(conn, table, columns)
+    lon = _typed_communes_lon(conn, column) if columns.has("commune") else None
     _, sample = _describe(columns, column, described, int(indexes[projected[0]]))
     raise LoadRefusedError(
         f"{table.file}: the coordinates look projected (e.g. {sample}), not degrees: give the "
@@ -672,10 +671,8 @@ def _is_geographic(epsg: int | None) -> bool:
     return bool(CRS.from_epsg(epsg).is_geographic)
 
 
-def _typed_communes_lon(conn: Connection, table: RawTable, columns: ColumnMap) -> float | None:
-    if not columns.has("commune"):
-        return None
-    names = sorted({fold_place_name(columns.cell(c, "commune")) for _, c in table.rows[:500]} - {""})
+def _typed_communes_lon(conn: Connection, column: _Columns) -> float | None:
+    names = sorted({fold_place_name(name) for name in column("commune")[:500].to_pylist()} - {""})
     value = conn.execute(
         text("SELECT avg(ST_X(ST_PointOnSurface(geom))) FROM commune WHERE name_folded = ANY(:names)"),
         {"names": names},

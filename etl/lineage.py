@@ -113,7 +113,7 @@ def begin_load(
     ``result.already_loaded`` is set, and every row counted unchanged, when the same file read the same way was
     loaded before: the caller then returns the result as it is. ``fields`` override LoadResult's (format ...).
     """
-    defaults: dict[str, Any] = {"file": str(path), "kind": kind, "format": table.format, "rows": len(table.rows),
+    defaults: dict[str, Any] = {"file": str(path), "kind": kind, "format": table.format, "rows": len(table),
                                 "dry_run": dry_run, "notes": list(table.notes)}
     result = LoadResult(**(defaults | fields))
     sha256 = file_sha256(path)
