@@ -140,3 +140,35 @@ def test_facility_writes_are_audited_with_the_actor_and_mark_the_commune_stale(d
     assert rows == [("inspector_lan", "insert", None, "operational"),
                     ("inspector_lan", "update", "operational", "degraded")]
     assert db_conn.execute(text("SELECT 1 FROM coverage_stale WHERE commune_code = '03100'")).first()
+
+
+def _insert_village(conn: Connection, name: str) -> int:
+    return int(conn.execute(text(
+        "INSERT INTO village (commune_code, name, geom) "
+        "VALUES ('03199', :n, ST_SetSRID(ST_MakePoint(103.0, 21.4), 4326)) RETURNING id"), {"n": name}).scalar_one())
+
+
+def test_a_facility_names_only_a_village_that_exists(db_conn: Connection) -> None:
+    village = _insert_village(db_conn, "Bản Co Mỵ")
+    facility_id = _insert_facility(db_conn)
+    db_conn.execute(text("UPDATE facility SET village_id = :v WHERE id = :f"), {"v": village, "f": facility_id})
+    with pytest.raises(IntegrityError, match=r"facility\.village_id = '-3' is not in village"):
+        with db_conn.begin_nested():
+            db_conn.execute(text("UPDATE facility SET village_id = -3 WHERE id = :f"), {"f": facility_id})
+
+
+def test_deleting_villages_leaves_their_facilities_without_one_and_an_id_in_use_cannot_change(
+    db_conn: Connection,
+) -> None:
+    kept, deleted = _insert_village(db_conn, "Bản Phủ"), _insert_village(db_conn, "Bản Món")
+    facilities = [_insert_facility(db_conn) for _ in range(3)]
+    db_conn.execute(text("UPDATE facility SET village_id = CASE WHEN id = :first THEN :kept ELSE :deleted END "
+                         "WHERE id = ANY(:ids)"),
+                    {"first": facilities[0], "kept": kept, "deleted": deleted, "ids": facilities})
+    with pytest.raises(IntegrityError, match=r"village '[0-9]+' is still used by facility\.village_id"):
+        with db_conn.begin_nested():
+            db_conn.execute(text("UPDATE village SET id = -1 WHERE id = :v"), {"v": kept})
+    db_conn.execute(text("DELETE FROM village WHERE id = :v"), {"v": deleted})
+    villages = dict(db_conn.execute(text("SELECT id, village_id FROM facility WHERE id = ANY(:ids)"),
+                                    {"ids": facilities}).all())
+    assert villages == {facilities[0]: kept, facilities[1]: None, facilities[2]: None}
