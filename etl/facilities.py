@@ -841,10 +841,10 @@ def _locate_and_write(conn: Connection, rows: _Rows, columns: ColumnMap, result:
     assert result.batch_id is not None
     with batch_audit(conn, result.batch_id):  # one audit row per insert statement of the batch (migration 0013)
         fields = columns_of.fields(new)
-        fields["geom"] = ewkb_points_hex(rows.lon[new], rows.lat[new], 4326)
-        fields["source_crs"] = [rows.source_crs] * len(new)
-        fields["batch_id"] = [result.batch_id] * len(new)
-        result.loaded = copy_columns(conn, "facility", list(fields), list(fields.values())) if len(new) else 0
+        fields["geom"] = ewkb_points_hex(rows.lon, rows.lat, 4326)
+        fields["source_crs"] = np.full(len(rows), rows.source_crs, dtype=object)
+        fields["batch_id"] = np.full(len(rows), result.batch_id, dtype=object)
+        result.loaded = copy_columns(conn, "facility", list(fields), list(fields.values()), new) if len(new) else 0
         if staged_new:
             result.loaded += conn.execute(queries.load("insert_facilities_from_staging"), binds).rowcount
     if rebuild:
@@ -866,10 +866,8 @@ def _stage_and_update(
     rows = columns_of.rows
     conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage"))
     conn.execute(queries.load("create_facility_staging"))
-    fields = columns_of.fields(staged)
-    fields |= {"n": rows.n[staged].tolist(), "lon": rows.lon[staged].tolist(), "lat": rows.lat[staged].tolist(),
-               "match_id": stored_ids[staged].tolist()}
-    copy_columns(conn, "etl_facility_stage", list(fields), list(fields.values()))
+    fields = columns_of.fields(staged) | {"n": rows.n, "lon": rows.lon, "lat": rows.lat, "match_id": stored_ids}
+    copy_columns(conn, "etl_facility_stage", list(fields), list(fields.values()), staged)
     conn.execute(text("ANALYZE etl_facility_stage (external_id, commune_code)"))
     conn.execute(queries.load("match_staged_facilities"))
     updated = conn.execute(queries.load("update_facilities_from_staging"), binds).all()
@@ -891,26 +889,23 @@ class _Written:
     communes: np.ndarray[Any, Any]  # object: the commune code of each row
     villages: np.ndarray[Any, Any] | None  # object: the village id of each row (None: none named or found)
 
-    def fields(self, order: np.ndarray[Any, Any]) -> dict[str, list[Any]]:
-        """The facility columns of the rows ``order`` (in that order), each a list; a column empty in every row
-        is left out (it stays NULL), as formatting and sending it is most of what a column costs."""
-        values = {name: column[order] for name, column in self.rows.values.items()}
-        fields: dict[str, list[Any]] = {
-            "type": values["type"].tolist(),
-            "status": values["status"].tolist(),
-            "commune_code": self.communes[order].tolist(),
+    def fields(self, order: np.ndarray[Any, Any]) -> dict[str, Sequence[Any] | np.ndarray[Any, Any]]:
+        """The facility columns of every row (arrays; ``order`` picks the rows to write); a column empty in the
+        rows ``order`` is left out (it stays NULL), as formatting and sending it is most of what a column costs."""
+        values = self.rows.values
+        fields: dict[str, Sequence[Any] | np.ndarray[Any, Any]] = {
+            "type": values["type"], "status": values["status"], "commune_code": self.communes,
         }
         for name in ("external_id", "name", "technology", "installed_year", "n_horns", "watts", "radius_m",
                      "note"):
-            if not _isnone(values[name]).all():
-                fields[name] = values[name].tolist()
+            if not _isnone(values[name][order]).all():
+                fields[name] = values[name]
         if self.villages is not None:
-            fields["village_id"] = self.villages[order].tolist()
+            fields["village_id"] = self.villages
         attributes = self.rows.attributes
         if attributes is not None:
-            fields["attributes"] = [
-                json.dumps(attributes[i], ensure_ascii=False) if attributes[i] else "{}" for i in order.tolist()
-            ]
+            fields["attributes"] = np.array(
+                [json.dumps(a, ensure_ascii=False) if a else "{}" for a in attributes], dtype=object)
         return fields
 
 
