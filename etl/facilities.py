@@ -295,10 +295,11 @@ def _read_rows(
     count = len(lines)
     values: dict[str, np.ndarray[Any, Any]] = {}
     bad = np.zeros(count, dtype=bool)
-    for name, field in (("external_id", "external_id"), ("name", "name"), ("note", "note"),
-                        ("commune", "commune_typed"), ("province", "province_typed"),
-                        ("village", "village_typed")):
-        values[field] = _or_none(column(name)) if columns.has(name) else np.full(count, None, dtype=object)
+    for name, field, repeats in (("external_id", "external_id", False), ("name", "name", False),
+                                 ("note", "note", True), ("commune", "commune_typed", True),
+                                 ("province", "province_typed", True), ("village", "village_typed", True)):
+        values[field] = (_or_none(column(name), repeats) if columns.has(name)
+                         else np.full(count, None, dtype=object))
     for name, parse in _parsers(vocabulary, today).items():
         values[name] = _parse_column(column, columns, name, parse, lines, result, bad)
     _check_type_and_status(column, columns, lines, result, bad)
@@ -316,8 +317,14 @@ def _isnone(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return np.asarray(pd.isna(values), dtype=bool)
 
 
-def _or_none(cells: pa.Array) -> np.ndarray[Any, Any]:
-    """The cells as an object array, None where empty."""
+def _or_none(cells: pa.Array, repeats: bool) -> np.ndarray[Any, Any]:
+    """The cells as an object array, None where empty. A column whose values ``repeats`` (place names, notes)
+    is made from its distinct values: one Python string per value, not one per row."""
+    if repeats:
+        encoded = cells.dictionary_encode()
+        distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+        distinct[distinct == ""] = None
+        return distinct[encoded.indices.to_numpy(zero_copy_only=False)]
     out = cells.to_numpy(zero_copy_only=False)
     out[_empty(cells)] = None
     return out
@@ -739,6 +746,14 @@ def _in_viet_nam(lon: np.ndarray[Any, Any], lat: np.ndarray[Any, Any]) -> np.nda
     return inside
 
 
+def _outside(codes: np.ndarray[Any, Any], allowed: frozenset[str]) -> np.ndarray[Any, Any]:
+    """Which of ``codes`` (an object array; None is no code) are not in ``allowed``."""
+    strange = set(codes.tolist()) - allowed - {None}
+    if not strange:
+        return np.zeros(len(codes), dtype=bool)
+    return np.array([code in strange for code in codes.tolist()], dtype=bool)
+
+
 def _kept_rows(
     table: RawTable,
     columns: ColumnMap,
@@ -756,12 +771,10 @@ def _kept_rows(
     inside = _in_viet_nam(lon, lat)
     swap = ~inside & _in_viet_nam(lat, lon)
     outside = ~inside & ~swap
-    picked = {name: values[name][indexes] for name in values}
-    unknown = ~(
-        pd.Series(picked["type"]).isin(_TYPES).to_numpy()
-        & pd.Series(picked["status"]).isin(_STATUSES).to_numpy()
-        & (pd.Series(picked["technology"]).isin(_TECHNOLOGIES).to_numpy() | _isnone(picked["technology"]))
-    )
+    every_row = len(indexes) == len(lines)  # the usual file: every row passed (indexes are 0 ... n - 1)
+    picked = values if every_row else {name: values[name][indexes] for name in values}
+    unknown = (_outside(picked["type"], _TYPES) | _outside(picked["status"], _STATUSES)
+               | _outside(picked["technology"], _TECHNOLOGIES))
     keep = ~outside
     source_crs = f"EPSG:{epsg or 4326}"
     attributes = (
@@ -890,15 +903,15 @@ class _Written:
     villages: np.ndarray[Any, Any] | None  # object: the village id of each row (None: none named or found)
 
     def fields(self, order: np.ndarray[Any, Any]) -> dict[str, Sequence[Any] | np.ndarray[Any, Any]]:
-        """The facility columns of every row (arrays; ``order`` picks the rows to write); a column empty in the
-        rows ``order`` is left out (it stays NULL), as formatting and sending it is most of what a column costs."""
+        """The facility columns of every row (arrays; ``order`` picks the rows to write); a column empty in every
+        row is left out (it stays NULL), as formatting and sending it is most of what a column costs."""
         values = self.rows.values
         fields: dict[str, Sequence[Any] | np.ndarray[Any, Any]] = {
             "type": values["type"], "status": values["status"], "commune_code": self.communes,
         }
         for name in ("external_id", "name", "technology", "installed_year", "n_horns", "watts", "radius_m",
                      "note"):
-            if not _isnone(values[name][order]).all():
+            if not _isnone(values[name]).all():
                 fields[name] = values[name]
         if self.villages is not None:
             fields["village_id"] = self.villages
