@@ -29,6 +29,10 @@ import pyarrow as pa
 from etl.errors import LoadRefusedError
 from etl.vocabulary import Vocabulary, fold_key
 
+# Arrow's default allocator (mimalloc) maps fresh pages for a first big file: a cold 200,000-row read and check
+# took 0.34-0.63 s with it, 0.37 s steadily with the C library's allocator, which reuses what the process has.
+pa.set_memory_pool(pa.system_memory_pool())
+
 MAX_FILE_BYTES = 500 * 1024 * 1024  # issue 3: files over 500 MB are refused
 MAX_ARCHIVE_INFLATED_BYTES = 200 * 1024 * 1024
 MAX_ARCHIVE_RATIO = 100
