@@ -52,7 +52,7 @@ from etl.validate import (
 )
 from etl.vocabulary import Vocabulary, load_vocabulary
 from sql import queries
-from sql.bulk import batch_audit, copy_columns, ewkb_points_hex
+from sql.bulk import COPY_CHUNK_ROWS, EWKB_POINT_HEX, batch_audit, copy_columns, ewkb_points_hex
 
 _PROJECTED_SHARE = 0.5  # more than half the positions in metres: the file is projected, not a few typos
 
@@ -833,36 +833,47 @@ def _locate_and_write(conn: Connection, rows: _Rows, columns: ColumnMap, result:
 
     New rows (an external id not stored; no id and no stored id-less facility near) are COPYed straight into
     facility; only the rows that may be stored facilities go through staging and the set-based match and
-    update. A first load of an area never stages.
+    update. A first load of an area never stages. In a bulk insert (indexes built afresh after it) the new rows
+    are placed chunk by chunk as they are sent: PostgreSQL stores one chunk while the next is placed.
     """
     # The planner's cost guesses for geometry functions make PostgreSQL JIT-compile these set-based queries,
     # which takes longer (~0.5 s each) than running them: off for this load, restored after.
     jit = conn.execute(text("SELECT current_setting('jit')")).scalar_one()
     conn.execute(text("SELECT set_config('jit', 'off', true)"))
-    communes, found, order = _place_in_communes(conn, rows)
-    keep = _decide_locations(rows, communes, found, columns, result)
-    order = order[keep[order]]
-    columns_of = _Written(rows, communes.codes[found], _village_ids(conn, rows, communes.codes[found]))
-    stored_ids = _stored_ids(conn, rows, order)
-    maybe_stored = ~_isnone(stored_ids) | _near_idless_stored(conn, rows, order)
-    staged, new = order[maybe_stored[order]], order[~maybe_stored[order]]
+    communes = _communes_near(conn, rows)
+    placement = _Placement(rows, communes, columns, _Villages.fetch(conn, rows, communes))
+    every_row = np.arange(len(rows))
+    stored_ids = _stored_ids(conn, rows, every_row)
+    maybe_stored = ~_isnone(stored_ids) | _near_idless_stored(conn, rows, every_row)
+    staged, new = placement.kept(np.flatnonzero(maybe_stored)), np.flatnonzero(~maybe_stored)
     binds = {"batch_id": result.batch_id, "source_crs": rows.source_crs}
-    staged_new = _stage_and_update(conn, columns_of, staged, stored_ids, binds, result) if len(staged) else 0
+    written = placement.written
+    staged_new = _stage_and_update(conn, written, placement.in_insert_order(staged), stored_ids, binds, result) \
+        if len(staged) else 0
     rebuild = _indexes_rebuilt_after_insert(conn, len(new) + staged_new)
     if rebuild:
         conn.execute(text("SELECT set_aside_indexes('facility')"))
+        # The indexes are built from the finished table, so the order rows go in does not matter to them.
+        chunks: np.ndarray[Any, Any] | Iterator[np.ndarray[Any, Any]] = placement.kept_by_chunk(new)
+    else:
+        # Indexes kept up to date row by row: neighbouring rows go to the same index pages in commune and strip
+        # order (a third faster than file order).
+        chunks = placement.in_insert_order(placement.kept(new))
     assert result.batch_id is not None
     with batch_audit(conn, result.batch_id):  # one audit row per insert statement of the batch (migration 0013)
-        fields = columns_of.fields(new)
-        fields["geom"] = ewkb_points_hex(rows.lon, rows.lat, 4326)
-        fields["source_crs"] = np.full(len(rows), rows.source_crs, dtype=object)
-        fields["batch_id"] = np.full(len(rows), result.batch_id, dtype=object)
-        result.loaded = copy_columns(conn, "facility", list(fields), list(fields.values()), new) if len(new) else 0
+        fields = written.fields() | {
+            "geom": placement.geom,
+            "source_crs": np.full(len(rows), rows.source_crs, dtype=object),
+            "batch_id": np.full(len(rows), result.batch_id, dtype=object),
+        }
+        result.loaded = copy_columns(conn, "facility", list(fields), list(fields.values()), chunks) \
+            if len(new) else 0
         if staged_new:
             result.loaded += conn.execute(queries.load("insert_facilities_from_staging"), binds).rowcount
     if rebuild:
         conn.execute(text("SELECT restore_indexes('facility')"))
-    result.accepted = _AcceptedRows(rows, np.flatnonzero(keep))
+    result.issues.extend(sorted(placement.issues, key=lambda issue: issue.row))
+    result.accepted = _AcceptedRows(rows, np.flatnonzero(placement.keep))
     conn.execute(text("SELECT set_config('jit', :jit, true)"), {"jit": jit})
 
 
@@ -879,7 +890,7 @@ def _stage_and_update(
     rows = columns_of.rows
     conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage"))
     conn.execute(queries.load("create_facility_staging"))
-    fields = columns_of.fields(staged) | {"n": rows.n, "lon": rows.lon, "lat": rows.lat, "match_id": stored_ids}
+    fields = columns_of.fields() | {"n": rows.n, "lon": rows.lon, "lat": rows.lat, "match_id": stored_ids}
     copy_columns(conn, "etl_facility_stage", list(fields), list(fields.values()), staged)
     conn.execute(text("ANALYZE etl_facility_stage (external_id, commune_code)"))
     conn.execute(queries.load("match_staged_facilities"))
@@ -899,12 +910,12 @@ class _Written:
     """What a survey writes of each row: its checked values, its commune and village."""
 
     rows: _Rows
-    communes: np.ndarray[Any, Any]  # object: the commune code of each row
+    communes: np.ndarray[Any, Any]  # object: the commune code of each row (filled as rows are placed)
     villages: np.ndarray[Any, Any] | None  # object: the village id of each row (None: none named or found)
 
-    def fields(self, order: np.ndarray[Any, Any]) -> dict[str, Sequence[Any] | np.ndarray[Any, Any]]:
-        """The facility columns of every row (arrays; ``order`` picks the rows to write); a column empty in every
-        row is left out (it stays NULL), as formatting and sending it is most of what a column costs."""
+    def fields(self) -> dict[str, Sequence[Any] | np.ndarray[Any, Any]]:
+        """The facility columns of every row, as arrays; a column empty in every row is left out (it stays
+        NULL), as formatting and sending it is most of what a column costs."""
         values = self.rows.values
         fields: dict[str, Sequence[Any] | np.ndarray[Any, Any]] = {
             "type": values["type"], "status": values["status"], "commune_code": self.communes,
@@ -945,27 +956,38 @@ def _near_idless_stored(conn: Connection, rows: _Rows, order: np.ndarray[Any, An
     idless[order] = _isnone(rows.values["external_id"][order])
     if not idless.any():
         return idless
-    lon, lat = rows.lon[idless], rows.lat[idless]
+    swap = rows.swap[idless]  # a swap candidate lies in Viet Nam only swapped
+    lon = np.where(swap, rows.lat[idless], rows.lon[idless])
+    lat = np.where(swap, rows.lon[idless], rows.lat[idless])
     box = {"xmin": float(lon.min()), "ymin": float(lat.min()), "xmax": float(lon.max()), "ymax": float(lat.max())}
     near = conn.execute(queries.load("idless_facilities_near"), box).scalar_one()
     return idless if near else np.zeros(len(rows), dtype=bool)
 
 
-def _village_ids(conn: Connection, rows: _Rows, communes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any] | None:
-    """The village each row names (its typed thôn/bản, folded) in the commune it lies in, or None."""
-    typed = rows.values["village_typed"]
-    if _isnone(typed).all():
-        return None
-    folded = pd.Series(_per_distinct(typed, _fold_place), dtype=object)
-    named = folded.notna().to_numpy() & ~_isnone(communes)
-    found = conn.execute(queries.load("villages_named_in_communes"), {
-        "codes": sorted(set(communes[named].tolist())), "names": sorted(set(folded[named].tolist())),
-    }).all()
-    if not found:
-        return None
-    wanted = pd.DataFrame({"commune_code": communes, "name_folded": folded})
-    ids = wanted.merge(pd.DataFrame(found, columns=["commune_code", "name_folded", "id"]), how="left")["id"]
-    return np.array([None if pd.isna(v) else int(v) for v in ids.tolist()], dtype=object)
+@dataclass(frozen=True)
+class _Villages:
+    """The villages the survey's rows name (their typed thôn/bản, folded) among the communes near its points."""
+
+    stored: pd.DataFrame | None  # commune_code, name_folded, id; None: no row names a stored village
+    folded: np.ndarray[Any, Any]  # object: each row's typed village name, folded (None where none)
+
+    @classmethod
+    def fetch(cls, conn: Connection, rows: _Rows, communes: _Communes) -> _Villages:
+        typed = rows.values["village_typed"]
+        if _isnone(typed).all():
+            return cls(None, typed)
+        folded = np.array(_per_distinct(typed, _fold_place), dtype=object)
+        stored = conn.execute(queries.load("villages_named_in_communes"), {
+            "codes": communes.codes[:-1].tolist(), "names": sorted(set(folded[~_isnone(folded)].tolist())),
+        }).all()
+        return cls(pd.DataFrame(stored, columns=["commune_code", "name_folded", "id"]) if stored else None, folded)
+
+    def ids(self, codes: np.ndarray[Any, Any], indexes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """The village id of rows ``indexes`` lying in communes ``codes`` (None where none is named or found)."""
+        assert self.stored is not None
+        wanted = pd.DataFrame({"commune_code": codes, "name_folded": self.folded[indexes]})
+        ids = wanted.merge(self.stored, how="left")["id"]
+        return np.array([None if pd.isna(v) else int(v) for v in ids.tolist()], dtype=object)
 
 
 # A load that adds at least this many rows, and at least a quarter of what is stored, builds the facility
@@ -993,74 +1015,105 @@ class _Communes:
     names: list[str | None]
     names_folded: list[str | None]
     provinces_folded: list[str | None]
+    geoms: np.ndarray[Any, Any]  # prepared shapely polygons (no entry for "none")
+    bounds: np.ndarray[Any, Any]  # xmin, ymin, xmax, ymax of each
 
     @property
     def none(self) -> int:
         return len(self.codes) - 1
 
 
-def _place_in_communes(
-    conn: Connection, rows: _Rows
-) -> tuple[_Communes, np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """The communes near the points; the index of the commune each row's point lies in (a swap candidate: its
-    swapped point), ``communes.none`` for none; and the order to insert the rows in (indexes into ``rows``): by
-    commune, then in ~500 m strips west to east, so that neighbouring rows go to the same pages of the GiST
-    and commune indexes (a third faster than file order).
+def _communes_near(conn: Connection, rows: _Rows) -> _Communes:
+    """The communes whose box meets the points' box (a swap candidate's point taken swapped), fetched once as
+    WKB and prepared for point in polygon in GEOS (shapely): ~1 µs a point, where the same join in PostGIS over
+    ST_Subdivide'd communes took ~25 µs a point and 0.6 s to cut the communes (bench/etl.py)."""
+    import shapely
 
-    Point in polygon in GEOS (shapely, prepared polygons) over the communes near the points, fetched once as
-    WKB: ~1 µs a point, where the same join in PostGIS over ST_Subdivide'd communes took ~25 µs a point and
-    0.6 s to cut the communes (bench/etl.py). Communes are tried in code order and the first that holds the
-    point wins (boundary included, as ST_Intersects), so a point on a shared border always gets the same
-    (lowest) code.
-    """
     swap = rows.swap
-    xs, ys = np.where(swap, rows.lat, rows.lon), np.where(swap, rows.lon, rows.lat)  # swapped if a candidate
+    xs, ys = np.where(swap, rows.lat, rows.lon), np.where(swap, rows.lon, rows.lat)
 
     def box(mask: np.ndarray[Any, Any]) -> list[float | None]:
         if not mask.any():
             return [None] * 4
         return [float(xs[mask].min()), float(ys[mask].min()), float(xs[mask].max()), float(ys[mask].max())]
 
-    plain, swapped = box(~swap), box(swap)
     near = conn.execute(
         queries.load("communes_near_points"),
-        dict(zip(("xmin", "ymin", "xmax", "ymax"), plain, strict=True))
-        | dict(zip(("swap_xmin", "swap_ymin", "swap_xmax", "swap_ymax"), swapped, strict=True)),
+        dict(zip(("xmin", "ymin", "xmax", "ymax"), box(~swap), strict=True))
+        | dict(zip(("swap_xmin", "swap_ymin", "swap_xmax", "swap_ymax"), box(swap), strict=True)),
     ).all()
-    communes = _Communes(
+    geoms = shapely.from_wkb([bytes(c.wkb) for c in near])
+    shapely.prepare(geoms)
+    return _Communes(
         codes=np.array([str(c.code) for c in near] + [None], dtype=object),
         names=[c.name for c in near] + [None],
         names_folded=[c.name_folded for c in near] + [None],
         provinces_folded=[c.province_folded for c in near] + [None],
+        geoms=geoms,
+        bounds=shapely.bounds(geoms).reshape(-1, 4),
     )
-    found = np.full(len(rows), communes.none)
-    if near:
-        _point_in_polygons(near, xs, ys, found)
-    order = np.lexsort((xs, np.floor(ys * 200), found))
-    return communes, found, order
 
 
-def _point_in_polygons(
-    communes: Sequence[Any], xs: np.ndarray[Any, Any], ys: np.ndarray[Any, Any], found: np.ndarray[Any, Any]
-) -> None:
-    """Set ``found[i]`` to the index of the first commune (WKB rows) holding point i; others stay as they are."""
+class _Placement:
+    """Where the survey's rows lie and what the location rules decide, made for some rows at a time: the
+    commune each row's point lies in (a swap candidate: its swapped point), whether it is kept, its village,
+    its point as hex EWKB, and the location issues."""
+
+    def __init__(self, rows: _Rows, communes: _Communes, columns: ColumnMap, villages: _Villages) -> None:
+        count = len(rows)
+        self._rows, self._communes, self._columns, self._villages = rows, communes, columns, villages
+        self.found = np.full(count, communes.none)
+        self.keep = np.zeros(count, dtype=bool)
+        self.geom = np.zeros(count, dtype=EWKB_POINT_HEX)
+        self.issues: list[RowIssue] = []
+        self.written = _Written(rows, np.full(count, None, dtype=object),
+                                np.full(count, None, dtype=object) if villages.stored is not None else None)
+
+    def kept(self, indexes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """Place rows ``indexes`` and decide their location problems; return those kept, in the same order."""
+        rows, communes = self._rows, self._communes
+        swap = rows.swap[indexes]
+        xs = np.where(swap, rows.lat[indexes], rows.lon[indexes])
+        ys = np.where(swap, rows.lon[indexes], rows.lat[indexes])
+        self.found[indexes] = _point_in_polygons(communes, xs, ys)
+        kept = indexes[_decide_locations(rows, communes, self.found, self._columns, indexes, self.issues)]
+        self.keep[kept] = True
+        self.written.communes[kept] = communes.codes[self.found[kept]]
+        if self.written.villages is not None:
+            self.written.villages[kept] = self._villages.ids(self.written.communes[kept], kept)
+        self.geom[kept] = ewkb_points_hex(rows.lon[kept], rows.lat[kept], 4326)  # after any swap
+        return kept
+
+    def kept_by_chunk(self, indexes: np.ndarray[Any, Any]) -> Iterator[np.ndarray[Any, Any]]:
+        """:meth:`kept` of ``indexes`` in chunks of COPY's size, each made when asked for."""
+        for start in range(0, len(indexes), COPY_CHUNK_ROWS):
+            yield self.kept(indexes[start : start + COPY_CHUNK_ROWS])
+
+    def in_insert_order(self, indexes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """Placed rows ``indexes`` by commune, then in ~500 m strips west to east: neighbouring rows go to the same
+        pages of the GiST and commune indexes."""
+        lon, lat = self._rows.lon[indexes], self._rows.lat[indexes]
+        return indexes[np.lexsort((lon, np.floor(lat * 200), self.found[indexes]))]
+
+
+def _point_in_polygons(communes: _Communes, xs: np.ndarray[Any, Any], ys: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """The index of the first commune holding each point (boundary included, as ST_Intersects), ``communes.none``
+    for none: a point on a shared border always gets the same (lowest) code."""
     import shapely
 
-    unset = len(communes)
-    geoms = shapely.from_wkb([bytes(c.wkb) for c in communes])
-    shapely.prepare(geoms)
-    bounds = shapely.bounds(geoms)
+    found = np.full(len(xs), communes.none)
     order = np.argsort(xs, kind="stable")
     sorted_xs = xs[order]
-    for i, geom in enumerate(geoms):
-        xmin, ymin, xmax, ymax = bounds[i]
+    for i, geom in enumerate(communes.geoms):
+        xmin, ymin, xmax, ymax = communes.bounds[i]
         lo = int(np.searchsorted(sorted_xs, xmin, side="left"))
         hi = int(np.searchsorted(sorted_xs, xmax, side="right"))
         near = order[lo:hi]
-        near = near[(found[near] == unset) & (ys[near] >= ymin) & (ys[near] <= ymax)]
+        near = near[(found[near] == communes.none) & (ys[near] >= ymin) & (ys[near] <= ymax)]
         if len(near):
             inside = near[shapely.intersects_xy(geom, xs[near], ys[near])]
             found[inside] = i
+    return found
 
 
 def _per_distinct(values: np.ndarray[Any, Any], function: Callable[[str], Any]) -> list[Any]:
@@ -1073,25 +1126,32 @@ def _per_distinct(values: np.ndarray[Any, Any], function: Callable[[str], Any]) 
 
 
 def _decide_locations(
-    rows: _Rows, communes: _Communes, found: np.ndarray[Any, Any], columns: ColumnMap, result: LoadResult
+    rows: _Rows,
+    communes: _Communes,
+    found: np.ndarray[Any, Any],
+    columns: ColumnMap,
+    indexes: np.ndarray[Any, Any],
+    issues: list[RowIssue],
 ) -> np.ndarray[Any, Any]:
-    """Reject rows in no commune, fix swaps the row's own commune or province confirms (swapping ``rows``'
-    lon/lat in place), warn on typed commune names that are not the commune's; return the mask of rows kept."""
+    """For rows ``indexes``: reject those in no commune, fix swaps the row's own commune or province confirms
+    (swapping ``rows``' lon/lat in place), warn on typed commune names that are not the commune's; return the
+    mask (over ``indexes``) of rows kept. The issues go to ``issues``."""
     keep = np.ones(len(rows), dtype=bool)
-    issues: list[RowIssue] = []
     typed = rows.values["commune_typed"]
-    for k in np.flatnonzero(rows.swap).tolist():
+    among = np.zeros(len(rows), dtype=bool)
+    among[indexes] = True
+    for k in np.flatnonzero(among & rows.swap).tolist():
         issue = _decide_swap(rows, communes, int(found[k]), k)
         keep[k] = issue.severity == "warning"
         issues.append(issue)
-    for k in np.flatnonzero(~rows.swap & (found == communes.none)).tolist():
+    for k in np.flatnonzero(among & ~rows.swap & (found == communes.none)).tolist():
         keep[k] = False
         issues.append(RowIssue(
             int(rows.n[k]), "", "",
             f"{_point(rows, k)} lies inside no loaded commune (load the province's 2025 communes, or check the "
             "coordinates)",
         ))
-    named = np.flatnonzero(~rows.swap & (found != communes.none) & ~_isnone(typed))
+    named = indexes[~rows.swap[indexes] & (found[indexes] != communes.none) & ~_isnone(typed[indexes])]
     if len(named):
         commune_field = columns.header("commune") if columns.has("commune") else ""
         names, distinct_names = pd.factorize(typed[named])
@@ -1110,8 +1170,7 @@ def _decide_locations(
                 f"location decides: stored in {communes.names[c]}",
                 "warning",
             ))
-    result.issues.extend(sorted(issues, key=lambda issue: issue.row))
-    return keep
+    return keep[indexes]
 
 
 def _decide_swap(rows: _Rows, communes: _Communes, c: int, k: int) -> RowIssue:

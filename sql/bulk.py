@@ -38,11 +38,14 @@ def copy_columns(
     table: str,
     columns: Sequence[str],
     data: Sequence[Sequence[Any] | np.ndarray[Any, Any]],
-    rows: np.ndarray[Any, Any] | None = None,
+    rows: np.ndarray[Any, Any] | Iterable[np.ndarray[Any, Any]] | None = None,
 ) -> int:
     """:func:`copy_rows` of rows given column by column (``data[j]``: every row's value of ``columns[j]``, a list
-    or a numpy array, whose bytes are ASCII text); ``rows`` (indexes, numpy arrays only) picks the rows to send
-    and their order.
+    or a numpy array, whose bytes are ASCII text); return how many rows went.
+
+    ``rows`` picks the rows to send and their order (numpy columns only): an index array, or index arrays one
+    chunk at a time, each asked for as the previous chunk is sent (the caller may fill the columns' values for a
+    chunk's rows meanwhile).
 
     No Python call per value where a column allows: each column is formatted at once for COPY's text format
     (:func:`copy_text_value`'s rules: NULL as ``\\N``, booleans t/f, text escaped; NaN is NULL), and the
@@ -55,28 +58,39 @@ def copy_columns(
     length = len(data[0]) if data else 0
     if any(len(values) != length for values in data):
         raise ValueError("the columns differ in length")
-    count = length if rows is None else len(rows)
+    if rows is not None and not all(isinstance(values, np.ndarray) for values in data):
+        raise TypeError("rows picks from numpy arrays only")
+    parts: Iterable[slice | np.ndarray[Any, Any]]
+    if rows is None:
+        parts = (slice(start, start + COPY_CHUNK_ROWS) for start in range(0, length, COPY_CHUNK_ROWS))
+    elif isinstance(rows, np.ndarray):
+        parts = (rows[start : start + COPY_CHUNK_ROWS] for start in range(0, len(rows), COPY_CHUNK_ROWS))
+    else:
+        parts = rows
+    sent = 0
 
-    def chunk_of(values: Sequence[Any] | np.ndarray[Any, Any], start: int) -> Sequence[Any]:
-        part = slice(start, start + _COPY_CHUNK_ROWS)
-        if isinstance(values, np.ndarray):
-            picked = values[part] if rows is None else values[rows[part]]
-            listed: list[Any] = (picked.astype(str) if picked.dtype.kind == "S" else picked).tolist()  # ASCII
-            return listed
-        if rows is not None:
-            raise TypeError("rows picks from numpy arrays only")
-        return values[part]
+    def chunk_of(values: Sequence[Any] | np.ndarray[Any, Any], part: slice | np.ndarray[Any, Any]) -> Sequence[Any]:
+        if not isinstance(values, np.ndarray):
+            assert isinstance(part, slice)
+            return values[part]
+        picked = values[part]
+        listed: list[Any] = (picked.astype(str) if picked.dtype.kind == "S" else picked).tolist()  # ASCII
+        return listed
 
     def chunks() -> Iterator[str]:
-        for start in range(0, count, _COPY_CHUNK_ROWS):
-            formatted = [_text_column(chunk_of(values, start)) for values in data]
-            yield "\n".join(map("\t".join, zip(*formatted, strict=True))) + "\n"
+        nonlocal sent
+        for part in parts:
+            formatted = [_text_column(chunk_of(values, part)) for values in data]
+            if formatted and formatted[0]:  # an empty chunk would read as the end of the data
+                sent += len(formatted[0])
+                yield "\n".join(map("\t".join, zip(*formatted, strict=True))) + "\n"
 
     copy_stream(conn, table, columns, _Chunks(chunks()), copy_format="text")
-    return count
+    return sent
 
 
-_COPY_CHUNK_ROWS = 10_000  # ~1.5 MB of a facility survey: big enough to amortise, small enough to overlap
+COPY_CHUNK_ROWS = 10_000  # ~1.5 MB of a facility survey: big enough to amortise, small enough to overlap
+EWKB_POINT_HEX = np.dtype("S50")  # what ewkb_points_hex gives: 25 bytes of a point with an SRID, in hex
 
 
 class _Chunks:
@@ -127,10 +141,9 @@ def ewkb_points_hex(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], srid: int)
     points = np.empty(len(x), dtype=record)
     points["order"], points["type"], points["srid"] = 1, 0x20000001, srid
     points["x"], points["y"] = x, y
-    width = f"S{2 * record.itemsize}"
     if not len(points):
-        return np.zeros(0, dtype=width)
-    return np.frombuffer(points.tobytes().hex().encode("ascii"), dtype=width)
+        return np.zeros(0, dtype=EWKB_POINT_HEX)
+    return np.frombuffer(points.tobytes().hex().encode("ascii"), dtype=EWKB_POINT_HEX)
 
 
 def set_actor(conn: Connection, user: str) -> None:

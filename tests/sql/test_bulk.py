@@ -34,7 +34,7 @@ def test_a_column_is_formatted_as_each_value_would_be(values: list[Any]) -> None
 def test_copy_columns_sends_the_rows_picked_in_their_order_chunk_by_chunk(
     db_conn: Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bulk, "_COPY_CHUNK_ROWS", 2)
+    monkeypatch.setattr(bulk, "COPY_CHUNK_ROWS", 2)
     db_conn.execute(text("CREATE TEMP TABLE picked (name text, n bigint, geom geometry(Point, 4326))"))
     names = np.array(["Cụm loa 1", None, "a\tb", "Đài xã"], dtype=object)
     numbers = np.array([1, 2, None, 4], dtype=object)
