@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Connection, text
 
 from etl.facilities import BULK_INSERT_REBUILDS_INDEXES_FROM, load_facilities
-from tests.etl.conftest import VN_HEADERS, vn_row, write_csv
+from tests.etl.conftest import IN_DIEN_BIEN_PHU, IN_THANH_NUA, VN_HEADERS, vn_row, write_csv
 
 pytestmark = pytest.mark.db
 
@@ -64,3 +64,31 @@ def test_a_small_load_into_a_big_table_keeps_its_indexes(communes: Connection, t
 
 def test_restore_without_set_aside_does_nothing(db_conn: Connection) -> None:
     assert db_conn.execute(text("SELECT restore_indexes('facility')")).scalar_one() == 0
+
+
+def test_a_big_load_places_and_decides_each_row_as_a_small_load_does(communes: Connection, tmp_path: Path) -> None:
+    """A bulk insert places its rows chunk by chunk while they are sent: a swap its commune confirms, a point in no
+    loaded commune and a typed commune that is not the point's come out as in a small load, in any chunk."""
+    lon, lat = IN_DIEN_BIEN_PHU
+
+    def special(prefix: str) -> list[list[object]]:
+        return [vn_row(1, f"{prefix}-SWAP", lonlat=(lat, lon), commune="Phường Điện Biên Phủ"),
+                vn_row(2, f"{prefix}-OUT", lonlat=(105.85, 21.03)),  # Hà Nội: in Viet Nam, no commune loaded
+                vn_row(3, f"{prefix}-NAME", lonlat=IN_THANH_NUA, commune="Xã Mường Phăng")]
+
+    small = _load(communes, write_csv(tmp_path / "small.csv", VN_HEADERS, special("S")), tmp_path)
+    rows = [vn_row(i, f"BIG-{i:06d}", lonlat=(f"{103.001 + (i % 190) * 0.0005:.4f}",
+                                              f"{21.401 + (i // 190) * 0.0005:.4f}"))
+            for i in range(2 * BULK_INSERT_REBUILDS_INDEXES_FROM + 1_000)]
+    swap, outside, named = special("B")
+    rows[1:1], rows[10_500:10_500], rows[-1:-1] = [swap], [outside], [named]  # three different COPY chunks
+    big = _load(communes, write_csv(tmp_path / "big.csv", VN_HEADERS, rows), tmp_path)
+
+    assert [(i.severity, i.reason) for i in big.issues] == [(i.severity, i.reason) for i in small.issues]
+    assert (big.loaded, big.rejected, big.warned) == (len(rows) - 1, 1, 2), big.messages()
+    placed = dict(communes.execute(text(
+        "SELECT external_id, commune_code || ' ' || round(ST_X(geom)::numeric, 4) || ' ' "
+        "|| round(ST_Y(geom)::numeric, 4) FROM facility WHERE external_id ~ '^[SB]-'")).all())
+    assert placed == {"S-SWAP": placed["B-SWAP"], "B-SWAP": placed["S-SWAP"],
+                      "S-NAME": placed["B-NAME"], "B-NAME": placed["S-NAME"]}
+    assert placed["B-SWAP"].startswith("03127 ")
