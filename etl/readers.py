@@ -219,11 +219,11 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
         text, utf8 = unicodedata.normalize("NFC", text), None
     delimiter = _sniff_delimiter(text[:20000])
     fmt = {",": "csv", ";": "csv;", "\t": "tsv"}[delimiter]
-    headers, body_at, header_line = _csv_header(text, delimiter)
+    headers, body_at, header_row = _csv_header(text, delimiter)
     body = utf8[len(text[:body_at].encode("utf-8")):] if utf8 is not None else text[body_at:].encode("utf-8")
-    found = _csv_by_columns(body, delimiter, len(headers), header_line + 1)
+    found = _csv_by_columns(body, delimiter, len(headers), header_row + 1)
     if found is None:
-        rows = _csv_by_rows(text[body_at:], delimiter, header_line)
+        rows = _csv_by_rows(text[body_at:], delimiter, header_row)
         table = RawTable.from_rows(str(path), fmt, headers, rows)
     else:
         lines, cells = found
@@ -235,40 +235,32 @@ _HEADER_SEARCH_CHARS = 1 << 20  # the header is in the first lines; reading the 
 
 
 def _csv_header(text: str, delimiter: str) -> tuple[list[str], int, int]:
-    """The first record with a filled cell: its cells, where the records after it start, its last line."""
+    """The first record with a filled cell: its cells, where the records after it start, and its spreadsheet row
+    (records counted as a spreadsheet opens the file: an empty line is a row, a cell over two lines is not)."""
     head = text[:_HEADER_SEARCH_CHARS]
-    handle = io.StringIO(head, newline="")
-    reader = csv.reader(handle, delimiter=delimiter)
-    for record in reader:
-        if any(cell.strip() for cell in record):
-            if handle.tell() == len(head) < len(text):  # the record may go on past the part read
-                break
-            return [cell.strip() for cell in record], handle.tell(), reader.line_num
-    else:
-        if len(head) == len(text):
-            return [], len(text), reader.line_num
-    return _csv_header_in_whole(text, delimiter)
-
-
-def _csv_header_in_whole(text: str, delimiter: str) -> tuple[list[str], int, int]:
-    handle = io.StringIO(text, newline="")
-    reader = csv.reader(handle, delimiter=delimiter)
-    for record in reader:
-        if any(cell.strip() for cell in record):
-            return [cell.strip() for cell in record], handle.tell(), reader.line_num
-    return [], len(text), reader.line_num
+    for part in (head, text) if len(head) < len(text) else (text,):
+        handle = io.StringIO(part, newline="")
+        for row, record in enumerate(csv.reader(handle, delimiter=delimiter), start=1):
+            if any(cell.strip() for cell in record):
+                if handle.tell() == len(part) < len(text):  # the record may go on past the part read
+                    break
+                return [cell.strip() for cell in record], handle.tell(), row
+        else:
+            if len(part) == len(text):
+                return [], len(text), 0
+    return [], len(text), 0
 
 
 def _csv_by_columns(
-    data: bytes, delimiter: str, width: int, first_line: int
+    data: bytes, delimiter: str, width: int, first_row: int
 ) -> tuple[np.ndarray[Any, Any], list[pa.Array]] | None:
     """The records of ``data`` (UTF-8) read by arrow's CSV reader straight into columns (C++, both cores), with
-    their line numbers counted from ``first_line``; None unless every record is one line of ``width`` cells.
+    their spreadsheet rows counted from ``first_row``; None unless every record is one line of ``width`` cells.
 
     Real surveys are nearly always such files, and read this way a 200,000-row one takes 0.1 s where Python's
     csv module takes 0.4 s (bench/etl.py). Any other file (a cell over two lines, a short or long row) is read
-    by :func:`_csv_by_rows`, which gives each record the line it ends on as Python's csv module counts; both
-    give the same table wherever this one answers (tests/etl/test_fuzz_readers.py).
+    by :func:`_csv_by_rows` (Python's csv module); both give the same table wherever this one answers
+    (tests/etl/test_fuzz_readers.py).
     """
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
@@ -286,7 +278,7 @@ def _csv_by_columns(
         read = pacsv.read_csv(
             io.BytesIO(data),
             read_options=pacsv.ReadOptions(column_names=names),
-            # Empty lines kept (as rows of empty cells, dropped later): then record k is on line k.
+            # Empty lines kept (as rows of empty cells, dropped later): then record k is on row k.
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False,
                                              invalid_row_handler=note_irregular),
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
@@ -298,14 +290,14 @@ def _csv_by_columns(
     if irregular or (b'"' in data and any(
             pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py() for column in cells)):
         return None
-    return np.arange(first_line, first_line + read.num_rows, dtype=np.int64), cells
+    return np.arange(first_row, first_row + read.num_rows, dtype=np.int64), cells
 
 
-def _csv_by_rows(body: str, delimiter: str, header_line: int) -> list[tuple[int, list[str]]]:
-    """Every record of ``body`` (the text after the header, which ended on line ``header_line``) with the line
-    it ends on, as Python's csv module counts."""
+def _csv_by_rows(body: str, delimiter: str, header_row: int) -> list[tuple[int, list[str]]]:
+    """Every record of ``body`` (the records after the header, on spreadsheet row ``header_row``) with its row:
+    an empty line counts as a row, a cell over two lines does not, as when a spreadsheet opens the file."""
     reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
-    return [(header_line + reader.line_num, record) for record in reader if record]
+    return [(header_row + row, record) for row, record in enumerate(reader, start=1) if record]
 
 
 def _without_blank_rows(table: RawTable) -> RawTable:

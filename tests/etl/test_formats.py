@@ -514,3 +514,23 @@ def test_swapped_lat_lon_confirmed_by_the_declared_province(communes: Connection
     result = _load(communes, path, tmp_path)
     assert (result.loaded, result.rejected) == (1, 1), result.messages()
     assert _stored(communes)[0][:1] == ("P1",)
+
+
+def test_csv_rows_are_numbered_as_a_spreadsheet_shows_them(communes: Connection, tmp_path: Path) -> None:
+    """A note over two lines is one row, an empty line is a row: the reject report names the row Excel shows."""
+    path = tmp_path / "rows.csv"
+    path.write_text(
+        "Mã,Tên,Loại thiết chế,Kinh độ,Vĩ độ,Tình trạng,Ghi chú\r\n"
+        'A1,Cụm 1,Cụm loa truyền thanh,103.05,21.45,Hoạt động,"loa 1 hỏng\r\nloa 2 tốt"\r\n'
+        "\r\n"
+        "A2,Cụm 2,Cụm loa truyền thanh,103.05,21.451,Hỏng tùm lum,\r\n"
+        ",,,,,,\r\n"
+        "A3,Cụm 3,Cụm loa truyền thanh,103.05,21.452,Hoạt động,\r\n",
+        encoding="utf-8",
+    )
+    result = _load(communes, path, tmp_path)
+    assert (result.loaded, result.rejected) == (2, 1), result.messages()
+    assert result.messages() == [f"{path}, row 4, field 'Tình trạng': 'Hỏng tùm lum' is not a known status "
+                                 "(Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, Dự kiến)"]
+    assert communes.execute(text("SELECT note FROM facility WHERE external_id = 'A1'")).scalar_one() == \
+        "loa 1 hỏng\r\nloa 2 tốt"
