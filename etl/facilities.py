@@ -842,9 +842,8 @@ def _locate_and_write(conn: Connection, rows: _Rows, columns: ColumnMap, result:
     conn.execute(text("SELECT set_config('jit', 'off', true)"))
     communes = _communes_near(conn, rows)
     placement = _Placement(rows, communes, columns, _Villages.fetch(conn, rows, communes))
-    every_row = np.arange(len(rows))
-    stored_ids = _stored_ids(conn, rows, every_row)
-    maybe_stored = ~_isnone(stored_ids) | _near_idless_stored(conn, rows, every_row)
+    stored_ids = _stored_ids(conn, rows)
+    maybe_stored = ~_isnone(stored_ids) | _near_idless_stored(conn, rows)
     staged, new = placement.kept(np.flatnonzero(maybe_stored)), np.flatnonzero(~maybe_stored)
     binds = {"batch_id": result.batch_id, "source_crs": rows.source_crs}
     written = placement.written
@@ -933,12 +932,14 @@ class _Written:
         return fields
 
 
-def _stored_ids(conn: Connection, rows: _Rows, order: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+def _stored_ids(conn: Connection, rows: _Rows) -> np.ndarray[Any, Any]:
     """The id of the stored facility with each row's external id (an object array, None where none)."""
     matched = np.full(len(rows), None, dtype=object)
+    if not conn.execute(queries.load("facilities_with_external_ids_exist")).scalar_one():
+        return matched  # a first load: nothing to look up
     ids = rows.values["external_id"]
-    wanted = order[~_isnone(ids[order])]
-    if not len(wanted) or not conn.execute(queries.load("facilities_with_external_ids_exist")).scalar_one():
+    wanted = np.flatnonzero(~_isnone(ids))
+    if not len(wanted):
         return matched
     stored = conn.execute(
         queries.load("facilities_by_external_id"), {"ids": json.dumps(ids[wanted].tolist(), ensure_ascii=False)}
@@ -950,10 +951,9 @@ def _stored_ids(conn: Connection, rows: _Rows, order: np.ndarray[Any, Any]) -> n
     return matched
 
 
-def _near_idless_stored(conn: Connection, rows: _Rows, order: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+def _near_idless_stored(conn: Connection, rows: _Rows) -> np.ndarray[Any, Any]:
     """Which rows have no external id while stored facilities without one lie near them (all or none)."""
-    idless = np.zeros(len(rows), dtype=bool)
-    idless[order] = _isnone(rows.values["external_id"][order])
+    idless = _isnone(rows.values["external_id"])
     if not idless.any():
         return idless
     swap = rows.swap[idless]  # a swap candidate lies in Viet Nam only swapped
