@@ -97,7 +97,7 @@ def read_table(
     if suffix in (".xlsx", ".xlsm"):
         reader = lambda: _read_xlsx(path, sheet, vocabulary)  # noqa: E731
     elif suffix == ".zip":
-        reader = lambda: _read_zip(path, encoding)  # noqa: E731
+        reader = lambda: _read_zip(path, encoding, vocabulary)  # noqa: E731
     elif suffix in GEO_SUFFIXES:
         reader = lambda: _read_geo(path, sheet)  # noqa: E731
     elif suffix == ".xls":
@@ -105,7 +105,7 @@ def read_table(
             f"{path}: old Excel .xls files are not read; save it as .xlsx or CSV and load that"
         )
     else:
-        reader = lambda: _read_csv(path, encoding)  # noqa: E731
+        reader = lambda: _read_csv(path, encoding, vocabulary)  # noqa: E731
     try:
         table = reader()
     except LoadRefusedError:
@@ -208,7 +208,7 @@ def _sniff_delimiter(sample: str) -> str:
     return best
 
 
-def _read_csv(path: Path, encoding: str | None) -> RawTable:
+def _read_csv(path: Path, encoding: str | None, vocabulary: Vocabulary | None) -> RawTable:
     text, utf8 = _decode(path.read_bytes(), path, encoding)
     if (b"\x00" in utf8) if utf8 is not None else ("\x00" in text):
         raise LoadRefusedError(f"{path}: is a binary file, not CSV text")
@@ -219,7 +219,7 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
         text, utf8 = unicodedata.normalize("NFC", text), None
     delimiter = _sniff_delimiter(text[:20000])
     fmt = {",": "csv", ";": "csv;", "\t": "tsv"}[delimiter]
-    headers, body_at, header_row = _csv_header(text, delimiter)
+    headers, body_at, header_row, below_titles = _csv_header(text, delimiter, vocabulary)
     body = utf8[len(text[:body_at].encode("utf-8")):] if utf8 is not None else text[body_at:].encode("utf-8")
     found = _csv_by_columns(body, delimiter, len(headers), header_row + 1)
     if found is None:
@@ -228,27 +228,42 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
     else:
         lines, cells = found
         table = RawTable(file=str(path), format=fmt, headers=headers, lines=lines, cells=cells)
+    if below_titles:
+        table.notes.append(f"header found on row {header_row}")
     return _without_blank_rows(table)
 
 
 _HEADER_SEARCH_CHARS = 1 << 20  # the header is in the first lines; reading the whole file for it costs 0.05 s
 
 
-def _csv_header(text: str, delimiter: str) -> tuple[list[str], int, int]:
-    """The first record with a filled cell: its cells, where the records after it start, and its spreadsheet row
-    (records counted as a spreadsheet opens the file: an empty line is a row, a cell over two lines is not)."""
-    head = text[:_HEADER_SEARCH_CHARS]
-    for part in (head, text) if len(head) < len(text) else (text,):
-        handle = io.StringIO(part, newline="")
-        for row, record in enumerate(csv.reader(handle, delimiter=delimiter), start=1):
-            if any(cell.strip() for cell in record):
-                if handle.tell() == len(part) < len(text):  # the record may go on past the part read
-                    break
-                return [cell.strip() for cell in record], handle.tell(), row
-        else:
-            if len(part) == len(text):
-                return [], len(text), 0
-    return [], len(text), 0
+def _csv_header(
+    text: str, delimiter: str, vocabulary: Vocabulary | None, limit: int = _HEADER_SEARCH_CHARS
+) -> tuple[list[str], int, int, bool]:
+    """The header: the first record with a filled cell, unless a record below it among the first ones names more
+    known columns (title rows above the header, as a spreadsheet saved as CSV keeps them). Its cells, where the
+    records after it start, its spreadsheet row (records counted as a spreadsheet opens the file: an empty line
+    is a row, a cell over two lines is not), and whether filled rows above it were passed over."""
+    head = text[:limit]
+    handle = io.StringIO(head, newline="")
+    filled: list[tuple[int, list[str], int]] = []  # (row, cells, where the next record starts)
+    for row, record in enumerate(csv.reader(handle, delimiter=delimiter), start=1):
+        if handle.tell() == len(head) < len(text):  # the record may go on past the part read
+            break
+        cells = [cell.strip() for cell in record]
+        if any(cells):
+            filled.append((row, cells, handle.tell()))
+        if row >= _HEADER_SCAN_ROWS and filled:
+            break
+    if not filled:
+        return _csv_header(text, delimiter, vocabulary, len(text)) if len(head) < len(text) else ([], len(text), 0,
+                                                                                                False)
+    header = filled[0]
+    if vocabulary is not None:
+        best = max(filled, key=lambda candidate: _header_score(candidate[1], vocabulary))
+        if _header_score(best[1], vocabulary) > _header_score(header[1], vocabulary):
+            header = best
+    row, cells, end = header
+    return cells, end, row, header is not filled[0]
 
 
 def _csv_by_columns(
@@ -426,7 +441,7 @@ def check_archive(path: Path) -> list[str]:
     return [e.filename for e in entries]
 
 
-def _read_zip(path: Path, encoding: str | None) -> RawTable:
+def _read_zip(path: Path, encoding: str | None, vocabulary: Vocabulary | None) -> RawTable:
     """A zipped Shapefile, or an ODK Central "all data" download (its form's CSV beside the repeats' CSVs and the
     media): checked before anything is unpacked."""
     names = check_archive(path)
@@ -444,7 +459,7 @@ def _read_zip(path: Path, encoding: str | None) -> RawTable:
             main = tables[0]
             unpacked = archive.extract(main, tmp)
             try:
-                table = _read_csv(Path(unpacked), encoding)
+                table = _read_csv(Path(unpacked), encoding, vocabulary)
             except LoadRefusedError as exc:  # named by the archive the user gave, not our temporary copy
                 raise LoadRefusedError(str(exc).replace(unpacked, f"{path} ({main})")) from exc
     others = f"; not read: {', '.join(tables[1:])}" if len(tables) > 1 else ""

@@ -534,3 +534,20 @@ def test_csv_rows_are_numbered_as_a_spreadsheet_shows_them(communes: Connection,
                                  "(Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, Dự kiến)"]
     assert communes.execute(text("SELECT note FROM facility WHERE external_id = 'A1'")).scalar_one() == \
         "loa 1 hỏng\r\nloa 2 tốt"
+
+
+def test_a_csv_saved_from_a_sheet_with_title_rows_finds_its_header(communes: Connection, tmp_path: Path) -> None:
+    path = tmp_path / "title.csv"
+    path.write_text(
+        "BẢNG TỔNG HỢP THIẾT CHẾ VĂN HÓA - THÔNG TIN CƠ SỞ,,,,,,\r\n"
+        "Xã Mường Phăng - tháng 11/2026,,,,,,\r\n"
+        ",,,,,,\r\n"
+        "STT,Mã,Tên,Loại thiết chế,Kinh độ,Vĩ độ,Tình trạng\r\n"
+        "1,T1,Cụm 1,Cụm loa truyền thanh,103.05,21.45,Hoạt động\r\n"
+        "2,T2,Cụm 2,Cụm loa truyền thanh,103.05,21.451,Hỏng tùm lum\r\n",
+        encoding="utf-8",
+    )
+    result = _load(communes, path, tmp_path)
+    assert (result.loaded, result.rejected) == (1, 1), result.messages()
+    assert "header found on row 4" in result.notes
+    assert result.messages()[0].startswith(f"{path}, row 6, field 'Tình trạng': 'Hỏng tùm lum'")
