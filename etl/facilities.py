@@ -425,18 +425,29 @@ def _parse_column(
     return values[codes]
 
 
+# A total under a form's table, as typed in its first cells: "Tổng cộng", "Tổng số: 12", "Cộng", "Total".
+_TOTAL_LABEL = r"(?i)^(tổng|tong)( (cộng|cong|số|so))?([ :].*)?$|^(cộng|cong)(:.*)?$|^total([ :].*)?$"
+
+
 def _without_note_rows(
     table: RawTable, columns: ColumnMap, column: _Columns, result: LoadResult
 ) -> RawTable:
     """Skip rows with no type, no id and no coordinates: a total, a signature or a note under the table.
 
     A coordinate cell without a digit is no coordinate: "Người lập biểu" written under the latitude column of
-    a form is a signature, not a facility with a broken position.
+    a form is a signature, not a facility with a broken position; "Tổng cộng" in the id column (merged over
+    the first columns of a form) is no id.
     """
     if table.geometries is not None:
         return table
-    named = [_empty(column(name)) for name in ("type", "external_id") if columns.has(name)]
-    if any(not empty.any() for empty in named):  # the usual survey: a type or an id in every row
+    named = [_empty(column("type"))]
+    if not named[0].any():  # the usual survey: a type in every row
+        return table
+    if columns.has("external_id"):
+        ids = column("external_id")
+        named.append(_empty(ids) | np.asarray(
+            pc.match_substring_regex(ids, _TOTAL_LABEL).to_numpy(zero_copy_only=False), dtype=bool))
+    if any(not empty.any() for empty in named):  # an id in every row
         return table
     marked = np.zeros(len(table), dtype=bool)
     for empty in named:

@@ -220,6 +220,7 @@ def _read_csv(path: Path, encoding: str | None, vocabulary: Vocabulary | None) -
     delimiter = _sniff_delimiter(text[:20000])
     fmt = {",": "csv", ";": "csv;", "\t": "tsv"}[delimiter]
     headers, body_at, header_row, below_titles = _csv_header(text, delimiter, vocabulary)
+    headers = _one_line(headers)
     body = utf8[len(text[:body_at].encode("utf-8")):] if utf8 is not None else text[body_at:].encode("utf-8")
     found = _csv_by_columns(body, delimiter, len(headers), header_row + 1)
     if found is None:
@@ -344,6 +345,12 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _one_line(headers: Sequence[str]) -> list[str]:
+    """Headers with their line breaks and runs of spaces as one space: "Kinh độ⏎(độ)", typed with Alt+Enter in a
+    form's header cell, is named "Kinh độ (độ)" in messages."""
+    return [" ".join(header.split()) for header in headers]
+
+
 def _header_score(cells: Sequence[str], vocabulary: Vocabulary | None) -> int:
     if vocabulary is None:
         return sum(1 for c in cells if c)
@@ -379,6 +386,7 @@ def _read_xlsx(path: Path, sheet: str | None, vocabulary: Vocabulary | None) -> 
         # A two-row header: "Tọa độ" merged over "Kinh độ | Vĩ độ". The lower row names its columns.
         headers = [sub or top for top, sub in zip_longest(headers, grid[header_at + 1], fillvalue="")]
         header_at += 1
+    headers = _one_line(headers)
     while headers and not headers[-1]:
         headers = headers[:-1]
     rows = [(i + 1, r) for i, r in enumerate(grid) if i > header_at and any(c for c in r)]

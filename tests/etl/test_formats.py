@@ -551,3 +551,22 @@ def test_a_csv_saved_from_a_sheet_with_title_rows_finds_its_header(communes: Con
     assert (result.loaded, result.rejected) == (1, 1), result.messages()
     assert "header found on row 4" in result.notes
     assert result.messages()[0].startswith(f"{path}, row 6, field 'Tình trạng': 'Hỏng tùm lum'")
+
+
+def test_excel_unicode_text_with_a_two_line_header_and_a_total_in_the_id_column(
+    communes: Connection, tmp_path: Path
+) -> None:
+    """What Excel's "Unicode text" gives for a form: UTF-16 with tabs, a title row, header cells typed over two
+    lines (Alt+Enter), and "Tổng cộng" merged over the first columns under the table."""
+    lines = ["DANH SÁCH CỤM LOA TRUYỀN THANH\t\t\t\t",
+             'Mã cụm loa\tLoại thiết chế\t"Kinh độ\n(độ)"\t"Vĩ độ\n(độ)"\tTình trạng',
+             "ML-1\tCụm loa truyền thanh\t103.05\t21.45\tHoạt động",
+             "ML-2\tCụm loa truyền thanh\tabc\t21.451\tHoạt động",
+             "Tổng cộng\t\t\t\t"]
+    path = tmp_path / "form.txt"
+    path.write_bytes(b"\xff\xfe" + "\r\n".join(lines).encode("utf-16-le"))
+    result = _load(communes, path, tmp_path)
+    assert (result.loaded, result.rejected, result.skipped) == (1, 1, 1), result.messages()
+    assert result.messages("reject") == [f"{path}, row 4, field 'Kinh độ (độ)': 'abc' is not a number; expected "
+                                         "decimal degrees such as 106.7 or 105°53'12.5\"E"]
+    assert [(i.row, i.severity) for i in result.issues if "skipped" in i.reason] == [(5, "warning")]
