@@ -271,14 +271,12 @@ def _csv_by_columns(
     data: bytes, delimiter: str, width: int, first_row: int
 ) -> tuple[np.ndarray[Any, Any], list[pa.Array]] | None:
     """The records of ``data`` (UTF-8) read by arrow's CSV reader straight into columns (C++, both cores), with
-    their spreadsheet rows counted from ``first_row``; None unless every record is one line of ``width`` cells.
+    their spreadsheet rows counted from ``first_row``; None unless every record has ``width`` cells.
 
-    Real surveys are nearly always such files, and read this way a 200,000-row one takes 0.1 s where Python's
-    csv module takes 0.4 s (bench/etl.py). Any other file (a cell over two lines, a short or long row) is read
-    by :func:`_csv_by_rows` (Python's csv module); both give the same table wherever this one answers
-    (tests/etl/test_fuzz_readers.py).
+    Read this way a 200,000-row survey takes 0.1 s where Python's csv module takes 0.4 s (bench/etl.py). A file
+    with a short or long row (hand-edited, or a trailing delimiter) is read by :func:`_csv_by_rows`, which keeps
+    every cell of every row; both give the same table wherever this one answers (tests/etl/test_fuzz_readers.py).
     """
-    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     irregular: list[Any] = []
@@ -294,7 +292,7 @@ def _csv_by_columns(
         read = pacsv.read_csv(
             io.BytesIO(data),
             read_options=pacsv.ReadOptions(column_names=names),
-            # Empty lines kept (as rows of empty cells, dropped later): then record k is on row k.
+            # Empty lines kept as rows of empty cells (dropped later), so record k is spreadsheet row k.
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False,
                                              invalid_row_handler=note_irregular),
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
@@ -302,11 +300,10 @@ def _csv_by_columns(
         )
     except pa.ArrowException:
         return None
-    cells = [read.column(j).combine_chunks() for j in range(width)]
-    if irregular or (b'"' in data and any(
-            pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py() for column in cells)):
+    if irregular:
         return None
-    return np.arange(first_row, first_row + read.num_rows, dtype=np.int64), cells
+    return (np.arange(first_row, first_row + read.num_rows, dtype=np.int64),
+            [read.column(j).combine_chunks() for j in range(width)])
 
 
 def _csv_by_rows(body: str, delimiter: str, header_row: int) -> list[tuple[int, list[str]]]:
