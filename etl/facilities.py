@@ -40,6 +40,7 @@ from etl.models import FacilityRow, FacilityType, Status, Technology
 from etl.names import fold_place_name, fold_text
 from etl.readers import RawTable, read_table
 from etl.validate import (
+    TOTAL_LABEL,
     ColumnMap,
     RowIssue,
     map_columns,
@@ -425,10 +426,6 @@ def _parse_column(
     return values[codes]
 
 
-# A total under a form's table, as typed in its first cells: "Tổng cộng", "Tổng số: 12", "Cộng", "Total".
-_TOTAL_LABEL = r"(?i)^(tổng|tong)( (cộng|cong|số|so))?([ :].*)?$|^(cộng|cong)(:.*)?$|^total([ :].*)?$"
-
-
 def _without_note_rows(
     table: RawTable, columns: ColumnMap, column: _Columns, result: LoadResult
 ) -> RawTable:
@@ -446,7 +443,7 @@ def _without_note_rows(
     if columns.has("external_id"):
         ids = column("external_id")
         named.append(_empty(ids) | np.asarray(
-            pc.match_substring_regex(ids, _TOTAL_LABEL).to_numpy(zero_copy_only=False), dtype=bool))
+            pc.match_substring_regex(ids, TOTAL_LABEL).to_numpy(zero_copy_only=False), dtype=bool))
     if any(not empty.any() for empty in named):  # an id in every row
         return table
     marked = np.zeros(len(table), dtype=bool)

@@ -17,6 +17,9 @@ VN_TZ = timezone(timedelta(hours=7))
 # Kobo's own columns start with "_"; only these mean something to phusong (`_id` is Kobo's row number).
 _KOBO_META_FIELDS = {"submission_id", "inspector", "inspected_at", "lat", "lon", "geopoint"}
 _MULTI = re.compile(r"[-+]?\d+(?:\.\d+)?")
+# A total under a form's table, as typed in its first cells: "Tổng cộng", "Tổng số: 12", "Cộng", "Total" (Python's
+# re and arrow's RE2 read it alike).
+TOTAL_LABEL = r"(?i)^(tổng|tong)( (cộng|cong|số|so))?([ :].*)?$|^(cộng|cong)(:.*)?$|^total([ :].*)?$"
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,15 @@ from etl.lineage import LoadResult, batch_writes, begin_load, reading_options
 from etl.models import VillageRow
 from etl.names import fold_place_name
 from etl.readers import RawTable, read_table
-from etl.validate import ColumnMap, RowIssue, map_columns, parse_coordinate_cell, parse_count, row_attributes
+from etl.validate import (
+    TOTAL_LABEL,
+    ColumnMap,
+    RowIssue,
+    map_columns,
+    parse_coordinate_cell,
+    parse_count,
+    row_attributes,
+)
 from etl.vocabulary import Vocabulary, load_vocabulary
 from sql import queries
 from sql.bulk import batch_audit, copy_rows
@@ -55,7 +64,7 @@ def load_villages(
     if not columns.has("name"):
         columns = _village_name_column(table, columns, vocabulary)
     reading = reading_options(sheet=table.sheet, encoding=encoding, mapping=mapping, crs=crs)
-    result, sha256 = begin_load(conn, "villages", path, table, reading, dry_run=dry_run)
+    result, sha256 = begin_load(conn, "villages", path, table, reading, dry_run=dry_run, skip_reason="totals")
     if result.already_loaded is not None:
         return result
     if conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM commune)")).scalar_one():
@@ -110,15 +119,39 @@ def _geometries(table: RawTable, columns: ColumnMap, epsg: int | None, result: L
         return out
     if not (columns.has("lon") and columns.has("lat")):
         raise LoadRefusedError(f"{table.file}: no geometry and no 'Kinh độ'/'Vĩ độ' columns")
+    to_wgs84 = _to_wgs84(epsg) if epsg not in (None, 4326) else None
     for line, cells in table.rows:
-        try:
-            lon = parse_coordinate_cell(columns.cell(cells, "lon"))
-            lat = parse_coordinate_cell(columns.cell(cells, "lat"))
-        except ValueError as exc:
-            result.issues.append(RowIssue(line, columns.header("lon"), columns.cell(cells, "lon"), str(exc)))
-            continue
-        out[line] = shapely.Point(lon, lat)
+        position = _lon_lat(columns, line, cells, result)
+        if position is not None:
+            point = shapely.Point(*position)
+            out[line] = shapely.transform(point, to_wgs84) if to_wgs84 is not None else point
     return out
+
+
+def _lon_lat(columns: ColumnMap, line: int, cells: Sequence[str], result: LoadResult) -> tuple[float, float] | None:
+    """A row's lon and lat as read; None, with the issue of the first cell that fails, when there are none.
+
+    A row without coordinates whose cells hold a total ("Tổng cộng" under a form's table) is skipped with a
+    warning, not rejected."""
+    values: list[float] = []
+    for name in ("lon", "lat"):
+        raw = columns.cell(cells, name)
+        if not raw:
+            if any(_TOTAL.match(cell.strip()) for cell in cells):
+                result.skipped += 1
+                result.issues.append(RowIssue(line, "", "", "skipped: a total, not a village", "warning"))
+            else:
+                result.issues.append(RowIssue(line, columns.header(name), "", "is empty: missing coordinates"))
+            return None
+        try:
+            values.append(parse_coordinate_cell(raw))
+        except ValueError as exc:
+            result.issues.append(RowIssue(line, columns.header(name), raw, str(exc)))
+            return None
+    return values[0], values[1]
+
+
+_TOTAL = re.compile(TOTAL_LABEL)
 
 
 def _to_wgs84(epsg: int) -> Callable[[np.ndarray], np.ndarray]:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from sqlalchemy import Connection, text
 
+from etl.coords import transformer_to_wgs84
 from etl.errors import LoadRefusedError
 from etl.facilities import load_facilities
 from etl.inspections import load_inspections
@@ -189,6 +190,34 @@ def test_a_village_file_is_audited_as_one_batch_row_and_each_change(communes: Co
         "SELECT before->>'population', after->>'population' FROM audit_log "
         "WHERE entity = 'village' AND action = 'update'")).one()
     assert tuple(change) == ("300", "320")
+
+
+def test_a_village_list_with_a_title_a_total_and_a_bad_latitude(communes: Connection, tmp_path: Path) -> None:
+    """A commune's village list as typed: title rows, a total under the table, a latitude mistyped."""
+    path = tmp_path / "thon.csv"
+    path.write_text(
+        "DANH SÁCH THÔN, BẢN NĂM 2026,,,,\r\n,,,,\r\n"
+        "STT,Tên thôn/bản,Kinh độ,Vĩ độ,Số hộ\r\n"
+        "1,Bản Co Mận,103.051,21.451,88\r\n"
+        "2,Bản Phiêng Ban,103.052,21.45x,90\r\n"
+        ",Tổng cộng,,,178\r\n",
+        encoding="utf-8",
+    )
+    result = load_villages(communes, path)
+    assert (result.loaded, result.rejected, result.skipped) == (1, 1, 1), result.messages()
+    assert result.messages("reject") == [f"{path}, row 5, field 'Vĩ độ': '21.45x' is not a number; expected "
+                                         "decimal degrees such as 106.7 or 105°53'12.5\"E"]
+    assert [(i.row, i.reason) for i in result.issues if i.severity == "warning"] == [
+        (6, "skipped: a total, not a village")]
+
+
+def test_village_coordinates_in_vn2000_degrees_are_shifted_to_wgs84(communes: Connection, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "v.csv", ["Tên thôn", "Kinh độ", "Vĩ độ"], [["Bản 1", 103.05, 21.45]])
+    assert load_villages(communes, path, crs="EPSG:4756").loaded == 1
+    lon, lat = communes.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM village")).one()
+    expected = transformer_to_wgs84(4756).transform(103.05, 21.45)  # the EPSG:6960 transformation
+    assert (lon, lat) == pytest.approx(expected, abs=1e-9)
+    assert (lon, lat) != pytest.approx((103.05, 21.45), abs=1e-6)  # VN-2000 is not WGS 84: the shift was applied
 
 
 def test_a_facility_survey_links_the_village_it_names(communes: Connection, tmp_path: Path) -> None:
