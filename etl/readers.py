@@ -36,7 +36,7 @@ pa.set_memory_pool(pa.system_memory_pool())
 MAX_FILE_BYTES = 500 * 1024 * 1024  # issue 3: files over 500 MB are refused
 MAX_ARCHIVE_INFLATED_BYTES = 200 * 1024 * 1024
 MAX_ARCHIVE_RATIO = 100
-_HEADER_SCAN_ROWS = 30  # title rows above a workbook's header: rarely more than a few
+_HEADER_SCAN_ROWS = 30  # title rows above the header of a workbook or a CSV: rarely more than a few
 GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".kml"}  # KML: Google Earth placemarks
 
 
