@@ -575,7 +575,7 @@ def _plain_floats(cells: pa.Array) -> tuple[np.ndarray[Any, Any], np.ndarray[Any
     """Plain decimal cells (105.5, -0.5e3: what :func:`parse_coordinate_cell` reads with float()) as floats, and
     which are finite; any other cell (empty, a comma decimal, DMS) is NaN, for the slow path."""
     try:
-        out = np.asarray(pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+        out = np.array(pc.cast(cells, pa.float64()), dtype=float)  # a copy: rows read one by one are set in it
     except pa.ArrowInvalid:  # some cell is not a plain decimal: read the ones that are
         plain = pc.match_substring_regex(cells, _PLAIN_DECIMAL)
         out = np.full(len(cells), np.nan)

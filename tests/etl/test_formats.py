@@ -570,3 +570,11 @@ def test_excel_unicode_text_with_a_two_line_header_and_a_total_in_the_id_column(
     assert result.messages("reject") == [f"{path}, row 4, field 'Kinh độ (độ)': 'abc' is not a number; expected "
                                          "decimal degrees such as 106.7 or 105°53'12.5\"E"]
     assert [(i.row, i.severity) for i in result.issues if "skipped" in i.reason] == [(5, "warning")]
+
+
+def test_plain_longitudes_beside_a_comma_latitude(communes: Connection, tmp_path: Path) -> None:
+    """One latitude typed with a decimal comma among plain decimals: that row is read on its own, the rest at once."""
+    rows = [vn_row(1, "P1"), vn_row(2, "P2", lonlat=("103.05", "21,451")), vn_row(3, "P3", lonlat=("103.05", "nan"))]
+    result = _load(communes, write_csv(tmp_path / "p.csv", VN_HEADERS, rows), tmp_path)
+    assert (result.loaded, result.rejected) == (2, 1), result.messages()
+    assert "row 4, field 'Vĩ độ': 'nan' is not a finite number" in result.messages("reject")[0]
