@@ -541,14 +541,16 @@ def _positions(
     """Every row's position as read: x and y in the file's CRS, whether there is one, and for the rows read
     one by one where they came from (the others: the lon and lat columns, see :func:`_describe`).
 
-    Plain decimal lon and lat columns are read a column at a time (:func:`_plain_floats`); any other row
-    (empty, comma decimal, DMS, NaN, '_', a geometry, X/Y, a geopoint) goes through :func:`_row_position`,
-    which reads it and reports its problem exactly as before.
+    Point geometries and plain decimal lon and lat columns are read a column at a time
+    (:func:`_geometry_positions`, :func:`_plain_floats`); any other row (empty, comma decimal, DMS, NaN, '_',
+    X/Y, a geopoint) goes through :func:`_row_position`, which reads it and reports its problem.
     """
     count = len(lines)
     xs, ys = np.full(count, np.nan), np.full(count, np.nan)
     located = np.zeros(count, dtype=bool)
-    if table.geometries is None and columns.has("lon") and columns.has("lat"):
+    if table.geometries is not None:
+        return _geometry_positions(table.geometries, lines, result)
+    if columns.has("lon") and columns.has("lat"):
         xs, x_ok = _plain_floats(column("lon"))
         ys, y_ok = _plain_floats(column("lat"))
         located = x_ok & y_ok
@@ -556,15 +558,34 @@ def _positions(
     else:
         slow = list(range(count))
     described: _Described = {}
-    rows = table.rows if slow and table.geometries is None else None  # made once, for the rows read one by one
+    rows = table.rows if slow else []  # made once, for the rows read one by one
     for index in slow:
         issues: list[RowIssue] = []
-        cells = rows[index][1] if rows is not None else []
-        position = _row_position(table, columns, index, lines[index], cells, issues)
+        position = _row_position(columns, lines[index], rows[index][1], issues)
         result.issues.extend(issues)
         if position is not None:
             xs[index], ys[index], located[index] = position.x, position.y, True
             described[index] = (position.field, position.value)
+    return xs, ys, located, described
+
+
+def _geometry_positions(
+    geometries: list[Any], lines: list[int], result: LoadResult
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], _Described]:
+    """:func:`_positions` of a GIS file's points (a multi-point of one point counts as its point; the file was
+    refused if it holds anything else), read at once with shapely."""
+    import shapely
+
+    shapes = np.array(geometries, dtype=object)
+    missing = shapely.is_missing(shapes) | shapely.is_empty(shapes)
+    points = np.where(shapely.get_type_id(shapes) == 4, shapely.get_geometry(shapes, 0), shapes)  # 4: multi
+    xs, ys = shapely.get_x(points), shapely.get_y(points)
+    for index in np.flatnonzero(missing).tolist():
+        result.issues.append(RowIssue(lines[index], "geometry", "", "has no coordinates"))
+    xs[missing], ys[missing] = np.nan, np.nan
+    located = ~missing
+    described = {int(index): ("geometry", f"{x} {y}") for index, x, y in
+                 zip(np.flatnonzero(located).tolist(), xs[located].tolist(), ys[located].tolist(), strict=True)}
     return xs, ys, located, described
 
 
@@ -595,23 +616,9 @@ def _describe(columns: ColumnMap, column: _Columns, described: _Described, index
     )
 
 
-def _row_position(
-    table: RawTable,
-    columns: ColumnMap,
-    index: int,
-    line: int,
-    cells: Sequence[str],
-    issues: list[RowIssue],
-) -> _Position | None:
+def _row_position(columns: ColumnMap, line: int, cells: Sequence[str], issues: list[RowIssue]) -> _Position | None:
     """Read the position of one row as (x, y) in the file's CRS; None (with an issue) when there is none."""
     try:
-        if table.geometries is not None:
-            geom = table.geometries[index]
-            if geom is None or geom.is_empty:
-                issues.append(RowIssue(line, "geometry", "", "has no coordinates"))
-                return None
-            point = geom.geoms[0] if geom.geom_type == "MultiPoint" else geom
-            return _Position(point.x, point.y, "geometry", f"{point.x} {point.y}")
         if columns.has("lon") and columns.has("lat"):
             return _pair(columns, cells, line, "lon", "lat", issues)
         if columns.has("x") and columns.has("y"):
@@ -623,8 +630,7 @@ def _row_position(
         lat, lon = parse_geopoint(raw)
         return _Position(lon, lat, columns.header("geopoint"), raw)
     except ValueError as exc:
-        field = columns.header("geopoint") if columns.has("geopoint") else "geometry"
-        issues.append(RowIssue(line, field, columns.cell(cells, "geopoint"), str(exc)))
+        issues.append(RowIssue(line, columns.header("geopoint"), columns.cell(cells, "geopoint"), str(exc)))
         return None
 
 

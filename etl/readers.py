@@ -514,12 +514,17 @@ def _read_ogr(source: Path, shown: Path, fmt: str, layer: str | None = None) -> 
         raise LoadRefusedError(f"{shown}: cannot be read as a GIS file ({_first_line(exc)})") from exc
     skipped = _KML_STYLE_FIELDS if fmt == "kml" else set()
     headers = [str(c) for c in gdf.columns if c != "geometry" and c not in skipped]
-    values = (
-        gdf[headers].astype(object).where(gdf[headers].notna(), None).values.tolist()
-        if headers
-        else ([[] for _ in range(len(gdf))])
-    )
-    rows = [(i + 1, [_cell_text(v) for v in record]) for i, record in enumerate(values)]
+    cells = [_text_column(gdf[header]) for header in headers] or [pa.array([""] * len(gdf), type=pa.string())]
     crs = gdf.crs.to_string() if gdf.crs is not None else None
-    return RawTable.from_rows(str(shown), fmt, headers or ["geometry"], rows,
-                              geometries=list(gdf.geometry.values), crs=crs)
+    return RawTable(file=str(shown), format=fmt, headers=headers or ["geometry"],
+                    lines=np.arange(1, len(gdf) + 1, dtype=np.int64), cells=cells,
+                    geometries=list(gdf.geometry.values), crs=crs)
+
+
+def _text_column(values: Any) -> pa.Array:
+    """A GIS attribute column as text (:func:`_cell_text`, "" where missing), each distinct value made once."""
+    import pandas as pd
+
+    codes, distinct = pd.factorize(values.astype(object).where(values.notna(), None))  # missing: code -1
+    texts = np.array([_cell_text(value) for value in distinct] + [""], dtype=object)
+    return pa.array(texts[codes], type=pa.string())

@@ -318,6 +318,28 @@ def test_geojson_and_geopackage_points_load(communes: Connection, tmp_path: Path
     assert [s[4:] for s in _stored(communes)[2:]] == [IN_MUONG_PHANG, IN_THANH_NUA]
 
 
+def test_a_geojson_of_points_one_multipoint_and_one_without_geometry(communes: Connection, tmp_path: Path) -> None:
+    """Numbers come as GIS numbers (2.0 is '2'), a multi-point of one point is its point, a feature without a
+    geometry is rejected by its feature number."""
+    features = [
+        {"type": "Feature", "properties": {"ma": "J1", "loai": "Cụm loa truyền thanh", "so_loa": 2.0},
+         "geometry": {"type": "Point", "coordinates": list(IN_MUONG_PHANG)}},
+        {"type": "Feature", "properties": {"ma": "J2", "loai": "Cụm loa truyền thanh", "so_loa": None},
+         "geometry": {"type": "MultiPoint", "coordinates": [list(IN_THANH_NUA)]}},
+        {"type": "Feature", "properties": {"ma": "J3", "loai": "Cụm loa truyền thanh", "so_loa": 3.0},
+         "geometry": None},
+    ]
+    path = tmp_path / "j.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    result = _load(communes, path, tmp_path)
+    assert (result.loaded, result.rejected) == (2, 1), result.messages()
+    assert result.messages("reject") == [f"{path}, row 3, field 'geometry': '' has no coordinates"]
+    stored = communes.execute(text(
+        "SELECT external_id, n_horns, round(ST_X(geom)::numeric, 5)::float, round(ST_Y(geom)::numeric, 5)::float "
+        "FROM facility ORDER BY external_id")).all()
+    assert [tuple(r) for r in stored] == [("J1", 2, *IN_MUONG_PHANG), ("J2", None, *IN_THANH_NUA)]
+
+
 def test_polygons_are_the_wrong_geometry_type_for_facilities(communes: Connection, tmp_path: Path) -> None:
     import geopandas as gpd
     from shapely.geometry import box
