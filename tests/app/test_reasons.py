@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, text
 
+from app.components.uploads import preview_view
 from app.reasons import _TEMPLATES, reason_text, summary_text
 from etl.facilities import preview_facilities
 from etl.feedback_import import import_feedback
@@ -163,6 +164,14 @@ def test_the_summary_line_is_made_from_the_counts() -> None:
     again = LoadResult(file="thon.csv", kind="villages", rows=40, unchanged=40, already_loaded=7)
     assert summary_text(again, "vi") == ("thon.csv: tệp này đã được nạp (lô 7), nạp lại không thay đổi gì "
                                          "(đọc 40 dòng, nạp mới 0, cập nhật 0, không đổi 40)")
+
+
+def test_the_upload_preview_shows_the_reasons_and_summary_in_vietnamese() -> None:
+    result = LoadResult(file="khao_sat.csv", kind="facilities", rows=3, loaded=2, dry_run=True,
+                        issues=[RowIssue(3, "Kinh độ", "abc", f"is not a number; {COORDINATE_HINT}")])
+    shown = str(preview_view(result, "admin"))  # outside a request the language is Vietnamese
+    assert "Không phải là số; cần tọa độ theo độ thập phân" in shown and "is not a number" not in shown
+    assert "khao_sat.csv: đọc 3 dòng; xem trước, chưa ghi gì: sẽ nạp mới 2" in shown
 
 
 # --- the real loaders' reasons ----------------------------------------------------------------------------------
