@@ -149,6 +149,7 @@ def test_every_reason_reads_in_vietnamese_with_its_values(reason: str, values: l
 def test_an_unknown_reason_stays_in_english() -> None:
     assert reason_text("is something no loader says yet", "vi") == "is something no loader says yet"
     assert reason_text("", "vi") == ""
+    assert reason_text("is implausibly large (more than ,); a typo?", "vi").startswith("is implausibly")
 
 
 def test_the_summary_line_is_made_from_the_counts() -> None:
