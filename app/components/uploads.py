@@ -14,6 +14,7 @@ from dash import html
 
 from app.components.common import small_table
 from app.i18n import current_lang, fmt_int, t
+from app.reasons import reason_text, summary_text
 from etl.lineage import LoadResult
 from sql.settings import get_settings
 
@@ -86,13 +87,13 @@ def preview_view(result: LoadResult, id_prefix: str) -> Any:
     ], className="mb-2")
     header = ["Dòng" if not en else "Row", "Trường" if not en else "Field", "Giá trị" if not en else "Value",
               t("reason")]
-    parts: list[Any] = [badges, html.Div(result.summary(), className="small text-muted mb-2")]
+    parts: list[Any] = [badges, html.Div(summary_text(result), className="small text-muted mb-2")]
     if rejects:
         parts += [html.H6("Dòng bị loại" if not en else "Rejected rows"),
-                  small_table(header, [[i.row, i.field, i.value, i.reason] for i in rejects[:200]],
+                  small_table(header, [[i.row, i.field, i.value, reason_text(i.reason)] for i in rejects[:200]],
                               id=f"{id_prefix}-preview-rejects")]
     if warnings:
         parts += [html.H6("Cảnh báo" if not en else "Warnings"),
-                  small_table(header, [[i.row, i.field, i.value, i.reason] for i in warnings[:200]],
+                  small_table(header, [[i.row, i.field, i.value, reason_text(i.reason)] for i in warnings[:200]],
                               id=f"{id_prefix}-preview-warnings")]
     return html.Div(parts)

@@ -15,6 +15,7 @@ from app.auth import ROLES, UserError, add_user, current_user, list_users, parse
 from app.components.common import gate, overdue_link, rows, small_table
 from app.components.uploads import MAX_UPLOAD_BYTES, as_uploaded, keep_upload, kept_upload, preview_view
 from app.i18n import current_lang, fmt_date, t
+from app.reasons import summary_text
 from etl.errors import LoadRefusedError
 from etl.facilities import load_facilities
 from etl.inspections import load_inspections
@@ -55,6 +56,8 @@ def layout(**_: Any) -> Any:
 def _upload_tab(en: bool) -> Any:
     return html.Div([
         dcc.Store(id="admin-upload-token"),
+        # The language of the page, for the load that runs in a background process (no session there).
+        dcc.Store(id="admin-lang", data=current_lang()),
         dbc.Row([
             dbc.Col(dbc.RadioItems(id="admin-kind", value="facilities", inline=True, className="small",
                                    options=[{"label": pair[1] if en else pair[0], "value": k}
@@ -93,29 +96,29 @@ def preview_upload(contents: str | None, filename: str | None, kind: str) -> Any
 @callback(Output("admin-load-result", "children", allow_duplicate=True),
           Output("admin-confirm", "disabled", allow_duplicate=True),
           Input("admin-confirm", "n_clicks"), State("admin-upload-token", "data"), State("admin-kind", "value"),
-          background=True, prevent_initial_call=True,
+          State("admin-lang", "data"), background=True, prevent_initial_call=True,
           running=[(Output("admin-confirm", "disabled"), True, False)],
           progress=[Output("admin-load-progress", "children")])
-def confirm_load(set_progress: Any, n_clicks: int | None, token: str | None, kind: str) -> Any:
+def confirm_load(set_progress: Any, n_clicks: int | None, token: str | None, kind: str, lang: str | None) -> Any:
     """Load the previewed file for real (one transaction), then recompute the communes it changed."""
     user = require(*ADMIN)
     if not n_clicks:
         return no_update, no_update
-    set_progress("Đang nạp dữ liệu…" if current_lang() == "vi" else "Loading…")
+    set_progress("Đang nạp dữ liệu…" if lang != "en" else "Loading…")
     try:
         path = kept_upload(token)
         with connect() as conn:
             set_actor(conn, user.name)
             result = LOADERS[kind](conn, path, loaded_by=user.name)
-        set_progress("Đang tính lại vùng phủ sóng…" if current_lang() == "vi" else "Recomputing coverage…")
+        set_progress("Đang tính lại vùng phủ sóng…" if lang != "en" else "Recomputing coverage…")
         with connect() as conn:
             coverage = recompute_stale_communes(conn)
     except (LoadRefusedError, ValueError) as exc:
         set_progress("")
         return dbc.Alert(str(exc), color="danger"), False
     set_progress("")
-    return dbc.Alert([html.Div(as_uploaded(result, path.name).summary()),
-                      html.Div(f"{t('coverage')}: {coverage.communes} xã", className="small")],
+    return dbc.Alert([html.Div(summary_text(as_uploaded(result, path.name), lang)),
+                      html.Div(f"{t('coverage', lang)}: {coverage.communes} xã", className="small")],
                      color="success", id="admin-load-done"), True
 
 

@@ -26,6 +26,7 @@ from app.inspections import (
     location_from_store,
     record_inspection,
 )
+from app.reasons import summary_text
 from etl.errors import LoadRefusedError
 from etl.inspections import load_inspections
 from sql.bulk import set_actor
@@ -164,7 +165,7 @@ def record_offline_upload(n_clicks: int | None, token: str | None, saved: int | 
             recompute_stale_communes(conn)
     except (LoadRefusedError, ValueError) as exc:
         return dbc.Alert(str(exc), color="danger"), False, no_update
-    return (dbc.Alert(as_uploaded(result, path.name).summary(), color="success", id="insp-upload-done"), True,
+    return (dbc.Alert(summary_text(as_uploaded(result, path.name)), color="success", id="insp-upload-done"), True,
             (saved or 0) + result.loaded)
 
 

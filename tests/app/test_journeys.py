@@ -161,12 +161,12 @@ def test_inspector_uploads_an_offline_odk_export_kept_to_their_communes(
     page.set_input_files("#insp-upload input[type=file]", str(export))
     page.wait_for_selector("#insp-upload-preview-rejects", timeout=60_000)
     assert page.inner_text("#insp-upload-preview-rejected") == "1 bị loại"
-    assert "outside the communes you inspect" in page.inner_text("#insp-upload-preview-rejects")
-    assert "odk_kiem_tra.csv: 2 rows read" in page.inner_text("#insp-upload-preview")  # its name, not our path
+    assert "ngoài các xã bạn phụ trách kiểm tra" in page.inner_text("#insp-upload-preview-rejects")
+    assert "odk_kiem_tra.csv: đọc 2 dòng" in page.inner_text("#insp-upload-preview")  # its name, not our path
     screenshot(page, "inspection_phone_offline_upload")
     page.click("#insp-upload-confirm")
     page.wait_for_selector("#insp-upload-done", timeout=60_000)
-    assert "loaded 1" in page.inner_text("#insp-upload-done")
+    assert "đã nạp mới 1" in page.inner_text("#insp-upload-done")
     with engine.connect() as conn:
         stored = conn.execute(text(
             "SELECT f.external_id, i.inspector FROM inspection i JOIN facility f ON f.id = i.facility_id "

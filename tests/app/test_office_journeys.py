@@ -96,11 +96,11 @@ def test_admin_previews_a_survey_with_a_bad_row_then_loads_it(browser: Any, app_
     assert page.inner_text("#admin-preview-rejected") == "1 bị loại"
     assert page.inner_text("#admin-preview-fine") == "2 hợp lệ"
     rejects = page.inner_text("#admin-preview-rejects")
-    assert "3" in rejects and "Kinh độ" in rejects and "abc" in rejects and "is not a number" in rejects
+    assert "3" in rejects and "Kinh độ" in rejects and "abc" in rejects and "Không phải là số" in rejects
     screenshot(page, "admin_upload_preview")
     page.click("#admin-confirm")
     page.wait_for_selector("#admin-load-done", timeout=120_000)
-    assert "loaded 2" in page.inner_text("#admin-load-done")
+    assert "đã nạp mới 2" in page.inner_text("#admin-load-done")
     page.click("text=Nhật ký thay đổi")
     page.wait_for_selector("#admin-audit-table")
     assert "quantri" in page.inner_text("#admin-audit-table")
