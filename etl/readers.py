@@ -514,14 +514,14 @@ def _read_ogr(source: Path, shown: Path, fmt: str, layer: str | None = None) -> 
         raise LoadRefusedError(f"{shown}: cannot be read as a GIS file ({_first_line(exc)})") from exc
     skipped = _KML_STYLE_FIELDS if fmt == "kml" else set()
     headers = [str(c) for c in gdf.columns if c != "geometry" and c not in skipped]
-    cells = [_text_column(gdf[header]) for header in headers] or [pa.array([""] * len(gdf), type=pa.string())]
+    cells = [_attribute_texts(gdf[header]) for header in headers] or [pa.array([""] * len(gdf), type=pa.string())]
     crs = gdf.crs.to_string() if gdf.crs is not None else None
     return RawTable(file=str(shown), format=fmt, headers=headers or ["geometry"],
                     lines=np.arange(1, len(gdf) + 1, dtype=np.int64), cells=cells,
                     geometries=list(gdf.geometry.values), crs=crs)
 
 
-def _text_column(values: Any) -> pa.Array:
+def _attribute_texts(values: Any) -> pa.Array:
     """A GIS attribute column as text (:func:`_cell_text`, "" where missing), each distinct value made once."""
     import pandas as pd
 
