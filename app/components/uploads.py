@@ -73,8 +73,9 @@ def as_uploaded(result: LoadResult, filename: str) -> LoadResult:
 def preview_view(result: LoadResult, id_prefix: str) -> Any:
     """What loading a file would do: counts, then every rejected row and warning with its reason."""
     en = current_lang() == "en"
-    rejects = [i for i in result.issues if i.severity == "reject"]
-    warnings = [i for i in result.issues if i.severity != "reject"]
+    by_row = sorted(result.issues, key=lambda issue: issue.row)  # as the file reads, like the reject report
+    rejects = [i for i in by_row if i.severity == "reject"]
+    warnings = [i for i in by_row if i.severity != "reject"]
     fine = result.rows - result.rejected - result.warned
     badges = html.Div([
         dbc.Badge(f"{fmt_int(result.rows)} " + ("rows" if en else "dòng"), color="secondary", className="me-1"),
