@@ -823,7 +823,8 @@ def _kept_rows(
         except ValidationError as exc:
             error = exc.errors()[0]
             field = str(error["loc"][0]) if error["loc"] else ""
-            result.issues.append(RowIssue(n, field, str(error.get("input", "")), error["msg"]))
+            header = columns.header(field) if columns.has(field) else field  # the column as the file names it
+            result.issues.append(RowIssue(n, header, str(error.get("input", "")), error["msg"]))
             keep[k] = False
     if keep.all():
         return rows

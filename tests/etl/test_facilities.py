@@ -290,6 +290,19 @@ def test_a_mapping_file_names_unknown_columns_and_words(communes: Connection, tm
     assert result.loaded == 1, result.messages()
 
 
+def test_a_mapping_to_a_code_phusong_has_not_rejects_the_row_under_the_files_header(
+    communes: Connection, tmp_path: Path
+) -> None:
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("columns:\n  Hạng mục: type\ntypes:\n  loa_keo_tay: [loa kéo tay]\n", encoding="utf-8")
+    path = write_csv(tmp_path / "m.csv", ["Hạng mục", "Kinh độ", "Vĩ độ"],
+                     [["Loa kéo tay", 103.05, 21.45], ["Cụm loa truyền thanh", 103.05, 21.451]])
+    result = _load(communes, path, tmp_path, mapping=mapping)
+    assert (result.loaded, result.rejected) == (1, 1), result.messages()
+    assert result.messages("reject")[0].startswith(
+        f"{path}, row 2, field 'Hạng mục': 'loa_keo_tay' Input should be")
+
+
 def test_a_form_with_column_numbers_and_a_signature_footer(communes: Connection, tmp_path: Path) -> None:
     numbers = [f"({i})" for i in range(1, len(VN_HEADERS) + 1)]
     footer = [["", "", "Tổng cộng: 2 thiết chế"], [], ["", "", "", "", "", "", "", "", "", "Người lập biểu"],
