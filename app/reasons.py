@@ -157,6 +157,17 @@ _SKIP_REASONS = {"seen before": "đã có từ trước", "not facility rows": "
                  "totals": "dòng tổng cộng"}
 
 
+# The fields a loader names itself (a file's own headers are shown as the file writes them).
+_LOADER_FIELDS = {"geometry": "Vị trí (hình học)", "gps": "Vị trí GPS", "commune": "Xã, phường"}
+
+
+def field_text(field: str, lang: str | None = None) -> str:
+    """The field of a row issue: a header of the user's file as written, a field the loader names in ``lang``."""
+    if (lang or current_lang()) == "en":
+        return field
+    return _LOADER_FIELDS.get(field, field)
+
+
 def reason_text(reason: str, lang: str | None = None) -> str:
     """A row issue's reason in ``lang`` (default: the request's): Vietnamese, or the English as the ETL wrote it.
 

@@ -14,8 +14,9 @@ from dash import html
 
 from app.components.common import small_table
 from app.i18n import current_lang, fmt_int, t
-from app.reasons import reason_text, summary_text
+from app.reasons import field_text, reason_text, summary_text
 from etl.lineage import LoadResult
+from etl.validate import RowIssue
 from sql.settings import get_settings
 
 MAX_UPLOAD_BYTES = 30 * 1024 * 1024
@@ -70,6 +71,11 @@ def as_uploaded(result: LoadResult, filename: str) -> LoadResult:
     return replace(result, file=Path(filename).name)
 
 
+def _issue_rows(issues: list[RowIssue]) -> list[list[Any]]:
+    """The first 200 issues as table rows: row, field, value, reason (the reason in the user's language)."""
+    return [[i.row, field_text(i.field), i.value, reason_text(i.reason)] for i in issues[:200]]
+
+
 def preview_view(result: LoadResult, id_prefix: str) -> Any:
     """What loading a file would do: counts, then every rejected row and warning with its reason."""
     en = current_lang() == "en"
@@ -91,10 +97,8 @@ def preview_view(result: LoadResult, id_prefix: str) -> Any:
     parts: list[Any] = [badges, html.Div(summary_text(result), className="small text-muted mb-2")]
     if rejects:
         parts += [html.H6("Dòng bị loại" if not en else "Rejected rows"),
-                  small_table(header, [[i.row, i.field, i.value, reason_text(i.reason)] for i in rejects[:200]],
-                              id=f"{id_prefix}-preview-rejects")]
+                  small_table(header, _issue_rows(rejects), id=f"{id_prefix}-preview-rejects")]
     if warnings:
         parts += [html.H6("Cảnh báo" if not en else "Warnings"),
-                  small_table(header, [[i.row, i.field, i.value, reason_text(i.reason)] for i in warnings[:200]],
-                              id=f"{id_prefix}-preview-warnings")]
+                  small_table(header, _issue_rows(warnings), id=f"{id_prefix}-preview-warnings")]
     return html.Div(parts)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Connection, text
 
 from app.components.uploads import preview_view
-from app.reasons import _TEMPLATES, reason_text, summary_text
+from app.reasons import _TEMPLATES, field_text, reason_text, summary_text
 from etl.facilities import preview_facilities
 from etl.feedback_import import import_feedback
 from etl.inspections import preview_inspections
@@ -169,10 +169,18 @@ def test_the_summary_line_is_made_from_the_counts() -> None:
 
 def test_the_upload_preview_shows_the_reasons_and_summary_in_vietnamese() -> None:
     result = LoadResult(file="khao_sat.csv", kind="facilities", rows=3, loaded=2, dry_run=True,
-                        issues=[RowIssue(3, "Kinh độ", "abc", f"is not a number; {COORDINATE_HINT}")])
+                        issues=[RowIssue(3, "Kinh độ", "abc", f"is not a number; {COORDINATE_HINT}"),
+                                RowIssue(4, "geometry", "", "has no coordinates")])
     shown = str(preview_view(result, "admin"))  # outside a request the language is Vietnamese
     assert "Không phải là số; cần tọa độ theo độ thập phân" in shown and "is not a number" not in shown
     assert "khao_sat.csv: đọc 3 dòng; xem trước, chưa ghi gì: sẽ nạp mới 2" in shown
+    assert "'Kinh độ'" in shown and "Vị trí (hình học)" in shown and "'geometry'" not in shown
+
+
+def test_fields_the_loaders_name_themselves_are_in_the_users_language() -> None:
+    assert (field_text("geometry", "vi"), field_text("gps", "vi"), field_text("Kinh độ", "vi")) == (
+        "Vị trí (hình học)", "Vị trí GPS", "Kinh độ")
+    assert field_text("geometry", "en") == "geometry"
 
 
 # --- the real loaders' reasons ----------------------------------------------------------------------------------
