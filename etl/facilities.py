@@ -45,10 +45,10 @@ from etl.validate import (
     RowIssue,
     map_columns,
     parse_amount,
-    parse_coordinate_cell,
     parse_count,
     parse_geopoint,
     parse_year,
+    read_coordinate_pair,
     row_attributes,
 )
 from etl.vocabulary import Vocabulary, load_vocabulary
@@ -227,6 +227,12 @@ class _Rows:
 
     def __len__(self) -> int:
         return len(self.n)
+
+    def as_placed(self, which: Any = slice(None)) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """The points of rows ``which`` as they are placed: a swap candidate (in Viet Nam only with lon and lat
+        swapped) taken swapped."""
+        swap, lon, lat = self.swap[which], self.lon[which], self.lat[which]
+        return np.where(swap, lat, lon), np.where(swap, lon, lat)
 
     def typed(self, i: int) -> dict[str, Any]:
         """Row ``i`` as the fields of a :class:`FacilityRow`."""
@@ -637,19 +643,11 @@ def _row_position(columns: ColumnMap, line: int, cells: Sequence[str], issues: l
 def _pair(
     columns: ColumnMap, cells: Sequence[str], line: int, first: str, second: str, issues: list[RowIssue]
 ) -> _Position | None:
-    parsed: list[float] = []
-    raws = (columns.cell(cells, first), columns.cell(cells, second))
-    for name, raw in zip((first, second), raws, strict=True):
-        if not raw:
-            issues.append(RowIssue(line, columns.header(name), "", "is empty: missing coordinates"))
-            return None
-        try:
-            parsed.append(parse_coordinate_cell(raw))
-        except ValueError as exc:
-            issues.append(RowIssue(line, columns.header(name), raw, str(exc)))
-            return None
-    a, b = parsed
-    shown = f"{raws[0]}, {raws[1]}"
+    pair = read_coordinate_pair(columns, cells, line, first, second, issues)
+    if pair is None:
+        return None
+    a, b = pair
+    shown = f"{columns.cell(cells, first)}, {columns.cell(cells, second)}"
     fields = f"{columns.fields[first][1]}/{columns.fields[second][1]}"
     if first == "x":
         # Vietnamese surveying writes X = northing, Y = easting (DOMAIN.md §5.4): easting first for PROJ.
@@ -971,9 +969,7 @@ def _near_idless_stored(conn: Connection, rows: _Rows) -> np.ndarray[Any, Any]:
     idless = _isnone(rows.values["external_id"])
     if not idless.any():
         return idless
-    swap = rows.swap[idless]  # a swap candidate lies in Viet Nam only swapped
-    lon = np.where(swap, rows.lat[idless], rows.lon[idless])
-    lat = np.where(swap, rows.lon[idless], rows.lat[idless])
+    lon, lat = rows.as_placed(idless)
     box = {"xmin": float(lon.min()), "ymin": float(lat.min()), "xmax": float(lon.max()), "ymax": float(lat.max())}
     near = conn.execute(queries.load("idless_facilities_near"), box).scalar_one()
     return idless if near else np.zeros(len(rows), dtype=bool)
@@ -1045,7 +1041,7 @@ def _communes_near(conn: Connection, rows: _Rows) -> _Communes:
     import shapely
 
     swap = rows.swap
-    xs, ys = np.where(swap, rows.lat, rows.lon), np.where(swap, rows.lon, rows.lat)
+    xs, ys = rows.as_placed()
 
     def box(mask: np.ndarray[Any, Any]) -> list[float | None]:
         if not mask.any():
@@ -1087,10 +1083,7 @@ class _Placement:
     def kept(self, indexes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """Place rows ``indexes`` and decide their location problems; return those kept, in the same order."""
         rows, communes = self._rows, self._communes
-        swap = rows.swap[indexes]
-        xs = np.where(swap, rows.lat[indexes], rows.lon[indexes])
-        ys = np.where(swap, rows.lon[indexes], rows.lat[indexes])
-        self.found[indexes] = _point_in_polygons(communes, xs, ys)
+        self.found[indexes] = _point_in_polygons(communes, *rows.as_placed(indexes))
         kept = indexes[_decide_locations(rows, communes, self.found, self._columns, indexes, self.issues)]
         self.keep[kept] = True
         self.written.communes[kept] = communes.codes[self.found[kept]]
@@ -1153,20 +1146,19 @@ def _decide_locations(
     mask (over ``indexes``) of rows kept. The issues go to ``issues``."""
     keep = np.ones(len(rows), dtype=bool)
     typed = rows.values["commune_typed"]
-    among = np.zeros(len(rows), dtype=bool)
-    among[indexes] = True
-    for k in np.flatnonzero(among & rows.swap).tolist():
+    swap = rows.swap[indexes]
+    for k in indexes[swap].tolist():
         issue = _decide_swap(rows, communes, int(found[k]), k)
         keep[k] = issue.severity == "warning"
         issues.append(issue)
-    for k in np.flatnonzero(among & ~rows.swap & (found == communes.none)).tolist():
+    for k in indexes[~swap & (found[indexes] == communes.none)].tolist():
         keep[k] = False
         issues.append(RowIssue(
             int(rows.n[k]), "", "",
             f"{_point(rows, k)} lies inside no loaded commune (load the province's 2025 communes, or check the "
             "coordinates)",
         ))
-    named = indexes[~rows.swap[indexes] & (found[indexes] != communes.none) & ~_isnone(typed[indexes])]
+    named = indexes[~swap & (found[indexes] != communes.none) & ~_isnone(typed[indexes])]
     if len(named):
         commune_field = columns.header("commune") if columns.has("commune") else ""
         names, distinct_names = pd.factorize(typed[named])

@@ -245,6 +245,25 @@ def _slow_coordinate(text: str) -> float:
         ) from exc
 
 
+def read_coordinate_pair(
+    columns: ColumnMap, cells: Sequence[str], line: int, first: str, second: str, issues: list[RowIssue]
+) -> tuple[float, float] | None:
+    """The row's two coordinate cells ``first`` and ``second`` (lon/lat or X/Y) as numbers; None, with the issue
+    of the first one that is empty or not a coordinate, when they cannot be read."""
+    parsed: list[float] = []
+    for name in (first, second):
+        raw = columns.cell(cells, name)
+        if not raw:
+            issues.append(RowIssue(line, columns.header(name), "", "is empty: missing coordinates"))
+            return None
+        try:
+            parsed.append(parse_coordinate_cell(raw))
+        except ValueError as exc:
+            issues.append(RowIssue(line, columns.header(name), raw, str(exc)))
+            return None
+    return parsed[0], parsed[1]
+
+
 def parse_geopoint(text: str) -> tuple[float, float]:
     """A geopoint ('lat lon alt acc' of Kobo/ODK, 'lat, lon', 'lat;lon', '[lat, lon]'): return (lat, lon)."""
     cleaned = text.strip().strip("[]()")

@@ -23,8 +23,8 @@ from etl.validate import (
     ColumnMap,
     RowIssue,
     map_columns,
-    parse_coordinate_cell,
     parse_count,
+    read_coordinate_pair,
     row_attributes,
 )
 from etl.vocabulary import Vocabulary, load_vocabulary
@@ -133,22 +133,12 @@ def _lon_lat(columns: ColumnMap, line: int, cells: Sequence[str], result: LoadRe
 
     A row without coordinates whose cells hold a total ("Tổng cộng" under a form's table) is skipped with a
     warning, not rejected."""
-    values: list[float] = []
-    for name in ("lon", "lat"):
-        raw = columns.cell(cells, name)
-        if not raw:
-            if any(_TOTAL.match(cell.strip()) for cell in cells):
-                result.skipped += 1
-                result.issues.append(RowIssue(line, "", "", "skipped: a total, not a village", "warning"))
-            else:
-                result.issues.append(RowIssue(line, columns.header(name), "", "is empty: missing coordinates"))
-            return None
-        try:
-            values.append(parse_coordinate_cell(raw))
-        except ValueError as exc:
-            result.issues.append(RowIssue(line, columns.header(name), raw, str(exc)))
-            return None
-    return values[0], values[1]
+    if not (columns.cell(cells, "lon") and columns.cell(cells, "lat")) \
+            and any(_TOTAL.match(cell.strip()) for cell in cells):
+        result.skipped += 1
+        result.issues.append(RowIssue(line, "", "", "skipped: a total, not a village", "warning"))
+        return None
+    return read_coordinate_pair(columns, cells, line, "lon", "lat", result.issues)
 
 
 _TOTAL = re.compile(TOTAL_LABEL)
