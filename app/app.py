@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.server.config["PHUSONG_SETTINGS"] = settings
-    auth.install(app.server, secret_key=settings.secret_key)
+    auth.install(app.server, settings)
     downloads.install(app.server)
     app.layout = _layout
     return app
@@ -62,7 +62,11 @@ def _layout(**_: Any) -> html.Div:
                                   className="navbar-text small me-3"), className="ms-lg-auto"),
             dbc.NavItem(html.A(t("language_switch"), href="/lang/" + ("en" if current_lang() == "vi" else "vi"),
                                className="nav-link", id="nav-lang")),
-            dbc.NavItem(html.A(t("logout"), href="/logout", className="nav-link", id="nav-logout")),
+            # Logging out is a POST with the CSRF token: a link or an image on another site cannot do it.
+            dbc.NavItem(html.Form([
+                html.Input(type="hidden", name=auth.CSRF_FIELD, value=auth.csrf_token()),
+                html.Button(t("logout"), type="submit", id="nav-logout", className="nav-link btn btn-link"),
+            ], method="POST", action="/logout", className="m-0")),
         ]
     nav = dbc.Navbar(
         dbc.Container([

@@ -1,40 +1,59 @@
-"""Who is logged in and what they may do: users, password hashes, the login page and the server-side checks.
+"""Who is logged in and what they may do: users, password hashes, sessions, the login page and the server-side checks.
 
 Design
 ------
 - Passwords are hashed with werkzeug's scrypt (salted, memory-hard); the hash never leaves app_user.
-- The login puts only the user's name in Flask's signed session cookie (HttpOnly, SameSite=Lax). Every request
-  re-reads the user's role, scope and active flag from app_user, so a change by the admin applies at once.
-- After 5 failed logins in a row a name must wait before the next try: 15 s, then doubling up to 15 minutes.
+- A login starts a server-side session (app/sessions.py): the browser's cookie (signed, HttpOnly, SameSite=Lax,
+  Secure over HTTPS, gone when the browser closes) holds a random session id and the CSRF token, nothing else.
+  Every request re-reads the session's user, role, scope and active flag, so a change by the admin applies at
+  once; a change of password, role, scope or active flag ends the user's sessions.
+- Failed logins are counted per (name, client address): after 5 in a row that pair waits 15 s, doubling up to
+  15 minutes, while the right password from another address still works. Failures across every address past
+  a threshold write an alarm row into the audit log.
+- Every POST to a Flask route carries the session's CSRF token (the login form included); Dash's callbacks are
+  refused when the browser says they come from another site (Origin, Sec-Fetch-Site).
 - A request without a session reaches only /login and static files. Every callback and download then calls
   ``require(role, ..., communes=[...])``, which raises ``AccessDenied`` (HTTP 403) when the role or the scope
   does not fit. Scopes are province or commune codes; an empty scope is the whole country for planners, budget
   officers and admins, and nothing for an inspector.
+- Logins, failed logins, logouts, refusals (401/403), downloads and the ends of sessions are written to audit_log
+  with the client address; user changes are audited by the table's trigger with the address too.
+- Nobody deactivates or demotes themselves or the last active administrator (here, so the CLI obeys as well).
 """
 
 from __future__ import annotations
 
+import hmac
 import html
+import json
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import flask
 from sqlalchemy import Connection
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.i18n import LANGUAGES, current_lang, t
+from app.sessions import end_session, end_user_sessions, session_user, start_session
 from sql import queries
 from sql.bulk import set_actor
 from sql.engine import connect
+from sql.settings import Settings, get_settings, secret_key_of
 
 ROLES = ("planner", "inspector", "budget", "admin")
 FAILURES_BEFORE_WAIT = 5
 FIRST_WAIT_S = 15
 LONGEST_WAIT_S = 15 * 60
-SESSION_USER = "user"
+NAME_MAX = 64
+SESSION_ID = "sid"  # keys of Flask's signed cookie: the server-side session's id, the CSRF token, the language
+CSRF = "csrf"
+CSRF_FIELD = "csrf_token"  # the hidden field of every Flask form
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # Paths open without a session: the login page, the language switch and the static files it needs.
 OPEN_PREFIXES = ("/login", "/lang/", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/healthz")
 # A hash to check against when the name is unknown, so that a wrong name costs the same time as a wrong password.
@@ -74,11 +93,11 @@ class LoginOutcome:
 # ---------------------------------------------------------------------------------------------- users (library)
 
 def add_user(conn: Connection, name: str, password: str, *, role: str, scope_codes: Sequence[str] = (),
-             actor: str = "cli") -> User:
+             actor: str = "cli", address: str | None = None) -> User:
     """Create a user with a hashed password; raise ``UserError`` when the name is taken or the input is wrong."""
     name = name.strip()
     _check_user_input(name, role, scope_codes, password)
-    set_actor(conn, actor)
+    set_actor(conn, actor, address)
     row = conn.execute(queries.load("insert_app_user"), {
         "name": name, "password_hash": generate_password_hash(password), "role": role,
         "scope_codes": list(scope_codes)}).first()
@@ -88,17 +107,48 @@ def add_user(conn: Connection, name: str, password: str, *, role: str, scope_cod
 
 
 def update_user(conn: Connection, name: str, *, role: str | None = None, scope_codes: Sequence[str] | None = None,
-                password: str | None = None, active: bool | None = None, actor: str = "cli") -> None:
-    """Change a user's role, scope, password or active flag (``None`` keeps a value)."""
+                password: str | None = None, active: bool | None = None, actor: str = "cli",
+                address: str | None = None) -> None:
+    """Change a user's role, scope, password or active flag (``None`` keeps a value).
+
+    A change of password, role or scope, and a deactivation, end the user's sessions. Raise ``UserError`` for
+    wrong input, and when it would lock out the one making it (``actor``) or the last active administrator.
+    """
     current = conn.execute(queries.load("app_user_by_name"), {"name": name}).mappings().first()
     if current is None:
         raise UserError(f"no user named {name!r}")
     _check_user_input(name, role or current["role"],
                       current["scope_codes"] if scope_codes is None else scope_codes, password)
-    set_actor(conn, actor)
+    _refuse_lock_out(conn, current, role=role, active=active, actor=actor)
+    set_actor(conn, actor, address)
     conn.execute(queries.load("update_app_user"), {
         "name": name, "role": role, "scope_codes": None if scope_codes is None else list(scope_codes),
         "password_hash": generate_password_hash(password) if password else None, "active": active})
+    if role is not None or scope_codes is not None or password or active is False:
+        end_sessions(conn, name, actor=actor, address=address, reason="user changed")
+
+
+def end_sessions(conn: Connection, name: str, *, actor: str, address: str | None = None,
+                 reason: str = "ended") -> int:
+    """End every session of user ``name`` (audited when there was one); return how many ended."""
+    ended = end_user_sessions(conn, name)
+    if ended:
+        audit_event(conn, actor, "sessions_ended", "session", name, address, {"sessions": ended, "reason": reason})
+    return ended
+
+
+def _refuse_lock_out(conn: Connection, current: Any, *, role: str | None, active: bool | None, actor: str) -> None:
+    """No one deactivates or demotes themselves, and the last active administrator stays one."""
+    demoted = role is not None and role != current["role"]
+    if not (demoted or active is False):
+        return
+    if current["name"] == actor:
+        raise UserError("you cannot deactivate or demote yourself: ask another administrator")
+    if current["role"] == "admin" and current["active"]:
+        admins = set(conn.execute(queries.load("active_admins_locked")).scalars())
+        if not admins - {current["name"]}:
+            raise UserError(f"{current['name']} is the last active administrator: "
+                            "make another user an administrator first")
 
 
 def list_users(conn: Connection) -> list[dict[str, Any]]:
@@ -125,37 +175,64 @@ def parse_scope(text: str | None) -> list[str]:
 # ---------------------------------------------------------------------------------------------- logging in
 
 def wait_after_failures(failed_logins: int) -> int:
-    """Seconds a name must wait after ``failed_logins`` failures in a row (0 below 5)."""
+    """Seconds a (name, address) pair must wait after ``failed_logins`` failures in a row (0 below 5)."""
     if failed_logins < FAILURES_BEFORE_WAIT:
         return 0
     return min(FIRST_WAIT_S * 2 ** (failed_logins - FAILURES_BEFORE_WAIT), LONGEST_WAIT_S)
 
 
-def authenticate(conn: Connection, name: str, password: str, *, now: datetime | None = None) -> LoginOutcome:
-    """Check a name and password; count failures and make the name wait after 5 of them."""
+def authenticate(conn: Connection, name: str, password: str, *, address: str = "",
+                 now: datetime | None = None) -> LoginOutcome:
+    """Check a name and password from client ``address``; audit the try; make the pair wait after 5 failures.
+
+    Only the (name, address) pair waits: the same name from another address is checked as usual.
+    """
     now = now or datetime.now(UTC)
-    row = conn.execute(queries.load("app_user_by_name"), {"name": name.strip()}).mappings().first()
+    name = name.strip()[:NAME_MAX]
+    throttle = conn.execute(queries.load("login_throttle"), {"name": name, "address": address}).mappings().one()
+    wait = wait_after_failures(throttle["failures"] or 0)
+    left = wait - (now - throttle["last_failed_at"]).total_seconds() if wait else 0
+    if left > 0:
+        _login_failed(conn, name, address, "throttled")
+        return LoginOutcome(None, wait_s=int(left) + 1)
+    row = conn.execute(queries.load("app_user_by_name"), {"name": name}).mappings().first()
     if row is None:
         check_password_hash(_DUMMY_HASH, password)
+        _login_failed(conn, name, address, "unknown user")
+        conn.execute(queries.load("recorded_login_failure"), {"name": name, "address": address})
         return LoginOutcome(None)
-    wait = wait_after_failures(row["failed_logins"])
-    if wait and row["last_failed_at"] is not None:
-        left = wait - (now - row["last_failed_at"]).total_seconds()
-        if left > 0:
-            return LoginOutcome(None, wait_s=int(left) + 1)
     if not row["active"] or not check_password_hash(row["password_hash"], password):
-        set_actor(conn, "login")
+        set_actor(conn, "login", address)
         conn.execute(queries.load("record_failed_login"), {"name": row["name"]})
+        conn.execute(queries.load("recorded_login_failure"), {"name": name, "address": address})
+        _login_failed(conn, name, address, "inactive" if not row["active"] else "password")
         return LoginOutcome(None)
+    conn.execute(queries.load("cleared_login_failures"), {"name": name, "address": address})
     if row["failed_logins"]:
-        set_actor(conn, "login")
+        set_actor(conn, "login", address)
         conn.execute(queries.load("reset_failed_logins"), {"name": row["name"]})
+    audit_event(conn, row["name"], "login", "login", row["name"], address)
     return LoginOutcome(User(row["name"], row["role"], tuple(row["scope_codes"])))
 
 
-def load_user(conn: Connection, name: str) -> User | None:
-    """The active user ``name`` as stored now, or None."""
-    row = conn.execute(queries.load("app_user_by_name"), {"name": name}).mappings().first()
+def _login_failed(conn: Connection, name: str, address: str, reason: str) -> None:
+    """Audit a failed login, then raise the global alarm when failures across addresses pass the threshold."""
+    settings = get_settings()
+    audit_event(conn, name, "login_failed", "login", name, address, {"reason": reason})
+    conn.execute(queries.load("inserted_login_alarm"), {
+        "threshold": settings.login_alarm_failures, "window_s": settings.login_alarm_window_s})
+
+
+def audit_event(conn: Connection, user: str, action: str, entity: str, entity_id: str | None,
+                address: str | None, details: dict[str, Any] | None = None) -> None:
+    """One audit row for an event that changes no table row: a login, a logout, a refusal, a download."""
+    conn.execute(queries.load("inserted_audit_event"), {
+        "user": user, "action": action, "entity": entity, "entity_id": entity_id, "address": address or None,
+        "details": json.dumps(details, ensure_ascii=False) if details else None})
+
+
+def _user_of_session(conn: Connection, session_id: str) -> User | None:
+    row = session_user(conn, session_id)
     if row is None or not row["active"]:
         return None
     return User(row["name"], row["role"], tuple(row["scope_codes"]))
@@ -164,28 +241,28 @@ def load_user(conn: Connection, name: str) -> User | None:
 # ---------------------------------------------------------------------------------------------- checks
 
 def current_user() -> User | None:
-    """The user of this request (read from app_user once per request), or None.
+    """The user of this request's session (read from the database once per request), or None.
 
     Background callbacks run in another process without Flask's request: there the session cookie comes from
     Dash's callback context and is verified with the same key.
     """
     if not flask.has_request_context():
-        name = _name_from_callback_cookie()
-        if not name:
+        session_id = _session_id_from_callback_cookie()
+        if not session_id:
             return None
         with connect() as conn:
-            return load_user(conn, name)
+            return _user_of_session(conn, session_id)
     if "phusong_user" not in flask.g:
-        name = flask.session.get(SESSION_USER)
+        session_id = flask.session.get(SESSION_ID)
         user = None
-        if name:
+        if isinstance(session_id, str):
             with connect() as conn:
-                user = load_user(conn, name)
+                user = _user_of_session(conn, session_id)
         flask.g.phusong_user = user
     return flask.g.phusong_user
 
 
-def _name_from_callback_cookie() -> str | None:
+def _session_id_from_callback_cookie() -> str | None:
     import dash
 
     if _SERVER is None:
@@ -201,7 +278,8 @@ def _name_from_callback_cookie() -> str | None:
         data = serializer.loads(cookie, max_age=int(_SERVER.permanent_session_lifetime.total_seconds()))
     except Exception:  # a forged or expired cookie is nobody
         return None
-    return data.get(SESSION_USER)
+    session_id = data.get(SESSION_ID)
+    return session_id if isinstance(session_id, str) else None
 
 
 def require(*roles: str, communes: Iterable[str] | None = None, conn: Connection | None = None) -> User:
@@ -244,19 +322,68 @@ def may_see_page(user: User | None, roles: Sequence[str]) -> bool:
 
 # ---------------------------------------------------------------------------------------------- Flask wiring
 
-def install(server: flask.Flask, *, secret_key: str) -> None:
-    """Set the session cookie, the login/logout/language routes, the gate before every request and the 403s."""
+def install(server: flask.Flask, settings: Settings) -> None:
+    """Set the session cookie, the login/logout/language routes, the checks before every request and the 403s."""
     global _SERVER
     _SERVER = server
-    server.secret_key = secret_key
+    server.secret_key = secret_key_of(settings)
+    # No PERMANENT session: the cookie ends with the browser; its signature is refused after the longest session.
     server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                         SESSION_COOKIE_NAME="phusong_session", MAX_CONTENT_LENGTH=40 * 1024 * 1024)
+                         SESSION_COOKIE_SECURE=settings.secure_cookies, SESSION_COOKIE_NAME="phusong_session",
+                         PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.session_max_s),
+                         MAX_CONTENT_LENGTH=40 * 1024 * 1024, PHUSONG_PUBLIC_URL=settings.public_url)
+    if settings.proxy_count:
+        n = settings.proxy_count
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     server.add_url_rule("/login", "login", _login_view, methods=["GET", "POST"])
-    server.add_url_rule("/logout", "logout", _logout_view, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "logout", _logout_view, methods=["POST"])
     server.add_url_rule("/lang/<code>", "lang", _lang_view)
     server.add_url_rule("/healthz", "healthz", lambda: "ok")
+    server.before_request(_refuse_cross_site)
     server.before_request(_gate)
+    server.after_request(_audit_download)
     server.register_error_handler(AccessDenied, _refused)
+
+
+def client_address() -> str:
+    """The client's address as this server sees it (through PHUSONG_PROXY_COUNT trusted proxies)."""
+    return flask.request.remote_addr or "unknown"
+
+
+def csrf_token() -> str:
+    """This browser session's CSRF token, made on first use; every Flask form sends it back as ``csrf_token``."""
+    token = flask.session.get(CSRF)
+    if not isinstance(token, str) or not token:
+        token = flask.session[CSRF] = secrets.token_urlsafe(32)
+    return token
+
+
+def _refuse_cross_site() -> Any:
+    """Refuse state-changing requests from other sites: Dash callbacks by Origin and Sec-Fetch-Site (a browser
+    always sends them on a cross-site POST), Flask forms also by the session's CSRF token."""
+    request = flask.request
+    if request.method in SAFE_METHODS:
+        return None
+    site = request.headers.get("Sec-Fetch-Site")
+    origin = request.headers.get("Origin")
+    if (site is not None and site not in ("same-origin", "none")) or (origin is not None and not _same_host(origin)):
+        return _refused(AccessDenied(f"cross-site request refused (Origin {origin!r}, Sec-Fetch-Site {site!r})"))
+    if request.path.startswith("/_dash-"):
+        return None
+    sent = request.form.get(CSRF_FIELD, "")
+    expected = flask.session.get(CSRF)
+    if isinstance(expected, str) and expected and hmac.compare_digest(sent, expected):
+        return None
+    if request.path == "/login":  # a form kept open too long, or a login forced on the user by another site
+        return flask.Response(_login_html(t("form_expired")), status=400, mimetype="text/html")
+    return _refused(AccessDenied(t("form_expired"), status=400))
+
+
+def _same_host(origin: str) -> bool:
+    host = urlsplit(origin).netloc.lower()
+    public = flask.current_app.config.get("PHUSONG_PUBLIC_URL")
+    return bool(host) and (host == flask.request.host.lower()
+                           or (bool(public) and host == urlsplit(public).netloc.lower()))
 
 
 def _gate() -> Any:
@@ -269,7 +396,23 @@ def _gate() -> Any:
 
 
 def _refused(error: AccessDenied) -> Any:
+    user = current_user()
+    with connect() as conn:
+        audit_event(conn, user.name if user else "anonymous", "refused", "request", flask.request.path[:300],
+                    client_address(), {"status": error.status, "method": flask.request.method,
+                                       "detail": str(error)[:300]})
     return flask.jsonify({"error": t("refused"), "detail": str(error)}), error.status
+
+
+def _audit_download(response: flask.Response) -> flask.Response:
+    """Every file served under /download/ is written to the audit log: who, what (path and query), from where."""
+    if flask.request.path.startswith("/download/") and response.status_code == 200:
+        user = current_user()
+        with connect() as conn:
+            audit_event(conn, user.name if user else "anonymous", "download", "download",
+                        flask.request.path[:300], client_address(),
+                        {"query": flask.request.query_string.decode(errors="replace")[:500]})
+    return response
 
 
 # Where each role's work starts: an inspector opens the app on a phone in the field to check facilities,
@@ -293,12 +436,19 @@ def _login_view() -> Any:
     if flask.request.method == "POST":
         name = flask.request.form.get("name", "")
         password = flask.request.form.get("password", "")
+        address = client_address()
         with connect() as conn:
-            outcome = authenticate(conn, name, password)
+            outcome = authenticate(conn, name, password, address=address)
+            if outcome.user is not None:
+                session_id = start_session(conn, outcome.user.name, ip=address,
+                                           user_agent=flask.request.headers.get("User-Agent"))
         if outcome.user is not None:
+            # A new cookie altogether (session id and CSRF token): nothing chosen before the login carries over
+            # but the language.
             lang = flask.session.get("lang")
             flask.session.clear()
-            flask.session[SESSION_USER] = outcome.user.name
+            flask.session[SESSION_ID] = session_id
+            csrf_token()
             if lang:
                 flask.session["lang"] = lang
             asked = flask.request.args.get("next")
@@ -315,6 +465,13 @@ def _login_view() -> Any:
 
 
 def _logout_view() -> Any:
+    """End the session here and in the database (POST with the CSRF token only: a link cannot log anyone out)."""
+    session_id = flask.session.get(SESSION_ID)
+    if isinstance(session_id, str):
+        with connect() as conn:
+            name = end_session(conn, session_id)
+            if name:
+                audit_event(conn, name, "logout", "session", name, client_address())
     lang = flask.session.get("lang")
     flask.session.clear()
     if lang:
@@ -349,6 +506,7 @@ def _login_html(message: str) -> str:
   <form method="post" action="/login?next={next_path}" class="card card-body shadow-sm" id="login-form">
     <h2 class="h5">{t("login")}</h2>
     {alert}
+    <input type="hidden" name="{CSRF_FIELD}" value="{html.escape(csrf_token(), quote=True)}">
     <label class="form-label" for="login-name">{t("user_name")}</label>
     <input class="form-control mb-2" id="login-name" name="name" autocomplete="username" required autofocus>
     <label class="form-label" for="login-password">{t("password")}</label>

@@ -19,7 +19,7 @@ from types import ModuleType
 import app.commands
 from app.auth import UserError
 from etl.errors import LoadRefusedError
-from sql.errors import DatabaseSetupError
+from sql.errors import DatabaseSetupError, SettingsError
 from sql.settings import get_settings
 
 # Sub-command groups are the modules of app/commands/, each with register(subparsers): adding a group means
@@ -33,7 +33,7 @@ def command_modules() -> list[ModuleType]:
     names.sort(key=lambda n: (COMMAND_ORDER.index(n) if n in COMMAND_ORDER else len(COMMAND_ORDER), n))
     return [importlib.import_module(f"app.commands.{name}") for name in names]
 
-EXPECTED_ERRORS = (LoadRefusedError, UserError, DatabaseSetupError, FileNotFoundError, PermissionError)
+EXPECTED_ERRORS = (LoadRefusedError, UserError, DatabaseSetupError, SettingsError, FileNotFoundError, PermissionError)
 
 
 class _Parser(argparse.ArgumentParser):

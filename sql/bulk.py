@@ -146,9 +146,10 @@ def ewkb_points_hex(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], srid: int)
     return np.frombuffer(points.tobytes().hex().encode("ascii"), dtype=EWKB_POINT_HEX)
 
 
-def set_actor(conn: Connection, user: str) -> None:
-    """Record ``user`` as the author of this transaction's writes in the audit log."""
-    conn.execute(text("SELECT set_config('phusong.user', :u, true)"), {"u": user})
+def set_actor(conn: Connection, user: str, address: str | None = None) -> None:
+    """Record ``user`` (and the client ``address``, when known) as the author of this transaction's audited writes."""
+    conn.execute(text("SELECT set_config('phusong.user', :u, true), set_config('phusong.address', :a, true)"),
+                 {"u": user, "a": address or ""})
 
 
 _COPY_OPTIONS = {

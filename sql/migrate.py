@@ -22,6 +22,7 @@ _CREATE_LEDGER = text(
 class MigrationResult:
     applied: list[str]
     already: list[str]
+    warnings: list[str]  # what a migration said it had to skip (RAISE WARNING 'phusong: ...'), one sentence each
 
 
 def migration_files() -> list[Path]:
@@ -42,25 +43,31 @@ def migrate(engine: Engine) -> MigrationResult:
             f"{_first_line(exc)}. Start it with `phusong db up` or set PHUSONG_DATABASE_URL."
         ) from exc
     applied: list[str] = []
+    warnings: list[str] = []
     for path in migration_files():
         if path.name in done:
             continue
         with engine.begin() as conn:
-            _execute_script(conn, path.read_text(encoding="utf-8"))
+            warnings += _execute_script(conn, path.read_text(encoding="utf-8"))
             conn.execute(text("INSERT INTO schema_migrations (name) VALUES (:n)"), {"n": path.name})
         applied.append(path.name)
-    return MigrationResult(applied=applied, already=sorted(done))
+    return MigrationResult(applied=applied, already=sorted(done), warnings=warnings)
 
 
-def _execute_script(conn: Connection, script: str) -> None:
+def _execute_script(conn: Connection, script: str) -> list[str]:
+    """Run a migration; return the warnings it raised for the user (messages starting 'phusong: ')."""
     # The DB-API cursor without parameters: psycopg2 then leaves '%' alone (plpgsql RAISE and format() use it).
     raw = conn.connection.dbapi_connection
     assert raw is not None
+    notices: list[str] = getattr(raw, "notices", [])
+    seen = len(notices)
     cursor = raw.cursor()
     try:
         cursor.execute(script)
     finally:
         cursor.close()
+    said = [n.split(":", 1)[1].strip() for n in notices[seen:] if n.startswith("WARNING:")]
+    return [s.removeprefix("phusong: ") for s in said if s.startswith("phusong: ")]
 
 
 def _ensure_postgis(conn: Connection) -> None:

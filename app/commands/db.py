@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,8 @@ def _migrate(args: argparse.Namespace) -> int:
     print(f"migrations: {len(result.applied)} applied, {len(result.already)} already in place")
     for name in result.applied:
         print(f"  + {name}")
+    for warning in result.warnings:
+        print(f"phusong: warning: {warning}", file=sys.stderr)
     return 0
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from app.commands.db import ensure_database
 from app.demo import create_demo_users, load_demo_data
-from sql.settings import get_settings
+from sql.settings import APP_ROLE, Settings, get_settings, secret_key_of
 
 
 def register(commands: Any) -> None:
@@ -32,12 +33,26 @@ def _serve(args: argparse.Namespace) -> int:
     from app.app import serve  # Dash is imported only by the commands that serve
 
     settings = get_settings()
+    secret_key_of(settings)  # a key too short is refused before anything starts; the install's own is made once
+    ensure_database(settings)
+    settings = _as_app_role(settings)
     if args.port:
         settings = settings.model_copy(update={"port": args.port})
-    ensure_database(settings)
     print(f"phusong: http://{settings.host}:{settings.port}/  (Ctrl+C to stop)")
     serve(settings)
     return 0
+
+
+def _as_app_role(settings: Settings) -> Settings:
+    """On the embedded cluster the app connects as phusong_app, with the least rights it needs, not as the owner
+    that migrated (sql/migrations/0071_app_role_and_append_only_audit.sql). Set process-wide, so every
+    connection of the app (and of its background callbacks, forked from it) uses the role. With
+    PHUSONG_DATABASE_URL the URL says who connects (README: the same on another server)."""
+    if not settings.uses_embedded:
+        return settings
+    os.environ["PHUSONG_EMBEDDED_USER"] = APP_ROLE
+    get_settings.cache_clear()
+    return get_settings()
 
 
 def _demo(args: argparse.Namespace) -> int:

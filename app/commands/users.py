@@ -1,4 +1,4 @@
-"""`phusong users add|set|list`: the web app's users, their roles and scopes."""
+"""`phusong users add|set|list|sessions`: the web app's users, their roles, scopes and sessions."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import getpass
 import os
 from typing import Any
 
-from app.auth import ROLES, UserError, add_user, list_users, parse_scope, update_user
+from app.auth import ROLES, UserError, add_user, end_sessions, list_users, parse_scope, update_user
 from app.commands.db import ensure_database
+from app.i18n import fmt_date
+from app.sessions import list_sessions
 from sql.engine import connect
 
 
@@ -44,6 +46,14 @@ def register(commands: Any) -> None:
     listing = actions.add_parser("list", help="list the users with role, scope and failed logins",
                                  epilog="Example:\n  phusong users list")
     listing.set_defaults(handler=_list)
+    sessions = actions.add_parser(
+        "sessions", help="list a user's logged-in sessions, or end them all with --end",
+        description="List the live web sessions of a user (when, from where, which browser); --end logs them "
+                    "out everywhere at once.",
+        epilog="Example:\n  phusong users sessions lan\n  phusong users sessions lan --end")
+    sessions.add_argument("name")
+    sessions.add_argument("--end", action="store_true", help="end every session of the user now")
+    sessions.set_defaults(handler=_sessions)
 
 
 def _password() -> str:
@@ -83,4 +93,21 @@ def _list(args: argparse.Namespace) -> int:
     for u in users:
         print(f"{u['name']:<16} {u['role']:<10} {'yes' if u['active'] else 'no':<6} {u['failed_logins']:>6}  "
               f"{','.join(u['scope_codes']) or 'whole country'}")
+    return 0
+
+
+def _sessions(args: argparse.Namespace) -> int:
+    ensure_database()
+    with connect() as conn:
+        if not any(u["name"] == args.name for u in list_users(conn)):
+            raise UserError(f"no user named {args.name!r}")
+        if args.end:
+            ended = end_sessions(conn, args.name, actor="cli", reason="phusong users sessions --end")
+            print(f"{args.name}: {ended} session(s) ended")
+            return 0
+        found = list_sessions(conn, args.name)
+    print(f"{args.name}: {len(found)} live session(s)")
+    for s in found:
+        print(f"  {s['ref']}  since {fmt_date(s['created_at'])}  last seen {fmt_date(s['last_seen_at'])}  "
+              f"ends {fmt_date(s['expires_at'])}  {s['ip'] or '?'}  {s['user_agent'] or ''}")
     return 0

@@ -11,7 +11,17 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from analysis.store import recompute_stale_communes
-from app.auth import ROLES, UserError, add_user, current_user, list_users, parse_scope, require, update_user
+from app.auth import (
+    ROLES,
+    UserError,
+    add_user,
+    client_address,
+    current_user,
+    list_users,
+    parse_scope,
+    require,
+    update_user,
+)
 from app.components.common import gate, overdue_link, rows, small_table
 from app.components.uploads import MAX_UPLOAD_BYTES, as_uploaded, keep_upload, kept_upload, preview_view
 from app.i18n import current_lang, fmt_date, t
@@ -146,6 +156,8 @@ def _users_tab(en: bool) -> Any:
             dbc.Col(dbc.Button("Mở" if not en else "Activate", id="admin-user-activate", size="sm",
                                color="success"), md="auto"),
         ], className="g-2"),
+        # Every lock is asked again: one click must not lock anyone out (the last admin is refused anyway).
+        dcc.ConfirmDialog(id="admin-user-confirm-lock"),
         html.Div(id="admin-user-message", className="mt-2"),
     ])
 
@@ -160,8 +172,19 @@ def _users_table() -> Any:
           "✓" if u["active"] else "✗", u["failed_logins"]] for u in users], id="admin-users-table")
 
 
+@callback(Output("admin-user-confirm-lock", "message"), Output("admin-user-confirm-lock", "displayed"),
+          Input("admin-user-deactivate", "n_clicks"), State("admin-user-toggle-name", "value"),
+          prevent_initial_call=True)
+def ask_to_deactivate(n_clicks: int | None, name: str | None) -> Any:
+    """The lock button only asks; the lock happens when the dialog is confirmed."""
+    require(*ADMIN)
+    if not n_clicks or not (name or "").strip():
+        return no_update, False
+    return t("confirm_deactivate").format(name=name.strip()), True
+
+
 @callback(Output("admin-user-message", "children"), Output("admin-users", "children"),
-          Input("admin-user-add", "n_clicks"), Input("admin-user-deactivate", "n_clicks"),
+          Input("admin-user-add", "n_clicks"), Input("admin-user-confirm-lock", "submit_n_clicks"),
           Input("admin-user-activate", "n_clicks"),
           State("admin-user-name", "value"), State("admin-user-password", "value"),
           State("admin-user-role", "value"), State("admin-user-scope", "value"),
@@ -170,17 +193,19 @@ def change_users(_add: int | None, _off: int | None, _on: int | None, name: str 
                  role: str, scope: str | None, toggle_name: str | None) -> Any:
     admin = require(*ADMIN)
     trigger = dash.ctx.triggered_id
+    toggle_name = (toggle_name or "").strip()
     try:
         with connect() as conn:
             if trigger == "admin-user-add":
                 add_user(conn, name or "", password or "", role=role, scope_codes=parse_scope(scope),
-                         actor=admin.name)
+                         actor=admin.name, address=client_address())
                 done = f"+ {name}"
             else:
-                update_user(conn, toggle_name or "", active=trigger == "admin-user-activate", actor=admin.name)
+                update_user(conn, toggle_name, active=trigger == "admin-user-activate", actor=admin.name,
+                            address=client_address())
                 done = f"{toggle_name}: {'✓' if trigger == 'admin-user-activate' else '✗'}"
     except UserError as exc:
-        return dbc.Alert(str(exc), color="danger", className="py-1"), no_update
+        return dbc.Alert(str(exc), color="danger", className="py-1", id="admin-user-refused"), no_update
     return dbc.Alert(done, color="success", className="py-1"), _users_table()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -12,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, make_url
 
 from sql.cluster import free_loopback_port
-from sql.settings import PROJECT_ROOT, get_settings
+from sql.settings import APP_ROLE, PROJECT_ROOT, get_settings
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = PROJECT_ROOT / "out" / "screenshots"
@@ -50,12 +51,20 @@ def demo_database(fresh_database: Callable[[], str]) -> str:
     return url
 
 
+def as_app_role(url: str) -> str:
+    """The same database reached as phusong_app, the web app's least-rights role (on the suite's own cluster,
+    which trusts loopback, as the embedded cluster does; a given server keeps its URL)."""
+    if os.environ.get("PHUSONG_TEST_DATABASE_URL"):
+        return url
+    return make_url(url).set(username=APP_ROLE, password=None).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def app_url(demo_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app served by `phusong serve` against the demo database."""
+    """The app served by `phusong serve` against the demo database, connected as phusong_app as in production."""
     port = free_loopback_port()
     log = tmp_path_factory.mktemp("app") / "serve.log"
-    env = {**os.environ, "PHUSONG_DATABASE_URL": demo_database, "PHUSONG_PORT": str(port)}
+    env = {**os.environ, "PHUSONG_DATABASE_URL": as_app_role(demo_database), "PHUSONG_PORT": str(port)}
     env.pop("PHUSONG_TILE_URL", None)  # the tests run with no internet, as the app must
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], env=env, cwd=PROJECT_ROOT,
@@ -118,3 +127,31 @@ def flask_client(demo_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterato
     client.get("/login")  # Dash moves the pages' callbacks into the app on its first request
     yield client
     get_settings.cache_clear()
+
+
+def csrf_of(html_text: str) -> str:
+    """The CSRF token of a page's form (the hidden csrf_token field)."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html_text)
+    assert found, "no CSRF token in the page"
+    return found.group(1)
+
+
+def form_login(client: Any, name: str, password: str, *, next_path: str | None = None, **kwargs: Any) -> Any:
+    """Log in through the login form as a browser does: fetch the form (and its CSRF token), then post it."""
+    url = f"/login?next={next_path}" if next_path else "/login"
+    token = csrf_of(client.get(url, **kwargs).get_data(as_text=True))
+    return client.post(url, data={"name": name, "password": password, "csrf_token": token}, **kwargs)
+
+
+def session_as(client: Any, name: str) -> str:
+    """Make ``client`` a logged-in ``name`` without the password: a real server-side session, as a login makes
+    (for tests that act as many users in turn). Returns the session id."""
+    from app.sessions import start_session
+    from sql.engine import connect
+
+    with connect() as conn:
+        session_id = start_session(conn, name, ip="127.0.0.1", user_agent="pytest")
+    with client.session_transaction() as session:
+        session.clear()
+        session["sid"] = session_id
+    return session_id

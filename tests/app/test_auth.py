@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Connection, text
 
 from app.auth import UserError, add_user, authenticate, update_user, wait_after_failures
+from tests.app.conftest import csrf_of, form_login, session_as
 
 pytestmark = pytest.mark.db
 
@@ -52,8 +53,7 @@ def test_users_are_checked_and_audited(db_conn: Connection) -> None:
 
 
 def _as(client: Any, name: str) -> None:
-    with client.session_transaction() as session:
-        session["user"] = name
+    session_as(client, name)
 
 
 def _dash(client: Any, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, Any]],
@@ -73,22 +73,28 @@ def _dash(client: Any, outputs: list[tuple[str, str]], inputs: list[tuple[str, s
 
 
 def test_session_cookie_is_httponly_and_lax(flask_client: Any) -> None:
-    response = flask_client.post("/login", data={"name": "quyhoach", "password": "quyhoach-demo"})
+    response = form_login(flask_client, "quyhoach", "quyhoach-demo")
     assert response.status_code == 302
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Expires" not in cookie and "Max-Age" not in cookie  # ends with the browser
     assert flask_client.get("/").status_code == 200
-    flask_client.get("/logout")
+    _log_out(flask_client)
     assert flask_client.get("/").status_code == 302
+
+
+def _log_out(client: Any) -> None:
+    token = csrf_of(client.get("/login").get_data(as_text=True))
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
 
 
 @pytest.mark.parametrize("name,home", [("kiemtra", "/kiem-tra"), ("taichinh", "/xuat-bao-cao"), ("quyhoach", "/")])
 def test_each_role_lands_where_its_work_starts_unless_a_page_was_asked(flask_client: Any, name: str,
                                                                        home: str) -> None:
-    landed = flask_client.post("/login", data={"name": name, "password": f"{name}-demo"})
+    landed = form_login(flask_client, name, f"{name}-demo")
     assert landed.status_code == 302 and urlsplit(landed.headers["Location"]).path == home
-    flask_client.get("/logout")
-    asked = flask_client.post("/login?next=/phan-anh", data={"name": name, "password": f"{name}-demo"})
+    _log_out(flask_client)
+    asked = form_login(flask_client, name, f"{name}-demo", next_path="/phan-anh")
     assert urlsplit(asked.headers["Location"]).path == "/phan-anh"
 
 
@@ -149,7 +155,8 @@ def test_downloads_and_admin_callbacks_check_the_role(flask_client: Any) -> None
                      state).status_code == 403
     users = [("admin-user-message", "children"), ("admin-users", "children")]
     _as(flask_client, "quyhoach")  # only an admin manages users
-    assert _dash(flask_client, users, [("admin-user-add", "n_clicks", 1), ("admin-user-deactivate", "n_clicks", None),
+    assert _dash(flask_client, users, [("admin-user-add", "n_clicks", 1),
+                                       ("admin-user-confirm-lock", "submit_n_clicks", None),
                                        ("admin-user-activate", "n_clicks", None)],
                  [("admin-user-name", "value", "x"), ("admin-user-password", "value", "mat-khau-dai"),
                   ("admin-user-role", "value", "admin"), ("admin-user-scope", "value", ""),
