@@ -64,7 +64,7 @@ def _layout(**_: Any) -> html.Div:
                                className="nav-link", id="nav-lang")),
             # Logging out is a POST with the CSRF token: a link or an image on another site cannot do it.
             dbc.NavItem(html.Form([
-                html.Input(type="hidden", name=auth.CSRF_FIELD, value=auth.csrf_token()),
+                dcc.Input(type="hidden", name=auth.CSRF_FIELD, value=auth.csrf_token(), id="nav-logout-token"),
                 html.Button(t("logout"), type="submit", id="nav-logout", className="nav-link btn btn-link"),
             ], method="POST", action="/logout", className="m-0")),
         ]

@@ -34,14 +34,17 @@ def register(commands: Any) -> None:
     add.set_defaults(handler=_add)
     change = actions.add_parser(
         "set", help="change a user's role, scope or password, or (de)activate them",
+        description="Change a user. A new password, role or scope, or --deactivate, ends the user's sessions. "
+                    "Nobody can lock out the last active administrator.",
         epilog="Example:\n  phusong users set lan --scope 11001 --deactivate\n  phusong users set minh --password")
     change.add_argument("name")
     change.add_argument("--role", choices=ROLES)
     change.add_argument("--scope", help="comma-separated codes ('' = whole country)")
     change.add_argument("--password", action="store_true", help="set a new password (asked for)")
     state = change.add_mutually_exclusive_group()
-    state.add_argument("--activate", action="store_true")
-    state.add_argument("--deactivate", action="store_true")
+    state.add_argument("--activate", "--enable", action="store_true")
+    state.add_argument("--deactivate", "--disable", action="store_true",
+                       help="the user can no longer log in; their sessions end at once")
     change.set_defaults(handler=_set)
     listing = actions.add_parser("list", help="list the users with role, scope and failed logins",
                                  epilog="Example:\n  phusong users list")

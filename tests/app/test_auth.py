@@ -57,7 +57,8 @@ def _as(client: Any, name: str) -> None:
 
 
 def _dash(client: Any, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, Any]],
-          state: list[tuple[str, str, Any]] = ()) -> Any:  # type: ignore[assignment]
+          state: list[tuple[str, str, Any]] = (), changed: str | None = None,  # type: ignore[assignment]
+          **request: Any) -> Any:
     """POST a callback the way the browser does; the output key is looked up in the app's callback map."""
     wanted = [f"{i}.{p}" for i, p in outputs]
     key = next(k for k in client.dash_app.callback_map
@@ -67,9 +68,9 @@ def _dash(client: Any, outputs: list[tuple[str, str]], inputs: list[tuple[str, s
         "output": key, "outputs": listed if len(outputs) > 1 else listed[0],
         "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
         "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
-        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
+        "changedPropIds": [changed or f"{inputs[0][0]}.{inputs[0][1]}"],
     }
-    return client.post("/_dash-update-component", json=payload)
+    return client.post("/_dash-update-component", json=payload, **request)
 
 
 def test_session_cookie_is_httponly_and_lax(flask_client: Any) -> None:
