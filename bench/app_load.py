@@ -113,9 +113,12 @@ def _payload(key: str, facility_id: int, status: str, submission: str, photo: st
 
 
 def _login(base: str, name: str) -> requests.Session:
+    """Log in through the login form as a browser does: its CSRF token first, then the name and password."""
     session = requests.Session()
-    answer = session.post(f"{base}/login", data={"name": name, "password": PASSWORD}, allow_redirects=False,
-                          timeout=30)
+    form = session.get(f"{base}/login", timeout=30).text
+    token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    answer = session.post(f"{base}/login", data={"name": name, "password": PASSWORD, "csrf_token": token},
+                          allow_redirects=False, timeout=30)
     if answer.status_code != 302:
         raise RuntimeError(f"login of {name} failed: {answer.status_code}")
     return session

@@ -35,7 +35,9 @@ def migrate(engine: Engine) -> MigrationResult:
     try:
         with engine.begin() as conn:
             _ensure_postgis(conn)
-            conn.execute(_CREATE_LEDGER)
+            # Created only when missing: the app's role (phusong_app) may not create tables, yet checks the ledger.
+            if conn.execute(text("SELECT to_regclass('schema_migrations')")).scalar() is None:
+                conn.execute(_CREATE_LEDGER)
             done = set(conn.execute(text("SELECT name FROM schema_migrations")).scalars())
     except OperationalError as exc:
         raise DatabaseSetupError(

@@ -430,3 +430,14 @@ def test_the_lock_button_only_asks_and_the_admin_cannot_lock_themselves(flask_cl
     refused = confirm("quantri")["admin-user-message"]["children"]["props"]
     assert refused["color"] == "danger" and "yourself" in refused["children"]
     assert _sql("SELECT active FROM app_user WHERE name = 'quantri'") == [(True,)]
+
+
+def test_the_app_role_reads_the_ledger_of_migrations_without_creating_it(postgis_url: str) -> None:
+    """`phusong serve` and `phusong users` migrate first: as phusong_app on a migrated database that does nothing."""
+    from tests.app.conftest import as_app_role
+
+    engine = create_engine(as_app_role(postgis_url))
+    try:
+        assert migrate(engine).applied == []
+    finally:
+        engine.dispose()
