@@ -441,3 +441,37 @@ def test_the_app_role_reads_the_ledger_of_migrations_without_creating_it(postgis
         assert migrate(engine).applied == []
     finally:
         engine.dispose()
+
+
+def test_in_the_browser_a_lock_is_confirmed_first_and_logging_out_is_a_button(browser: Any, app_url: str,
+                                                                               demo_database: str) -> None:
+    from tests.app.conftest import log_in
+
+    engine = create_engine(demo_database)
+    target = f"t-lock-{uuid.uuid4().hex[:6]}"
+    with engine.begin() as conn:
+        add_user(conn, target, PASSWORD, role="planner", actor="test")
+
+    def active() -> bool:
+        with engine.connect() as conn:
+            return bool(conn.execute(text("SELECT active FROM app_user WHERE name = :n"), {"n": target}).scalar_one())
+
+    page = log_in(browser, app_url, "admin")
+    page.goto(f"{app_url}/quan-tri")
+    page.click("text=Người dùng")
+    page.fill("#admin-user-toggle-name", target)
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click("#admin-user-deactivate")
+    page.wait_for_timeout(1500)
+    assert asked and target in asked[0] and active()  # dismissed: nothing locked
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#admin-user-deactivate")
+    page.wait_for_selector("#admin-user-message .alert-success", timeout=30_000)
+    assert not active()
+    page.click("#nav-logout")
+    page.wait_for_url(f"{app_url}/login", timeout=30_000)
+    page.goto(f"{app_url}/quan-tri")
+    assert "/login" in page.url
+    page.context.close()
+    engine.dispose()
