@@ -1,0 +1,66 @@
+"""Security headers on every response (issue 14 item 7): a Content-Security-Policy of this site only, no framing,
+no MIME sniffing, no referrer to other sites, and geolocation and camera for this site alone.
+
+Dash's index page carries inline scripts (the renderer's start and the clientside callbacks): they are allowed
+by their SHA-256 hashes (``Dash.csp_hashes``), never by 'unsafe-inline'. Styles keep 'unsafe-inline': React and
+the map set style attributes, and a style cannot run code. The standalone map (/download/map.html) is a file to
+save and open from disk, sent as an attachment: these headers do not apply to it there.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import flask
+from dash import Dash
+
+from sql.settings import get_settings
+
+STATIC_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "geolocation=(self), camera=(self), microphone=(), payment=(), usb=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def content_security_policy(script_hashes: list[str], tile_url: str | None = None) -> str:
+    """The policy: everything from this site; inline scripts only by hash; images also from the tile server."""
+    tiles = _origin(tile_url)
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *script_hashes],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", *([tiles] if tiles else [])],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+
+
+def _origin(url: str | None) -> str | None:
+    """scheme://host[:port] of a tile URL template such as https://tile.example.org/{z}/{x}/{y}.png."""
+    if not url:
+        return None
+    parts = urlsplit(url.replace("{s}.", ""))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def install(app: Dash) -> None:
+    """Add the headers to every response of ``app``'s server."""
+    def add_headers(response: flask.Response) -> flask.Response:
+        # Hashed per response (a few small scripts, microseconds): Dash gathers the clientside callbacks' scripts
+        # at its first request, after this is installed.
+        response.headers["Content-Security-Policy"] = content_security_policy(app.csp_hashes(),
+                                                                              get_settings().tile_url)
+        for name, value in STATIC_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    app.server.after_request(add_headers)
