@@ -32,6 +32,7 @@ from app.reports import FORMATS as REPORT_FORMATS
 from app.reports import MIME_TYPES as REPORT_MIME_TYPES
 from app.reports import report_bytes
 from sql.engine import connect
+from sql.safe_cells import text_only_workbook
 
 EXPORT_ROLES = ("planner", "budget", "admin")
 GAP_FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -125,6 +126,7 @@ def write_report_xlsx(path: Path, gaps: gpd.GeoDataFrame, actions: pd.DataFrame,
             for column in sheet.columns:
                 width = max(len(str(c.value or "")) for c in list(column)[:50])
                 sheet.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
+        text_only_workbook(writer.book)
     return path
 
 

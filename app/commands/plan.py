@@ -26,6 +26,7 @@ from analysis.planning_geo import (
 )
 from app.commands.db import ensure_database
 from sql.engine import connect
+from sql.safe_cells import text_only_workbook, write_csv
 
 OUT_FORMATS = (".csv", ".xlsx", ".gpkg")
 
@@ -242,7 +243,7 @@ def write_actions(actions: pd.DataFrame, out: Path, *, params: dict[str, Any] | 
     out.parent.mkdir(parents=True, exist_ok=True)
     suffix = out.suffix.lower()
     if suffix == ".csv":
-        actions.to_csv(out, index=False, encoding="utf-8-sig")
+        write_csv(actions, out)
     elif suffix == ".xlsx":
         with pd.ExcelWriter(out) as writer:
             actions.to_excel(writer, sheet_name="actions", index=False)
@@ -253,6 +254,7 @@ def write_actions(actions: pd.DataFrame, out: Path, *, params: dict[str, Any] | 
                 flat.columns = ["parameter", "value"]
                 flat["value"] = flat["value"].astype(str)
                 flat.to_excel(writer, sheet_name="parameters", index=False)
+            text_only_workbook(writer.book)
     else:
         import geopandas as gpd
 
