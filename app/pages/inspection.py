@@ -241,6 +241,7 @@ def choose_facility(clicks: list[int | None], _cancel: int | None) -> Any:
           Output("insp-form-error", "children"),
           Input("insp-selected", "data"), prevent_initial_call=True)
 def open_form(facility_id: int | None) -> Any:
+    require(*INSPECTING_ROLES)  # the role first, whatever the argument (the route x role table)
     hidden, shown = {"display": "none"}, {"display": "block"}
     if facility_id is None:
         return hidden, shown, "", "", None, "", None, None
@@ -313,6 +314,7 @@ def save_inspection(n_clicks: int | None, facility_id: int | None, status: str |
           Input("insp-poll", "n_intervals"), State("insp-pending", "data"), prevent_initial_call=True)
 def follow_recomputation(_n: int, pending: dict[str, Any] | None) -> Any:
     """Show the commune's class once its coverage is recomputed (usually within a second of the save)."""
+    require(*INSPECTING_ROLES)
     if not pending:
         return no_update, True
     require(*INSPECTING_ROLES, communes=[pending["code"]])
