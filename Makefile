@@ -18,6 +18,7 @@ lint: venv
 	$(VENV)/bin/ruff check sql etl analysis app tests bench gis_data
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/pip-audit --skip-editable --progress-spinner off
 
 bench: system-test venv
 	$(PIP) install --quiet -e '.[dev,bench]'

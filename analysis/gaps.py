@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from sqlalchemy import Connection
 
 from sql import queries
+from sql.safe_cells import text_only_workbook, write_csv
 
 # Issue 4: these columns, in this order, then the extras. Shares are fractions 0-1.
 GAP_COLUMNS = (
@@ -182,7 +183,7 @@ def write_gaps(gaps: gpd.GeoDataFrame, path: Path, *, fmt: str, metadata: list[t
     path.parent.mkdir(parents=True, exist_ok=True)
     plain = _plain(gaps)
     if fmt == "csv":
-        plain.to_csv(path, index=False, encoding="utf-8-sig")
+        write_csv(plain, path)
     elif fmt == "xlsx":
         _write_xlsx(plain, path, metadata)
     elif fmt == "gpkg":
@@ -235,7 +236,7 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, metadata: list[tuple[str, str]]
     params.append(["key", "value"])
     for key, value in metadata:
         params.append([key, value])
-    book.save(path)
+    text_only_workbook(book).save(path)
 
 
 def _cell(value: Any) -> Any:

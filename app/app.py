@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 import diskcache
 from dash import Dash, DiskcacheManager, Input, Output, State, clientside_callback, dcc, html
 
-from app import auth, downloads
+from app import auth, downloads, errors, security_headers
 from app.i18n import current_lang, t
 from sql.settings import Settings, get_settings
 
@@ -38,10 +38,13 @@ def create_app(settings: Settings | None = None) -> Dash:
         # gzip on the wire (flask-compress): the national map's 1.1 MB of GeoJSON travels as ~170 kB on 3G.
         compress=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        on_error=errors.on_callback_error,
     )
     app.server.config["PHUSONG_SETTINGS"] = settings
     auth.install(app.server, settings)
     downloads.install(app.server)
+    errors.install(app.server)
+    security_headers.install(app)
     app.layout = _layout
     return app
 
@@ -76,7 +79,9 @@ def _layout(**_: Any) -> html.Div:
         ], fluid=True),
         color="primary", dark=True, className="py-1",
     )
-    return html.Div([nav, dcc.Location(id="url"), dbc.Container(dash.page_container, fluid=True, className="pt-2")],
+    failed = dbc.Alert(id=errors.ERROR_ALERT_ID, is_open=False, color="danger", dismissable=True, className="m-2")
+    return html.Div([nav, dcc.Location(id="url"), failed,
+                     dbc.Container(dash.page_container, fluid=True, className="pt-2")],
                     lang=current_lang())
 
 

@@ -63,7 +63,7 @@ def load_demo_data() -> Iterator[str]:
                f"snapshots {', '.join(r.period for r in snapshots)}")
     with connect() as conn:
         plan = plan_investments(conn, budget_vnd=DEMO_BUDGET_VND, province_code=DEMO_PROVINCE)
-        save_scenario(conn, DEMO_SCENARIO, plan)
+        save_scenario(conn, DEMO_SCENARIO, plan, owner="demo")
         yield (f"plan {DEMO_SCENARIO!r}: {len(plan.actions)} actions, {plan.cost_vnd:,.0f} VND, "
                f"{plan.added_population:,.0f} people newly reached ({plan.solution.solver}, {plan.solution.status})")
 

@@ -22,15 +22,17 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from analysis.gaps import CLASS_VI, HEADERS_VI, coverage_gaps, gaps_metadata, write_gaps
-from analysis.planning_geo import PlanningInputError, scenario_actions
+from analysis.planning_geo import PlanningInputError, ScenarioHeader, find_scenario, scenario_actions
 from analysis.reports import ReportError
 from app.auth import AccessDenied, User, communes_in_scope, require
+from app.errors import error_page
 from app.i18n import VIETNAM_TZ, action_word, fmt_int, fmt_share
 from app.pdf import CLASS_COLOURS, NO_DATA_COLOUR, Document, map_png
 from app.reports import FORMATS as REPORT_FORMATS
 from app.reports import MIME_TYPES as REPORT_MIME_TYPES
 from app.reports import report_bytes
 from sql.engine import connect
+from sql.safe_cells import text_only_workbook
 
 EXPORT_ROLES = ("planner", "budget", "admin")
 GAP_FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -70,13 +72,29 @@ def provinces_table(gaps: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _actions(conn: Connection, scenario: str | None) -> pd.DataFrame:
-    if not scenario:
-        return pd.DataFrame(columns=list(ACTION_HEADERS_VI))
+def readable_scenario(conn: Connection, user: User, scenario_id: int) -> ScenarioHeader:
+    """The scenario ``scenario_id`` when the user's scope covers it: its province (a whole-country scenario needs
+    a whole-country user). AccessDenied (403) otherwise, ExportEmptyError (404) when there is no such scenario."""
     try:
-        return scenario_actions(conn, scenario)
+        header = find_scenario(conn, int(scenario_id))
     except PlanningInputError as exc:
-        raise ExportEmptyError(str(exc)) from exc
+        raise ExportEmptyError(f"không có phương án số {scenario_id} (no scenario {scenario_id})") from exc
+    if not may_read_scenario(user, header):
+        raise AccessDenied(f"{user.name}: scenario {header.id} is outside their scope")
+    return header
+
+
+def may_read_scenario(user: User, header: ScenarioHeader) -> bool:
+    """Scope over a scenario: the whole country, or its province among the user's scope codes."""
+    return user.whole_country or (header.province_code is not None and header.province_code in user.scope_codes)
+
+
+def _actions(conn: Connection, user: User, scenario_id: int | None) -> tuple[str, pd.DataFrame]:
+    """The name and actions of a scenario the user may read (no scenario: empty)."""
+    if scenario_id is None:
+        return "", pd.DataFrame(columns=list(ACTION_HEADERS_VI))
+    header = readable_scenario(conn, user, scenario_id)
+    return header.name, scenario_actions(conn, header.id)
 
 
 # --------------------------------------------------------------------------------------------- XLSX
@@ -108,6 +126,7 @@ def write_report_xlsx(path: Path, gaps: gpd.GeoDataFrame, actions: pd.DataFrame,
             for column in sheet.columns:
                 width = max(len(str(c.value or "")) for c in list(column)[:50])
                 sheet.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
+        text_only_workbook(writer.book)
     return path
 
 
@@ -223,9 +242,12 @@ def register_routes(server: flask.Flask) -> None:
     server.add_url_rule("/download/report.xlsx", "download_report_xlsx", _download_report_xlsx)
     server.add_url_rule("/download/report.pdf", "download_report_pdf", _download_report_pdf)
     server.add_url_rule("/download/map.html", "download_map", _download_map)
-    server.add_url_rule("/download/scenario/<name>.<fmt>", "download_scenario", _download_scenario)
+    # Scenarios by id: a name may hold "/" or anything else a URL path cannot carry (issue 21).
+    server.add_url_rule("/download/scenario/<int:scenario_id>.<fmt>", "download_scenario", _download_scenario)
     server.add_url_rule("/download/periodic/<province>/<period>.<fmt>", "download_periodic", _download_periodic)
-    server.register_error_handler(ExportEmptyError, lambda e: (flask.jsonify({"error": str(e)}), 404))
+    # Anything else under /download/ is not found: never the app's HTML page under a file's name.
+    server.add_url_rule("/download/<path:rest>", "download_unknown", _download_unknown)
+    server.register_error_handler(ExportEmptyError, lambda e: error_page(str(e), 404))
 
 
 def _scope_title(gaps: pd.DataFrame, province: str | None) -> str:
@@ -250,11 +272,17 @@ def _tmp(suffix: str) -> Path:
     return Path(handle.name)
 
 
-def _request_scope() -> tuple[User, str | None, str | None]:
+def _request_scope() -> tuple[User, str | None, int | None]:
     user = require(*EXPORT_ROLES)
     province = flask.request.args.get("province") or None
     scenario = flask.request.args.get("scenario") or None
-    return user, province, scenario
+    if scenario is not None and not scenario.isdigit():
+        raise ExportEmptyError(f"phương án {scenario!r}: cần số của phương án (a scenario id is needed)")
+    return user, province, None if scenario is None else int(scenario)
+
+
+def _download_unknown(rest: str) -> Any:
+    raise ExportEmptyError("không có tệp này (no such download)")
 
 
 def _download_gaps(fmt: str) -> Any:
@@ -271,10 +299,10 @@ def _download_gaps(fmt: str) -> Any:
 def _download_report_xlsx() -> Any:
     user, province, scenario = _request_scope()
     with connect() as conn:
+        scenario_name, actions = _actions(conn, user, scenario)  # the scenario's scope first: 403 before 404
         gaps = gaps_for_user(conn, user, province)
-        metadata = [("exported_by", user.name), ("scenario", scenario or ""),
+        metadata = [("exported_by", user.name), ("scenario", scenario_name),
                     *gaps_metadata(conn, gaps, province_code=province)]
-        actions = _actions(conn, scenario)
     path = write_report_xlsx(_tmp(".xlsx"), gaps, actions, metadata)
     return _send(path, f"phusong_bao_cao_{province or 'all'}_{_stamp()}.xlsx", GAP_FORMATS["xlsx"])
 
@@ -282,10 +310,10 @@ def _download_report_xlsx() -> Any:
 def _download_report_pdf() -> Any:
     user, province, scenario = _request_scope()
     with connect() as conn:
+        scenario_name, actions = _actions(conn, user, scenario)  # the scenario's scope first: 403 before 404
         gaps = gaps_for_user(conn, user, province)
-        metadata = [("Người xuất", user.name), ("Phương án", scenario or "–"),
+        metadata = [("Người xuất", user.name), ("Phương án", scenario_name or "–"),
                     *gaps_metadata(conn, gaps, province_code=province)]
-        actions = _actions(conn, scenario)
     path = write_report_pdf(_tmp(".pdf"), gaps, actions, title=_scope_title(gaps, province), metadata=metadata)
     return _send(path, f"phusong_bao_cao_{province or 'all'}_{_stamp()}.pdf", "application/pdf")
 
@@ -298,22 +326,23 @@ def _download_map() -> Any:
     return _send(path, f"phusong_ban_do_{province or 'all'}_{_stamp()}.html", "text/html")
 
 
-def _download_scenario(name: str, fmt: str) -> Any:
+def _download_scenario(scenario_id: int, fmt: str) -> Any:
     from app.commands.plan import write_actions
 
     user = require(*EXPORT_ROLES)
     if fmt not in GAP_FORMATS:
         raise AccessDenied(f"unknown format {fmt!r}", status=404)
     with connect() as conn:
-        actions = _actions(conn, name)
-        if not user.whole_country and len(actions):
-            allowed = communes_in_scope(user, actions["commune_code"].astype(str).tolist(), conn=conn)
-            if not set(actions["commune_code"].astype(str)) <= allowed:
-                raise AccessDenied(f"{user.name}: scenario {name!r} reaches outside their scope")
+        name, actions = _actions(conn, user, scenario_id)
     path = _tmp("." + fmt)
     path.unlink()
     write_actions(actions, path)
-    return _send(path, f"phusong_phuong_an_{name}.{fmt}", GAP_FORMATS[fmt])
+    return _send(path, f"phusong_phuong_an_{scenario_id}_{_file_word(name)}.{fmt}", GAP_FORMATS[fmt])
+
+
+def _file_word(text: str) -> str:
+    """A name made safe for a file name: letters (Vietnamese kept), digits, '-', the rest '_'."""
+    return re.sub(r"[^\w\-]+", "_", text, flags=re.UNICODE).strip("_")[:60] or "phuong_an"
 
 
 def _download_periodic(province: str, period: str, fmt: str) -> Any:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from analysis.reports import CLASS_LABELS, CLASSES, VN_TZ, ReportData, ReportError, build_report
 from app.pdf import CLASS_COLOURS, NO_DATA_COLOUR, Document, map_png
+from sql.safe_cells import text_only_workbook
 
 FORMATS = ("pdf", "xlsx")
 MIME_TYPES = {"pdf": "application/pdf",
@@ -271,7 +272,7 @@ def render_report_xlsx(data: ReportData, *, generated_at: datetime | None = None
         params.append([key, value])
     params.column_dimensions["A"].width = 30
     buffer = io.BytesIO()
-    book.save(buffer)
+    text_only_workbook(book).save(buffer)
     return buffer.getvalue()
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, text
 from etl.errors import LoadRefusedError
 from sql import queries
 from sql.bulk import copy_rows, set_actor
+from sql.safe_cells import csv_cell
 
 CENSUS_COLUMNS = ("ma_tinh", "ma_huyen", "ma_xa", "commune_name", "pop_total")
 ID_MAP_COLUMNS = ("commune_id", "ma_xa")
@@ -142,7 +143,7 @@ def write_unmatched_report(result: CensusResult, path: Path) -> Path:
         fields = ["code", "province_name", "district_name", "name", "pop_total"]
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
-        writer.writerows(result.unmatched)
+        writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in result.unmatched)
     return path
 
 

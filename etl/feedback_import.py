@@ -24,6 +24,7 @@ from etl.readers import read_table
 from etl.validate import ColumnMap, RowIssue, map_columns, parse_coordinate_cell, parse_datetime, parse_geopoint
 from etl.vocabulary import Vocabulary, fold_key
 from sql import queries
+from sql.safe_cells import csv_row, text_only_workbook
 
 VOCABULARY_FILE = Path(__file__).resolve().parent / "feedback_vocabulary.yaml"
 _SECTIONS = ("headers", "channels", "categories", "statuses")
@@ -293,12 +294,12 @@ def export_feedback(conn: Connection, viewer: Viewer, path: Path, *, filters: Fe
         sheet.append(header)
         for values in table:
             sheet.append(values)
-        book.save(path)
+        text_only_workbook(book).save(path)
     else:
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(header)
-            writer.writerows(table)
+            writer.writerows(csv_row(values) for values in table)
     return len(rows)
 
 

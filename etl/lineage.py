@@ -19,6 +19,7 @@ from etl.readers import RawTable
 from etl.validate import RowIssue
 from sql import queries
 from sql.bulk import copy_rows, set_actor
+from sql.safe_cells import csv_row
 
 
 @dataclass
@@ -178,14 +179,14 @@ def write_report(result: LoadResult, report_dir: Path | None) -> Path | None:
         writer.writerow(["row", "field", "value", "reason", "severity", "message"])
         for issue in sorted(result.issues, key=lambda i: (i.row, i.severity != "reject")):
             writer.writerow(
-                [
+                csv_row([
                     issue.row,
                     issue.field,
                     issue.value,
                     issue.reason,
                     issue.severity,
                     issue.message(result.file),
-                ]
+                ])
             )
     result.report = path
     return path

@@ -27,15 +27,13 @@ import numpy as np
 import pyarrow as pa
 
 from etl.errors import LoadRefusedError
+from etl.limits import check_cells, check_size, check_workbook, check_zip_directory
 from etl.vocabulary import Vocabulary, fold_key
 
 # Arrow's default allocator (mimalloc) maps fresh pages for a first big file: a cold 200,000-row read and check
 # took 0.34-0.63 s with it, 0.37 s steadily with the C library's allocator, which reuses what the process has.
 pa.set_memory_pool(pa.system_memory_pool())
 
-MAX_FILE_BYTES = 500 * 1024 * 1024  # issue 3: files over 500 MB are refused
-MAX_ARCHIVE_INFLATED_BYTES = 200 * 1024 * 1024
-MAX_ARCHIVE_RATIO = 100
 _HEADER_SCAN_ROWS = 30  # title rows above the header of a workbook or a CSV: rarely more than a few
 GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".kml"}  # KML: Google Earth placemarks
 
@@ -147,8 +145,7 @@ def _check_file(path: Path) -> None:
     size = path.stat().st_size
     if size == 0:
         raise LoadRefusedError(f"{path}: the file is empty")
-    if size > MAX_FILE_BYTES:
-        raise LoadRefusedError(f"{path}: {size / 1e6:,.0f} MB is over the 500 MB limit; split the file")
+    check_size(path, size)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -209,7 +206,8 @@ def _sniff_delimiter(sample: str) -> str:
 
 
 def _read_csv(path: Path, encoding: str | None, vocabulary: Vocabulary | None) -> RawTable:
-    text, utf8 = _decode(path.read_bytes(), path, encoding)
+    data = path.read_bytes()
+    text, utf8 = _decode(data, path, encoding)
     if (b"\x00" in utf8) if utf8 is not None else ("\x00" in text):
         raise LoadRefusedError(f"{path}: is a binary file, not CSV text")
     if text.startswith("\ufeff"):
@@ -221,6 +219,7 @@ def _read_csv(path: Path, encoding: str | None, vocabulary: Vocabulary | None) -
     fmt = {",": "csv", ";": "csv;", "\t": "tsv"}[delimiter]
     headers, body_at, header_row, below_titles = _csv_header(text, delimiter, vocabulary)
     headers = _one_line(headers)
+    check_cells(path, data.count(b"\n") + 1, len(headers))  # before the rows are parsed into cells
     body = utf8[len(text[:body_at].encode("utf-8")):] if utf8 is not None else text[body_at:].encode("utf-8")
     found = _csv_by_columns(body, delimiter, len(headers), header_row + 1)
     if found is None:
@@ -361,6 +360,7 @@ def _read_xlsx(path: Path, sheet: str | None, vocabulary: Vocabulary | None) -> 
 
     if not zipfile.is_zipfile(path):
         raise LoadRefusedError(f"{path}: is not an Excel .xlsx workbook")
+    check_workbook(path)  # parts, inflated size and each sheet's declared dimension, before calamine opens it
     workbook = CalamineWorkbook.from_path(str(path))
     names = list(workbook.sheet_names)
     if sheet is not None and sheet not in names:
@@ -418,32 +418,8 @@ def _find_header(grid: list[list[str]], vocabulary: Vocabulary | None) -> tuple[
 
 
 def check_archive(path: Path) -> list[str]:
-    """Check a zip before unpacking: no '..' or absolute names, at most 200 MB inflated, ratio <= 100."""
-    if not zipfile.is_zipfile(path):
-        raise LoadRefusedError(f"{path}: is not a zip archive")
-    with zipfile.ZipFile(path) as archive:
-        entries = archive.infolist()
-    inflated = 0
-    for entry in entries:
-        name = entry.filename
-        if (
-            name.startswith(("/", "\\"))
-            or ".." in PurePosixPath(name.replace("\\", "/")).parts
-            or ":" in name
-        ):
-            raise LoadRefusedError(f"{path}: refused, the archive entry {name!r} points outside the archive")
-        inflated += entry.file_size
-        if entry.compress_size and entry.file_size / entry.compress_size > MAX_ARCHIVE_RATIO:
-            raise LoadRefusedError(
-                f"{path}: refused, entry {name!r} inflates {entry.file_size / entry.compress_size:,.0f}"
-                f" times (more than {MAX_ARCHIVE_RATIO}): a zip bomb?"
-            )
-    if inflated > MAX_ARCHIVE_INFLATED_BYTES:
-        raise LoadRefusedError(
-            f"{path}: refused, the archive inflates to {inflated / 1e6:,.0f} MB "
-            f"(limit {MAX_ARCHIVE_INFLATED_BYTES // 1_000_000} MB)"
-        )
-    return [e.filename for e in entries]
+    """Check a zip before unpacking (etl.limits: entries, names, inflated size, ratio); return its names."""
+    return [entry.filename for entry in check_zip_directory(path)]
 
 
 def _read_zip(path: Path, encoding: str | None, vocabulary: Vocabulary | None) -> RawTable:

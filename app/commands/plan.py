@@ -26,6 +26,7 @@ from analysis.planning_geo import (
 )
 from app.commands.db import ensure_database
 from sql.engine import connect
+from sql.safe_cells import text_only_workbook, write_csv
 
 OUT_FORMATS = (".csv", ".xlsx", ".gpkg")
 
@@ -78,13 +79,13 @@ def _register_scenarios(commands: Any) -> None:
     listing.set_defaults(handler=_list)
     compare = actions.add_parser("compare", help="what differs between two scenarios: actions, people, cost",
                                  epilog="Example:\n  phusong scenarios compare plan-a plan-b")
-    compare.add_argument("a")
-    compare.add_argument("b")
+    compare.add_argument("a", help="a scenario's name, or its id (`scenarios list`) when two owners use the name")
+    compare.add_argument("b", help="the other scenario, likewise")
     compare.add_argument("--limit", type=int, default=30, help="differing actions to print (default 30)")
     compare.set_defaults(handler=_compare)
     export = actions.add_parser("export", help="write a scenario's actions to .csv, .xlsx or .gpkg",
                                 epilog="Example:\n  phusong scenarios export plan-a --out plan-a.gpkg")
-    export.add_argument("name")
+    export.add_argument("name", help="the scenario's name, or its id when two owners use the name")
     export.add_argument("--out", type=Path, required=True)
     export.set_defaults(handler=_export)
 
@@ -242,7 +243,7 @@ def write_actions(actions: pd.DataFrame, out: Path, *, params: dict[str, Any] | 
     out.parent.mkdir(parents=True, exist_ok=True)
     suffix = out.suffix.lower()
     if suffix == ".csv":
-        actions.to_csv(out, index=False, encoding="utf-8-sig")
+        write_csv(actions, out)
     elif suffix == ".xlsx":
         with pd.ExcelWriter(out) as writer:
             actions.to_excel(writer, sheet_name="actions", index=False)
@@ -253,6 +254,7 @@ def write_actions(actions: pd.DataFrame, out: Path, *, params: dict[str, Any] | 
                 flat.columns = ["parameter", "value"]
                 flat["value"] = flat["value"].astype(str)
                 flat.to_excel(writer, sheet_name="parameters", index=False)
+            text_only_workbook(writer.book)
     else:
         import geopandas as gpd
 
@@ -270,7 +272,7 @@ def _list(args: argparse.Namespace) -> int:
         print("no scenarios saved yet (phusong plan --budget-vnd ... --out ...)")
         return 0
     for rec in frame.to_dict("records"):
-        print(f"{rec['name']:30s} budget {float(rec['budget_vnd']):>16,.0f}  "
+        print(f"{rec['id']:>5} {rec['name']:30s} {rec['owner']:12s} budget {float(rec['budget_vnd']):>16,.0f}  "
               f"cost {float(rec['cost_vnd']):>16,.0f} "
               f"people {float(rec['added_population']):>10,.0f}  actions {int(rec['actions']):4d}  "
               f"{rec['solver'] or '?'}/{rec['status'] or '?'}  {rec['province_code'] or 'all'}  "

@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from app.auth import User, may_see_page, scope_binds
-from app.i18n import current_lang, fmt_int, t
+from app.i18n import current_lang, fmt_date, fmt_int, t
 from etl.feedback import OVERDUE_DAYS, Viewer, count_overdue
 from sql import queries
 from sql.engine import connect
@@ -88,6 +88,13 @@ def communes_geojson(user: User, *, province: str | None = None, zoom: float | N
                          {"zoom_level": binds["zoom_level"], "tolerance": binds["tolerance"]})
         collection = conn.execute(queries.load("map_communes_geojson"), binds).scalar()
     return collection or EMPTY_COLLECTION
+
+
+def scenario_options(user: User) -> list[dict[str, Any]]:
+    """The saved scenarios the user may read, newest first, as picker options: the value is the scenario's id,
+    the label says whose it is ("Phương án 2027 · quyhoach · 01/12/2026")."""
+    return [{"label": f"{s['name']} · {s['owner']} · {fmt_date(s['created_at'])}", "value": s["id"]}
+            for s in rows("scenario_names", scope_binds(user))]
 
 
 OVERDUE_HREF = "/phan-anh?overdue=1"

@@ -1,9 +1,16 @@
-"""Uploaded files the pages load through the ETL: kept on the server behind a token we made, previewed row by row."""
+"""Uploaded files the pages load through the ETL: kept on the server behind a token we made, previewed row by row.
+
+An upload is checked for size before it is decoded (etl.limits, the same limits as the CLI), kept in a private
+folder outside anything the server serves (out/uploads, mode 0700), and deleted when its preview is confirmed,
+replaced or refused, or when it is older than a day.
+"""
 
 from __future__ import annotations
 
 import base64
 import re
+import shutil
+import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -15,11 +22,11 @@ from dash import html
 from app.components.common import small_table
 from app.i18n import current_lang, fmt_int, t
 from app.reasons import field_text, reason_text, summary_text
+from etl.limits import MAX_UPLOAD_BYTES, UPLOAD_MAX_AGE_S, LimitExceededError, check_size
 from etl.lineage import LoadResult
 from etl.validate import RowIssue
 from sql.settings import get_settings
 
-MAX_UPLOAD_BYTES = 30 * 1024 * 1024
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -34,12 +41,13 @@ def keep_upload(contents: str, filename: str, suffixes: tuple[str, ...]) -> tupl
     """
     if Path(filename).suffix.lower() not in suffixes:
         raise UploadError(f"{filename}: {', '.join(suffixes)}")
-    data = base64.b64decode(contents.split(",", 1)[1])
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadError(f"{filename}: {len(data) / 1e6:.0f} MB > {MAX_UPLOAD_BYTES / 1e6:.0f} MB")
+    encoded = contents.split(",", 1)[1]
+    check_size(Path(_safe_name(filename)), len(encoded) * 3 // 4, MAX_UPLOAD_BYTES)  # before decoding
+    data = base64.b64decode(encoded)
+    sweep_uploads()
     token = uuid.uuid4().hex
     folder = _upload_dir() / token
-    folder.mkdir()
+    folder.mkdir(mode=0o700)
     path = folder / _safe_name(filename)
     path.write_bytes(data)
     return token, path
@@ -55,9 +63,36 @@ def kept_upload(token: str | None) -> Path:
     return found[0]
 
 
+def discard_upload(token: str | None) -> None:
+    """Delete an upload (confirmed, replaced or refused); a token that is not ours, or gone, is nothing to do."""
+    if token and _TOKEN.match(token):
+        shutil.rmtree(_upload_dir() / token, ignore_errors=True)
+
+
+def sweep_uploads(*, max_age_s: float = UPLOAD_MAX_AGE_S) -> int:
+    """Delete the uploads older than ``max_age_s`` (a preview nobody confirmed); return how many."""
+    cutoff = time.time() - max_age_s
+    old = [folder for folder in _upload_dir().iterdir() if folder.is_dir() and folder.stat().st_mtime < cutoff]
+    for folder in old:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(old)
+
+
+def refusal_text(exc: Exception, filename: str, path: Path | None = None) -> str:
+    """What the user reads when their file is refused: Vietnamese for a limit when the page is, and never the
+    server's path of the upload (the file is named as the user named it)."""
+    if isinstance(exc, LimitExceededError) and current_lang() == "vi":
+        text = exc.vi
+    else:
+        text = str(exc)
+    if path is not None:
+        text = text.replace(str(path), filename).replace(path.name, filename)
+    return text
+
+
 def _upload_dir() -> Path:
     path = get_settings().out_dir / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
 

@@ -23,12 +23,20 @@ from app.auth import (
     update_user,
 )
 from app.components.common import gate, overdue_link, rows, small_table
-from app.components.uploads import MAX_UPLOAD_BYTES, as_uploaded, keep_upload, kept_upload, preview_view
+from app.components.uploads import (
+    as_uploaded,
+    discard_upload,
+    keep_upload,
+    kept_upload,
+    preview_view,
+    refusal_text,
+)
 from app.i18n import current_lang, fmt_date, t
 from app.reasons import summary_text
 from etl.errors import LoadRefusedError
 from etl.facilities import load_facilities
 from etl.inspections import load_inspections
+from etl.limits import MAX_UPLOAD_BYTES
 from etl.villages import load_villages
 from sql.bulk import set_actor
 from sql.engine import connect
@@ -88,18 +96,22 @@ def _upload_tab(en: bool) -> Any:
 @callback(Output("admin-preview", "children"), Output("admin-upload-token", "data"),
           Output("admin-confirm", "disabled"), Output("admin-load-result", "children"),
           Input("admin-upload", "contents"), State("admin-upload", "filename"), State("admin-kind", "value"),
-          prevent_initial_call=True)
-def preview_upload(contents: str | None, filename: str | None, kind: str) -> Any:
+          State("admin-upload-token", "data"), prevent_initial_call=True)
+def preview_upload(contents: str | None, filename: str | None, kind: str, previous: str | None) -> Any:
     """Keep the file on the server and show what loading it would do, row by row, without writing anything."""
     user = require(*ADMIN)
+    discard_upload(previous)  # a new file replaces the one previewed before
     if not contents or not filename:
         return no_update, None, True, None
+    token, path = None, None
     try:
         token, path = keep_upload(contents, filename, SUFFIXES)
         with connect() as conn:
             result = LOADERS[kind](conn, path, dry_run=True, loaded_by=user.name)
     except (LoadRefusedError, ValueError) as exc:
-        return dbc.Alert(str(exc), color="danger", id="admin-preview-refused"), None, True, None
+        discard_upload(token)
+        return (dbc.Alert(refusal_text(exc, filename, path), color="danger", id="admin-preview-refused"), None, True,
+                None)
     return preview_view(as_uploaded(result, filename), "admin"), token, result.loaded + result.updated == 0, None
 
 
@@ -115,6 +127,7 @@ def confirm_load(set_progress: Any, n_clicks: int | None, token: str | None, kin
     if not n_clicks:
         return no_update, no_update
     set_progress("Đang nạp dữ liệu…" if lang != "en" else "Loading…")
+    path = None
     try:
         path = kept_upload(token)
         with connect() as conn:
@@ -125,7 +138,9 @@ def confirm_load(set_progress: Any, n_clicks: int | None, token: str | None, kin
             coverage = recompute_stale_communes(conn)
     except (LoadRefusedError, ValueError) as exc:
         set_progress("")
-        return dbc.Alert(str(exc), color="danger"), False
+        return dbc.Alert(refusal_text(exc, path.name if path else "", path), color="danger"), False
+    finally:
+        discard_upload(token)  # loaded or refused, the file is not kept
     set_progress("")
     return dbc.Alert([html.Div(summary_text(as_uploaded(result, path.name), lang)),
                       html.Div(f"{t('coverage', lang)}: {coverage.communes} xã", className="small")],

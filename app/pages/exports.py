@@ -13,9 +13,9 @@ from dash import Input, Output, callback, dcc, html
 
 from analysis.reports import Period, parse_period
 from app.auth import current_user, require, scope_binds
-from app.components.common import gate, rows
+from app.components.common import gate, rows, scenario_options
 from app.exports import EXPORT_ROLES
-from app.i18n import current_lang, fmt_date, fmt_int, t
+from app.i18n import current_lang, fmt_int, t
 
 dash.register_page(__name__, path="/xuat-bao-cao", name="Xuất dữ liệu / Báo cáo",
                    title="Xuất dữ liệu / Báo cáo — phusong", label_key="page_exports", roles=EXPORT_ROLES, order=3)
@@ -28,7 +28,6 @@ def layout(**_: Any) -> Any:
         return refused
     en = current_lang() == "en"
     provinces = rows("provinces_in_scope", scope_binds(user))
-    scenarios = rows("scenario_names", {})
     return html.Div([
         html.H4(t("page_exports"), className="mb-2"),
         dbc.Row([
@@ -37,9 +36,7 @@ def layout(**_: Any) -> Any:
                                   value=provinces[0]["code"] if len(provinces) == 1 else None,
                                   options=[{"label": p["name"], "value": p["code"]} for p in provinces])], md=4),
             dbc.Col([dbc.Label(t("scenario"), className="small mb-0"),
-                     dcc.Dropdown(id="exports-scenario", placeholder="–",
-                                  options=[{"label": f"{s['name']} ({fmt_date(s['created_at'])})",
-                                            "value": s["name"]} for s in scenarios])], md=4),
+                     dcc.Dropdown(id="exports-scenario", placeholder="–", options=scenario_options(user))], md=4),
         ], className="mb-3 g-2"),
         dbc.Card(dbc.CardBody([
             html.H6("Phân tích khoảng trống phủ sóng" if not en else "Coverage gap analysis"),
@@ -86,14 +83,15 @@ def _periodic_card(en: bool) -> Any:
 
 
 def _link(label: str, href: str, id: str) -> html.A:
-    return html.A(f"{t('download')} {label}", href=href, id=id, className="btn btn-outline-primary btn-sm",
-                  download="")
+    # No `download` attribute: the file comes as an attachment, and a refused or failed export shows its error
+    # page (with its status) instead of being saved under the file's name.
+    return html.A(f"{t('download')} {label}", href=href, id=id, className="btn btn-outline-primary btn-sm")
 
 
 @callback(Output("exports-links", "children"), Output("exports-scenario-links", "children"),
           Input("exports-province", "value"), Input("exports-scenario", "value"))
-def links(province: str | None, scenario: str | None) -> Any:
-    require(*EXPORT_ROLES)
+def links(province: str | None, scenario: int | None) -> Any:
+    user = require(*EXPORT_ROLES)
     query = urlencode({k: v for k, v in (("province", province), ("scenario", scenario)) if v})
     suffix = f"?{query}" if query else ""
     gaps = [
@@ -109,11 +107,13 @@ def links(province: str | None, scenario: str | None) -> Any:
         chosen = html.Span("Chọn một phương án ở trên." if current_lang() == "vi" else "Choose a scenario above.",
                            className="small text-muted")
         return gaps, chosen
-    name = quote(scenario, safe="")
-    found = rows("scenario_names", {})
-    total = next((s for s in found if s["name"] == scenario), None)
-    info = html.Span(f"{fmt_int(total['budget_vnd'])} đồng" if total else "", className="small text-muted me-2")
-    return gaps, [info] + [_link(fmt.upper(), f"/download/scenario/{name}.{fmt}", f"exports-scenario-{fmt}")
+    found = rows("scenario_names", scope_binds(user))
+    total = next((s for s in found if s["id"] == scenario), None)
+    if total is None:  # not one the user may read (the links would be refused)
+        return gaps, html.Span(t("no_access"), className="small text-muted")
+    info = html.Span(f"{total['name']} · {total['owner']} · {fmt_int(total['budget_vnd'])} đồng",
+                     className="small text-muted me-2")
+    return gaps, [info] + [_link(fmt.upper(), f"/download/scenario/{int(scenario)}.{fmt}", f"exports-scenario-{fmt}")
                            for fmt in ("xlsx", "csv", "gpkg")]
 
 

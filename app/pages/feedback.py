@@ -13,6 +13,7 @@ import dash_leaflet as dl
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from pydantic import ValidationError
 
+from app.auth import current_user, require
 from etl.feedback import (
     CATEGORY_LABELS,
     CHANNEL_LABELS,
@@ -47,10 +48,6 @@ OVERDUE_COLOUR = "#d7301f"
 
 def current_viewer() -> Viewer | None:
     """The logged-in user as the register sees them, or None. Uses the app's auth (issue 6) when present."""
-    try:
-        from app.auth import current_user
-    except ImportError:  # the app's login is not installed: nobody is logged in, the page shows nothing
-        return None
     user = current_user()
     return None if user is None else Viewer(user.name, user.role, tuple(user.scope_codes))
 
@@ -277,10 +274,9 @@ def _date(value: datetime | None) -> str:
 # --- callbacks -----------------------------------------------------------------------------------------------------
 
 def _require_viewer(roles: tuple[str, ...] = ROLES) -> Viewer:
-    viewer = current_viewer()
-    if viewer is None or viewer.role not in roles:
-        raise PermissionError("not allowed")
-    return viewer
+    """The viewer when their role is one of ``roles``; a refusal (401/403, app.auth) otherwise, never a 500."""
+    user = require(*roles)
+    return Viewer(user.name, user.role, tuple(user.scope_codes))
 
 
 @callback(

@@ -13,7 +13,14 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, 
 from analysis.store import recompute_stale_communes
 from app.auth import AccessDenied, User, current_user, require, scope_binds
 from app.components.common import gate, rows
-from app.components.uploads import MAX_UPLOAD_BYTES, as_uploaded, keep_upload, kept_upload, preview_view
+from app.components.uploads import (
+    as_uploaded,
+    discard_upload,
+    keep_upload,
+    kept_upload,
+    preview_view,
+    refusal_text,
+)
 from app.coverage_refresh import REFRESHER
 from app.i18n import class_word, current_lang, fmt_date, fmt_decimal, status_word, t, type_word
 from app.inspections import (
@@ -29,6 +36,7 @@ from app.inspections import (
 from app.reasons import summary_text
 from etl.errors import LoadRefusedError
 from etl.inspections import load_inspections
+from etl.limits import MAX_UPLOAD_BYTES
 from sql.bulk import set_actor
 from sql.engine import connect
 
@@ -131,18 +139,22 @@ def _scope(user: User) -> list[str] | None:
 
 @callback(Output("insp-upload-preview", "children"), Output("insp-upload-token", "data"),
           Output("insp-upload-confirm", "disabled"), Output("insp-upload-result", "children"),
-          Input("insp-upload", "contents"), State("insp-upload", "filename"), prevent_initial_call=True)
-def preview_offline_upload(contents: str | None, filename: str | None) -> Any:
+          Input("insp-upload", "contents"), State("insp-upload", "filename"), State("insp-upload-token", "data"),
+          prevent_initial_call=True)
+def preview_offline_upload(contents: str | None, filename: str | None, previous: str | None) -> Any:
     """Keep the export on the server and show what it would record (rows outside the user's communes rejected)."""
     user = require(*INSPECTING_ROLES)
+    discard_upload(previous)  # a new file replaces the one previewed before
     if not contents or not filename:
         return no_update, None, True, None
+    token, path = None, None
     try:
         token, path = keep_upload(contents, filename, OFFLINE_SUFFIXES)
         with connect() as conn:
             result = load_inspections(conn, path, dry_run=True, loaded_by=user.name, scope=_scope(user))
     except (LoadRefusedError, ValueError) as exc:
-        return dbc.Alert(str(exc), color="danger", id="insp-upload-refused"), None, True, None
+        discard_upload(token)
+        return dbc.Alert(refusal_text(exc, filename, path), color="danger", id="insp-upload-refused"), None, True, None
     return preview_view(as_uploaded(result, filename), "insp-upload"), token, result.loaded == 0, None
 
 
@@ -156,6 +168,7 @@ def record_offline_upload(n_clicks: int | None, token: str | None, saved: int | 
     user = require(*INSPECTING_ROLES)
     if not n_clicks:
         return no_update, no_update, no_update
+    path = None
     try:
         path = kept_upload(token)
         with connect() as conn:
@@ -164,7 +177,9 @@ def record_offline_upload(n_clicks: int | None, token: str | None, saved: int | 
         with connect() as conn:
             recompute_stale_communes(conn)
     except (LoadRefusedError, ValueError) as exc:
-        return dbc.Alert(str(exc), color="danger"), False, no_update
+        return dbc.Alert(refusal_text(exc, path.name if path else "", path), color="danger"), False, no_update
+    finally:
+        discard_upload(token)  # recorded or refused, the file is not kept
     return (dbc.Alert(summary_text(as_uploaded(result, path.name)), color="success", id="insp-upload-done"), True,
             (saved or 0) + result.loaded)
 
@@ -226,6 +241,7 @@ def choose_facility(clicks: list[int | None], _cancel: int | None) -> Any:
           Output("insp-form-error", "children"),
           Input("insp-selected", "data"), prevent_initial_call=True)
 def open_form(facility_id: int | None) -> Any:
+    require(*INSPECTING_ROLES)  # the role first, whatever the argument (the route x role table)
     hidden, shown = {"display": "none"}, {"display": "block"}
     if facility_id is None:
         return hidden, shown, "", "", None, "", None, None
@@ -298,6 +314,7 @@ def save_inspection(n_clicks: int | None, facility_id: int | None, status: str |
           Input("insp-poll", "n_intervals"), State("insp-pending", "data"), prevent_initial_call=True)
 def follow_recomputation(_n: int, pending: dict[str, Any] | None) -> Any:
     """Show the commune's class once its coverage is recomputed (usually within a second of the save)."""
+    require(*INSPECTING_ROLES)
     if not pending:
         return no_update, True
     require(*INSPECTING_ROLES, communes=[pending["code"]])

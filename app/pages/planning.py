@@ -30,9 +30,11 @@ from app.components.common import (
     communes_geojson,
     gate,
     rows,
+    scenario_options,
     small_table,
 )
-from app.i18n import action_word, current_lang, fmt_date, fmt_int, fmt_share, t
+from app.exports import readable_scenario
+from app.i18n import action_word, current_lang, fmt_int, fmt_share, t
 from sql.bulk import set_actor
 from sql.engine import connect
 from sql.settings import get_settings
@@ -54,8 +56,7 @@ def layout(**_: Any) -> Any:
         return refused
     provinces = rows("provinces_in_scope", scope_binds(user))
     defaults = UnitCosts()
-    scenarios = rows("scenario_names", {})
-    options = [{"label": f"{s['name']} ({fmt_date(s['created_at'])})", "value": s["name"]} for s in scenarios]
+    options = scenario_options(user)
     en = current_lang() == "en"
     form = dbc.Card(dbc.CardBody([
         dbc.Label(t("province"), className="small mb-0"),
@@ -228,25 +229,24 @@ def save_plan(n_clicks: int | None, token: str | None, name: str | None) -> Any:
     _check_province(user, result.province_code)
     with connect() as conn:
         set_actor(conn, user.name)
-        save_scenario(conn, name, result)
-    options = [{"label": f"{s['name']} ({fmt_date(s['created_at'])})", "value": s["name"]}
-               for s in rows("scenario_names", {})]
-    return dbc.Alert(f"✓ {name}", color="success", className="py-1", id="plan-saved"), options, options
+        # Saved as the user's own: a name another user has used is a different scenario, never overwritten.
+        save_scenario(conn, name, result, owner=user.name)
+    options = scenario_options(user)
+    return dbc.Alert(f"✓ {name} · {user.name}", color="success", className="py-1", id="plan-saved"), options, options
 
 
 @callback(Output("plan-compare", "children"), Input("plan-compare-a", "value"), Input("plan-compare-b", "value"),
           prevent_initial_call=True)
-def compare(a: str | None, b: str | None) -> Any:
-    require(*PLAN_ROLES)
+def compare(a: int | None, b: int | None) -> Any:
+    user = require(*PLAN_ROLES)
     if not a or not b:
         return no_update
-    try:
-        with connect() as conn:
-            totals, differing = compare_scenarios(conn, a, b)
-    except PlanningInputError as exc:
-        return dbc.Alert(str(exc), color="danger")
+    with connect() as conn:
+        # Both must be in the user's scope (AccessDenied: 403), whatever ids the browser sends.
+        heads = [readable_scenario(conn, user, int(ref)) for ref in (a, b)]
+        totals, differing = compare_scenarios(conn, heads[0].id, heads[1].id)
     t_rows = totals.to_dict("records")
-    table = small_table(["", "A: " + a, "B: " + b],
+    table = small_table(["", "A: " + t_rows[0]["scenario"], "B: " + t_rows[1]["scenario"]],
                         [[t("action"), fmt_int(t_rows[0]["actions"]), fmt_int(t_rows[1]["actions"])],
                          [t("cost_vnd"), fmt_int(t_rows[0]["cost_vnd"]), fmt_int(t_rows[1]["cost_vnd"])],
                          [t("people_newly_reached"), fmt_int(t_rows[0]["added_population"]),

@@ -1,5 +1,5 @@
 -- Every saved scenario with its totals, newest first.
-SELECT s.id, s.name, s.budget_vnd, s.province_code, s.created_by, s.created_at,
+SELECT s.id, s.name, s.owner, s.budget_vnd, s.province_code, s.created_by, s.created_at,
        s.params ->> 'solver' AS solver, s.params ->> 'status' AS status,
        count(a.id) AS actions,
        coalesce(sum(a.cost_vnd), 0) AS cost_vnd,

@@ -15,6 +15,7 @@ from analysis.planning_geo import (
     PlanOptions,
     UnitCosts,
     compare_scenarios,
+    find_scenario,
     list_scenarios,
     plan_investments,
     save_scenario,
@@ -135,3 +136,20 @@ def test_people_come_from_the_active_population_raster(area: Connection, tmp_pat
     assert result.actions["action"].tolist() == ["new_fm_cluster"]     # 6 M FM cluster at Thôn 3 fits 10 M
     assert result.added_population == pytest.approx(360, abs=1e-6)
     assert result.actions["added_villages"].tolist() == [1]
+
+
+def test_a_name_is_the_owners_own_and_another_planner_cannot_overwrite_it(area: Connection) -> None:
+    """Issue 14 item 4: saving under another planner's scenario name used to replace their scenario."""
+    small = plan_investments(area, budget_vnd=10e6, province_code="P1", solver=solve_greedy)
+    big = plan_investments(area, budget_vnd=50e6, province_code="P1", solver=solve_greedy)
+    lan = save_scenario(area, "Phương án 1/2027", small, owner="lan")
+    hoa = save_scenario(area, "Phương án 1/2027", big, owner="hoa")  # the attacker picks lan's name
+    assert hoa != lan
+    kept = area.execute(text("SELECT owner, budget_vnd FROM scenario WHERE id = :id"), {"id": lan}).one()
+    assert (kept.owner, float(kept.budget_vnd)) == ("lan", 10e6)  # lan's scenario is untouched
+    again = save_scenario(area, "Phương án 1/2027", big, owner="lan")  # the owner replaces their own
+    assert area.execute(text("SELECT count(*) FROM scenario WHERE id = :id"), {"id": lan}).scalar_one() == 0
+    assert len(scenario_actions(area, again)) == len(big.actions)
+    with pytest.raises(PlanningInputError, match=rf"several scenarios are named .*{hoa} \(hoa\)"):
+        scenario_actions(area, "Phương án 1/2027")  # a name two owners use is ambiguous: the ids are given
+    assert find_scenario(area, hoa).owner == "hoa" and find_scenario(area, str(again)).province_code == "P1"

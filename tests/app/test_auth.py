@@ -149,7 +149,8 @@ def test_downloads_and_admin_callbacks_check_the_role(flask_client: Any) -> None
     assert csv.status_code == 200 and "Mường Nhé" in csv.get_data(as_text=True)
     upload = [("admin-preview", "children"), ("admin-upload-token", "data"), ("admin-confirm", "disabled"),
               ("admin-load-result", "children")]
-    state = [("admin-upload", "filename", "x.csv"), ("admin-kind", "value", "facilities")]
+    state = [("admin-upload", "filename", "x.csv"), ("admin-kind", "value", "facilities"),
+             ("admin-upload-token", "data", None)]
     for name in ("taichinh", "quyhoach", "kiemtra"):  # only an admin uploads
         _as(flask_client, name)
         assert _dash(flask_client, upload, [("admin-upload", "contents", "data:text/csv;base64,YQ==")],

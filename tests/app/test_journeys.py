@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
 from analysis.store import recompute_commune
@@ -114,8 +115,8 @@ def test_inspector_on_a_phone_records_an_inspection_and_sees_the_class_change(
     page.wait_for_selector("#insp-saved", timeout=30_000)
     assert "Đã lưu" in page.inner_text("#insp-saved")
     # The commune's coverage is recomputed right after the save; the page follows it.
-    page.wait_for_function("!document.querySelector('#insp-result-class').innerText.includes('tính lại')",
-                           timeout=30_000)
+    # (a locator, not wait_for_function: its string predicate is eval'd in the page, which the CSP refuses)
+    expect(page.locator("#insp-result-class")).not_to_contain_text("tính lại", timeout=30_000)
     change = page.inner_text("#insp-result-class")
     assert change.startswith("Xã Nậm Kè (03162): Chưa được phục vụ → "), change
     assert "Chưa được phục vụ" not in change.split("→")[1], change

@@ -481,11 +481,11 @@ def test_geojson_is_json(tmp_path: Path) -> None:
 
 
 def test_files_over_500_mb_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import etl.readers
+    import etl.limits
 
     path = write_csv(tmp_path / "big.csv", VN_HEADERS, [vn_row(1, "A")])
-    monkeypatch.setattr(etl.readers, "MAX_FILE_BYTES", 100)   # the real limit is 500 MB
-    with pytest.raises(LoadRefusedError, match="over the 500 MB limit"):
+    monkeypatch.setattr(etl.limits, "MAX_FILE_BYTES", 100)   # the real limit is 500 MB
+    with pytest.raises(LoadRefusedError, match=r"big.csv: 0 MB is over the 0 MB limit; split the file"):
         read_table(path)
 
 

@@ -1,0 +1,96 @@
+"""What a user sees when something fails: one sentence in their language with a reference number; the details
+(traceback, paths, ids) go to the error log, out/phusong-error.log, under the same number (issue 14 item 10).
+
+One handler for the whole app: Flask's for an unexpected exception in any route (500), and Dash's
+``on_error`` for a callback, which puts the same sentence in the page instead of a stack trace. The CLI writes
+its crashes to the same log (app/cli.py).
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+import traceback
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import flask
+from werkzeug.exceptions import HTTPException
+
+from app.i18n import current_lang
+from sql.settings import get_settings
+
+# Kept short: a reference the user reads out on the phone to the administrator, who greps the log for it.
+_MESSAGES = {
+    "vi": "Đã có lỗi xảy ra, thao tác chưa được thực hiện. Mã lỗi: {ref} (báo cho quản trị viên).",
+    "en": "Something went wrong and nothing was done. Error reference: {ref} (tell your administrator).",
+}
+ERROR_ALERT_ID = "app-error"  # the alert in the frame of every page (app/app.py)
+NOT_FOUND = {"vi": "Không tìm thấy trang hoặc tệp này.", "en": "There is no such page or file."}
+
+
+def log_error(exc: BaseException, *, where: str = "") -> str:
+    """Append the exception's traceback to the error log under a fresh reference; return the reference."""
+    ref = secrets.token_hex(4).upper()
+    out_dir = get_settings().out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with (out_dir / "phusong-error.log").open("a", encoding="utf-8") as handle:
+        handle.write(f"--- {datetime.now().isoformat(timespec='seconds')} ref {ref} {where}\n")
+        handle.write("".join(traceback.format_exception(exc)))
+    return ref
+
+
+def error_log_path() -> Path:
+    return get_settings().out_dir / "phusong-error.log"
+
+
+def user_message(ref: str) -> str:
+    """The one sentence a user sees for an unexpected failure, in their language, with the reference."""
+    return _MESSAGES[current_lang()].format(ref=ref)
+
+
+def error_page(message: str, status: int) -> flask.Response:
+    """A small HTML page with one sentence (never a file: a failed download shows this, with its status)."""
+    lang = current_lang()
+    back = "Quay lại" if lang == "vi" else "Back"
+    body = f"""<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>phusong</title>
+<link rel="stylesheet" href="/assets/vendor/bootstrap-5.3.3.min.css"></head>
+<body class="bg-light"><main class="container" style="max-width: 640px; padding-top: 10vh">
+<div class="alert alert-danger" id="error-message">{html.escape(message)}</div>
+<a href="/">{back}</a></main></body></html>"""
+    response = flask.Response(body, status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def install(server: flask.Flask) -> None:
+    """Answer every unexpected exception with one sentence and a reference; keep the details in the log."""
+    server.register_error_handler(Exception, _unexpected)
+
+
+def _unexpected(exc: Exception) -> Any:
+    if isinstance(exc, HTTPException):  # 404, 405 ...: their own status, no traceback to keep
+        if exc.code == 404:
+            return error_page(NOT_FOUND[current_lang()], 404)
+        return exc
+    ref = log_error(exc, where=f"{flask.request.method} {flask.request.path}")
+    if flask.request.path.startswith("/_dash"):
+        return flask.jsonify({"error": user_message(ref)}), 500
+    return error_page(user_message(ref), 500)
+
+
+def on_callback_error(exc: Exception) -> None:
+    """Dash's ``on_error`` for every callback: log, then show the sentence in the frame's alert (ERROR_ALERT_ID).
+
+    Refusals keep their 401/403 (app.auth's handler); the callback's own outputs are left as they were.
+    """
+    import dash
+
+    from app.auth import AccessDenied
+
+    if isinstance(exc, AccessDenied):
+        raise exc
+    ref = log_error(exc, where="callback")
+    dash.set_props(ERROR_ALERT_ID, {"children": user_message(ref), "is_open": True})
