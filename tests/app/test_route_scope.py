@@ -75,6 +75,7 @@ CALLBACKS: dict[str, Any] = {
     "pages.inspection.follow_recomputation": (("inspector", "admin"), {"insp-pending.data": None}),
     "pages.admin.preview_upload": (("admin",), {"admin-upload.contents": None}),
     "pages.admin.confirm_load": "background",
+    "pages.admin.ask_to_deactivate": (("admin",), {"admin-user-deactivate.n_clicks": None}),
     "pages.admin.change_users": (("admin",), {"admin-user-add.n_clicks": None}),
     "pages.admin.show_audit": (("admin",), {"admin-tabs.active_tab": "admin-tab-users"}),
     "pages.feedback._refresh": (EVERYONE, {}),

@@ -294,7 +294,8 @@ def test_logins_logouts_refusals_downloads_and_user_changes_are_audited_with_the
     _dash(flask_client, [("admin-preview", "children"), ("admin-upload-token", "data"), ("admin-confirm", "disabled"),
                          ("admin-load-result", "children")],  # 403: only an admin uploads
           [("admin-upload", "contents", "data:text/csv;base64,YQ==")],
-          [("admin-upload", "filename", "x.csv"), ("admin-kind", "value", "facilities")], environ_base=where)
+          [("admin-upload", "filename", "x.csv"), ("admin-kind", "value", "facilities"),
+           ("admin-upload-token", "data", None)], environ_base=where)
     token = csrf_of(flask_client.get("/login", environ_base=where).get_data(as_text=True))
     flask_client.post("/logout", data={"csrf_token": token}, environ_base=where)
     flask_client.get("/download/gaps.csv", environ_base=where)  # 401: nobody
