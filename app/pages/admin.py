@@ -10,18 +10,19 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from analysis.store import recompute_stale_communes
+from analysis.refresh import bring_current
 from app.auth import ROLES, UserError, add_user, current_user, list_users, parse_scope, require, update_user
 from app.components.common import gate, overdue_link, rows, small_table
 from app.components.uploads import MAX_UPLOAD_BYTES, as_uploaded, keep_upload, kept_upload, preview_view
 from app.i18n import current_lang, fmt_date, t
 from app.reasons import summary_text
+from app.refresh_text import refresh_line
 from etl.errors import LoadRefusedError
 from etl.facilities import load_facilities
 from etl.inspections import load_inspections
 from etl.villages import load_villages
 from sql.bulk import set_actor
-from sql.engine import connect
+from sql.engine import connect, get_engine
 
 ADMIN = ("admin",)
 dash.register_page(__name__, path="/quan-tri", name="Quản trị", title="Quản trị — phusong", label_key="page_admin",
@@ -110,15 +111,16 @@ def confirm_load(set_progress: Any, n_clicks: int | None, token: str | None, kin
         with connect() as conn:
             set_actor(conn, user.name)
             result = LOADERS[kind](conn, path, loaded_by=user.name)
-        set_progress("Đang tính lại vùng phủ sóng…" if lang != "en" else "Recomputing coverage…")
-        with connect() as conn:
-            coverage = recompute_stale_communes(conn)
+        recomputing = "Đang tính lại vùng phủ sóng" if lang != "en" else "Recomputing coverage"
+        set_progress(recomputing + "…")
+        coverage = bring_current(get_engine(), progress=lambda done, total: set_progress(
+            f"{recomputing}: {done}/{total}"))
     except (LoadRefusedError, ValueError) as exc:
         set_progress("")
         return dbc.Alert(str(exc), color="danger"), False
     set_progress("")
     return dbc.Alert([html.Div(summary_text(as_uploaded(result, path.name), lang)),
-                      html.Div(f"{t('coverage', lang)}: {coverage.communes} xã", className="small")],
+                      html.Div(refresh_line(coverage, lang), className="small")],
                      color="success", id="admin-load-done"), True
 
 

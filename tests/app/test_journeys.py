@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import create_engine, text
 
-from analysis.store import recompute_commune
+from analysis.refresh import bring_current
 from etl.feedback import Viewer, count_overdue
 from sql.bulk import set_actor
 from tests.app.conftest import log_in, screenshot
@@ -43,7 +43,7 @@ def nam_ke_one_repair_from_served(demo_database: str) -> dict[str, float]:
             "SELECT 'TEST-03162-WIDE', 'loudspeaker_cluster', 'ip', :name, code, ST_PointOnSurface(geom), "
             "'broken', 30000 FROM commune WHERE code = '03162' "
             "RETURNING ST_X(geom) AS longitude, ST_Y(geom) AS latitude"), {"name": WIDE_CLUSTER}).mappings().one()
-        recompute_commune(conn, "03162")
+        bring_current(conn, communes=["03162"])
     engine.dispose()
     return dict(point)
 
