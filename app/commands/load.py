@@ -16,6 +16,7 @@ from etl.facilities import load_facilities
 from etl.inspections import load_inspections
 from etl.lineage import LoadResult
 from etl.population import load_population_raster
+from etl.validate import DOUBTFUL_AS
 from etl.villages import load_villages
 from sql.engine import connect
 from sql.settings import get_settings
@@ -118,7 +119,9 @@ def _register_facilities(kinds: Any) -> None:
                "  phusong load facilities toa_do_vn2000.csv --crs EPSG:9205 --dry-run",
     )
     _add_survey_options(sub, crs_help="coordinate system of the file, e.g. EPSG:9205 (VN-2000 TM-3 103°00')")
-    sub.set_defaults(handler=lambda args: _load_survey(load_facilities, args, crs=args.crs))
+    _add_doubtful_as(sub)
+    sub.set_defaults(handler=lambda args: _load_survey(load_facilities, args, crs=args.crs,
+                                                       doubtful_as=args.doubtful_as))
 
 
 def _add_survey_options(sub: Any, *, crs_help: str | None = None) -> None:
@@ -133,6 +136,12 @@ def _add_survey_options(sub: Any, *, crs_help: str | None = None) -> None:
     sub.add_argument("--strict", action="store_true", help="refuse the whole file if any row is rejected")
     sub.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
     add_no_refresh(sub)
+
+
+def _add_doubtful_as(sub: Any) -> None:
+    sub.add_argument("--doubtful-as", choices=DOUBTFUL_AS, default="reject",
+                     help="a doubtful status such as 'ok?' or 'không rõ': reject the row (default, reason "
+                          "unknown_status) or load it as unknown (not working, listed for inspection)")
 
 
 def _load_survey(loader: Callable[..., LoadResult], args: argparse.Namespace, **extra: Any) -> int:
@@ -217,4 +226,5 @@ def _register_inspections(kinds: Any) -> None:
         epilog="Example:\n  phusong load inspections kiem_tra_thang_11.csv",
     )
     _add_survey_options(sub)
-    sub.set_defaults(handler=lambda args: _load_survey(load_inspections, args))
+    _add_doubtful_as(sub)
+    sub.set_defaults(handler=lambda args: _load_survey(load_inspections, args, doubtful_as=args.doubtful_as))
