@@ -114,6 +114,19 @@ def staleness(conn: Connection, *, province_code: str | None = None) -> Stalenes
     return Staleness(int(row.communes), row.since)
 
 
+def staleness_metadata(stale: Staleness) -> list[tuple[str, str]]:
+    """The (key, value) rows an export carries about stale figures (always the count; when any, since when and
+    how to bring them current)."""
+    meta = [("coverage_stale_communes", str(stale.communes))]
+    if stale.communes:
+        meta += [
+            ("coverage_stale_since", stale.since.isoformat() if stale.since else ""),
+            ("coverage_stale_note", f"the figures of {stale.communes} communes are stale since {stale.since}; "
+             "run `phusong analyse` (or load without --no-refresh) to bring them current"),
+        ]
+    return meta
+
+
 def coverage_version(conn: Connection) -> tuple[int, int]:
     """(latest coverage run, communes waiting): changes whenever the stored coverage does; cheap to poll."""
     row = conn.execute(queries.load("coverage_version")).one()

@@ -1,12 +1,18 @@
 """Coverage freshness in words: what a refresh recomputed, and the notice every read shows while figures are stale.
 
-One place for the CLI (both languages on one line, Vietnamese first) and the pages (the user's language).
+One place for the CLI (both languages on one line, Vietnamese first) and the pages (the user's language), and the
+version pages poll to redraw when the worker has brought coverage current.
 """
 
 from __future__ import annotations
 
-from analysis.refresh import RefreshReport, Staleness
+from typing import Any
+
+import dash_bootstrap_components as dbc
+
+from analysis.refresh import RefreshReport, Staleness, coverage_version, staleness
 from app.i18n import fmt_date, fmt_decimal, fmt_int, t
+from sql.engine import connect
 
 
 def refresh_line(report: RefreshReport, lang: str | None = None) -> str:
@@ -35,3 +41,16 @@ def stale_cli_lines(staleness: Staleness) -> list[str]:
     """The CLI's warning lines (Vietnamese, then English) while figures are stale; none when current."""
     return [f"  ! {text}" for lang in ("vi", "en")
             if (text := stale_notice(staleness, lang, web=False)) is not None]
+
+
+def stale_alert(province_code: str | None = None, *, id: str) -> Any:
+    """The notice a page shows over figures that a change has made stale (None when all are current)."""
+    with connect() as conn:
+        text = stale_notice(staleness(conn, province_code=province_code))
+    return dbc.Alert(text, color="warning", className="py-1 small mb-2", id=id) if text else None
+
+
+def current_coverage_version() -> list[int]:
+    """analysis.refresh.coverage_version as a page stores it (JSON)."""
+    with connect() as conn:
+        return list(coverage_version(conn))

@@ -8,7 +8,14 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from analysis.refresh import BATCH_COMMUNES, RefreshReport, bring_current, coverage_status, staleness
+from analysis.refresh import (
+    BATCH_COMMUNES,
+    RefreshReport,
+    bring_current,
+    coverage_status,
+    staleness,
+    staleness_metadata,
+)
 from analysis.store import active_population_raster
 from app.commands.db import ensure_database
 from app.i18n import fmt_date
@@ -47,6 +54,16 @@ def refresh_after_change(args: argparse.Namespace) -> RefreshReport | None:
     report = bring_current(get_engine(), progress=progress_line)
     print(refresh_cli_line(report))
     return report
+
+
+def warn_if_stale(province_code: str | None) -> list[tuple[str, str]]:
+    """Say on the CLI that the figures a command reads are stale (a --no-refresh load left them so); return the
+    rows its output's metadata carries about it."""
+    with connect() as conn:
+        stale = staleness(conn, province_code=province_code)
+    for line in stale_cli_lines(stale):
+        print(line)
+    return staleness_metadata(stale)
 
 
 def progress_line(done: int, total: int) -> None:
