@@ -16,7 +16,7 @@ from app.components.common import gate, overdue_link, rows, small_table
 from app.components.uploads import MAX_UPLOAD_BYTES, as_uploaded, keep_upload, kept_upload, preview_view
 from app.i18n import current_lang, fmt_date, t
 from app.reasons import summary_text
-from app.refresh_text import refresh_line
+from app.refresh_text import coverage_status_line, refresh_line
 from etl.errors import LoadRefusedError
 from etl.facilities import load_facilities
 from etl.inspections import load_inspections
@@ -42,7 +42,8 @@ def layout(**_: Any) -> Any:
         return refused
     en = current_lang() == "en"
     return html.Div([
-        html.Div(overdue_link(user), className="text-end"),
+        html.Div([html.Span(coverage_status_line(), id="admin-coverage-status", className="small text-muted"),
+                  overdue_link(user)], className="d-flex justify-content-between"),
         dbc.Tabs([
             dbc.Tab(_upload_tab(en), label=f"{t('upload')} ({t('preview')})", tab_id="admin-tab-upload"),
             dbc.Tab(html.Div(id="admin-users-tab", children=_users_tab(en)), label=t("users"),

@@ -33,6 +33,7 @@ from app.components.common import (
     small_table,
 )
 from app.i18n import action_word, current_lang, fmt_date, fmt_int, fmt_share, t
+from app.refresh_text import stale_alert
 from sql.bulk import set_actor
 from sql.engine import connect
 from sql.settings import get_settings
@@ -87,6 +88,7 @@ def layout(**_: Any) -> Any:
         html.Div(id="plan-compare"),
     ]), className="mt-2")
     return html.Div([
+        stale_alert(id="plan-stale-alert"),  # plans read the stored coverage: say when it is stale
         dcc.Store(id="plan-token"),
         dbc.Row([
             dbc.Col(form, md=3),
