@@ -127,6 +127,12 @@ def staleness_metadata(stale: Staleness) -> list[tuple[str, str]]:
     return meta
 
 
+def last_computed(conn: Connection) -> datetime | None:
+    """When any commune's coverage was last stored (None: never)."""
+    value: datetime | None = conn.execute(queries.load("coverage_last_computed")).scalar()
+    return value
+
+
 def coverage_version(conn: Connection) -> tuple[int, int]:
     """(latest coverage run, communes waiting): changes whenever the stored coverage does; cheap to poll."""
     row = conn.execute(queries.load("coverage_version")).one()

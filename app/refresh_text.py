@@ -10,7 +10,7 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 
-from analysis.refresh import RefreshReport, Staleness, coverage_status, coverage_version, staleness
+from analysis.refresh import RefreshReport, Staleness, coverage_version, last_computed, staleness
 from app.i18n import fmt_date, fmt_decimal, fmt_int, t
 from sql.engine import connect
 
@@ -59,8 +59,6 @@ def current_coverage_version() -> list[int]:
 def coverage_status_line(lang: str | None = None) -> str:
     """The admin page's line of `phusong status`: when coverage was last computed, and whether anything waits."""
     with connect() as conn:
-        provinces = coverage_status(conn)
-        stale = staleness(conn)
-    computed = max((p.computed_at for p in provinces if p.computed_at), default=None)
+        computed, stale = last_computed(conn), staleness(conn)
     waiting = stale_notice(stale, lang) or t("status_current", lang)
     return t("status_line", lang).format(at=fmt_date(computed), stale=waiting)

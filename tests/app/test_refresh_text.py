@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from analysis.refresh import RefreshReport, Staleness
 from app.refresh_text import refresh_cli_line, refresh_line, stale_cli_lines, stale_notice
@@ -17,7 +17,7 @@ def test_a_refresh_says_how_many_communes_in_how_long_in_each_language() -> None
 
 
 def test_stale_figures_name_the_count_the_time_and_the_way_to_current() -> None:
-    stale = Staleness(3, datetime(2026, 11, 27, 3, 5, tzinfo=timezone.utc))
+    stale = Staleness(3, datetime(2026, 11, 27, 3, 5, tzinfo=UTC))
     web = stale_notice(stale, "vi")
     assert web == ("Số liệu phủ sóng của 3 xã đã cũ từ 27/11/2026 10:05; đang được tính lại tự động; bản đồ tự "
                    "cập nhật khi xong.")
