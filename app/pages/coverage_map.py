@@ -251,21 +251,37 @@ def select_commune(click: dict[str, Any] | None, _hits: list[int | None]) -> Any
 
 
 @callback(Output("map-panel", "children"), Output("map-main", "viewport"), Input("map-selected", "data"),
-          Input("map-coverage-version", "data"), prevent_initial_call=True)
-def show_commune(code: str | None, _version: Any) -> Any:
+          prevent_initial_call=True)
+def show_commune(code: str | None) -> Any:
     """The panel of one commune: figures, the 8.3 verdict and reason, facilities, villages not reached."""
     if not code:
         return no_update, no_update
+    panel, summary = _panel_of(code)
+    if summary is None:
+        return panel, no_update
+    viewport = {"bounds": [[summary["ymin"], summary["xmin"]], [summary["ymax"], summary["xmax"]]],
+                "transition": "flyToBounds"} if ctx.triggered_id == "map-selected" else no_update
+    return panel, viewport
+
+
+@callback(Output("map-panel", "children", allow_duplicate=True), Input("map-coverage-version", "data"),
+          State("map-selected", "data"), prevent_initial_call=True)
+def redraw_commune(_version: Any, code: str | None) -> Any:
+    """Redraw the open commune's panel when its coverage may have been recomputed (the map stays where it is)."""
+    if not code:
+        return no_update
+    return _panel_of(code)[0]
+
+
+def _panel_of(code: str) -> tuple[Any, dict[str, Any] | None]:
+    """(panel, the commune's summary row or None), checking the user's scope."""
     require(*ROLES, communes=[code])
     found = rows("commune_summary", {"code": code})
     if not found:
-        return dbc.Alert(code, color="warning"), no_update
-    summary = found[0]
+        return dbc.Alert(code, color="warning"), None
     facilities = rows("commune_facilities", {"code": code})
     not_reached = rows("commune_villages_not_reached", {"code": code})
-    viewport = {"bounds": [[summary["ymin"], summary["xmin"]], [summary["ymax"], summary["xmax"]]],
-                "transition": "flyToBounds"} if ctx.triggered_id == "map-selected" else no_update
-    return commune_panel(summary, facilities, not_reached), viewport
+    return commune_panel(found[0], facilities, not_reached), found[0]
 
 
 def commune_panel(s: dict[str, Any], facilities: list[dict[str, Any]], not_reached: list[dict[str, Any]]) -> Any:
