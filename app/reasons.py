@@ -58,7 +58,8 @@ _TEMPLATES: tuple[tuple[str, str], ...] = (
      "nếu đúng là một loại thiết chế, hãy thêm từ này vào tệp --mapping"),
     (r"is not a known status \(Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, Dự kiến\)",
      "không phải là tình trạng đã biết (Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, Dự kiến)"),
-    (r"is a doubtful status, not a fact \(unknown_status\); accepted: (?P<accepted>[^;]+); --doubtful-as unknown "
+    (r"is not a known status \(unknown_status: a doubtful answer is not a fact\); accepted: (?P<accepted>[^;]+); "
+     r"--doubtful-as unknown "
      r"loads it as Chưa rõ \(unknown\)",
      "là tình trạng chưa chắc chắn, không thể coi là sự thật; chỉ nhận: {accepted}; có thể nạp với tình trạng "
      "Chưa rõ (--doubtful-as unknown)"),

@@ -333,7 +333,7 @@ ACCEPTED_STATUSES = "Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, 
 DOUBTFUL_AS = ("reject", "unknown")
 UNKNOWN_STATUS = f"is not a known status ({ACCEPTED_STATUSES})"
 DOUBTFUL_STATUS_REJECTED = (
-    f"is a doubtful status, not a fact (unknown_status); accepted: {ACCEPTED_STATUSES}; "
+    f"is not a known status (unknown_status: a doubtful answer is not a fact); accepted: {ACCEPTED_STATUSES}; "
     "--doubtful-as unknown loads it as Chưa rõ (unknown)"
 )
 DOUBTFUL_STATUS_KEPT = (

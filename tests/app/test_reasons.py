@@ -58,8 +58,9 @@ EXAMPLES: list[tuple[str, list[str]]] = [
     ("is not a known facility type (such as Cụm loa truyền thanh, Đài truyền thanh cấp xã, Nhà văn hóa); add the "
      "word to a --mapping file if it is one", ["Cụm loa truyền thanh", "Nhà văn hóa", "--mapping"]),
     ("is not a known status (Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, Dự kiến)", ["Hoạt động", "Dự kiến"]),
-    ("is a doubtful status, not a fact (unknown_status); accepted: Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, "
-     "Dự kiến; --doubtful-as unknown loads it as Chưa rõ (unknown)", ["Hoạt động", "Dự kiến", "Chưa rõ"]),
+    ("is not a known status (unknown_status: a doubtful answer is not a fact); accepted: Hoạt động, Xuống cấp, "
+     "Hư hỏng, Đã thanh lý, Dự kiến; --doubtful-as unknown loads it as Chưa rõ (unknown)",
+     ["Hoạt động", "Dự kiến", "Chưa rõ"]),
     ("is a doubtful status (unknown_status): loaded as Chưa rõ (unknown), counted as not working and listed for "
      "inspection", ["Chưa rõ"]),
     ("is not a known technology (có dây, không dây FM, IP); stored without one", ["có dây", "không dây FM", "IP"]),
