@@ -128,7 +128,9 @@ def test_inspector_on_a_phone_records_an_inspection_and_sees_the_class_change(
             "JOIN facility f ON f.id = i.facility_id JOIN coverage_commune cc ON cc.commune_code = f.commune_code "
             "WHERE f.name = :name ORDER BY i.id DESC LIMIT 1"), {"name": WIDE_CLUSTER}).one()
         audited = conn.execute(text("""SELECT count(*) FROM audit_log WHERE "user" = 'kiemtra'
-                                       AND entity = 'inspection'""")).scalar_one()
+                                       AND entity = 'inspection' AND entity_id IN (
+                                           SELECT i.id::text FROM inspection i JOIN facility f ON f.id = i.facility_id
+                                            WHERE f.name = :name)"""), {"name": WIDE_CLUSTER}).scalar_one()
     engine.dispose()
     assert row == ("operational", "Đã sửa, loa kêu rõ", "image/jpeg", True, True, "operational", "kiemtra", True)
     assert audited == 1
