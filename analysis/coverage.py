@@ -30,6 +30,7 @@ DEFAULT_STATUS_FACTOR: dict[str, float] = {
     "broken": 0.0,
     "decommissioned": 0.0,
     "planned": 0.0,
+    "unknown": 0.0,  # a doubtful survey status (issue 15): not working until someone looks
 }
 # Radius of a reference cluster by technology. All three put the same horns on the pole (same acoustics);
 # kept as a table so a province can set its own norm.

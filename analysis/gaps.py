@@ -15,6 +15,7 @@ import shapely
 from numpy.typing import NDArray
 from sqlalchemy import Connection
 
+from analysis.refresh import staleness, staleness_metadata
 from sql import queries
 from sql.safe_cells import text_only_workbook, write_csv
 
@@ -162,6 +163,8 @@ def gaps_metadata(
         ("data_date_min", str(min((d for d in gaps["data_date"].dropna()), default=""))),
         ("data_date_max", str(max((d for d in gaps["data_date"].dropna()), default=""))),
     ]
+    # Figures a change has made stale say so, here as on every read (issue 15).
+    meta += staleness_metadata(staleness(conn, province_code=province_code))
     for run in runs:
         prefix = f"run {run.id}"
         meta += [

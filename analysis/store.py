@@ -1,7 +1,7 @@
 """Run the coverage analysis against the database: read inputs, compute, store coverage_commune/_village.
 
-The write path (app, CLI, ETL) calls ``recompute_stale_communes(conn)`` after changing facilities, inspections
-or villages, in the same transaction; ``analyse(conn)`` recomputes a province or the whole country.
+``analyse(conn, ...)`` recomputes and stores the communes it is given; which communes, under which locks, and
+when, is analysis.refresh's job (the one path every writer goes through).
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ def analyse(
     """Recompute and store coverage for a province, some communes, or every commune (both None).
 
     Stores one coverage_run, and for each commune its coverage_commune row (with the covered geometry) and
-    its villages' coverage_village rows, replacing earlier results; those communes stop being stale.
+    its villages' coverage_village rows, replacing earlier results. Leaves coverage_stale alone: call it
+    through :func:`analysis.refresh.bring_current`, which drains and locks the communes first.
     """
     start = time.perf_counter()
     params, rule = params or CoverageParams(), rule or rule_for(None)
@@ -118,8 +119,6 @@ def analyse(
         else (province_code or ("communes" if commune_codes else "all"))
     )
     run_id = _store(conn, table, villages_df, scope=scope, params=params, rule=rule, raster=raster)
-    codes = table["code"].tolist()
-    conn.execute(queries.load("undrained_stale_communes"), {"commune_codes": codes}).all()
     phases["store"] = time.perf_counter() - mark
     classes = table["class"].value_counts().to_dict()
     return AnalyseResult(
@@ -131,19 +130,6 @@ def analyse(
         time.perf_counter() - start,
         phases,
     )
-
-
-def recompute_commune(conn: Connection, code: str, **kwargs: Any) -> AnalyseResult:
-    """Recompute and store one commune (the write path after a facility or inspection change)."""
-    return analyse(conn, commune_codes=[code], **kwargs)
-
-
-def recompute_stale_communes(conn: Connection, **kwargs: Any) -> AnalyseResult:
-    """Drain coverage_stale (filled by triggers on facility/village writes) and recompute those communes."""
-    codes = sorted(str(c) for c in conn.execute(queries.load("drained_stale_communes")).scalars())
-    if not codes:
-        return AnalyseResult(None, 0, 0, {}, "", 0.0)
-    return analyse(conn, commune_codes=codes, **kwargs)
 
 
 def read_coverage_inputs(
@@ -672,8 +658,7 @@ def build_and_record_population_raster(
         ).scalar_one()
     )
     _cache_totals(conn, RasterInfo(raster_id, out, True, description), communes["code"].tolist(), totals)
-    # Every commune's coverage depends on the raster: all become stale.
-    conn.execute(queries.load("all_communes_marked_stale")).all()
+    # Every commune's coverage depends on the raster: the insert marked them all stale (migration 0085).
     return PopulationRasterResult(
         out,
         raster_id,

@@ -1,10 +1,9 @@
-"""Recompute a commune's coverage right after a save, off the request: one worker thread per server process.
+"""The app's coverage worker: one daemon thread per server process that brings coverage current when woken.
 
-A save commits its inspection (the trigger updates the facility and marks the commune in coverage_stale), wakes
-this worker and answers at once; the worker drains coverage_stale commune by commune (refresh_commune_coverage:
-an advisory lock per commune, so two processes or a burst of saves in one commune cost one analysis) within
-moments, and the inspection page polls until the commune is fresh. An analysis takes ~0.1 s of Python per
-commune; done inside the request it queued 50 inspectors behind each other (bench/app_load.py).
+Wiring only: the recompute, its locks and the drain are analysis.refresh.bring_current. A save commits its
+inspection (a trigger marks the commune stale), wakes this thread and answers at once; the thread brings the
+stale communes current within moments (and every few seconds, which also picks up what other processes made
+stale: an ETL load with --no-refresh, another server). Pages poll analysis.refresh.coverage_version to redraw.
 """
 
 from __future__ import annotations
@@ -12,17 +11,15 @@ from __future__ import annotations
 import logging
 import threading
 
-from app.inspections import refresh_commune_coverage
-from sql import queries
-from sql.engine import connect
+from analysis.refresh import bring_current
+from sql.engine import get_engine
 
-POLL_S = 5.0  # also picks up communes made stale by other processes (ETL loads, another server)
-BATCH = 50
+POLL_S = 5.0
 _log = logging.getLogger(__name__)
 
 
 class CoverageRefresher:
-    """A daemon thread that recomputes stale communes whenever woken (and every few seconds)."""
+    """A daemon thread that brings stale communes current whenever woken (and every few seconds)."""
 
     def __init__(self) -> None:
         self._wake = threading.Event()
@@ -42,20 +39,9 @@ class CoverageRefresher:
             self._wake.wait(timeout=POLL_S)
             self._wake.clear()
             try:
-                drain_stale_communes()
+                bring_current(get_engine())
             except Exception:  # a failed pass is retried on the next wake; the request already answered
                 _log.exception("coverage refresh failed")
-
-
-def drain_stale_communes(limit: int = BATCH) -> int:
-    """Recompute the stale communes, oldest first, each in its own transaction; return how many were done."""
-    with connect() as conn:
-        codes = list(conn.execute(queries.load("stale_communes"), {"limit": limit}).scalars())
-    done = 0
-    for code in codes:
-        with connect() as conn:
-            done += refresh_commune_coverage(conn, code)
-    return done
 
 
 REFRESHER = CoverageRefresher()

@@ -10,8 +10,8 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from analysis.planning_geo import plan_investments, save_scenario
+from analysis.refresh import bring_current
 from analysis.reports import refresh_running_snapshots
-from analysis.store import analyse
 from app.auth import add_user, list_users
 from etl.boundaries import load_boundaries
 from etl.census import load_commune_population
@@ -19,7 +19,7 @@ from etl.facilities import load_facilities
 from etl.feedback_import import import_feedback
 from etl.population import load_population_raster
 from etl.villages import load_villages
-from sql.engine import connect
+from sql.engine import connect, get_engine
 from sql.settings import get_settings
 
 DEMO_PROVINCE = "11"
@@ -56,10 +56,11 @@ def load_demo_data() -> Iterator[str]:
         yield f"citizen reports (synthetic): {feedback.summary()}"
         raster = load_population_raster(conn, demo_dir / "population_100m_derived.tif", loaded_by="demo")
         yield f"population raster (derived): {raster.summary()}"
+    result = bring_current(get_engine())  # what the loads changed (all of it on a first run)
     with connect() as conn:
-        result = analyse(conn, province_code=DEMO_PROVINCE)
         snapshots = refresh_running_snapshots(conn, taken_by="demo")
-        yield (f"coverage: {result.communes} communes analysed in {result.seconds:.1f} s; classes {result.classes}; "
+        yield (f"coverage: {len(result.communes)} communes analysed in {result.seconds:.1f} s; "
+               f"classes {result.classes}; "
                f"snapshots {', '.join(r.period for r in snapshots)}")
     with connect() as conn:
         plan = plan_investments(conn, budget_vnd=DEMO_BUDGET_VND, province_code=DEMO_PROVINCE)

@@ -101,6 +101,17 @@ WORDS: dict[str, tuple[str, str]] = {
     "scope": ("Phạm vi", "Scope"),
     "whole_country": ("Toàn quốc", "Whole country"),
     "language_switch": ("English", "Tiếng Việt"),
+    # Coverage kept current (issue 15): app/refresh_text.py.
+    "refreshed": ("đã tính lại {n} xã trong {s} s", "recomputed {n} communes in {s} s"),
+    "refresh_nothing": ("không có xã nào cần tính lại", "no commune needed recomputing"),
+    "stale_notice": ("Số liệu phủ sóng của {n} xã đã cũ từ {since}", "Coverage figures of {n} communes are "
+                     "stale since {since}"),
+    "stale_fix_web": ("đang được tính lại tự động; bản đồ tự cập nhật khi xong",
+                      "they are being recomputed automatically; the map updates itself when done"),
+    "stale_fix_cli": ("chạy `phusong analyse` (hoặc `phusong analyse --province MÃ`) để tính lại",
+                      "run `phusong analyse` (or `phusong analyse --province CODE`) to bring them current"),
+    "status_current": ("đã cập nhật", "current"),
+    "status_line": ("Phủ sóng tính lúc {at}; {stale}", "Coverage computed at {at}; {stale}"),
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {
@@ -109,6 +120,7 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
     "broken": ("Hư hỏng", "Broken"),
     "decommissioned": ("Đã thanh lý", "Decommissioned"),
     "planned": ("Dự kiến", "Planned"),
+    "unknown": ("Chưa rõ", "Unknown"),
 }
 
 TYPE_WORDS: dict[str, tuple[str, str]] = {

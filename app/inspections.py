@@ -1,5 +1,5 @@
-"""Saving an inspection from the app: check the photo, append the inspection, recompute the commune at once
-(in the request, or right after it by app/coverage_refresh.py)."""
+"""Saving an inspection from the app: check the photo, append the inspection, bring its commune current (in the
+request through analysis.refresh, or right after it by the worker of app/coverage_refresh.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import Connection
 
-from analysis.store import recompute_commune
+from analysis.refresh import bring_current
 from app.auth import AccessDenied, User, require
 from sql import queries
 from sql.bulk import set_actor
-from sql.engine import connect
+from sql.engine import connect, get_engine
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024  # issue 6: JPEG/PNG up to 5 MB
 STATUSES = ("operational", "degraded", "broken", "decommissioned", "planned")
@@ -87,9 +86,8 @@ def record_inspection(user: User, facility_id: int, status: str, *, note: str | 
             "note": (note or "").strip() or None, "photo": photo, "photo_mime": mime, "lon": lon, "lat": lat,
             "submission_id": submission_id}).scalar()
     code = facility["commune_code"]
-    if recompute_now:
-        with connect() as conn:
-            refresh_commune_coverage(conn, code)
+    if recompute_now:  # its own commune only (~0.03 s): never a national recompute inside a request
+        bring_current(get_engine(), communes=[code])
     with connect() as conn:
         after = conn.execute(queries.load("commune_class"), {"code": code}).mappings().one()
     return SavedInspection(new_id, facility_id, code, facility["commune_class"], after["class"], bool(after["stale"]),
@@ -101,20 +99,6 @@ def commune_class(code: str) -> tuple[str | None, bool]:
     with connect() as conn:
         row = conn.execute(queries.load("commune_class"), {"code": code}).mappings().one()
     return row["class"], bool(row["stale"])
-
-
-def refresh_commune_coverage(conn: Connection, code: str) -> bool:
-    """Recompute one commune's coverage now if a change left it stale; return whether this call did it.
-
-    Saves in one commune queue on an advisory lock; a save whose change another save's recomputation already
-    read finds the commune drained and returns at once (many inspectors in one commune cost one analysis each
-    round, not one per save).
-    """
-    conn.execute(queries.load("lock_commune_coverage"), {"code": code})
-    if conn.execute(queries.load("drain_stale_commune"), {"code": code}).first() is None:
-        return False
-    recompute_commune(conn, code)
-    return True
 
 
 def location_from_store(data: Any) -> tuple[float | None, float | None]:

@@ -58,6 +58,15 @@ _TEMPLATES: tuple[tuple[str, str], ...] = (
      "nếu đúng là một loại thiết chế, hãy thêm từ này vào tệp --mapping"),
     (r"is not a known status \(Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, Dự kiến\)",
      "không phải là tình trạng đã biết (Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, Dự kiến)"),
+    (r"is not a known status \(unknown_status: a doubtful answer is not a fact\); accepted: (?P<accepted>[^;]+); "
+     r"--doubtful-as unknown "
+     r"loads it as Chưa rõ \(unknown\)",
+     "là tình trạng chưa chắc chắn, không thể coi là sự thật; chỉ nhận: {accepted}; có thể nạp với tình trạng "
+     "Chưa rõ (--doubtful-as unknown)"),
+    (r"is a doubtful status \(unknown_status\): loaded as Chưa rõ \(unknown\), counted as not working and listed "
+     r"for inspection",
+     "là tình trạng chưa chắc chắn: đã nạp với tình trạng Chưa rõ, coi như không hoạt động và đưa vào danh sách "
+     "cần kiểm tra"),
     (r"is not a known technology \(có dây, không dây FM, IP\); stored without one",
      "không phải là công nghệ đã biết (có dây, không dây FM, IP); vẫn lưu thiết chế, để trống công nghệ"),
     (r"skipped: no type, id or coordinates \(a total, a signature or a note, not a facility\)",

@@ -15,7 +15,7 @@ Measured, each in its own process (peak memory = that process's max RSS):
 - baseline: PostGIS ST_Union(ST_Buffer(geom::geography, r)) ∩ commune for each commune, then exactextract
   (exact cell fractions, 'sum') over the same raster. With --sample f, a seeded fraction f of communes is run
   and the time scaled by 1/f (said in the table).
-- one commune after one inspection: insert an inspection, recompute_stale_communes(conn).
+- one commune after one inspection: insert an inspection, analysis.refresh.bring_current(conn, communes=[it]).
 """
 
 from __future__ import annotations
@@ -191,15 +191,15 @@ def run_phusong() -> dict[str, Any]:
 def run_incremental() -> dict[str, Any]:
     from sqlalchemy import text
 
-    from analysis.store import recompute_stale_communes
+    from analysis.refresh import bring_current
     from sql.engine import connect
 
     times = []
     for i in range(5):
         with connect() as conn:
-            fid = conn.execute(
-                text("SELECT id FROM facility WHERE external_id = :e"), {"e": f"bench-c{i * 997}"}
-            ).scalar_one()
+            fid, commune = conn.execute(
+                text("SELECT id, commune_code FROM facility WHERE external_id = :e"), {"e": f"bench-c{i * 997}"}
+            ).one()
             t = time.perf_counter()
             conn.execute(
                 text(
@@ -208,9 +208,9 @@ def run_incremental() -> dict[str, Any]:
                 ),
                 {"f": fid, "s": ("broken", "operational")[i % 2]},
             )
-            result = recompute_stale_communes(conn)
+            result = bring_current(conn, communes=[commune])
             times.append(time.perf_counter() - t)
-            assert result.communes == 1
+            assert result.communes == (commune,)
     return {"median_s": float(np.median(times)), "max_s": float(max(times)), "peak_mb": _peak_mb()}
 
 

@@ -43,10 +43,12 @@ from etl.validate import (
     TOTAL_LABEL,
     ColumnMap,
     RowIssue,
+    doubtful_option,
     map_columns,
     parse_amount,
     parse_count,
     parse_geopoint,
+    parse_status,
     parse_year,
     read_coordinate_pair,
     row_attributes,
@@ -90,6 +92,7 @@ def load_facilities(
     loaded_by: str = "cli",
     report_dir: Path | None = None,
     today: date | None = None,
+    doubtful_as: str = "reject",
 ) -> LoadResult:
     """Load a facility survey into ``facility`` in this transaction, one ``load_batch`` per file.
 
@@ -98,6 +101,7 @@ def load_facilities(
     (without one: the same type within 5 m). ``strict`` refuses the file if any row is rejected;
     ``dry_run`` writes nothing.
     Coordinates are WGS 84 degrees unless ``crs`` names the VN-2000 system they are in (EPSG:N).
+    A doubtful status ('ok?') is rejected, or kept as 'unknown' with ``doubtful_as='unknown'``.
     """
     with _cyclic_gc_paused():
         return _load_facilities(
@@ -112,6 +116,7 @@ def load_facilities(
             loaded_by=loaded_by,
             report_dir=report_dir,
             today=today,
+            doubtful_as=doubtful_as,
         )
 
 
@@ -146,11 +151,13 @@ def _load_facilities(
     loaded_by: str,
     report_dir: Path | None,
     today: date | None,
+    doubtful_as: str,
 ) -> LoadResult:
     vocabulary = load_vocabulary(mapping)
     epsg = parse_crs(crs) if crs else None
     table = read_table(path, sheet=sheet, encoding=encoding, vocabulary=vocabulary)
-    reading = reading_options(sheet=table.sheet, encoding=encoding, mapping=mapping, crs=crs)
+    reading = reading_options(sheet=table.sheet, encoding=encoding, mapping=mapping, crs=crs,
+                              **doubtful_option(doubtful_as))
     result, sha256 = begin_load(conn, "facilities", path, table, reading, dry_run=dry_run,
                                 skip_reason="not facility rows")
     if result.already_loaded is not None:
@@ -158,7 +165,7 @@ def _load_facilities(
     columns = map_columns(table.headers, vocabulary)
     _require_columns(table, columns)
     _require_communes(conn)
-    rows = _read_rows(conn, table, columns, vocabulary, epsg, result, today or date.today())
+    rows = _read_rows(conn, table, columns, vocabulary, epsg, result, today or date.today(), doubtful_as)
     params = reading | {"mapping": str(mapping) if mapping else None, "strict": strict, "source": columns.source}
     with batch_writes(conn, result, sha256=sha256, params=params, loaded_by=loaded_by,
                       strict=strict, dry_run=dry_run, report_dir=report_dir):
@@ -286,6 +293,7 @@ def _read_rows(
     epsg: int | None,
     result: LoadResult,
     today: date,
+    doubtful_as: str,
 ) -> _Rows:
     """Check every row; return the rows that passed the checks that need no database, as columns.
 
@@ -307,7 +315,7 @@ def _read_rows(
                                  ("province", "province_typed", True), ("village", "village_typed", True)):
         values[field] = (_or_none(column(name), repeats) if columns.has(name)
                          else np.full(count, None, dtype=object))
-    for name, parse in _parsers(vocabulary, today).items():
+    for name, parse in _parsers(vocabulary, today, doubtful_as).items():
         values[name] = _parse_column(column, columns, name, parse, lines, result, bad)
     _check_type_and_status(column, columns, lines, result, bad)
     _check_repeated_ids(columns, column("external_id"), lines, result, bad)
@@ -345,7 +353,7 @@ def _empty(cells: pa.Array) -> np.ndarray[Any, Any]:
 _Parse = Callable[[str], tuple[Any, str | None, str]]  # cell -> (value, reason or None, severity)
 
 
-def _parsers(vocabulary: Vocabulary, today: date) -> dict[str, _Parse]:
+def _parsers(vocabulary: Vocabulary, today: date, doubtful_as: str) -> dict[str, _Parse]:
     def checked(parse: Callable[[str], Any]) -> _Parse:
         def run(raw: str) -> tuple[Any, str | None, str]:
             try:
@@ -370,12 +378,7 @@ def _parsers(vocabulary: Vocabulary, today: date) -> dict[str, _Parse]:
             "thanh cấp xã, Nhà văn hóa); add the word to a --mapping file if it is one",
             "reject",
         ),
-        "status": vocab(
-            "statuses",
-            False,
-            "is not a known status (Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, Dự kiến)",
-            "reject",
-        ),
+        "status": lambda raw: parse_status(vocabulary, raw, doubtful_as=doubtful_as),
         "technology": vocab(
             "technologies",
             False,

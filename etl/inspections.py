@@ -15,12 +15,15 @@ from etl.lineage import LoadResult, batch_writes, begin_load, reading_options
 from etl.models import InspectionRow
 from etl.readers import RawTable, read_table
 from etl.validate import (
+    UNKNOWN_STATUS,
     ColumnMap,
     RowIssue,
+    doubtful_option,
     map_columns,
     parse_coordinate_cell,
     parse_datetime,
     parse_geopoint,
+    parse_status,
 )
 from etl.vocabulary import Vocabulary, load_vocabulary
 from sql import queries
@@ -58,22 +61,25 @@ def load_inspections(
     loaded_by: str = "cli",
     report_dir: Path | None = None,
     scope: Sequence[str] | None = None,
+    doubtful_as: str = "reject",
 ) -> LoadResult:
     """Append the inspections of ``path`` in this transaction, one ``load_batch`` per file.
 
     Each row names its facility by external id (or phusong id); unknown ids are rejected, a submission id seen
     before is skipped, and the facility's current status follows its latest inspection (database trigger).
     ``scope`` (commune or province codes, an inspector's) rejects the rows of facilities outside it.
+    A doubtful status ('ok?') is rejected, or recorded as 'unknown' with ``doubtful_as='unknown'``.
     """
     vocabulary = load_vocabulary(mapping)
     table = read_table(path, sheet=sheet, encoding=encoding, vocabulary=vocabulary)
     columns = map_columns(table.headers, vocabulary)
-    reading = reading_options(sheet=table.sheet, encoding=encoding, mapping=mapping)
+    reading = reading_options(sheet=table.sheet, encoding=encoding, mapping=mapping,
+                              **doubtful_option(doubtful_as))
     result, sha256 = begin_load(conn, "inspections", path, table, reading, dry_run=dry_run, format=columns.source)
     if result.already_loaded is not None:
         return result
     _require_columns(table, columns)
-    rows = _read_rows(table, columns, vocabulary, loaded_by, result)
+    rows = _read_rows(table, columns, vocabulary, loaded_by, result, doubtful_as)
     params = reading | {"source": columns.source}
     with batch_writes(conn, result, sha256=sha256, params=params, loaded_by=loaded_by,
                       strict=strict, dry_run=dry_run, report_dir=report_dir):
@@ -98,7 +104,8 @@ def _require_columns(table: RawTable, columns: ColumnMap) -> None:
 
 
 def _read_rows(
-    table: RawTable, columns: ColumnMap, vocabulary: Vocabulary, loaded_by: str, result: LoadResult
+    table: RawTable, columns: ColumnMap, vocabulary: Vocabulary, loaded_by: str, result: LoadResult,
+    doubtful_as: str,
 ) -> list[InspectionRow]:
     rows: list[InspectionRow] = []
     seen: dict[str, int] = {}
@@ -111,16 +118,12 @@ def _read_rows(
                 RowIssue(line, columns.header(ref_field), "", "is empty: which facility was inspected?")
             )
         raw_status = columns.cell(cells, "status")
-        status = vocabulary.lookup("statuses", raw_status) if raw_status else None
-        if status is None:
-            issues.append(
-                RowIssue(
-                    line,
-                    columns.header("status"),
-                    raw_status,
-                    "is not a known status (Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, Dự kiến)",
-                )
-            )
+        status, reason, severity = (
+            parse_status(vocabulary, raw_status, doubtful_as=doubtful_as) if raw_status
+            else (None, UNKNOWN_STATUS, "reject")
+        )
+        if reason is not None:
+            issues.append(RowIssue(line, columns.header("status"), raw_status, reason, severity))
         when = _when(columns, cells, line, issues)
         lon, lat = _reported_position(columns, cells, line, issues)
         submission = columns.cell(cells, "submission_id") or None

@@ -22,7 +22,7 @@ FacilityType = Literal[
     "e_bulletin_board",
 ]
 Technology = Literal["wired", "fm_wireless", "ip"]
-Status = Literal["operational", "degraded", "broken", "decommissioned", "planned"]
+Status = Literal["operational", "degraded", "broken", "decommissioned", "planned", "unknown"]
 VillageKind = Literal["thon", "ban", "ap", "to_dan_pho", "other"]
 
 

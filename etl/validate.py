@@ -326,3 +326,39 @@ def row_attributes(table: RawTable, columns: ColumnMap, cells: Sequence[str]) ->
 
 def number_list(text: str) -> list[float]:
     return [float(x) for x in _MULTI.findall(text)]
+
+
+# Statuses (issue 15): a doubtful one is never read as a fact. The accepted words, as the survey forms write them.
+ACCEPTED_STATUSES = "Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, Dự kiến"
+DOUBTFUL_AS = ("reject", "unknown")
+UNKNOWN_STATUS = f"is not a known status ({ACCEPTED_STATUSES})"
+DOUBTFUL_STATUS_REJECTED = (
+    f"is not a known status (unknown_status: a doubtful answer is not a fact); accepted: {ACCEPTED_STATUSES}; "
+    "--doubtful-as unknown loads it as Chưa rõ (unknown)"
+)
+DOUBTFUL_STATUS_KEPT = (
+    "is a doubtful status (unknown_status): loaded as Chưa rõ (unknown), counted as not working and listed "
+    "for inspection"
+)
+
+
+def parse_status(vocabulary: Vocabulary, raw: str, *, doubtful_as: str = "reject") -> tuple[str | None, str | None,
+                                                                                          str]:
+    """(status code or None, reason or None, severity) of one status cell.
+
+    Only an exact (folded) vocabulary word is a status. A cell with a question mark or a word of
+    ``doubtful_statuses`` ('ok?', 'tốt (?)', 'không rõ') is rejected with unknown_status, or with
+    ``doubtful_as='unknown'`` kept as 'unknown' with a warning: it must never pass as 'operational'.
+    """
+    if "?" in raw or vocabulary.lookup("doubtful_statuses", raw) is not None:
+        if doubtful_as == "unknown":
+            return "unknown", DOUBTFUL_STATUS_KEPT, "warning"
+        return None, DOUBTFUL_STATUS_REJECTED, "reject"
+    code = vocabulary.lookup("statuses", raw)
+    return code, (None if code else UNKNOWN_STATUS), "reject"
+
+
+def doubtful_option(doubtful_as: str) -> dict[str, str]:
+    """The reading option --doubtful-as adds (the same file loaded with 'unknown' is another load); none by
+    default, so files loaded before the option existed stay "already loaded"."""
+    return {} if doubtful_as == "reject" else {"doubtful_as": doubtful_as}

@@ -15,7 +15,7 @@ from etl.errors import LoadRefusedError
 from etl.names import fold_text
 
 VOCABULARY_FILE = Path(__file__).resolve().parent / "vocabulary.yaml"
-_SECTIONS = ("headers", "types", "technologies", "statuses", "village_kinds")
+_SECTIONS = ("headers", "types", "technologies", "statuses", "doubtful_statuses", "village_kinds")
 _PUNCT = re.compile(r"[()\[\]{}/\\.,:;'\"*#?!+=<>|]+")
 
 

@@ -7,10 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from analysis.refresh import bring_current, mark_stale
 from analysis.reports import refresh_running_snapshots
-from analysis.store import PopulationBuildError, analyse, build_and_record_population_raster
+from analysis.store import PopulationBuildError, build_and_record_population_raster
 from app.commands.db import ensure_database
-from sql.engine import connect
+from app.commands.status import add_no_refresh, progress_line, refresh_after_change
+from sql import queries
+from sql.engine import connect, get_engine
 
 
 def register(commands: Any) -> None:
@@ -53,27 +56,34 @@ def register(commands: Any) -> None:
     build.add_argument(
         "--no-villages", action="store_true", help="spread evenly even when villages are loaded"
     )
+    add_no_refresh(build)
     build.set_defaults(handler=_population_build)
 
 
 def _analyse(args: argparse.Namespace) -> int:
     ensure_database()
+    # The same path as every change: mark the communes stale, then bring them current under their locks.
     with connect() as conn:
-        result = analyse(conn, province_code=args.province)
-        # Keep this month's, quarter's and year's coverage snapshots up to date (issue 7: reports "as of").
-        snapshots = refresh_running_snapshots(conn) if result.communes else []
-    if result.communes == 0:
+        marked = mark_stale(conn, province_code=args.province)
+    result = bring_current(get_engine(), progress=progress_line)
+    if not marked and not result.communes:
         print(
             f"analyse: no communes{' in province ' + args.province if args.province else ''}; "
             "load boundaries first (phusong load boundaries ...)"
         )
         return 1
+    with connect() as conn:
+        # Keep this month's, quarter's and year's coverage snapshots up to date (issue 7: reports "as of").
+        snapshots = refresh_running_snapshots(conn)
     classes = ", ".join(f"{k} {v}" for k, v in sorted(result.classes.items()))
     print(
-        f"analyse: {result.communes} communes, {result.villages} villages in {result.seconds:.2f} s "
-        f"(run {result.run_id}): {classes}"
+        f"analyse: {len(result.communes)} communes in {result.seconds:.2f} s "
+        f"(runs {', '.join(map(str, result.run_ids))}): {classes}"
     )
-    print(f"  population: {result.population_source}")
+    with connect() as conn:
+        runs = conn.execute(queries.load("coverage_runs_by_id"), {"run_ids": list(result.run_ids)}).all()
+    for source in sorted({str(r.population_source) for r in runs}):
+        print(f"  population: {source}")
     if snapshots:
         print(f"  snapshots kept for the running periods: {', '.join(r.period for r in snapshots)}")
     return 0
@@ -100,4 +110,5 @@ def _population_build(args: argparse.Namespace) -> int:
         f"EPSG:{result.epsg}), {result.total:,.0f} people over {result.communes} communes; "
         f"active raster {result.raster_id} (derived: {result.description})"
     )
+    refresh_after_change(args)  # a new raster: every commune
     return 0

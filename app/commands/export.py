@@ -8,6 +8,7 @@ from typing import Any
 
 from analysis.gaps import FORMATS, coverage_gaps, gaps_metadata, write_gaps
 from app.commands.db import ensure_database
+from app.commands.status import warn_if_stale
 from sql.engine import connect
 
 
@@ -41,6 +42,7 @@ def _gaps(args: argparse.Namespace) -> int:
         table = coverage_gaps(conn, province_code=args.province)
         if table.empty:
             print("export gaps: no coverage stored for these communes; run `phusong analyse` first")
+            warn_if_stale(args.province)
             return 1
         metadata = gaps_metadata(conn, table, province_code=args.province)
     path = write_gaps(table, args.out, fmt=args.format, metadata=metadata)
@@ -49,4 +51,5 @@ def _gaps(args: argparse.Namespace) -> int:
         f"export gaps: {len(table)} communes -> {path} ({args.format}); "
         + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     )
+    warn_if_stale(args.province)  # the file's metadata says it too (gaps_metadata)
     return 0

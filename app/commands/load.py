@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from app.commands.db import ensure_database
+from app.commands.status import add_no_refresh, refresh_after_change
 from etl.boundaries import LEVELS, VERSIONS, load_boundaries
 from etl.census import load_census_population, write_unmatched_report
 from etl.crosscheck import crosscheck_crosswalk
@@ -15,6 +16,7 @@ from etl.facilities import load_facilities
 from etl.inspections import load_inspections
 from etl.lineage import LoadResult
 from etl.population import load_population_raster
+from etl.validate import DOUBTFUL_AS
 from etl.villages import load_villages
 from sql.engine import connect
 from sql.settings import get_settings
@@ -51,6 +53,7 @@ def _register_boundaries(kinds: Any) -> None:
     sub.add_argument("--code-field", help="field holding the unit code")
     sub.add_argument("--name-field", help="field holding the unit name")
     sub.add_argument("--parent-field", help="field holding the parent unit's code")
+    add_no_refresh(sub)
     sub.set_defaults(handler=_boundaries)
 
 
@@ -65,6 +68,7 @@ def _register_census(kinds: Any) -> None:
     sub.add_argument("file", type=Path, help="CSV with ma_tinh, ma_huyen, ma_xa, commune_name, pop_total")
     sub.add_argument("--old-id-map", type=Path, required=True,
                      help="CSV tying the pre-2025 polygons' ids (commune_id) to census codes (ma_xa)")
+    add_no_refresh(sub)
     sub.set_defaults(handler=_census)
 
 
@@ -81,6 +85,7 @@ def _boundaries(args: argparse.Namespace) -> int:
     for kind, reasons in (("warning", result.warned), ("rejected", result.rejected)):
         for reason in reasons[:20]:
             print(f"  {kind}: {reason}")
+    refresh_after_change(args)  # new or changed communes: a national load recomputes the country
     return 0
 
 
@@ -99,6 +104,7 @@ def _census(args: argparse.Namespace) -> int:
     print(f"not matched: {len(result.unmatched)} census rows, listed in {report}")
     print(f"cross-check with vietnamadminunits: {check.compared} old communes compared; the package's new "
           f"commune holds most of the old area in {check.dominant_share:.1%}, is among ours in {check.any_share:.1%}")
+    refresh_after_change(args)  # communes whose census population changed
     return 0
 
 
@@ -113,7 +119,9 @@ def _register_facilities(kinds: Any) -> None:
                "  phusong load facilities toa_do_vn2000.csv --crs EPSG:9205 --dry-run",
     )
     _add_survey_options(sub, crs_help="coordinate system of the file, e.g. EPSG:9205 (VN-2000 TM-3 103°00')")
-    sub.set_defaults(handler=lambda args: _load_survey(load_facilities, args, crs=args.crs))
+    _add_doubtful_as(sub)
+    sub.set_defaults(handler=lambda args: _load_survey(load_facilities, args, crs=args.crs,
+                                                       doubtful_as=args.doubtful_as))
 
 
 def _add_survey_options(sub: Any, *, crs_help: str | None = None) -> None:
@@ -127,6 +135,13 @@ def _add_survey_options(sub: Any, *, crs_help: str | None = None) -> None:
     sub.add_argument("--encoding", help="text encoding of a CSV, e.g. cp1258 for legacy Vietnamese files")
     sub.add_argument("--strict", action="store_true", help="refuse the whole file if any row is rejected")
     sub.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+    add_no_refresh(sub)
+
+
+def _add_doubtful_as(sub: Any) -> None:
+    sub.add_argument("--doubtful-as", choices=DOUBTFUL_AS, default="reject",
+                     help="a doubtful status such as 'ok?' or 'không rõ': reject the row (default, reason "
+                          "unknown_status) or load it as unknown (not working, listed for inspection)")
 
 
 def _load_survey(loader: Callable[..., LoadResult], args: argparse.Namespace, **extra: Any) -> int:
@@ -137,6 +152,7 @@ def _load_survey(loader: Callable[..., LoadResult], args: argparse.Namespace, **
                         strict=args.strict, dry_run=args.dry_run, loaded_by=_actor(),
                         report_dir=_report_dir(), **extra)
     _print_result(result)
+    refresh_after_change(args)
     return 0
 
 
@@ -186,6 +202,7 @@ def _register_population(kinds: Any) -> None:
     )
     sub.add_argument("raster", type=Path)
     sub.add_argument("--dry-run", action="store_true", help="check the raster, record nothing")
+    add_no_refresh(sub)
     sub.set_defaults(handler=_population)
 
 
@@ -196,6 +213,7 @@ def _population(args: argparse.Namespace) -> int:
     print(result.summary())
     for line in result.notes + result.messages("warning"):
         print(f"  {line}")
+    refresh_after_change(args)  # a new raster: every commune
     return 0
 
 
@@ -208,4 +226,5 @@ def _register_inspections(kinds: Any) -> None:
         epilog="Example:\n  phusong load inspections kiem_tra_thang_11.csv",
     )
     _add_survey_options(sub)
-    sub.set_defaults(handler=lambda args: _load_survey(load_inspections, args))
+    _add_doubtful_as(sub)
+    sub.set_defaults(handler=lambda args: _load_survey(load_inspections, args, doubtful_as=args.doubtful_as))

@@ -25,6 +25,7 @@ from analysis.planning_geo import (
     scenario_actions,
 )
 from app.commands.db import ensure_database
+from app.commands.status import warn_if_stale
 from sql.engine import connect
 from sql.safe_cells import text_only_workbook, write_csv
 
@@ -110,7 +111,8 @@ def _plan(args: argparse.Namespace) -> int:
     except PlanningInputError as exc:
         print(f"phusong: {exc}", file=sys.stderr)
         return 1
-    write_actions(result.actions, args.out, params=result.params,
+    stale = warn_if_stale(args.province)
+    write_actions(result.actions, args.out, params={**result.params, **dict(stale)},
                   extra_sheets={"communes": commune_totals(result.actions),
                                 "class_changes": result.class_changes})
     _print_summary(result, name, args.out)

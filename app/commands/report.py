@@ -9,6 +9,7 @@ from typing import Any
 
 from analysis.reports import ReportError, parse_period, take_snapshot
 from app.commands.db import ensure_database
+from app.commands.status import warn_if_stale
 from app.reports import FORMATS, report_bytes
 from sql import queries
 from sql.engine import connect
@@ -66,6 +67,7 @@ def _report(args: argparse.Namespace) -> int:
     versus = f" compared with {compare}" if compare else ""
     print(f"{args.out}: report of province {args.province} for {parse_period(args.period).key}{versus} "
           f"({fmt}, {len(content) / 1024:,.0f} KB)")
+    warn_if_stale(args.province)
     return 0
 
 

@@ -10,7 +10,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from analysis.store import recompute_stale_communes
+from analysis.refresh import bring_current
 from app.auth import (
     ROLES,
     UserError,
@@ -33,13 +33,14 @@ from app.components.uploads import (
 )
 from app.i18n import current_lang, fmt_date, t
 from app.reasons import summary_text
+from app.refresh_text import coverage_status_line, refresh_line
 from etl.errors import LoadRefusedError
 from etl.facilities import load_facilities
 from etl.inspections import load_inspections
 from etl.limits import MAX_UPLOAD_BYTES
 from etl.villages import load_villages
 from sql.bulk import set_actor
-from sql.engine import connect
+from sql.engine import connect, get_engine
 
 ADMIN = ("admin",)
 dash.register_page(__name__, path="/quan-tri", name="Quản trị", title="Quản trị — phusong", label_key="page_admin",
@@ -59,7 +60,8 @@ def layout(**_: Any) -> Any:
         return refused
     en = current_lang() == "en"
     return html.Div([
-        html.Div(overdue_link(user), className="text-end"),
+        html.Div([html.Span(coverage_status_line(), id="admin-coverage-status", className="small text-muted"),
+                  overdue_link(user)], className="d-flex justify-content-between"),
         dbc.Tabs([
             dbc.Tab(_upload_tab(en), label=f"{t('upload')} ({t('preview')})", tab_id="admin-tab-upload"),
             dbc.Tab(html.Div(id="admin-users-tab", children=_users_tab(en)), label=t("users"),
@@ -133,9 +135,10 @@ def confirm_load(set_progress: Any, n_clicks: int | None, token: str | None, kin
         with connect() as conn:
             set_actor(conn, user.name)
             result = LOADERS[kind](conn, path, loaded_by=user.name)
-        set_progress("Đang tính lại vùng phủ sóng…" if lang != "en" else "Recomputing coverage…")
-        with connect() as conn:
-            coverage = recompute_stale_communes(conn)
+        recomputing = "Đang tính lại vùng phủ sóng" if lang != "en" else "Recomputing coverage"
+        set_progress(recomputing + "…")
+        coverage = bring_current(get_engine(), progress=lambda done, total: set_progress(
+            f"{recomputing}: {done}/{total}"))
     except (LoadRefusedError, ValueError) as exc:
         set_progress("")
         return dbc.Alert(refusal_text(exc, path.name if path else "", path), color="danger"), False
@@ -143,7 +146,7 @@ def confirm_load(set_progress: Any, n_clicks: int | None, token: str | None, kin
         discard_upload(token)  # loaded or refused, the file is not kept
     set_progress("")
     return dbc.Alert([html.Div(summary_text(as_uploaded(result, path.name), lang)),
-                      html.Div(f"{t('coverage', lang)}: {coverage.communes} xã", className="small")],
+                      html.Div(refresh_line(coverage, lang), className="small")],
                      color="success", id="admin-load-done"), True
 
 

@@ -42,6 +42,7 @@ from app.i18n import (
     t,
     type_word,
 )
+from app.refresh_text import current_coverage_version, stale_alert
 from etl.names import fold_place_name
 from sql.settings import get_settings
 
@@ -50,6 +51,7 @@ dash.register_page(__name__, path="/", name="Bản đồ phủ sóng", title="B�
                    label_key="page_map", roles=ROLES, order=0)
 
 FACILITY_LIMIT = 20_000
+POLL_MS = 1_500  # a recompute after a save lands within ~0.1 s: the open map shows it within ~2 s
 VILLAGE_LIMIT = 5_000
 CLASS_COLOURS = {"unserved": "#d7301f", "underserved": "#fdae61", "served": "#1a9850", None: "#bdbdbd"}
 SHARE_LEGEND = (("< 20 %", "#ffffcc"), ("20–40 %", "#a1dab4"), ("40–60 %", "#41b6c4"), ("60–80 %", "#2c7fb8"),
@@ -84,6 +86,7 @@ def layout(**_: Any) -> Any:
     return dbc.Row([
         dbc.Col(_filters(provinces), md=3, lg=2, className="mb-2"),
         dbc.Col(html.Div([
+            html.Div(stale_alert(id="map-stale-alert"), id="map-stale"),
             html.Div([html.Span(_hint(collection), className="text-muted small me-2", id="map-commune-count"),
                       overdue_link(user)], className="d-flex justify-content-between align-items-center"),
             dl.Map(children, id="map-main", bounds=bounds, preferCanvas=True, minZoom=4, maxZoom=17,
@@ -94,6 +97,9 @@ def layout(**_: Any) -> Any:
                          className="commune-panel"), md=3, lg=3),
         dcc.Store(id="map-selected"),
         dcc.Store(id="map-detail-zoom", data=zoom),
+        # Redraw when the coverage worker has stored new figures (issue 15): a cheap version polled, no reload.
+        dcc.Store(id="map-coverage-version", data=current_coverage_version()),
+        dcc.Interval(id="map-coverage-poll", interval=POLL_MS),
     ], className="g-2")
 
 
@@ -158,12 +164,26 @@ def _legend(mode: str) -> list[Any]:
         html.Div([html.Span(className="swatch", style={"background": colour}), label]) for label, colour in items]
 
 
+@callback(Output("map-coverage-version", "data"), Output("map-stale", "children"),
+          Input("map-coverage-poll", "n_intervals"), State("map-coverage-version", "data"),
+          State("map-province", "value"), prevent_initial_call=True)
+def follow_coverage(_n: int, shown: list[int] | None, province: str | None) -> Any:
+    """Tell the map when stored coverage changed (a recompute, or a change waiting for one)."""
+    require(*ROLES)
+    version = current_coverage_version()
+    if version == shown:
+        return no_update, no_update
+    return version, stale_alert(province, id="map-stale-alert")
+
+
 @callback(Output("map-communes", "data"), Output("map-commune-count", "children"),
           Output("map-detail-zoom", "data"),
           Input("map-main", "zoom"), Input("map-main", "bounds"), Input("map-province", "value"),
-          State("map-detail-zoom", "data"), prevent_initial_call=True)
-def refresh_communes(zoom: float | None, bounds: Any, province: str | None, shown_zoom: int | None) -> Any:
-    """Re-send the communes when the detail level (zoom) or, past zoom 9, the view changes; else nothing."""
+          Input("map-coverage-version", "data"), State("map-detail-zoom", "data"), prevent_initial_call=True)
+def refresh_communes(zoom: float | None, bounds: Any, province: str | None, _version: Any,
+                     shown_zoom: int | None) -> Any:
+    """Re-send the communes when the detail level (zoom) or, past zoom 9, the view changes, or coverage was
+    recomputed; else nothing."""
     user = require(*ROLES)
     level = None if zoom is None else int(zoom)
     if ctx.triggered_id == "map-main" and (level is None or level < VIEW_ONLY_FROM_ZOOM) and level == shown_zoom:
@@ -236,16 +256,32 @@ def show_commune(code: str | None) -> Any:
     """The panel of one commune: figures, the 8.3 verdict and reason, facilities, villages not reached."""
     if not code:
         return no_update, no_update
+    panel, summary = _panel_of(code)
+    if summary is None:
+        return panel, no_update
+    viewport = {"bounds": [[summary["ymin"], summary["xmin"]], [summary["ymax"], summary["xmax"]]],
+                "transition": "flyToBounds"} if ctx.triggered_id == "map-selected" else no_update
+    return panel, viewport
+
+
+@callback(Output("map-panel", "children", allow_duplicate=True), Input("map-coverage-version", "data"),
+          State("map-selected", "data"), prevent_initial_call=True)
+def redraw_commune(_version: Any, code: str | None) -> Any:
+    """Redraw the open commune's panel when its coverage may have been recomputed (the map stays where it is)."""
+    if not code:
+        return no_update
+    return _panel_of(code)[0]
+
+
+def _panel_of(code: str) -> tuple[Any, dict[str, Any] | None]:
+    """(panel, the commune's summary row or None), checking the user's scope."""
     require(*ROLES, communes=[code])
     found = rows("commune_summary", {"code": code})
     if not found:
-        return dbc.Alert(code, color="warning"), no_update
-    summary = found[0]
+        return dbc.Alert(code, color="warning"), None
     facilities = rows("commune_facilities", {"code": code})
     not_reached = rows("commune_villages_not_reached", {"code": code})
-    viewport = {"bounds": [[summary["ymin"], summary["xmin"]], [summary["ymax"], summary["xmax"]]],
-                "transition": "flyToBounds"} if ctx.triggered_id == "map-selected" else no_update
-    return commune_panel(summary, facilities, not_reached), viewport
+    return commune_panel(found[0], facilities, not_reached), found[0]
 
 
 def commune_panel(s: dict[str, Any], facilities: list[dict[str, Any]], not_reached: list[dict[str, Any]]) -> Any:

@@ -16,6 +16,7 @@ from app.auth import current_user, require, scope_binds
 from app.components.common import gate, rows, scenario_options
 from app.exports import EXPORT_ROLES
 from app.i18n import current_lang, fmt_int, t
+from app.refresh_text import stale_alert
 
 dash.register_page(__name__, path="/xuat-bao-cao", name="Xuất dữ liệu / Báo cáo",
                    title="Xuất dữ liệu / Báo cáo — phusong", label_key="page_exports", roles=EXPORT_ROLES, order=3)
@@ -30,6 +31,7 @@ def layout(**_: Any) -> Any:
     provinces = rows("provinces_in_scope", scope_binds(user))
     return html.Div([
         html.H4(t("page_exports"), className="mb-2"),
+        stale_alert(id="exports-stale-alert"),  # the files carry it in their metadata too
         dbc.Row([
             dbc.Col([dbc.Label(t("province"), className="small mb-0"),
                      dcc.Dropdown(id="exports-province", placeholder=t("all"),

@@ -10,7 +10,6 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
-from analysis.store import recompute_stale_communes
 from app.auth import AccessDenied, User, current_user, require, scope_binds
 from app.components.common import gate, rows
 from app.components.uploads import (
@@ -174,12 +173,11 @@ def record_offline_upload(n_clicks: int | None, token: str | None, saved: int | 
         with connect() as conn:
             set_actor(conn, user.name)
             result = load_inspections(conn, path, loaded_by=user.name, scope=_scope(user))
-        with connect() as conn:
-            recompute_stale_communes(conn)
     except (LoadRefusedError, ValueError) as exc:
         return dbc.Alert(refusal_text(exc, path.name if path else "", path), color="danger"), False, no_update
     finally:
         discard_upload(token)  # recorded or refused, the file is not kept
+    REFRESHER.notify()  # the worker brings the changed communes current; the map redraws when it has
     return (dbc.Alert(summary_text(as_uploaded(result, path.name)), color="success", id="insp-upload-done"), True,
             (saved or 0) + result.loaded)
 

@@ -35,6 +35,7 @@ from app.components.common import (
 )
 from app.exports import readable_scenario
 from app.i18n import action_word, current_lang, fmt_int, fmt_share, t
+from app.refresh_text import stale_alert
 from sql.bulk import set_actor
 from sql.engine import connect
 from sql.settings import get_settings
@@ -88,6 +89,7 @@ def layout(**_: Any) -> Any:
         html.Div(id="plan-compare"),
     ]), className="mt-2")
     return html.Div([
+        stale_alert(id="plan-stale-alert"),  # plans read the stored coverage: say when it is stale
         dcc.Store(id="plan-token"),
         dbc.Row([
             dbc.Col(form, md=3),

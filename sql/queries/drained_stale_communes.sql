@@ -1,5 +1,3 @@
--- Take the communes whose coverage is out of date; SKIP LOCKED lets two writers drain in parallel without
--- waiting on each other (each recomputes the communes it took).
-DELETE FROM coverage_stale
- WHERE commune_code IN (SELECT commune_code FROM coverage_stale FOR UPDATE SKIP LOCKED)
-RETURNING commune_code
+-- Take these communes (locked by this transaction) off the stale list; the rows back are the ones to
+-- recompute (a commune another refresher brought current since we looked is not returned).
+DELETE FROM coverage_stale WHERE commune_code = ANY(CAST(:commune_codes AS text[])) RETURNING commune_code

@@ -2,6 +2,8 @@
 -- (:whole_country, :scope text[], :commune, :lon, :lat, :limit); each row also counts its open citizen reports.
 -- 1. A facility named by an open citizen report of a broken or inaudible loudspeaker comes first (issue 7),
 --    the oldest report first: a citizen is waiting for it.
+-- 1b. Then a facility whose status nobody knows ('unknown': a doubtful survey answer, issue 15): it counts as not
+--    working until someone looks.
 -- 2. Then, when the browser gave a location, nearest first (metres on the spheroid for the distance shown);
 -- 3. otherwise least recently inspected first, never-inspected before all.
 WITH urgent AS (
@@ -24,7 +26,7 @@ SELECT f.id, f.external_id, f.type, f.technology, f.name, f.status, f.commune_co
  WHERE (:whole_country OR c.code = ANY (CAST(:scope AS text[])) OR c.province_code = ANY (CAST(:scope AS text[])))
    AND f.status <> 'decommissioned'
    AND (CAST(:commune AS text) IS NULL OR f.commune_code = :commune)
- ORDER BY (u.facility_id IS NULL), u.first_report,
+ ORDER BY (u.facility_id IS NULL), u.first_report, (f.status <> 'unknown'),
           CASE WHEN CAST(:lon AS float8) IS NULL THEN NULL
                ELSE f.geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) END,
           f.last_inspected_at ASC NULLS FIRST, f.id

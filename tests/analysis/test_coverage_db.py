@@ -16,7 +16,8 @@ from openpyxl import load_workbook
 from sqlalchemy import Connection, create_engine, text
 
 from analysis.gaps import EXTRA_COLUMNS, GAP_COLUMNS, coverage_gaps, gaps_metadata, write_gaps
-from analysis.store import analyse, build_and_record_population_raster, recompute_stale_communes
+from analysis.refresh import bring_current
+from analysis.store import analyse, build_and_record_population_raster
 from app.cli import main
 
 pytestmark = pytest.mark.db
@@ -106,8 +107,8 @@ def test_analyse_stores_coverage_with_parameters_and_exports_every_format(
     two_communes: Connection, tmp_path: Path
 ) -> None:
     conn = two_communes
-    result = analyse(conn, province_code="99")
-    assert result.communes == 2 and result.villages == 3
+    report = bring_current(conn)  # the loads marked both communes stale: nothing else to call
+    assert report.communes == ("99001", "99002") and report.classes == {"unserved": 2}
     rows = {r.commune_code: r for r in conn.execute(text("SELECT * FROM coverage_commune ORDER BY 1"))}
     a, b = rows["99001"], rows["99002"]
     assert a.station_operational and not b.station_operational
@@ -158,7 +159,7 @@ def test_a_commune_without_any_working_cluster_is_stored_unserved(two_communes: 
 
 def test_an_inspection_recomputes_its_commune_on_the_write_path_fast(two_communes: Connection) -> None:
     conn = two_communes
-    analyse(conn)
+    bring_current(conn)
     station = conn.execute(
         text(
             "SELECT id FROM facility WHERE commune_code = '99001' "
@@ -176,12 +177,12 @@ def test_an_inspection_recomputes_its_commune_on_the_write_path_fast(two_commune
         {"f": station},
     )
     start = time.perf_counter()
-    result = recompute_stale_communes(conn)
+    result = bring_current(conn)
     elapsed = time.perf_counter() - start
     after = conn.execute(
         text("SELECT covered_area_km2 FROM coverage_commune WHERE commune_code = '99001'")
     ).scalar_one()
-    assert result.communes == 1 and after < before
+    assert result.communes == ("99001",) and after < before
     assert elapsed < 0.2
 
 

@@ -11,7 +11,7 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
-from analysis.store import recompute_commune
+from analysis.refresh import bring_current
 from etl.feedback import Viewer, count_overdue
 from sql.bulk import set_actor
 from tests.app.conftest import log_in, screenshot
@@ -44,7 +44,7 @@ def nam_ke_one_repair_from_served(demo_database: str) -> dict[str, float]:
             "SELECT 'TEST-03162-WIDE', 'loudspeaker_cluster', 'ip', :name, code, ST_PointOnSurface(geom), "
             "'broken', 30000 FROM commune WHERE code = '03162' "
             "RETURNING ST_X(geom) AS longitude, ST_Y(geom) AS latitude"), {"name": WIDE_CLUSTER}).mappings().one()
-        recompute_commune(conn, "03162")
+        bring_current(conn, communes=["03162"])
     engine.dispose()
     return dict(point)
 
@@ -129,7 +129,9 @@ def test_inspector_on_a_phone_records_an_inspection_and_sees_the_class_change(
             "JOIN facility f ON f.id = i.facility_id JOIN coverage_commune cc ON cc.commune_code = f.commune_code "
             "WHERE f.name = :name ORDER BY i.id DESC LIMIT 1"), {"name": WIDE_CLUSTER}).one()
         audited = conn.execute(text("""SELECT count(*) FROM audit_log WHERE "user" = 'kiemtra'
-                                       AND entity = 'inspection'""")).scalar_one()
+                                       AND entity = 'inspection' AND entity_id IN (
+                                           SELECT i.id::text FROM inspection i JOIN facility f ON f.id = i.facility_id
+                                            WHERE f.name = :name)"""), {"name": WIDE_CLUSTER}).scalar_one()
     engine.dispose()
     assert row == ("operational", "Đã sửa, loa kêu rõ", "image/jpeg", True, True, "operational", "kiemtra", True)
     assert audited == 1

@@ -58,6 +58,11 @@ EXAMPLES: list[tuple[str, list[str]]] = [
     ("is not a known facility type (such as Cụm loa truyền thanh, Đài truyền thanh cấp xã, Nhà văn hóa); add the "
      "word to a --mapping file if it is one", ["Cụm loa truyền thanh", "Nhà văn hóa", "--mapping"]),
     ("is not a known status (Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, Dự kiến)", ["Hoạt động", "Dự kiến"]),
+    ("is not a known status (unknown_status: a doubtful answer is not a fact); accepted: Hoạt động, Xuống cấp, "
+     "Hư hỏng, Đã thanh lý, Dự kiến; --doubtful-as unknown loads it as Chưa rõ (unknown)",
+     ["Hoạt động", "Dự kiến", "Chưa rõ"]),
+    ("is a doubtful status (unknown_status): loaded as Chưa rõ (unknown), counted as not working and listed for "
+     "inspection", ["Chưa rõ"]),
     ("is not a known technology (có dây, không dây FM, IP); stored without one", ["có dây", "không dây FM", "IP"]),
     ("skipped: no type, id or coordinates (a total, a signature or a note, not a facility)", []),
     ("is empty: every facility needs a type", []),
@@ -202,6 +207,7 @@ def test_every_reason_of_a_bad_facility_survey_reads_in_vietnamese(communes: Con
         vn_row(2, "F-02", "Cột cờ", IN_MUONG_PHANG),                             # unknown type
         vn_row(3, "F-03", status="Tốt lắm"),                                     # unknown status
         vn_row(4, "F-04", status=""),                                            # empty status: warning
+        vn_row(27, "F-27", status="ok?"),                                        # doubtful status
         vn_row(5, "F-05", tech="Vệ tinh"),                                       # unknown technology: warning
         vn_row(6, "F-06", year="khoảng 2010"),
         vn_row(7, "F-07", year=2999),
