@@ -91,12 +91,16 @@ CALLBACKS: dict[str, Any] = {
     "pages.coverage_map.search_communes": (EVERYONE, {"map-search.value": None}),
     "pages.coverage_map.select_commune": (EVERYONE, {}),
     "pages.coverage_map.show_commune": (EVERYONE, {"map-selected.data": None}),
+    "pages.coverage_map.follow_coverage": (EVERYONE, {"map-coverage-poll.n_intervals": 1}),
+    "pages.coverage_map.redraw_commune": (EVERYONE, {"map-coverage-version.data": [1, 0]}),
 }
 
 # Arguments outside the user's scope, for a role the callback otherwise admits: (callback, user, inputs).
 OUT_OF_SCOPE = [
     ("pages.coverage_map.show_commune", "planner12", {"map-selected.data": "03160"}),
     ("pages.coverage_map.show_commune", "inspector", {"map-selected.data": "03127"}),
+    ("pages.coverage_map.redraw_commune", "planner12", {"map-coverage-version.data": [1, 0],
+                                                        "map-selected.data": "03160"}),
     ("pages.inspection.open_form", "inspector", {"insp-selected.data": "{outside_facility}"}),
     ("pages.inspection.follow_recomputation", "inspector", {"insp-pending.data": {"code": "03127"}}),
     ("pages.planning.compare", "planner12",
