@@ -97,6 +97,30 @@ WORDS: dict[str, tuple[str, str]] = {
     "scope": ("Phạm vi", "Scope"),
     "whole_country": ("Toàn quốc", "Whole country"),
     "language_switch": ("English", "Tiếng Việt"),
+    # Issue 21: a session that ended while a form was open (app/assets/phusong_session.js).
+    "session_expired": ("Phiên đăng nhập đã hết hạn – đăng nhập lại; dữ liệu đã nhập vẫn được giữ",
+                        "Your session has expired – log in again; what you entered is kept"),
+    "session_login_unavailable": ("Không mở được trang đăng nhập. Kiểm tra kết nối rồi thử lại.",
+                                  "The login form cannot be opened. Check the connection and try again."),
+    # Issue 21: the inspectors' list and form.
+    "survey_code": ("Mã khảo sát", "Survey code"),
+    "search_facility_placeholder": ("Tên hoặc mã khảo sát (gõ không dấu được)",
+                                    "Name or survey code (diacritics optional)"),
+    "all_communes": ("Tất cả các xã", "All communes"),
+    "all_types": ("Mọi loại thiết chế", "All facility types"),
+    "all_statuses": ("Mọi tình trạng", "All statuses"),
+    "previous_page": ("‹ Trước", "‹ Previous"),
+    "next_page": ("Sau ›", "Next ›"),
+    "photo_pick": ("Chụp hoặc chọn ảnh", "Take or choose a photo"),
+    "photo_remove": ("Bỏ ảnh", "Remove photo"),
+    "photo_not_image": ("Tệp đã chọn không phải là ảnh; chọn ảnh JPEG hoặc PNG.",
+                        "The chosen file is not a photo; choose a JPEG or PNG image."),
+    "choose_status": ("Chọn tình trạng.", "Choose a status."),
+    "inspection_saved": ("Đã lưu kết quả kiểm tra", "Inspection saved"),
+    "inspection_saved_before": ("Đã lưu trước đó", "Already saved"),
+    "far_from_facility": ("Bạn đang cách thiết chế {distance}: kiểm tra lại đúng thiết chế chưa.",
+                          "You are {distance} from the facility: check it is the right one."),
+    "distance_to_facility": ("Khoảng cách đến thiết chế", "Distance to the facility"),
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {
