@@ -121,6 +121,17 @@ WORDS: dict[str, tuple[str, str]] = {
     "far_from_facility": ("Bạn đang cách thiết chế {distance}: kiểm tra lại đúng thiết chế chưa.",
                           "You are {distance} from the facility: check it is the right one."),
     "distance_to_facility": ("Khoảng cách đến thiết chế", "Distance to the facility"),
+    # Issue 21: the communes' table beside the map.
+    "commune_table": ("Bảng các xã", "Communes"),
+    "priority": ("Ưu tiên", "Priority"),
+    "priority_hint": ("Điểm ưu tiên 0–1: dân chưa được phủ sóng, tỷ lệ còn thiếu, thôn chưa có loa, thiếu đài",
+                      "Priority 0-1: people not reached, share missing, villages not reached, no station"),
+    "export_filtered_rows": ("Tải các dòng đang lọc (CSV)", "Download the filtered rows (CSV)"),
+    # Issue 21: the plan form's checks.
+    "plan_refused": ("Chưa chạy tối ưu: sửa các ô sau.", "The planner did not run: correct these fields."),
+    "must_be_above_zero": ("phải là một số lớn hơn 0", "must be a number above 0"),
+    "must_be_zero_or_more": ("phải là một số từ 0 trở lên", "must be a number of 0 or more"),
+    "empty": ("để trống", "empty"),
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {
