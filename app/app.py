@@ -80,9 +80,16 @@ def _layout(**_: Any) -> html.Div:
         color="primary", dark=True, className="py-1",
     )
     failed = dbc.Alert(id=errors.ERROR_ALERT_ID, is_open=False, color="danger", dismissable=True, className="m-2")
-    return html.Div([nav, dcc.Location(id="url"), failed,
-                     dbc.Container(dash.page_container, fluid=True, className="pt-2")],
-                    lang=current_lang())
+    return html.Div([nav, dcc.Location(id="url"), failed, _session_texts(user),
+                     dbc.Container(dash.page_container, fluid=True, className="pt-2")], lang=current_lang())
+
+
+def _session_texts(user: auth.User | None) -> html.Div:
+    """Words for app/assets/phusong_session.js, which logs a user back in without leaving the page when the
+    session has ended (issue 21): in the user's language, with the name to log in again as."""
+    return html.Div(id="session-texts", hidden=True, **{
+        "data-expired": t("session_expired"), "data-failed": t("session_login_unavailable"),
+        "data-user": user.name if user is not None else ""})
 
 
 # The menu button on a phone opens and closes the menu in the browser, without a round trip.

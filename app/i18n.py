@@ -112,6 +112,41 @@ WORDS: dict[str, tuple[str, str]] = {
                       "run `phusong analyse` (or `phusong analyse --province CODE`) to bring them current"),
     "status_current": ("đã cập nhật", "current"),
     "status_line": ("Phủ sóng tính lúc {at}; {stale}", "Coverage computed at {at}; {stale}"),
+    # Issue 21: a session that ended while a form was open (app/assets/phusong_session.js).
+    "session_expired": ("Phiên đăng nhập đã hết hạn – đăng nhập lại; dữ liệu đã nhập vẫn được giữ",
+                        "Your session has expired – log in again; what you entered is kept"),
+    "session_login_unavailable": ("Không mở được trang đăng nhập. Kiểm tra kết nối rồi thử lại.",
+                                  "The login form cannot be opened. Check the connection and try again."),
+    # Issue 21: the inspectors' list and form.
+    "survey_code": ("Mã khảo sát", "Survey code"),
+    "search_facility_placeholder": ("Tên hoặc mã khảo sát (gõ không dấu được)",
+                                    "Name or survey code (diacritics optional)"),
+    "all_communes": ("Tất cả các xã", "All communes"),
+    "all_types": ("Mọi loại thiết chế", "All facility types"),
+    "all_statuses": ("Mọi tình trạng", "All statuses"),
+    "previous_page": ("‹ Trước", "‹ Previous"),
+    "next_page": ("Sau ›", "Next ›"),
+    "photo_pick": ("Chụp hoặc chọn ảnh", "Take or choose a photo"),
+    "photo_remove": ("Bỏ ảnh", "Remove photo"),
+    "photo_not_image": ("Tệp đã chọn không phải là ảnh; chọn ảnh JPEG hoặc PNG.",
+                        "The chosen file is not a photo; choose a JPEG or PNG image."),
+    "choose_status": ("Chọn tình trạng.", "Choose a status."),
+    "inspection_saved": ("Đã lưu kết quả kiểm tra", "Inspection saved"),
+    "inspection_saved_before": ("Đã lưu trước đó", "Already saved"),
+    "far_from_facility": ("Bạn đang cách thiết chế {distance}: kiểm tra lại đúng thiết chế chưa.",
+                          "You are {distance} from the facility: check it is the right one."),
+    "distance_to_facility": ("Khoảng cách đến thiết chế", "Distance to the facility"),
+    # Issue 21: the communes' table beside the map.
+    "commune_table": ("Bảng các xã", "Communes"),
+    "priority": ("Ưu tiên", "Priority"),
+    "priority_hint": ("Điểm ưu tiên 0–1: dân chưa được phủ sóng, tỷ lệ còn thiếu, thôn chưa có loa, thiếu đài",
+                      "Priority 0-1: people not reached, share missing, villages not reached, no station"),
+    "export_filtered_rows": ("Tải các dòng đang lọc (CSV)", "Download the filtered rows (CSV)"),
+    # Issue 21: the plan form's checks.
+    "plan_refused": ("Chưa chạy tối ưu: sửa các ô sau.", "The planner did not run: correct these fields."),
+    "must_be_above_zero": ("phải là một số lớn hơn 0", "must be a number above 0"),
+    "must_be_zero_or_more": ("phải là một số từ 0 trở lên", "must be a number of 0 or more"),
+    "empty": ("để trống", "empty"),
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {

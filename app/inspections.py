@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,10 @@ from sql.engine import connect, get_engine
 MAX_PHOTO_BYTES = 5 * 1024 * 1024  # issue 6: JPEG/PNG up to 5 MB
 STATUSES = ("operational", "degraded", "broken", "decommissioned", "planned")
 INSPECTING_ROLES = ("inspector", "admin")
+# Issue 21: farther than this from the facility, the form warns that it may be the wrong one (a phone's fix in the
+# hills is usually within 50 m; a loudspeaker cluster serves a few hundred metres).
+FAR_FROM_FACILITY_M = 500
+_EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG): haversine within 0.5 % of the spheroid, enough for a warning
 # The first bytes of each accepted format: the content decides, never the file name or the browser's label.
 _SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
@@ -37,6 +42,7 @@ class SavedInspection:
     class_after: str | None
     stale: bool                    # the commune still waits for its recomputation
     commune_name: str = ""
+    facility_name: str = ""
 
 
 def decode_upload(contents: str | None) -> bytes | None:
@@ -91,7 +97,7 @@ def record_inspection(user: User, facility_id: int, status: str, *, note: str | 
     with connect() as conn:
         after = conn.execute(queries.load("commune_class"), {"code": code}).mappings().one()
     return SavedInspection(new_id, facility_id, code, facility["commune_class"], after["class"], bool(after["stale"]),
-                           facility["commune_name"])
+                           facility["commune_name"], facility["name"] or "")
 
 
 def commune_class(code: str) -> tuple[str | None, bool]:
@@ -106,3 +112,11 @@ def location_from_store(data: Any) -> tuple[float | None, float | None]:
     if isinstance(data, dict) and data.get("lon") is not None and data.get("lat") is not None:
         return float(data["lon"]), float(data["lat"])
     return None, None
+
+
+def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in metres between two WGS 84 points (degrees), by the haversine formula."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * _EARTH_RADIUS_M * math.asin(math.sqrt(h))

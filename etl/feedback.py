@@ -296,7 +296,8 @@ def inspection_queue(conn: Connection, viewer: Viewer, *, lon: float | None = No
     (when a location is given) or least recently inspected. See sql/queries/inspection_queue.sql."""
     rows = conn.execute(queries.load("inspection_queue"), {
         "whole_country": viewer.whole_country, "scope": list(viewer.scope_codes), "commune": commune,
-        "lon": lon, "lat": lat if lon is not None else None, "limit": limit,
+        "lon": lon, "lat": lat if lon is not None else None, "limit": limit, "offset": 0,
+        "folded": None, "types": None, "statuses": None,
     }).mappings().all()
     return [dict(r) for r in rows]
 

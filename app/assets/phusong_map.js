@@ -25,6 +25,17 @@ window.phusong.map = (function () {
                 fillOpacity: 0.65};
     }
 
+    // Hover: the commune's name and class, in the page's language (the words come in the layer's hideout).
+    function communeTooltip(feature, layer, context) {
+        const labels = (context && context.hideout && context.hideout.labels) || {};
+        const p = feature.properties;
+        const box = document.createElement("div");
+        const name = document.createElement("b");
+        name.textContent = p.name;
+        box.append(name, document.createElement("br"), labels[p.class || "none"] || "");
+        layer.bindTooltip(box, {sticky: true, direction: "top", className: "commune-tooltip"});
+    }
+
     function facilityPoint(feature, latlng) {
         const colour = statusColours[feature.properties.status] || noData;
         const station = feature.properties.type === "commune_radio_station";
@@ -58,5 +69,5 @@ window.phusong.map = (function () {
         return marker.bindTooltip(feature.properties.tooltip);
     }
 
-    return {actionPoint, communeStyle, facilityPoint, facilityCluster, villagePoint, discStyle, shareColour};
+    return {actionPoint, communeStyle, communeTooltip, facilityPoint, facilityCluster, villagePoint, discStyle, shareColour};
 })();

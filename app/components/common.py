@@ -51,6 +51,14 @@ def zoom_for_bounds(bounds: Sequence[Sequence[float]], *, width_px: int = 800) -
     return max(4, min(16, int(math.log2(width_px * 360 / (256 * span)))))
 
 
+def map_view(bounds: Sequence[Sequence[float]]) -> dict[str, Any]:
+    """dl.Map keywords to open on ``[[s, w], [n, e]]``: the map fits the bounds, and the centre is given too
+    because dash-leaflet's viewport tracking compares against it on every move (without one each pan or zoom
+    throws "Cannot read properties of undefined (reading 'equals')" and the map never reports its zoom)."""
+    (south, west), (north, east) = bounds
+    return {"bounds": [list(bounds[0]), list(bounds[1])], "center": [(south + north) / 2, (west + east) / 2]}
+
+
 def small_table(header: Sequence[str], body: Sequence[Sequence[Any]], *, id: str | None = None) -> dbc.Table:
     props: dict[str, Any] = {"id": id} if id else {}
     return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in header])),

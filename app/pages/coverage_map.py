@@ -11,10 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import dash
+import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+import numpy as np
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
+from analysis.gaps import score_gap_priority
 from app.auth import User, current_user, require, scope_binds
 from app.components.common import (
     EMPTY_COLLECTION,
@@ -23,6 +26,7 @@ from app.components.common import (
     communes_geojson,
     gate,
     map_binds,
+    map_view,
     overdue_link,
     rows,
     scalar,
@@ -73,7 +77,8 @@ def layout(**_: Any) -> Any:
         children.append(dl.TileLayer(url=tile_url, id="map-tiles"))
     children += [
         dl.GeoJSON(data=collection, id="map-communes", style={"variable": "phusong.map.communeStyle"},
-                   hideout={"mode": "class", "selected": None}, zoomToBoundsOnClick=False),
+                   onEachFeature={"variable": "phusong.map.communeTooltip"},
+                   hideout=_hideout("class", None), zoomToBoundsOnClick=False),
         dl.GeoJSON(data=EMPTY_COLLECTION, id="map-discs", style={"variable": "phusong.map.discStyle"},
                    interactive=False),
         dl.GeoJSON(data=EMPTY_COLLECTION, id="map-villages", pointToLayer={"variable": "phusong.map.villagePoint"}),
@@ -85,14 +90,14 @@ def layout(**_: Any) -> Any:
     ]
     return dbc.Row([
         dbc.Col(_filters(provinces), md=3, lg=2, className="mb-2"),
-        dbc.Col(html.Div([
+        dbc.Col([html.Div([
             html.Div(stale_alert(id="map-stale-alert"), id="map-stale"),
             html.Div([html.Span(_hint(collection), className="text-muted small me-2", id="map-commune-count"),
                       overdue_link(user)], className="d-flex justify-content-between align-items-center"),
-            dl.Map(children, id="map-main", bounds=bounds, preferCanvas=True, minZoom=4, maxZoom=17,
-                   style={"height": "78vh", "background": "#f4f6f8"}),
+            dl.Map(children, id="map-main", **map_view(bounds), preferCanvas=True, minZoom=4, maxZoom=17,
+                   style={"height": "60vh", "background": "#f4f6f8"}),
             html.Div(_legend("class"), id="map-legend", className="map-legend"),
-        ], className="map-wrap"), md=6, lg=7),
+        ], className="map-wrap"), _commune_table()], md=6, lg=7),
         dbc.Col(html.Div(html.P(_panel_hint(), className="text-muted small"), id="map-panel",
                          className="commune-panel"), md=3, lg=3),
         dcc.Store(id="map-selected"),
@@ -101,6 +106,44 @@ def layout(**_: Any) -> Any:
         dcc.Store(id="map-coverage-version", data=current_coverage_version()),
         dcc.Interval(id="map-coverage-poll", interval=POLL_MS),
     ], className="g-2")
+
+
+def _commune_table() -> Any:
+    """The communes beside the map (issue 21): sort and filter by class, share reached, 8.3, villages not reached
+    and priority; a row click zooms to the commune; the rows left by the filters download as CSV."""
+    number = {"filter": "agNumberColumnFilter", "type": "rightAligned"}
+    locale = "en-GB" if current_lang() == "en" else "vi-VN"
+
+    def decimals(digits: int) -> dict[str, str]:
+        return {"function": f"params.value == null ? '–' : params.value.toLocaleString('{locale}', "
+                            f"{{minimumFractionDigits: {digits}, maximumFractionDigits: {digits}}})"}
+
+    columns = [
+        {"field": "name", "headerName": t("commune"), "filter": "agTextColumnFilter", "pinned": "left",
+         "minWidth": 130},
+        {"field": "code", "headerName": t("commune_code"), "filter": "agTextColumnFilter", "maxWidth": 100},
+        {"field": "class_word", "headerName": t("by_class"), "filter": "agTextColumnFilter", "minWidth": 140},
+        {"field": "share_pct", "headerName": t("share_reached") + " (%)", **number,
+         "valueFormatter": decimals(1)},
+        {"field": "ntm_8_3_word", "headerName": t("ntm_8_3"), "filter": "agTextColumnFilter", "minWidth": 100},
+        {"field": "villages_not_reached", "headerName": t("village_not_reached"), **number},
+        {"field": "priority", "headerName": t("priority"), **number, "sort": "desc",
+         "headerTooltip": t("priority_hint"), "valueFormatter": decimals(2)},
+    ]
+    return html.Div([
+        html.Div([html.B(t("commune_table"), className="small me-2"),
+                  html.Span(id="map-table-count", className="small text-muted me-auto"),
+                  dbc.Button(t("export_filtered_rows"), id="map-table-export", size="sm", color="secondary",
+                             outline=True)], className="d-flex align-items-center mb-1"),
+        dag.AgGrid(id="map-table", columnDefs=columns, rowData=[], getRowId="params.data.code",
+                   defaultColDef={"sortable": True, "resizable": True, "floatingFilter": True, "minWidth": 80,
+                                  "wrapHeaderText": True, "autoHeaderHeight": True},
+                   dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False,
+                                                     "enableClickSelection": True},
+                                    "tooltipShowDelay": 300, "animateRows": False},
+                   columnSize="responsiveSizeToFit",
+                   csvExportParams={"fileName": "phusong_xa.csv"}, style={"height": "34vh"}),
+    ], className="mt-1", id="map-table-wrap")
 
 
 def _hint(collection: dict[str, Any]) -> str:
@@ -195,7 +238,13 @@ def refresh_communes(zoom: float | None, bounds: Any, province: str | None, _ver
 @callback(Output("map-communes", "hideout"), Output("map-legend", "children"),
           Input("map-colour-by", "value"), Input("map-selected", "data"))
 def restyle_communes(mode: str, selected: str | None) -> Any:
-    return {"mode": mode or "class", "selected": selected}, _legend(mode or "class")
+    return _hideout(mode or "class", selected), _legend(mode or "class")
+
+
+def _hideout(mode: str, selected: str | None) -> dict[str, Any]:
+    """What the communes' style and tooltips read in the browser: colouring, selection, class words."""
+    labels = {c or "none": class_word(c) for c in ("unserved", "underserved", "served", None)}
+    return {"mode": mode, "selected": selected, "labels": labels}
 
 
 @callback(Output("map-facilities", "data"), Input("map-layers", "value"), Input("map-types", "value"),
@@ -238,16 +287,61 @@ def search_communes(text: str | None) -> Any:
 
 
 @callback(Output("map-selected", "data"), Input("map-communes", "clickData"),
-          Input({"type": "map-search-hit", "code": ALL}, "n_clicks"), prevent_initial_call=True)
-def select_commune(click: dict[str, Any] | None, _hits: list[int | None]) -> Any:
+          Input({"type": "map-search-hit", "code": ALL}, "n_clicks"), Input("map-table", "cellClicked"),
+          prevent_initial_call=True)
+def select_commune(click: dict[str, Any] | None, _hits: list[int | None], cell: dict[str, Any] | None) -> Any:
     trigger = ctx.triggered_id
     if isinstance(trigger, dict) and trigger.get("type") == "map-search-hit":
         if not any(_hits):
             return no_update
         return trigger["code"]
+    if trigger == "map-table":
+        return (cell or {}).get("rowId") or no_update
     if click and click.get("properties", {}).get("code"):
         return click["properties"]["code"]
     return no_update
+
+
+@callback(Output("map-table", "rowData"), Output("map-table-count", "children"), Input("map-province", "value"))
+def fill_commune_table(province: str | None) -> Any:
+    """One row per commune in scope (and province): its class, share reached, 8.3, villages not reached and a
+    priority score (analysis/gaps.py, relative to the worst commune listed)."""
+    user = require(*ROLES)
+    found = rows("commune_table", {**scope_binds(user), "province": province or None})
+    table = [_table_row(r) for r in found]
+    if table:
+        scores = score_gap_priority(
+            np.array([max(0.0, float(r["pop_total"] or 0) - float(r["pop_covered"] or 0)) for r in found]),
+            np.array([np.nan if r["pop_covered_share"] is None else float(r["pop_covered_share"]) for r in found]),
+            np.array([(r["villages_total"] - r["villages_reached"]) / r["villages_total"]
+                      if r["villages_total"] else 0.0 for r in found]),
+            np.array([bool(r["station_operational"]) for r in found]))
+        for row, score in zip(table, scores, strict=True):
+            row["priority"] = round(float(score), 4)
+    count = fmt_int(len(table))
+    return table, (f"{count} communes" if current_lang() == "en" else f"{count} xã")
+
+
+def _table_row(r: dict[str, Any]) -> dict[str, Any]:
+    share = r["pop_covered_share"]
+    verdict = "–" if r["ntm_8_3"] is None else (t("passed") if r["ntm_8_3"] else t("not_passed"))
+    not_reached = None if r["villages_total"] is None else r["villages_total"] - r["villages_reached"]
+    return {"code": r["code"], "name": r["name"], "class_word": class_word(r["class"]),
+            "share_pct": None if share is None else round(float(share) * 100, 1), "ntm_8_3_word": verdict,
+            "villages_not_reached": not_reached}
+
+
+# The selected commune, wherever it was chosen (map, search, table), is the selected row, scrolled into view.
+clientside_callback(
+    """function(code) {
+        if (!code) { return [window.dash_clientside.no_update, window.dash_clientside.no_update]; }
+        return [{ids: [code]}, {rowId: code, rowPosition: "middle"}];
+    }""",
+    Output("map-table", "selectedRows"), Output("map-table", "scrollTo"), Input("map-selected", "data"),
+    prevent_initial_call=True,
+)
+clientside_callback("function(n) { return Boolean(n); }", Output("map-table", "exportDataAsCsv"),
+                    Input("map-table-export", "n_clicks"), prevent_initial_call=True)
 
 
 @callback(Output("map-panel", "children"), Output("map-main", "viewport"), Input("map-selected", "data"),

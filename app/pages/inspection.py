@@ -8,7 +8,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from app.auth import AccessDenied, User, current_user, require, scope_binds
 from app.components.common import gate, rows
@@ -21,14 +21,16 @@ from app.components.uploads import (
     refusal_text,
 )
 from app.coverage_refresh import REFRESHER
-from app.i18n import class_word, current_lang, fmt_date, fmt_decimal, status_word, t, type_word
+from app.i18n import TYPE_WORDS, class_word, current_lang, fmt_date, fmt_decimal, fmt_int, status_word, t, type_word
 from app.inspections import (
+    FAR_FROM_FACILITY_M,
     INSPECTING_ROLES,
     MAX_PHOTO_BYTES,
     STATUSES,
     InspectionInputError,
     commune_class,
     decode_upload,
+    distance_m,
     location_from_store,
     record_inspection,
 )
@@ -36,6 +38,7 @@ from app.reasons import summary_text
 from etl.errors import LoadRefusedError
 from etl.inspections import load_inspections
 from etl.limits import MAX_UPLOAD_BYTES
+from etl.names import fold_text
 from sql.bulk import set_actor
 from sql.engine import connect
 
@@ -51,7 +54,7 @@ STATUS_BUTTON_COLOURS = {"operational": "success", "degraded": "warning", "broke
 def layout(**_: Any) -> Any:
     user = current_user()
     refused = gate(user, INSPECTING_ROLES)
-    if refused:
+    if refused or user is None:
         return refused
     en = current_lang() == "en"
     return html.Div([
@@ -60,16 +63,47 @@ def layout(**_: Any) -> Any:
         dcc.Store(id="insp-submission"),
         dcc.Store(id="insp-saved-count", data=0),
         dcc.Store(id="insp-pending"),
+        dcc.Store(id="insp-page", data=0),
+        dcc.Store(id="insp-photo-data"),
         dcc.Interval(id="insp-poll", interval=600, max_intervals=0, disabled=True),
         html.Div(id="insp-result", className="mb-2"),
         html.Div([
             html.H5(t("page_inspection"), className="mb-1"),
             html.Div(id="insp-location-text", className="small text-muted mb-2"),
+            _list_filters(user),
+            html.Div(id="insp-count", className="small text-muted mb-1"),
             html.Div(id="insp-list"),
+            dbc.Row([
+                dbc.Col(dbc.Button(t("previous_page"), id="insp-prev", color="secondary", outline=True,
+                                   className="w-100", disabled=True)),
+                dbc.Col(dbc.Button(t("next_page"), id="insp-next", color="secondary", outline=True,
+                                   className="w-100", disabled=True)),
+            ], className="g-2 mt-2"),
         ], id="insp-list-view"),
         html.Div(_form(en), id="insp-form-view", style={"display": "none"}),
         _offline_upload(en),
     ], style={"maxWidth": "560px"})
+
+
+def _list_filters(user: User) -> Any:
+    """Search by name or survey code (typed without diacritics or with), and filters by commune, type, status:
+    every facility in scope can be reached without a location (issue 21)."""
+    communes = rows("scope_communes", scope_binds(user))
+    return html.Div([
+        dbc.Input(id="insp-search", type="search", placeholder=t("search_facility_placeholder"), debounce=0.4,
+                  className="mb-1"),
+        dbc.Row([
+            dbc.Col(dcc.Dropdown(id="insp-filter-commune", placeholder=t("all_communes"), searchable=False,
+                                 options=[{"label": c["name"], "value": c["code"]} for c in communes]), xs=12,
+                    sm=4),
+            dbc.Col(dcc.Dropdown(id="insp-filter-type", placeholder=t("all_types"), searchable=False,
+                                 options=[{"label": type_word(code), "value": code} for code in TYPE_WORDS]),
+                    xs=6, sm=4),
+            dbc.Col(dcc.Dropdown(id="insp-filter-status", placeholder=t("all_statuses"), searchable=False,
+                                 options=[{"label": status_word(s), "value": s} for s in STATUSES
+                                          if s != "decommissioned"]), xs=6, sm=4),
+        ], className="g-1 mb-2 small"),
+    ])
 
 
 def _offline_upload(en: bool) -> Any:
@@ -100,11 +134,20 @@ def _form(en: bool) -> Any:
                        options=[{"label": status_word(s), "value": s} for s in STATUSES if s != "planned"]),
         dbc.Label(t("note"), html_for="insp-note", className="mb-1"),
         dbc.Textarea(id="insp-note", rows=2, className="mb-2", maxLength=2000),
-        dcc.Upload(id="insp-photo", accept="image/jpeg,image/png", max_size=-1, multiple=False,
-                   children=dbc.Button(f"📷 {t('photo')} (JPEG/PNG ≤ 5 MB)", color="secondary", outline=True,
+        # The picked photo stays in the browser until it is shrunk there (app/assets/phusong_photo.js); only the
+        # shrunk JPEG travels with the save. It belongs to the open form: opening another one drops it.
+        dcc.Upload(id="insp-photo", accept="image/*", max_size=-1, multiple=False,
+                   children=dbc.Button(f"📷 {t('photo_pick')}", color="secondary", outline=True,
                                        className="w-100", id="insp-photo-button")),
-        html.Div(id="insp-photo-name", className="small text-muted mb-2"),
-        html.Div(id="insp-form-location", className="small mb-2"),
+        html.Div([
+            html.Img(id="insp-photo-thumb", className="photo-thumb me-2", alt=t("photo")),
+            html.Span(id="insp-photo-name", className="small text-muted me-2"),
+            dbc.Button(t("photo_remove"), id="insp-photo-remove", color="link", size="sm", className="p-0"),
+        ], id="insp-photo-preview", className="align-items-center mt-1", style={"display": "none"}),
+        html.Div(t("photo_not_image"), id="insp-photo-refused", className="small text-danger mt-1",
+                 style={"display": "none"}),
+        html.Div(id="insp-form-location", className="small mt-2"),
+        html.Div(id="insp-form-distance", className="mb-2"),
         dbc.Row([
             dbc.Col(dbc.Button(t("save"), id="insp-save", color="primary", className="w-100", size="lg")),
             dbc.Col(dbc.Button(t("cancel"), id="insp-cancel", color="light", className="w-100", size="lg")),
@@ -182,38 +225,73 @@ def record_offline_upload(n_clicks: int | None, token: str | None, saved: int | 
             (saved or 0) + result.loaded)
 
 
-@callback(Output("insp-list", "children"), Output("insp-location-text", "children"),
-          Input("insp-location", "data"), Input("insp-saved-count", "data"))
-def list_facilities(location: Any, _saved: int) -> Any:
-    """Facilities in the user's scope: those with an open broken/inaudible citizen report first, then nearest
-    first with a location, else least recently inspected first (sql/queries/inspection_queue.sql)."""
+@callback(Output("insp-list", "children"), Output("insp-location-text", "children"), Output("insp-count", "children"),
+          Output("insp-page", "data"), Output("insp-prev", "disabled"), Output("insp-next", "disabled"),
+          Input("insp-location", "data"), Input("insp-saved-count", "data"), Input("insp-search", "value"),
+          Input("insp-filter-commune", "value"), Input("insp-filter-type", "value"),
+          Input("insp-filter-status", "value"), Input("insp-prev", "n_clicks"), Input("insp-next", "n_clicks"),
+          State("insp-page", "data"))
+def list_facilities(location: Any, _saved: int, search: str | None, commune: str | None, kind: str | None,
+                    status: str | None, _prev: int | None, _next: int | None, page: int | None) -> Any:
+    """Facilities in the user's scope, one page at a time: those with an open broken/inaudible citizen report
+    first, then nearest first with a location, else least recently inspected first; narrowed by what was typed
+    (name or survey code, diacritics optional) and the filters (sql/queries/inspection_queue.sql)."""
     user = require(*INSPECTING_ROLES)
+    page = _page_after(ctx.triggered_id, page or 0)
     lon, lat = location_from_store(location)
-    found = rows("inspection_queue", {**scope_binds(user), "lon": lon, "lat": lat, "commune": None,
-                                           "limit": LIST_LIMIT})
+    folded = fold_text(search or "") or None
+    found = rows("inspection_queue", {**scope_binds(user), "lon": lon, "lat": lat, "commune": commune or None,
+                                      "folded": folded, "types": [kind] if kind else None,
+                                      "statuses": [status] if status else None, "limit": LIST_LIMIT,
+                                      "offset": page * LIST_LIMIT})
+    total = int(found[0]["total"]) if found else 0
+    items = [_list_item(f) for f in found] or [dbc.ListGroupItem("—")]
+    return (dbc.ListGroup(items, id="insp-items"), _where_text(lon, lat), _count_text(total, page), page,
+            page == 0, (page + 1) * LIST_LIMIT >= total)
+
+
+def _page_after(trigger: Any, page: int) -> int:
+    """The page to show: the next or previous one when asked, else the first (a new search or filter)."""
+    if trigger == "insp-next":
+        return page + 1
+    if trigger == "insp-prev":
+        return max(0, page - 1)
+    if trigger == "insp-saved-count":
+        return page  # after a save the inspector goes on where they were
+    return 0
+
+
+def _where_text(lon: float | None, lat: float | None) -> str:
     en = current_lang() == "en"
-    if lon is None:
-        where = ("No location from the browser: least recently inspected first." if en
-                 else "Không có vị trí từ trình duyệt: thiết chế lâu chưa kiểm tra nhất ở trên cùng.")
-    else:
-        where = (f"{t('current_location')}: {lat:.5f}, {lon:.5f}. " +
-                 ("Nearest first." if en else "Gần nhất ở trên cùng."))
-    items = []
-    for f in found:
-        distance = "" if f["distance_m"] is None else f" · {_distance(f['distance_m'])}"
-        last = fmt_date(f["last_inspected_at"]) if f["last_inspected_at"] else t("never_inspected")
-        items.append(dbc.ListGroupItem([
-            html.Div([html.B(f["name"] or type_word(f["type"])),
-                      dbc.Badge(status_word(f["status"]), color=STATUS_BUTTON_COLOURS.get(f["status"], "secondary"),
-                                className="ms-2"),
-                      *([dbc.Badge(f"{f['open_reports']} " + ("citizen report(s)" if en else "phản ánh"),
-                                   color="danger", className="ms-1")] if f["open_reports"] else [])]),
-            html.Div(f"{type_word(f['type'])} · {f['commune_name']}{distance}", className="small"),
-            html.Div(f"{t('last_inspected')}: {last}", className="small text-muted"),
-        ], action=True, className="inspection-item py-2", id={"type": "insp-item", "id": f["id"]}))
-    if not items:
-        items = [dbc.ListGroupItem("—")]
-    return dbc.ListGroup(items, id="insp-items"), where
+    if lon is None or lat is None:
+        return ("No location from the browser: least recently inspected first." if en
+                else "Không có vị trí từ trình duyệt: thiết chế lâu chưa kiểm tra nhất ở trên cùng.")
+    return f"{t('current_location')}: {lat:.5f}, {lon:.5f}. " + ("Nearest first." if en else "Gần nhất ở trên cùng.")
+
+
+def _count_text(total: int, page: int) -> str:
+    if not total:
+        return ""
+    first, last = page * LIST_LIMIT + 1, min(total, (page + 1) * LIST_LIMIT)
+    if current_lang() == "en":
+        return f"{fmt_int(first)}–{fmt_int(last)} of {fmt_int(total)} facilities"
+    return f"{fmt_int(first)}–{fmt_int(last)} trong {fmt_int(total)} thiết chế"
+
+
+def _list_item(f: dict[str, Any]) -> Any:
+    en = current_lang() == "en"
+    distance = "" if f["distance_m"] is None else f" · {_distance(f['distance_m'])}"
+    last = fmt_date(f["last_inspected_at"]) if f["last_inspected_at"] else t("never_inspected")
+    code = f" · {t('survey_code')}: {f['external_id']}" if f["external_id"] else ""
+    return dbc.ListGroupItem([
+        html.Div([html.B(f["name"] or type_word(f["type"])),
+                  dbc.Badge(status_word(f["status"]), color=STATUS_BUTTON_COLOURS.get(f["status"], "secondary"),
+                            className="ms-2"),
+                  *([dbc.Badge(f"{f['open_reports']} " + ("citizen report(s)" if en else "phản ánh"),
+                               color="danger", className="ms-1")] if f["open_reports"] else [])]),
+        html.Div(f"{type_word(f['type'])} · {f['commune_name']}{distance}", className="small"),
+        html.Div(f"{t('last_inspected')}: {last}{code}", className="small text-muted"),
+    ], action=True, className="inspection-item py-2", id={"type": "insp-item", "id": f["id"]})
 
 
 def _distance(metres: float) -> str:
@@ -236,26 +314,52 @@ def choose_facility(clicks: list[int | None], _cancel: int | None) -> Any:
 @callback(Output("insp-form-view", "style"), Output("insp-list-view", "style"),
           Output("insp-form-title", "children"), Output("insp-form-facts", "children"),
           Output("insp-status", "value"), Output("insp-note", "value"), Output("insp-photo", "contents"),
-          Output("insp-form-error", "children"),
-          Input("insp-selected", "data"), prevent_initial_call=True)
-def open_form(facility_id: int | None) -> Any:
+          Output("insp-photo", "filename"), Output("insp-form-error", "children"),
+          Output("insp-result", "children", allow_duplicate=True), Output("insp-form-distance", "children"),
+          Input("insp-selected", "data"), State("insp-location", "data"), prevent_initial_call=True)
+def open_form(facility_id: int | None, location: Any) -> Any:
+    """Open the form of one facility, empty: no status chosen, no note, no photo, no message of another form."""
     require(*INSPECTING_ROLES)  # the role first, whatever the argument (the route x role table)
     hidden, shown = {"display": "none"}, {"display": "block"}
-    if facility_id is None:
-        return hidden, shown, "", "", None, "", None, None
+    if facility_id is None:  # closed (saved or cancelled): the save's message stays over the list
+        return hidden, shown, "", "", None, "", None, None, None, no_update, None
     found = rows("facility_for_inspection", {"id": facility_id})
     if not found:
         raise AccessDenied(f"facility {facility_id} does not exist")
     f = found[0]
     require(*INSPECTING_ROLES, communes=[f["commune_code"]])
-    facts = (f"{type_word(f['type'])} · {f['commune_name']} · {t('status')}: {status_word(f['status'])} · "
+    code = f" · {t('survey_code')}: {f['external_id']}" if f["external_id"] else ""
+    facts = (f"{type_word(f['type'])} · {f['commune_name']}{code} · {t('status')}: {status_word(f['status'])} · "
              f"{t('last_inspected')}: {fmt_date(f['last_inspected_at']) if f['last_inspected_at'] else '–'}")
-    return shown, hidden, f["name"] or type_word(f["type"]), facts, f["status"], "", None, None
+    return (shown, hidden, f["name"] or type_word(f["type"]), facts, None, "", None, None, None, None,
+            _distance_line(location, f))
 
 
-@callback(Output("insp-photo-name", "children"), Input("insp-photo", "filename"), prevent_initial_call=True)
-def show_photo_name(filename: str | None) -> Any:
-    return filename or ""
+def _distance_line(location: Any, facility: dict[str, Any]) -> Any:
+    """How far the inspector stands from the facility; a warning past FAR_FROM_FACILITY_M."""
+    lon, lat = location_from_store(location)
+    if lon is None or lat is None or facility["lon"] is None:
+        return None
+    metres = distance_m(lon, lat, facility["lon"], facility["lat"])
+    if metres > FAR_FROM_FACILITY_M:
+        return dbc.Alert(t("far_from_facility").format(distance=_distance(metres)), color="warning",
+                         className="py-1 small mb-2", id="insp-far")
+    return html.Div(f"{t('distance_to_facility')}: {_distance(metres)}", className="small text-muted")
+
+
+# The photo picked in the form is checked and shrunk in the browser (app/assets/phusong_photo.js): a thumbnail to
+# look at, or a refusal when the file is no image; the remove button drops it.
+clientside_callback(
+    ClientsideFunction(namespace="phusong", function_name="shrinkPhoto"),
+    Output("insp-photo-data", "data"), Output("insp-photo-thumb", "src"), Output("insp-photo-name", "children"),
+    Output("insp-photo-preview", "style"), Output("insp-photo-refused", "style"),
+    Input("insp-photo", "contents"), State("insp-photo", "filename"),
+)
+clientside_callback(
+    "function(n) { return [null, null]; }",
+    Output("insp-photo", "contents", allow_duplicate=True), Output("insp-photo", "filename", allow_duplicate=True),
+    Input("insp-photo-remove", "n_clicks"), prevent_initial_call=True,
+)
 
 
 @callback(Output("insp-form-location", "children"), Input("insp-location", "data"))
@@ -272,22 +376,22 @@ def show_form_location(location: Any) -> Any:
           Output("insp-pending", "data"), Output("insp-poll", "disabled"), Output("insp-poll", "max_intervals"),
           Input("insp-save", "n_clicks"),
           State("insp-selected", "data"), State("insp-status", "value"), State("insp-note", "value"),
-          State("insp-photo", "contents"), State("insp-location", "data"), State("insp-submission", "data"),
+          State("insp-photo-data", "data"), State("insp-location", "data"), State("insp-submission", "data"),
           State("insp-saved-count", "data"), prevent_initial_call=True)
 def save_inspection(n_clicks: int | None, facility_id: int | None, status: str | None, note: str | None,
-                    photo: str | None, location: Any, submission_id: str | None, saved: int | None) -> Any:
+                    photo: dict[str, Any] | None, location: Any, submission_id: str | None,
+                    saved: int | None) -> Any:
     """Append the inspection (the server checks role and scope); the commune is recomputed right after."""
     user = require(*INSPECTING_ROLES)
     unchanged = (no_update,) * 3
     if not n_clicks or facility_id is None:
         return (no_update,) * 4 + unchanged
-    en = current_lang() == "en"
     if not status:
         return (no_update, no_update, no_update,
-                dbc.Alert("Choose a status." if en else "Chọn tình trạng.", color="warning", className="py-1"),
+                dbc.Alert(t("choose_status"), color="warning", className="py-1", id="insp-choose-status"),
                 *unchanged)
     try:
-        raw = decode_upload(photo)
+        raw = decode_upload((photo or {}).get("contents"))
         if raw is not None and len(raw) > MAX_PHOTO_BYTES:
             raise InspectionInputError("ảnh quá lớn > 5 MB (photo too large)")
         lon, lat = location_from_store(location)
@@ -297,10 +401,11 @@ def save_inspection(n_clicks: int | None, facility_id: int | None, status: str |
         return (no_update, no_update, no_update,
                 dbc.Alert(str(exc), color="danger", className="py-1", id="insp-photo-error"), *unchanged)
     REFRESHER.notify()
-    message = ("Inspection saved." if en else "Đã lưu kết quả kiểm tra.") if result.inspection_id else \
-        ("Already saved." if en else "Đã lưu trước đó.")
+    # The message names the facility it answers: it stays over the list until another form opens.
+    message = (f"{t('inspection_saved' if result.inspection_id else 'inspection_saved_before')}: "
+               f"{result.facility_name}")
     pending = {"code": result.commune_code, "name": result.commune_name, "before": result.class_before}
-    alert = dbc.Alert([html.Div(html.B(message)),
+    alert = dbc.Alert([html.Div(html.B(message), id="insp-saved-message"),
                        html.Div(f"{status_word(status)}", className="small"),
                        html.Div(_class_line(pending, result.class_after, result.stale), className="small",
                                 id="insp-result-class")],

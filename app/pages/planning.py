@@ -29,6 +29,7 @@ from app.components.common import (
     VIETNAM_BOUNDS,
     communes_geojson,
     gate,
+    map_view,
     rows,
     scenario_options,
     small_table,
@@ -65,16 +66,21 @@ def layout(**_: Any) -> Any:
                      value=provinces[0]["code"] if len(provinces) == 1 else None, clearable=False,
                      className="mb-2 small"),
         dbc.Label(t("budget_vnd"), html_for="plan-budget", className="small mb-0"),
-        dbc.Input(id="plan-budget", type="number", min=0, step=1e7, value=1_500_000_000, size="sm"),
+        # No min= on these inputs: the browser would turn a negative number into an empty value, and the refusal
+        # must show what was typed (_input_problems).
+        dbc.Input(id="plan-budget", type="number", step=1e7, value=1_500_000_000, size="sm"),
         html.Div(id="plan-budget-words", className="small text-muted mb-2"),
         html.Div(t("unit_cost_vnd"), className="small fw-bold"),
         *[dbc.InputGroup([dbc.InputGroupText(action_word(name), className="small text-start",
                                              style={"width": "62%", "whiteSpace": "normal"}),
-                          dbc.Input(id=f"plan-cost-{name}", type="number", min=0, value=getattr(defaults, name),
+                          dbc.Input(id=f"plan-cost-{name}", type="number", value=getattr(defaults, name),
                                     size="sm")], size="sm", className="mb-1") for name in COST_FIELDS],
-        dbc.Button("Chạy tối ưu" if not en else "Run the planner", id="plan-run", color="primary",
+        dbc.Button([dbc.Spinner(size="sm", id="plan-spinner", spinner_style={"display": "none"},
+                                spinner_class_name="me-2"),
+                    "Chạy tối ưu" if not en else "Run the planner"], id="plan-run", color="primary",
                    className="w-100 mt-2"),
         html.Div(id="plan-progress", className="small text-muted mt-1"),
+        html.Div(id="plan-input-error", className="mt-1"),
         html.Hr(),
         dbc.Label(t("scenario"), html_for="plan-name", className="small mb-0"),
         dbc.Input(id="plan-name", size="sm", placeholder="Phương án 2027", className="mb-1"),
@@ -100,7 +106,7 @@ def layout(**_: Any) -> Any:
                                           "fillOpacity": 0.6}),
                         dl.GeoJSON(data=EMPTY_COLLECTION, id="plan-actions-map",
                                    pointToLayer={"variable": "phusong.map.actionPoint"})],
-                       id="plan-map", bounds=_bounds(user), preferCanvas=True, style={"height": "45vh"}),
+                       id="plan-map", **map_view(_bounds(user)), preferCanvas=True, style={"height": "45vh"}),
                 html.Div(id="plan-actions-table", className="mt-2", style={"maxHeight": "35vh", "overflowY": "auto"}),
                 compare,
             ], md=9),
@@ -127,8 +133,29 @@ def _bounds(user: User) -> list[list[float]]:
     return VIETNAM_BOUNDS
 
 
+def _input_problems(budget: Any, costs: list[Any]) -> list[str]:
+    """What is wrong with the form, field by field (issue 21): a budget above 0 and every unit cost a number
+    of at least 0; an empty field is refused, never replaced by a default behind the user's back."""
+    problems = []
+    if not _is_number(budget) or float(budget) <= 0:
+        problems.append(f"{t('budget_vnd')}: {t('must_be_above_zero')} ({_shown(budget)})")
+    for name, value in zip(COST_FIELDS, costs, strict=True):
+        if not _is_number(value) or float(value) < 0:
+            problems.append(f"{t('unit_cost_vnd')} – {action_word(name)}: {t('must_be_zero_or_more')} "
+                            f"({_shown(value)})")
+    return problems
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
+
+
+def _shown(value: Any) -> str:
+    return t("empty") if value is None or value == "" else str(value)
+
+
 def _costs(values: list[Any]) -> UnitCosts:
-    return UnitCosts.from_mapping({name: v for name, v in zip(COST_FIELDS, values, strict=True) if v is not None})
+    return UnitCosts.from_mapping(dict(zip(COST_FIELDS, values, strict=True)))
 
 
 def _plan_dir() -> Path:
@@ -148,17 +175,24 @@ def _check_province(user: User, province: str | None) -> None:
 
 @callback(Output("plan-totals", "children"), Output("plan-actions-map", "data"), Output("plan-map", "viewport"),
           Output("plan-actions-table", "children"), Output("plan-token", "data"), Output("plan-save", "disabled"),
+          Output("plan-input-error", "children"),
           Input("plan-run", "n_clicks"), State("plan-province", "value"), State("plan-budget", "value"),
           *[State(f"plan-cost-{name}", "value") for name in COST_FIELDS],
           background=True, prevent_initial_call=True,
-          running=[(Output("plan-run", "disabled"), True, False)],
+          running=[(Output("plan-run", "disabled"), True, False),
+                   (Output("plan-spinner", "spinner_style"), {"display": "inline-block"}, {"display": "none"})],
           progress=[Output("plan-progress", "children")])
 def run_plan(set_progress: Any, n_clicks: int | None, province: str | None, budget: float | None,
              *costs: Any) -> Any:
     """Solve the plan in a background job (the page keeps answering); keep the result for saving."""
     user = require(*PLAN_ROLES)
     if not n_clicks:
-        return (no_update,) * 6
+        return (no_update,) * 7
+    problems = _input_problems(budget, list(costs))
+    if problems:
+        refusal = dbc.Alert([html.B(t("plan_refused")), html.Ul([html.Li(p) for p in problems], className="mb-0")],
+                            color="danger", className="py-2 small", id="plan-refused")
+        return None, EMPTY_COLLECTION, no_update, None, None, True, refusal
     en = current_lang() == "en"
     try:
         _check_province(user, province)
@@ -168,11 +202,12 @@ def run_plan(set_progress: Any, n_clicks: int | None, province: str | None, budg
                                       costs=_costs(list(costs)))
     except PlanningInputError as exc:
         set_progress("")
-        return dbc.Alert(str(exc), color="danger"), EMPTY_COLLECTION, no_update, None, None, True
+        return dbc.Alert(str(exc), color="danger"), EMPTY_COLLECTION, no_update, None, None, True, None
     token = uuid.uuid4().hex
     (_plan_dir() / f"{token}.pickle").write_bytes(pickle.dumps(result))
     set_progress("")
-    return _totals(result), _actions_geojson(result), _viewport(result), _actions_table(result), token, False
+    return (_totals(result), _actions_geojson(result), _viewport(result), _actions_table(result), token, False,
+            None)
 
 
 def _totals(result: PlanResult) -> Any:
