@@ -69,7 +69,6 @@ CALLBACKS: dict[str, Any] = {
     # UI state only (which row was tapped, no data): open_form checks the facility's scope.
     "pages.inspection.choose_facility": (EVERYONE, {}),
     "pages.inspection.open_form": (("inspector", "admin"), {"insp-selected.data": None}),
-    "pages.inspection.show_photo_name": (EVERYONE, {}),
     "pages.inspection.show_form_location": (EVERYONE, {}),
     "pages.inspection.save_inspection": (("inspector", "admin"), {"insp-save.n_clicks": None}),
     "pages.inspection.follow_recomputation": (("inspector", "admin"), {"insp-pending.data": None}),
@@ -91,6 +90,8 @@ CALLBACKS: dict[str, Any] = {
     "pages.coverage_map.search_communes": (EVERYONE, {"map-search.value": None}),
     "pages.coverage_map.select_commune": (EVERYONE, {}),
     "pages.coverage_map.show_commune": (EVERYONE, {"map-selected.data": None}),
+    # Rows come from the user's scope whatever province is asked (scope_binds in the query).
+    "pages.coverage_map.fill_commune_table": (EVERYONE, {"map-province.value": None}),
     "pages.coverage_map.follow_coverage": (EVERYONE, {"map-coverage-poll.n_intervals": 1}),
     "pages.coverage_map.redraw_commune": (EVERYONE, {"map-coverage-version.data": [1, 0]}),
 }
