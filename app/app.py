@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 import diskcache
 from dash import Dash, DiskcacheManager, Input, Output, State, clientside_callback, dcc, html
 
-from app import auth, downloads
+from app import auth, downloads, live_gis
 from app.i18n import current_lang, t
 from sql.settings import Settings, get_settings
 
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.server.config["PHUSONG_SETTINGS"] = settings
     auth.install(app.server, secret_key=settings.secret_key)
     downloads.install(app.server)
+    live_gis.install(app.server)  # /ogcapi and /tiles for GIS clients, with personal access tokens
     app.layout = _layout
     return app
 
