@@ -250,3 +250,52 @@ def test_token_use_is_audited_once_per_collection_and_minute(app_url: str, demo_
         by_layer[(use[1], use[2])] = by_layer.get((use[1], use[2]), 0) + 1
     assert set(by_layer) == {("tiles", "communes"), ("ogcapi", "villages")}
     assert by_layer[("tiles", "communes")] <= 2  # six tiles, one row a minute (two if a minute turned meanwhile)
+
+
+@pytest.mark.browser
+def test_account_page_makes_and_revokes_a_token(app_url: str, browser: Any) -> None:
+    from tests.app.conftest import log_in
+
+    page = log_in(browser, app_url, "budget")
+    page.goto(f"{app_url}/tai-khoan")
+    page.fill("#account-token-name", "QGIS máy bàn")
+    page.click("#account-token-add")
+    token = page.inner_text("#account-new-token", timeout=30_000).strip()
+    items = f"{app_url}/ogcapi/collections/gaps/items"
+    assert requests.get(items, auth=("taichinh", token), timeout=30).status_code == 200
+    row = page.locator("#account-tokens-table tr", has_text="QGIS máy bàn")
+    assert row.count() == 1 and token[:10] in row.inner_text()
+    row.get_by_role("button").click()
+    page.wait_for_selector("#account-tokens-table tr:has-text('QGIS máy bàn'):has-text('Đã thu hồi mã')",
+                           timeout=30_000)
+    assert requests.get(items, auth=("taichinh", token), timeout=30).status_code == 401
+    assert not page.blocked
+
+
+def test_shipped_qgis_connections_point_at_served_layers(app_url: str, demo_database: str,
+                                                        planner_token: str) -> None:
+    import json
+    import xml.etree.ElementTree as ElementTree
+
+    folder = PROJECT_ROOT / "app" / "export_assets" / "qgis"
+    oapif = ElementTree.parse(folder / "phusong_ogcapi_connection.xml").getroot()
+    assert oapif.tag == "qgsWFSConnections" and oapif[0].get("version") == "OGC_API_FEATURES"
+    base = oapif[0].get("url", "").replace("http://127.0.0.1:8050", app_url)
+    assert requests.get(f"{base}/collections", auth=("quyhoach", planner_token), timeout=30).status_code == 200
+    tiles = ElementTree.parse(folder / "phusong_vector_tiles_connection.xml").getroot()
+    assert tiles.tag == "qgsVectorTileConnections" and len(tiles) >= 1
+    # a zoom-12 tile on a covered area: communes and coverage have features there (facilities, gaps may not)
+    lon, lat = _sql(demo_database, "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p "
+                                   "FROM coverage_commune WHERE NOT ST_IsEmpty(geom) LIMIT 1) s")[0]
+    x, y = _tile_of(lon, lat, 12)
+    found = set()
+    for connection in tiles:
+        url = connection.get("url", "").replace("http://127.0.0.1:8050", app_url).format(z=12, x=x, y=y)
+        answer = requests.get(url, auth=("quyhoach", planner_token), timeout=60)
+        assert answer.status_code == 200
+        found |= set(mapbox_vector_tile.decode(answer.content))
+    assert {"communes", "coverage"} <= found
+    style = json.loads((folder / "communes_by_class.style.json").read_text(encoding="utf-8"))
+    assert style["layers"][0]["source-layer"] == "communes"
+    assert {"unserved", "underserved", "served"} <= {v for v in style["layers"][0]["paint"]["fill-color"]
+                                                    if isinstance(v, str)}
