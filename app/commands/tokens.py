@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 from typing import Any
 
 from app.commands.db import ensure_database
@@ -51,9 +52,11 @@ def _list(args: argparse.Namespace) -> int:
     ensure_database()
     with connect() as conn:
         found = list_tokens(conn, args.user)
+    now = datetime.now(UTC)
     print(f"{'id':>5}  {'user':<14} {'name':<22} {'prefix':<12} {'state':<8} {'expires':<16} last used")
     for r in found:
-        state = "revoked" if r["revoked_at"] else "live"
+        expired = r["expires_at"] is not None and r["expires_at"] <= now
+        state = "revoked" if r["revoked_at"] else ("expired" if expired else "live")
         expires = r["expires_at"].strftime("%Y-%m-%d %H:%M") if r["expires_at"] else "never"
         used = r["last_used_at"].strftime("%Y-%m-%d %H:%M") if r["last_used_at"] else "never"
         print(f"{r['id']:>5}  {r['user_name']:<14} {r['name'][:22]:<22} {r['prefix'] + '…':<12} {state:<8} "

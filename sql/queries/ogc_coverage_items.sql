@@ -15,16 +15,16 @@ WITH matched AS (
     SELECT fid FROM matched ORDER BY fid LIMIT :limit OFFSET :offset
 )
 SELECT (SELECT count(*) FROM matched) AS matched,
-       (SELECT coalesce(json_agg(json_build_object(
-            'type', 'Feature', 'id', cc.commune_code,
-            'geometry', ST_AsGeoJSON(cc.geom, 6)::json,
-            'properties', json_build_object(
+       '[' || coalesce((SELECT string_agg(
+            '{"type":"Feature","id":' || to_json(cc.commune_code)::text
+            || ',"geometry":' || ST_AsGeoJSON(cc.geom, 6)
+            || ',"properties":' || json_build_object(
                 'commune_code', cc.commune_code, 'name', c.name, 'province_code', c.province_code,
                 'area_km2', cc.area_km2, 'covered_area_km2', cc.covered_area_km2,
                 'covered_area_share', cc.covered_area_share, 'pop_covered', cc.pop_covered,
                 'pop_covered_share', cc.pop_covered_share, 'data_date', cc.data_date,
-                'computed_at', cc.computed_at))
-            ORDER BY cc.commune_code), '[]'::json)
+                'computed_at', cc.computed_at)::text || '}', ','
+            ORDER BY cc.commune_code)
         FROM page p
         JOIN coverage_commune cc ON cc.commune_code = p.fid
-        JOIN commune c ON c.code = cc.commune_code)::text AS features;
+        JOIN commune c ON c.code = cc.commune_code), '') || ']' AS features;

@@ -17,16 +17,16 @@ WITH matched AS (
     SELECT fid FROM matched ORDER BY fid LIMIT :limit OFFSET :offset
 )
 SELECT (SELECT count(*) FROM matched) AS matched,
-       (SELECT coalesce(json_agg(json_build_object(
-            'type', 'Feature', 'id', f.id,
-            'geometry', ST_AsGeoJSON(f.geom, 6)::json,
-            'properties', json_build_object(
+       '[' || coalesce((SELECT string_agg(
+            '{"type":"Feature","id":' || to_json(f.id)::text
+            || ',"geometry":' || ST_AsGeoJSON(f.geom, 6)
+            || ',"properties":' || json_build_object(
                 'id', f.id, 'survey_code', f.external_id, 'type', f.type, 'technology', f.technology,
                 'name', f.name, 'status', f.status, 'commune_code', f.commune_code,
                 'province_code', c.province_code, 'village_id', f.village_id,
                 'installed_year', f.installed_year, 'n_horns', f.n_horns, 'watts', f.watts,
-                'radius_m', f.radius_m, 'last_inspected_at', f.last_inspected_at, 'updated_at', f.updated_at))
-            ORDER BY f.id), '[]'::json)
+                'radius_m', f.radius_m, 'last_inspected_at', f.last_inspected_at, 'updated_at', f.updated_at)::text || '}', ','
+            ORDER BY f.id)
         FROM page p
         JOIN facility f ON f.id = p.fid
-        JOIN commune c ON c.code = f.commune_code)::text AS features;
+        JOIN commune c ON c.code = f.commune_code), '') || ']' AS features;

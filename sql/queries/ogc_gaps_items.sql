@@ -16,10 +16,10 @@ WITH matched AS (
     SELECT fid FROM matched ORDER BY fid LIMIT :limit OFFSET :offset
 )
 SELECT (SELECT count(*) FROM matched) AS matched,
-       (SELECT coalesce(json_agg(json_build_object(
-            'type', 'Feature', 'id', cc.commune_code,
-            'geometry', ST_AsGeoJSON(c.geom, 6)::json,
-            'properties', json_build_object(
+       '[' || coalesce((SELECT string_agg(
+            '{"type":"Feature","id":' || to_json(cc.commune_code)::text
+            || ',"geometry":' || ST_AsGeoJSON(c.geom, 6)
+            || ',"properties":' || json_build_object(
                 'commune_code', cc.commune_code, 'name', c.name, 'province_code', c.province_code,
                 'class', cc.class, 'reason', cc.reason, 'reason_en', cc.reason_en,
                 'pop_total', cc.pop_total, 'pop_covered', cc.pop_covered,
@@ -28,8 +28,8 @@ SELECT (SELECT count(*) FROM matched) AS matched,
                 'villages_total', cc.villages_total, 'villages_not_reached', cc.villages_total - cc.villages_reached,
                 'station_operational', cc.station_operational, 'ntm_8_3', cc.ntm_8_3,
                 'clusters_broken', cc.clusters_broken, 'rule_version', cc.rule_version,
-                'data_date', cc.data_date))
-            ORDER BY cc.commune_code), '[]'::json)
+                'data_date', cc.data_date)::text || '}', ','
+            ORDER BY cc.commune_code)
         FROM page p
         JOIN coverage_commune cc ON cc.commune_code = p.fid
-        JOIN commune c ON c.code = cc.commune_code)::text AS features;
+        JOIN commune c ON c.code = cc.commune_code), '') || ']' AS features;

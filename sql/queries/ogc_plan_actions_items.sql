@@ -26,17 +26,17 @@ WITH readable AS (
     SELECT fid FROM matched ORDER BY fid LIMIT :limit OFFSET :offset
 )
 SELECT (SELECT count(*) FROM matched) AS matched,
-       (SELECT coalesce(json_agg(json_build_object(
-            'type', 'Feature', 'id', a.id,
-            'geometry', ST_AsGeoJSON(a.geom, 6)::json,
-            'properties', json_build_object(
+       '[' || coalesce((SELECT string_agg(
+            '{"type":"Feature","id":' || to_json(a.id)::text
+            || ',"geometry":' || ST_AsGeoJSON(a.geom, 6)
+            || ',"properties":' || json_build_object(
                 'id', a.id, 'scenario', s.name, 'scenario_id', s.id, 'action', a.action,
                 'facility_id', a.facility_id, 'commune_code', a.commune_code, 'commune_name', c.name,
                 'province_code', c.province_code, 'cost_vnd', a.cost_vnd,
                 'added_population', a.added_population, 'added_villages', a.added_villages,
-                'budget_vnd', s.budget_vnd, 'created_by', s.created_by, 'created_at', s.created_at))
-            ORDER BY a.id), '[]'::json)
+                'budget_vnd', s.budget_vnd, 'created_by', s.created_by, 'created_at', s.created_at)::text || '}', ','
+            ORDER BY a.id)
         FROM page p
         JOIN scenario_action a ON a.id = p.fid
         JOIN scenario s ON s.id = a.scenario_id
-        LEFT JOIN commune c ON c.code = a.commune_code)::text AS features;
+        LEFT JOIN commune c ON c.code = a.commune_code), '') || ']' AS features;

@@ -16,16 +16,16 @@ WITH matched AS (
     SELECT fid FROM matched ORDER BY fid LIMIT :limit OFFSET :offset
 )
 SELECT (SELECT count(*) FROM matched) AS matched,
-       (SELECT coalesce(json_agg(json_build_object(
-            'type', 'Feature', 'id', v.id,
-            'geometry', ST_AsGeoJSON(v.geom, 6)::json,
-            'properties', json_build_object(
+       '[' || coalesce((SELECT string_agg(
+            '{"type":"Feature","id":' || to_json(v.id)::text
+            || ',"geometry":' || ST_AsGeoJSON(v.geom, 6)
+            || ',"properties":' || json_build_object(
                 'id', v.id, 'survey_code', v.external_id, 'name', v.name, 'kind', v.kind,
                 'commune_code', v.commune_code, 'province_code', c.province_code,
                 'population', v.population, 'households', v.households, 'reached', cv.reached,
-                'computed_at', cv.computed_at))
-            ORDER BY v.id), '[]'::json)
+                'computed_at', cv.computed_at)::text || '}', ','
+            ORDER BY v.id)
         FROM page p
         JOIN village v ON v.id = p.fid
         JOIN commune c ON c.code = v.commune_code
-        LEFT JOIN coverage_village cv ON cv.village_id = v.id)::text AS features;
+        LEFT JOIN coverage_village cv ON cv.village_id = v.id), '') || ']' AS features;

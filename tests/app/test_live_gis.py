@@ -89,6 +89,17 @@ def test_gdal_oapif_lists_collections_and_reads_a_province(app_url: str, demo_da
     assert communes.geometry.is_valid.all() and (communes.geometry.geom_type.isin(["Polygon", "MultiPolygon"])).all()
 
 
+def test_gdal_with_a_bearer_header(app_url: str, planner_token: str) -> None:
+    # GDAL ≥ 3.9: GDAL_HTTP_AUTH=BEARER sends "Authorization: Bearer" (the OAPIF driver sets its own headers,
+    # so GDAL_HTTP_HEADERS does not reach its requests)
+    pyogrio.set_gdal_config_options({"GDAL_HTTP_AUTH": "BEARER", "GDAL_HTTP_BEARER": planner_token})
+    try:
+        facilities = pyogrio.read_dataframe(f"OAPIF:{app_url}/ogcapi", layer="facilities", max_features=5)
+    finally:
+        pyogrio.set_gdal_config_options({"GDAL_HTTP_AUTH": None, "GDAL_HTTP_BEARER": None})
+    assert len(facilities) == 5 and {"survey_code", "status", "type"} <= set(facilities.columns)
+
+
 def test_items_paging_filters_and_one_feature(app_url: str, demo_database: str, province: str,
                                               planner_token: str) -> None:
     auth = ("quyhoach", planner_token)
