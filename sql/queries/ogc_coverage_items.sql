@@ -23,8 +23,7 @@ SELECT (SELECT count(*) FROM matched) AS matched,
                 'area_km2', cc.area_km2, 'covered_area_km2', cc.covered_area_km2,
                 'covered_area_share', cc.covered_area_share, 'pop_covered', cc.pop_covered,
                 'pop_covered_share', cc.pop_covered_share, 'data_date', cc.data_date,
-                'computed_at', cc.computed_at)::text || '}', ','
-            ORDER BY cc.commune_code)
+                'computed_at', cc.computed_at)::text || '}', ',')
         FROM page p
         JOIN coverage_commune cc ON cc.commune_code = p.fid
         JOIN commune c ON c.code = cc.commune_code), '') || ']' AS features;

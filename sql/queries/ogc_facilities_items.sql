@@ -25,8 +25,7 @@ SELECT (SELECT count(*) FROM matched) AS matched,
                 'name', f.name, 'status', f.status, 'commune_code', f.commune_code,
                 'province_code', c.province_code, 'village_id', f.village_id,
                 'installed_year', f.installed_year, 'n_horns', f.n_horns, 'watts', f.watts,
-                'radius_m', f.radius_m, 'last_inspected_at', f.last_inspected_at, 'updated_at', f.updated_at)::text || '}', ','
-            ORDER BY f.id)
+                'radius_m', f.radius_m, 'last_inspected_at', f.last_inspected_at, 'updated_at', f.updated_at)::text || '}', ',')
         FROM page p
         JOIN facility f ON f.id = p.fid
         JOIN commune c ON c.code = f.commune_code), '') || ']' AS features;

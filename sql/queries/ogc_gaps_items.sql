@@ -28,8 +28,7 @@ SELECT (SELECT count(*) FROM matched) AS matched,
                 'villages_total', cc.villages_total, 'villages_not_reached', cc.villages_total - cc.villages_reached,
                 'station_operational', cc.station_operational, 'ntm_8_3', cc.ntm_8_3,
                 'clusters_broken', cc.clusters_broken, 'rule_version', cc.rule_version,
-                'data_date', cc.data_date)::text || '}', ','
-            ORDER BY cc.commune_code)
+                'data_date', cc.data_date)::text || '}', ',')
         FROM page p
         JOIN coverage_commune cc ON cc.commune_code = p.fid
         JOIN commune c ON c.code = cc.commune_code), '') || ']' AS features;

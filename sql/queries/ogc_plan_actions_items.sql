@@ -34,8 +34,7 @@ SELECT (SELECT count(*) FROM matched) AS matched,
                 'facility_id', a.facility_id, 'commune_code', a.commune_code, 'commune_name', c.name,
                 'province_code', c.province_code, 'cost_vnd', a.cost_vnd,
                 'added_population', a.added_population, 'added_villages', a.added_villages,
-                'budget_vnd', s.budget_vnd, 'created_by', s.created_by, 'created_at', s.created_at)::text || '}', ','
-            ORDER BY a.id)
+                'budget_vnd', s.budget_vnd, 'created_by', s.created_by, 'created_at', s.created_at)::text || '}', ',')
         FROM page p
         JOIN scenario_action a ON a.id = p.fid
         JOIN scenario s ON s.id = a.scenario_id

@@ -23,8 +23,7 @@ SELECT (SELECT count(*) FROM matched) AS matched,
                 'id', v.id, 'survey_code', v.external_id, 'name', v.name, 'kind', v.kind,
                 'commune_code', v.commune_code, 'province_code', c.province_code,
                 'population', v.population, 'households', v.households, 'reached', cv.reached,
-                'computed_at', cv.computed_at)::text || '}', ','
-            ORDER BY v.id)
+                'computed_at', cv.computed_at)::text || '}', ',')
         FROM page p
         JOIN village v ON v.id = p.fid
         JOIN commune c ON c.code = v.commune_code
