@@ -147,6 +147,27 @@ WORDS: dict[str, tuple[str, str]] = {
     "must_be_above_zero": ("phải là một số lớn hơn 0", "must be a number above 0"),
     "must_be_zero_or_more": ("phải là một số từ 0 trở lên", "must be a number of 0 or more"),
     "empty": ("để trống", "empty"),
+    # The account page (app/pages/account.py): personal access tokens for QGIS/GDAL (issue 19).
+    "page_account": ("Tài khoản", "Account"),
+    "tokens": ("Mã truy cập cho phần mềm GIS", "Access tokens for GIS software"),
+    "tokens_help": ("Dùng trong QGIS/GDAL: tên đăng nhập và mã truy cập làm mật khẩu (xác thực Basic). "
+                    "Mã chỉ hiện một lần; phusong chỉ lưu bản băm.",
+                    "For QGIS/GDAL: your user name with the token as password (Basic authentication). "
+                    "A token is shown once; phusong keeps only its hash."),
+    "token_name": ("Tên mã (ví dụ: QGIS máy bàn)", "Token name (e.g. QGIS desktop)"),
+    "token_expires_days": ("Hết hạn sau (ngày)", "Expires after (days)"),
+    "token_add": ("Tạo mã mới", "New token"),
+    "token_revoke": ("Thu hồi", "Revoke"),
+    "token_shown_once": ("Mã truy cập mới (sao chép ngay, sẽ không hiện lại):",
+                         "New token (copy it now, it will not be shown again):"),
+    "token_revoked": ("Đã thu hồi mã", "Token revoked"),
+    "token_live": ("Đang dùng", "Live"),
+    "token_expired": ("Hết hạn", "Expired"),
+    "created": ("Tạo lúc", "Created"),
+    "expires": ("Hết hạn", "Expires"),
+    "last_used": ("Dùng lần cuối", "Last used"),
+    "state": ("Trạng thái", "State"),
+    "never": ("Không", "Never"),
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {

@@ -1,0 +1,256 @@
+"""OGC API – Features, Part 1 (Core, GeoJSON), under /ogcapi: landing page, conformance, API definition,
+collections and their items (bbox, limit/offset with next and prev links, property filters, single items).
+Coordinates are CRS84 (longitude, latitude); every answer is limited to the user's role and scope."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import flask
+
+from app.live_gis import audit_read, problem, request_user
+from app.live_gis.collections import COLLECTIONS, Collection, readable_collections
+from app.live_gis.extent import scope_extent
+from sql import queries
+from sql.engine import connect
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+GEOJSON = "application/geo+json"
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 10_000   # the standard lets a server cap limit; a client asking more gets this many and a next link
+# Parameters every items request may carry; f picks the format (JSON only), datetime is accepted and has no
+# effect because no collection has a temporal extent (Core: a collection without one ignores it).
+STANDARD_PARAMS = {"limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "f"}
+TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes"}, {"false", "0", "no"}
+
+
+class BadRequest(ValueError):
+    """A query parameter the client must fix: answered 400 with the parameter and value named."""
+
+
+def register_routes(server: flask.Flask) -> None:
+    server.add_url_rule("/ogcapi", "ogcapi_landing", _landing)
+    server.add_url_rule("/ogcapi/", "ogcapi_landing_slash", _landing)
+    server.add_url_rule("/ogcapi/conformance", "ogcapi_conformance", _conformance)
+    server.add_url_rule("/ogcapi/api", "ogcapi_api", _api)
+    server.add_url_rule("/ogcapi/collections", "ogcapi_collections", _collections)
+    server.add_url_rule("/ogcapi/collections/<cid>", "ogcapi_collection", _collection)
+    server.add_url_rule("/ogcapi/collections/<cid>/items", "ogcapi_items", _items)
+    server.add_url_rule("/ogcapi/collections/<cid>/items/<fid>", "ogcapi_item", _item)
+
+
+def _root() -> str:
+    return flask.request.url_root.rstrip("/") + "/ogcapi"
+
+
+def _json(body: Any, mimetype: str = "application/json") -> flask.Response:
+    return flask.Response(json.dumps(body, ensure_ascii=False, default=str), mimetype=mimetype)
+
+
+def _landing() -> flask.Response:
+    root = _root()
+    return _json({
+        "title": "phusong — Phủ sóng thông tin cơ sở",
+        "description": "OGC API – Features: communes, facilities, villages, coverage, gaps and plans, live from "
+                       "PostGIS, limited to your account's scope.",
+        "links": [
+            {"href": root, "rel": "self", "type": "application/json", "title": "this document"},
+            {"href": f"{root}/api", "rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0",
+             "title": "the API definition"},
+            {"href": f"{root}/conformance", "rel": "conformance", "type": "application/json",
+             "title": "conformance classes"},
+            {"href": f"{root}/collections", "rel": "data", "type": "application/json", "title": "collections"},
+        ]})
+
+
+def _conformance() -> flask.Response:
+    return _json({"conformsTo": CONFORMANCE})
+
+
+def _collection_body(c: Collection, extent: list[float] | None) -> dict[str, Any]:
+    href = f"{_root()}/collections/{c.id}"
+    tiles = flask.request.url_root.rstrip("/") + f"/tiles/{c.id}.json"
+    body: dict[str, Any] = {
+        "id": c.id, "title": c.title, "description": c.description, "itemType": "feature",
+        "crs": [CRS84], "storageCrs": CRS84,
+        "links": [
+            {"href": href, "rel": "self", "type": "application/json", "title": c.title},
+            {"href": f"{href}/items", "rel": "items", "type": GEOJSON, "title": c.title},
+            {"href": tiles, "rel": "describedby", "type": "application/json", "title": "TileJSON (vector tiles)"},
+        ]}
+    if extent is not None:
+        body["extent"] = {"spatial": {"bbox": [extent], "crs": CRS84}}
+    return body
+
+
+def _collections() -> flask.Response:
+    user = request_user()
+    extent = scope_extent(user)
+    root = _root()
+    return _json({
+        "links": [{"href": f"{root}/collections", "rel": "self", "type": "application/json"}],
+        "collections": [_collection_body(c, extent) for c in readable_collections(user)]})
+
+
+def _readable(cid: str) -> Collection | flask.Response:
+    c = COLLECTIONS.get(cid)
+    if c is None:
+        return problem(404, "NotFound", f"no collection {cid!r}; see {_root()}/collections")
+    if not c.readable_by(request_user()):
+        return problem(403, "Forbidden", f"collection {cid!r} is not open to your role")
+    return c
+
+
+def _collection(cid: str) -> flask.Response:
+    c = _readable(cid)
+    if isinstance(c, flask.Response):
+        return c
+    return _json(_collection_body(c, scope_extent(request_user())))
+
+
+def _items(cid: str) -> flask.Response:
+    c = _readable(cid)
+    if isinstance(c, flask.Response):
+        return c
+    try:
+        binds = _item_binds(c, flask.request.args)
+    except BadRequest as exc:
+        return problem(400, "InvalidParameterValue", str(exc))
+    matched, features = _run(c, binds)
+    audit_read("ogcapi", c.id)
+    returned = max(0, min(binds["limit"], matched - binds["offset"]))
+    return _feature_collection(c, binds, matched, returned, features)
+
+
+def _item(cid: str, fid: str) -> flask.Response:
+    c = _readable(cid)
+    if isinstance(c, flask.Response):
+        return c
+    if c.numeric_id and not fid.isdigit():
+        return problem(404, "NotFound", f"no feature {fid!r} in {cid!r}")
+    binds = _empty_binds(c) | {"fid": fid, "limit": 1, "offset": 0}
+    matched, features = _run(c, binds)
+    audit_read("ogcapi", c.id)
+    if not matched:
+        # Outside the user's scope looks the same as absent: the id tells nothing about what exists elsewhere.
+        return problem(404, "NotFound", f"no feature {fid!r} in {cid!r}")
+    feature = features[1:-1]  # the one feature of the JSON array, as PostgreSQL wrote it
+    href = f"{_root()}/collections/{c.id}"
+    links = json.dumps([{"href": f"{href}/items/{fid}", "rel": "self", "type": GEOJSON},
+                        {"href": href, "rel": "collection", "type": "application/json"}])
+    return flask.Response(feature[:-1] + f', "links": {links}}}', mimetype=GEOJSON)
+
+
+def _run(c: Collection, binds: dict[str, Any]) -> tuple[int, str]:
+    user = request_user()
+    binds = binds | {"whole_country": user.whole_country, "scope": list(user.scope_codes)}
+    with connect() as conn:
+        row = conn.execute(queries.load(c.items_query), binds).one()
+    return int(row.matched), row.features
+
+
+def _empty_binds(c: Collection) -> dict[str, Any]:
+    return {"fid": None, "xmin": None, "ymin": None, "xmax": None, "ymax": None} | {k: None for k in c.filters}
+
+
+def _item_binds(c: Collection, args: Any) -> dict[str, Any]:
+    """Bind values from the query string; a BadRequest names the parameter and value it refuses."""
+    unknown = sorted(set(args) - STANDARD_PARAMS - set(c.filters))
+    if unknown:
+        raise BadRequest(f"unknown parameter {unknown[0]!r}: {c.id} filters on "
+                         f"{', '.join(sorted(c.filters))}; also limit, offset, bbox")
+    if args.get("f", "json") not in ("json", "geojson"):
+        raise BadRequest(f"f={args['f']!r}: only json (GeoJSON) is offered")
+    for name in ("crs", "bbox-crs"):
+        if args.get(name, CRS84) != CRS84:
+            raise BadRequest(f"{name}={args[name]!r}: only {CRS84} is offered")
+    binds = _empty_binds(c) | {"limit": min(_integer(args, "limit", DEFAULT_LIMIT, 1), MAX_LIMIT),
+                               "offset": _integer(args, "offset", 0, 0)}
+    if "bbox" in args:
+        binds.update(zip(("xmin", "ymin", "xmax", "ymax"), _bbox(args["bbox"]), strict=True))
+    for name, kind in c.filters.items():
+        if name in args:
+            binds[name] = _boolean(name, args[name]) if kind == "bool" else args[name]
+    return binds
+
+
+def _integer(args: Any, name: str, default: int, lowest: int) -> int:
+    text = args.get(name)
+    if text is None:
+        return default
+    if not text.isdigit() or int(text) < lowest:
+        raise BadRequest(f"{name}={text!r}: expected a whole number of at least {lowest}")
+    return int(text)
+
+
+def _bbox(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 4 or not all(math.isfinite(v) for v in values) or values[1] > values[3]:
+        raise BadRequest(f"bbox={text!r}: expected four numbers lon_min,lat_min,lon_max,lat_max")
+    return values
+
+
+def _boolean(name: str, text: str) -> bool:
+    if text.lower() in TRUE_WORDS | FALSE_WORDS:
+        return text.lower() in TRUE_WORDS
+    raise BadRequest(f"{name}={text!r}: expected true or false")
+
+
+def _page_href(c: Collection, offset: int) -> str:
+    args = {k: v for k, v in flask.request.args.items() if k != "offset"}
+    args["offset"] = str(offset)
+    return f"{_root()}/collections/{c.id}/items?{urlencode(args)}"
+
+
+def _feature_collection(c: Collection, binds: dict[str, Any], matched: int, returned: int,
+                        features: str) -> flask.Response:
+    """The FeatureCollection around the features PostgreSQL wrote as JSON text (not parsed again here)."""
+    limit, offset = binds["limit"], binds["offset"]
+    links = [{"href": _page_href(c, offset), "rel": "self", "type": GEOJSON, "title": "this page"},
+             {"href": f"{_root()}/collections/{c.id}", "rel": "collection", "type": "application/json"}]
+    if offset + returned < matched:
+        links.append({"href": _page_href(c, offset + limit), "rel": "next", "type": GEOJSON, "title": "next page"})
+    if offset > 0:
+        links.append({"href": _page_href(c, max(0, offset - limit)), "rel": "prev", "type": GEOJSON,
+                      "title": "previous page"})
+    head = json.dumps({"type": "FeatureCollection", "numberMatched": matched, "numberReturned": returned,
+                       "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+                       "links": links}, ensure_ascii=False)
+    return flask.Response(head[:-1] + ', "features": ' + features + "}", mimetype=GEOJSON)
+
+
+def _api() -> flask.Response:
+    """A small OpenAPI 3.0 definition of these paths (the landing page's service-desc)."""
+    root = _root()
+    params = [{"name": n, "in": "query", "required": False, "schema": {"type": t}} for n, t in (
+        ("limit", "integer"), ("offset", "integer"), ("bbox", "string"))]
+    paths: dict[str, Any] = {
+        "/": {"get": {"summary": "landing page", "responses": {"200": {"description": "links"}}}},
+        "/conformance": {"get": {"summary": "conformance classes", "responses": {"200": {"description": "list"}}}},
+        "/collections": {"get": {"summary": "collections", "responses": {"200": {"description": "list"}}}},
+    }
+    for c in readable_collections(request_user()):
+        filters = [{"name": n, "in": "query", "required": False, "schema": {"type": "boolean" if k == "bool"
+                                                                           else "string"}}
+                   for n, k in c.filters.items()]
+        paths[f"/collections/{c.id}"] = {"get": {"summary": c.title, "responses": {"200": {"description": "it"}}}}
+        paths[f"/collections/{c.id}/items"] = {"get": {"summary": c.description, "parameters": params + filters,
+                                                       "responses": {"200": {"description": "GeoJSON"}}}}
+        paths[f"/collections/{c.id}/items/{{featureId}}"] = {"get": {
+            "summary": "one feature", "parameters": [{"name": "featureId", "in": "path", "required": True,
+                                                      "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "GeoJSON"}, "404": {"description": "no such feature"}}}}
+    return _json({"openapi": "3.0.3", "info": {"title": "phusong OGC API – Features", "version": "1.0"},
+                  "servers": [{"url": root}], "paths": paths}, "application/vnd.oai.openapi+json;version=3.0")

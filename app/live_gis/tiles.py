@@ -1,0 +1,85 @@
+"""Mapbox vector tiles of each collection at /tiles/{collection}/{z}/{x}/{y}.mvt (ST_AsMVT, Web Mercator XYZ),
+their TileJSON at /tiles/{collection}.json, limited to the user's scope.
+
+A tile is made once per collection, tile and scope and kept for ``TILE_TTL_S`` in this process (the scope is
+part of the key: two inspectors of different communes never share a tile). Its ETag is a hash of its bytes, so a
+client that sends If-None-Match gets 304 without the body; Cache-Control asks clients to revalidate every time,
+so a map is never older than the server's copy, at most ``TILE_TTL_S`` behind the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import flask
+
+from app.auth import User
+from app.components.common import tolerance_for_zoom
+from app.live_gis import audit_read, problem, request_user
+from app.live_gis.cache import TtlCache
+from app.live_gis.collections import COLLECTIONS, Collection
+from app.live_gis.extent import scope_extent
+from sql import queries
+from sql.engine import connect
+
+MVT = "application/vnd.mapbox-vector-tile"
+MAX_ZOOM = 16     # past this clients over-zoom: a 4096-unit tile at z16 resolves 15 cm
+TILE_TTL_S = 60   # how far behind the database a served tile may be (inspections change facilities live)
+_TILES: TtlCache[tuple[str, bytes]] = TtlCache(ttl_s=TILE_TTL_S, max_bytes=256 * 1024 * 1024)
+
+
+def register_routes(server: flask.Flask) -> None:
+    server.add_url_rule("/tiles/<cid>.json", "tiles_tilejson", _tilejson)
+    server.add_url_rule("/tiles/<cid>/<int:z>/<int:x>/<int:y>.mvt", "tiles_tile", _tile)
+
+
+def _readable(cid: str) -> Collection | flask.Response:
+    c = COLLECTIONS.get(cid)
+    if c is None:
+        return problem(404, "NotFound", f"no tile layer {cid!r}")
+    if not c.readable_by(request_user()):
+        return problem(403, "Forbidden", f"layer {cid!r} is not open to your role")
+    return c
+
+
+def _tile(cid: str, z: int, x: int, y: int) -> flask.Response:
+    c = _readable(cid)
+    if isinstance(c, flask.Response):
+        return c
+    if not (0 <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
+        return problem(404, "NotFound", f"no tile {z}/{x}/{y} (zoom 0–{MAX_ZOOM}, x and y below 2^zoom)")
+    user = request_user()
+    etag, body = _TILES.get_or_make((c.id, z, x, y, user.whole_country, user.scope_codes),
+                                    lambda: _make_tile(c, z, x, y, user), lambda made: len(made[1]) + 200)
+    audit_read("tiles", c.id)
+    not_modified = flask.request.if_none_match.contains(etag)
+    response = flask.Response(status=304) if not_modified else flask.Response(body, mimetype=MVT)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _make_tile(c: Collection, z: int, x: int, y: int, user: User) -> tuple[str, bytes]:
+    with connect() as conn:
+        tile = conn.execute(queries.load(c.tile_query), {
+            "z": z, "x": x, "y": y, "tolerance_deg": tolerance_for_zoom(z),
+            "whole_country": user.whole_country, "scope": list(user.scope_codes)}).scalar()
+    body = bytes(tile or b"")
+    return hashlib.sha256(body).hexdigest()[:32], body
+
+
+def _tilejson(cid: str) -> Any:
+    c = _readable(cid)
+    if isinstance(c, flask.Response):
+        return c
+    root = flask.request.url_root.rstrip("/")
+    extent = scope_extent(request_user()) or [102.1, 8.4, 109.5, 23.4]  # Viet Nam when the scope is empty
+    audit_read("tiles", c.id)
+    return flask.jsonify({
+        "tilejson": "3.0.0", "name": c.id, "description": c.description,
+        "tiles": [f"{root}/tiles/{c.id}/{{z}}/{{x}}/{{y}}.mvt"], "scheme": "xyz",
+        "minzoom": 0, "maxzoom": MAX_ZOOM, "bounds": extent,
+        "center": [(extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2, 8],
+        "vector_layers": [{"id": c.id, "description": c.title, "minzoom": 0, "maxzoom": MAX_ZOOM}],
+        "attribution": "phusong; 2025 boundaries: thanglequoc/vietnamese-provinces-database (MIT)"})

@@ -1,0 +1,156 @@
+"""Personal access tokens for GIS clients: made once and shown once, stored hashed, listed, revoked, checked on
+every request to /ogcapi and /tiles, and each use audited.
+
+A token stands for its user as the user is now: the role, scope and active flag are read from app_user on each
+request, so a disabled user's tokens stop working at once. Each use is written to audit_log at most once per
+token, collection and minute (``audit_use``): QGIS fetching two hundred tiles of one layer in a minute leaves one
+row saying who read which collection when, not two hundred.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from app.auth import User, UserError
+from sql import queries
+from sql.bulk import set_actor
+from sql.engine import connect
+
+# "psg_" marks a phusong token in a config file or a leaked log; 32 random bytes (256 bits) follow.
+TOKEN_MARK = "psg_"
+SHOWN_PREFIX_CHARS = 10  # how much of a token a list shows, to tell tokens apart
+_EXPIRY = re.compile(r"^\s*(\d{1,5})\s*([dhw]?)\s*$")
+_EXPIRY_UNITS = {"": "days", "d": "days", "h": "hours", "w": "weeks"}
+
+
+class TokenError(UserError):
+    """A token could not be made or revoked (unknown user, bad expiry, no such token)."""
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    """The user a token stands for on this request, and which token it was."""
+
+    user: User
+    token_id: int
+    token_name: str
+
+
+def hash_token(token: str) -> str:
+    """Hex SHA-256 of a token: what api_token keeps (migration 0110 says why a fast hash is right here)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def parse_expiry(text: str | None) -> timedelta | None:
+    """'90d' / '90' -> 90 days, '12h', '4w'; None or '' or 'never' -> no expiry; anything else is a TokenError."""
+    if text is None or text.strip().lower() in ("", "never", "0"):
+        return None
+    match = _EXPIRY.match(text)
+    if not match or int(match.group(1)) == 0:
+        raise TokenError(f"--expires {text!r}: expected a number of days like 90d (or 12h, 4w, never)")
+    return timedelta(**{_EXPIRY_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def create_token(conn: Connection, user_name: str, *, name: str = "", expires_in: timedelta | None = None,
+                 actor: str = "cli") -> tuple[str, dict[str, Any]]:
+    """Make a token for ``user_name``; return the token (shown once, never stored) and its stored row."""
+    name = (name or "").strip()
+    if len(name) > 80:
+        raise TokenError(f"token name {name[:20]!r}…: at most 80 characters")
+    token = TOKEN_MARK + secrets.token_urlsafe(32)
+    expires_at = datetime.now(UTC) + expires_in if expires_in else None
+    set_actor(conn, actor)
+    row = conn.execute(queries.load("inserted_api_token"), {
+        "user_name": user_name, "name": name, "password_hash": hash_token(token),
+        "prefix": token[:SHOWN_PREFIX_CHARS], "expires_at": expires_at}).mappings().first()
+    if row is None:
+        raise TokenError(f"no user named {user_name!r}")
+    return token, dict(row)
+
+
+def list_tokens(conn: Connection, user_name: str | None = None) -> list[dict[str, Any]]:
+    """The tokens of ``user_name`` (everyone's when None), newest first, with their last use; never a hash."""
+    return [dict(r) for r in conn.execute(queries.load("api_tokens_of_user"), {"user_name": user_name}).mappings()]
+
+
+def revoke_token(conn: Connection, token_id: int, *, user_name: str | None = None,
+                 actor: str = "cli") -> dict[str, Any]:
+    """Revoke a live token (only ``user_name``'s when given); a TokenError when there is no such live token."""
+    set_actor(conn, actor)
+    row = conn.execute(queries.load("revoked_api_token"), {"id": token_id, "user_name": user_name}).mappings().first()
+    if row is None:
+        raise TokenError(f"no live token with id {token_id}" + (f" of {user_name}" if user_name else ""))
+    return dict(row)
+
+
+def token_holder(conn: Connection, token: str) -> TokenHolder | None:
+    """The live token's active user as stored now, or None (unknown, revoked, expired, or user disabled)."""
+    if not token.startswith(TOKEN_MARK):
+        return None
+    row = conn.execute(queries.load("api_token_holder"), {"password_hash": hash_token(token)}).mappings().first()
+    if row is None:
+        return None
+    return TokenHolder(User(row["name"], row["role"], tuple(row["scope_codes"])), row["token_id"], row["token_name"])
+
+
+def token_from_authorization(header: str | None) -> tuple[str | None, str] | None:
+    """(user name or None, token) from an Authorization header: Basic (QGIS's authentication manager, GDAL's
+    GDAL_HTTP_USERPWD) carries the user name and the token as the password; Bearer carries the token alone."""
+    if not header:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and value:
+        return None, value
+    if scheme.lower() == "basic" and value:
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        name, sep, password = decoded.partition(":")
+        return (name, password) if sep else None
+    return None
+
+
+def authenticate_header(header: str | None) -> TokenHolder | None:
+    """The holder of the token in this Authorization header, or None; with Basic the user name must match."""
+    parsed = token_from_authorization(header)
+    if parsed is None:
+        return None
+    name, token = parsed
+    with connect() as conn:
+        holder = token_holder(conn, token)
+    if holder is None or (name is not None and name != holder.user.name):
+        return None
+    return holder
+
+
+# (token id, service, collection) -> the minute last written by this process
+_WRITTEN: dict[tuple[int, str, str], int] = {}
+_WRITTEN_LOCK = threading.Lock()
+
+
+def audit_use(holder: TokenHolder, *, service: str, collection: str) -> None:
+    """Audit that ``holder`` read ``collection`` through ``service`` ('ogcapi' or 'tiles'): one audit_log row per
+    token, service, collection and minute (the rest of that minute's requests write nothing)."""
+    minute = int(time.time() // 60)
+    key = (holder.token_id, service, collection)
+    with _WRITTEN_LOCK:
+        if _WRITTEN.get(key) == minute:
+            return
+        _WRITTEN[key] = minute
+    with connect() as conn:
+        conn.execute(queries.load("inserted_token_use"), {
+            "user_name": holder.user.name, "token_id": holder.token_id, "token_name": holder.token_name,
+            "service": service, "collection": collection})
