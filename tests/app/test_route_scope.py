@@ -53,7 +53,22 @@ ROUTES: dict[str, tuple[str, Any]] = {
     "/download/periodic/<province>/<period>.<fmt>": ("/download/periodic/11/{period}.xlsx",
                                                      ("planner", "budget", "admin")),
     "/download/<path:rest>": ("/download/anything.xlsx", "not found"),
+    # GIS clients (issue 19): a token or a session; features are filtered to the user's scope in the query
+    # (tests/app/test_live_gis.py checks a scoped token sees only its communes).
+    "/ogcapi": ("/ogcapi", EVERYONE),
+    "/ogcapi/": ("/ogcapi/", EVERYONE),
+    "/ogcapi/api": ("/ogcapi/api", EVERYONE),
+    "/ogcapi/conformance": ("/ogcapi/conformance", EVERYONE),
+    "/ogcapi/collections": ("/ogcapi/collections", EVERYONE),
+    "/ogcapi/collections/<cid>": ("/ogcapi/collections/gaps", ("planner", "budget", "admin")),
+    "/ogcapi/collections/<cid>/items": ("/ogcapi/collections/gaps/items?limit=2", ("planner", "budget", "admin")),
+    "/ogcapi/collections/<cid>/items/<fid>": ("/ogcapi/collections/facilities/items/{outside_facility}",
+                                              "scoped"),  # outside the inspector's and planner12's communes
+    "/tiles/<cid>.json": ("/tiles/gaps.json", ("planner", "budget", "admin")),
+    "/tiles/<cid>/<int:z>/<int:x>/<int:y>.mvt": ("/tiles/gaps/8/202/113.mvt", ("planner", "budget", "admin")),
 }
+# Answers 401 to nobody (machine clients), where pages send a browser to /login.
+API_PREFIXES = ("/download", "/ogcapi", "/tiles")
 
 # ------------------------------------------------------------------------------------------------- callbacks
 # "module.function" -> (roles, inputs to send). "clientside": runs in the browser, no server code. "background":
@@ -92,6 +107,8 @@ CALLBACKS: dict[str, Any] = {
     "pages.coverage_map.show_commune": (EVERYONE, {"map-selected.data": None}),
     # Rows come from the user's scope whatever province is asked (scope_binds in the query).
     "pages.coverage_map.fill_commune_table": (EVERYONE, {"map-province.value": None}),
+    "pages.account.add_token": (EVERYONE, {"account-token-add.n_clicks": None}),
+    "pages.account.revoke": (EVERYONE, {}),  # only the user's own tokens (the query's owner bind)
     "pages.coverage_map.follow_coverage": (EVERYONE, {"map-coverage-poll.n_intervals": 1}),
     "pages.coverage_map.redraw_commune": (EVERYONE, {"map-coverage-version.data": [1, 0]}),
 }
@@ -181,10 +198,12 @@ def test_every_route_has_a_rule_and_refuses_everyone_else(flask_client: Any, wor
             where = f"{rule} as {who or 'anonymous'}: {status}"
             if allowed == OPEN:
                 assert status in (200, 302, 404), where
+            elif allowed == "scoped":  # a feature outside the scope is as missing as one that does not exist
+                assert status == {None: 401, "planner12": 404, "inspector": 404}.get(who, 200), where
             elif allowed == "not found":
                 assert status in ((401,) if who is None else (404,)), where
             elif who is None:
-                assert status == (401 if rule.startswith("/download") else 302), where
+                assert status == (401 if rule.startswith(API_PREFIXES) else 302), where
             elif ROLE_OF[who] not in allowed:
                 assert status == 403, where
             elif who == "planner12" and rule.startswith("/download"):  # the right role, arguments of province 11
