@@ -155,3 +155,16 @@ def session_as(client: Any, name: str) -> str:
         session.clear()
         session["sid"] = session_id
     return session_id
+
+
+def wait_until(page: Any, expression: str, *, arg: Any = None, timeout: float = 30_000) -> None:
+    """Wait until ``expression`` (JavaScript, optionally a function of ``arg``) is true in the page.
+
+    Playwright's wait_for_function evaluates its predicate with eval inside the page, which the app's
+    Content-Security-Policy refuses (as it should); page.evaluate goes through the DevTools protocol instead.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout / 1000:.0f} s waiting for: {expression}")
+        page.wait_for_timeout(100)

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 from analysis.refresh import bring_current
 from app.i18n import class_word
 from sql.bulk import set_actor
-from tests.app.conftest import log_in, screenshot
+from tests.app.conftest import log_in, screenshot, wait_until
 
 pytestmark = [pytest.mark.db, pytest.mark.browser]
 
@@ -80,8 +80,7 @@ def test_an_inspectors_save_redraws_the_planners_open_map_within_5_s(
     assert after != before, "the worker did not recompute the commune within 5 s"
     expected = class_word(after, "vi")
     remaining_ms = max(0.0, 5_000 - (time.monotonic() - saved_at) * 1000)
-    planner.wait_for_function(
-        "text => document.querySelector('#map-panel-class').innerText === text", arg=expected,
+    wait_until(planner, "text => document.querySelector('#map-panel-class').innerText === text", arg=expected,
         timeout=remaining_ms or 1)
     assert time.monotonic() - saved_at <= 5
     assert planner.evaluate("window.__sameDocument === true")  # no reload

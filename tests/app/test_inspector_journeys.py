@@ -12,7 +12,7 @@ from PIL import Image
 from sqlalchemy import create_engine, text
 
 from etl.names import fold_text
-from tests.app.conftest import LOGINS, log_in, screenshot
+from tests.app.conftest import LOGINS, log_in, screenshot, wait_until
 
 pytestmark = [pytest.mark.db, pytest.mark.browser]
 
@@ -33,7 +33,7 @@ def _open_list(browser: Any, app_url: str) -> Any:
 def _open_item(page: Any, index: int) -> str:
     page.locator("#insp-items .inspection-item").nth(index).click()
     page.wait_for_selector("#insp-form-view", state="visible")
-    page.wait_for_function("document.querySelector('#insp-form-title').innerText.length > 0")
+    wait_until(page, "document.querySelector('#insp-form-title').innerText.length > 0")
     return str(page.inner_text("#insp-form-title"))
 
 
@@ -41,7 +41,7 @@ def _save_and_settle(page: Any) -> str:
     """Save, wait for the message and for the commune's recomputation it follows; return the message."""
     page.click("#insp-save")
     page.wait_for_selector("#insp-saved", timeout=30_000)
-    page.wait_for_function("!document.querySelector('#insp-result-class').innerText.includes('tính lại')",
+    wait_until(page, "!document.querySelector('#insp-result-class').innerText.includes('tính lại')",
                            timeout=30_000)
     return str(page.inner_text("#insp-saved-message"))
 
@@ -164,7 +164,7 @@ def test_the_commune_station_is_found_without_a_location_among_more_than_25_faci
     folded = "dai truyen thanh"
     assert folded in fold_text(station.name)
     page.fill("#insp-search", folded)
-    page.wait_for_function("document.querySelector('#insp-count').innerText.startsWith('1–')", timeout=20_000)
+    wait_until(page, "document.querySelector('#insp-count').innerText.startsWith('1–')", timeout=20_000)
     assert station.name in page.inner_text("#insp-items")
     assert f"Mã khảo sát: {station.external_id}" in page.inner_text("#insp-items")
     screenshot(page, "inspection_phone_search")
@@ -177,7 +177,7 @@ def test_the_commune_station_is_found_without_a_location_among_more_than_25_faci
     page.locator("[role=option]", has_text=station.commune).first.click()
     page.click("#insp-filter-type")
     page.locator("[role=option]", has_text="Đài truyền thanh cấp xã").first.click()
-    page.wait_for_function("""(wanted) => {
+    wait_until(page, """(wanted) => {
         const items = [...document.querySelectorAll('#insp-items .inspection-item')];
         return items.length > 0 && items.every(item => item.innerText.includes(wanted));
     }""", arg="Đài truyền thanh cấp xã · " + station.commune, timeout=20_000)

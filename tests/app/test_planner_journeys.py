@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.app.conftest import log_in, screenshot
+from tests.app.conftest import log_in, screenshot, wait_until
 
 pytestmark = [pytest.mark.db, pytest.mark.browser]
 
@@ -137,7 +137,7 @@ def test_the_commune_table_sorts_filters_follows_the_map_and_exports_its_rows(
     assert hovered in names and hovered_class in CLASS_WORDS
     # Filtered to the unserved communes, then downloaded: the file holds exactly the rows left.
     page.locator("#map-table .ag-floating-filter[aria-colindex='3'] input").fill("Chưa được phục vụ")
-    page.wait_for_function("""() => {
+    wait_until(page, """() => {
         const shown = [...document.querySelectorAll('#map-table .ag-center-cols-container [col-id=class_word]')];
         return shown.length > 0 && shown.every(cell => cell.innerText === 'Chưa được phục vụ');
     }""", timeout=20_000)

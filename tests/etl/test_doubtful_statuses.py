@@ -56,7 +56,7 @@ def test_doubtful_as_unknown_loads_them_as_not_working_and_first_in_the_inspecti
     listed = communes.execute(
         queries.load("inspection_queue"),
         {"whole_country": True, "scope": [], "commune": None, "lon": IN_MUONG_PHANG[0], "lat": IN_MUONG_PHANG[1],
-         "limit": 10}).mappings().all()
+         "limit": 10, "offset": 0, "folded": None, "types": None, "statuses": None}).mappings().all()
     assert [r["status"] for r in listed][: len(DOUBTFUL)] == ["unknown"] * len(DOUBTFUL)
 
 

@@ -91,10 +91,24 @@ def _gaps(name: str) -> gpd.GeoDataFrame:
     }, geometry=[box(103, 22, 103.1, 22.1), box(103.1, 22, 103.2, 22.1)], crs=4326)
 
 
+def _no_formulas_texts(evil: str, tmp_path: Path) -> list[str]:
+    """What a plain openpyxl round trip of ``evil`` as text gives back in this environment."""
+    probe = tmp_path / "probe.xlsx"
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"].value = evil
+    sheet["A1"].data_type = "s"
+    book.save(probe)
+    value = load_workbook(probe).active["A1"].value  # type: ignore[index]
+    return [value] if isinstance(value, str) else []
+
+
 @pytest.mark.parametrize("evil", EVIL)
 def test_gap_report_and_plan_writers_keep_text_as_text_and_numbers_as_numbers(tmp_path: Path, evil: str) -> None:
     gaps = _gaps(evil)
-    read_back = evil.replace("\r", "\n")  # XML reads a CR in text as a line feed
+    # openpyxl's own XML writer lets a CR in text be read back as a line feed; with lxml installed it is kept.
+    read_back = evil if evil in _no_formulas_texts(evil, tmp_path) else evil.replace("\r", "\n")
     write_gaps(gaps, tmp_path / "gaps.xlsx", fmt="xlsx", metadata=[("exported_by", "=cmd")])
     texts = _no_formulas(tmp_path / "gaps.xlsx")
     assert read_back in texts and "=cmd" in texts
