@@ -16,7 +16,7 @@ from sqlalchemy import Connection, text
 from etl.errors import LoadRefusedError
 from etl.names import fold_place_name
 from sql import queries
-from sql.bulk import copy_rows, set_actor
+from sql.bulk import analyze_after_load, copy_rows, set_actor
 
 VERSIONS = ("2025", "pre2025")
 LEVELS = ("province", "district", "commune")
@@ -185,6 +185,8 @@ def load_boundaries(
         {"v": version, "l": level, "after": json.dumps(_summary(result))},
     )
     conn.execute(text("DROP TABLE IF EXISTS staging_admin_unit"))
+    # Without statistics the planner took the 3,321 new communes for one row (issue 24).
+    analyze_after_load(conn, "admin_unit", result.inserted + result.updated)
     return result
 
 

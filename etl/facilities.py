@@ -167,7 +167,7 @@ def _load_facilities(
     _require_communes(conn)
     rows = _read_rows(conn, table, columns, vocabulary, epsg, result, today or date.today(), doubtful_as)
     params = reading | {"mapping": str(mapping) if mapping else None, "strict": strict, "source": columns.source}
-    with batch_writes(conn, result, sha256=sha256, params=params, loaded_by=loaded_by,
+    with batch_writes(conn, result, table="facility", sha256=sha256, params=params, loaded_by=loaded_by,
                       strict=strict, dry_run=dry_run, report_dir=report_dir):
         _locate_and_write(conn, rows, columns, result)
     return result

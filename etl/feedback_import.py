@@ -86,7 +86,7 @@ def import_feedback(
         return result
     _require_columns(str(path), columns, channel)
     params = reading | {"channel": channel}
-    with batch_writes(conn, result, sha256=sha256, params=params, loaded_by=loaded_by,
+    with batch_writes(conn, result, table="feedback", sha256=sha256, params=params, loaded_by=loaded_by,
                       strict=strict, dry_run=dry_run, report_dir=report_dir):
         rows = [r for r in (_read_row(conn, columns, line, cells, channel, vocabulary, result)
                             for line, cells in table.rows) if r is not None]

@@ -81,7 +81,7 @@ def load_inspections(
     _require_columns(table, columns)
     rows = _read_rows(table, columns, vocabulary, loaded_by, result, doubtful_as)
     params = reading | {"source": columns.source}
-    with batch_writes(conn, result, sha256=sha256, params=params, loaded_by=loaded_by,
+    with batch_writes(conn, result, table="inspection", sha256=sha256, params=params, loaded_by=loaded_by,
                       strict=strict, dry_run=dry_run, report_dir=report_dir):
         _write(conn, rows, columns, result, scope)
     return result

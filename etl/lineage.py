@@ -18,7 +18,7 @@ from etl.errors import SurveyValidationError
 from etl.readers import RawTable
 from etl.validate import RowIssue
 from sql import queries
-from sql.bulk import copy_rows, set_actor
+from sql.bulk import analyze_after_load, copy_rows, set_actor
 from sql.safe_cells import csv_row
 
 
@@ -197,6 +197,7 @@ def batch_writes(
     conn: Connection,
     result: LoadResult,
     *,
+    table: str,
     sha256: str,
     params: dict[str, Any],
     loaded_by: str,
@@ -208,7 +209,8 @@ def batch_writes(
 
     Opens the batch (as ``loaded_by``, for the audit log), lets the caller write, closes the batch. Any error,
     ``strict`` with rejected rows, or ``dry_run`` rolls the savepoint back so nothing is written; the reject
-    report is written in every case.
+    report is written in every case. A batch that wrote much of ``table`` (the table the loader fills) leaves
+    its planner statistics refreshed, so the queries after the load (a recompute) plan with its rows.
     """
     savepoint = conn.begin_nested()
     try:
@@ -228,4 +230,5 @@ def batch_writes(
         result.batch_id = None
     else:
         savepoint.commit()
+        analyze_after_load(conn, table, result.loaded + result.updated)
     write_report(result, report_dir)

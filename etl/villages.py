@@ -74,7 +74,7 @@ def load_villages(
     geoms = _geometries(table, columns, parse_crs(crs) if crs else None, result)
     rows = _typed_rows(table, columns, vocabulary, geoms, result)
     params = reading
-    with batch_writes(conn, result, sha256=sha256, params=params, loaded_by=loaded_by,
+    with batch_writes(conn, result, table="village", sha256=sha256, params=params, loaded_by=loaded_by,
                       strict=strict, dry_run=dry_run, report_dir=report_dir):
         _write(conn, rows, result)
     return result
