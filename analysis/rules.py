@@ -256,13 +256,19 @@ def rule_set_in_force(sets: Mapping[str, RuleSet], on: date) -> RuleSet:
     return started[-1] if started else ordered[0]
 
 
+def rule_set_for_data(conn: Connection | None, data_dates: pd.Series) -> RuleSet:
+    """The set in force on the data date: the latest date of these facilities' data (today when none)."""
+    days = pd.to_datetime(data_dates, errors="coerce").dropna()
+    on = days.max().date() if len(days) else date.today()
+    return rule_set_in_force(rule_sets(conn), on)
+
+
 # ------------------------------------------------------------------------------------------------ judging
 def commune_groups(groups: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(group judged by, whether the group is known) from a nullable group column (unknown: group 2)."""
     known = groups.notna().to_numpy()
-    return np.where(known, pd.to_numeric(groups, errors="coerce").fillna(DEFAULT_GROUP), DEFAULT_GROUP).astype(
-        np.int64
-    ), known
+    group = pd.to_numeric(groups, errors="coerce").fillna(DEFAULT_GROUP).to_numpy(np.int64)
+    return group, known
 
 
 def judge_indicator(frame: pd.DataFrame, indicator: Indicator, group: np.ndarray) -> np.ndarray:
@@ -281,7 +287,9 @@ def judge_indicator(frame: pd.DataFrame, indicator: Indicator, group: np.ndarray
     else:
         value = pd.to_numeric(frame[MEASURES[indicator.measure][0]], errors="coerce").to_numpy(float)
         passed = np.nan_to_num(value, nan=-1.0) >= thresholds - _EPS
-    return np.where(np.isnan(thresholds), None, passed).astype(object)
+    verdicts = np.asarray(passed, dtype=object)
+    verdicts[np.isnan(thresholds)] = None
+    return verdicts
 
 
 def judge_communes(frame: pd.DataFrame, rule_set: RuleSet) -> pd.DataFrame:

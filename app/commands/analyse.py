@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.reports import refresh_running_snapshots
+from analysis.rules import RulesFileError, find_rule_set
 from analysis.store import PopulationBuildError, analyse, build_and_record_population_raster
 from app.commands.db import ensure_database
 from sql.engine import connect
@@ -22,9 +23,12 @@ def register(commands: Any) -> None:
         "the database, and store coverage_commune / coverage_village with the parameters, the rule "
         "version and the data date. Uses the active population raster, else census totals spread "
         "evenly (the result says which).",
-        epilog="Example:\n  phusong analyse --province 11",
+        epilog="Example:\n  phusong analyse --province 11\n  phusong analyse --province 11 --rules ntm_2021_2025",
     )
     sub.add_argument("--province", help="2025 province code (2 digits); all communes when omitted")
+    sub.add_argument("--rules", metavar="NAME",
+                     help="rule set to judge the NTM indicators under (phusong rules list; or a YAML file); "
+                          "default: the set in force on the data date (2026-2030 from 15/02/2026)")
     sub.set_defaults(handler=_analyse)
 
     population = commands.add_parser(
@@ -59,7 +63,12 @@ def register(commands: Any) -> None:
 def _analyse(args: argparse.Namespace) -> int:
     ensure_database()
     with connect() as conn:
-        result = analyse(conn, province_code=args.province)
+        try:
+            rule_set = find_rule_set(conn, args.rules) if args.rules else None
+        except RulesFileError as exc:
+            print(f"phusong: {exc}", file=sys.stderr)
+            return 1
+        result = analyse(conn, province_code=args.province, rule_set=rule_set)
         # Keep this month's, quarter's and year's coverage snapshots up to date (issue 7: reports "as of").
         snapshots = refresh_running_snapshots(conn) if result.communes else []
     if result.communes == 0:
@@ -74,6 +83,7 @@ def _analyse(args: argparse.Namespace) -> int:
         f"(run {result.run_id}): {classes}"
     )
     print(f"  population: {result.population_source}")
+    print(f"  NTM verdicts under {result.rules_name}{' (provisional)' if result.rules_provisional else ''}")
     if snapshots:
         print(f"  snapshots kept for the running periods: {', '.join(r.period for r in snapshots)}")
     return 0
