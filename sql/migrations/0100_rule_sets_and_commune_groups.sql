@@ -15,7 +15,7 @@ CREATE TABLE IF NOT EXISTS rule_set (
 -- "nhóm chưa xác định". No foreign key to commune: the loader checks the codes against the 2025 units.
 CREATE TABLE IF NOT EXISTS commune_group (
     commune_code text PRIMARY KEY,
-    commune_group smallint NOT NULL CHECK (commune_group BETWEEN 1 AND 3),
+    commune_group integer NOT NULL CHECK (commune_group BETWEEN 1 AND 3),
     decision     text NOT NULL,
     batch_id     bigint REFERENCES load_batch (id),
     loaded_at    timestamptz NOT NULL DEFAULT now()
@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS commune_group (
 ALTER TABLE coverage_run ADD COLUMN IF NOT EXISTS rules_name text;
 ALTER TABLE coverage_run ADD COLUMN IF NOT EXISTS rules_hash text;
 ALTER TABLE coverage_commune ADD COLUMN IF NOT EXISTS commune_culture_houses integer;
-ALTER TABLE coverage_commune ADD COLUMN IF NOT EXISTS commune_group smallint;
+ALTER TABLE coverage_commune ADD COLUMN IF NOT EXISTS commune_group integer;
 ALTER TABLE coverage_commune ADD COLUMN IF NOT EXISTS rules_name text;
 ALTER TABLE coverage_commune ADD COLUMN IF NOT EXISTS rules_hash text;
 ALTER TABLE coverage_commune ADD COLUMN IF NOT EXISTS rules_provisional boolean;
