@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.reports import refresh_running_snapshots
-from analysis.rules import RulesFileError, find_rule_set
+from analysis.rules import find_rule_set
 from analysis.store import PopulationBuildError, analyse, build_and_record_population_raster
 from app.commands.db import ensure_database
 from sql.engine import connect
@@ -63,11 +63,7 @@ def register(commands: Any) -> None:
 def _analyse(args: argparse.Namespace) -> int:
     ensure_database()
     with connect() as conn:
-        try:
-            rule_set = find_rule_set(conn, args.rules) if args.rules else None
-        except RulesFileError as exc:
-            print(f"phusong: {exc}", file=sys.stderr)
-            return 1
+        rule_set = find_rule_set(conn, args.rules) if args.rules else None
         result = analyse(conn, province_code=args.province, rule_set=rule_set)
         # Keep this month's, quarter's and year's coverage snapshots up to date (issue 7: reports "as of").
         snapshots = refresh_running_snapshots(conn) if result.communes else []

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
-from analysis.rules import RuleSet, RulesFileError, add_rule_set, find_rule_set, read_rule_set_file, rule_sets
+from analysis.rules import RuleSet, add_rule_set, find_rule_set, read_rule_set_file, rule_sets
 from app.commands.db import ensure_database
 from app.commands.load import _actor
 from sql.engine import connect
@@ -41,11 +40,7 @@ def register(commands: Any) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    try:
-        rule_set = read_rule_set_file(args.file)
-    except RulesFileError as exc:
-        print(f"phusong: {exc}", file=sys.stderr)
-        return 1
+    rule_set = read_rule_set_file(args.file)  # a RulesFileError is printed by app/cli.py, exit 1
     print(f"{args.file}: rule set {rule_set.name!r} is valid ({len(rule_set.model.indicators)} indicators"
           f"{', provisional' if rule_set.provisional else ''}; sha256 {rule_set.sha256[:12]})")
     return 0
@@ -66,12 +61,8 @@ def _list(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     ensure_database()
-    try:
-        with connect() as conn:
-            rule_set = find_rule_set(conn, args.name)
-    except RulesFileError as exc:
-        print(f"phusong: {exc}", file=sys.stderr)
-        return 1
+    with connect() as conn:
+        rule_set = find_rule_set(conn, args.name)
     print(_describe(rule_set))
     return 0
 
@@ -94,12 +85,8 @@ def _describe(rule_set: RuleSet) -> str:
 
 def _add(args: argparse.Namespace) -> int:
     ensure_database()
-    try:
-        with connect() as conn:
-            rule_set = add_rule_set(conn, args.file, actor=_actor())
-    except RulesFileError as exc:
-        print(f"phusong: {exc}", file=sys.stderr)
-        return 1
+    with connect() as conn:
+        rule_set = add_rule_set(conn, args.file, actor=_actor())
     print(f"rules: stored {rule_set.name!r} (sha256 {rule_set.sha256[:12]}"
           f"{', provisional' if rule_set.provisional else ''}); run `phusong analyse` to judge under it")
     return 0
