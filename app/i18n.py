@@ -127,6 +127,8 @@ ACTION_WORDS: dict[str, tuple[str, str]] = {
     "new_fm_cluster": ("Lắp mới cụm loa FM", "New FM cluster"),
     "upgrade_station_ip": ("Nâng cấp đài lên ứng dụng CNTT-VT", "Upgrade station to IP"),
     "build_station": ("Xây dựng đài truyền thanh xã", "Build commune station"),
+    "integration": ("Tích hợp đài sau sáp nhập (CV 271)", "Join a merged commune's stations (CV 271)"),
+    "replace_cluster_ip": ("Thay cụm loa hết khấu hao bằng cụm IP", "Replace worn-out cluster with IP"),
 }
 
 
