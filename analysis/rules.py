@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from sqlalchemy import Connection
 
 from sql import queries
@@ -77,22 +77,18 @@ class Indicator(BaseModel):
 
     @field_validator("thresholds")
     @classmethod
-    def _three_groups(cls, value: dict[int, float | None]) -> dict[int, float | None]:
+    def _three_groups_in_range(cls, value: dict[int, float | None], info: ValidationInfo) -> dict[int, float | None]:
         if sorted(value) != list(GROUPS):
             raise ValueError(f"needs a threshold for each of the groups 1, 2 and 3 (got {sorted(value)})")
-        return value
-
-    @model_validator(mode="after")
-    def _in_range(self) -> Indicator:
-        kind = MEASURES[self.measure][1]
-        for group, t in self.thresholds.items():
+        kind = MEASURES[info.data["measure"]][1] if "measure" in info.data else "share"
+        for group, t in value.items():
             if t is None:
                 continue
             if kind == "share" and not 0.0 <= t <= 1.0:
                 raise ValueError(f"threshold of group {group} is a share between 0 and 1 (1.0 = 100 %), not {t}")
             if kind == "count" and (t < 0 or t != int(t)):
                 raise ValueError(f"threshold of group {group} is a whole number of facilities, not {t}")
-        return self
+        return value
 
 
 class RuleSetModel(BaseModel):

@@ -14,8 +14,8 @@ from pyproj import CRS
 
 from analysis.coverage import CoverageParams, cluster_radii_m, cover_communes, covered_geometries
 from analysis.criteria import classify_communes, rule_for
-from analysis.rules import judge_indicator, shipped_rule_sets
 from analysis.population import PopulationGrid, build_population_raster, people_in_communes, people_reached
+from analysis.rules import judge_indicator, shipped_rule_sets
 
 # Two 2 km x 2 km communes side by side, in UTM 48N metres (near Điện Biên Phủ).
 X0, Y0 = 420_000.0, 2_360_000.0
