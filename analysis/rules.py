@@ -20,7 +20,15 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import Connection
 
 from sql import queries
@@ -101,6 +109,7 @@ class RuleSetModel(BaseModel):
     legal_basis: str
     in_force_from: date
     in_force_until: date | None
+    by_group: bool  # whether the decision sets thresholds per commune group (QĐ 51/2025 does, QĐ 318 does not)
     note: str = ""
     indicators: list[Indicator] = Field(min_length=1)
 
@@ -113,6 +122,13 @@ class RuleSetModel(BaseModel):
         if [i.measure for i in value].count("radio_villages_reached_share") != 1:
             raise ValueError("needs exactly one indicator with measure radio_villages_reached_share")
         return value
+
+    @model_validator(mode="after")
+    def _same_thresholds_without_groups(self) -> RuleSetModel:
+        for i in self.indicators:
+            if not self.by_group and len(set(i.thresholds.values())) > 1:
+                raise ValueError(f"indicator {i.id}: by_group is false, so the three groups' thresholds must be equal")
+        return self
 
 
 @dataclass(frozen=True)
@@ -352,21 +368,30 @@ def group_label(group: Any) -> tuple[str, str]:
 
 def compare_verdicts(row: Mapping[str, Any], sets: Sequence[RuleSet]) -> tuple[list[str], list[str]]:
     """One line per set: "đạt theo QĐ 318" / "chưa đạt theo QĐ 51 nhóm 1 (tạm tính): <why>", in vi and en."""
-    group_vi, group_en = group_label(row.get("commune_group"))
     vi: list[str] = []
     en: list[str] = []
     for rule_set in sets:
+        group_vi, group_en = group_label(row.get("commune_group")) if rule_set.model.by_group else ("", "")
         why_vi, why_en = failed_reasons(row, rule_set)
         tag_vi = " (tạm tính)" if rule_set.provisional else ""
         tag_en = " (provisional)" if rule_set.provisional else ""
-        short = rule_set.model.short
+        short = " ".join(filter(None, (rule_set.model.short, group_vi)))
+        short_en = " ".join(filter(None, (rule_set.model.short, group_en)))
         if why_vi:
-            vi.append(f"chưa đạt theo {short} {group_vi}{tag_vi}: {'; '.join(why_vi)}")
-            en.append(f"fails under {short} {group_en}{tag_en}: {'; '.join(why_en)}")
+            vi.append(f"chưa đạt theo {short}{tag_vi}: {'; '.join(why_vi)}")
+            en.append(f"fails under {short_en}{tag_en}: {'; '.join(why_en)}")
         else:
-            vi.append(f"đạt theo {short} {group_vi}{tag_vi}")
-            en.append(f"passes under {short} {group_en}{tag_en}")
+            vi.append(f"đạt theo {short}{tag_vi}")
+            en.append(f"passes under {short_en}{tag_en}")
     return vi, en
+
+
+def read_rule_measures(conn: Connection, binds: Mapping[str, Any]) -> pd.DataFrame:
+    """The stored measures of the analysed communes (query coverage_rule_measures: scope, province, code)."""
+    rows = conn.execute(queries.load("coverage_rule_measures"), dict(binds)).mappings().all()
+    return pd.DataFrame([dict(r) for r in rows], columns=[
+        "commune_code", "province_code", "station_operational", "villages_total", "villages_reached",
+        "commune_culture_houses", "ntm_6_3_share", "pop_covered_share", "commune_group"])
 
 
 def count_passing(frame: pd.DataFrame, sets: Sequence[RuleSet]) -> pd.DataFrame:
