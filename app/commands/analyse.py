@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.reports import refresh_running_snapshots
-from analysis.rules import find_rule_set
+from analysis.rules import count_passing, find_rule_set, read_rule_measures, rule_sets
 from analysis.store import PopulationBuildError, analyse, build_and_record_population_raster
 from app.commands.db import ensure_database
 from sql.engine import connect
@@ -65,6 +65,9 @@ def _analyse(args: argparse.Namespace) -> int:
     with connect() as conn:
         rule_set = find_rule_set(conn, args.rules) if args.rules else None
         result = analyse(conn, province_code=args.province, rule_set=rule_set)
+        measures = read_rule_measures(conn, {"whole_country": True, "scope": [], "province": args.province,
+                                             "code": None})
+        passing = count_passing(measures, sorted(rule_sets(conn).values(), key=lambda s: s.model.in_force_from))
         # Keep this month's, quarter's and year's coverage snapshots up to date (issue 7: reports "as of").
         snapshots = refresh_running_snapshots(conn) if result.communes else []
     if result.communes == 0:
@@ -80,6 +83,9 @@ def _analyse(args: argparse.Namespace) -> int:
     )
     print(f"  population: {result.population_source}")
     print(f"  NTM verdicts under {result.rules_name}{' (provisional)' if result.rules_provisional else ''}")
+    for row in passing.to_dict("records"):  # the province summary under every set
+        print(f"  communes passing every indicator phusong assesses under {row['rules_name']} ({row['short']}"
+              f"{', provisional' if row['provisional'] else ''}): {row['passing']}/{row['communes']}")
     if snapshots:
         print(f"  snapshots kept for the running periods: {', '.join(r.period for r in snapshots)}")
     return 0
