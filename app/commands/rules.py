@@ -52,8 +52,8 @@ def _list(args: argparse.Namespace) -> int:
         sets = rule_sets(conn)
     for rule_set in sorted(sets.values(), key=lambda s: s.model.in_force_from):
         m = rule_set.model
-        until = m.in_force_until or "…"
-        print(f"{m.name:<18} {m.in_force_from} – {until}  {m.short:<8} "
+        until = str(m.in_force_until or "…")
+        print(f"{m.name:<18} {m.in_force_from} – {until:<10}  {m.short:<8} "
               f"{'tạm tính (provisional)' if rule_set.provisional else 'chính thức':<22} "
               f"sha256 {rule_set.sha256[:12]}  {rule_set.origin}")
     return 0
