@@ -275,8 +275,9 @@ def rule_set_in_force(sets: Mapping[str, RuleSet], on: date) -> RuleSet:
 
 def rule_set_for_data(conn: Connection | None, data_dates: pd.Series) -> RuleSet:
     """The set in force on the data date: the latest date of these facilities' data (today when none)."""
-    days = pd.to_datetime(data_dates, errors="coerce").dropna()
-    on = days.max().date() if len(days) else date.today()
+    # ISO dates (strings or dates) order as text; to_datetime would guess the format of every value (slow).
+    latest = data_dates.dropna().astype(str).max() if data_dates.notna().any() else None
+    on = date.fromisoformat(str(latest)[:10]) if latest else date.today()
     return rule_set_in_force(rule_sets(conn), on)
 
 
@@ -284,7 +285,7 @@ def rule_set_for_data(conn: Connection | None, data_dates: pd.Series) -> RuleSet
 def commune_groups(groups: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(group judged by, whether the group is known) from a nullable group column (unknown: group 2)."""
     known = groups.notna().to_numpy()
-    group = pd.to_numeric(groups, errors="coerce").fillna(DEFAULT_GROUP).to_numpy(np.int64)
+    group = np.asarray(groups.fillna(DEFAULT_GROUP).to_numpy(), dtype=np.int64)
     return group, known
 
 
