@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import time
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,6 +18,7 @@ from sqlalchemy import Connection, create_engine, text
 
 from analysis.gaps import EXTRA_COLUMNS, GAP_COLUMNS, coverage_gaps, gaps_metadata, write_gaps
 from analysis.refresh import bring_current
+from analysis.rules import rule_set_in_force, shipped_rule_sets
 from analysis.store import analyse, build_and_record_population_raster
 from app.cli import main
 
@@ -117,7 +119,10 @@ def test_analyse_stores_coverage_with_parameters_and_exports_every_format(
     # No raster: census spread evenly, and the result says so.
     assert a.pop_covered == pytest.approx(4000 * a.covered_area_share)
     assert "spread evenly" in a.params["population_method"]
-    assert a.params["coverage"]["default_radius_m"] == 300.0 and a.rule_version.startswith("NTM 2021–2025")
+    # Judged under the rule set in force on the data date (today's facilities; issue 18), named and hashed.
+    in_force = rule_set_in_force(shipped_rule_sets(), date.today())
+    assert a.params["coverage"]["default_radius_m"] == 300.0 and a.rule_version == in_force.model.version
+    assert (a.rules_name, a.rules_hash) == (in_force.name, in_force.sha256)
     assert (a._mapping["class"], b._mapping["class"]) == ("unserved", "unserved")
     assert a.reason.startswith("1/2 thôn chưa có loa; ") and b.reason.startswith("Không có đài")
     assert a.ntm_8_1 and a.ntm_6_3_share == 0.5 and not a.ntm_8_3
@@ -126,7 +131,8 @@ def test_analyse_stores_coverage_with_parameters_and_exports_every_format(
 
     gaps = coverage_gaps(conn, province_code="99")
     meta = gaps_metadata(conn, gaps, province_code="99")
-    columns = [*GAP_COLUMNS, *EXTRA_COLUMNS]
+    columns = [*GAP_COLUMNS, *EXTRA_COLUMNS, "commune_group", "rules_provisional",
+               *(f"verdict_{i.id}" for i in in_force.model.indicators)]
     xlsx = write_gaps(gaps, tmp_path / "gaps.xlsx", fmt="xlsx", metadata=meta)
     book = load_workbook(xlsx)
     sheet = book["coverage_gaps"]
