@@ -207,6 +207,37 @@ def test_derived_population_raster_is_recorded_active_and_used(
     assert 0 < a.pop_covered_share <= 1
 
 
+def test_cli_analyse_rules_judges_under_the_named_set_through_the_refresh_path(
+    use_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = create_engine(use_database)
+    try:
+        with engine.begin() as conn:
+            _insert_commune(
+                conn, "98001", _to_4326(shapely.box(X0, Y0 + 5000, X0 + 2000, Y0 + 7000)), None, province="98"
+            )
+            _insert_facility(conn, "commune_radio_station", "98001", X0 + 100, Y0 + 5100)
+        in_force = rule_set_in_force(shipped_rule_sets(), date.today())  # the facility was written today
+        other = next(name for name in shipped_rule_sets() if name != in_force.name)
+        assert main(["analyse", "--province", "98", "--rules", other]) == 0
+        assert f"NTM verdicts under {other}" in capsys.readouterr().out
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT rules_name, rules_hash FROM coverage_commune")).one()
+            stale = conn.execute(text("SELECT count(*) FROM coverage_stale")).scalar_one()
+        assert tuple(stored) == (other, shipped_rule_sets()[other].sha256) and stale == 0
+        # An unknown set is refused before anything is marked stale; without --rules, the set in force.
+        assert main(["analyse", "--province", "98", "--rules", "ntm_1999"]) == 1
+        assert "no rule set called 'ntm_1999'" in capsys.readouterr().err
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM coverage_stale")).scalar_one() == 0
+        assert main(["analyse", "--province", "98"]) == 0
+        assert f"NTM verdicts under {in_force.name}" in capsys.readouterr().out
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT rules_name FROM coverage_commune")).scalar_one() == in_force.name
+    finally:
+        engine.dispose()
+
+
 def test_cli_analyse_then_export_gaps_as_a_user_would(
     use_database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
