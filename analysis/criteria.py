@@ -17,8 +17,7 @@ class CriteriaRule:
     """One versioned set of thresholds (DESIGN.md §5; DOMAIN.md §1). Stored with every result."""
 
     version: str = DEFAULT_RULE_VERSION
-    # 8.3 "Xã có đài truyền thanh và hệ thống loa đến các thôn": every village reached (QĐ 318/QĐ-TTg).
-    villages_reached_share_8_3: float = 1.0
+    # The NTM indicators (8.3 and the others) and their thresholds per commune group are data: analysis/rules.py.
     # Classes (issue 4): unserved under 50 % of people reached, underserved under 90 %.
     unserved_below_pop_share: float = 0.5
     underserved_below_pop_share: float = 0.9
@@ -40,25 +39,6 @@ def rule_for(version: str | None) -> CriteriaRule:
     if version not in RULES:
         raise KeyError(f"unknown criteria rule {version!r}; known: {', '.join(RULES)}")
     return RULES[version]
-
-
-def assess_ntm_8_3(
-    station_working: NDArray[np.bool_],
-    villages_total: NDArray[np.int64],
-    villages_reached: NDArray[np.int64],
-    *,
-    rule: CriteriaRule,
-) -> NDArray[np.bool_]:
-    """8.3 passes with a working commune station and a share of villages reached >= the threshold.
-
-    A commune with no village loaded cannot show its loudspeakers reach the villages: it does not pass.
-    """
-    share = np.divide(
-        villages_reached, villages_total, out=np.zeros(len(villages_total)), where=villages_total > 0
-    )
-    return np.asarray(
-        station_working & (villages_total > 0) & (share >= rule.villages_reached_share_8_3 - 1e-12)
-    )
 
 
 def share_with_cultural_house(

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from sqlalchemy import Connection
 
 from analysis.refresh import staleness, staleness_metadata
+from analysis.rules import RuleSet, group_label, judge_communes, rule_set_for_data
 from sql import queries
 from sql.safe_cells import text_only_workbook, write_csv
 
@@ -84,6 +85,8 @@ HEADERS_VI: dict[str, str] = {
     "data_date": "Ngày dữ liệu",
     "computed_at": "Thời điểm tính",
     "run_id": "Mã lần tính",
+    "commune_group": "Nhóm xã (QĐ 51/2025/QĐ-TTg)",
+    "rules_provisional": "Ngưỡng tạm tính",
 }
 CLASS_VI = {
     "unserved": "Chưa được phục vụ",
@@ -122,9 +125,13 @@ def score_gap_priority(
     return np.asarray(np.clip(score / sum(weights.values()), 0.0, 1.0), dtype=float)
 
 
-def coverage_gaps(conn: Connection, *, province_code: str | None = None) -> gpd.GeoDataFrame:
-    """Return the stored coverage per commune as the gaps table: GAP_COLUMNS then EXTRA_COLUMNS, one row per
-    analysed commune ordered by province and commune code, with the commune polygons (EPSG:4326)."""
+def coverage_gaps(
+    conn: Connection, *, province_code: str | None = None, rule_set: RuleSet | None = None
+) -> gpd.GeoDataFrame:
+    """Return the stored coverage per commune as the gaps table: GAP_COLUMNS then EXTRA_COLUMNS, then
+    commune_group, rules_provisional and ``verdict_<indicator>`` per indicator of ``rule_set`` (default: the set
+    in force on the data date); one row per analysed commune ordered by province and commune code, with the
+    commune polygons (EPSG:4326). ``attrs`` name the set and its sha256."""
     rows = conn.execute(queries.load("coverage_gaps"), {"province_code": province_code}).all()
     frame = pd.DataFrame([r._asdict() for r in rows])
     if frame.empty:
@@ -144,8 +151,15 @@ def coverage_gaps(conn: Connection, *, province_code: str | None = None) -> gpd.
         not_reached_share,
         frame["station_operational"].to_numpy(bool),
     )
-    frame = frame[[*GAP_COLUMNS, *EXTRA_COLUMNS]]
-    return gpd.GeoDataFrame(frame, geometry=geoms, crs=4326)
+    rule_set = rule_set or rule_set_for_data(conn, frame["data_date"])
+    verdicts = judge_communes(frame, rule_set).drop(columns="passes")
+    frame["commune_group"] = [group_label(g)[0] for g in frame["commune_group"]]
+    frame["rules_provisional"] = rule_set.provisional
+    frame = pd.concat([frame[[*GAP_COLUMNS, *EXTRA_COLUMNS, "commune_group", "rules_provisional"]], verdicts],
+                      axis=1)
+    out = gpd.GeoDataFrame(frame, geometry=geoms, crs=4326)
+    out.attrs.update(rules_name=rule_set.name, rules_hash=rule_set.sha256)
+    return out
 
 
 def gaps_metadata(
@@ -162,6 +176,7 @@ def gaps_metadata(
         ("priority_weights", json.dumps(PRIORITY_WEIGHTS)),
         ("data_date_min", str(min((d for d in gaps["data_date"].dropna()), default=""))),
         ("data_date_max", str(max((d for d in gaps["data_date"].dropna()), default=""))),
+        ("rules", f"{gaps.attrs.get('rules_name', '')} sha256 {gaps.attrs.get('rules_hash', '')}"),
     ]
     # Figures a change has made stale say so, here as on every read (issue 15).
     meta += staleness_metadata(staleness(conn, province_code=province_code))

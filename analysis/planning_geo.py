@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from datetime import date
 from typing import Any
 
 import geopandas as gpd
@@ -66,7 +67,24 @@ from analysis.store import (
 )
 from sql import queries
 
-ACTIONS = ("repair_cluster", "new_ip_cluster", "new_fm_cluster", "upgrade_station_ip", "build_station")
+ACTIONS = ("repair_cluster", "new_ip_cluster", "new_fm_cluster", "upgrade_station_ip", "build_station",
+           "integration", "replace_cluster_ip")
+#: Why each action is proposed, naming the rule (the plan's reason column). Công văn 271/TTCSTTĐN-TTCS
+#: (19/5/2025, Bộ VHTTDL): a merged commune keeps one station and joins the others' clusters to it with an
+#: integration device; wired/FM stations stay in use until worn out; every new or replacement station is IP.
+CV_271 = "Công văn 271/TTCSTTĐN-TTCS"
+REASONS = {
+    "repair_cluster": "Sửa cụm loa hỏng / xuống cấp để phục vụ trở lại",
+    "new_ip_cluster": f"Cụm loa mới ứng dụng CNTT-VT (IP) ({CV_271}: đầu tư mới là IP)",
+    "new_fm_cluster": f"Mở rộng đài FM đang hoạt động ({CV_271}: đài FM dùng đến khi hết khấu hao)",
+    "upgrade_station_ip": f"Nâng cấp / thay thế đài bằng đài ứng dụng CNTT-VT ({CV_271}: đài thay thế là IP)",
+    "build_station": f"Xã chưa có đài hoạt động: đầu tư đài ứng dụng CNTT-VT ({CV_271})",
+    "integration": f"Xã sau sáp nhập có {{n}} đài đang hoạt động: giữ một đài, ghép cụm loa của {{others}} đài còn "
+                   f"lại bằng thiết bị tích hợp, không xây đài mới ({CV_271})",
+    "replace_cluster_ip": f"Cụm loa {{technology}} hỏng, đã dùng {{age}} năm (hết khấu hao): thay bằng cụm IP "
+                          f"({CV_271}: thay thế là IP)",
+}
+TECHNOLOGY_VI = {"wired": "hữu tuyến", "fm_wireless": "FM"}
 #: Cell size of the census-spread population grid when no population raster is active.
 CENSUS_GRID_M = 200.0
 #: Uncovered people are grouped into blocks this wide to propose candidate sites (one per block).
@@ -81,6 +99,7 @@ PLAN_COLUMNS = [
     "cost_vnd",
     "added_population",
     "added_villages",
+    "reason",
 ]
 
 
@@ -102,8 +121,14 @@ class UnitCosts:
     new_fm_cluster: float = 6e6
     upgrade_station_ip: float = 240e6
     build_station: float = 450e6
+    # One integration device per joined station (Công văn 271). No price was found: the station-side part of an
+    # IP upgrade, 240 M - 6 x 35 M clusters = 30 M VND [DERIVED]; set the province's own with --costs.
+    integration: float = 30e6
     build_station_clusters: int = 12
     upgrade_clusters: int = 6
+    # A broken wired/FM cluster this old is worn out and replaced by an IP one (Công văn 271; "FM gets only minor
+    # repairs until depreciated", DOMAIN.md §2.2). No depreciation period was found: 10 years is an assumption.
+    worn_out_after_years: int = 10
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> UnitCosts:
@@ -115,7 +140,7 @@ class UnitCosts:
         typed: dict[str, Any] = {}
         for key, value in values.items():
             try:
-                typed[key] = int(value) if key.endswith("_clusters") else float(value)
+                typed[key] = int(value) if key.endswith(("_clusters", "_years")) else float(value)
             except (TypeError, ValueError) as exc:
                 raise PlanningInputError(f"cost {key!r}: {value!r} is not a number") from exc
             if typed[key] < 0:
@@ -174,7 +199,8 @@ class PlanResult:
 class _Area:
     """The planned communes as the coverage analysis sees them today, plus what the planner places."""
 
-    communes: pd.DataFrame  # code, name, population, station_id, station_technology, station_lon, station_lat
+    communes: pd.DataFrame  # code, name, population, station_id, station_technology, station_lon, station_lat,
+    # stations_working (several: a merged commune's old stations, Công văn 271)
     polygons: np.ndarray  # shapely polygons in EPSG:4326, one per commune row
     polygons_m: np.ndarray  # the same in the metric CRS
     epsg: int  # the metric CRS
@@ -230,6 +256,9 @@ def _read_area(
             "station_technology": codes.map(best["technology"]),
             "station_lon": codes.map(best["lon"]).astype(float),
             "station_lat": codes.map(best["lat"]).astype(float),
+            "stations_working": codes.map(
+                stations[stations["is_working"].astype(bool)].groupby("commune_code").size()
+            ).fillna(0).astype(int),
         }
     ).reset_index(drop=True)
     on_village = shapely.point_on_surface(villages_gdf.geometry.values.to_numpy())
@@ -450,17 +479,27 @@ def _candidate_rows(
     broken = area.clusters[area.clusters["status"].isin(["broken", "degraded"])]
     repaired = _cluster_radii(broken, params, status="operational")
     ip_radius, fm_radius = _new_cluster_radius_m("ip", params), _new_cluster_radius_m("fm_wireless", params)
-    for rec, radius in zip(_records(broken), repaired, strict=True):
+    age = date.today().year - pd.to_numeric(broken["installed_year"], errors="coerce").to_numpy(float)
+    worn = (
+        (broken["status"] == "broken").to_numpy()
+        & broken["technology"].isin(list(TECHNOLOGY_VI)).to_numpy()
+        & (np.nan_to_num(age, nan=-1.0) >= costs.worn_out_after_years)
+    )
+    for rec, radius, old, years in zip(_records(broken), repaired, worn, age, strict=True):
+        # Công văn 271: a worn-out wired/FM cluster is replaced by an IP one, not repaired.
         rows.append(
             dict(
-                action="repair_cluster",
+                action="replace_cluster_ip" if old else "repair_cluster",
                 facility_id=int(rec["id"]),
                 x=rec["x"],
                 y=rec["y"],
                 commune=code_index[rec["commune_code"]],
-                cost_vnd=costs.repair_cluster,
-                radius_m=radius,
+                cost_vnd=costs.new_ip_cluster if old else costs.repair_cluster,
+                radius_m=ip_radius if old else radius,
                 site=-1,
+                reason=REASONS["replace_cluster_ip"].format(
+                    technology=TECHNOLOGY_VI.get(rec["technology"], ""), age=int(years) if old else 0
+                ) if old else REASONS["repair_cluster"],
             )
         )
     for s, rec in enumerate(_records(sites)):
@@ -471,13 +510,14 @@ def _candidate_rows(
             offers.append(("new_fm_cluster", costs.new_fm_cluster, fm_radius))
         rows.extend(
             dict(action=action, facility_id=None, x=rec["x"], y=rec["y"], commune=c, cost_vnd=cost,
-                 radius_m=radius, site=s)
+                 radius_m=radius, site=s, reason=REASONS[action])
             for action, cost, radius in offers
         )
     rows.extend(_user_candidate_rows(area, costs, user_sites, is_fm, params, first_site=len(sites)))
-    return pd.DataFrame(
-        rows, columns=["action", "facility_id", "x", "y", "commune", "cost_vnd", "radius_m", "site"]
-    )
+    return pd.DataFrame(rows, columns=_CANDIDATE_COLUMNS)
+
+
+_CANDIDATE_COLUMNS = ["action", "facility_id", "x", "y", "commune", "cost_vnd", "radius_m", "site", "reason"]
 
 
 def _user_candidate_rows(
@@ -521,6 +561,7 @@ def _user_candidate_rows(
                 radius_m=site.radius_m
                 or _new_cluster_radius_m("fm_wireless" if site.action == "new_fm_cluster" else "ip", params),
                 site=first_site + n,
+                reason=f"Điểm do người dùng đề xuất: {REASONS[site.action]}",
             )
         )
     return rows
@@ -529,13 +570,17 @@ def _user_candidate_rows(
 def _bundles(
     area: _Area, cand: pd.DataFrame, coverage: sp.csc_matrix, people: np.ndarray, costs: UnitCosts
 ) -> tuple[pd.DataFrame, list[list[int]]]:
-    """Station actions as bundles of their first clusters: build where no station works, upgrade wired/FM."""
+    """Station actions as bundles of their first clusters: build where no station works, upgrade wired/FM.
+
+    A merged commune with several working stations gets neither (Công văn 271: it keeps one station and joins
+    the others' clusters: :func:`_integrations`).
+    """
     rows, members = [], []
     ip_sites = cand.index[(cand["action"] == "new_ip_cluster") & (cand["site"] >= 0)]
     by_commune = cand.loc[ip_sites].groupby("commune").groups
     working = area.today["station_operational"].to_numpy(bool)
     for c, rec in enumerate(_records(area.communes)):
-        if working[c] and rec["station_technology"] == "ip":
+        if (working[c] and rec["station_technology"] == "ip") or rec["stations_working"] > 1:
             continue
         action = "upgrade_station_ip" if working[c] else "build_station"
         k = costs.upgrade_clusters if working[c] else costs.build_station_clusters
@@ -557,10 +602,26 @@ def _bundles(
                 cost_vnd=getattr(costs, action),
                 radius_m=np.nan,
                 site=-1,
+                reason=REASONS[action],
             )
         )
         members.append(chosen)
     return pd.DataFrame(rows, columns=cand.columns), members
+
+
+def _integrations(area: _Area, costs: UnitCosts) -> pd.DataFrame:
+    """One ``integration`` per merged commune with several working stations (Công văn 271): at the station
+    kept (the newest technology), one integration device per other station. The plan must include them."""
+    rows = []
+    for c, rec in enumerate(_records(area.communes)):
+        n = int(rec["stations_working"])
+        if n < 2:
+            continue
+        x, y = area.to_metric.transform(rec["station_lon"], rec["station_lat"])
+        rows.append(dict(action="integration", facility_id=int(rec["station_id"]), x=float(x), y=float(y),
+                         commune=c, cost_vnd=costs.integration * (n - 1), radius_m=np.nan, site=-1,
+                         reason=REASONS["integration"].format(n=n, others=n - 1)))
+    return pd.DataFrame(rows, columns=_CANDIDATE_COLUMNS)
 
 
 def build_planning_inputs(
@@ -613,6 +674,9 @@ def build_planning_inputs(
         candidate_group=cand["commune"].to_numpy(),
     )
     bundles, members = _bundles(area, cand, disc, d_people, costs)
+    integrations = _integrations(area, costs)
+    bundles = pd.concat([bundles, integrations], ignore_index=True) if len(integrations) else bundles
+    members += [[] for _ in range(len(integrations))]  # joining clusters reaches no one new: no discs
     cand = pd.concat([cand, bundles], ignore_index=True) if len(bundles) else cand
     coverage = sp.hstack([disc, union_columns(disc, members)]).tocsc()
     u_xy, u_group = v_xy[~v_now], v_group[~v_now]
@@ -710,7 +774,8 @@ def _assemble(
         tuple(idx) for _, idx in cand[cand["site"] >= 0].groupby("site").groups.items() if len(idx) > 1
     )
     must_cover: list[tuple[int, ...]] = []
-    must_choose: list[int] = []
+    # Công văn 271 requires the integration of a merged commune's stations: it comes first in the budget.
+    must_choose: list[int] = [int(j) for j in np.flatnonzero(cand["action"].to_numpy() == "integration")]
     for code in options.reach_all_villages:
         c = _index_of(code, code_index)
         if not working[c]:
@@ -858,6 +923,7 @@ def _actions_table(inputs: _Inputs, area: _Area, solution: PlanSolution) -> pd.D
                 "cost_vnd": float(rec["cost_vnd"]),
                 "added_population": round(gains[j], 1),
                 "added_villages": added_v,
+                "reason": rec["reason"],
             }
         )
     frame = pd.DataFrame(rows, columns=PLAN_COLUMNS)
@@ -955,6 +1021,7 @@ def save_scenario(conn: Connection, name: str, result: PlanResult, *, owner: str
             "cost_vnd": round(float(r["cost_vnd"])),
             "added_population": float(r["added_population"]),
             "added_villages": int(r["added_villages"]),
+            "reason": r["reason"],
         }
         for r in _records(result.actions)
     ]

@@ -25,6 +25,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 
+from analysis.rules import RuleSet
 from analysis.store import analyse
 from sql import queries
 
@@ -61,6 +62,7 @@ def bring_current(
     communes: Sequence[str] | None = None,
     progress: Progress | None = None,
     batch: int = BATCH_COMMUNES,
+    rule_set: RuleSet | None = None,
 ) -> RefreshReport:
     """Recompute every stale commune (or the stale ones among ``communes``) until none is left; return what
     this call recomputed. Communes another process recomputes meanwhile are waited for, not computed twice.
@@ -73,6 +75,9 @@ def bring_current(
         2025 commune codes to bring current; None for every stale commune.
     progress
         Called with (done, total) after each batch.
+    rule_set
+        The NTM rule set to judge under (``phusong analyse --rules``); None: the set in force on each batch's
+        data date (analysis.rules.rule_set_for_data).
     """
     start = time.perf_counter()
     wanted = sorted(set(communes)) if communes is not None else None
@@ -88,7 +93,7 @@ def bring_current(
                 break
             taken = _take(conn, pending, batch, wait=isinstance(bind, Connection))
             if taken:
-                result = analyse(conn, commune_codes=taken)
+                result = analyse(conn, commune_codes=taken, rule_set=rule_set)
                 done += taken
                 classes.update(result.classes)
                 runs += [result.run_id] if result.run_id is not None else []

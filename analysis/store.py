@@ -28,9 +28,7 @@ from sqlalchemy import Connection
 from analysis.coverage import CoverageParams, DiscsOfCommunes, cover_communes
 from analysis.criteria import (
     CriteriaRule,
-    assess_ntm_8_3,
     classify_communes,
-    rule_for,
     share_with_cultural_house,
 )
 from analysis.population import (
@@ -44,6 +42,7 @@ from analysis.population import (
     reproject_points,
     spread_evenly,
 )
+from analysis.rules import RuleSet, commune_groups, judge_indicator, rule_set_for_data
 from sql import queries
 from sql.bulk import copy_rows
 from sql.copy_binary import copy_binary_rows
@@ -73,6 +72,8 @@ class AnalyseResult:
     population_source: str
     seconds: float
     phase_seconds: dict[str, float] = field(default_factory=dict)
+    rules_name: str = ""
+    rules_provisional: bool = False
 
 
 def analyse(
@@ -82,6 +83,7 @@ def analyse(
     commune_codes: list[str] | None = None,
     params: CoverageParams | None = None,
     rule: CriteriaRule | None = None,
+    rule_set: RuleSet | None = None,
     workers: int | None = None,
 ) -> AnalyseResult:
     """Recompute and store coverage for a province, some communes, or every commune (both None).
@@ -89,12 +91,14 @@ def analyse(
     Stores one coverage_run, and for each commune its coverage_commune row (with the covered geometry) and
     its villages' coverage_village rows, replacing earlier results. Leaves coverage_stale alone: call it
     through :func:`analysis.refresh.bring_current`, which drains and locks the communes first.
+    NTM verdicts are judged under ``rule_set`` (default: the set in force on the data date, analysis.rules).
     """
     start = time.perf_counter()
-    params, rule = params or CoverageParams(), rule or rule_for(None)
     communes, facilities, villages = read_coverage_inputs(
         conn, province_code=province_code, commune_codes=commune_codes
     )
+    rule_set = rule_set or rule_set_for_data(conn, facilities["data_date"])
+    params, rule = params or CoverageParams(), rule or CriteriaRule(version=rule_set.model.version)
     if communes.empty:
         return AnalyseResult(None, 0, 0, {}, "", time.perf_counter() - start)
     raster = active_population_raster(conn)
@@ -107,6 +111,7 @@ def analyse(
         villages,
         params=params,
         rule=rule,
+        rule_set=rule_set,
         raster=raster,
         workers=workers,
         timings=phases,
@@ -118,7 +123,9 @@ def analyse(
         if commune_codes and len(commune_codes) == 1
         else (province_code or ("communes" if commune_codes else "all"))
     )
-    run_id = _store(conn, table, villages_df, scope=scope, params=params, rule=rule, raster=raster)
+    run_id = _store(
+        conn, table, villages_df, scope=scope, params=params, rule=rule, raster=raster, rule_set=rule_set
+    )
     phases["store"] = time.perf_counter() - mark
     classes = table["class"].value_counts().to_dict()
     return AnalyseResult(
@@ -129,6 +136,8 @@ def analyse(
         _population_source(raster, table["population_method"]),
         time.perf_counter() - start,
         phases,
+        rule_set.name,
+        rule_set.provisional,
     )
 
 
@@ -152,10 +161,12 @@ def assess_communes(
     raster: RasterInfo | None,
     workers: int | None = None,
     timings: dict[str, float] | None = None,
+    rule_set: RuleSet | None = None,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Compute every stored column for these communes (see coverage_commune); writes only raster totals.
 
-    ``timings`` (optional) receives the seconds spent on coverage, people and criteria.
+    ``timings`` (optional) receives the seconds spent on coverage, people and criteria; ``rule_set`` judges
+    the NTM indicators (default: the set in force on the data date).
     """
     return _assess_communes(
         conn,
@@ -164,6 +175,7 @@ def assess_communes(
         villages,
         params=params,
         rule=rule,
+        rule_set=rule_set or rule_set_for_data(conn, facilities["data_date"]),
         raster=raster,
         workers=workers,
         timings=timings,
@@ -179,6 +191,7 @@ def _assess_communes(
     *,
     params: CoverageParams,
     rule: CriteriaRule,
+    rule_set: RuleSet,
     raster: RasterInfo | None,
     workers: int | None,
     timings: dict[str, float] | None,
@@ -214,6 +227,9 @@ def _assess_communes(
     v_reached = _count_by(villages_df.loc[villages_df["reached"], "commune_code"], codes)
     houses = working[(working["type"] == "cultural_house") & working["village_id"].notna()]
     with_house = villages_df[villages_df["id"].isin(houses["village_id"].astype("int64"))]
+    # The commune's own cultural house / multi-purpose hall: a working cultural house tied to no village.
+    hall = working.loc[(working["type"] == "cultural_house") & working["village_id"].isna(), "commune_code"]
+    group, _ = commune_groups(communes["commune_group"])
     # No population known at all (no raster, no census loaded): people spread evenly means the share of people
     # reached is the share of area covered; the totals stay empty and population_method says so.
     known = np.isfinite(pop_total) & (pop_total > 0)
@@ -243,13 +259,23 @@ def _assess_communes(
             "station_operational": station,
             "ntm_8_1": post,
             "ntm_6_3_share": share_with_cultural_house(v_total, _count_by(with_house["commune_code"], codes)),
-            "ntm_8_3": assess_ntm_8_3(station, v_total, v_reached, rule=rule),
+            "ntm_8_3": judge_indicator(
+                pd.DataFrame({"station_operational": station, "villages_total": v_total,
+                              "villages_reached": v_reached}),
+                rule_set.radio,
+                group,
+            ).astype(bool),
             "class": classes,
             "reason": reason_vi,
             "reason_en": reason_en,
             "population_method": method,
             "data_date": _data_dates(facilities, codes),
             "covered_ewkb": coverage["covered_ewkb"].to_numpy(),
+            "commune_culture_houses": _count_by(hall, codes),
+            "commune_group": communes["commune_group"].to_numpy(),
+            "rules_name": rule_set.name,
+            "rules_hash": rule_set.sha256,
+            "rules_provisional": rule_set.provisional,
         },
         geometry=coverage.geometry.values,
         crs=4326,
@@ -406,6 +432,7 @@ def _store(
     params: CoverageParams,
     rule: CriteriaRule,
     raster: RasterInfo | None,
+    rule_set: RuleSet,
 ) -> int:
     run_params = {
         "coverage": params.to_dict(),
@@ -426,6 +453,8 @@ def _store(
                 "params": json.dumps(run_params, ensure_ascii=False),
                 "data_date": max(dates) if dates else None,
                 "population_source": _population_source(raster, table["population_method"]),
+                "rules_name": rule_set.name,
+                "rules_hash": rule_set.sha256,
             },
         ).scalar_one()
     )
@@ -464,6 +493,11 @@ def _store(
                 base + ', "population_method": ' + json.dumps(r.population_method, ensure_ascii=False) + "}",
                 r.data_date,
                 g,  # None or NaN when no working cluster: no covered geometry
+                r.commune_culture_houses,
+                None if pd.isna(r.commune_group) else int(r.commune_group),
+                r.rules_name,
+                r.rules_hash,
+                r.rules_provisional,
             )
             for r, g in zip(
                 table.drop(columns="geometry").rename(columns={"class": "class_"}).itertuples(index=False),
@@ -510,6 +544,11 @@ _COMMUNE_COLUMNS = (
     "params",
     "data_date",
     "geom",
+    "commune_culture_houses",
+    "commune_group",
+    "rules_name",
+    "rules_hash",
+    "rules_provisional",
 )
 
 
@@ -527,6 +566,7 @@ def _read_communes(conn: Connection, binds: dict[str, Any]) -> gpd.GeoDataFrame:
             "area_km2",
             "population",
             "population_source",
+            "commune_group",
             "geom_wkb",
         ],
     )

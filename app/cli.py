@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 
 import app.commands
+from analysis.rules import RulesFileError
 from app.auth import UserError
 from etl.errors import LoadRefusedError
 from sql.errors import DatabaseSetupError, SettingsError
@@ -33,7 +34,8 @@ def command_modules() -> list[ModuleType]:
     names.sort(key=lambda n: (COMMAND_ORDER.index(n) if n in COMMAND_ORDER else len(COMMAND_ORDER), n))
     return [importlib.import_module(f"app.commands.{name}") for name in names]
 
-EXPECTED_ERRORS = (LoadRefusedError, UserError, DatabaseSetupError, SettingsError, FileNotFoundError, PermissionError)
+EXPECTED_ERRORS = (LoadRefusedError, RulesFileError, UserError, DatabaseSetupError, SettingsError, FileNotFoundError,
+                   PermissionError)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -66,6 +66,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "ntm_8_3": ("Tiêu chí 8.3", "Criterion 8.3"),
     "passed": ("Đạt", "Passed"),
     "not_passed": ("Chưa đạt", "Not yet passed"),
+    "passes_ntm_under": ("Đạt NTM theo", "Passes NTM under"),
+    "provisional": ("tạm tính", "provisional"),
+    "ntm_rule_sets": ("Nông thôn mới (các chỉ tiêu phusong xét)", "New-rural criteria (indicators phusong assesses)"),
     "type": ("Loại thiết chế", "Facility type"),
     "status": ("Tình trạng", "Status"),
     "technology": ("Công nghệ", "Technology"),
@@ -199,6 +202,8 @@ ACTION_WORDS: dict[str, tuple[str, str]] = {
     "new_fm_cluster": ("Lắp mới cụm loa FM", "New FM cluster"),
     "upgrade_station_ip": ("Nâng cấp đài lên ứng dụng CNTT-VT", "Upgrade station to IP"),
     "build_station": ("Xây dựng đài truyền thanh xã", "Build commune station"),
+    "integration": ("Tích hợp đài sau sáp nhập (CV 271)", "Join a merged commune's stations (CV 271)"),
+    "replace_cluster_ip": ("Thay cụm loa hết khấu hao bằng cụm IP", "Replace worn-out cluster with IP"),
 }
 
 

@@ -19,7 +19,9 @@ window.phusong.map = (function () {
     function communeStyle(feature, context) {
         const hideout = (context && context.hideout) || {};
         const p = feature.properties;
-        const fill = hideout.mode === "share" ? shareColour(p.share) : (classColours[p.class] || noData);
+        const fill = hideout.mode === "share" ? shareColour(p.share)
+            : (hideout.mode && hideout.mode.startsWith("rules:")) ? passColour(p["pass_" + hideout.mode.slice(6)])
+            : (classColours[p.class] || noData);
         const selected = hideout.selected && hideout.selected === p.code;
         return {color: selected ? "#000000" : "#4a4a4a", weight: selected ? 3 : 0.5, fillColor: fill,
                 fillOpacity: 0.65};
@@ -34,6 +36,11 @@ window.phusong.map = (function () {
         name.textContent = p.name;
         box.append(name, document.createElement("br"), labels[p.class || "none"] || "");
         layer.bindTooltip(box, {sticky: true, direction: "top", className: "commune-tooltip"});
+    }
+
+    // A commune's verdict under one NTM rule set (app/components/rules_view.py PASS_COLOURS).
+    function passColour(passes) {
+        return passes === true ? "#1a9850" : (passes === false ? "#d7301f" : noData);
     }
 
     function facilityPoint(feature, latlng) {

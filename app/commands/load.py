@@ -11,6 +11,7 @@ from app.commands.db import ensure_database
 from app.commands.status import add_no_refresh, refresh_after_change
 from etl.boundaries import LEVELS, VERSIONS, load_boundaries
 from etl.census import load_census_population, write_unmatched_report
+from etl.commune_groups import load_commune_groups
 from etl.crosscheck import crosscheck_crosswalk
 from etl.facilities import load_facilities
 from etl.inspections import load_inspections
@@ -36,6 +37,7 @@ def register(commands: Any) -> None:
     _register_villages(kinds)
     _register_population(kinds)
     _register_inspections(kinds)
+    _register_commune_groups(kinds)
 
 
 def _register_boundaries(kinds: Any) -> None:
@@ -228,3 +230,34 @@ def _register_inspections(kinds: Any) -> None:
     _add_survey_options(sub)
     _add_doubtful_as(sub)
     sub.set_defaults(handler=lambda args: _load_survey(load_inspections, args, doubtful_as=args.doubtful_as))
+
+
+def _register_commune_groups(kinds: Any) -> None:
+    sub = kinds.add_parser(
+        "commune-groups", help="commune groups of QĐ 51/2025/QĐ-TTg (nhóm 1, 2, 3) from a CSV/XLSX",
+        description="Load each commune's group (columns: commune code, group, decision that set it). Without\n"
+                    "it every commune is judged as group 2 and outputs say 'nhóm chưa xác định'. The Area II/III\n"
+                    "list (QĐ 60/QĐ-BDTTG) loads the same way: --group 3 when it has no group column.\n"
+                    "The communes whose group changes are analysed again.",
+        epilog="Example:\n  phusong load commune-groups nhom_xa_2026.xlsx\n"
+               "  phusong load commune-groups xa_khu_vuc_II_III.csv --group 3 --decision 'QĐ 60/QĐ-BDTTG'",
+    )
+    sub.add_argument("file", type=Path)
+    sub.add_argument("--group", type=int, choices=(1, 2, 3), help="group of every row without a group column")
+    sub.add_argument("--decision", help="decision of every row without a decision column")
+    sub.add_argument("--sheet", help="workbook sheet to read")
+    sub.add_argument("--encoding", help="text encoding of a CSV, e.g. cp1258")
+    sub.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+    add_no_refresh(sub)
+    sub.set_defaults(handler=_commune_groups)
+
+
+def _commune_groups(args: argparse.Namespace) -> int:
+    ensure_database()
+    with connect() as conn:
+        result = load_commune_groups(conn, args.file, group=args.group, decision=args.decision, sheet=args.sheet,
+                                     encoding=args.encoding, dry_run=args.dry_run, loaded_by=_actor(),
+                                     report_dir=_report_dir())
+    _print_result(result)
+    refresh_after_change(args)  # the communes whose group changed are judged again
+    return 0

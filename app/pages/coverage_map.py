@@ -33,6 +33,7 @@ from app.components.common import (
     small_table,
     zoom_for_bounds,
 )
+from app.components.rules_view import add_verdicts, colour_options, legend, panel_verdicts, province_summary
 from app.i18n import (
     STATUS_WORDS,
     TYPE_WORDS,
@@ -70,7 +71,7 @@ def layout(**_: Any) -> Any:
     provinces = rows("provinces_in_scope", scope_binds(user))
     bounds = _initial_bounds(user)
     zoom = zoom_for_bounds(bounds)
-    collection = communes_geojson(user, zoom=zoom)
+    collection = add_verdicts(communes_geojson(user, zoom=zoom), user)
     children: list[Any] = []
     tile_url = get_settings().tile_url
     if tile_url:
@@ -94,6 +95,7 @@ def layout(**_: Any) -> Any:
             html.Div(stale_alert(id="map-stale-alert"), id="map-stale"),
             html.Div([html.Span(_hint(collection), className="text-muted small me-2", id="map-commune-count"),
                       overdue_link(user)], className="d-flex justify-content-between align-items-center"),
+            html.Div(id="map-rules-count", className="mb-1"),
             dl.Map(children, id="map-main", **map_view(bounds), preferCanvas=True, minZoom=4, maxZoom=17,
                    style={"height": "60vh", "background": "#f4f6f8"}),
             html.Div(_legend("class"), id="map-legend", className="map-legend"),
@@ -180,7 +182,7 @@ def _filters(provinces: list[dict[str, Any]]) -> Any:
         dbc.Label(t("colour_by"), className="small mb-0"),
         dbc.RadioItems(id="map-colour-by", value="class", className="small mb-2",
                        options=[{"label": t("by_class"), "value": "class"},
-                                {"label": t("share_reached"), "value": "share"}]),
+                                {"label": t("share_reached"), "value": "share"}, *colour_options()]),
         dbc.Label(t("layers"), className="small mb-0"),
         dbc.Checklist(id="map-layers", value=["facilities"], className="small mb-2", switch=True,
                       options=[{"label": t("layer_facilities"), "value": "facilities"},
@@ -197,6 +199,8 @@ def _filters(provinces: list[dict[str, Any]]) -> Any:
 
 
 def _legend(mode: str) -> list[Any]:
+    if mode.startswith("rules:"):
+        return legend(mode.removeprefix("rules:"))
     if mode == "share":
         items = [(label, colour) for label, colour in SHARE_LEGEND]
         title = t("share_reached")
@@ -231,8 +235,16 @@ def refresh_communes(zoom: float | None, bounds: Any, province: str | None, _ver
     level = None if zoom is None else int(zoom)
     if ctx.triggered_id == "map-main" and (level is None or level < VIEW_ONLY_FROM_ZOOM) and level == shown_zoom:
         return no_update, no_update, no_update  # the map reporting its view, or a pan: all is already drawn
-    collection = communes_geojson(user, province=province, zoom=zoom, bounds=_plain_bounds(bounds))
+    collection = add_verdicts(communes_geojson(user, province=province, zoom=zoom, bounds=_plain_bounds(bounds)),
+                              user)
     return collection, _hint(collection), level
+
+
+@callback(Output("map-rules-count", "children"), Input("map-province", "value"),
+          Input("map-coverage-version", "data"))
+def count_communes_passing(province: str | None, _version: Any) -> Any:
+    """Province summary: communes passing under each NTM rule set (again when coverage was recomputed)."""
+    return province_summary(require(*ROLES), province)
 
 
 @callback(Output("map-communes", "hideout"), Output("map-legend", "children"),
@@ -375,7 +387,9 @@ def _panel_of(code: str) -> tuple[Any, dict[str, Any] | None]:
         return dbc.Alert(code, color="warning"), None
     facilities = rows("commune_facilities", {"code": code})
     not_reached = rows("commune_villages_not_reached", {"code": code})
-    return commune_panel(found[0], facilities, not_reached), found[0]
+    panel = commune_panel(found[0], facilities, not_reached)
+    panel.children.insert(5, panel_verdicts(code, require(*ROLES)))  # after the 8.3 verdict and its reason
+    return panel, found[0]
 
 
 def commune_panel(s: dict[str, Any], facilities: list[dict[str, Any]], not_reached: list[dict[str, Any]]) -> Any:

@@ -45,9 +45,11 @@ PLAN_ROLES = ("planner", "budget", "admin")
 dash.register_page(__name__, path="/ke-hoach", name="Kế hoạch đầu tư", title="Kế hoạch đầu tư — phusong",
                    label_key="page_planning", roles=PLAN_ROLES, order=2)
 
-COST_FIELDS = ("repair_cluster", "new_fm_cluster", "new_ip_cluster", "upgrade_station_ip", "build_station")
+COST_FIELDS = ("repair_cluster", "new_fm_cluster", "new_ip_cluster", "upgrade_station_ip", "build_station",
+               "integration")
 ACTION_COLOURS = {"repair_cluster": "#fd8d3c", "new_ip_cluster": "#3182bd", "new_fm_cluster": "#31a354",
-                  "upgrade_station_ip": "#756bb1", "build_station": "#e6550d"}
+                  "upgrade_station_ip": "#756bb1", "build_station": "#e6550d", "integration": "#636363",
+                  "replace_cluster_ip": "#6baed6"}
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 

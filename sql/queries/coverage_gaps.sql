@@ -5,7 +5,7 @@ SELECT cc.commune_code, c.name AS commune_name, c.province_code,
        cc.area_km2, cc.covered_area_km2, cc.covered_area_share, cc.pop_total, cc.pop_covered,
        cc.pop_covered_share, cc.villages_total, cc.villages_reached, cc.station_operational, cc.ntm_8_3,
        cc.class, cc.reason, cc.reason_en, cc.clusters_working, cc.clusters_broken, cc.ntm_8_1,
-       cc.ntm_6_3_share, cc.rule_version, cc.data_date, cc.computed_at, cc.run_id,
+       cc.ntm_6_3_share, cc.commune_culture_houses, cc.commune_group, cc.rule_version, cc.data_date, cc.computed_at, cc.run_id,
        cc.params ->> 'population_method' AS population_method,
        ST_AsBinary(c.geom) AS geom_wkb
   FROM coverage_commune cc

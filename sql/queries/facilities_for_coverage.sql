@@ -3,7 +3,7 @@
 -- data_date: the day anyone last looked at the facility (inspection, else the last edit), in the session's
 -- time zone; a commune's data date is its latest.
 SELECT f.id, f.type, f.technology, f.commune_code, f.village_id, f.status, s.is_working,
-       f.n_horns, f.watts, f.radius_m, ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat,
+       f.n_horns, f.watts, f.radius_m, f.installed_year, ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat,
        CAST(coalesce(f.last_inspected_at, f.updated_at) AS date) AS data_date
   FROM facility f
   JOIN facility_status s ON s.code = f.status

@@ -1,5 +1,5 @@
--- One chosen action of a scenario; the point is built from lon/lat in EPSG:4326.
+-- One chosen action of a scenario; the point is built from lon/lat in EPSG:4326; reason names the rule.
 INSERT INTO scenario_action (scenario_id, action, facility_id, geom, commune_code, cost_vnd, added_population,
-                             added_villages)
+                             added_villages, reason)
 VALUES (:scenario_id, :action, :facility_id, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :commune_code,
-        :cost_vnd, :added_population, :added_villages);
+        :cost_vnd, :added_population, :added_villages, :reason);

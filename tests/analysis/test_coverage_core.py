@@ -6,14 +6,16 @@ import math
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from affine import Affine
 from pyproj import CRS
 
 from analysis.coverage import CoverageParams, cluster_radii_m, cover_communes, covered_geometries
-from analysis.criteria import assess_ntm_8_3, classify_communes, rule_for
+from analysis.criteria import classify_communes, rule_for
 from analysis.population import PopulationGrid, build_population_raster, people_in_communes, people_reached
+from analysis.rules import judge_indicator, shipped_rule_sets
 
 # Two 2 km x 2 km communes side by side, in UTM 48N metres (near Điện Biên Phủ).
 X0, Y0 = 420_000.0, 2_360_000.0
@@ -209,7 +211,9 @@ def test_classes_and_reasons_in_both_languages() -> None:
     assert vi[0] == "Không có đài truyền thanh hoạt động; 95 % dân số được phủ sóng"
     assert vi[1] == "3/9 thôn chưa có loa; 62 % dân số được phủ sóng"
     assert en[1] == "3/9 villages not reached; 62 % of people reached"
-    assert assess_ntm_8_3(station, total, reached, rule=rule).tolist() == [False, False, True, False, True]
+    frame = pd.DataFrame({"station_operational": station, "villages_total": total, "villages_reached": reached})
+    radio = shipped_rule_sets()["ntm_2021_2025"].radio
+    assert judge_indicator(frame, radio, np.full(5, 2)).tolist() == [False, False, True, False, True]
     assert rule.version == "NTM 2021–2025, QĐ 318/QĐ-TTg"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import time
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,6 +18,7 @@ from sqlalchemy import Connection, create_engine, text
 
 from analysis.gaps import EXTRA_COLUMNS, GAP_COLUMNS, coverage_gaps, gaps_metadata, write_gaps
 from analysis.refresh import bring_current
+from analysis.rules import rule_set_in_force, shipped_rule_sets
 from analysis.store import analyse, build_and_record_population_raster
 from app.cli import main
 
@@ -117,7 +119,10 @@ def test_analyse_stores_coverage_with_parameters_and_exports_every_format(
     # No raster: census spread evenly, and the result says so.
     assert a.pop_covered == pytest.approx(4000 * a.covered_area_share)
     assert "spread evenly" in a.params["population_method"]
-    assert a.params["coverage"]["default_radius_m"] == 300.0 and a.rule_version.startswith("NTM 2021–2025")
+    # Judged under the rule set in force on the data date (today's facilities; issue 18), named and hashed.
+    in_force = rule_set_in_force(shipped_rule_sets(), date.today())
+    assert a.params["coverage"]["default_radius_m"] == 300.0 and a.rule_version == in_force.model.version
+    assert (a.rules_name, a.rules_hash) == (in_force.name, in_force.sha256)
     assert (a._mapping["class"], b._mapping["class"]) == ("unserved", "unserved")
     assert a.reason.startswith("1/2 thôn chưa có loa; ") and b.reason.startswith("Không có đài")
     assert a.ntm_8_1 and a.ntm_6_3_share == 0.5 and not a.ntm_8_3
@@ -126,7 +131,8 @@ def test_analyse_stores_coverage_with_parameters_and_exports_every_format(
 
     gaps = coverage_gaps(conn, province_code="99")
     meta = gaps_metadata(conn, gaps, province_code="99")
-    columns = [*GAP_COLUMNS, *EXTRA_COLUMNS]
+    columns = [*GAP_COLUMNS, *EXTRA_COLUMNS, "commune_group", "rules_provisional",
+               *(f"verdict_{i.id}" for i in in_force.model.indicators)]
     xlsx = write_gaps(gaps, tmp_path / "gaps.xlsx", fmt="xlsx", metadata=meta)
     book = load_workbook(xlsx)
     sheet = book["coverage_gaps"]
@@ -199,6 +205,37 @@ def test_derived_population_raster_is_recorded_active_and_used(
     assert a.params["population_method"].startswith("population raster")
     assert a.pop_total == pytest.approx(4000, rel=1e-4)
     assert 0 < a.pop_covered_share <= 1
+
+
+def test_cli_analyse_rules_judges_under_the_named_set_through_the_refresh_path(
+    use_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = create_engine(use_database)
+    try:
+        with engine.begin() as conn:
+            _insert_commune(
+                conn, "98001", _to_4326(shapely.box(X0, Y0 + 5000, X0 + 2000, Y0 + 7000)), None, province="98"
+            )
+            _insert_facility(conn, "commune_radio_station", "98001", X0 + 100, Y0 + 5100)
+        in_force = rule_set_in_force(shipped_rule_sets(), date.today())  # the facility was written today
+        other = next(name for name in shipped_rule_sets() if name != in_force.name)
+        assert main(["analyse", "--province", "98", "--rules", other]) == 0
+        assert f"NTM verdicts under {other}" in capsys.readouterr().out
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT rules_name, rules_hash FROM coverage_commune")).one()
+            stale = conn.execute(text("SELECT count(*) FROM coverage_stale")).scalar_one()
+        assert tuple(stored) == (other, shipped_rule_sets()[other].sha256) and stale == 0
+        # An unknown set is refused before anything is marked stale; without --rules, the set in force.
+        assert main(["analyse", "--province", "98", "--rules", "ntm_1999"]) == 1
+        assert "no rule set called 'ntm_1999'" in capsys.readouterr().err
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM coverage_stale")).scalar_one() == 0
+        assert main(["analyse", "--province", "98"]) == 0
+        assert f"NTM verdicts under {in_force.name}" in capsys.readouterr().out
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT rules_name FROM coverage_commune")).scalar_one() == in_force.name
+    finally:
+        engine.dispose()
 
 
 def test_cli_analyse_then_export_gaps_as_a_user_would(

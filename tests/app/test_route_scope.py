@@ -69,6 +69,7 @@ ROUTES: dict[str, tuple[str, Any]] = {
 }
 # Answers 401 to nobody (machine clients), where pages send a browser to /login.
 API_PREFIXES = ("/download", "/ogcapi", "/tiles")
+SCOPED_ARGUMENTS = ("/download", "/ogcapi/collections/<cid>/items/<fid>")
 
 # ------------------------------------------------------------------------------------------------- callbacks
 # "module.function" -> (roles, inputs to send). "clientside": runs in the browser, no server code. "background":
@@ -107,10 +108,14 @@ CALLBACKS: dict[str, Any] = {
     "pages.coverage_map.show_commune": (EVERYONE, {"map-selected.data": None}),
     # Rows come from the user's scope whatever province is asked (scope_binds in the query).
     "pages.coverage_map.fill_commune_table": (EVERYONE, {"map-province.value": None}),
-    "pages.account.add_token": (EVERYONE, {"account-token-add.n_clicks": None}),
-    "pages.account.revoke": (EVERYONE, {}),  # only the user's own tokens (the query's owner bind)
     "pages.coverage_map.follow_coverage": (EVERYONE, {"map-coverage-poll.n_intervals": 1}),
     "pages.coverage_map.redraw_commune": (EVERYONE, {"map-coverage-version.data": [1, 0]}),
+    # Counts come from the user's scope whatever province is asked (scope_binds in read_rule_measures): see
+    # test_the_province_summary_counts_only_communes_in_scope.
+    "pages.coverage_map.count_communes_passing": (EVERYONE, {"map-province.value": None}),
+    # A user's own tokens only (the name and user come from the session, never from the request).
+    "pages.account.add_token": (EVERYONE, {"account-token-name.value": "route-scope"}),
+    "pages.account.revoke": (EVERYONE, {}),
 }
 
 # Arguments outside the user's scope, for a role the callback otherwise admits: (callback, user, inputs).
@@ -206,7 +211,7 @@ def test_every_route_has_a_rule_and_refuses_everyone_else(flask_client: Any, wor
                 assert status == (401 if rule.startswith(API_PREFIXES) else 302), where
             elif ROLE_OF[who] not in allowed:
                 assert status == 403, where
-            elif who == "planner12" and rule.startswith("/download"):  # the right role, arguments of province 11
+            elif who == "planner12" and rule.startswith(SCOPED_ARGUMENTS):  # the right role, arguments of province 11
                 assert status in (403, 404), where
             else:
                 assert status == 200, where
@@ -244,3 +249,15 @@ def test_arguments_outside_the_scope_are_refused(flask_client: Any, world: dict[
               for k, v in values.items()}
     _login(flask_client, who)
     assert flask_client.post("/_dash-update-component", json=_payload(key, entry, filled)).status_code == 403
+
+
+def test_the_province_summary_counts_only_communes_in_scope(flask_client: Any, world: dict[str, Any]) -> None:
+    key, entry = next((k, e) for k, e in flask_client.dash_app.callback_map.items()
+                      if _name(e) == "pages.coverage_map.count_communes_passing")
+    payload = _payload(key, entry, {"map-province.value": "11"})
+    _login(flask_client, "admin")
+    answered = flask_client.post("/_dash-update-component", json=payload)
+    assert answered.status_code == 200 and "map-rules-summary" in answered.get_data(as_text=True)
+    _login(flask_client, "planner12")  # province 11 is outside their scope: nothing is counted
+    refused = flask_client.post("/_dash-update-component", json=payload)
+    assert refused.status_code in (200, 204) and "map-rules-summary" not in refused.get_data(as_text=True)

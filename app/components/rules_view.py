@@ -1,0 +1,85 @@
+"""NTM rule sets on the coverage map: each commune's verdict under every set (map colours, the commune panel's
+"đạt theo QĐ 318, chưa đạt theo QĐ 51 nhóm 1: …") and the count of communes passing under each set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from analysis.rules import RuleSet, compare_verdicts, count_passing, judge_communes, read_rule_measures, rule_sets
+from app.auth import User, scope_binds
+from app.i18n import current_lang, fmt_int, t
+from sql.engine import connect
+
+PASS_COLOURS = {True: "#1a9850", False: "#d7301f", None: "#bdbdbd"}
+
+
+def known_sets() -> list[RuleSet]:
+    """Every rule set (shipped, or as a province replaced it), oldest first."""
+    with connect() as conn:
+        return sorted(rule_sets(conn).values(), key=lambda s: s.model.in_force_from)
+
+
+def set_label(rule_set: RuleSet) -> str:
+    """"Đạt NTM theo QĐ 51 (tạm tính)": how the map's colour choice and summary name a set."""
+    provisional = f" ({t('provisional')})" if rule_set.provisional else ""
+    return f"{t('passes_ntm_under')} {rule_set.model.short}{provisional}"
+
+
+def colour_options() -> list[dict[str, str]]:
+    """One "colour by" choice per rule set: value ``rules:<name>``."""
+    return [{"label": set_label(s), "value": f"rules:{s.name}"} for s in known_sets()]
+
+
+def add_verdicts(collection: dict[str, Any], user: User) -> dict[str, Any]:
+    """Add ``pass_<set name>`` (true, false or null when not analysed) to each commune feature."""
+    features = collection.get("features") or []
+    if not features:
+        return collection
+    with connect() as conn:
+        measures = read_rule_measures(conn, {**scope_binds(user), "province": None, "code": None})
+        sets = rule_sets(conn)
+    verdicts = {name: dict(zip(measures["commune_code"], judge_communes(measures, s)["passes"], strict=True))
+                for name, s in sets.items()} if len(measures) else {}
+    for feature in features:
+        code = feature["properties"]["code"]
+        for name in sets:
+            feature["properties"][f"pass_{name}"] = verdicts.get(name, {}).get(code)
+    return collection
+
+
+def legend(rule_set_name: str) -> list[Any]:
+    sets = {s.name: s for s in known_sets()}
+    title = set_label(sets[rule_set_name]) if rule_set_name in sets else rule_set_name
+    items = [(t("passed"), PASS_COLOURS[True]), (t("not_passed"), PASS_COLOURS[False]),
+             (t("class_none"), PASS_COLOURS[None])]
+    return [html.Div(html.B(title))] + [
+        html.Div([html.Span(className="swatch", style={"background": colour}), label]) for label, colour in items]
+
+
+def panel_verdicts(code: str, user: User) -> Any:
+    """The commune's verdict under every set; where they differ, one sentence with why (the panel's block)."""
+    with connect() as conn:
+        measures = read_rule_measures(conn, {**scope_binds(user), "province": None, "code": code})
+        sets = sorted(rule_sets(conn).values(), key=lambda s: s.model.in_force_from)
+    if measures.empty:
+        return None
+    vi, en = compare_verdicts(measures.iloc[0].to_dict(), sets)
+    lines = en if current_lang() == "en" else vi
+    return html.Div([html.B(f"{t('ntm_rule_sets')}: "), html.Span(", ".join(lines), id="map-panel-rules")],
+                    className="small mb-2")
+
+
+def province_summary(user: User, province: str | None) -> Any:
+    """"Đạt NTM theo QĐ 318: 3/45 xã · theo QĐ 51 (tạm tính): 2/45 xã" for the province (or the user's scope)."""
+    with connect() as conn:
+        measures = read_rule_measures(conn, {**scope_binds(user), "province": province, "code": None})
+        sets = sorted(rule_sets(conn).values(), key=lambda s: s.model.in_force_from)
+    if measures.empty:
+        return None
+    counts = count_passing(measures, sets)
+    parts = [f"{set_label(s)}: {fmt_int(r['passing'])}/{fmt_int(r['communes'])}"
+             for s, r in zip(sets, counts.to_dict("records"), strict=True)]
+    return dbc.Badge(" · ".join(parts), color="light", text_color="dark", className="small", id="map-rules-summary")
