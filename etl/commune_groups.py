@@ -52,7 +52,8 @@ def load_commune_groups(
     if not known:
         raise LoadRefusedError("no 2025 communes are loaded: run `phusong load boundaries FILE --version 2025` first")
     rows = _typed_rows(table, columns, known, group, decision, result)
-    with batch_writes(conn, result, sha256=sha256, params=reading, loaded_by=loaded_by, strict=False,
+    with batch_writes(conn, result, table="commune_group", sha256=sha256, params=reading, loaded_by=loaded_by,
+                      strict=False,
                       dry_run=dry_run, report_dir=report_dir):
         _write(conn, rows, result)
     return result
