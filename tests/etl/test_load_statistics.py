@@ -54,8 +54,10 @@ def test_the_communes_just_loaded_are_known_to_the_planner(db_conn: Connection, 
     result = load_boundaries(db_conn, _communes_file(tmp_path, 400), version="2025", level="commune",
                              code_field="MA", name_field="TEN", parent_field="TINH")
     assert result.inserted == 400
-    assert _known_rows(db_conn, "admin_unit") == pytest.approx(400, rel=0.1)  # ANALYZE's estimate
-    assert 300 <= _estimated_rows(db_conn, "communes_for_coverage", ALL_COMMUNES) <= 500  # was 1
+    # ANALYZE's small sample reads pages that also hold the dead rows of earlier rolled-back tests, so its count
+    # is an estimate (318 for 400 seen once); what matters to the planner is the order of magnitude (was 1).
+    assert 200 <= _known_rows(db_conn, "admin_unit") <= 800
+    assert 200 <= _estimated_rows(db_conn, "communes_for_coverage", ALL_COMMUNES) <= 800  # was 1
 
 
 def _survey(path: Path, rows: int, prefix: str) -> Path:
@@ -78,5 +80,6 @@ def test_a_facility_load_leaves_statistics_and_a_dry_run_does_not(communes: Conn
     result = load_facilities(communes, _survey(tmp_path / "big.csv", 1000, "BIG"), **options)
     assert (result.loaded, result.rejected) == (1000, 0), result.messages()
     stored = communes.execute(text("SELECT count(*) FROM facility")).scalar_one()
-    assert _known_rows(communes, "facility") == pytest.approx(stored, rel=0.1)  # ANALYZE's estimate
+    # ANALYZE's estimate (-1 before: never analyzed)
+    assert stored / 2 <= _known_rows(communes, "facility") <= 2 * stored
     assert stored / 2 <= _estimated_rows(communes, "facilities_for_coverage", ALL_COMMUNES) <= 2 * stored
