@@ -32,6 +32,7 @@ import flask
 
 from app import auth
 from app.auth import User
+from app.live_gis.collections import COLLECTIONS, Collection
 from app.live_gis.tokens import TokenHolder, audit_use, authenticate_header
 
 PREFIXES = ("/ogcapi", "/tiles")
@@ -91,3 +92,16 @@ def problem(status: int, code: str, description: str) -> flask.Response:
     if status == 401:
         response.headers["WWW-Authenticate"] = REALM
     return response
+
+
+def readable_collection(cid: str, *, noun: str, hint: str = "") -> Collection | flask.Response:
+    """The collection ``cid`` when the request's user may read it; otherwise the 404 or 403 problem to answer.
+
+    ``noun`` names it as the client knows it ("collection" for OGC API, "tile layer" for tiles).
+    """
+    found = COLLECTIONS.get(cid)
+    if found is None:
+        return problem(404, "NotFound", f"no {noun} {cid!r}{hint}")
+    if not found.readable_by(request_user()):
+        return problem(403, "Forbidden", f"{noun} {cid!r} is not open to your role")
+    return found

@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 
 import flask
 
-from app.live_gis import audit_read, problem, request_user
-from app.live_gis.collections import COLLECTIONS, Collection, readable_collections
+from app.live_gis import audit_read, problem, readable_collection, request_user
+from app.live_gis.collections import Collection, readable_collections
 from app.live_gis.extent import scope_extent
 from sql import queries
 from sql.engine import connect
@@ -102,12 +102,7 @@ def _collections() -> flask.Response:
 
 
 def _readable(cid: str) -> Collection | flask.Response:
-    c = COLLECTIONS.get(cid)
-    if c is None:
-        return problem(404, "NotFound", f"no collection {cid!r}; see {_root()}/collections")
-    if not c.readable_by(request_user()):
-        return problem(403, "Forbidden", f"collection {cid!r} is not open to your role")
-    return c
+    return readable_collection(cid, noun="collection", hint=f"; see {_root()}/collections")
 
 
 def _collection(cid: str) -> flask.Response:

@@ -16,9 +16,9 @@ import flask
 
 from app.auth import User
 from app.components.common import tolerance_for_zoom
-from app.live_gis import audit_read, problem, request_user
+from app.live_gis import audit_read, problem, readable_collection, request_user
 from app.live_gis.cache import TtlCache
-from app.live_gis.collections import COLLECTIONS, Collection
+from app.live_gis.collections import Collection
 from app.live_gis.extent import scope_extent
 from sql import queries
 from sql.engine import connect
@@ -35,12 +35,7 @@ def register_routes(server: flask.Flask) -> None:
 
 
 def _readable(cid: str) -> Collection | flask.Response:
-    c = COLLECTIONS.get(cid)
-    if c is None:
-        return problem(404, "NotFound", f"no tile layer {cid!r}")
-    if not c.readable_by(request_user()):
-        return problem(403, "Forbidden", f"layer {cid!r} is not open to your role")
-    return c
+    return readable_collection(cid, noun="tile layer")
 
 
 def _tile(cid: str, z: int, x: int, y: int) -> flask.Response:
