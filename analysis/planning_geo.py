@@ -66,6 +66,7 @@ from analysis.store import (
     read_population_window,
 )
 from sql import queries
+from sql.errors import InputRefused
 
 ACTIONS = ("repair_cluster", "new_ip_cluster", "new_fm_cluster", "upgrade_station_ip", "build_station",
            "integration", "replace_cluster_ip")
@@ -103,7 +104,7 @@ PLAN_COLUMNS = [
 ]
 
 
-class PlanningInputError(ValueError):
+class PlanningInputError(InputRefused):
     """The inputs of a plan cannot be used (unknown province, bad candidate, unknown scenario)."""
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 
 from sql import queries
 from sql.bulk import set_actor
+from sql.errors import InputRefused
 
 VN_TZ = timezone(timedelta(hours=7))
 # Answering a citizen within 15 days is on time (issue 7); the same default as the feedback register.
@@ -29,7 +30,7 @@ _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 _PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$")
 
 
-class ReportError(Exception):
+class ReportError(InputRefused):
     """A report or snapshot that cannot be made; the message says what to do."""
 
 

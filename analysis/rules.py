@@ -34,6 +34,7 @@ from sqlalchemy import Connection
 
 from sql import queries
 from sql.bulk import set_actor
+from sql.errors import InputRefused
 
 RULES_DIR = Path(__file__).with_name("rules")
 GROUPS = (1, 2, 3)
@@ -64,7 +65,7 @@ _LABELS = {
 _EPS = 1e-12  # a share equal to its threshold passes (as the 2021–2025 8.3 always did)
 
 
-class RulesFileError(ValueError):
+class RulesFileError(InputRefused):
     """A rule set file breaks the schema; ``problems`` name the line of each (nothing was stored)."""
 
     def __init__(self, source: str, problems: list[str]) -> None:

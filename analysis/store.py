@@ -47,6 +47,7 @@ from sql import queries
 from sql.bulk import copy_rows
 from sql.copy_binary import copy_binary_rows
 from sql.copy_out import copy_query_csv
+from sql.errors import InputRefused
 
 CENSUS_EVENLY = "census 2019 commune total spread evenly over the commune (no population raster)"
 RASTER_CELL_CENTRES = "population raster, cells counted by their centre"
@@ -623,7 +624,7 @@ class PopulationRasterResult:
     description: str
 
 
-class PopulationBuildError(ValueError):
+class PopulationBuildError(InputRefused):
     """A derived population raster cannot be built from what is loaded (said in one sentence)."""
 
 

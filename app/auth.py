@@ -43,6 +43,7 @@ from app.sessions import end_session, end_user_sessions, session_user, start_ses
 from sql import queries
 from sql.bulk import set_actor
 from sql.engine import connect
+from sql.errors import InputRefused, NotAllowed
 from sql.settings import Settings, get_settings, secret_key_of
 
 ROLES = ("planner", "inspector", "budget", "admin")
@@ -61,7 +62,7 @@ _DUMMY_HASH = generate_password_hash("phusong-no-such-user")
 _SERVER: flask.Flask | None = None  # the app's server, for background callbacks (they run in a forked process)
 
 
-class AccessDenied(Exception):
+class AccessDenied(NotAllowed):
     """The logged-in user (or nobody) may not do this; shown as HTTP 403 (401 when nobody is logged in)."""
 
     def __init__(self, message: str, *, status: int = 403) -> None:
@@ -69,7 +70,7 @@ class AccessDenied(Exception):
         self.status = status
 
 
-class UserError(ValueError):
+class UserError(InputRefused):
     """A user could not be added or changed (name taken, unknown role, inspector without a scope ...)."""
 
 

@@ -17,10 +17,7 @@ from pathlib import Path
 from types import ModuleType
 
 import app.commands
-from analysis.rules import RulesFileError
-from app.auth import UserError
-from etl.errors import LoadRefusedError
-from sql.errors import DatabaseSetupError, SettingsError
+from sql.errors import PhusongError
 from sql.settings import get_settings
 
 # Sub-command groups are the modules of app/commands/, each with register(subparsers): adding a group means
@@ -34,8 +31,8 @@ def command_modules() -> list[ModuleType]:
     names.sort(key=lambda n: (COMMAND_ORDER.index(n) if n in COMMAND_ORDER else len(COMMAND_ORDER), n))
     return [importlib.import_module(f"app.commands.{name}") for name in names]
 
-EXPECTED_ERRORS = (LoadRefusedError, RulesFileError, UserError, DatabaseSetupError, SettingsError, FileNotFoundError,
-                   PermissionError)
+# Every error phusong raises on purpose derives from PhusongError (sql/errors.py): one sentence, exit code 1.
+EXPECTED_ERRORS = (PhusongError, FileNotFoundError, PermissionError)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -32,6 +32,7 @@ from app.reports import FORMATS as REPORT_FORMATS
 from app.reports import MIME_TYPES as REPORT_MIME_TYPES
 from app.reports import report_bytes
 from sql.engine import connect
+from sql.errors import InputRefused
 from sql.safe_cells import text_only_workbook
 
 EXPORT_ROLES = ("planner", "budget", "admin")
@@ -43,7 +44,7 @@ ACTION_HEADERS_VI = {"action": "Hạng mục", "facility_id": "Mã thiết chế
                      "added_population": "Số dân được phủ sóng thêm", "added_villages": "Số thôn có loa thêm"}
 
 
-class ExportEmptyError(ValueError):
+class ExportEmptyError(InputRefused):
     """Nothing to export: no analysis stored for these communes."""
 
 

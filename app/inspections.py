@@ -17,6 +17,7 @@ from app.auth import AccessDenied, User, require
 from sql import queries
 from sql.bulk import set_actor
 from sql.engine import connect, get_engine
+from sql.errors import InputRefused
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024  # issue 6: JPEG/PNG up to 5 MB
 STATUSES = ("operational", "degraded", "broken", "decommissioned", "planned")
@@ -29,7 +30,7 @@ _EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG): haversine within 0.5 % of t
 _SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
 
-class InspectionInputError(ValueError):
+class InspectionInputError(InputRefused):
     """The form's values cannot be saved (unknown status, bad photo ...); the message is shown to the user."""
 
 

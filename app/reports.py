@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from analysis.reports import CLASS_LABELS, CLASSES, VN_TZ, ReportData, ReportError, build_report
 from app.pdf import CLASS_COLOURS, NO_DATA_COLOUR, Document, map_png
+from sql.errors import InputRefused
 from sql.safe_cells import text_only_workbook
 
 FORMATS = ("pdf", "xlsx")
@@ -30,7 +31,7 @@ CATEGORY_VI = {"loudspeaker_broken": "Loa hỏng", "inaudible": "Không nghe rõ
                "content": "Nội dung", "other": "Khác"}
 
 
-class ReportFormatError(ValueError):
+class ReportFormatError(InputRefused):
     """An unknown output format."""
 
 

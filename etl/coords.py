@@ -10,6 +10,7 @@ from pyproj import CRS
 from pyproj.transformer import Transformer, TransformerGroup
 
 from etl.errors import LoadRefusedError
+from sql.errors import InputRefused
 
 # A rough envelope of Viet Nam with the Hoàng Sa and Trường Sa islands; the commune test is the exact one.
 VN_LON = (102.0, 117.9)
@@ -53,7 +54,7 @@ _HEMISPHERE = re.compile(
 )
 
 
-class CoordinateError(ValueError):
+class CoordinateError(InputRefused):
     """A coordinate cell that is not a number; the message says what was expected."""
 
 

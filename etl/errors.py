@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from sql.errors import InputRefused
 
-class LoadRefusedError(Exception):
+
+class LoadRefusedError(InputRefused):
     """The file as a whole cannot be loaded (nothing was written); the message says why."""
 
 

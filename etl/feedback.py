@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from sql import queries
 from sql.bulk import set_actor
+from sql.errors import Conflict, NotAllowed, PhusongError
 
 VN_TZ = timezone(timedelta(hours=7))
 # 15 days to answer a citizen: the default limit of issue 7; every function takes it as a parameter.
@@ -62,7 +63,7 @@ _ROLE_VI = {"planner": "Cán bộ quy hoạch", "inspector": "Cán bộ kiểm t
             "admin": "Quản trị viên"}
 
 
-class FeedbackError(Exception):
+class FeedbackError(PhusongError):
     """A register action that cannot be done; the message says why in one sentence, ``vi`` in Vietnamese."""
 
     def __init__(self, message: str, vi: str | None = None) -> None:
@@ -70,11 +71,11 @@ class FeedbackError(Exception):
         self.vi = vi or message
 
 
-class FeedbackPermissionError(FeedbackError):
+class FeedbackPermissionError(FeedbackError, NotAllowed):
     """The user's role or scope does not allow this action on this report."""
 
 
-class FeedbackStateError(FeedbackError):
+class FeedbackStateError(FeedbackError, Conflict):
     """The report's status does not allow this action (for example answering a report not yet assigned)."""
 
 

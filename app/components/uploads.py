@@ -25,12 +25,13 @@ from app.reasons import field_text, reason_text, summary_text
 from etl.limits import MAX_UPLOAD_BYTES, UPLOAD_MAX_AGE_S, LimitExceededError, check_size
 from etl.lineage import LoadResult
 from etl.validate import RowIssue
+from sql.errors import InputRefused
 from sql.settings import get_settings
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
-class UploadError(ValueError):
+class UploadError(InputRefused):
     """An upload that cannot be kept: wrong kind of file, or gone."""
 
 

@@ -17,6 +17,7 @@ from app.live_gis.collections import Collection, readable_collections
 from app.live_gis.extent import scope_extent
 from sql import queries
 from sql.engine import connect
+from sql.errors import InputRefused
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = [
@@ -33,7 +34,7 @@ STANDARD_PARAMS = {"limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "f"
 TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes"}, {"false", "0", "no"}
 
 
-class BadRequest(ValueError):
+class BadRequest(InputRefused):
     """A query parameter the client must fix: answered 400 with the parameter and value named."""
 
 
