@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from analysis.planning_geo import plan_investments, save_scenario
+from analysis.planning import plan_investments, save_scenario
 from analysis.refresh import bring_current
 from analysis.reports import refresh_running_snapshots
 from app.auth import add_user, list_users

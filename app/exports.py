@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from analysis.gaps import CLASS_VI, HEADERS_VI, coverage_gaps, gaps_metadata, write_gaps
-from analysis.planning_geo import PlanningInputError, ScenarioHeader, find_scenario, scenario_actions
+from analysis.planning import PlanningInputError, ScenarioHeader, find_scenario, scenario_actions
 from analysis.reports import ReportError
 from app.auth import AccessDenied, User, communes_in_scope, require
 from app.errors import error_page

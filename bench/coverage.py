@@ -62,7 +62,7 @@ def prepare(n_clusters: int) -> dict[str, Any]:
     import shapely
     from sqlalchemy import text
 
-    from analysis.store import build_and_record_population_raster
+    from analysis.population_raster import build_and_record_population_raster
     from app.commands.db import ensure_database
     from etl.boundaries import load_boundaries
     from sql.bulk import analyze_after_load, copy_rows

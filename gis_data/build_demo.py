@@ -23,7 +23,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import text
 
-from analysis.store import build_and_record_population_raster
+from analysis.population_raster import build_and_record_population_raster
 from etl.boundaries import load_boundaries
 from etl.villages import load_villages
 from sql.engine import connect

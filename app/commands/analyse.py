@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from analysis.population_raster import PopulationBuildError, build_and_record_population_raster
 from analysis.refresh import bring_current, mark_stale
 from analysis.reports import refresh_running_snapshots
 from analysis.rules import count_passing, find_rule_set, read_rule_measures, rule_sets
-from analysis.store import PopulationBuildError, build_and_record_population_raster
 from app.commands.db import ensure_database
 from app.commands.status import add_no_refresh, progress_line, refresh_after_change
 from sql import queries

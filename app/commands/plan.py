@@ -1,4 +1,4 @@
-"""`phusong plan` and `phusong scenarios list|compare|export`: thin wrappers over analysis.planning_geo."""
+"""`phusong plan` and `phusong scenarios list|compare|export`: thin wrappers over analysis.planning."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from analysis.planning import solve_greedy
-from analysis.planning_geo import (
+from analysis.planning import (
     CandidateSite,
     PlanningInputError,
     PlanOptions,
@@ -23,6 +22,7 @@ from analysis.planning_geo import (
     plan_investments,
     save_scenario,
     scenario_actions,
+    solve_greedy,
 )
 from app.commands.db import ensure_database
 from app.commands.status import warn_if_stale

@@ -8,6 +8,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
+from analysis.population_raster import active_population_raster
 from analysis.refresh import (
     BATCH_COMMUNES,
     RefreshReport,
@@ -16,7 +17,6 @@ from analysis.refresh import (
     staleness,
     staleness_metadata,
 )
-from analysis.store import active_population_raster
 from app.commands.db import ensure_database
 from app.i18n import fmt_date
 from app.refresh_text import refresh_cli_line, stale_cli_lines

@@ -1,4 +1,4 @@
-"""Kế hoạch đầu tư (planners, budget officers): a budget and unit costs, run the optimiser (analysis/planning_geo)
+"""Kế hoạch đầu tư (planners, budget officers): a budget and unit costs, run the optimiser (analysis/planning)
 in a background job with progress, see the proposed actions on a map and in a table, save the scenario, and
 compare two saved scenarios side by side."""
 
@@ -15,7 +15,7 @@ import dash_bootstrap_components as dbc
 import dash_leaflet as dl
 from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
-from analysis.planning_geo import (
+from analysis.planning import (
     PlanningInputError,
     PlanResult,
     UnitCosts,

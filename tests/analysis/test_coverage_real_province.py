@@ -66,7 +66,7 @@ def test_dien_bien_people_reached_agree_with_exactextract(
     import geopandas as gpd
     from exactextract import exact_extract
 
-    from analysis.store import build_and_record_population_raster
+    from analysis.population_raster import build_and_record_population_raster
 
     conn = db_conn
     load_boundaries(

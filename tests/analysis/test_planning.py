@@ -13,7 +13,6 @@ from analysis.planning import (
     MinimumReach,
     PlanningProblem,
     PlanSolution,
-    _exact_within_deadline,
     attribute_gains,
     build_coverage_matrix,
     check_plan,
@@ -24,6 +23,7 @@ from analysis.planning import (
     solve_plan,
     union_columns,
 )
+from analysis.planning.solvers import _exact_within_deadline
 
 
 def _brute_force(problem: PlanningProblem) -> float:
@@ -168,12 +168,12 @@ def test_the_reach_bound_is_the_optimum_when_actions_do_not_overlap() -> None:
 def test_a_greedy_fallback_says_how_far_from_the_best_it_can_be(monkeypatch: pytest.MonkeyPatch) -> None:
     """HiGHS stopped without a plan or a bound (as on 52,000 candidates): the greedy plan comes with the reach
     bound's gap."""
-    from analysis import planning
+    from analysis.planning import solvers
 
     problem = _random_problem(1, n=3000, m=400, with_rules=False)
     killed = PlanSolution(np.zeros(0, dtype=np.int64), 0.0, 0.0, 0.0, "highs", "time_limit", None, 0.1,
                           note="HiGHS ran past its time limit", constraints_met=False)
-    monkeypatch.setattr(planning, "_exact_within_deadline", lambda *_args, **_kwargs: killed)
+    monkeypatch.setattr(solvers, "_exact_within_deadline", lambda *_args, **_kwargs: killed)
     solution = solve_plan(problem, time_limit_s=1.0)
     assert solution.solver == "greedy (fallback)" and solution.bound == reach_bound(problem)
     assert solution.mip_gap is not None and 0 <= solution.mip_gap < 1

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from sqlalchemy import Connection, text
 
-from analysis.planning_geo import build_planning_inputs
+from analysis.planning import build_planning_inputs
 from analysis.store import analyse
 from etl.boundaries import load_boundaries
 from etl.census import load_commune_population

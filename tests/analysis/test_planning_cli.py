@@ -74,7 +74,7 @@ def test_every_planning_command_has_help_with_an_example(capsys: pytest.CaptureF
 
 
 def test_costs_files_in_yaml_and_csv(tmp_path: Path) -> None:
-    from analysis.planning_geo import PlanningInputError
+    from analysis.planning import PlanningInputError
     from app.commands.plan import read_unit_costs
 
     csv_file = tmp_path / "costs.csv"

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, text
 
-from analysis.planning import solve_greedy
-from analysis.planning_geo import (
+from analysis.planning import (
     PLAN_COLUMNS,
     CandidateSite,
     PlanningInputError,
@@ -20,6 +19,7 @@ from analysis.planning_geo import (
     plan_investments,
     save_scenario,
     scenario_actions,
+    solve_greedy,
 )
 
 pytestmark = pytest.mark.db

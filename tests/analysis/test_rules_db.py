@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, Engine, create_engine, text
 
-from analysis.planning_geo import UnitCosts, plan_investments
+from analysis.planning import UnitCosts, plan_investments
 from analysis.refresh import bring_current
 from analysis.rules import RULES_DIR, add_rule_set, shipped_rule_sets
 from analysis.store import analyse

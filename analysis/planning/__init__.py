@@ -1,0 +1,74 @@
+"""Investment planning: which repairs, upgrades, new clusters and stations reach the most people per VND.
+
+One question per module, in the order of the work:
+
+- ``params``: the actions, their reasons, unit costs, a candidate site, the options, what a plan returns;
+- ``area``: the area read from the database in its UTM zone (communes, clusters, stations, villages, people);
+- ``candidates``: candidate actions (repairs, new clusters at the best sites, station bundles, integrations);
+- ``build``: the area and candidates as a :class:`PlanningProblem` (``build_planning_inputs``);
+- ``problem``: the numeric core on arrays: the problem, its coverage matrix, checking and scoring a plan;
+- ``solvers``: the exact HiGHS MILP under a deadline, the greedy heuristic, the reach bound;
+- ``solve``: ``plan_investments(conn, ...)``: build, solve, and join the chosen actions back to places;
+- ``scenarios``: save, list, find, read and compare saved scenarios.
+
+The names the app, the CLI, the tests and bench use are re-exported here: ``from analysis.planning import ...``.
+"""
+
+from analysis.planning.build import build_planning_inputs
+from analysis.planning.params import (
+    PLAN_COLUMNS,
+    CandidateSite,
+    PlanningInputError,
+    PlanOptions,
+    PlanResult,
+    UnitCosts,
+)
+from analysis.planning.problem import (
+    MinimumReach,
+    PlanningProblem,
+    PlanSolution,
+    attribute_gains,
+    build_coverage_matrix,
+    check_plan,
+    evaluate_plan,
+    union_columns,
+)
+from analysis.planning.scenarios import (
+    ScenarioHeader,
+    compare_scenarios,
+    find_scenario,
+    list_scenarios,
+    save_scenario,
+    scenario_actions,
+)
+from analysis.planning.solve import plan_investments
+from analysis.planning.solvers import reach_bound, solve_exact_highs, solve_greedy, solve_plan
+
+__all__ = [
+    "PLAN_COLUMNS",
+    "CandidateSite",
+    "MinimumReach",
+    "PlanOptions",
+    "PlanResult",
+    "PlanSolution",
+    "PlanningInputError",
+    "PlanningProblem",
+    "ScenarioHeader",
+    "UnitCosts",
+    "attribute_gains",
+    "build_coverage_matrix",
+    "build_planning_inputs",
+    "check_plan",
+    "compare_scenarios",
+    "evaluate_plan",
+    "find_scenario",
+    "list_scenarios",
+    "plan_investments",
+    "reach_bound",
+    "save_scenario",
+    "scenario_actions",
+    "solve_exact_highs",
+    "solve_greedy",
+    "solve_plan",
+    "union_columns",
+]
