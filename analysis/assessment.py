@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
-from analysis.coverage import CoverageParams, cover_communes
+from analysis.cover import cover_communes
+from analysis.coverage import CoverageParams
 from analysis.criteria import (
     CriteriaRule,
     classify_communes,

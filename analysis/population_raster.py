@@ -20,7 +20,7 @@ import shapely
 from pyproj import CRS
 from sqlalchemy import Connection
 
-from analysis.coverage import DiscsOfCommunes
+from analysis.cover import DiscsOfCommunes
 from analysis.inputs import read_communes
 from analysis.population import (
     DERIVED_DESCRIPTION,
@@ -49,7 +49,7 @@ class RasterInfo:
 class RasterPeopleCounter:
     """Counts people for one part of the communes from a population GeoTIFF (picklable: runs in workers).
 
-    Called by analysis.coverage with each part's communes and discs; opens the raster, reads only the blocks
+    Called by analysis.cover with each part's communes and discs; opens the raster, reads only the blocks
     the discs (and communes needing a total) touch, and counts cell centres.
     """
 

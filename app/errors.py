@@ -1,9 +1,16 @@
-"""What a user sees when something fails: one sentence in their language with a reference number; the details
-(traceback, paths, ids) go to the error log, out/phusong-error.log, under the same number (issue 14 item 10).
+"""What a user sees when something fails, decided in this one place for the whole web app.
 
-One handler for the whole app: Flask's for an unexpected exception in any route (500), and Dash's
-``on_error`` for a callback, which puts the same sentence in the page instead of a stack trace. The CLI writes
-its crashes to the same log (app/cli.py).
+- An error phusong raises on purpose (``sql.errors.PhusongError``: input refused, not found, not allowed,
+  conflict, set-up) is shown as its own sentence (:func:`error_text`: the user's language when the error
+  carries it, never a server path), with the status of its branch (:data:`STATUS`); nothing is logged.
+  Pages that put a refusal next to the form they refused call :func:`error_text` (or
+  app.components.uploads.refusal_text, which does); what no page catches lands in :func:`install`'s Flask
+  handler or in Dash's ``on_error`` (:func:`on_callback_error`), which say the same.
+- Anything else is unexpected: one sentence with a reference number; the details (traceback, paths, ids) go to
+  the error log, out/phusong-error.log, under the same number (issue 14 item 10).
+
+The CLI handles the same root in one place too (app/cli.py: exit code 1; usage errors 2), and writes its
+crashes to the same log.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import flask
 from werkzeug.exceptions import HTTPException
 
 from app.i18n import current_lang
+from sql.errors import Conflict, InputRefused, NotAllowed, NotFound, PhusongError, SetupError
 from sql.settings import get_settings
 
 # Kept short: a reference the user reads out on the phone to the administrator, who greps the log for it.
@@ -28,6 +36,10 @@ _MESSAGES = {
 }
 ERROR_ALERT_ID = "app-error"  # the alert in the frame of every page (app/app.py)
 NOT_FOUND = {"vi": "Không tìm thấy trang hoặc tệp này.", "en": "There is no such page or file."}
+#: The HTTP status of each branch of the error root (the first that matches; InputRefused and the root: 400).
+STATUS: tuple[tuple[type[PhusongError], int], ...] = (
+    (NotAllowed, 403), (NotFound, 404), (Conflict, 409), (SetupError, 503), (InputRefused, 400),
+)
 
 
 def log_error(exc: BaseException, *, where: str = "") -> str:
@@ -50,6 +62,21 @@ def user_message(ref: str) -> str:
     return _MESSAGES[current_lang()].format(ref=ref)
 
 
+def error_text(exc: BaseException, filename: str = "", path: Path | None = None) -> str:
+    """The one sentence a user reads for an error raised on purpose: in Vietnamese when the page is and the error
+    carries it (``exc.vi``), and never the server's path of an uploaded file (``path``, named ``filename``)."""
+    text = getattr(exc, "vi", None) if current_lang() == "vi" else None
+    text = text if isinstance(text, str) and text else str(exc)
+    if path is not None:
+        text = text.replace(str(path), filename).replace(path.name, filename)
+    return text
+
+
+def status_of(exc: PhusongError) -> int:
+    """The HTTP status of an error raised on purpose, by its branch."""
+    return next((status for branch, status in STATUS if isinstance(exc, branch)), 400)
+
+
 def error_page(message: str, status: int) -> flask.Response:
     """A small HTML page with one sentence (never a file: a failed download shows this, with its status)."""
     lang = current_lang()
@@ -66,8 +93,17 @@ def error_page(message: str, status: int) -> flask.Response:
 
 
 def install(server: flask.Flask) -> None:
-    """Answer every unexpected exception with one sentence and a reference; keep the details in the log."""
+    """Answer an error raised on purpose that no route caught with its sentence and its branch's status, and
+    every unexpected exception with one sentence and a reference (the details in the log). A handler for a more
+    particular class (app.auth's AccessDenied) still wins: Flask looks along the class's ancestors."""
+    server.register_error_handler(PhusongError, _refused)
     server.register_error_handler(Exception, _unexpected)
+
+
+def _refused(exc: PhusongError) -> Any:
+    if flask.request.path.startswith("/_dash"):
+        return flask.jsonify({"error": error_text(exc)}), status_of(exc)
+    return error_page(error_text(exc), status_of(exc))
 
 
 def _unexpected(exc: Exception) -> Any:
@@ -82,7 +118,8 @@ def _unexpected(exc: Exception) -> Any:
 
 
 def on_callback_error(exc: Exception) -> None:
-    """Dash's ``on_error`` for every callback: log, then show the sentence in the frame's alert (ERROR_ALERT_ID).
+    """Dash's ``on_error`` for every callback: show the sentence in the frame's alert (ERROR_ALERT_ID): an error
+    raised on purpose as its own sentence, anything else logged and shown with its reference.
 
     Refusals keep their 401/403 (app.auth's handler); the callback's own outputs are left as they were.
     """
@@ -92,5 +129,8 @@ def on_callback_error(exc: Exception) -> None:
 
     if isinstance(exc, AccessDenied):
         raise exc
+    if isinstance(exc, PhusongError):
+        dash.set_props(ERROR_ALERT_ID, {"children": error_text(exc), "is_open": True})
+        return
     ref = log_error(exc, where="callback")
     dash.set_props(ERROR_ALERT_ID, {"children": user_message(ref), "is_open": True})

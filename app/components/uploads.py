@@ -22,7 +22,7 @@ from dash import html
 from app.components.common import small_table
 from app.i18n import current_lang, fmt_int, t
 from app.reasons import field_text, reason_text, summary_text
-from etl.limits import MAX_UPLOAD_BYTES, UPLOAD_MAX_AGE_S, LimitExceededError, check_size
+from etl.limits import MAX_UPLOAD_BYTES, UPLOAD_MAX_AGE_S, check_size
 from etl.lineage import LoadResult
 from etl.validate import RowIssue
 from sql.errors import InputRefused
@@ -77,18 +77,6 @@ def sweep_uploads(*, max_age_s: float = UPLOAD_MAX_AGE_S) -> int:
     for folder in old:
         shutil.rmtree(folder, ignore_errors=True)
     return len(old)
-
-
-def refusal_text(exc: Exception, filename: str, path: Path | None = None) -> str:
-    """What the user reads when their file is refused: Vietnamese for a limit when the page is, and never the
-    server's path of the upload (the file is named as the user named it)."""
-    if isinstance(exc, LimitExceededError) and current_lang() == "vi":
-        text = exc.vi
-    else:
-        text = str(exc)
-    if path is not None:
-        text = text.replace(str(path), filename).replace(path.name, filename)
-    return text
 
 
 def _upload_dir() -> Path:

@@ -12,6 +12,7 @@ from dash import Input, Output, State, callback, html, no_update
 
 from app.auth import ROLES, User, current_user, require
 from app.components.common import gate, small_table
+from app.errors import error_text
 from app.i18n import fmt_date, t
 from app.live_gis.tokens import TokenError, create_token, list_tokens, revoke_token
 from sql.engine import connect
@@ -76,7 +77,7 @@ def add_token(_n: int | None, name: str | None, days: str | None) -> Any:
             token, _row = create_token(conn, user.name, name=name or "", expires_in=timedelta(days=expires),
                                        actor=user.name)
     except TokenError as exc:
-        return dbc.Alert(str(exc), color="danger", className="py-1"), no_update
+        return dbc.Alert(error_text(exc), color="danger", className="py-1"), no_update
     shown = dbc.Alert([html.Div(t("token_shown_once")), html.Code(token, id="account-new-token")],
                       color="success", className="py-2")
     return shown, _tokens_table(user)
@@ -93,5 +94,5 @@ def revoke(clicks: list[int | None]) -> Any:
         with connect() as conn:
             row = revoke_token(conn, int(dash.ctx.triggered_id["id"]), user_name=user.name, actor=user.name)
     except TokenError as exc:
-        return dbc.Alert(str(exc), color="danger", className="py-1"), no_update
+        return dbc.Alert(error_text(exc), color="danger", className="py-1"), no_update
     return dbc.Alert(f"{t('token_revoked')} #{row['id']}", color="secondary", className="py-1"), _tokens_table(user)

@@ -29,8 +29,8 @@ from app.components.uploads import (
     keep_upload,
     kept_upload,
     preview_view,
-    refusal_text,
 )
+from app.errors import error_text
 from app.i18n import current_lang, fmt_date, t
 from app.reasons import summary_text
 from app.refresh_text import coverage_status_line, refresh_line
@@ -112,7 +112,7 @@ def preview_upload(contents: str | None, filename: str | None, kind: str, previo
             result = LOADERS[kind](conn, path, dry_run=True, loaded_by=user.name)
     except (LoadRefusedError, ValueError) as exc:
         discard_upload(token)
-        return (dbc.Alert(refusal_text(exc, filename, path), color="danger", id="admin-preview-refused"), None, True,
+        return (dbc.Alert(error_text(exc, filename, path), color="danger", id="admin-preview-refused"), None, True,
                 None)
     return preview_view(as_uploaded(result, filename), "admin"), token, result.loaded + result.updated == 0, None
 
@@ -141,7 +141,7 @@ def confirm_load(set_progress: Any, n_clicks: int | None, token: str | None, kin
             f"{recomputing}: {done}/{total}"))
     except (LoadRefusedError, ValueError) as exc:
         set_progress("")
-        return dbc.Alert(refusal_text(exc, path.name if path else "", path), color="danger"), False
+        return dbc.Alert(error_text(exc, path.name if path else "", path), color="danger"), False
     finally:
         discard_upload(token)  # loaded or refused, the file is not kept
     set_progress("")
@@ -223,7 +223,7 @@ def change_users(_add: int | None, _off: int | None, _on: int | None, name: str 
                             address=client_address())
                 done = f"{toggle_name}: {'✓' if trigger == 'admin-user-activate' else '✗'}"
     except UserError as exc:
-        return dbc.Alert(str(exc), color="danger", className="py-1", id="admin-user-refused"), no_update
+        return dbc.Alert(error_text(exc), color="danger", className="py-1", id="admin-user-refused"), no_update
     return dbc.Alert(done, color="success", className="py-1"), _users_table()
 
 

@@ -18,9 +18,9 @@ from app.components.uploads import (
     keep_upload,
     kept_upload,
     preview_view,
-    refusal_text,
 )
 from app.coverage_refresh import REFRESHER
+from app.errors import error_text
 from app.i18n import TYPE_WORDS, class_word, current_lang, fmt_date, fmt_decimal, fmt_int, status_word, t, type_word
 from app.inspections import (
     FAR_FROM_FACILITY_M,
@@ -196,7 +196,7 @@ def preview_offline_upload(contents: str | None, filename: str | None, previous:
             result = load_inspections(conn, path, dry_run=True, loaded_by=user.name, scope=_scope(user))
     except (LoadRefusedError, ValueError) as exc:
         discard_upload(token)
-        return dbc.Alert(refusal_text(exc, filename, path), color="danger", id="insp-upload-refused"), None, True, None
+        return dbc.Alert(error_text(exc, filename, path), color="danger", id="insp-upload-refused"), None, True, None
     return preview_view(as_uploaded(result, filename), "insp-upload"), token, result.loaded == 0, None
 
 
@@ -217,7 +217,7 @@ def record_offline_upload(n_clicks: int | None, token: str | None, saved: int | 
             set_actor(conn, user.name)
             result = load_inspections(conn, path, loaded_by=user.name, scope=_scope(user))
     except (LoadRefusedError, ValueError) as exc:
-        return dbc.Alert(refusal_text(exc, path.name if path else "", path), color="danger"), False, no_update
+        return dbc.Alert(error_text(exc, path.name if path else "", path), color="danger"), False, no_update
     finally:
         discard_upload(token)  # recorded or refused, the file is not kept
     REFRESHER.notify()  # the worker brings the changed communes current; the map redraws when it has
@@ -399,7 +399,7 @@ def save_inspection(n_clicks: int | None, facility_id: int | None, status: str |
                                    submission_id=submission_id, recompute_now=False)
     except InspectionInputError as exc:
         return (no_update, no_update, no_update,
-                dbc.Alert(str(exc), color="danger", className="py-1", id="insp-photo-error"), *unchanged)
+                dbc.Alert(error_text(exc), color="danger", className="py-1", id="insp-photo-error"), *unchanged)
     REFRESHER.notify()
     # The message names the facility it answers: it stays over the list until another form opens.
     message = (f"{t('inspection_saved' if result.inspection_id else 'inspection_saved_before')}: "

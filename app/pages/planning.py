@@ -34,6 +34,7 @@ from app.components.common import (
     scenario_options,
     small_table,
 )
+from app.errors import error_text
 from app.exports import readable_scenario
 from app.i18n import action_word, current_lang, fmt_int, fmt_share, t
 from app.refresh_text import stale_alert
@@ -204,7 +205,7 @@ def run_plan(set_progress: Any, n_clicks: int | None, province: str | None, budg
                                       costs=_costs(list(costs)))
     except PlanningInputError as exc:
         set_progress("")
-        return dbc.Alert(str(exc), color="danger"), EMPTY_COLLECTION, no_update, None, None, True, None
+        return dbc.Alert(error_text(exc), color="danger"), EMPTY_COLLECTION, no_update, None, None, True, None
     token = uuid.uuid4().hex
     (_plan_dir() / f"{token}.pickle").write_bytes(pickle.dumps(result))
     set_progress("")

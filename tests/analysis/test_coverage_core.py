@@ -12,7 +12,8 @@ import shapely
 from affine import Affine
 from pyproj import CRS
 
-from analysis.coverage import CoverageParams, cluster_radii_m, cover_communes, covered_geometries
+from analysis.cover import cover_communes
+from analysis.coverage import CoverageParams, cluster_radii_m, covered_geometries
 from analysis.criteria import classify_communes, rule_for
 from analysis.population import PopulationGrid, build_population_raster, people_in_communes, people_reached
 from analysis.rules import judge_indicator, shipped_rule_sets
