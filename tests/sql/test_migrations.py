@@ -100,8 +100,13 @@ def test_a_code_in_use_can_be_neither_deleted_nor_renamed(db_conn: Connection, s
 
 
 def test_labels_of_a_code_in_use_can_change(db_conn: Connection) -> None:
-    _insert_facility(db_conn)
-    db_conn.execute(text("UPDATE facility_type SET label_en = 'Loudspeakers' WHERE code = 'loudspeaker_cluster'"))
+    facility_id = _insert_facility(db_conn)
+    changed = db_conn.execute(text(
+        "UPDATE facility_type SET label_en = 'Loudspeakers' WHERE code = 'loudspeaker_cluster'")).rowcount
+    label = db_conn.execute(text(
+        "SELECT t.label_en FROM facility f JOIN facility_type t ON t.code = f.type WHERE f.id = :f"),
+        {"f": facility_id}).scalar_one()
+    assert changed == 1 and label == "Loudspeakers"  # the facility keeps its code and reads the new label
 
 
 def test_a_batch_in_use_cannot_be_deleted(db_conn: Connection) -> None:
