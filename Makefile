@@ -18,6 +18,7 @@ lint: venv
 	$(VENV)/bin/ruff check sql etl analysis app tests bench gis_data
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/vulture  # dead code: [tool.vulture] in pyproject.toml, deliberate exceptions in vulture_allow.py
 	$(VENV)/bin/pip-audit --skip-editable --progress-spinner off
 
 bench: system-test venv

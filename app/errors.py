@@ -53,10 +53,6 @@ def log_error(exc: BaseException, *, where: str = "") -> str:
     return ref
 
 
-def error_log_path() -> Path:
-    return get_settings().out_dir / "phusong-error.log"
-
-
 def user_message(ref: str) -> str:
     """The one sentence a user sees for an unexpected failure, in their language, with the reference."""
     return _MESSAGES[current_lang()].format(ref=ref)

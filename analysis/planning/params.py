@@ -12,8 +12,6 @@ import pandas as pd
 from analysis.planning.problem import DEFAULT_TIME_LIMIT_S, PlanSolution
 from sql.errors import InputRefused
 
-ACTIONS = ("repair_cluster", "new_ip_cluster", "new_fm_cluster", "upgrade_station_ip", "build_station",
-           "integration", "replace_cluster_ip")
 #: Why each action is proposed, naming the rule (the plan's reason column). Công văn 271/TTCSTTĐN-TTCS
 #: (19/5/2025, Bộ VHTTDL): a merged commune keeps one station and joins the others' clusters to it with an
 #: integration device; wired/FM stations stay in use until worn out; every new or replacement station is IP.

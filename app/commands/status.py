@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from typing import Any
 
 from analysis.population_raster import active_population_raster
@@ -88,17 +87,15 @@ def _status(_args: argparse.Namespace) -> int:
     print("tỉnh (province) | xã tính / tổng (computed / communes) | tính lúc (computed at) | cũ (stale) | "
           "ranh giới (boundaries) | thôn (villages) | thiết chế (facilities) | kiểm tra (inspections)")
     for p in provinces:
-        stale = (f"{p.communes_stale} xã từ {_when(p.stale_since)}" if p.communes_stale
+        stale = (f"{p.communes_stale} xã từ {fmt_date(p.stale_since)}" if p.communes_stale
                  else "không (none)")
-        print(f"{p.province_code} {p.province_name} | {p.communes_computed}/{p.communes} | {_when(p.computed_at)} | "
-              f"{stale} | {_when(p.boundaries_at)} | {_when(p.villages_at)} | {_when(p.facilities_at)} | "
-              f"{_when(p.inspections_at)}")
-    population = f"{raster.path}, {_when(provinces[0].raster_at)}" if raster else "census totals (no raster)"
+        print(f"{p.province_code} {p.province_name} | {p.communes_computed}/{p.communes} | {fmt_date(p.computed_at)} | "
+              f"{stale} | {fmt_date(p.boundaries_at)} | {fmt_date(p.villages_at)} | {fmt_date(p.facilities_at)} | "
+              f"{fmt_date(p.inspections_at)}")
+    # Dates as 26/11/2026 14:05 in Viet Nam's time, '–' for never (app.i18n.fmt_date).
+    population = f"{raster.path}, {fmt_date(provinces[0].raster_at)}" if raster else "census totals (no raster)"
     print(f"dân số (population): {population}")
     if any(p.communes_stale for p in provinces):
         print("  bring them current: phusong analyse (or: phusong analyse --province CODE)")
     return 0
 
-
-def _when(value: datetime | None) -> str:
-    return fmt_date(value)  # 26/11/2026 14:05 in Viet Nam's time, '–' for never
