@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -89,10 +90,8 @@ def _assess_communes(
     pop_total, pop_covered, method = _people(conn, communes, coverage, raster, cached)
     codes = communes["code"].to_numpy()
     counts = _facility_counts(codes, facilities, villages_df)
-    station, v_total, v_reached = counts["station_operational"], counts["villages_total"], counts["villages_reached"]
-    group, _ = commune_groups(communes["commune_group"])
     pop_share = _people_share(pop_total, pop_covered, coverage)
-    classes, reason_vi, reason_en = classify_communes(station, pop_share, v_total, v_reached, rule=rule)
+    verdicts = _verdicts(counts, pop_share, communes["commune_group"], rule=rule, rule_set=rule_set)
     table = gpd.GeoDataFrame(
         {
             "code": codes,
@@ -102,22 +101,14 @@ def _assess_communes(
             "pop_total": pop_total,
             "pop_covered": np.minimum(pop_covered, pop_total),
             "pop_covered_share": pop_share,
-            "villages_total": v_total,
-            "villages_reached": v_reached,
+            "villages_total": counts["villages_total"],
+            "villages_reached": counts["villages_reached"],
             "clusters_working": coverage["clusters_working"],
             "clusters_broken": coverage["clusters_broken"],
-            "station_operational": station,
+            "station_operational": counts["station_operational"],
             "ntm_8_1": counts["ntm_8_1"],
             "ntm_6_3_share": counts["ntm_6_3_share"],
-            "ntm_8_3": judge_indicator(
-                pd.DataFrame({"station_operational": station, "villages_total": v_total,
-                              "villages_reached": v_reached}),
-                rule_set.radio,
-                group,
-            ).astype(bool),
-            "class": classes,
-            "reason": reason_vi,
-            "reason_en": reason_en,
+            **verdicts,  # ntm_8_3, class, reason, reason_en
             "population_method": method,
             "data_date": _data_dates(facilities, codes),
             "covered_ewkb": coverage["covered_ewkb"].to_numpy(),
@@ -132,6 +123,22 @@ def _assess_communes(
     )
     timings["criteria"] = time.perf_counter() - mark
     return table, villages_df
+
+
+def _verdicts(
+    counts: dict[str, np.ndarray], pop_share: np.ndarray, commune_group: pd.Series, *, rule: CriteriaRule,
+    rule_set: RuleSet,
+) -> dict[str, Any]:
+    """NTM 8.3 under the rule set in force, and the class of each commune with its reason (Vietnamese, English)."""
+    station, v_total, v_reached = counts["station_operational"], counts["villages_total"], counts["villages_reached"]
+    group, _ = commune_groups(commune_group)
+    classes, reason_vi, reason_en = classify_communes(station, pop_share, v_total, v_reached, rule=rule)
+    ntm_8_3 = judge_indicator(
+        pd.DataFrame({"station_operational": station, "villages_total": v_total, "villages_reached": v_reached}),
+        rule_set.radio,
+        group,
+    ).astype(bool)
+    return {"ntm_8_3": ntm_8_3, "class": classes, "reason": reason_vi, "reason_en": reason_en}
 
 
 def _cover(

@@ -70,40 +70,8 @@ def _read_area(
     epsg = 32648 if lon0 < 108.0 else 32649  # UTM 48N west of 108° E, 49N east of it (Vietnam spans both)
     to_metric = transformer(4326, epsg)
     polygons_m = reproject_geoms(polygons, 4326, epsg)
-    stations = facilities[facilities["type"] == "commune_radio_station"]
-    best = (
-        stations.assign(
-            idle=~stations["is_working"].astype(bool),
-            rank=stations["technology"].map(_STATION_TECHNOLOGY_RANK).fillna(len(_STATION_TECHNOLOGY_RANK)),
-        )
-        .sort_values(["commune_code", "idle", "rank", "id"])
-        .drop_duplicates("commune_code")
-        .set_index("commune_code")
-    )
-    codes = communes_gdf["code"]
-    communes = pd.DataFrame(
-        {
-            "code": codes,
-            "name": communes_gdf["name"],
-            "population": pd.to_numeric(communes_gdf["population"], errors="coerce"),
-            "station_id": codes.map(best["id"]),
-            "station_technology": codes.map(best["technology"]),
-            "station_lon": codes.map(best["lon"]).astype(float),
-            "station_lat": codes.map(best["lat"]).astype(float),
-            "stations_working": codes.map(
-                stations[stations["is_working"].astype(bool)].groupby("commune_code").size()
-            ).fillna(0).astype(int),
-        }
-    ).reset_index(drop=True)
-    on_village = shapely.point_on_surface(villages_gdf.geometry.values.to_numpy())
-    villages = pd.DataFrame(
-        {
-            "id": villages_gdf["id"].to_numpy(),
-            "commune_code": villages_gdf["commune_code"].to_numpy(),
-            "lon": shapely.get_x(on_village),
-            "lat": shapely.get_y(on_village),
-        }
-    )
+    communes = _communes_with_station(communes_gdf, facilities)
+    villages = _village_points(villages_gdf)
     reached = dict(zip(villages_df["id"], villages_df["reached"], strict=True))
     clusters = facilities[facilities["type"] == "loudspeaker_cluster"].reset_index(drop=True)
     cultural = facilities[facilities["type"] == "cultural_house"].reset_index(drop=True)
@@ -125,6 +93,47 @@ def _read_area(
         today.reset_index(drop=True),
         np.array([bool(reached.get(i, False)) for i in villages["id"]], dtype=bool),
         raster,
+    )
+
+
+def _communes_with_station(communes_gdf: gpd.GeoDataFrame, facilities: pd.DataFrame) -> pd.DataFrame:
+    """Each commune with the station that decides what it can add (working first, newest technology first)."""
+    stations = facilities[facilities["type"] == "commune_radio_station"]
+    best = (
+        stations.assign(
+            idle=~stations["is_working"].astype(bool),
+            rank=stations["technology"].map(_STATION_TECHNOLOGY_RANK).fillna(len(_STATION_TECHNOLOGY_RANK)),
+        )
+        .sort_values(["commune_code", "idle", "rank", "id"])
+        .drop_duplicates("commune_code")
+        .set_index("commune_code")
+    )
+    codes = communes_gdf["code"]
+    return pd.DataFrame(
+        {
+            "code": codes,
+            "name": communes_gdf["name"],
+            "population": pd.to_numeric(communes_gdf["population"], errors="coerce"),
+            "station_id": codes.map(best["id"]),
+            "station_technology": codes.map(best["technology"]),
+            "station_lon": codes.map(best["lon"]).astype(float),
+            "station_lat": codes.map(best["lat"]).astype(float),
+            "stations_working": codes.map(
+                stations[stations["is_working"].astype(bool)].groupby("commune_code").size()
+            ).fillna(0).astype(int),
+        }
+    ).reset_index(drop=True)
+
+
+def _village_points(villages_gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    on_village = shapely.point_on_surface(villages_gdf.geometry.values.to_numpy())
+    return pd.DataFrame(
+        {
+            "id": villages_gdf["id"].to_numpy(),
+            "commune_code": villages_gdf["commune_code"].to_numpy(),
+            "lon": shapely.get_x(on_village),
+            "lat": shapely.get_y(on_village),
+        }
     )
 
 

@@ -56,7 +56,7 @@ def build_planning_inputs(
     """Read the area and return the planning problem, the area and where the people came from.
 
     Today's state (who is reached, villages reached, stations, classes) is the coverage analysis's own
-    (:func:`analysis.store.assess_communes` with ``params`` and ``rule``): what ``phusong analyse`` stores in
+    (:func:`analysis.assessment.assess_communes` with ``params`` and ``rule``): what ``phusong analyse`` stores in
     coverage_commune for the same data.
     """
     costs, options = costs or UnitCosts(), options or PlanOptions()
@@ -71,14 +71,7 @@ def build_planning_inputs(
     v_group = area.villages["commune_code"].map(code_index).to_numpy(np.int64)
     v_now = area.villages_now
     sites = (
-        pd.concat(
-            [
-                pd.DataFrame({"commune": v_group[~v_now], "x": v_xy[~v_now, 0], "y": v_xy[~v_now, 1]}),
-                _cultural_sites(area, code_index),
-                _site_blocks(d_xy, d_people, d_group)[["commune", "x", "y"]],
-            ],
-            ignore_index=True,
-        )
+        _generated_sites(area, code_index, v_xy[~v_now], v_group[~v_now], d_xy, d_people, d_group)
         if options.generate_sites
         else pd.DataFrame(columns=["commune", "x", "y"])
     )
@@ -97,20 +90,47 @@ def build_planning_inputs(
     members += [[] for _ in range(len(integrations))]  # joining clusters reaches no one new: no discs
     cand = pd.concat([cand, bundles], ignore_index=True) if len(bundles) else cand
     coverage = sp.hstack([disc, union_columns(disc, members)]).tocsc()
-    u_xy, u_group = v_xy[~v_now], v_group[~v_now]
-    v_disc = build_coverage_matrix(
-        u_xy,
-        cand[["x", "y"]].to_numpy(float)[: disc.shape[1]],
-        cand["radius_m"].to_numpy(float)[: disc.shape[1]],
-        demand_group=u_group,
-        candidate_group=cand["commune"].to_numpy()[: disc.shape[1]],
-    )
-    village_cov = sp.hstack([v_disc, union_columns(v_disc, members)]).tocsc()
+    u_group = v_group[~v_now]
+    village_cov = _village_coverage(v_xy[~v_now], u_group, cand, disc.shape[1], members)
     problem = _assemble(
         area, cand, coverage, village_cov, d_people, d_group, u_group, state, budget_vnd, options
     )
     inputs = _Inputs(problem, cand, d_group, d_people, village_cov, u_group, state, rule)
     return inputs, area, cells.source
+
+
+def _generated_sites(
+    area: _Area,
+    code_index: dict[str, int],
+    v_xy: np.ndarray,
+    v_group: np.ndarray,
+    d_xy: np.ndarray,
+    d_people: np.ndarray,
+    d_group: np.ndarray,
+) -> pd.DataFrame:
+    """Candidate sites phusong proposes: unreached villages, cultural houses, the best blocks of unreached people."""
+    return pd.concat(
+        [
+            pd.DataFrame({"commune": v_group, "x": v_xy[:, 0], "y": v_xy[:, 1]}),
+            _cultural_sites(area, code_index),
+            _site_blocks(d_xy, d_people, d_group)[["commune", "x", "y"]],
+        ],
+        ignore_index=True,
+    )
+
+
+def _village_coverage(
+    u_xy: np.ndarray, u_group: np.ndarray, cand: pd.DataFrame, n_discs: int, members: list[list[int]]
+) -> sp.csc_matrix:
+    """Which candidate reaches which unreached village (the discs, then each bundle as the union of its discs)."""
+    v_disc = build_coverage_matrix(
+        u_xy,
+        cand[["x", "y"]].to_numpy(float)[:n_discs],
+        cand["radius_m"].to_numpy(float)[:n_discs],
+        demand_group=u_group,
+        candidate_group=cand["commune"].to_numpy()[:n_discs],
+    )
+    return sp.hstack([v_disc, union_columns(v_disc, members)]).tocsc()
 
 
 def _unreached_people(cells: _People, state: pd.DataFrame) -> np.ndarray:

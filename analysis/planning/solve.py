@@ -17,7 +17,7 @@ from analysis.criteria import CriteriaRule, classify_communes, rule_for
 from analysis.planning.area import _Area
 from analysis.planning.build import _Inputs, build_planning_inputs
 from analysis.planning.params import PLAN_COLUMNS, CandidateSite, PlanOptions, PlanResult, UnitCosts
-from analysis.planning.problem import PlanSolution, Solver, attribute_gains
+from analysis.planning.problem import PlanningProblem, PlanSolution, Solver, attribute_gains
 from analysis.planning.scenarios import _records
 from analysis.planning.solvers import solve_plan
 
@@ -70,7 +70,33 @@ def plan_investments(
     solution = solve_plan(problem, solver=solver, time_limit_s=options.time_limit_s)
     actions = _actions_table(inputs, area, solution)
     changes = _class_changes(inputs, solution)
-    recorded = {
+    recorded = _recorded(costs, options, params, rule, solution, problem, actions, changes, source)
+    return PlanResult(
+        actions,
+        solution,
+        float(budget_vnd),
+        province_code,
+        changes,
+        source,
+        problem.n_demand,
+        problem.n_candidates,
+        recorded,
+    )
+
+
+def _recorded(
+    costs: UnitCosts,
+    options: PlanOptions,
+    params: CoverageParams,
+    rule: CriteriaRule,
+    solution: PlanSolution,
+    problem: PlanningProblem,
+    actions: pd.DataFrame,
+    changes: pd.DataFrame,
+    source: str,
+) -> dict[str, Any]:
+    """What a plan records about how it was made (saved with the scenario, written in the export's parameters)."""
+    return {
         "costs": asdict(costs),
         "options": _jsonable(asdict(options)),
         "solver": solution.solver,
@@ -87,18 +113,6 @@ def plan_investments(
         "coverage": params.to_dict(),
         "rule_version": rule.version,
     }
-    return PlanResult(
-        actions,
-        solution,
-        float(budget_vnd),
-        province_code,
-        changes,
-        source,
-        problem.n_demand,
-        problem.n_candidates,
-        recorded,
-    )
-
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=lambda o: dict(o) if isinstance(o, Mapping) else str(o)))
