@@ -285,6 +285,31 @@ def build_population_raster(
     are kept. Returns (persons per cell, float32; transform; people per commune counted by cell centre)
     covering the communes' bounds.
     """
+    ids, transform = _commune_grid(commune_geoms, resolution_m)
+    n = len(commune_geoms)
+    pop = np.concatenate([[0.0], np.nan_to_num(commune_population)])
+    n_all = np.bincount(ids.ravel(), minlength=n + 1)
+    if (
+        village_geoms is not None
+        and village_commune is not None
+        and len(village_geoms)
+        and village_weight > 0
+    ):
+        values = _spread_toward_villages(
+            ids, transform, pop, n_all, village_geoms, village_commune, village_weight, village_radius_m
+        )
+    else:
+        per_cell = np.divide(pop, n_all, out=np.zeros(n + 1), where=n_all > 0)
+        per_cell[0] = 0.0
+        values = per_cell.astype(np.float32)[ids]
+    # People per commune as analyses count them (cell centres): each commune's own total, plus those of
+    # communes too small for a cell centre, counted where they were put.
+    totals = _place_lost_communes(values, ids, commune_geoms, pop, transform, n_all > 0)
+    return values, transform, totals
+
+
+def _commune_grid(commune_geoms: NDArray[np.object_], resolution_m: float) -> tuple[NDArray[np.int32], Affine]:
+    """The grid over the communes' bounds, each cell holding its commune's id (index + 1; 0: no commune)."""
     minx, miny, maxx, maxy = shapely.total_bounds(commune_geoms)
     x0, y0 = np.floor(minx / resolution_m) * resolution_m, np.ceil(maxy / resolution_m) * resolution_m
     width = int(np.ceil((maxx - x0) / resolution_m))
@@ -297,44 +322,43 @@ def build_population_raster(
         fill=0,
         dtype="int32",
     )
-    n = len(commune_geoms)
-    pop = np.concatenate([[0.0], np.nan_to_num(commune_population)])
-    n_all = np.bincount(ids.ravel(), minlength=n + 1)
+    return ids, transform
+
+
+def _spread_toward_villages(
+    ids: NDArray[np.int32],
+    transform: Affine,
+    pop: NDArray[np.float64],
+    n_all: NDArray[np.int64],
+    village_geoms: NDArray[np.object_],
+    village_commune: NDArray[np.int64],
+    village_weight: float,
+    village_radius_m: float,
+) -> NDArray[np.float32]:
+    """``village_weight`` of each commune's people evenly on its cells near its villages, the rest on all."""
+    n = len(pop) - 1
     # Lookups by commune id (index 0 = no commune), float32 like the output: a national 100 m grid has ~3e8
     # cells, so no float64 temporaries of that size.
-    if (
-        village_geoms is not None
-        and village_commune is not None
-        and len(village_geoms)
-        and village_weight > 0
-    ):
-        near = rasterio.features.rasterize(
-            (
-                (shapely.buffer(g, village_radius_m), int(c) + 1)
-                for g, c in zip(village_geoms, village_commune, strict=True)
-            ),
-            out_shape=(height, width),
-            transform=transform,
-            fill=0,
-            dtype="int32",
-        )
-        near_own = (near > 0) & (near == ids)
-        del near
-        n_near = np.bincount(ids[near_own], minlength=n + 1)
-        share_near = np.where(n_near > 0, village_weight, 0.0)
-        per_all = np.divide((1 - share_near) * pop, n_all, out=np.zeros(n + 1), where=n_all > 0)
-        per_near = np.divide(share_near * pop, n_near, out=np.zeros(n + 1), where=n_near > 0)
-        per_all[0] = per_near[0] = 0.0
-        values = per_all.astype(np.float32)[ids]
-        values[near_own] += per_near.astype(np.float32)[ids[near_own]]
-    else:
-        per_cell = np.divide(pop, n_all, out=np.zeros(n + 1), where=n_all > 0)
-        per_cell[0] = 0.0
-        values = per_cell.astype(np.float32)[ids]
-    # People per commune as analyses count them (cell centres): each commune's own total, plus those of
-    # communes too small for a cell centre, counted where they were put.
-    totals = _place_lost_communes(values, ids, commune_geoms, pop, transform, n_all > 0)
-    return values, transform, totals
+    near = rasterio.features.rasterize(
+        (
+            (shapely.buffer(g, village_radius_m), int(c) + 1)
+            for g, c in zip(village_geoms, village_commune, strict=True)
+        ),
+        out_shape=ids.shape,
+        transform=transform,
+        fill=0,
+        dtype="int32",
+    )
+    near_own = (near > 0) & (near == ids)
+    del near
+    n_near = np.bincount(ids[near_own], minlength=n + 1)
+    share_near = np.where(n_near > 0, village_weight, 0.0)
+    per_all = np.divide((1 - share_near) * pop, n_all, out=np.zeros(n + 1), where=n_all > 0)
+    per_near = np.divide(share_near * pop, n_near, out=np.zeros(n + 1), where=n_near > 0)
+    per_all[0] = per_near[0] = 0.0
+    values = per_all.astype(np.float32)[ids]
+    values[near_own] += per_near.astype(np.float32)[ids[near_own]]
+    return values
 
 
 def _place_lost_communes(

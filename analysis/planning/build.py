@@ -197,17 +197,8 @@ def _assemble(
     options: PlanOptions,
 ) -> PlanningProblem:
     code_index = {code: i for i, code in enumerate(area.communes["code"])}
-    build_of = {
-        int(c): j
-        for j, (a, c) in enumerate(zip(cand["action"], cand["commune"], strict=True))
-        if a == "build_station"
-    }
     working = state["station_working"].to_numpy(bool)
-    requires = tuple(
-        (j, (build_of[c],) if c in build_of else ())
-        for j, (a, c) in enumerate(zip(cand["action"], cand["commune"], strict=True))
-        if a in ("repair_cluster", "new_ip_cluster") and not working[int(c)]
-    )
+    build_of, requires = _station_prerequisites(cand, working)
     exclusive = tuple(
         tuple(idx) for _, idx in cand[cand["site"] >= 0].groupby("site").groups.items() if len(idx) > 1
     )
@@ -223,18 +214,7 @@ def _assemble(
     if -1 in must_choose:
         must_cover.append(())  # no station can be built there: HiGHS will say the plan is infeasible
         must_choose = [j for j in must_choose if j >= 0]
-    min_reach = tuple(
-        MinimumReach(
-            np.flatnonzero(group == _index_of(code, code_index)),
-            max(
-                0.0,
-                share * state["pop_total"].iloc[_index_of(code, code_index)]
-                - state["pop_now"].iloc[_index_of(code, code_index)],
-            ),
-            code,
-        )
-        for code, share in options.min_share.items()
-    )
+    min_reach = _minimum_reach(options, code_index, group, state)
     factor = np.array([options.commune_weights.get(code, 1.0) for code in area.communes["code"]])
     return PlanningProblem(
         weight=people * factor[group] if len(group) else people,
@@ -247,6 +227,42 @@ def _assemble(
         must_cover=tuple(must_cover),
         must_choose=tuple(must_choose),
         min_reach=min_reach,
+    )
+
+
+def _station_prerequisites(
+    cand: pd.DataFrame, working: np.ndarray
+) -> tuple[dict[int, int], tuple[tuple[int, tuple[int, ...]], ...]]:
+    """Each commune's build_station candidate, and the clusters that need it (their commune has no working
+    station): a repair or a new IP cluster there requires the station."""
+    build_of = {
+        int(c): j
+        for j, (a, c) in enumerate(zip(cand["action"], cand["commune"], strict=True))
+        if a == "build_station"
+    }
+    requires = tuple(
+        (j, (build_of[c],) if c in build_of else ())
+        for j, (a, c) in enumerate(zip(cand["action"], cand["commune"], strict=True))
+        if a in ("repair_cluster", "new_ip_cluster") and not working[int(c)]
+    )
+    return build_of, requires
+
+
+def _minimum_reach(
+    options: PlanOptions, code_index: dict[str, int], group: np.ndarray, state: pd.DataFrame
+) -> tuple[MinimumReach, ...]:
+    """The people each commune of ``options.min_share`` must newly reach to get to its share."""
+    return tuple(
+        MinimumReach(
+            np.flatnonzero(group == _index_of(code, code_index)),
+            max(
+                0.0,
+                share * state["pop_total"].iloc[_index_of(code, code_index)]
+                - state["pop_now"].iloc[_index_of(code, code_index)],
+            ),
+            code,
+        )
+        for code, share in options.min_share.items()
     )
 
 

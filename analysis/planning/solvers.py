@@ -179,6 +179,8 @@ def solve_greedy(problem: PlanningProblem) -> PlanSolution:
     bought first (cheapest that satisfies them); the result says when a constraint is still not met. The best
     single affordable action is kept instead when it beats the greedy plan (the classic 1/2-style safeguard).
     """
+    # Longer than ~60 lines on purpose: allowed/take/gain are closures over the plan being built (picked, spent,
+    # covered), which the phases below (forced actions, must-cover targets, the lazy heap) share.
     started = time.perf_counter()
     m = problem.n_candidates
     csc = problem.coverage.tocsc()
@@ -186,10 +188,7 @@ def solve_greedy(problem: PlanningProblem) -> PlanSolution:
     spent = 0.0
     covered = np.zeros(problem.n_demand, dtype=bool)
     needs = {j: set(ks) for j, ks in problem.requires_any}
-    excl_of: dict[int, list[tuple[int, ...]]] = {}
-    for group in problem.exclusive:
-        for j in group:
-            excl_of.setdefault(j, []).append(tuple(group))
+    excl_of = _exclusive_of(problem)
 
     def allowed(j: int) -> bool:
         if picked[j] or spent + problem.cost_vnd[j] > problem.budget_vnd * (1 + 1e-12):
@@ -236,8 +235,19 @@ def solve_greedy(problem: PlanningProblem) -> PlanSolution:
             waiting.clear()
         elif j in needs and not any(picked[k] for k in needs[j]):
             waiting.append((fresh, j))
-    chosen = np.flatnonzero(picked)
-    chosen = _best_of_single(problem, chosen)
+    return _greedy_solution(problem, _best_of_single(problem, np.flatnonzero(picked)), started)
+
+
+def _exclusive_of(problem: PlanningProblem) -> dict[int, list[tuple[int, ...]]]:
+    """The groups of alternatives each action belongs to (an IP or an FM cluster at one site)."""
+    excl_of: dict[int, list[tuple[int, ...]]] = {}
+    for group in problem.exclusive:
+        for j in group:
+            excl_of.setdefault(j, []).append(tuple(group))
+    return excl_of
+
+
+def _greedy_solution(problem: PlanningProblem, chosen: np.ndarray, started: float) -> PlanSolution:
     objective, people, cost = evaluate_plan(problem, chosen)
     broken = check_plan(problem, chosen)
     return PlanSolution(chosen, objective, people, cost, "greedy", "heuristic", None,
