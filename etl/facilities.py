@@ -29,13 +29,14 @@ from etl.coords import (
     parse_crs,
     transformer_to_wgs84,
 )
-from etl.errors import LoadRefusedError
+from etl.errors import CellRefused, LoadRefusedError
 from etl.lineage import (
     LoadResult,
     batch_writes,
     begin_load,
     reading_options,
 )
+from etl.messages import pydantic_reason
 from etl.models import FacilityRow, FacilityType, Status, Technology
 from etl.names import fold_place_name, fold_text
 from etl.readers import RawTable, read_table
@@ -350,21 +351,22 @@ def _empty(cells: pa.Array) -> np.ndarray[Any, Any]:
     return np.asarray(pc.equal(cells, "").to_numpy(zero_copy_only=False), dtype=bool)
 
 
-_Parse = Callable[[str], tuple[Any, str | None, str]]  # cell -> (value, reason or None, severity)
+_Reason = tuple[str, dict[str, Any]]  # a reason code of etl/messages.py and its values
+_Parse = Callable[[str], tuple[Any, _Reason | None, str]]  # cell -> (value, reason or None, severity)
 
 
 def _parsers(vocabulary: Vocabulary, today: date, doubtful_as: str) -> dict[str, _Parse]:
     def checked(parse: Callable[[str], Any]) -> _Parse:
-        def run(raw: str) -> tuple[Any, str | None, str]:
+        def run(raw: str) -> tuple[Any, _Reason | None, str]:
             try:
                 return parse(raw), None, "reject"
-            except ValueError as exc:
-                return None, str(exc), "reject"
+            except CellRefused as exc:
+                return None, (exc.code, dict(exc.values)), "reject"
 
         return run
 
-    def vocab(section: str, prefix: bool, reason: str, severity: str) -> _Parse:
-        def run(raw: str) -> tuple[Any, str | None, str]:
+    def vocab(section: str, prefix: bool, reason: _Reason, severity: str) -> _Parse:
+        def run(raw: str) -> tuple[Any, _Reason | None, str]:
             code = vocabulary.lookup_prefix(section, raw) if prefix else vocabulary.lookup(section, raw)
             return code, (None if code else reason), severity
 
@@ -374,15 +376,15 @@ def _parsers(vocabulary: Vocabulary, today: date, doubtful_as: str) -> dict[str,
         "type": vocab(
             "types",
             True,
-            "is not a known facility type (such as Cụm loa truyền thanh, Đài truyền "
-            "thanh cấp xã, Nhà văn hóa); add the word to a --mapping file if it is one",
+            ("unknown_facility_type",
+             {"examples": ["Cụm loa truyền thanh", "Đài truyền thanh cấp xã", "Nhà văn hóa"]}),
             "reject",
         ),
         "status": lambda raw: parse_status(vocabulary, raw, doubtful_as=doubtful_as),
         "technology": vocab(
             "technologies",
             False,
-            "is not a known technology (có dây, không dây FM, IP); stored without one",
+            ("unknown_technology", {"accepted": ["có dây", "không dây FM", "IP"]}),
             "warning",
         ),
         "installed_year": checked(lambda t: parse_year(t, today=today)),
@@ -429,7 +431,7 @@ def _parse_column(
         for i in np.flatnonzero(np.isin(codes, wrong)).tolist():
             _, reason, severity = parsed[codes[i]]
             assert reason is not None
-            result.issues.append(RowIssue(lines[i], header, raw_cells[i].as_py(), reason, severity))
+            result.issues.append(RowIssue(lines[i], header, raw_cells[i].as_py(), reason[0], reason[1], severity))
             if severity == "reject":
                 bad[i] = True
     return values[codes]
@@ -466,8 +468,8 @@ def _without_note_rows(
         return table
     for index in np.flatnonzero(~marked).tolist():
         result.skipped += 1
-        result.issues.append(RowIssue(int(table.lines[index]), "", "", "skipped: no type, id or coordinates (a "
-                                      "total, a signature or a note, not a facility)", "warning"))
+        result.issues.append(RowIssue(int(table.lines[index]), "", "", "not_a_facility_row",
+                                      severity="warning"))
     return table.take(np.flatnonzero(marked))
 
 
@@ -489,7 +491,7 @@ def _check_type_and_status(
         line = lines[index]
         if no_type[index]:
             result.issues.append(
-                RowIssue(line, columns.header("type"), "", "is empty: every facility needs a type")
+                RowIssue(line, columns.header("type"), "", "type_empty")
             )
             bad[index] = True
         if no_status[index]:
@@ -498,8 +500,8 @@ def _check_type_and_status(
                     line,
                     columns.header("status"),
                     "",
-                    "is empty; stored as Hoạt động (operational)",
-                    "warning",
+                    "status_empty",
+                    severity="warning",
                 )
             )
 
@@ -521,7 +523,8 @@ def _check_repeated_ids(
                 lines[index],
                 columns.header("external_id"),
                 ref,
-                f"repeats the id of row {lines[int(first[codes[index]])]} (the later row is rejected)",
+                "repeated_id",
+                {"first_row": lines[int(first[codes[index]])]},
             )
         )
         bad[index] = True
@@ -590,7 +593,7 @@ def _geometry_positions(
     points = np.where(shapely.get_type_id(shapes) == 4, shapely.get_geometry(shapes, 0), shapes)  # 4: multi
     xs, ys = shapely.get_x(points), shapely.get_y(points)
     for index in np.flatnonzero(missing).tolist():
-        result.issues.append(RowIssue(lines[index], "geometry", "", "has no coordinates"))
+        result.issues.append(RowIssue(lines[index], "geometry", "", "no_coordinates"))
     xs[missing], ys[missing] = np.nan, np.nan
     located = ~missing
     described = {int(index): ("geometry", f"{x} {y}") for index, x, y in
@@ -634,12 +637,12 @@ def _row_position(columns: ColumnMap, line: int, cells: Sequence[str], issues: l
             return _pair(columns, cells, line, "x", "y", issues)
         raw = columns.cell(cells, "geopoint")
         if not raw:
-            issues.append(RowIssue(line, columns.header("geopoint"), "", "is empty: missing coordinates"))
+            issues.append(RowIssue(line, columns.header("geopoint"), "", "coordinates_missing"))
             return None
         lat, lon = parse_geopoint(raw)
         return _Position(lon, lat, columns.header("geopoint"), raw)
     except ValueError as exc:
-        issues.append(RowIssue(line, columns.header("geopoint"), columns.cell(cells, "geopoint"), str(exc)))
+        issues.append(RowIssue.of(line, columns.header("geopoint"), columns.cell(cells, "geopoint"), exc))
         return None
 
 
@@ -729,8 +732,8 @@ def _to_wgs84(
                         lines[index],
                         field,
                         value,
-                        "has X and Y the GIS way round (X is the northing in VN-2000); read as Y, X",
-                        "warning",
+                        "xy_gis_order",
+                        severity="warning",
                     )
                 )
             xs, ys = np.where(flipped, ys, xs), np.where(flipped, xs, ys)
@@ -744,7 +747,8 @@ def _to_wgs84(
                 lines[index],
                 field,
                 value,
-                f"cannot be converted from EPSG:{epsg} to WGS 84 (is --crs right?)",
+                "crs_not_convertible",
+                {"epsg": epsg},
             )
         )
     return indexes[finite], xs[finite], ys[finite]
@@ -814,8 +818,8 @@ def _kept_rows(
                     n,
                     "",
                     "",
-                    f"point (lon {float(lon[k]):.6g}, lat {float(lat[k]):.6g}) is outside Viet "
-                    "Nam; check the coordinates and --crs",
+                    "point_outside_vn",
+                    {"lon": float(lon[k]), "lat": float(lat[k])},
                 )
             )
             continue
@@ -825,7 +829,7 @@ def _kept_rows(
             error = exc.errors()[0]
             field = str(error["loc"][0]) if error["loc"] else ""
             header = columns.header(field) if columns.has(field) else field  # the column as the file names it
-            result.issues.append(RowIssue(n, header, str(error.get("input", "")), error["msg"]))
+            result.issues.append(RowIssue(n, header, str(error.get("input", "")), *pydantic_reason(error)))
             keep[k] = False
     if keep.all():
         return rows
@@ -1158,8 +1162,7 @@ def _decide_locations(
         keep[k] = False
         issues.append(RowIssue(
             int(rows.n[k]), "", "",
-            f"{_point(rows, k)} lies inside no loaded commune (load the province's 2025 communes, or check the "
-            "coordinates)",
+            "point_in_no_commune", _point(rows, k),
         ))
     named = indexes[~swap & (found[indexes] != communes.none) & ~_isnone(typed[indexes])]
     if len(named):
@@ -1176,8 +1179,7 @@ def _decide_locations(
             c = int(found[k])
             issues.append(RowIssue(
                 int(rows.n[k]), commune_field, str(typed[k]),
-                f"is not the commune the point lies in ({communes.names[c]}, code {communes.codes[c]}); the "
-                f"location decides: stored in {communes.names[c]}",
+                "commune_not_at_point", {"name": communes.names[c], "code": communes.codes[c]},
                 "warning",
             ))
     return keep[indexes]
@@ -1193,20 +1195,20 @@ def _decide_swap(rows: _Rows, communes: _Communes, c: int, k: int) -> RowIssue:
         or (province is not None and _fold_place(province) == communes.provinces_folded[c])
     )
     if not confirmed:
-        where = f" (swapped it would lie in {communes.names[c]}, not the row's declared place)" if c != communes.none \
-            else ""
-        return RowIssue(n, "", "", f"{point} is outside Viet Nam; were lat/lon swapped?{where}")
+        if c != communes.none:
+            return RowIssue(n, "", "", "swap_elsewhere", point | {"name": communes.names[c]})
+        return RowIssue(n, "", "", "swap_suspected", point)
     rows.lon[k], rows.lat[k] = rows.lat[k], rows.lon[k]
     return RowIssue(
         n, "", "",
-        f"{point}: longitude and latitude were swapped; read as lon {rows.lon[k]:.6g}, lat {rows.lat[k]:.6g}, "
-        f"which lies in {communes.names[c]}, the row's own commune or province",
+        "swap_confirmed",
+        point | {"lon2": float(rows.lon[k]), "lat2": float(rows.lat[k]), "name": communes.names[c]},
         "warning",
     )
 
 
-def _point(rows: _Rows, k: int) -> str:
-    return f"point (lon {float(rows.lon[k]):.6g}, lat {float(rows.lat[k]):.6g})"
+def _point(rows: _Rows, k: int) -> dict[str, Any]:
+    return {"lon": float(rows.lon[k]), "lat": float(rows.lat[k])}
 
 
 def _same_place(typed: str | None, name: str | None, name_folded: str | None) -> bool:

@@ -66,13 +66,13 @@ def load_population_raster(
                 1,
                 "",
                 "",
-                "the raster declares no nodata value; negative cells are treated as missing",
-                "warning",
+                "raster_no_nodata",
+                severity="warning",
             )
         )
     if negative:
         result.issues.append(
-            RowIssue(1, "", "", f"{negative} cells are negative: treated as missing", "warning")
+            RowIssue(1, "", "", "raster_negative_cells", {"count": int(negative)}, "warning")
         )
     _check_coverage(conn, path, bounds, result)
     savepoint = conn.begin_nested()
@@ -142,8 +142,8 @@ def _check_coverage(
                 1,
                 "",
                 "",
-                f"the raster covers {len(outside)} of {extent.n} loaded "
-                f"communes only partly or not at all: {shown}{more}",
+                "raster_partial_cover",
+                {"outside": len(outside), "total": int(extent.n), "communes": f"{shown}{more}"},
                 "warning",
             )
         )
