@@ -139,3 +139,17 @@ def test_the_summary_line_is_made_from_the_counts() -> None:
     again = LoadResult(file="thon.csv", kind="villages", rows=40, unchanged=40, already_loaded=7)
     assert again.summary("vi") == ("thon.csv: tệp này đã được nạp (lô 7), nạp lại không thay đổi gì "
                                    "(đọc 40 dòng, nạp mới 0, cập nhật 0, không đổi 40)")
+
+
+def test_the_reject_report_has_the_code_and_the_sentence_in_the_users_language(tmp_path: Path) -> None:
+    from etl.lineage import write_report
+
+    result = LoadResult(file="khao_sat.csv", kind="facilities", rows=4, dry_run=True,
+                        issues=[RowIssue(3, "Tình trạng", "ok?", "unknown_status", {"accepted": ["Hoạt động"]})])
+    path = write_report(result, tmp_path, lang="vi")
+    assert path is not None
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "row,field,value,reason,severity,message,code"
+    assert lines[1] == ("3,Tình trạng,ok?,is not a known status (Hoạt động),reject,"
+                        "\"khao_sat.csv, dòng 3, trường 'Tình trạng': 'ok?' không phải là tình trạng đã biết "
+                        "(Hoạt động)\",unknown_status")
