@@ -115,6 +115,8 @@ def _require_columns(file: str, columns: ColumnMap, channel: str | None) -> None
 def _read_row(conn: Connection, columns: ColumnMap, line: int, cells: Sequence[str], channel: str | None,
               vocabulary: Vocabulary, result: LoadResult) -> _ImportRow | None:
     """Check one row; every problem becomes a RowIssue, and a row with any rejection is left out."""
+    # One function of ~65 lines on purpose: the nested helpers share the row's issue list and cells, and the checks
+    # read top to bottom as the columns of a report; split, each step would take the same seven arguments.
     issues: list[RowIssue] = []
 
     def cell(name: str) -> str:
@@ -169,18 +171,25 @@ def _read_row(conn: Connection, columns: ColumnMap, line: int, cells: Sequence[s
     if issues:
         result.issues.extend(issues)
         return None
+    entry = _typed_entry(line, result, received_at=received_at, channel=chan, category=category, text=text,
+                         commune_code=commune, facility_id=facility_id, lon=lon, lat=lat,
+                         reporter_contact=cell("reporter_contact") or None)
+    if entry is None:
+        return None
+    return _ImportRow(line, entry, status, cell("assigned_to") or None, answer if status in ("answered", "closed")
+                      else None, answered_at if status in ("answered", "closed") else None,
+                      closed_at if status == "closed" else None)
+
+
+def _typed_entry(line: int, result: LoadResult, **fields: Any) -> FeedbackIn | None:
+    """The report as FeedbackIn, or None with the model's own reason when it refuses the row."""
     try:
-        entry = FeedbackIn(received_at=received_at, channel=chan, category=category, text=text,  # type: ignore[arg-type]
-                           commune_code=commune, facility_id=facility_id, lon=lon, lat=lat,
-                           reporter_contact=cell("reporter_contact") or None)
+        return FeedbackIn(**fields)
     except ValidationError as exc:
         first = exc.errors()[0]
         result.issues.append(RowIssue(line, str(first["loc"][0]) if first["loc"] else "", "",
                                       *pydantic_reason(first)))
         return None
-    return _ImportRow(line, entry, status, cell("assigned_to") or None, answer if status in ("answered", "closed")
-                      else None, answered_at if status in ("answered", "closed") else None,
-                      closed_at if status == "closed" else None)
 
 
 def _position(columns: ColumnMap, cells: Sequence[str], reject: Any) -> tuple[float | None, float | None]:

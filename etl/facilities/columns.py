@@ -268,6 +268,39 @@ def _outside(codes: np.ndarray[Any, Any], allowed: frozenset[str]) -> np.ndarray
     return np.array([code in strange for code in codes.tolist()], dtype=bool)
 
 
+def _reject_outside_and_unknown(
+    rows: _Rows,
+    columns: ColumnMap,
+    outside: np.ndarray[Any, Any],
+    unknown: np.ndarray[Any, Any],
+    keep: np.ndarray[Any, Any],
+    result: LoadResult,
+) -> None:
+    """Reject the points outside Viet Nam, and check the rows with a code the model does not know by the model
+    (``keep`` turns False for those it refuses)."""
+    for k in np.flatnonzero(outside | unknown).tolist():
+        n = int(rows.n[k])
+        if outside[k]:
+            result.issues.append(
+                RowIssue(
+                    n,
+                    "",
+                    "",
+                    "point_outside_vn",
+                    {"lon": float(rows.lon[k]), "lat": float(rows.lat[k])},
+                )
+            )
+            continue
+        try:
+            FacilityRow.model_validate(rows.typed(k))
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = str(error["loc"][0]) if error["loc"] else ""
+            header = columns.header(field) if columns.has(field) else field  # the column as the file names it
+            result.issues.append(RowIssue(n, header, str(error.get("input", "")), *pydantic_reason(error)))
+            keep[k] = False
+
+
 def _kept_rows(
     table: RawTable,
     columns: ColumnMap,
@@ -305,27 +338,7 @@ def _kept_rows(
         attributes=attributes,
         source_crs=source_crs,
     )
-    for k in np.flatnonzero(outside | unknown).tolist():
-        n = int(rows.n[k])
-        if outside[k]:
-            result.issues.append(
-                RowIssue(
-                    n,
-                    "",
-                    "",
-                    "point_outside_vn",
-                    {"lon": float(lon[k]), "lat": float(lat[k])},
-                )
-            )
-            continue
-        try:
-            FacilityRow.model_validate(rows.typed(k))
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            field = str(error["loc"][0]) if error["loc"] else ""
-            header = columns.header(field) if columns.has(field) else field  # the column as the file names it
-            result.issues.append(RowIssue(n, header, str(error.get("input", "")), *pydantic_reason(error)))
-            keep[k] = False
+    _reject_outside_and_unknown(rows, columns, outside, unknown, keep, result)
     if keep.all():
         return rows
     return replace(
