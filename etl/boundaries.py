@@ -11,7 +11,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import shapely
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from etl.errors import LoadRefusedError
 from etl.names import fold_place_name
@@ -163,28 +163,24 @@ def load_boundaries(
     staged = _stage_rows(gdf, geoms, fields, version, level, result)
     set_actor(conn, loaded_by)
     batch_id = _record_batch(conn, path, result)
-    conn.execute(text("CREATE TEMP TABLE staging_admin_unit (LIKE admin_unit INCLUDING DEFAULTS) "
-                      "ON COMMIT DROP"))
+    conn.execute(queries.load("create_staging_admin_unit"))
     copy_rows(conn, "staging_admin_unit", _STAGE_COLUMNS, staged)
     counts = conn.execute(queries.load("upsert_admin_units_from_staging"), {"batch_id": batch_id}).one()
     result.inserted, result.updated = int(counts.inserted), int(counts.updated)
     result.unchanged = len(staged) - result.inserted - result.updated
     result.batch_id = batch_id
     conn.execute(
-        text("UPDATE load_batch SET loaded = :l, updated = :u, unchanged = :n, rejected = :r, warned = :w "
-             "WHERE id = :id"),
+        queries.load("update_boundaries_batch_counts"),
         {"l": result.inserted, "u": result.updated, "n": result.unchanged, "r": len(result.rejected),
          "w": len(result.warned), "id": batch_id},
     )
     _record_rejects(conn, batch_id, result.rejected, "reject")
     _record_rejects(conn, batch_id, result.warned, "warning")
     conn.execute(
-        text("INSERT INTO audit_log (\"user\", action, entity, entity_id, after) "
-             "VALUES (audit_actor(), 'load_boundaries', 'admin_unit', :v || '/' || :l, "
-             "CAST(:after AS jsonb))"),
+        queries.load("audit_boundaries_load"),
         {"v": version, "l": level, "after": json.dumps(_summary(result))},
     )
-    conn.execute(text("DROP TABLE IF EXISTS staging_admin_unit"))
+    conn.execute(queries.load("drop_staging_admin_unit"))
     # Without statistics the planner took the 3,321 new communes for one row (issue 24).
     analyze_after_load(conn, "admin_unit", result.inserted + result.updated)
     return result
@@ -251,8 +247,7 @@ def _jsonable(value: object) -> object:
 def _record_batch(conn: Connection, path: Path, result: BoundaryLoadResult) -> int:
     sha = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
     return int(conn.execute(
-        text("INSERT INTO load_batch (kind, file, sha256, format, rows, params, loaded_by) "
-             "VALUES ('boundaries', :f, :s, :fmt, :r, CAST(:p AS jsonb), audit_actor()) RETURNING id"),
+        queries.load("insert_boundaries_batch"),
         {"f": str(path), "s": sha, "fmt": path.suffix.lstrip(".").lower(), "r": result.rows,
          "p": json.dumps({"version": result.version, "level": result.level, "repaired": result.repaired})},
     ).scalar_one())
@@ -261,7 +256,7 @@ def _record_batch(conn: Connection, path: Path, result: BoundaryLoadResult) -> i
 def _record_rejects(conn: Connection, batch_id: int, reasons: list[str], severity: str) -> None:
     if reasons:
         conn.execute(
-            text("INSERT INTO load_reject (batch_id, reason, severity) VALUES (:b, :r, :s)"),
+            queries.load("insert_boundaries_reject"),
             [{"b": batch_id, "r": reason, "s": severity} for reason in reasons],
         )
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from etl.coords import in_viet_nam
 from etl.errors import LoadRefusedError
@@ -216,7 +216,7 @@ def _reported_position(
 def _write(
     conn: Connection, rows: list[InspectionRow], columns: ColumnMap, result: LoadResult, scope: Sequence[str] | None
 ) -> None:
-    conn.execute(text("DROP TABLE IF EXISTS etl_inspection_stage"))
+    conn.execute(queries.load("drop_inspection_stage"))
     conn.execute(queries.load("create_inspection_staging"))
     copy_rows(
         conn,
@@ -242,16 +242,13 @@ def _write(
         columns.header("external_id") if columns.has("external_id") else columns.header("facility_id")
     )
     for n, ref in conn.execute(
-        text("SELECT n, facility_ref FROM etl_inspection_stage WHERE facility_id IS NULL ORDER BY n")
+        queries.load("staged_inspections_without_facility")
     ).all():
         result.issues.append(RowIssue(n, ref_header, ref, "facility_unknown"))
     if scope is not None:
         _reject_outside(conn, scope, ref_header, result)
     seen = conn.execute(
-        text(
-            "SELECT s.n, s.submission_id FROM etl_inspection_stage s WHERE s.facility_id IS NOT NULL AND "
-            "EXISTS (SELECT 1 FROM inspection i WHERE i.submission_id = s.submission_id) ORDER BY s.n"
-        )
+        queries.load("staged_inspections_loaded_before")
     ).all()
     for n, submission in seen:
         result.issues.append(
@@ -267,7 +264,7 @@ def _write(
         ).rowcount
     result.unchanged = result.skipped
     result.accepted = rows
-    conn.execute(text("DROP TABLE IF EXISTS etl_inspection_stage"))
+    conn.execute(queries.load("drop_inspection_stage"))
 
 
 def _reject_outside(conn: Connection, scope: Sequence[str], ref_header: str, result: LoadResult) -> None:
@@ -277,5 +274,5 @@ def _reject_outside(conn: Connection, scope: Sequence[str], ref_header: str, res
         result.issues.append(RowIssue(r.n, ref_header, r.facility_ref, "facility_outside_scope",
                                       {"commune": r.commune_name}))
     if outside:
-        conn.execute(text("UPDATE etl_inspection_stage SET facility_id = NULL WHERE n = ANY(:n)"),
+        conn.execute(queries.load("unlink_staged_inspections"),
                      {"n": [r.n for r in outside]})

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from etl.errors import SurveyValidationError
 from etl.messages import format_int, user_lang
@@ -123,7 +123,7 @@ def find_earlier_batch(
     Takes a transaction-level advisory lock per kind first, so two loads of the same kind (two people
     uploading the same file) run one after the other and the second sees the first's batch.
     """
-    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('phusong.load.' || :kind))"), {"kind": kind})
+    conn.execute(queries.load("load_kind_locked"), {"kind": kind})
     found = conn.execute(
         queries.load("load_batch_by_sha256"),
         {"kind": kind, "sha256": sha256, "reading": json.dumps(reading or {}, ensure_ascii=False)},

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import shapely
 from pydantic import ValidationError
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from etl.coords import in_viet_nam, parse_crs, transformer_to_wgs84
 from etl.errors import LoadRefusedError
@@ -68,7 +68,7 @@ def load_villages(
     result, sha256 = begin_load(conn, "villages", path, table, reading, dry_run=dry_run, skip_reason="totals")
     if result.already_loaded is not None:
         return result
-    if conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM commune)")).scalar_one():
+    if conn.execute(queries.load("no_communes_loaded")).scalar_one():
         raise LoadRefusedError(
             "no 2025 communes are loaded: run `phusong load boundaries FILE --version 2025` first"
         )
@@ -209,7 +209,7 @@ def _count(
 
 
 def _write(conn: Connection, rows: list[VillageRow], result: LoadResult) -> None:
-    conn.execute(text("DROP TABLE IF EXISTS etl_village_stage"))
+    conn.execute(queries.load("drop_village_stage"))
     conn.execute(queries.load("create_village_staging"))
     copy_rows(
         conn,
@@ -230,9 +230,7 @@ def _write(conn: Connection, rows: list[VillageRow], result: LoadResult) -> None
         ),
     )
     conn.execute(queries.load("locate_and_match_staged_villages"))
-    unplaced = conn.execute(text(
-        "SELECT n, name, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat "
-        "FROM etl_village_stage WHERE commune_code IS NULL ORDER BY n")).all()
+    unplaced = conn.execute(queries.load("staged_villages_in_no_commune")).all()
     for r in unplaced:
         result.issues.append(RowIssue(r.n, "", "", "village_in_no_commune",
                                       {"name": r.name, "lon": float(r.lon), "lat": float(r.lat)}))
@@ -241,8 +239,8 @@ def _write(conn: Connection, rows: list[VillageRow], result: LoadResult) -> None
         counts = conn.execute(queries.load("upsert_villages_from_staging"), {"batch_id": result.batch_id}).one()
     result.loaded, result.updated = int(counts.inserted), int(counts.updated)
     matched = conn.execute(
-        text("SELECT count(*) FROM etl_village_stage WHERE match_id IS NOT NULL")
+        queries.load("matched_staged_village_count")
     ).scalar_one()
     result.unchanged = int(matched) - result.updated
     result.accepted = rows
-    conn.execute(text("DROP TABLE IF EXISTS etl_village_stage"))
+    conn.execute(queries.load("drop_village_stage"))

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from etl.coords import (
     parse_crs,
@@ -30,6 +30,7 @@ from etl.validate import (
     map_columns,
 )
 from etl.vocabulary import load_vocabulary
+from sql import queries
 
 
 def preview_facilities(conn: Connection, path: Path, **options: Any) -> LoadResult:
@@ -167,7 +168,7 @@ def _require_columns(table: RawTable, columns: ColumnMap) -> None:
 
 
 def _require_communes(conn: Connection) -> None:
-    if conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM commune)")).scalar_one():
+    if conn.execute(queries.load("no_communes_loaded")).scalar_one():
         raise LoadRefusedError(
             "no 2025 communes are loaded, so no facility can be placed in one: run "
             "`phusong load boundaries FILE --version 2025` first"

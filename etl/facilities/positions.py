@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from etl.coords import (
     VN2000_ZONES,
@@ -34,6 +34,7 @@ from etl.validate import (
     parse_geopoint,
     read_coordinate_pair,
 )
+from sql import queries
 
 _PROJECTED_SHARE = 0.5  # more than half the positions in metres: the file is projected, not a few typos
 
@@ -217,7 +218,7 @@ def _is_geographic(epsg: int | None) -> bool:
 def _typed_communes_lon(conn: Connection, column: _Columns) -> float | None:
     names = sorted({fold_place_name(name) for name in column("commune")[:500].to_pylist()} - {""})
     value = conn.execute(
-        text("SELECT avg(ST_X(ST_PointOnSurface(geom))) FROM commune WHERE name_folded = ANY(:names)"),
+        queries.load("mean_lon_of_communes_named"),
         {"names": names},
     ).scalar_one()
     return float(value) if value is not None else None

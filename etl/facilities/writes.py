@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from etl.facilities.placement import _communes_near, _Placement, _Villages, _Written
 from etl.facilities.rows import _AcceptedRows, _isnone, _Rows
@@ -35,8 +35,8 @@ def _locate_and_write(conn: Connection, rows: _Rows, columns: ColumnMap, result:
     """
     # The planner's cost guesses for geometry functions make PostgreSQL JIT-compile these set-based queries,
     # which takes longer (~0.5 s each) than running them: off for this load, restored after.
-    jit = conn.execute(text("SELECT current_setting('jit')")).scalar_one()
-    conn.execute(text("SELECT set_config('jit', 'off', true)"))
+    jit = conn.execute(queries.load("jit_setting")).scalar_one()
+    conn.execute(queries.load("jit_turned_off"))
     communes = _communes_near(conn, rows)
     placement = _Placement(rows, communes, columns, _Villages.fetch(conn, rows, communes))
     stored_ids = _stored_ids(conn, rows)
@@ -48,7 +48,7 @@ def _locate_and_write(conn: Connection, rows: _Rows, columns: ColumnMap, result:
         if len(staged) else 0
     rebuild = _indexes_rebuilt_after_insert(conn, len(new) + staged_new)
     if rebuild:
-        conn.execute(text("SELECT set_aside_indexes('facility')"))
+        conn.execute(queries.load("facility_indexes_set_aside"))
         # The indexes are built from the finished table, so the order rows go in does not matter to them.
         chunks: np.ndarray[Any, Any] | Iterator[np.ndarray[Any, Any]] = placement.kept_by_chunk(new)
     else:
@@ -67,10 +67,10 @@ def _locate_and_write(conn: Connection, rows: _Rows, columns: ColumnMap, result:
         if staged_new:
             result.loaded += conn.execute(queries.load("insert_facilities_from_staging"), binds).rowcount
     if rebuild:
-        conn.execute(text("SELECT restore_indexes('facility')"))
+        conn.execute(queries.load("facility_indexes_restored"))
     result.issues.extend(sorted(placement.issues, key=lambda issue: issue.row))
     result.accepted = _AcceptedRows(rows, np.flatnonzero(placement.keep))
-    conn.execute(text("SELECT set_config('jit', :jit, true)"), {"jit": jit})
+    conn.execute(queries.load("jit_restored"), {"jit": jit})
 
 
 def _stage_and_update(
@@ -84,18 +84,17 @@ def _stage_and_update(
     """Stage the rows that may be stored facilities, match them, update those that changed; return how many
     staged rows are new after all (left in the staging table for the insert)."""
     rows = columns_of.rows
-    conn.execute(text("DROP TABLE IF EXISTS etl_facility_stage"))
+    conn.execute(queries.load("drop_facility_stage"))
     conn.execute(queries.load("create_facility_staging"))
     fields = columns_of.fields() | {"n": rows.n, "lon": rows.lon, "lat": rows.lat, "match_id": stored_ids}
     copy_columns(conn, "etl_facility_stage", list(fields), list(fields.values()), staged)
-    conn.execute(text("ANALYZE etl_facility_stage (external_id, commune_code)"))
+    conn.execute(queries.load("analyzed_facility_stage"))
     conn.execute(queries.load("match_staged_facilities"))
     updated = conn.execute(queries.load("update_facilities_from_staging"), binds).all()
     result.updated = len(updated)
     result.updated_refs = [str(r.ref) for r in updated]
     matched, new = conn.execute(
-        text("SELECT count(*) FILTER (WHERE match_id IS NOT NULL), count(*) FILTER (WHERE match_id IS NULL) "
-             "FROM etl_facility_stage")
+        queries.load("facility_stage_match_counts")
     ).one()
     result.unchanged = int(matched) - result.updated
     return int(new)
@@ -141,5 +140,5 @@ BULK_INSERT_REBUILDS_INDEXES_FROM = 10_000
 def _indexes_rebuilt_after_insert(conn: Connection, new_rows: int) -> bool:
     if new_rows < BULK_INSERT_REBUILDS_INDEXES_FROM:
         return False
-    stored = conn.execute(text("SELECT count(*) FROM facility")).scalar_one()
+    stored = conn.execute(queries.load("facility_count")).scalar_one()
     return 4 * new_rows >= int(stored)
