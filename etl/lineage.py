@@ -184,9 +184,10 @@ def close_batch(conn: Connection, result: LoadResult) -> None:
     copy_rows(
         conn,
         "load_reject",
-        ("batch_id", "row", "field", "value", "reason", "severity"),
+        ("batch_id", "row", "field", "value", "reason", "severity", "code", "reason_values"),
         (
-            (result.batch_id, i.row, i.field or None, i.value[:2000], i.reason, i.severity)
+            (result.batch_id, i.row, i.field or None, i.value[:2000], i.reason, i.severity, i.code,
+             json.dumps(i.values, ensure_ascii=False, default=str))
             for i in result.issues
         ),
     )
