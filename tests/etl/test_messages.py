@@ -153,3 +153,15 @@ def test_the_reject_report_has_the_code_and_the_sentence_in_the_users_language(t
     assert lines[1] == ("3,Tình trạng,ok?,is not a known status (Hoạt động),reject,"
                         "\"khao_sat.csv, dòng 3, trường 'Tình trạng': 'ok?' không phải là tình trạng đã biết "
                         "(Hoạt động)\",unknown_status")
+
+
+def test_the_cli_says_the_reasons_in_the_language_phusong_lang_asks_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = LoadResult(file="khao_sat.csv", kind="facilities", rows=2,
+                        issues=[RowIssue(2, "Năm lắp đặt", "2999", "year_in_future", {"this_year": 2026})])
+    monkeypatch.delenv("PHUSONG_LANG", raising=False)
+    assert result.messages("reject") == ["khao_sat.csv, row 2, field 'Năm lắp đặt': '2999' is in the future "
+                                         "(this is 2026)"]
+    monkeypatch.setenv("PHUSONG_LANG", "vi")
+    assert result.messages("reject") == ["khao_sat.csv, dòng 2, trường 'Năm lắp đặt': '2999' là năm trong tương "
+                                         "lai (năm nay là 2026)"]
+    assert result.summary().startswith("khao_sat.csv: đọc 2 dòng; đã nạp mới 0")
