@@ -110,6 +110,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{name}, the row's own commune or province",
         f"{_POINT_VI}: kinh độ và vĩ độ bị đảo; đã đọc thành kinh độ {{lon2}}, vĩ độ {{lat2}}, nằm ở {{name}}, "
         "đúng xã hoặc tỉnh dòng này khai báo"),
+    # Administrative boundaries (etl/boundaries.py): ``row`` is the feature number, as QGIS counts them.
+    "boundary_no_code": ("no code in field '{field}' (name='{name}')",
+                         "không có mã ở trường '{field}' (tên='{name}')"),
+    "boundary_no_name": ("code '{code}' has no name in field '{field}'; stored as '{stored}'",
+                         "mã '{code}' không có tên ở trường '{field}'; lưu với tên '{stored}'"),
+    "boundary_repeated_code": ("code '{code}' repeats feature {first}", "mã '{code}' trùng với đối tượng {first}"),
+    "boundary_no_geometry": ("code '{code}' has no usable polygon geometry",
+                             "mã '{code}' không có vùng (đa giác) dùng được"),
     # Villages (etl/villages.py).
     "no_geometry": ("has no geometry", "không có vị trí (điểm hoặc vùng)"),
     "village_total": ("skipped: a total, not a village", "bỏ qua: dòng tổng cộng, không phải thôn"),

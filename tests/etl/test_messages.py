@@ -90,7 +90,8 @@ SAMPLES: dict[str, tuple[Any, str]] = {
     "id": (42, "42"), "commune_code": ("99999", "99999"), "given": ("03127", "03127"), "outside": (3, "3"),
     "total": (40, "40"), "communes": ("Mường Phăng (03199)", "Mường Phăng (03199)"),
     "kind": ("float_type", "float_type"),
-    "limit": (-180, "-180"),
+    "limit": (-180, "-180"), "field": ("ma_xa", "ma_xa"), "stored": ("Chưa có tên (03199)", "Chưa có tên (03199)"),
+    "first": (1, "1"),
 }
 # Words that would show English left in a Vietnamese reason.
 ENGLISH = re.compile(r"\b(is|the|expected|row|not|empty|skipped|point|stored|commune|communes|number|should|of|or|"
