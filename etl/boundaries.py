@@ -11,10 +11,12 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import shapely
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from etl.errors import LoadRefusedError
+from etl.messages import user_lang
 from etl.names import fold_place_name
+from etl.validate import RowIssue
 from sql import queries
 from sql.bulk import analyze_after_load, copy_rows, set_actor
 
@@ -55,9 +57,22 @@ class BoundaryLoadResult:
     updated: int = 0
     unchanged: int = 0
     repaired: int = 0
-    rejected: list[str] = field(default_factory=list)
-    warned: list[str] = field(default_factory=list)
+    issues: list[RowIssue] = field(default_factory=list)  # ``row`` is the feature number, from 1
     batch_id: int | None = None
+
+    @property
+    def rejected(self) -> list[str]:
+        """The rejected features, one line each, in the user's language (etl.messages.user_lang)."""
+        return self._lines("reject")
+
+    @property
+    def warned(self) -> list[str]:
+        return self._lines("warning")
+
+    def _lines(self, severity: str) -> list[str]:
+        lang = user_lang()
+        feature = "đối tượng" if lang == "vi" else "feature"
+        return [f"{feature} {i.row}: {i.text(lang)}" for i in self.issues if i.severity == severity]
 
 
 def detect_level(columns: list[str]) -> str:
@@ -163,28 +178,23 @@ def load_boundaries(
     staged = _stage_rows(gdf, geoms, fields, version, level, result)
     set_actor(conn, loaded_by)
     batch_id = _record_batch(conn, path, result)
-    conn.execute(text("CREATE TEMP TABLE staging_admin_unit (LIKE admin_unit INCLUDING DEFAULTS) "
-                      "ON COMMIT DROP"))
+    conn.execute(queries.load("create_staging_admin_unit"))
     copy_rows(conn, "staging_admin_unit", _STAGE_COLUMNS, staged)
     counts = conn.execute(queries.load("upsert_admin_units_from_staging"), {"batch_id": batch_id}).one()
     result.inserted, result.updated = int(counts.inserted), int(counts.updated)
     result.unchanged = len(staged) - result.inserted - result.updated
     result.batch_id = batch_id
     conn.execute(
-        text("UPDATE load_batch SET loaded = :l, updated = :u, unchanged = :n, rejected = :r, warned = :w "
-             "WHERE id = :id"),
+        queries.load("update_boundaries_batch_counts"),
         {"l": result.inserted, "u": result.updated, "n": result.unchanged, "r": len(result.rejected),
          "w": len(result.warned), "id": batch_id},
     )
-    _record_rejects(conn, batch_id, result.rejected, "reject")
-    _record_rejects(conn, batch_id, result.warned, "warning")
+    _record_rejects(conn, batch_id, result.issues)
     conn.execute(
-        text("INSERT INTO audit_log (\"user\", action, entity, entity_id, after) "
-             "VALUES (audit_actor(), 'load_boundaries', 'admin_unit', :v || '/' || :l, "
-             "CAST(:after AS jsonb))"),
+        queries.load("audit_boundaries_load"),
         {"v": version, "l": level, "after": json.dumps(_summary(result))},
     )
-    conn.execute(text("DROP TABLE IF EXISTS staging_admin_unit"))
+    conn.execute(queries.load("drop_staging_admin_unit"))
     # Without statistics the planner took the 3,321 new communes for one row (issue 24).
     analyze_after_load(conn, "admin_unit", result.inserted + result.updated)
     return result
@@ -206,19 +216,21 @@ def _stage_rows(
         code, name = _clean(record[fields.code]), _clean(record[fields.name])
         geom = geoms.loc[idx]
         if not code:
-            result.rejected.append(f"feature {line}: no code in field {fields.code!r} (name={name!r})")
+            result.issues.append(RowIssue(line, fields.code, "", "boundary_no_code",
+                                          {"field": fields.code, "name": name}))
             continue
         if not name:
             # Kept rather than rejected: the polygon is real (the 2009 set has two unnamed ones) and its code
             # identifies it; the placeholder says plainly that the name is missing.
             name = f"Chưa có tên ({code})"
-            result.warned.append(f"feature {line}: code {code!r} has no name in field {fields.name!r}; "
-                                 f"stored as {name!r}")
+            result.issues.append(RowIssue(line, fields.name, "", "boundary_no_name",
+                                          {"code": code, "field": fields.name, "stored": name}, "warning"))
         if code in seen:
-            result.rejected.append(f"feature {line}: code {code!r} repeats feature {seen[code]}")
+            result.issues.append(RowIssue(line, fields.code, code, "boundary_repeated_code",
+                                          {"code": code, "first": seen[code]}))
             continue
         if geom is None or geom.is_empty:
-            result.rejected.append(f"feature {line}: code {code!r} has no usable polygon geometry")
+            result.issues.append(RowIssue(line, "geometry", code, "boundary_no_geometry", {"code": code}))
             continue
         seen[code] = line
         rows.append((
@@ -251,21 +263,21 @@ def _jsonable(value: object) -> object:
 def _record_batch(conn: Connection, path: Path, result: BoundaryLoadResult) -> int:
     sha = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
     return int(conn.execute(
-        text("INSERT INTO load_batch (kind, file, sha256, format, rows, params, loaded_by) "
-             "VALUES ('boundaries', :f, :s, :fmt, :r, CAST(:p AS jsonb), audit_actor()) RETURNING id"),
+        queries.load("insert_boundaries_batch"),
         {"f": str(path), "s": sha, "fmt": path.suffix.lstrip(".").lower(), "r": result.rows,
          "p": json.dumps({"version": result.version, "level": result.level, "repaired": result.repaired})},
     ).scalar_one())
 
 
-def _record_rejects(conn: Connection, batch_id: int, reasons: list[str], severity: str) -> None:
-    if reasons:
+def _record_rejects(conn: Connection, batch_id: int, issues: list[RowIssue]) -> None:
+    if issues:
         conn.execute(
-            text("INSERT INTO load_reject (batch_id, reason, severity) VALUES (:b, :r, :s)"),
-            [{"b": batch_id, "r": reason, "s": severity} for reason in reasons],
+            queries.load("insert_boundaries_reject"),
+            [{"b": batch_id, "row": i.row, "r": f"feature {i.row}: {i.reason}", "s": i.severity, "code": i.code,
+              "v": json.dumps(i.values, ensure_ascii=False, default=str)} for i in issues],
         )
 
 
 def _summary(result: BoundaryLoadResult) -> dict[str, object]:
     counts = {"rejected": len(result.rejected), "warned": len(result.warned)}
-    return {k: v for k, v in result.__dict__.items() if k not in counts} | counts
+    return {k: v for k, v in result.__dict__.items() if k != "issues"} | counts

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from etl.errors import LoadRefusedError
 from sql import queries
@@ -90,31 +90,29 @@ def load_census_population(
     result = CensusResult(census_rows=len(census), census_population=float(census["pop_total"].sum()))
     coded = census[census["ma_xa"].notna() & census["pop_total"].notna()].drop_duplicates("ma_xa")
     result.census_rows_without_code = int(census["ma_xa"].isna().sum())
-    conn.execute(text("TRUNCATE census_commune"))
+    conn.execute(queries.load("truncate_census_commune"))
     copy_rows(conn, "census_commune",
               ("code", "district_code", "province_code", "name", "district_name", "province_name",
                "pop_total", "pop_urban", "pop_rural"),
               coded[["ma_xa", "ma_huyen", "ma_tinh", "commune_name", "district_name", "province_name",
                      "pop_total", "pop_urban", "pop_rural"]].astype(object).where(coded.notna(), None)
               .itertuples(index=False))
-    conn.execute(text("DELETE FROM admin_census_link"))
+    conn.execute(queries.load("delete_admin_census_links"))
     copy_rows(conn, "admin_census_link", ("old_code", "census_code"),
               id_map[id_map["ma_xa"].notna()][["commune_id", "ma_xa"]].itertuples(index=False))
-    result.crosswalk_pairs = int(conn.execute(text("SELECT build_admin_crosswalk(:sliver)"),
+    result.crosswalk_pairs = int(conn.execute(queries.load("built_admin_crosswalk"),
                                               {"sliver": SLIVER_SHARE}).scalar_one())
     conn.execute(queries.load("apportion_census_population"))
     _collect_totals(conn, result)
     conn.execute(
-        text("INSERT INTO audit_log (\"user\", action, entity, after) "
-             "VALUES (audit_actor(), 'load_census', 'admin_unit', CAST(:after AS jsonb))"),
+        queries.load("audit_census_load"),
         {"after": json.dumps({k: v for k, v in result.__dict__.items() if k != "unmatched"})},
     )
     return result
 
 
 def _require_loaded(conn: Connection) -> None:
-    counts: dict[str, int] = dict(conn.execute(text(
-        "SELECT version, count(*) FROM admin_unit WHERE level = 'commune' GROUP BY version")).all())
+    counts: dict[str, int] = dict(conn.execute(queries.load("commune_counts_by_version")).all())
     for version in ("pre2025", "2025"):
         if not counts.get(version):
             raise LoadRefusedError(
@@ -124,16 +122,11 @@ def _require_loaded(conn: Connection) -> None:
 
 
 def _collect_totals(conn: Connection, result: CensusResult) -> None:
-    row = conn.execute(text(
-        "SELECT count(*) FILTER (WHERE population > 0), coalesce(sum(population), 0) FROM commune")).one()
+    row = conn.execute(queries.load("communes_with_population")).one()
     result.communes_2025_with_population, result.population_2025_total = int(row[0]), float(row[1])
-    matched = conn.execute(text(
-        "SELECT count(*), coalesce(sum(c.pop_total), 0) FROM census_commune c "
-        "WHERE EXISTS (SELECT 1 FROM admin_census_link m WHERE m.census_code = c.code)")).one()
+    matched = conn.execute(queries.load("census_rows_matched")).one()
     result.matched_rows, result.matched_population = int(matched[0]), float(matched[1])
-    result.unmatched = [dict(r._mapping) for r in conn.execute(text(
-        "SELECT c.code, c.province_name, c.district_name, c.name, c.pop_total FROM census_commune c "
-        "WHERE NOT EXISTS (SELECT 1 FROM admin_census_link m WHERE m.census_code = c.code) ORDER BY c.code"))]
+    result.unmatched = [dict(r._mapping) for r in conn.execute(queries.load("census_rows_unmatched"))]
 
 
 def write_unmatched_report(result: CensusResult, path: Path) -> Path:
@@ -169,6 +162,5 @@ def load_commune_population(
     source = frame["population_source"] if "population_source" in frame else "census 2019"
     rows = [{"code": c, "p": float(p), "s": s} for c, p, s in
             zip(frame["code"], frame["population"], pd.Series(source, index=frame.index), strict=True)]
-    conn.execute(text("UPDATE admin_unit SET population = :p, population_source = :s "
-                      "WHERE version = '2025' AND level = 'commune' AND code = :code"), rows)
+    conn.execute(queries.load("set_commune_population"), rows)
     return CommunePopulationResult(communes=len(rows), total=float(frame["population"].sum()))

@@ -83,8 +83,8 @@ def _typed_rows(table: RawTable, columns: dict[str, tuple[int, str]], known: set
         def cell(name: str, cells: Sequence[str] = cells) -> str:
             return cells[columns[name][0]].strip() if name in columns else ""
 
-        def reject(name: str, value: str, reason: str, line: int = line) -> None:
-            result.issues.append(RowIssue(line, columns[name][1] if name in columns else name, value, reason))
+        def reject(name: str, value: str, code: str, line: int = line) -> None:
+            result.issues.append(RowIssue(line, columns[name][1] if name in columns else name, value, code))
 
         code, typed_group, typed_decision = cell("code"), cell("group"), cell("decision")
         if not any((code, typed_group, typed_decision)):
@@ -92,20 +92,20 @@ def _typed_rows(table: RawTable, columns: dict[str, tuple[int, str]], known: set
         if code.isdigit() and len(code) < 5:
             code = code.zfill(5)  # a spreadsheet drops the leading zeros of "03127"
         if code not in known:
-            reject("code", cell("code"), "is not a 2025 commune code loaded (5 digits, QĐ 19/2025/QĐ-TTg)")
+            reject("code", cell("code"), "group_commune_unknown")
             continue
         matched = _GROUP.match(fold_text(typed_group)) if typed_group else None
         if typed_group and matched is None:
-            reject("group", typed_group, "is not a commune group (1, 2 or 3; 'Nhóm 1' is read too)")
+            reject("group", typed_group, "group_invalid")
             continue
         value = int(matched.group(1)) if matched else group
         said = typed_decision or decision
         if value is None or not said:
-            reject("group" if value is None else "decision", "", "is empty")
+            reject("group" if value is None else "decision", "", "value_empty")
             continue
         if code in rows:
-            result.issues.append(RowIssue(line, columns["code"][1], code, "appears twice; the later row is kept",
-                                          "warning"))
+            result.issues.append(RowIssue(line, columns["code"][1], code, "group_commune_repeated",
+                                          severity="warning"))
         rows[code] = (code, value, said)
     return list(rows.values())
 

@@ -11,7 +11,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from importlib import resources
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
+
+from sql import queries
 
 
 @dataclass
@@ -63,11 +65,7 @@ def crosscheck_crosswalk(conn: Connection) -> CrosscheckResult:
     Needs admin_census_link and admin_crosswalk (built by `phusong load census`).
     """
     ours: dict[str, list[tuple[str, float]]] = {}
-    for census_code, new_code, share in conn.execute(text(
-            "SELECT l.census_code, x.new_code, sum(x.area_share * p.area_km2) "
-            "FROM admin_census_link l JOIN admin_crosswalk x ON x.old_code = l.old_code "
-            "JOIN admin_unit p ON p.version = 'pre2025' AND p.level = 'commune' AND p.code = l.old_code "
-            "GROUP BY 1, 2")):
+    for census_code, new_code, share in conn.execute(queries.load("census_area_by_new_commune")):
         ours.setdefault(census_code, []).append((new_code, float(share or 0)))
     result = CrosscheckResult()
     for old_code, package_code in sorted(package_old_to_new_codes().items()):

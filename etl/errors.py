@@ -18,3 +18,17 @@ class SurveyValidationError(LoadRefusedError):
         shown = "\n".join(f"  {p}" for p in problems[:50])
         more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
         super().__init__(f"{file}: {len(problems)} problem(s):\n{shown}{more}")
+
+
+class CellRefused(InputRefused):
+    """One cell cannot be read: a reason code of etl/messages.py and the values its templates name.
+
+    Its text is the English sentence (it is still a ValueError, so the cell parsers' callers catch it as one).
+    """
+
+    def __init__(self, code: str, **values: object) -> None:
+        from etl.messages import render
+
+        self.code = code
+        self.values = values
+        super().__init__(render(code, values, "en"))

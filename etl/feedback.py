@@ -15,6 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import Connection
 
+from etl.errors import CellRefused
+from etl.messages import register_labels
 from sql import queries
 from sql.bulk import set_actor
 from sql.errors import Conflict, NotAllowed, PhusongError
@@ -49,6 +51,8 @@ STATUS_LABELS = {
     "answered": ("Đã trả lời", "Answered"), "closed": ("Đã đóng", "Closed"),
 }
 OVERDUE_LABEL = ("Quá hạn", "Overdue")
+register_labels({code: pair[0] for labels in (CHANNEL_LABELS, CATEGORY_LABELS, STATUS_LABELS)
+                 for code, pair in labels.items()})
 
 # The flow; the same moves are in the feedback_transition table that the database trigger checks.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -66,9 +70,11 @@ _ROLE_VI = {"planner": "Cán bộ quy hoạch", "inspector": "Cán bộ kiểm t
 class FeedbackError(PhusongError):
     """A register action that cannot be done; the message says why in one sentence, ``vi`` in Vietnamese."""
 
-    def __init__(self, message: str, vi: str | None = None) -> None:
+    def __init__(self, message: str, vi: str | None = None, *, code: str = "", **values: Any) -> None:
         super().__init__(message)
         self.vi = vi or message
+        self.code = code or "invalid_value"  # the reason code of etl/messages.py when a feedback import row shows it
+        self.values: dict[str, Any] = values or {"kind": "report"}
 
 
 class FeedbackPermissionError(FeedbackError, NotAllowed):
@@ -123,15 +129,15 @@ class FeedbackIn(BaseModel):
         if value.tzinfo is None:
             value = value.replace(tzinfo=VN_TZ)   # a date without a zone is Viet Nam time
         if value > datetime.now(VN_TZ) + timedelta(days=1):
-            raise ValueError("the received date is in the future")
+            raise CellRefused("received_in_future")
         return value
 
     @model_validator(mode="after")
     def _placed(self) -> FeedbackIn:
         if (self.lon is None) != (self.lat is None):
-            raise ValueError("give both longitude and latitude, or neither")
+            raise CellRefused("coordinates_half")
         if self.lon is None and not self.commune_code and self.facility_id is None:
-            raise ValueError("a report needs a place: a point, a commune or a facility")
+            raise CellRefused("report_needs_place")
         return self
 
 
@@ -158,7 +164,8 @@ def place_feedback(conn: Connection, entry: FeedbackIn) -> Placement:
             raise FeedbackError(f"the point (lon {entry.lon}, lat {entry.lat}) is in no loaded commune; "
                                 "were longitude and latitude swapped?",
                                 f"Điểm (kinh độ {entry.lon}, vĩ độ {entry.lat}) không thuộc xã nào đã nạp; "
-                                "kinh độ và vĩ độ có bị đảo không?")
+                                "kinh độ và vĩ độ có bị đảo không?", code="report_point_in_no_commune",
+                                lon=str(entry.lon), lat=str(entry.lat))
         note = ""
         if entry.commune_code and entry.commune_code != found.code:
             note = f"commune {entry.commune_code} given, but the point lies in {found.code} {found.name}: point used"
@@ -361,12 +368,14 @@ def _locked(conn: Connection, feedback_id: int) -> Any:
 def _facility(conn: Connection, facility_id: int) -> Any:
     row = conn.execute(queries.load("facility_for_feedback"), {"id": facility_id}).first()
     if row is None:
-        raise FeedbackError(f"no facility with id {facility_id}", f"Không có thiết chế mã {facility_id}.")
+        raise FeedbackError(f"no facility with id {facility_id}", f"Không có thiết chế mã {facility_id}.",
+                            code="report_no_such_facility", id=facility_id)
     return row
 
 
 def _commune(conn: Connection, code: str) -> Any:
     row = conn.execute(queries.load("commune_by_code"), {"code": code}).first()
     if row is None:
-        raise FeedbackError(f"no 2025 commune with code {code!r}", f"Không có xã mã '{code}'.")
+        raise FeedbackError(f"no 2025 commune with code {code!r}", f"Không có xã mã '{code}'.",
+                            code="report_no_such_commune", commune_code=code)
     return row

@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 from etl.errors import LoadRefusedError
 from etl.feedback import VN_TZ, FeedbackFilter, FeedbackIn, Viewer, list_feedback
 from etl.lineage import LoadResult, batch_writes, begin_load, reading_options
+from etl.messages import pydantic_reason
 from etl.readers import read_table
 from etl.validate import ColumnMap, RowIssue, map_columns, parse_coordinate_cell, parse_datetime, parse_geopoint
 from etl.vocabulary import Vocabulary, fold_key
@@ -114,35 +115,38 @@ def _require_columns(file: str, columns: ColumnMap, channel: str | None) -> None
 def _read_row(conn: Connection, columns: ColumnMap, line: int, cells: Sequence[str], channel: str | None,
               vocabulary: Vocabulary, result: LoadResult) -> _ImportRow | None:
     """Check one row; every problem becomes a RowIssue, and a row with any rejection is left out."""
+    # One function of ~65 lines on purpose: the nested helpers share the row's issue list and cells, and the checks
+    # read top to bottom as the columns of a report; split, each step would take the same seven arguments.
     issues: list[RowIssue] = []
 
     def cell(name: str) -> str:
         return columns.cell(cells, name)
 
-    def reject(name: str, value: str, reason: str) -> None:
-        issues.append(RowIssue(line, columns.header(name) if columns.has(name) else name, value, reason))
+    def reject(name: str, value: str, code: str, values: dict[str, Any] | None = None) -> None:
+        issues.append(RowIssue(line, columns.header(name) if columns.has(name) else name, value, code,
+                               values or {}))
 
     def when(name: str, required: bool) -> datetime | None:
         value = cell(name)
         if not value:
             if required:
-                reject(name, value, "is empty (expected the date the report was received, such as 26/11/2026)")
+                reject(name, value, "received_date_empty")
             return None
         try:
             return parse_datetime(value)
         except ValueError as exc:
-            reject(name, value, str(exc))
+            issues.append(RowIssue.of(line, columns.header(name) if columns.has(name) else name, value, exc))
             return None
 
     def code(name: str, section: str, fallback: str | None) -> str | None:
         value = cell(name) if columns.has(name) else ""
         if not value:
             if fallback is None:
-                reject(name, value, f"is empty (expected one of {', '.join(vocabulary.known(section))})")
+                reject(name, value, "choice_empty", {"choices": list(vocabulary.known(section))})
             return fallback
         found = vocabulary.lookup_prefix(section, value)
         if found is None:
-            reject(name, value, f"is not a known {name} (expected one of {', '.join(vocabulary.known(section))})")
+            reject(name, value, "choice_unknown", {"what": name, "choices": list(vocabulary.known(section))})
         return found
 
     received_at, answered_at, closed_at = when("received_at", True), when("answered_at", False), \
@@ -152,32 +156,40 @@ def _read_row(conn: Connection, columns: ColumnMap, line: int, cells: Sequence[s
     status = code("status", "statuses", "received") or "received"
     text = cell("text")
     if not text:
-        reject("text", text, "is empty (expected what the citizen reported)")
+        reject("text", text, "report_text_empty")
     lon, lat = _position(columns, cells, reject)
     commune, facility_id = _commune_and_facility(conn, columns, cells, lon, reject)
     answer = cell("answer") or None
     if answered_at is not None and status == "received":
         status = "answered" if answer else status
     if status in ("answered", "closed") and (answer is None or answered_at is None):
-        reject("status", cell("status"), "says the report was answered, but the answer or its date is missing")
+        reject("status", cell("status"), "answer_missing")
     if status == "closed" and closed_at is None and answered_at is not None:
         closed_at = answered_at
     if received_at and answered_at and answered_at < received_at:
-        reject("answered_at", cell("answered_at"), f"is before the report was received ({cell('received_at')})")
+        reject("answered_at", cell("answered_at"), "answered_before_received", {"received": cell("received_at")})
     if issues:
         result.issues.extend(issues)
         return None
-    try:
-        entry = FeedbackIn(received_at=received_at, channel=chan, category=category, text=text,  # type: ignore[arg-type]
-                           commune_code=commune, facility_id=facility_id, lon=lon, lat=lat,
-                           reporter_contact=cell("reporter_contact") or None)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        result.issues.append(RowIssue(line, str(first["loc"][0]) if first["loc"] else "", "", first["msg"]))
+    entry = _typed_entry(line, result, received_at=received_at, channel=chan, category=category, text=text,
+                         commune_code=commune, facility_id=facility_id, lon=lon, lat=lat,
+                         reporter_contact=cell("reporter_contact") or None)
+    if entry is None:
         return None
     return _ImportRow(line, entry, status, cell("assigned_to") or None, answer if status in ("answered", "closed")
                       else None, answered_at if status in ("answered", "closed") else None,
                       closed_at if status == "closed" else None)
+
+
+def _typed_entry(line: int, result: LoadResult, **fields: Any) -> FeedbackIn | None:
+    """The report as FeedbackIn, or None with the model's own reason when it refuses the row."""
+    try:
+        return FeedbackIn(**fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        result.issues.append(RowIssue(line, str(first["loc"][0]) if first["loc"] else "", "",
+                                      *pydantic_reason(first)))
+        return None
 
 
 def _position(columns: ColumnMap, cells: Sequence[str], reject: Any) -> tuple[float | None, float | None]:
@@ -203,13 +215,13 @@ def _commune_and_facility(conn: Connection, columns: ColumnMap, cells: Sequence[
         found = conn.execute(queries.load("facility_by_reference"),
                              {"ref": ref, "ref_id": int(ref) if ref.isdigit() and len(ref) < 18 else None}).first()
         if found is None:
-            reject("facility", ref, "is not the id of a loaded facility (expected its code, such as DB-LOA-001)")
+            reject("facility", ref, "report_facility_unknown")
         else:
             facility_id = int(found.id)
     written = columns.cell(cells, "commune")
     if not written:
         if lon is None and facility_id is None and not ref:
-            reject("commune", written, "is empty and the row has no coordinates or facility to place it")
+            reject("commune", written, "report_without_place")
         return None, facility_id
     matches = conn.execute(queries.load("communes_matching"), {"code": written, "folded": _fold_commune(written)}
                            ).all()
@@ -218,10 +230,10 @@ def _commune_and_facility(conn: Connection, columns: ColumnMap, cells: Sequence[
     if lon is not None:
         return None, facility_id       # the point decides (FeedbackIn / place_feedback)
     if not matches:
-        reject("commune", written, "is not a loaded 2025 commune (expected its code or its name, such as Mường Nhé)")
+        reject("commune", written, "report_commune_unknown")
     else:
-        reject("commune", written, f"names {len(matches)} communes ({', '.join(m.code for m in matches)}); "
-                                   "give the code")
+        reject("commune", written, "report_commune_ambiguous",
+               {"count": len(matches), "codes": [m.code for m in matches]})
     return None, facility_id
 
 
@@ -239,10 +251,12 @@ def _write(conn: Connection, rows: Iterable[_ImportRow], result: LoadResult, loa
         try:
             place = place_feedback(conn, entry)
         except FeedbackError as exc:
-            result.issues.append(RowIssue(row.line, "", "", str(exc)))
+            result.issues.append(RowIssue(row.line, "", "", exc.code, dict(exc.values)))
             continue
         if place.note:
-            result.issues.append(RowIssue(row.line, "commune", entry.commune_code or "", place.note, "warning"))
+            result.issues.append(RowIssue(row.line, "commune", entry.commune_code or "", "report_commune_differs",
+                                          {"given": entry.commune_code, "code": place.commune_code,
+                                           "name": place.commune_name}, "warning"))
         seen = conn.execute(queries.load("feedback_already_registered"), {
             "received_at": entry.received_at, "commune_code": place.commune_code, "text": entry.text}).first()
         if seen is not None:

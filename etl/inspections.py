@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from etl.coords import in_viet_nam
 from etl.errors import LoadRefusedError
 from etl.lineage import LoadResult, batch_writes, begin_load, reading_options
+from etl.messages import pydantic_reason
 from etl.models import InspectionRow
 from etl.readers import RawTable, read_table
 from etl.validate import (
@@ -115,7 +116,7 @@ def _read_rows(
         ref = columns.cell(cells, ref_field)
         if not ref:
             issues.append(
-                RowIssue(line, columns.header(ref_field), "", "is empty: which facility was inspected?")
+                RowIssue(line, columns.header(ref_field), "", "inspected_facility_empty")
             )
         raw_status = columns.cell(cells, "status")
         status, reason, severity = (
@@ -123,7 +124,7 @@ def _read_rows(
             else (None, UNKNOWN_STATUS, "reject")
         )
         if reason is not None:
-            issues.append(RowIssue(line, columns.header("status"), raw_status, reason, severity))
+            issues.append(RowIssue(line, columns.header("status"), raw_status, reason[0], reason[1], severity))
         when = _when(columns, cells, line, issues)
         lon, lat = _reported_position(columns, cells, line, issues)
         submission = columns.cell(cells, "submission_id") or None
@@ -134,7 +135,8 @@ def _read_rows(
                     line,
                     columns.header("submission_id"),
                     submission,
-                    f"repeats the submission of row {seen[submission]}: skipped",
+                    "repeated_submission",
+                    {"first_row": seen[submission]},
                     "warning",
                 )
             )
@@ -160,7 +162,7 @@ def _read_rows(
                 )
             )
         except ValidationError as exc:
-            result.issues.append(RowIssue(line, "", "", exc.errors()[0]["msg"]))
+            result.issues.append(RowIssue(line, "", "", *pydantic_reason(exc.errors()[0])))
     return rows
 
 
@@ -172,14 +174,14 @@ def _when(columns: ColumnMap, cells: Sequence[str], line: int, issues: list[RowI
                 line,
                 columns.header("inspected_at") if columns.has("inspected_at") else "date",
                 "",
-                "is empty: when was the facility inspected?",
+                "inspection_date_empty",
             )
         )
         return None
     try:
         return parse_datetime(raw)
     except ValueError as exc:
-        issues.append(RowIssue(line, columns.header("inspected_at"), raw, str(exc)))
+        issues.append(RowIssue.of(line, columns.header("inspected_at"), raw, exc))
         return None
 
 
@@ -198,13 +200,14 @@ def _reported_position(
         else:
             return None, None
     except ValueError as exc:
+        inner = RowIssue.of(line, "gps", "", exc)
         issues.append(
-            RowIssue(line, "gps", "", f"{exc}; the inspection is kept without its position", "warning")
+            RowIssue(line, "gps", "", "gps_unreadable_kept", {"inner": inner.code, **inner.values}, "warning")
         )
         return None, None
     if not in_viet_nam(lon, lat):
         issues.append(
-            RowIssue(line, "gps", f"{lat} {lon}", "is outside Viet Nam; kept without its position", "warning")
+            RowIssue(line, "gps", f"{lat} {lon}", "gps_outside_vn_kept", severity="warning")
         )
         return None, None
     return lon, lat
@@ -213,7 +216,7 @@ def _reported_position(
 def _write(
     conn: Connection, rows: list[InspectionRow], columns: ColumnMap, result: LoadResult, scope: Sequence[str] | None
 ) -> None:
-    conn.execute(text("DROP TABLE IF EXISTS etl_inspection_stage"))
+    conn.execute(queries.load("drop_inspection_stage"))
     conn.execute(queries.load("create_inspection_staging"))
     copy_rows(
         conn,
@@ -239,20 +242,18 @@ def _write(
         columns.header("external_id") if columns.has("external_id") else columns.header("facility_id")
     )
     for n, ref in conn.execute(
-        text("SELECT n, facility_ref FROM etl_inspection_stage WHERE facility_id IS NULL ORDER BY n")
+        queries.load("staged_inspections_without_facility")
     ).all():
-        result.issues.append(RowIssue(n, ref_header, ref, "is not the id of any loaded facility"))
+        result.issues.append(RowIssue(n, ref_header, ref, "facility_unknown"))
     if scope is not None:
         _reject_outside(conn, scope, ref_header, result)
     seen = conn.execute(
-        text(
-            "SELECT s.n, s.submission_id FROM etl_inspection_stage s WHERE s.facility_id IS NOT NULL AND "
-            "EXISTS (SELECT 1 FROM inspection i WHERE i.submission_id = s.submission_id) ORDER BY s.n"
-        )
+        queries.load("staged_inspections_loaded_before")
     ).all()
     for n, submission in seen:
         result.issues.append(
-            RowIssue(n, columns.header("submission_id"), submission, "was loaded before: skipped", "warning")
+            RowIssue(n, columns.header("submission_id"), submission, "submission_loaded_before",
+                     severity="warning")
         )
     result.skipped += len(seen)
     assert result.batch_id is not None
@@ -263,15 +264,15 @@ def _write(
         ).rowcount
     result.unchanged = result.skipped
     result.accepted = rows
-    conn.execute(text("DROP TABLE IF EXISTS etl_inspection_stage"))
+    conn.execute(queries.load("drop_inspection_stage"))
 
 
 def _reject_outside(conn: Connection, scope: Sequence[str], ref_header: str, result: LoadResult) -> None:
     """Reject the staged rows of facilities outside ``scope`` (they are then not inserted)."""
     outside = conn.execute(queries.load("staged_inspections_outside_scope"), {"scope": list(scope)}).all()
     for r in outside:
-        result.issues.append(RowIssue(r.n, ref_header, r.facility_ref, f"is a facility of {r.commune_name}, "
-                                      "outside the communes you inspect"))
+        result.issues.append(RowIssue(r.n, ref_header, r.facility_ref, "facility_outside_scope",
+                                      {"commune": r.commune_name}))
     if outside:
-        conn.execute(text("UPDATE etl_inspection_stage SET facility_id = NULL WHERE n = ANY(:n)"),
+        conn.execute(queries.load("unlink_staged_inspections"),
                      {"n": [r.n for r in outside]})

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from etl.errors import SurveyValidationError
+from etl.messages import format_int, user_lang
 from etl.readers import RawTable
 from etl.validate import RowIssue
 from sql import queries
@@ -53,11 +54,15 @@ class LoadResult:
         rejected = {i.row for i in self.issues if i.severity == "reject"}
         return len({i.row for i in self.issues if i.severity == "warning" and i.row not in rejected})
 
-    def messages(self, severity: str | None = None) -> list[str]:
-        return [i.message(self.file) for i in self.issues if severity is None or i.severity == severity]
+    def messages(self, severity: str | None = None, lang: str | None = None) -> list[str]:
+        """Every issue (or those of ``severity``) as a whole sentence in ``lang`` (default: the user's)."""
+        lang = lang or user_lang()
+        return [i.message(self.file, lang) for i in self.issues if severity is None or i.severity == severity]
 
-    def summary(self) -> str:
+    def summary(self, lang: str | None = None) -> str:
         """One line: rows read, loaded, updated, unchanged, warned, rejected, where the report is."""
+        if (lang or user_lang()) == "vi":
+            return _summary_vi(self)
         if self.already_loaded is not None:
             return (
                 f"{self.file}: already loaded as batch {self.already_loaded}: the same file again changes "
@@ -70,6 +75,27 @@ class LoadResult:
             f"{self.file}: {self.rows} rows read, {verb} {self.loaded}, updated {self.updated}, "
             f"unchanged {self.unchanged}{skipped}, warned {self.warned}, rejected {self.rejected}{report}"
         )
+
+
+# LoadResult.skip_reason, as the loaders set it, in Vietnamese.
+_SKIP_REASONS_VI = {"seen before": "đã có từ trước", "not facility rows": "không phải dòng thiết chế",
+                    "totals": "dòng tổng cộng"}
+
+
+def _summary_vi(result: LoadResult) -> str:
+    """LoadResult.summary in Vietnamese, made from the same counts (not from the English line)."""
+    rows = format_int(result.rows, "vi")
+    if result.already_loaded is not None:
+        return (f"{result.file}: tệp này đã được nạp (lô {result.already_loaded}), nạp lại không thay đổi gì "
+                f"(đọc {rows} dòng, nạp mới 0, cập nhật 0, không đổi {rows})")
+    verb = "xem trước, chưa ghi gì: sẽ nạp mới" if result.dry_run else "đã nạp mới"
+    skip_reason = _SKIP_REASONS_VI.get(result.skip_reason, result.skip_reason)
+    skipped = f", bỏ qua {format_int(result.skipped, 'vi')} ({skip_reason})" if result.skipped else ""
+    report = f"; báo cáo dòng bị loại: {result.report}" if result.report else ""
+    return (f"{result.file}: đọc {rows} dòng; {verb} {format_int(result.loaded, 'vi')}, "
+            f"cập nhật {format_int(result.updated, 'vi')}, không đổi {format_int(result.unchanged, 'vi')}"
+            f"{skipped}, cảnh báo {format_int(result.warned, 'vi')}, bị loại {format_int(result.rejected, 'vi')}"
+            f"{report}")
 
 
 def file_sha256(path: Path) -> str:
@@ -97,7 +123,7 @@ def find_earlier_batch(
     Takes a transaction-level advisory lock per kind first, so two loads of the same kind (two people
     uploading the same file) run one after the other and the second sees the first's batch.
     """
-    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('phusong.load.' || :kind))"), {"kind": kind})
+    conn.execute(queries.load("load_kind_locked"), {"kind": kind})
     found = conn.execute(
         queries.load("load_batch_by_sha256"),
         {"kind": kind, "sha256": sha256, "reading": json.dumps(reading or {}, ensure_ascii=False)},
@@ -158,16 +184,22 @@ def close_batch(conn: Connection, result: LoadResult) -> None:
     copy_rows(
         conn,
         "load_reject",
-        ("batch_id", "row", "field", "value", "reason", "severity"),
+        ("batch_id", "row", "field", "value", "reason", "severity", "code", "reason_values"),
         (
-            (result.batch_id, i.row, i.field or None, i.value[:2000], i.reason, i.severity)
+            (result.batch_id, i.row, i.field or None, i.value[:2000], i.reason, i.severity, i.code,
+             json.dumps(i.values, ensure_ascii=False, default=str))
             for i in result.issues
         ),
     )
 
 
-def write_report(result: LoadResult, report_dir: Path | None) -> Path | None:
-    """Write the rejected and warned rows to a CSV (UTF-8 with BOM, for Excel); None when there are none."""
+def write_report(result: LoadResult, report_dir: Path | None, lang: str | None = None) -> Path | None:
+    """Write the rejected and warned rows to a CSV (UTF-8 with BOM, for Excel); None when there are none.
+
+    ``reason`` is the English reason, ``code`` its reason code (etl/messages.py), ``message`` the whole sentence
+    in ``lang`` (default: the user's, :func:`etl.messages.user_lang`).
+    """
+    lang = lang or user_lang()
     if report_dir is None or not result.issues:
         return None
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -176,7 +208,7 @@ def write_report(result: LoadResult, report_dir: Path | None) -> Path | None:
     path = report_dir / f"{stem}.{result.kind}.{tag}.rejects.csv"
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["row", "field", "value", "reason", "severity", "message"])
+        writer.writerow(["row", "field", "value", "reason", "severity", "message", "code"])
         for issue in sorted(result.issues, key=lambda i: (i.row, i.severity != "reject")):
             writer.writerow(
                 csv_row([
@@ -185,7 +217,8 @@ def write_report(result: LoadResult, report_dir: Path | None) -> Path | None:
                     issue.value,
                     issue.reason,
                     issue.severity,
-                    issue.message(result.file),
+                    issue.message(result.file, lang),
+                    issue.code,
                 ])
             )
     result.report = path

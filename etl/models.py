@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from etl.errors import CellRefused
+
 FacilityType = Literal[
     "commune_radio_station",
     "loudspeaker_cluster",
@@ -41,7 +43,7 @@ class _Located(_Row):
     @classmethod
     def _finite(cls, value: float) -> float:
         if not math.isfinite(value):
-            raise ValueError("coordinate must be finite")
+            raise CellRefused("coordinate_infinite")
         return value
 
 

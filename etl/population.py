@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,10 +30,6 @@ def load_population_raster(
     negative cells (treated as missing), communes the raster covers only partly. The file stays where
     it is and is read window by window by the analysis; its absolute path and sha256 are recorded.
     """
-    import rasterio
-    from rasterio.errors import RasterioError
-    from rasterio.warp import transform_bounds
-
     if not path.is_file():
         raise LoadRefusedError(f"{path}: no such file")
     result = LoadResult(
@@ -43,41 +40,72 @@ def load_population_raster(
     if earlier is not None:
         result.already_loaded, result.unchanged = earlier, 1
         return result
-    try:
-        with rasterio.open(path) as raster:
-            if raster.crs is None:
-                raise LoadRefusedError(f"{path}: the raster has no coordinate reference system")
-            crs, nodata = raster.crs.to_string(), raster.nodata
-            resolution = float(abs(raster.res[0]))
-            bounds = transform_bounds(raster.crs, "EPSG:4326", *raster.bounds, densify_pts=21)
-            total, negative = _sum_cells(raster, nodata)
-            # A raster phusong derived from census totals says so in its tags (analysis.store writes them):
-            # keep the label, so every result made from it reads "derived", never "observed".
-            tags = raster.tags()
-            derived = tags.get("DERIVED", "").strip().lower() == "true"
-            tagged_description = tags.get("DESCRIPTION") or None
-    except RasterioError as exc:
-        raise LoadRefusedError(
-            f"{path}: is not a readable raster ({str(exc).splitlines()[0][:200]})"
-        ) from exc
-    if nodata is None:
+    facts = _read_raster(path)
+    if facts.nodata is None:
         result.issues.append(
             RowIssue(
                 1,
                 "",
                 "",
-                "the raster declares no nodata value; negative cells are treated as missing",
-                "warning",
+                "raster_no_nodata",
+                severity="warning",
             )
         )
-    if negative:
+    if facts.negative:
         result.issues.append(
-            RowIssue(1, "", "", f"{negative} cells are negative: treated as missing", "warning")
+            RowIssue(1, "", "", "raster_negative_cells", {"count": int(facts.negative)}, "warning")
         )
-    _check_coverage(conn, path, bounds, result)
+    _check_coverage(conn, path, facts.bounds, result)
+    _record(conn, result, path, facts, sha256=sha256, loaded_by=loaded_by,
+            description=description or facts.description or f"{path.name}: people per cell, {facts.crs}")
+    return result
+
+
+@dataclass(frozen=True)
+class _RasterFacts:
+    crs: str
+    nodata: float | None
+    resolution: float
+    bounds: tuple[float, float, float, float]
+    total: float
+    negative: int
+    derived: bool
+    description: str | None
+
+
+def _read_raster(path: Path) -> _RasterFacts:
+    """What phusong needs of a GeoTIFF: CRS, nodata, cell size, bounds in WGS 84, its people and its tags."""
+    import rasterio
+    from rasterio.errors import RasterioError
+    from rasterio.warp import transform_bounds
+
+    try:
+        with rasterio.open(path) as raster:
+            if raster.crs is None:
+                raise LoadRefusedError(f"{path}: the raster has no coordinate reference system")
+            total, negative = _sum_cells(raster, raster.nodata)
+            # A raster phusong derived from census totals says so in its tags (analysis.store writes them):
+            # keep the label, so every result made from it reads "derived", never "observed".
+            tags = raster.tags()
+            return _RasterFacts(
+                crs=raster.crs.to_string(), nodata=raster.nodata, resolution=float(abs(raster.res[0])),
+                bounds=transform_bounds(raster.crs, "EPSG:4326", *raster.bounds, densify_pts=21),
+                total=total, negative=negative, derived=tags.get("DERIVED", "").strip().lower() == "true",
+                description=tags.get("DESCRIPTION") or None)
+    except RasterioError as exc:
+        raise LoadRefusedError(
+            f"{path}: is not a readable raster ({str(exc).splitlines()[0][:200]})"
+        ) from exc
+
+
+def _record(conn: Connection, result: LoadResult, path: Path, facts: _RasterFacts, *, sha256: str,
+            loaded_by: str, description: str) -> None:
+    """Record the raster as the active one in its own batch (rolled back in a dry run)."""
+    crs, total, resolution, dry_run = facts.crs, facts.total, facts.resolution, result.dry_run
     savepoint = conn.begin_nested()
     set_actor(conn, loaded_by)
-    result.batch_id = open_batch(conn, result, sha256, {"crs": crs, "nodata": nodata, "bounds": list(bounds)})
+    result.batch_id = open_batch(conn, result, sha256,
+                                 {"crs": crs, "nodata": facts.nodata, "bounds": list(facts.bounds)})
     conn.execute(
         queries.load("activate_population_raster"),
         {
@@ -86,8 +114,8 @@ def load_population_raster(
             "crs": crs,
             "resolution": resolution,
             "total": total,
-            "description": description or tagged_description or f"{path.name}: people per cell, {crs}",
-            "derived": derived,
+            "description": description,
+            "derived": facts.derived,
             "batch_id": result.batch_id,
         },
     )
@@ -99,7 +127,6 @@ def load_population_raster(
         result.batch_id = None
     else:
         savepoint.commit()
-    return result
 
 
 def _sum_cells(raster: object, nodata: float | None) -> tuple[float, int]:
@@ -142,8 +169,8 @@ def _check_coverage(
                 1,
                 "",
                 "",
-                f"the raster covers {len(outside)} of {extent.n} loaded "
-                f"communes only partly or not at all: {shown}{more}",
+                "raster_partial_cover",
+                {"outside": len(outside), "total": int(extent.n), "communes": f"{shown}{more}"},
                 "warning",
             )
         )

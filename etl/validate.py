@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 from etl.coords import CoordinateError, parse_coordinate, parse_number
+from etl.errors import CellRefused
+from etl.messages import field_text, render
 from etl.readers import RawTable
 from etl.vocabulary import Vocabulary, fold_key
 
@@ -24,15 +28,43 @@ TOTAL_LABEL = r"(?i)^(tổng|tong)( (cộng|cong|số|so))?([ :].*)?$|^(cộng|c
 
 @dataclass(frozen=True)
 class RowIssue:
-    """One problem on one row: a rejection or a warning, shown in the house style (STYLE.md §6)."""
+    """One problem on one row: a rejection or a warning, as a reason code of etl/messages.py and its values.
+
+    The sentence is made when it is shown (:meth:`text`, :meth:`message`), in the reader's language.
+    """
 
     row: int
     field: str
     value: str
-    reason: str
+    code: str
+    values: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     severity: str = "reject"
 
-    def message(self, file: str) -> str:
+    @classmethod
+    def of(cls, row: int, field: str, value: str, error: Exception, severity: str = "reject") -> RowIssue:
+        """The issue of a cell parser's error (:class:`CellRefused`, or a plain ValueError kept as its text)."""
+        if isinstance(error, CellRefused):
+            return cls(row, field, value, error.code, dict(error.values), severity)
+        return cls(row, field, value, "invalid_value", {"kind": type(error).__name__}, severity)
+
+    @property
+    def reason(self) -> str:
+        """The reason in English (the load_reject table and the reject report's reason column keep it)."""
+        return render(self.code, self.values, "en")
+
+    def text(self, lang: str = "en") -> str:
+        """The reason in ``lang``, starting with a capital in Vietnamese (it stands alone in the app's table)."""
+        said = render(self.code, self.values, lang)
+        return said[:1].upper() + said[1:] if lang == "vi" else said
+
+    def message(self, file: str, lang: str = "en") -> str:
+        """The whole sentence: file, row, field and value as written, and the reason (STYLE.md §6)."""
+        if lang == "vi":
+            where = f"{file}, dòng {self.row}"
+            if self.field:
+                said = render(self.code, self.values, lang)
+                return f"{where}, trường '{field_text(self.field, lang)}': '{self.value}' {said}"
+            return f"{where}: {render(self.code, self.values, lang)}"
         where = f"{file}, row {self.row}"
         if self.field:
             return f"{where}, field '{self.field}': '{self.value}' {self.reason}"
@@ -169,13 +201,13 @@ def parse_count(text: str, maximum: int = MAX_COUNT) -> int:
     try:
         value = _number_in_unit(text, "count")
     except ValueError as exc:
-        raise ValueError("is not a number (expected a whole number such as 2)") from exc
+        raise CellRefused("count_not_number") from exc
     if not math.isfinite(value) or value != int(value):
-        raise ValueError("is not a whole number")
+        raise CellRefused("count_not_whole")
     if value < 0:
-        raise ValueError("is negative (expected 0 or more)")
+        raise CellRefused("count_negative")
     if value > maximum:
-        raise ValueError(f"is implausibly large (more than {maximum:,}); a typo?")
+        raise CellRefused("count_too_large", maximum=maximum)
     return int(value)
 
 
@@ -185,13 +217,13 @@ def parse_amount(text: str, unit: str, maximum: float = MAX_AMOUNT) -> float:
     try:
         value = _number_in_unit(text, unit)
     except ValueError as exc:
-        raise ValueError(f"is not a number (expected {unit}, such as 30 or 30.5)") from exc
+        raise CellRefused("amount_not_number", unit=unit) from exc
     if not math.isfinite(value):
-        raise ValueError(f"is not a finite number of {unit}")
+        raise CellRefused("amount_not_finite", unit=unit)
     if value < 0:
-        raise ValueError(f"is negative (expected 0 or more {unit})")
+        raise CellRefused("amount_negative", unit=unit)
     if value > maximum:
-        raise ValueError(f"is implausibly large (more than {maximum:,.0f} {unit}); a typo?")
+        raise CellRefused("amount_too_large", maximum=round(maximum), unit=unit)
     return value
 
 
@@ -213,13 +245,13 @@ def parse_year(text: str, *, today: date | None = None) -> int:
     except ValueError:
         match = _YEAR_IN_DATE.match(value)
         if not match:
-            raise ValueError("is not a year (expected four digits such as 2019)") from None
+            raise CellRefused("year_not_year") from None
         year = int(match[1])
     this_year = (today or date.today()).year
     if year > this_year:
-        raise ValueError(f"is in the future (this is {this_year})")
+        raise CellRefused("year_in_future", this_year=this_year)
     if year < EARLIEST_YEAR:
-        raise ValueError(f"is before {EARLIEST_YEAR}")
+        raise CellRefused("year_too_early", earliest=EARLIEST_YEAR)
     return year
 
 
@@ -231,7 +263,7 @@ def parse_coordinate_cell(text: str) -> float:
     except ValueError:
         value = math.nan if text.strip().lower() in ("nan", "+nan", "-nan") else _slow_coordinate(text)
     if not math.isfinite(value):
-        raise ValueError("is not a finite number (NaN or infinity)")
+        raise CellRefused("coordinate_not_finite")
     return value
 
 
@@ -239,10 +271,9 @@ def _slow_coordinate(text: str) -> float:
     try:
         return parse_coordinate(text)
     except (CoordinateError, ValueError) as exc:
-        hint = f" (use a dot: {text.replace(',', '.')})" if text.count(",") > 1 else ""
-        raise ValueError(
-            f"is not a number{hint}; expected decimal degrees such as 106.7 or 105°53'12.5\"E"
-        ) from exc
+        if text.count(",") > 1:
+            raise CellRefused("coordinate_commas", fixed=text.replace(",", ".")) from exc
+        raise CellRefused("coordinate_not_number") from exc
 
 
 def read_coordinate_pair(
@@ -254,12 +285,12 @@ def read_coordinate_pair(
     for name in (first, second):
         raw = columns.cell(cells, name)
         if not raw:
-            issues.append(RowIssue(line, columns.header(name), "", "is empty: missing coordinates"))
+            issues.append(RowIssue(line, columns.header(name), "", "coordinates_missing"))
             return None
         try:
             parsed.append(parse_coordinate_cell(raw))
         except ValueError as exc:
-            issues.append(RowIssue(line, columns.header(name), raw, str(exc)))
+            issues.append(RowIssue.of(line, columns.header(name), raw, exc))
             return None
     return parsed[0], parsed[1]
 
@@ -277,7 +308,7 @@ def parse_geopoint(text: str) -> tuple[float, float]:
         parts = cleaned.split()
     parts = [p.strip() for p in parts if p.strip()]
     if len(parts) < 2:
-        raise ValueError("is not a geopoint (expected 'latitude longitude altitude accuracy')")
+        raise CellRefused("geopoint_invalid")
     return parse_coordinate_cell(parts[0]), parse_coordinate_cell(parts[1])
 
 
@@ -307,11 +338,11 @@ def parse_datetime(text: str) -> datetime:
             except ValueError:
                 continue
     if parsed is None:
-        raise ValueError("is not a date (expected 26/11/2026 or 2026-11-26T08:30:00+07:00)")
+        raise CellRefused("date_invalid")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=VN_TZ)
     if parsed > datetime.now(VN_TZ) + timedelta(days=1):
-        raise ValueError("is in the future")
+        raise CellRefused("date_in_future")
     return parsed
 
 
@@ -329,22 +360,14 @@ def number_list(text: str) -> list[float]:
 
 
 # Statuses (issue 15): a doubtful one is never read as a fact. The accepted words, as the survey forms write them.
-ACCEPTED_STATUSES = "Hoạt động, Xuống cấp, Hư hỏng, Đã thanh lý, Dự kiến"
+ACCEPTED_STATUSES = ("Hoạt động", "Xuống cấp", "Hư hỏng", "Đã thanh lý", "Dự kiến")
 DOUBTFUL_AS = ("reject", "unknown")
-UNKNOWN_STATUS = f"is not a known status ({ACCEPTED_STATUSES})"
-DOUBTFUL_STATUS_REJECTED = (
-    f"is not a known status (unknown_status: a doubtful answer is not a fact); accepted: {ACCEPTED_STATUSES}; "
-    "--doubtful-as unknown loads it as Chưa rõ (unknown)"
-)
-DOUBTFUL_STATUS_KEPT = (
-    "is a doubtful status (unknown_status): loaded as Chưa rõ (unknown), counted as not working and listed "
-    "for inspection"
-)
+UNKNOWN_STATUS = ("unknown_status", {"accepted": list(ACCEPTED_STATUSES)})
 
 
-def parse_status(vocabulary: Vocabulary, raw: str, *, doubtful_as: str = "reject") -> tuple[str | None, str | None,
-                                                                                          str]:
-    """(status code or None, reason or None, severity) of one status cell.
+def parse_status(vocabulary: Vocabulary, raw: str, *, doubtful_as: str = "reject") -> tuple[
+        str | None, tuple[str, dict[str, Any]] | None, str]:
+    """(status code or None, (reason code, values) or None, severity) of one status cell.
 
     Only an exact (folded) vocabulary word is a status. A cell with a question mark or a word of
     ``doubtful_statuses`` ('ok?', 'tốt (?)', 'không rõ') is rejected with unknown_status, or with
@@ -352,8 +375,8 @@ def parse_status(vocabulary: Vocabulary, raw: str, *, doubtful_as: str = "reject
     """
     if "?" in raw or vocabulary.lookup("doubtful_statuses", raw) is not None:
         if doubtful_as == "unknown":
-            return "unknown", DOUBTFUL_STATUS_KEPT, "warning"
-        return None, DOUBTFUL_STATUS_REJECTED, "reject"
+            return "unknown", ("doubtful_status_kept", {}), "warning"
+        return None, ("doubtful_status", {"accepted": list(ACCEPTED_STATUSES)}), "reject"
     code = vocabulary.lookup("statuses", raw)
     return code, (None if code else UNKNOWN_STATUS), "reject"
 

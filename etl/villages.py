@@ -10,11 +10,12 @@ from typing import Any
 import numpy as np
 import shapely
 from pydantic import ValidationError
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from etl.coords import in_viet_nam, parse_crs, transformer_to_wgs84
 from etl.errors import LoadRefusedError
 from etl.lineage import LoadResult, batch_writes, begin_load, reading_options
+from etl.messages import pydantic_reason
 from etl.models import VillageRow
 from etl.names import fold_place_name
 from etl.readers import RawTable, read_table
@@ -67,7 +68,7 @@ def load_villages(
     result, sha256 = begin_load(conn, "villages", path, table, reading, dry_run=dry_run, skip_reason="totals")
     if result.already_loaded is not None:
         return result
-    if conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM commune)")).scalar_one():
+    if conn.execute(queries.load("no_communes_loaded")).scalar_one():
         raise LoadRefusedError(
             "no 2025 communes are loaded: run `phusong load boundaries FILE --version 2025` first"
         )
@@ -109,7 +110,7 @@ def _geometries(table: RawTable, columns: ColumnMap, epsg: int | None, result: L
             source = CRS.from_user_input(table.crs).to_epsg()
         for (line, _), geom in zip(table.rows, table.geometries, strict=True):
             if geom is None or geom.is_empty:
-                result.issues.append(RowIssue(line, "geometry", "", "has no geometry"))
+                result.issues.append(RowIssue(line, "geometry", "", "no_geometry"))
                 continue
             if geom.geom_type == "MultiPoint":
                 geom = geom.geoms[0]
@@ -136,7 +137,7 @@ def _lon_lat(columns: ColumnMap, line: int, cells: Sequence[str], result: LoadRe
     if not (columns.cell(cells, "lon") and columns.cell(cells, "lat")) \
             and any(_TOTAL.match(cell.strip()) for cell in cells):
         result.skipped += 1
-        result.issues.append(RowIssue(line, "", "", "skipped: a total, not a village", "warning"))
+        result.issues.append(RowIssue(line, "", "", "village_total", severity="warning"))
         return None
     return read_coordinate_pair(columns, cells, line, "lon", "lat", result.issues)
 
@@ -164,11 +165,11 @@ def _typed_rows(
         name = columns.cell(cells, "name")
         issues: list[RowIssue] = []
         if not name:
-            issues.append(RowIssue(line, columns.header("name"), "", "is empty: every village needs a name"))
+            issues.append(RowIssue(line, columns.header("name"), "", "village_name_empty"))
         point = geom.representative_point()
         if not in_viet_nam(point.x, point.y):
             issues.append(
-                RowIssue(line, "", "", f"point (lon {point.x:.6g}, lat {point.y:.6g}) is outside Viet Nam")
+                RowIssue(line, "", "", "village_outside_vn", {"lon": point.x, "lat": point.y})
             )
         counts = {k: _count(columns, cells, line, k, issues) for k in ("population", "households")}
         result.issues.extend(issues)
@@ -190,7 +191,7 @@ def _typed_rows(
                 )
             )
         except ValidationError as exc:
-            result.issues.append(RowIssue(line, "", "", exc.errors()[0]["msg"]))
+            result.issues.append(RowIssue(line, "", "", *pydantic_reason(exc.errors()[0])))
     return rows
 
 
@@ -203,12 +204,12 @@ def _count(
     try:
         return parse_count(raw)
     except ValueError as exc:
-        issues.append(RowIssue(line, columns.header(name), raw, str(exc)))
+        issues.append(RowIssue.of(line, columns.header(name), raw, exc))
         return None
 
 
 def _write(conn: Connection, rows: list[VillageRow], result: LoadResult) -> None:
-    conn.execute(text("DROP TABLE IF EXISTS etl_village_stage"))
+    conn.execute(queries.load("drop_village_stage"))
     conn.execute(queries.load("create_village_staging"))
     copy_rows(
         conn,
@@ -229,20 +230,17 @@ def _write(conn: Connection, rows: list[VillageRow], result: LoadResult) -> None
         ),
     )
     conn.execute(queries.load("locate_and_match_staged_villages"))
-    unplaced = conn.execute(text(
-        "SELECT n, name, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat "
-        "FROM etl_village_stage WHERE commune_code IS NULL ORDER BY n")).all()
+    unplaced = conn.execute(queries.load("staged_villages_in_no_commune")).all()
     for r in unplaced:
-        where = f"'{r.name}' at (lon {r.lon:.6g}, lat {r.lat:.6g})"
-        reason = f"{where} lies inside no loaded commune (load its 2025 communes, or check the location)"
-        result.issues.append(RowIssue(r.n, "", "", reason))
+        result.issues.append(RowIssue(r.n, "", "", "village_in_no_commune",
+                                      {"name": r.name, "lon": float(r.lon), "lat": float(r.lat)}))
     assert result.batch_id is not None
     with batch_audit(conn, result.batch_id):  # new villages: one audit row for the batch (migration 0013)
         counts = conn.execute(queries.load("upsert_villages_from_staging"), {"batch_id": result.batch_id}).one()
     result.loaded, result.updated = int(counts.inserted), int(counts.updated)
     matched = conn.execute(
-        text("SELECT count(*) FROM etl_village_stage WHERE match_id IS NOT NULL")
+        queries.load("matched_staged_village_count")
     ).scalar_one()
     result.unchanged = int(matched) - result.updated
     result.accepted = rows
-    conn.execute(text("DROP TABLE IF EXISTS etl_village_stage"))
+    conn.execute(queries.load("drop_village_stage"))

@@ -21,9 +21,9 @@ from dash import html
 
 from app.components.common import small_table
 from app.i18n import current_lang, fmt_int, t
-from app.reasons import field_text, reason_text, summary_text
 from etl.limits import MAX_UPLOAD_BYTES, UPLOAD_MAX_AGE_S, check_size
 from etl.lineage import LoadResult
+from etl.messages import field_text
 from etl.validate import RowIssue
 from sql.errors import InputRefused
 from sql.settings import get_settings
@@ -97,7 +97,8 @@ def as_uploaded(result: LoadResult, filename: str) -> LoadResult:
 
 def _issue_rows(issues: list[RowIssue]) -> list[list[Any]]:
     """The first 200 issues as table rows: row, field, value, reason (the reason in the user's language)."""
-    return [[i.row, field_text(i.field), i.value, reason_text(i.reason)] for i in issues[:200]]
+    lang = current_lang()
+    return [[i.row, field_text(i.field, lang), i.value, i.text(lang)] for i in issues[:200]]
 
 
 def preview_view(result: LoadResult, id_prefix: str) -> Any:
@@ -118,7 +119,7 @@ def preview_view(result: LoadResult, id_prefix: str) -> Any:
     ], className="mb-2")
     header = ["Dòng" if not en else "Row", "Trường" if not en else "Field", "Giá trị" if not en else "Value",
               t("reason")]
-    parts: list[Any] = [badges, html.Div(summary_text(result), className="small text-muted mb-2")]
+    parts: list[Any] = [badges, html.Div(result.summary(current_lang()), className="small text-muted mb-2")]
     if rejects:
         parts += [html.H6("Dòng bị loại" if not en else "Rejected rows"),
                   small_table(header, _issue_rows(rejects), id=f"{id_prefix}-preview-rejects")]

@@ -32,7 +32,6 @@ from app.components.uploads import (
 )
 from app.errors import error_text
 from app.i18n import current_lang, fmt_date, t
-from app.reasons import summary_text
 from app.refresh_text import coverage_status_line, refresh_line
 from etl.errors import LoadRefusedError
 from etl.facilities import load_facilities
@@ -145,7 +144,7 @@ def confirm_load(set_progress: Any, n_clicks: int | None, token: str | None, kin
     finally:
         discard_upload(token)  # loaded or refused, the file is not kept
     set_progress("")
-    return dbc.Alert([html.Div(summary_text(as_uploaded(result, path.name), lang)),
+    return dbc.Alert([html.Div(as_uploaded(result, path.name).summary(lang or current_lang())),
                       html.Div(refresh_line(coverage, lang), className="small")],
                      color="success", id="admin-load-done"), True
 

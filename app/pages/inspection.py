@@ -34,7 +34,6 @@ from app.inspections import (
     location_from_store,
     record_inspection,
 )
-from app.reasons import summary_text
 from etl.errors import LoadRefusedError
 from etl.inspections import load_inspections
 from etl.limits import MAX_UPLOAD_BYTES
@@ -221,7 +220,8 @@ def record_offline_upload(n_clicks: int | None, token: str | None, saved: int | 
     finally:
         discard_upload(token)  # recorded or refused, the file is not kept
     REFRESHER.notify()  # the worker brings the changed communes current; the map redraws when it has
-    return (dbc.Alert(summary_text(as_uploaded(result, path.name)), color="success", id="insp-upload-done"), True,
+    done = as_uploaded(result, path.name).summary(current_lang())
+    return (dbc.Alert(done, color="success", id="insp-upload-done"), True,
             (saved or 0) + result.loaded)
 
 

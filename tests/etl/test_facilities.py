@@ -10,6 +10,7 @@ from sqlalchemy import Connection, text
 
 from etl.errors import LoadRefusedError, SurveyValidationError
 from etl.facilities import load_facilities, preview_facilities
+from etl.messages import MESSAGES
 from etl.models import FacilityRow
 from tests.etl.conftest import (
     IN_DIEN_BIEN_PHU,
@@ -191,11 +192,16 @@ def test_each_bad_row_is_rejected_with_file_row_field_and_reason(
         assert f"field '{field}'" in message
     assert reason in message
     stored = communes.execute(
-        text("SELECT row, field, reason FROM load_reject WHERE batch_id = :b"), {"b": result.batch_id}
+        text("SELECT row, field, reason, code, reason_values FROM load_reject WHERE batch_id = :b"),
+        {"b": result.batch_id},
     ).all()
     assert [(r.row, r.field or "") for r in stored] == [(3, field)]
+    issue = next(i for i in result.issues if i.row == 3)
+    assert (stored[0].code, set(stored[0].reason_values)) == (issue.code, set(issue.values))
+    assert stored[0].code in MESSAGES and reason in stored[0].reason
     report = result.report.read_text(encoding="utf-8-sig")
-    assert report.startswith("row,field,value,reason,severity,message") and reason in report
+    assert report.startswith("row,field,value,reason,severity,message,code") and reason in report
+    assert report.rstrip().endswith(issue.code)
 
 
 def test_a_repeated_id_rejects_the_later_row_naming_the_earlier(communes: Connection, tmp_path: Path) -> None:

@@ -1,0 +1,111 @@
+"""A survey's rows as columns (numpy arrays), and the small column helpers every step uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, overload
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from etl.models import FacilityRow
+
+# --- reading rows -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Rows:
+    """The rows that passed the checks that need no database, column by column: element i is one row.
+
+    Made from whole columns (numpy arrays; object arrays hold the cells' Python values), without a Python
+    object per row; :class:`FacilityRow` is built only for the rows the upload page looks at
+    (``result.accepted``, see :class:`_AcceptedRows`) and for a row whose vocabulary codes it must check.
+    """
+
+    n: np.ndarray[Any, Any]  # row numbers (int)
+    lon: np.ndarray[Any, Any]
+    lat: np.ndarray[Any, Any]
+    swap: np.ndarray[Any, Any]  # lon/lat outside Viet Nam but inside it when swapped
+    values: dict[str, np.ndarray[Any, Any]]  # FacilityRow field -> object array of its values
+    attributes: list[dict[str, str]] | None  # None: no row has any (no unmapped column)
+    source_crs: str
+
+    def __len__(self) -> int:
+        return len(self.n)
+
+    def as_placed(self, which: Any = slice(None)) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """The points of rows ``which`` as they are placed: a swap candidate (in Viet Nam only with lon and lat
+        swapped) taken swapped."""
+        swap, lon, lat = self.swap[which], self.lon[which], self.lat[which]
+        return np.where(swap, lat, lon), np.where(swap, lon, lat)
+
+    def typed(self, i: int) -> dict[str, Any]:
+        """Row ``i`` as the fields of a :class:`FacilityRow`."""
+        out = {name: column[i] for name, column in self.values.items()}
+        out.update(
+            row=int(self.n[i]),
+            lon=float(self.lon[i]),
+            lat=float(self.lat[i]),
+            swap_candidate=bool(self.swap[i]),
+            source_crs=self.source_crs,
+            attributes=self.attributes[i] if self.attributes is not None else {},
+        )
+        return out
+
+
+class _AcceptedRows(Sequence[FacilityRow]):
+    """``result.accepted`` of a facility load: the typed rows, each made the first time it is asked for.
+
+    A load of 200,000 rows only counts them; the upload page's preview reads a few.
+    """
+
+    def __init__(self, rows: _Rows, indexes: np.ndarray[Any, Any]) -> None:
+        self._rows = rows
+        self._indexes = indexes.tolist()
+        self._made: dict[int, FacilityRow] = {}
+
+    def __len__(self) -> int:
+        return len(self._indexes)
+
+    @overload
+    def __getitem__(self, index: int) -> FacilityRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[FacilityRow]: ...
+
+    def __getitem__(self, index: int | slice) -> FacilityRow | Sequence[FacilityRow]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        i = self._indexes[index]
+        made = self._made.get(i)
+        if made is None:
+            made = self._made[i] = FacilityRow.model_validate(self._rows.typed(i))
+        return made
+
+
+def _isnone(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    return np.asarray(pd.isna(values), dtype=bool)
+
+
+def _or_none(cells: pa.Array, repeats: bool) -> np.ndarray[Any, Any]:
+    """The cells as an object array, None where empty. A column whose values ``repeats`` (place names, notes)
+    is made from its distinct values: one Python string per value, not one per row."""
+    if repeats:
+        encoded = cells.dictionary_encode()
+        distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+        distinct[distinct == ""] = None
+        return distinct[encoded.indices.to_numpy(zero_copy_only=False)]
+    out = cells.to_numpy(zero_copy_only=False)
+    out[_empty(cells)] = None
+    return out
+
+
+def _empty(cells: pa.Array) -> np.ndarray[Any, Any]:
+    """Which cells are empty, as a bool array."""
+    return np.asarray(pc.equal(cells, "").to_numpy(zero_copy_only=False), dtype=bool)
+
+
+_Columns = Callable[[str], pa.Array]  # field name -> the stripped cell of each row ("" where none)

@@ -1,0 +1,144 @@
+"""Staging and writes: which rows are new, changed or unchanged, and the bulk insert/update of the facility table."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection
+
+from etl.facilities.placement import _communes_near, _Placement, _Villages, _Written
+from etl.facilities.rows import _AcceptedRows, _isnone, _Rows
+from etl.lineage import (
+    LoadResult,
+)
+from etl.validate import (
+    ColumnMap,
+)
+from sql import queries
+from sql.bulk import batch_audit, copy_columns
+
+# --- writing ------------------------------------------------------------------------------------------------
+
+
+def _locate_and_write(conn: Connection, rows: _Rows, columns: ColumnMap, result: LoadResult) -> None:
+    """Place the rows in communes and decide the location problems; update the stored facilities the survey
+    names, then insert the new ones.
+
+    New rows (an external id not stored; no id and no stored id-less facility near) are COPYed straight into
+    facility; only the rows that may be stored facilities go through staging and the set-based match and
+    update. A first load of an area never stages. In a bulk insert (indexes built afresh after it) the new rows
+    are placed chunk by chunk as they are sent: PostgreSQL stores one chunk while the next is placed.
+    """
+    # The planner's cost guesses for geometry functions make PostgreSQL JIT-compile these set-based queries,
+    # which takes longer (~0.5 s each) than running them: off for this load, restored after.
+    jit = conn.execute(queries.load("jit_setting")).scalar_one()
+    conn.execute(queries.load("jit_turned_off"))
+    communes = _communes_near(conn, rows)
+    placement = _Placement(rows, communes, columns, _Villages.fetch(conn, rows, communes))
+    stored_ids = _stored_ids(conn, rows)
+    maybe_stored = ~_isnone(stored_ids) | _near_idless_stored(conn, rows)
+    staged, new = placement.kept(np.flatnonzero(maybe_stored)), np.flatnonzero(~maybe_stored)
+    binds = {"batch_id": result.batch_id, "source_crs": rows.source_crs}
+    written = placement.written
+    staged_new = _stage_and_update(conn, written, placement.in_insert_order(staged), stored_ids, binds, result) \
+        if len(staged) else 0
+    rebuild = _indexes_rebuilt_after_insert(conn, len(new) + staged_new)
+    if rebuild:
+        conn.execute(queries.load("facility_indexes_set_aside"))
+        # The indexes are built from the finished table, so the order rows go in does not matter to them.
+        chunks: np.ndarray[Any, Any] | Iterator[np.ndarray[Any, Any]] = placement.kept_by_chunk(new)
+    else:
+        # Indexes kept up to date row by row: neighbouring rows go to the same index pages in commune and strip
+        # order (a third faster than file order).
+        chunks = placement.in_insert_order(placement.kept(new))
+    assert result.batch_id is not None
+    with batch_audit(conn, result.batch_id):  # one audit row per insert statement of the batch (migration 0013)
+        fields = written.fields() | {
+            "geom": placement.geom,
+            "source_crs": np.full(len(rows), rows.source_crs, dtype=object),
+            "batch_id": np.full(len(rows), result.batch_id, dtype=object),
+        }
+        result.loaded = copy_columns(conn, "facility", list(fields), list(fields.values()), chunks) \
+            if len(new) else 0
+        if staged_new:
+            result.loaded += conn.execute(queries.load("insert_facilities_from_staging"), binds).rowcount
+    if rebuild:
+        conn.execute(queries.load("facility_indexes_restored"))
+    result.issues.extend(sorted(placement.issues, key=lambda issue: issue.row))
+    result.accepted = _AcceptedRows(rows, np.flatnonzero(placement.keep))
+    conn.execute(queries.load("jit_restored"), {"jit": jit})
+
+
+def _stage_and_update(
+    conn: Connection,
+    columns_of: _Written,
+    staged: np.ndarray[Any, Any],
+    stored_ids: np.ndarray[Any, Any],
+    binds: dict[str, Any],
+    result: LoadResult,
+) -> int:
+    """Stage the rows that may be stored facilities, match them, update those that changed; return how many
+    staged rows are new after all (left in the staging table for the insert)."""
+    rows = columns_of.rows
+    conn.execute(queries.load("drop_facility_stage"))
+    conn.execute(queries.load("create_facility_staging"))
+    fields = columns_of.fields() | {"n": rows.n, "lon": rows.lon, "lat": rows.lat, "match_id": stored_ids}
+    copy_columns(conn, "etl_facility_stage", list(fields), list(fields.values()), staged)
+    conn.execute(queries.load("analyzed_facility_stage"))
+    conn.execute(queries.load("match_staged_facilities"))
+    updated = conn.execute(queries.load("update_facilities_from_staging"), binds).all()
+    result.updated = len(updated)
+    result.updated_refs = [str(r.ref) for r in updated]
+    matched, new = conn.execute(
+        queries.load("facility_stage_match_counts")
+    ).one()
+    result.unchanged = int(matched) - result.updated
+    return int(new)
+
+
+def _stored_ids(conn: Connection, rows: _Rows) -> np.ndarray[Any, Any]:
+    """The id of the stored facility with each row's external id (an object array, None where none)."""
+    matched = np.full(len(rows), None, dtype=object)
+    if not conn.execute(queries.load("facilities_with_external_ids_exist")).scalar_one():
+        return matched  # a first load: nothing to look up
+    ids = rows.values["external_id"]
+    wanted = np.flatnonzero(~_isnone(ids))
+    if not len(wanted):
+        return matched
+    stored = conn.execute(
+        queries.load("facilities_by_external_id"), {"ids": json.dumps(ids[wanted].tolist(), ensure_ascii=False)}
+    ).all()
+    if stored:
+        found: pd.Series[Any] = pd.Series(ids[wanted]).map(dict(stored))
+        hits = found.notna().to_numpy()
+        matched[wanted[hits]] = found[hits].astype(object).map(int).to_numpy()
+    return matched
+
+
+def _near_idless_stored(conn: Connection, rows: _Rows) -> np.ndarray[Any, Any]:
+    """Which rows have no external id while stored facilities without one lie near them (all or none)."""
+    idless = _isnone(rows.values["external_id"])
+    if not idless.any():
+        return idless
+    lon, lat = rows.as_placed(idless)
+    box = {"xmin": float(lon.min()), "ymin": float(lat.min()), "xmax": float(lon.max()), "ymax": float(lat.max())}
+    near = conn.execute(queries.load("idless_facilities_near"), box).scalar_one()
+    return idless if near else np.zeros(len(rows), dtype=bool)
+
+
+# A load that adds at least this many rows, and at least a quarter of what is stored, builds the facility
+# indexes afresh after its insert instead of updating them row by row (migration 0015): ~20 µs a row
+# maintained against ~3 µs a stored row rebuilt (bench/etl.py). The table is locked for the rest of such a
+# load, so small loads (an inspector's commune, a district's survey) never do it.
+BULK_INSERT_REBUILDS_INDEXES_FROM = 10_000
+
+
+def _indexes_rebuilt_after_insert(conn: Connection, new_rows: int) -> bool:
+    if new_rows < BULK_INSERT_REBUILDS_INDEXES_FROM:
+        return False
+    stored = conn.execute(queries.load("facility_count")).scalar_one()
+    return 4 * new_rows >= int(stored)

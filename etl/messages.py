@@ -1,0 +1,296 @@
+"""The one catalogue of what a load says about a row: a reason code -> its English and Vietnamese template.
+
+A loader never writes a sentence: it records a :class:`etl.validate.RowIssue` with a ``code`` from
+:data:`MESSAGES` and the ``values`` the templates name (``{value}``-style fields). The CLI, the reject report CSV
+and the web app render the same issue in the user's language with :func:`render`. A code's values are kept as
+data (numbers, lists, codes); numbers are written the way each language writes them (10,000 / 10.000), lists are
+joined with commas, units and loader-named fields are said in Vietnamese. Words are GLOSSARY.md's.
+
+tests/etl/test_messages.py fails when a code the loaders use lacks a template here, in either language.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+from collections.abc import Mapping
+from typing import Any
+
+LANGUAGES = ("vi", "en")
+_COORDINATE_EXAMPLE = "105°53'12.5\"E"
+_POINT_EN = "point (lon {lon}, lat {lat})"
+_POINT_VI = "điểm (kinh độ {lon}, vĩ độ {lat})"
+
+# code -> (English template, Vietnamese template). Grouped by the loader that writes them.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # Cells (etl/validate.py): counts, amounts, years, coordinates, geopoints, dates.
+    "count_not_number": ("is not a number (expected a whole number such as 2)",
+                         "không phải là số (cần một số nguyên, ví dụ 2)"),
+    "count_not_whole": ("is not a whole number", "không phải là số nguyên"),
+    "count_negative": ("is negative (expected 0 or more)", "là số âm (cần từ 0 trở lên)"),
+    "count_too_large": ("is implausibly large (more than {maximum}); a typo?",
+                        "lớn bất thường (quá {maximum}); có gõ nhầm không?"),
+    "amount_not_number": ("is not a number (expected {unit}, such as 30 or 30.5)",
+                          "không phải là số (cần một số tính bằng {unit}, ví dụ 30 hoặc 30,5)"),
+    "amount_not_finite": ("is not a finite number of {unit}", "không phải là một số hữu hạn tính bằng {unit}"),
+    "amount_negative": ("is negative (expected 0 or more {unit})", "là số âm (cần từ 0 {unit} trở lên)"),
+    "amount_too_large": ("is implausibly large (more than {maximum} {unit}); a typo?",
+                         "lớn bất thường (quá {maximum} {unit}); có gõ nhầm không?"),
+    "year_not_year": ("is not a year (expected four digits such as 2019)",
+                      "không phải là năm (cần bốn chữ số, ví dụ 2019)"),
+    "year_in_future": ("is in the future (this is {this_year})", "là năm trong tương lai (năm nay là {this_year})"),
+    "year_too_early": ("is before {earliest}", "sớm hơn năm {earliest}"),
+    "coordinate_not_finite": ("is not a finite number (NaN or infinity)",
+                              "không phải là số hữu hạn (NaN hoặc vô cực)"),
+    "coordinate_commas": (
+        "is not a number (use a dot: {fixed}); expected decimal degrees such as 106.7 or " + _COORDINATE_EXAMPLE,
+        "không phải là số (hãy dùng dấu chấm: {fixed}); cần tọa độ theo độ thập phân, ví dụ 106.7 hoặc "
+        + _COORDINATE_EXAMPLE),
+    "coordinate_not_number": (
+        "is not a number; expected decimal degrees such as 106.7 or " + _COORDINATE_EXAMPLE,
+        "không phải là số; cần tọa độ theo độ thập phân, ví dụ 106.7 hoặc " + _COORDINATE_EXAMPLE),
+    "coordinates_missing": ("is empty: missing coordinates", "bỏ trống: thiếu tọa độ"),
+    "geopoint_invalid": ("is not a geopoint (expected 'latitude longitude altitude accuracy')",
+                         "không phải là vị trí GPS (cần dạng 'vĩ độ kinh độ độ cao độ chính xác')"),
+    "date_invalid": ("is not a date (expected 26/11/2026 or 2026-11-26T08:30:00+07:00)",
+                     "không phải là ngày (cần dạng 26/11/2026 hoặc 2026-11-26T08:30:00+07:00)"),
+    "date_in_future": ("is in the future", "là thời điểm trong tương lai"),
+    # Statuses (issue 15), shared by facility surveys and inspections.
+    "unknown_status": ("is not a known status ({accepted})", "không phải là tình trạng đã biết ({accepted})"),
+    "doubtful_status": (
+        "is not a known status (unknown_status: a doubtful answer is not a fact); accepted: {accepted}; "
+        "--doubtful-as unknown loads it as Chưa rõ (unknown)",
+        "là tình trạng chưa chắc chắn, không thể coi là sự thật; chỉ nhận: {accepted}; có thể nạp với tình trạng "
+        "Chưa rõ (chọn nạp tình trạng chưa chắc chắn là Chưa rõ)"),
+    "doubtful_status_kept": (
+        "is a doubtful status (unknown_status): loaded as Chưa rõ (unknown), counted as not working and listed "
+        "for inspection",
+        "là tình trạng chưa chắc chắn: đã nạp với tình trạng Chưa rõ, coi như không hoạt động và đưa vào danh sách "
+        "cần kiểm tra"),
+    # Facility surveys (etl/facilities/).
+    "unknown_facility_type": (
+        "is not a known facility type (such as {examples}); add the word to a --mapping file if it is one",
+        "không phải là loại thiết chế đã biết (ví dụ {examples}); nếu đúng là một loại thiết chế, hãy thêm từ "
+        "này vào tệp ánh xạ từ ngữ"),
+    "unknown_technology": ("is not a known technology ({accepted}); stored without one",
+                           "không phải là công nghệ đã biết ({accepted}); vẫn lưu thiết chế, để trống công nghệ"),
+    "not_a_facility_row": (
+        "skipped: no type, id or coordinates (a total, a signature or a note, not a facility)",
+        "bỏ qua: không có loại thiết chế, mã hay tọa độ (là dòng tổng cộng, chữ ký hoặc ghi chú, không phải "
+        "thiết chế)"),
+    "type_empty": ("is empty: every facility needs a type", "bỏ trống: thiết chế nào cũng phải có loại thiết chế"),
+    "status_empty": ("is empty; stored as Hoạt động (operational)", "bỏ trống; lưu với tình trạng Hoạt động"),
+    "repeated_id": ("repeats the id of row {first_row} (the later row is rejected)",
+                    "trùng mã với dòng {first_row} (dòng sau bị loại)"),
+    "no_coordinates": ("has no coordinates", "không có tọa độ"),
+    "xy_gis_order": ("has X and Y the GIS way round (X is the northing in VN-2000); read as Y, X",
+                     "X và Y ghi theo thứ tự của phần mềm GIS (theo VN-2000, X là tọa độ hướng bắc); đã đọc đảo "
+                     "lại thành Y, X"),
+    "crs_not_convertible": ("cannot be converted from EPSG:{epsg} to WGS 84 (is --crs right?)",
+                            "không chuyển được từ EPSG:{epsg} sang WGS 84 (hệ tọa độ đã chọn có đúng không?)"),
+    "point_outside_vn": (f"{_POINT_EN} is outside Viet Nam; check the coordinates and --crs",
+                         f"{_POINT_VI} nằm ngoài Việt Nam; hãy kiểm tra tọa độ và hệ tọa độ đã chọn"),
+    "point_in_no_commune": (
+        f"{_POINT_EN} lies inside no loaded commune (load the province's 2025 communes, or check the coordinates)",
+        f"{_POINT_VI} không nằm trong xã, phường nào đã nạp (hãy nạp danh sách xã, phường năm 2025 của tỉnh, "
+        "hoặc kiểm tra tọa độ)"),
+    "commune_not_at_point": (
+        "is not the commune the point lies in ({name}, code {code}); the location decides: stored in {name}",
+        "không phải xã, phường nơi điểm nằm ({name}, mã {code}); theo vị trí, thiết chế được lưu vào {name}"),
+    "swap_suspected": (f"{_POINT_EN} is outside Viet Nam; were lat/lon swapped?",
+                       f"{_POINT_VI} nằm ngoài Việt Nam; kinh độ và vĩ độ có bị đảo không?"),
+    "swap_elsewhere": (
+        f"{_POINT_EN} is outside Viet Nam; were lat/lon swapped? (swapped it would lie in {{name}}, not the row's "
+        "declared place)",
+        f"{_POINT_VI} nằm ngoài Việt Nam; kinh độ và vĩ độ có bị đảo không? (nếu đảo lại, điểm nằm ở {{name}}, "
+        "không phải nơi dòng này khai báo)"),
+    "swap_confirmed": (
+        f"{_POINT_EN}: longitude and latitude were swapped; read as lon {{lon2}}, lat {{lat2}}, which lies in "
+        "{name}, the row's own commune or province",
+        f"{_POINT_VI}: kinh độ và vĩ độ bị đảo; đã đọc thành kinh độ {{lon2}}, vĩ độ {{lat2}}, nằm ở {{name}}, "
+        "đúng xã hoặc tỉnh dòng này khai báo"),
+    # Administrative boundaries (etl/boundaries.py): ``row`` is the feature number, as QGIS counts them.
+    "boundary_no_code": ("no code in field '{field}' (name='{name}')",
+                         "không có mã ở trường '{field}' (tên='{name}')"),
+    "boundary_no_name": ("code '{code}' has no name in field '{field}'; stored as '{stored}'",
+                         "mã '{code}' không có tên ở trường '{field}'; lưu với tên '{stored}'"),
+    "boundary_repeated_code": ("code '{code}' repeats feature {first}", "mã '{code}' trùng với đối tượng {first}"),
+    "boundary_no_geometry": ("code '{code}' has no usable polygon geometry",
+                             "mã '{code}' không có vùng (đa giác) dùng được"),
+    # Villages (etl/villages.py).
+    "no_geometry": ("has no geometry", "không có vị trí (điểm hoặc vùng)"),
+    "village_total": ("skipped: a total, not a village", "bỏ qua: dòng tổng cộng, không phải thôn"),
+    "village_name_empty": ("is empty: every village needs a name", "bỏ trống: thôn nào cũng phải có tên"),
+    "village_outside_vn": (f"{_POINT_EN} is outside Viet Nam", f"{_POINT_VI} nằm ngoài Việt Nam"),
+    "village_in_no_commune": (
+        "'{name}' at (lon {lon}, lat {lat}) lies inside no loaded commune (load its 2025 communes, or check the "
+        "location)",
+        "thôn '{name}' tại (kinh độ {lon}, vĩ độ {lat}) không nằm trong xã, phường nào đã nạp (hãy nạp danh sách "
+        "xã, phường năm 2025 nơi đó, hoặc kiểm tra vị trí)"),
+    # Inspections (etl/inspections.py).
+    "inspected_facility_empty": ("is empty: which facility was inspected?",
+                                 "bỏ trống: cần mã của thiết chế được kiểm tra"),
+    "repeated_submission": ("repeats the submission of row {first_row}: skipped",
+                            "trùng bản gửi của dòng {first_row}: bỏ qua"),
+    "inspection_date_empty": ("is empty: when was the facility inspected?", "bỏ trống: cần ngày kiểm tra thiết chế"),
+    "gps_unreadable_kept": ("{inner}; the inspection is kept without its position",
+                            "{inner}; vẫn ghi nhận lần kiểm tra, không kèm vị trí"),
+    "gps_outside_vn_kept": ("is outside Viet Nam; kept without its position",
+                            "nằm ngoài Việt Nam; vẫn ghi nhận, không kèm vị trí"),
+    "facility_unknown": ("is not the id of any loaded facility", "không phải mã của thiết chế nào đã nạp"),
+    "submission_loaded_before": ("was loaded before: skipped", "đã nạp trước đây: bỏ qua"),
+    "facility_outside_scope": ("is a facility of {commune}, outside the communes you inspect",
+                               "là thiết chế của {commune}, ngoài các xã bạn phụ trách kiểm tra"),
+    # Citizen reports (etl/feedback_import.py, etl/feedback.py).
+    "received_date_empty": ("is empty (expected the date the report was received, such as 26/11/2026)",
+                            "bỏ trống (cần ngày tiếp nhận phản ánh, ví dụ 26/11/2026)"),
+    "choice_empty": ("is empty (expected one of {choices})", "bỏ trống (cần một trong các giá trị: {choices})"),
+    "choice_unknown": ("is not a known {what} (expected one of {choices})",
+                       "không phải là {what} đã biết (cần một trong các giá trị: {choices})"),
+    "report_text_empty": ("is empty (expected what the citizen reported)",
+                          "bỏ trống (cần nội dung người dân phản ánh)"),
+    "answer_missing": ("says the report was answered, but the answer or its date is missing",
+                       "ghi là phản ánh đã được trả lời, nhưng thiếu nội dung trả lời hoặc ngày trả lời"),
+    "answered_before_received": ("is before the report was received ({received})",
+                                 "trước ngày tiếp nhận phản ánh ({received})"),
+    "report_facility_unknown": ("is not the id of a loaded facility (expected its code, such as DB-LOA-001)",
+                                "không phải mã của thiết chế nào đã nạp (cần mã thiết chế, ví dụ DB-LOA-001)"),
+    "report_without_place": ("is empty and the row has no coordinates or facility to place it",
+                             "bỏ trống, và dòng này không có tọa độ hay thiết chế để xác định vị trí"),
+    "report_commune_unknown": (
+        "is not a loaded 2025 commune (expected its code or its name, such as Mường Nhé)",
+        "không phải là xã, phường năm 2025 đã nạp (cần mã hoặc tên xã, ví dụ Mường Nhé)"),
+    "report_commune_ambiguous": ("names {count} communes ({codes}); give the code",
+                                 "khớp với {count} xã ({codes}); hãy ghi mã xã"),
+    "report_point_in_no_commune": (
+        "the point (lon {lon}, lat {lat}) is in no loaded commune; were longitude and latitude swapped?",
+        "điểm (kinh độ {lon}, vĩ độ {lat}) không thuộc xã nào đã nạp; kinh độ và vĩ độ có bị đảo không?"),
+    "report_no_such_facility": ("no facility with id {id}", "không có thiết chế mã {id}"),
+    "report_no_such_commune": ("no 2025 commune with code {commune_code}", "không có xã năm 2025 mã {commune_code}"),
+    "report_commune_differs": ("commune {given} given, but the point lies in {code} {name}: point used",
+                               "ghi xã {given}, nhưng điểm nằm ở {code} {name}: lấy theo điểm"),
+    "received_in_future": ("the received date is in the future", "ngày tiếp nhận ở tương lai"),
+    "coordinates_half": ("give both longitude and latitude, or neither",
+                         "cần cả kinh độ và vĩ độ, hoặc bỏ trống cả hai"),
+    "report_needs_place": ("a report needs a place: a point, a commune or a facility",
+                           "phản ánh cần có địa điểm: một điểm, một xã hoặc một thiết chế"),
+    # Commune groups (etl/commune_groups.py).
+    "group_commune_unknown": ("is not a 2025 commune code loaded (5 digits, QĐ 19/2025/QĐ-TTg)",
+                              "không phải mã xã, phường năm 2025 đã nạp (5 chữ số, QĐ 19/2025/QĐ-TTg)"),
+    "group_invalid": ("is not a commune group (1, 2 or 3; 'Nhóm 1' is read too)",
+                      "không phải nhóm xã (1, 2 hoặc 3; ghi 'Nhóm 1' cũng được)"),
+    "value_empty": ("is empty", "bỏ trống"),
+    "group_commune_repeated": ("appears twice; the later row is kept", "xuất hiện hai lần; lấy dòng sau"),
+    # Population rasters (etl/population.py): about the whole file, shown on its first row.
+    "raster_no_nodata": ("the raster declares no nodata value; negative cells are treated as missing",
+                         "tệp ảnh không khai báo giá trị trống (nodata); ô âm được coi là thiếu số liệu"),
+    "raster_negative_cells": ("{count} cells are negative: treated as missing",
+                              "{count} ô có giá trị âm: coi là thiếu số liệu"),
+    "raster_partial_cover": (
+        "the raster covers {outside} of {total} loaded communes only partly or not at all: {communes}",
+        "tệp ảnh chỉ phủ một phần hoặc không phủ {outside} trong {total} xã, phường đã nạp: {communes}"),
+    # A typed row's own checks (pydantic: etl/models.py, FeedbackIn), reached by --mapping codes or limits.
+    "coordinate_infinite": ("coordinate must be finite", "tọa độ phải là số hữu hạn"),
+    "below_minimum": ("Input should be greater than or equal to {limit}", "phải lớn hơn hoặc bằng {limit}"),
+    "above_maximum": ("Input should be less than or equal to {limit}", "phải nhỏ hơn hoặc bằng {limit}"),
+    "not_one_of": ("Input should be {choices}", "phải là một trong các mã {choices}"),
+    "too_long": ("String should have at most {limit} characters", "dài quá {limit} ký tự"),
+    "invalid_value": ("is not a valid {kind} value", "không phải là giá trị hợp lệ ({kind})"),
+}
+
+# Values said in Vietnamese (units of amounts, feedback fields, feedback codes), by the value as the ETL keeps it.
+_VI_WORDS = {"watts": "W", "metres": "mét", "channel": "kênh tiếp nhận", "category": "loại phản ánh",
+             "status": "trạng thái"}
+# The fields a loader names itself (a file's own headers are shown as the file writes them).
+_LOADER_FIELDS = {"geometry": "Vị trí (hình học)", "gps": "Vị trí GPS", "commune": "Xã, phường"}
+_SAID_IN_VI = ("unit", "what", "choices")
+_COUNTS = ("maximum", "count", "outside", "total")  # values written with grouped thousands (ids, years are not)
+_VI_LABELS: dict[str, str] = {}  # feedback codes -> Vietnamese labels (filled by etl/feedback.py at import)
+
+
+def user_lang() -> str:
+    """The CLI's language: PHUSONG_LANG (vi or en); English when unset, as the CLI has always written."""
+    lang = os.environ.get("PHUSONG_LANG", "en").strip().lower()[:2]
+    return lang if lang in LANGUAGES else "en"
+
+
+def placeholders(code: str) -> set[str]:
+    """The names of the values both templates of ``code`` use."""
+    return {name for template in MESSAGES[code] for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def render(code: str, values: Mapping[str, Any] | None = None, lang: str = "en") -> str:
+    """The reason ``code`` in ``lang`` with its ``values`` (a code without a template says so, in English)."""
+    values = dict(values or {})
+    pair = MESSAGES.get(code)
+    if pair is None:
+        return f"[{code}] " + ", ".join(f"{k}={v}" for k, v in values.items())
+    template = pair[1] if lang == "vi" else pair[0]
+    if "inner" in placeholders(code):
+        inner = values.pop("inner", "")
+        values["inner"] = render(str(inner), values, lang)
+    shown = {name: _shown(name, value, lang) for name, value in values.items()}
+    return template.format_map(_Missing(shown))
+
+
+def field_text(field: str, lang: str = "en") -> str:
+    """A row issue's field: a header of the user's file as written, a field the loader names in ``lang``."""
+    return _LOADER_FIELDS.get(field, field) if lang == "vi" else field
+
+
+def format_int(value: int | float, lang: str) -> str:
+    """A whole number the way ``lang`` groups thousands: 10,000 (en), 10.000 (vi, GLOSSARY.md)."""
+    grouped = f"{round(value):,}"
+    return grouped.replace(",", ".") if lang == "vi" else grouped
+
+
+def _shown(name: str, value: Any, lang: str) -> str:
+    if name == "inner":
+        return str(value)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return format_int(value, lang) if name in _COUNTS else str(value)
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_word(name, str(v), lang) for v in value)
+    return _word(name, str(value), lang)
+
+
+def _word(name: str, text: str, lang: str) -> str:
+    """A unit, a feedback field or one of its codes in Vietnamese (other values are shown as written)."""
+    if lang != "vi" or name not in _SAID_IN_VI:
+        return text
+    return _VI_WORDS.get(text) or _VI_LABELS.get(text) or text
+
+
+class _Missing(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def pydantic_reason(error: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The code and values of a typed row's own check (one error of pydantic's ``ValidationError.errors()``)."""
+    from etl.errors import CellRefused
+
+    kind, ctx = str(error.get("type", "")), dict(error.get("ctx") or {})
+    inner = ctx.get("error")
+    if isinstance(inner, CellRefused):
+        return inner.code, dict(inner.values)
+    if kind == "greater_than_equal":
+        return "below_minimum", {"limit": ctx.get("ge")}
+    if kind == "less_than_equal":
+        return "above_maximum", {"limit": ctx.get("le")}
+    if kind == "literal_error":
+        return "not_one_of", {"choices": re.findall(r"'([^']*)'", str(ctx.get("expected", "")))}
+    if kind == "string_too_long":
+        return "too_long", {"limit": ctx.get("max_length")}
+    return "invalid_value", {"kind": kind or "value"}
+
+
+def register_labels(labels: Mapping[str, str]) -> None:
+    """Vietnamese labels of codes a loader accepts (feedback channels, categories, statuses)."""
+    _VI_LABELS.update(labels)
+

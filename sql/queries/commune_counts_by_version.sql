@@ -1,0 +1,2 @@
+-- How many communes each boundary version holds.
+SELECT version, count(*) FROM admin_unit WHERE level = 'commune' GROUP BY version

@@ -1,0 +1,2 @@
+-- The JIT setting of this session, restored after a bulk write.
+SELECT current_setting('jit')
