@@ -135,11 +135,11 @@ def test_analyse_stores_coverage_with_parameters_and_exports_every_format(
                *(f"verdict_{i.id}" for i in in_force.model.indicators)]
     xlsx = write_gaps(gaps, tmp_path / "gaps.xlsx", fmt="xlsx", metadata=meta)
     book = load_workbook(xlsx)
-    sheet = book["coverage_gaps"]
-    assert [c.value for c in sheet[1]] == columns
+    sheet = book["Khoảng trống phủ sóng"]   # Vietnamese headers from the catalogue (issue 17)
+    assert [c.value for c in sheet[1]][:4] == ["Mã xã", "Xã", "Mã tỉnh", "Tỉnh"]
     assert sheet.cell(2, 4).value == "Tỉnh Thử" and 0 <= sheet.cell(2, 7).value <= 1
-    assert "parameters" in book.sheetnames and any(
-        "params" in str(r[0].value) for r in book["parameters"].iter_rows()
+    assert "Tham số" in book.sheetnames and any(
+        "Bán kính phủ sóng" in str(r[0].value) for r in book["Tham số"].iter_rows()
     )
     path = write_gaps(gaps, tmp_path / "gaps.csv", fmt="csv", metadata=meta)
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
@@ -147,7 +147,8 @@ def test_analyse_stores_coverage_with_parameters_and_exports_every_format(
         assert next(csv.reader(handle)) == columns
     gpkg = write_gaps(gaps, tmp_path / "gaps.gpkg", fmt="gpkg", metadata=meta)
     assert list(pyogrio.read_dataframe(gpkg, layer="coverage_gaps").columns)[:16] == list(GAP_COLUMNS)
-    assert len(pyogrio.read_dataframe(gpkg, layer="metadata", read_geometry=False)) == len(meta)
+    # the parameters, then the phusong version and when the file was made
+    assert len(pyogrio.read_dataframe(gpkg, layer="metadata", read_geometry=False)) == len(meta) + 2
     doc = json.loads(write_gaps(gaps, tmp_path / "gaps.geojson", fmt="geojson", metadata=meta).read_text())
     assert list(doc["features"][0]["properties"])[:16] == list(GAP_COLUMNS) and "metadata" in doc
 
