@@ -22,11 +22,12 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from analysis.gaps import CLASS_VI, HEADERS_VI, coverage_gaps, gaps_metadata, write_gaps
+from analysis.outputs.plans import locate_actions, scenario_parameters, write_plan
 from analysis.planning_geo import PlanningInputError, ScenarioHeader, find_scenario, scenario_actions
 from analysis.reports import ReportError
 from app.auth import AccessDenied, User, communes_in_scope, require
 from app.errors import error_page
-from app.i18n import VIETNAM_TZ, action_word, fmt_int, fmt_share
+from app.i18n import VIETNAM_TZ, action_word, current_lang, fmt_int, fmt_share
 from app.pdf import CLASS_COLOURS, NO_DATA_COLOUR, Document, map_png
 from app.reports import FORMATS as REPORT_FORMATS
 from app.reports import MIME_TYPES as REPORT_MIME_TYPES
@@ -328,16 +329,14 @@ def _download_map() -> Any:
 
 
 def _download_scenario(scenario_id: int, fmt: str) -> Any:
-    from app.commands.plan import write_actions
-
     user = require(*EXPORT_ROLES)
     if fmt not in GAP_FORMATS:
         raise AccessDenied(f"unknown format {fmt!r}", status=404)
     with connect() as conn:
         name, actions = _actions(conn, user, scenario_id)
-    path = _tmp("." + fmt)
-    path.unlink()
-    write_actions(actions, path)
+        located = locate_actions(conn, actions)
+        parameters = [("Người xuất", user.name), *scenario_parameters(conn, scenario_id)]
+    path = write_plan(_tmp("." + fmt), located, fmt=fmt, parameters=parameters, lang=current_lang())
     return _send(path, f"phusong_phuong_an_{scenario_id}_{_file_word(name)}.{fmt}", GAP_FORMATS[fmt])
 
 
