@@ -249,15 +249,17 @@ def phusong_version() -> str:
 # --------------------------------------------------------------------------------------------- CSV
 
 def write_table_csv(target: Path | io.StringIO, table: Table, *, dialect: str = "standard",
-                    lang: str = "vi") -> Path | io.StringIO:
+                    lang: str = "vi", human: bool | None = None) -> Path | io.StringIO:
     """Write ``table`` as CSV: ``standard`` (comma, decimal point, machine keys as headers, codes as stored) or
-    ``excel_vi`` (``;``, decimal comma, headers and labels in ``lang``). UTF-8 with BOM, CRLF; formula-safe."""
+    ``excel_vi`` (``;``, decimal comma, headers and labels in ``lang``). ``human=True`` gives the standard CSV
+    the headers and labels in ``lang`` too. UTF-8 with BOM, CRLF; formula-safe."""
     if dialect not in CSV_DIALECTS:
         raise ValueError(f"CSV dialect must be one of {', '.join(CSV_DIALECTS)}, not {dialect!r}")
     excel = dialect == "excel_vi"
-    header = [c.header(lang) if excel else c.key for c in table.columns]
+    words = excel if human is None else human
+    header = [c.header(lang) if words else c.key for c in table.columns]
     body = [[_csv_value(v, c, excel) for v, c in zip(row, table.columns, strict=True)]
-            for row in (typed_rows(table, lang) if excel else _raw_rows(table))]
+            for row in (typed_rows(table, lang) if words else _raw_rows(table))]
     if isinstance(target, Path):
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("w", encoding="utf-8-sig", newline="") as handle:
@@ -293,6 +295,6 @@ def _csv_value(value: Any, column: Column, excel: bool) -> Any:
             return f"{value * 100:.1f}".replace(".", ",") + " %"
         text = repr(value) if isinstance(value, float) else str(value)
         return text.replace(".", ",") if excel else text
-    if column.kind == "bool" and not excel:
-        return "true" if value in ("Yes", "Có") else "false"
+    if column.kind == "bool" and not excel and value in ("Yes", "No"):
+        return "true" if value == "Yes" else "false"
     return csv_cell(str(value))

@@ -9,7 +9,8 @@ from typing import Any
 
 from app.commands.db import ensure_database
 from etl.feedback import OVERDUE_DAYS, VN_TZ, FeedbackError, FeedbackFilter, Viewer, list_feedback
-from etl.feedback_import import export_feedback, import_feedback
+from etl.feedback_export import export_feedback
+from etl.feedback_import import import_feedback
 from sql.engine import connect
 from sql.settings import get_settings
 
