@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 import pytest
 from PIL import Image
 
+from analysis.outputs.web_map import inline_assets
 from app.auth import User, parse_scope, wait_after_failures
 from app.components.common import map_binds, tolerance_for_zoom, zoom_for_bounds
-from app.exports import inline_assets
 from app.i18n import fmt_date, fmt_decimal, fmt_int, fmt_share, t
 from app.inspections import MAX_PHOTO_BYTES, InspectionInputError, check_photo, decode_upload
 

@@ -15,8 +15,8 @@ from shapely.geometry import box
 from sqlalchemy import Connection
 
 from analysis.gaps import write_gaps
+from analysis.outputs.gap_report import write_report_xlsx
 from analysis.outputs.plans import write_plan
-from app.exports import write_report_xlsx
 from etl.feedback import Viewer
 from etl.feedback_export import export_feedback
 from etl.feedback_import import import_feedback
