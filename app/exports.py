@@ -29,7 +29,7 @@ from analysis.outputs.web_map import write_standalone_map
 from analysis.planning_geo import PlanningInputError, ScenarioHeader, find_scenario, scenario_actions
 from analysis.reports import ReportError
 from app.auth import AccessDenied, User, communes_in_scope, require
-from app.downloads import content_disposition, file_word
+from app.downloads import ascii_name, content_disposition, file_word
 from app.errors import error_page
 from app.i18n import VIETNAM_TZ, current_lang
 from sql.engine import connect
@@ -118,7 +118,8 @@ def _stamp() -> str:
 
 
 def _send(path: Path, name: str, mimetype: str) -> Any:
-    response = flask.send_file(path, mimetype=mimetype, as_attachment=True, max_age=0)
+    response = flask.send_file(path, mimetype=mimetype, as_attachment=True, download_name=ascii_name(name),
+                               max_age=0)
     response.headers["Content-Disposition"] = content_disposition(name)
     response.call_on_close(lambda: path.unlink(missing_ok=True))
     return response
@@ -217,6 +218,7 @@ def _download_periodic(province: str, period: str, fmt: str) -> Any:
             raise ExportEmptyError(str(exc)) from exc
         raise AccessDenied(f"{user.name}: {exc}") from exc
     name = f"phusong_bao_cao_dinh_ky_{province}_{period}{f'_so_voi_{compare}' if compare else ''}.{fmt}"
-    response = flask.send_file(io.BytesIO(content), mimetype=REPORT_MIME_TYPES[fmt], as_attachment=True, max_age=0)
+    response = flask.send_file(io.BytesIO(content), mimetype=REPORT_MIME_TYPES[fmt], as_attachment=True,
+                               download_name=ascii_name(name), max_age=0)
     response.headers["Content-Disposition"] = content_disposition(name)
     return response
