@@ -20,7 +20,15 @@ from analysis.outputs.catalogue import CLASS_LABELS, GAP_CATALOGUE
 from analysis.outputs.geo import categorized_qml, write_geojson, write_gpkg
 from analysis.refresh import staleness
 from sql import queries
-from sql.table_writer import Column, Table, columns_for, vietnam_time, write_table_csv, write_workbook
+from sql.table_writer import (
+    Column,
+    Table,
+    columns_for,
+    no_server_path,
+    vietnam_time,
+    write_table_csv,
+    write_workbook,
+)
 
 # What the user picks; "csv-excel" is the "CSV cho Excel" (;, decimal comma, Vietnamese headers).
 FORMATS = ("xlsx", "csv", "csv-excel", "gpkg", "geojson")
@@ -132,4 +140,4 @@ def readable(value: Any) -> str:
         return "Có" if value else "Không"
     if isinstance(value, int):
         return f"{value:,}".replace(",", ".")
-    return "" if value is None else str(value)
+    return "" if value is None else no_server_path(str(value))
