@@ -67,15 +67,16 @@ def report_title(data: ReportData) -> str:
     return f"Báo cáo {p.review_vi.lower()} {p.label_vi}{provisional}: hệ thống thông tin cơ sở — {data.province_name}"
 
 
-def is_provisional(data: ReportData) -> bool:
-    """True when the snapshot was taken before the period ended: its figures are not the period's final ones."""
-    return data.snapshot_taken_at < data.current.period.end_at
+def is_provisional(data: ReportData, now: datetime | None = None) -> bool:
+    """True while the period has not ended: its snapshot follows the analyses until then (analysis.reports), so
+    its figures are not the period's final ones. Once it has ended, the last snapshot taken in it is final."""
+    return (now or datetime.now(VN_TZ)) < data.current.period.end_at
 
 
 def as_of_text(data: ReportData) -> str:
     """"Số liệu tính đến 04/12/2026 09:01" (Viet Nam time), with the provisional note when the period is open."""
     text = f"Số liệu tính đến {data.snapshot_taken_at.astimezone(VN_TZ):%d/%m/%Y %H:%M} (giờ Việt Nam)"
-    return text + ("; TẠM TÍNH: kỳ báo cáo chưa kết thúc khi chốt số liệu" if is_provisional(data) else "")
+    return text + ("; TẠM TÍNH: kỳ báo cáo chưa kết thúc" if is_provisional(data) else "")
 
 
 def summary_rows(data: ReportData) -> list[tuple[str, str, str, str]]:

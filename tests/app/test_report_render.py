@@ -76,3 +76,32 @@ def test_the_export_page_cannot_get_another_provinces_report(db_conn: Connection
         report_bytes(db_conn, "91", "2026-Q3", fmt="xlsx", scope_codes=[])   # an inspector without a scope
     assert report_bytes(db_conn, "91", "2026-Q3", fmt="xlsx", scope_codes=["91"]).startswith(b"PK")
     assert report_bytes(db_conn, "91", "2026-Q3", fmt="xlsx", scope_codes=[], whole_country=True).startswith(b"PK")
+
+
+def test_a_period_not_yet_ended_is_marked_provisional_with_its_data_time(db_conn: Connection) -> None:
+    """Issue 17: "số liệu tính đến …" on each document, and an unfinished period is never "chốt cuối kỳ"."""
+    from datetime import datetime
+
+    from pypdf import PdfReader
+
+    from analysis.reports import VN_TZ, take_snapshot
+
+    seed_two_quarters(db_conn)
+    now = datetime.now(VN_TZ)
+    running = f"{now.year}-{now.month:02d}"   # the month still running: its figures are provisional
+    take_snapshot(db_conn, running, taken_at=now.replace(day=1, hour=9, minute=1))
+    pdf = report_bytes(db_conn, "91", running, fmt="pdf")
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "provisional.pdf").write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(OUT / "provisional.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert f"Số liệu tính đến 01/{now:%m/%Y} 09:01" in text and "TẠM TÍNH" in text and "chốt cuối kỳ" not in text
+    meta = PdfReader(OUT / "provisional.pdf").metadata
+    assert meta is not None and "(tạm tính)" in str(meta.title) and meta.author == "phusong"
+    book = load_workbook(io.BytesIO(report_bytes(db_conn, "91", running, fmt="xlsx")))
+    assert "TẠM TÍNH" in book["Tổng hợp"]["A2"].value
+    params = {r[0].value: r[1].value for r in book["Tham số"].iter_rows(min_row=2)}
+    assert params["Tạm tính (kỳ chưa kết thúc)"] == "Có"
+    final = load_workbook(io.BytesIO(report_bytes(db_conn, "91", "2026-Q2", fmt="xlsx")))
+    assert {r[0].value: r[1].value for r in final["Tham số"].iter_rows(min_row=2)}[
+        "Tạm tính (kỳ chưa kết thúc)"] == "Không"
