@@ -122,3 +122,23 @@ def test_the_geojson_follows_rfc_7946(gaps, tmp_path: Path) -> None:
             coords = list(poly.exterior.coords)
             assert all(a != b for a, b in zip(coords, coords[1:], strict=False))
             assert all(len(repr(c).split(".")[-1]) <= 6 for xy in coords for c in xy)
+
+
+def test_the_gap_pdf_has_metadata_a_method_section_and_no_raw_json(gaps, tmp_path: Path) -> None:
+    import subprocess
+
+    from pypdf import PdfReader
+
+    from analysis.outputs.gap_report import write_report_pdf
+
+    table, meta = gaps
+    path = write_report_pdf(tmp_path / "r.pdf", table, table.iloc[0:0], title="Báo cáo thử", metadata=meta)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Phương pháp và tham số" in text and "Bán kính phủ sóng mặc định (m)" in text
+    assert "{" not in text and "Số liệu tính đến" in text and "Xã Thử 99001" in text
+    info = PdfReader(path).metadata
+    assert info is not None and (info.title, info.author) == ("Báo cáo thử", "phusong") and info.subject
+    out = Path(__file__).resolve().parents[2] / "out" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(path), str(out / "gap_report")],
+                   check=True, timeout=60)
