@@ -46,6 +46,9 @@ def test_budget_officer_downloads_the_report_and_the_offline_map(browser: Any, a
     assert "Dữ liệu GIS cho QGIS" in body and "CSV cho Excel" in body
     assert not any(f"phusong {c}" in body for c in ("report", "analyse", "export", "plan", "load"))
     screenshot(page, "exports_budget")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "exports_budget_phone")
+    page.set_viewport_size({"width": 1366, "height": 768})
     workbook = openpyxl.load_workbook(_download(page, "#exports-xlsx", tmp_path))
     assert workbook.sheetnames == ["Tổng hợp", "Khoảng trống phủ sóng", "Theo tỉnh", "Phương án", "Dự toán",
                                    "Tham số"]
@@ -104,6 +107,10 @@ def test_budget_officer_downloads_the_report_and_the_offline_map(browser: Any, a
         csv_excel.name.startswith("phusong_khoang_trong_Dien_Bien_")
     with csv_excel.open(encoding="utf-8-sig") as handle:
         assert handle.readline().startswith("Mã xã;Xã;")
+    # The running period is provisional and can be brought up to now (as phusong_app, audited).
+    assert "chưa kết thúc" in page.inner_text("#exports-provisional")
+    page.click("#exports-snapshot-current")
+    page.wait_for_selector("#exports-snapshot-updated", timeout=60_000)
     text = subprocess.run(["pdftotext", "-layout", str(periodic), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "Điện Biên" in text and "Tổng hợp so với kỳ trước" in text and "Mường Nhé" in text
