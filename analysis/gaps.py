@@ -51,45 +51,7 @@ EXTRA_COLUMNS = (
     "computed_at",
     "run_id",
 )
-# Vietnamese headers for the XLSX (GLOSSARY.md words); the CSV/GPKG keep the machine names.
-HEADERS_VI: dict[str, str] = {
-    "commune_code": "Mã xã",
-    "commune_name": "Xã",
-    "province_code": "Mã tỉnh",
-    "province_name": "Tỉnh",
-    "area_km2": "Diện tích (km²)",
-    "covered_area_km2": "Diện tích được phủ sóng (km²)",
-    "covered_area_share": "Tỷ lệ diện tích được phủ sóng",
-    "pop_total": "Dân số",
-    "pop_covered": "Dân số được phủ sóng",
-    "pop_covered_share": "Tỷ lệ dân số được phủ sóng",
-    "villages_total": "Số thôn",
-    "villages_reached": "Thôn có loa",
-    "station_operational": "Đài truyền thanh hoạt động",
-    "ntm_8_3": "Tiêu chí 8.3",
-    "class": "Phân loại",
-    "reason": "Lý do",
-    "pop_uncovered": "Dân số chưa được phủ sóng",
-    "villages_not_reached": "Thôn chưa có loa",
-    "clusters_working": "Cụm loa hoạt động",
-    "clusters_broken": "Cụm loa hư hỏng / không hoạt động",
-    "ntm_8_1": "Tiêu chí 8.1",
-    "ntm_6_3_share": "Tiêu chí 6.3: tỷ lệ thôn có nhà văn hóa",
-    "priority_score": "Điểm ưu tiên",
-    "reason_en": "Reason (English)",
-    "population_method": "Nguồn dân số",
-    "rule_version": "Bộ tiêu chí",
-    "data_date": "Ngày dữ liệu",
-    "computed_at": "Thời điểm tính",
-    "run_id": "Mã lần tính",
-    "commune_group": "Nhóm xã (QĐ 51/2025/QĐ-TTg)",
-    "rules_provisional": "Ngưỡng tạm tính",
-}
-CLASS_VI = {
-    "unserved": "Chưa được phục vụ",
-    "underserved": "Phục vụ chưa đầy đủ",
-    "served": "Đã được phục vụ",
-}
+# Headers (Vietnamese / English) and labels of these columns: analysis/outputs/catalogue.py (GAP_CATALOGUE).
 # Priority: mostly how many people are still out of reach (relative to the worst commune exported), then how
 # far the commune is from the 90 % line, villages without a loudspeaker, and a missing station. A planner's
 # first sort key, not a plan (analysis/planning.py optimises); weights stored with each export.
