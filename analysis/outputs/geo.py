@@ -52,7 +52,7 @@ def write_gpkg(path: Path, table: Table, geometry: gpd.GeoSeries, *, layer: str,
     frame = gpd.GeoDataFrame(_plain_frame(table, lang), geometry=list(geometry.to_crs(4326)), crs=4326)
     params = [(str(k), "" if v is None else str(v)) for k, v in standard_parameters(parameters, lang)]
     pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", dataset_options={"VERSION": GPKG_VERSION},
-                            metadata={k.encode("ascii", "replace").decode(): v for k, v in params[:50]})
+                            dataset_metadata={_ascii_key(k): v for k, v in params[:50]})
     pyogrio.write_dataframe(pd.DataFrame(params, columns=["key", "value"]), path, layer="metadata",
                             driver="GPKG", append=True)
     with sqlite3.connect(path) as db:
@@ -60,6 +60,16 @@ def write_gpkg(path: Path, table: Table, geometry: gpd.GeoSeries, *, layer: str,
         if style_qml:
             _layer_style(db, layer, style_qml)
     return path
+
+
+def _ascii_key(text: str) -> str:
+    """A GDAL metadata key: ASCII snake case ("Số liệu tính đến" -> "so_lieu_tinh_den")."""
+    import re
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_") or "key"
 
 
 def _data_columns(db: sqlite3.Connection, layer: str, columns: Sequence[Column], lang: str) -> None:

@@ -103,6 +103,8 @@ def test_the_geopackage_is_version_1_2_with_aliases_style_and_typed_fields(gaps,
     assert types["pop_covered_share"] == "float64"
     assert all(f.isascii() and f == f.lower() for f in info["fields"])
     assert "metadata" in [name for name, _ in pyogrio.list_layers(path)]
+    dataset = pyogrio.read_info(path, layer="coverage_gaps")["dataset_metadata"] or {}
+    assert dataset.get("so_xa") == "2" and "phien_ban_phusong" in dataset
 
 
 def test_the_geojson_follows_rfc_7946(gaps, tmp_path: Path) -> None:
