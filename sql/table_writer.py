@@ -127,6 +127,11 @@ def typed_value(value: Any, column: Column, lang: str = "vi") -> Any:
     return no_server_path(value if isinstance(value, str) else str(value))
 
 
+def iso_vietnam(moment: datetime) -> str:
+    """A naive Viet Nam time as ISO 8601 with its offset (2026-12-04T09:01+07:00): never mistaken for UTC."""
+    return moment.replace(tzinfo=VIETNAM_TZ).isoformat(timespec="minutes")
+
+
 def no_server_path(text: str) -> str:
     """``text`` with any absolute file path replaced by its last part (a file name says enough)."""
     return _SERVER_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
@@ -287,7 +292,7 @@ def _csv_value(value: Any, column: Column, excel: bool) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, datetime):
-        return value.strftime("%d/%m/%Y %H:%M") if excel else value.isoformat(timespec="minutes")
+        return value.strftime("%d/%m/%Y %H:%M") if excel else iso_vietnam(value)
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y") if excel else value.isoformat()
     if isinstance(value, (int, float)) and column.kind != "code":

@@ -21,7 +21,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from sql.table_writer import Column, Table, standard_parameters, typed_rows
+from sql.table_writer import Column, Table, iso_vietnam, standard_parameters, typed_rows
 
 GPKG_VERSION = "1.2"
 GEOJSON_DIGITS = 6
@@ -40,8 +40,14 @@ def _plain_frame(table: Table, lang: str) -> pd.DataFrame:
         elif column.kind in ("share", "number") and not column.labels:
             frame[column.key] = values.astype(float)
         elif column.kind in ("date", "datetime"):
-            frame[column.key] = values.map(lambda v: v.isoformat() if isinstance(v, (date, datetime)) else None)
+            frame[column.key] = values.map(_iso)
     return frame
+
+
+def _iso(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        return iso_vietnam(value)
+    return value.isoformat() if isinstance(value, date) else None
 
 
 def write_gpkg(path: Path, table: Table, geometry: gpd.GeoSeries, *, layer: str,
@@ -166,7 +172,7 @@ def write_geojson(path: Path, table: Table, geometry: gpd.GeoSeries, *, paramete
     for props, geom in zip(frame.to_dict("records"), geometry.to_crs(4326), strict=True):
         clean = {k: (None if v is pd.NA or (isinstance(v, float) and v != v) else v) for k, v in props.items()}
         features.append({"type": "Feature", "properties": clean, "geometry": _geometry_json(geom)})
-    meta = {str(k): (v.isoformat() if isinstance(v, (date, datetime)) else v)
+    meta = {str(k): (_iso(v) if isinstance(v, (date, datetime)) else v)
             for k, v in standard_parameters(parameters, lang)}
     doc = {"type": "FeatureCollection", "features": features, "metadata": meta}
     path.parent.mkdir(parents=True, exist_ok=True)

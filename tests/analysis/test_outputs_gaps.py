@@ -144,3 +144,13 @@ def test_the_gap_pdf_has_metadata_a_method_section_and_no_raw_json(gaps, tmp_pat
     out.mkdir(parents=True, exist_ok=True)
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(path), str(out / "gap_report")],
                    check=True, timeout=60)
+
+
+def test_machine_files_write_times_with_their_offset(gaps, tmp_path: Path) -> None:
+    """Issue 17: people read Viet Nam time; a machine field says its zone (+07:00), so it is never taken for UTC."""
+    table, meta = gaps
+    with write_gaps(table, tmp_path / "g.csv", fmt="csv", metadata=meta).open(encoding="utf-8-sig") as handle:
+        row = next(csv.DictReader(handle))
+    assert row["computed_at"].endswith("+07:00") and len(row["data_date"]) == 10 and row["data_date"][4] == "-"
+    doc = json.loads(write_gaps(table, tmp_path / "g.geojson", fmt="geojson", metadata=meta).read_text())
+    assert doc["features"][0]["properties"]["computed_at"].endswith("+07:00")
