@@ -127,3 +127,15 @@ def test_export_rows_carry_the_citizens_ticket_the_survey_code_and_vietnam_dates
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
     params = {r[0].value: r[1].value for r in book["Tham số"].iter_rows(min_row=2)}
     assert params["Người xuất"] == "admin1" and params["Số phản ánh"] == 1
+
+
+
+def test_the_feedback_csv_for_vietnamese_excel_uses_semicolons_and_decimal_commas(db_conn: Connection,
+                                                                                 tmp_path: Path) -> None:
+    seed_world(db_conn)
+    import_feedback(db_conn, _csv(tmp_path / "in.csv", ROWS[:2]))
+    export_feedback(db_conn, Viewer("admin1", "admin"), tmp_path / "excel.csv", csv_dialect="excel_vi")
+    with (tmp_path / "excel.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    zalo = next(r for r in rows if r["Kênh tiếp nhận"] == "Zalo")
+    assert zalo["Kinh độ"] == "103,15" and zalo["Ngày tiếp nhận"].startswith("06/09/2026")
