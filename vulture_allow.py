@@ -12,7 +12,7 @@ _.integrality_, _.format_, _.start_, _.index_, _.value_
 _.comment, _.freeze_panes, _.number_format
 _.default_js, _.default_css
 _.autocommit
-_.footer  # fpdf2 calls FPDF.footer on every page (app/pdf.py)
+_.footer  # fpdf2 calls FPDF.footer on every page (analysis/outputs/pdf.py)
 
 # Fields read by name: CoverageParams.metric_crs is written into every run's parameters (asdict);
 # UnitCosts.upgrade_station_ip is looked up by action name (getattr(costs, action)); the etl/models.py fields

@@ -2,7 +2,7 @@
 
 A snapshot copies every commune's coverage figures and facility counts under a period key ('2026-07', '2026-Q3',
 '2026'), so a report "as of" a period gives the same numbers after later inspections. The report figures are
-data (dataclasses); rendering them as PDF or XLSX is the app's job (app/reports.py).
+data (dataclasses); rendering them as PDF or XLSX is analysis/outputs' job (periodic.py).
 """
 
 from __future__ import annotations

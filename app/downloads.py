@@ -1,6 +1,13 @@
-"""Downloads (exports, reports, standalone map) as Flask routes under /download/, each checked for role and scope."""
+"""Downloads (exports, reports, standalone map) as Flask routes under /download/, each checked for role and scope;
+and how a downloaded file is named: an ASCII name (Vietnamese letters without their marks, đ/Đ as d/D) in
+``filename`` and the full UTF-8 name in ``filename*`` (RFC 6266 / 5987), so "Điện Biên" never becomes "ien_Bien".
+"""
 
 from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote
 
 import flask
 
@@ -10,3 +17,21 @@ def install(server: flask.Flask) -> None:
     from app import exports
 
     exports.register_routes(server)
+
+
+def ascii_name(text: str) -> str:
+    """``text`` as an ASCII file name: marks dropped, đ -> d, Đ -> D, anything else but letters, digits, '.',
+    '-' and '_' -> '_'."""
+    plain = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).encode("ascii", "ignore").decode()
+    return re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9.\-_]+", "_", plain)).strip("_") or "phusong"
+
+
+def file_word(text: str) -> str:
+    """A part of a file name: Vietnamese letters kept, spaces and anything a file name cannot hold -> '_'."""
+    return re.sub(r"[^\w\-]+", "_", text, flags=re.UNICODE).strip("_")[:60] or "phusong"
+
+
+def content_disposition(name: str) -> str:
+    """``attachment; filename="<ascii>"; filename*=UTF-8''<utf-8>``."""
+    return f"attachment; filename=\"{ascii_name(name)}\"; filename*=UTF-8''{quote(name, safe='')}"

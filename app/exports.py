@@ -1,16 +1,13 @@
-"""Exports for budget staff: the gap analysis and scenarios as XLSX/CSV/GeoPackage, a PDF report (map image and
-tables, Vietnamese text as TrueType so it renders and can be searched) and a standalone folium map whose
-scripts and styles are inlined (it opens with no internet). Served under /download/, each route checked for role
-and scope; the tables come from analysis/ (coverage_gaps, scenario_actions), the rendering stays here (PDF through
-app.pdf). The periodic report (app.reports) is served here too: /download/periodic/<province>/<period>.<fmt>.
+"""Downloads for budget staff, served under /download/, each route checked for role and scope: the gap analysis
+and scenarios (XLSX, CSV, CSV cho Excel, GeoPackage, GeoJSON), the gap report (XLSX, PDF), the standalone map and
+the periodic report (/download/periodic/<province>/<period>.<fmt>). Every file is built in analysis/outputs/; this
+module only picks the rows the user may see, names the file (ASCII with đ -> d, and the UTF-8 name in
+``filename*``) and sends it. A failed export is an error page, never a file.
 """
 
 from __future__ import annotations
 
-import html
 import io
-import json
-import re
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -21,27 +18,29 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Connection
 
-from analysis.gaps import CLASS_VI, HEADERS_VI, coverage_gaps, gaps_metadata, write_gaps
+from analysis.gaps import coverage_gaps, gaps_metadata, write_gaps
+from analysis.outputs.gap_report import write_report_pdf, write_report_xlsx
+from analysis.outputs.gaps import SUFFIXES
+from analysis.outputs.periodic import FORMATS as REPORT_FORMATS
+from analysis.outputs.periodic import MIME_TYPES as REPORT_MIME_TYPES
+from analysis.outputs.periodic import report_bytes
+from analysis.outputs.plans import locate_actions, scenario_parameters, write_plan
+from analysis.outputs.web_map import write_standalone_map
 from analysis.planning import PlanningInputError, ScenarioHeader, find_scenario, scenario_actions
 from analysis.reports import ReportError
 from app.auth import AccessDenied, User, communes_in_scope, require
+from app.downloads import ascii_name, content_disposition, file_word
 from app.errors import error_page
-from app.i18n import VIETNAM_TZ, action_word, fmt_int, fmt_share
-from app.pdf import CLASS_COLOURS, NO_DATA_COLOUR, Document, map_png
-from app.reports import FORMATS as REPORT_FORMATS
-from app.reports import MIME_TYPES as REPORT_MIME_TYPES
-from app.reports import report_bytes
+from app.i18n import VIETNAM_TZ, current_lang
 from sql.engine import connect
 from sql.errors import InputRefused
-from sql.safe_cells import text_only_workbook
 
 EXPORT_ROLES = ("planner", "budget", "admin")
 GAP_FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-               "csv": "text/csv", "gpkg": "application/geopackage+sqlite3"}
-LEAFLET_DIR = Path(__file__).resolve().parent / "export_assets" / "leaflet-1.9.4"
-ACTION_HEADERS_VI = {"action": "Hạng mục", "facility_id": "Mã thiết chế", "lon": "Kinh độ", "lat": "Vĩ độ",
-                     "commune_code": "Mã xã", "commune_name": "Xã", "cost_vnd": "Chi phí (đồng)",
-                     "added_population": "Số dân được phủ sóng thêm", "added_villages": "Số thôn có loa thêm"}
+               "csv": "text/csv", "csv-excel": "text/csv", "gpkg": "application/geopackage+sqlite3",
+               "geojson": "application/geo+json"}
+EMPTY_ACTIONS = ("action", "facility_id", "lon", "lat", "commune_code", "commune_name", "cost_vnd", "added_population",
+                 "added_villages", "reason")
 
 
 class ExportEmptyError(InputRefused):
@@ -59,18 +58,6 @@ def gaps_for_user(conn: Connection, user: User, province_code: str | None) -> gp
     if gaps.empty:
         raise ExportEmptyError("chưa có kết quả phân tích cho phạm vi này (no analysis stored for this scope)")
     return gaps
-
-
-def provinces_table(gaps: pd.DataFrame) -> pd.DataFrame:
-    """Totals per province: communes by class, people and villages reached, communes passing 8.3."""
-    grouped = gaps.groupby(["province_code", "province_name"], dropna=False)
-    table = grouped.agg(communes=("commune_code", "count"), pop_total=("pop_total", "sum"),
-                        pop_covered=("pop_covered", "sum"), villages_total=("villages_total", "sum"),
-                        villages_reached=("villages_reached", "sum"), ntm_8_3_passed=("ntm_8_3", "sum")).reset_index()
-    table["pop_covered_share"] = (table["pop_covered"] / table["pop_total"].where(table["pop_total"] > 0)).round(4)
-    for cls in ("unserved", "underserved", "served"):
-        table[cls] = grouped["class"].apply(lambda s, c=cls: int((s == c).sum())).to_numpy()
-    return table
 
 
 def readable_scenario(conn: Connection, user: User, scenario_id: int) -> ScenarioHeader:
@@ -93,147 +80,9 @@ def may_read_scenario(user: User, header: ScenarioHeader) -> bool:
 def _actions(conn: Connection, user: User, scenario_id: int | None) -> tuple[str, pd.DataFrame]:
     """The name and actions of a scenario the user may read (no scenario: empty)."""
     if scenario_id is None:
-        return "", pd.DataFrame(columns=list(ACTION_HEADERS_VI))
+        return "", pd.DataFrame(columns=list(EMPTY_ACTIONS))
     header = readable_scenario(conn, user, scenario_id)
     return header.name, scenario_actions(conn, header.id)
-
-
-# --------------------------------------------------------------------------------------------- XLSX
-
-def write_report_xlsx(path: Path, gaps: gpd.GeoDataFrame, actions: pd.DataFrame,
-                      metadata: list[tuple[str, str]]) -> Path:
-    """One workbook, sheets communes, provinces, actions, parameters; Vietnamese headers (GLOSSARY.md)."""
-    communes = pd.DataFrame(gaps.drop(columns="geometry", errors="ignore"))
-    for col in ("data_date", "computed_at"):
-        if col in communes:
-            communes[col] = communes[col].astype(str).replace({"None": "", "NaT": ""})
-    communes["class"] = communes["class"].map(CLASS_VI).fillna(communes["class"])
-    provinces = provinces_table(gaps).rename(columns={
-        "province_code": "Mã tỉnh", "province_name": "Tỉnh", "communes": "Số xã", "pop_total": "Dân số",
-        "pop_covered": "Dân số được phủ sóng", "pop_covered_share": "Tỷ lệ dân số được phủ sóng",
-        "villages_total": "Số thôn", "villages_reached": "Thôn có loa", "ntm_8_3_passed": "Số xã đạt tiêu chí 8.3",
-        "unserved": CLASS_VI["unserved"], "underserved": CLASS_VI["underserved"], "served": CLASS_VI["served"]})
-    shown_actions = actions.copy()
-    if len(shown_actions):
-        shown_actions["action"] = shown_actions["action"].map(lambda a: action_word(a, "vi"))
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        communes.rename(columns=HEADERS_VI).to_excel(writer, sheet_name="communes", index=False)
-        provinces.to_excel(writer, sheet_name="provinces", index=False)
-        shown_actions.rename(columns=ACTION_HEADERS_VI).to_excel(writer, sheet_name="actions", index=False)
-        pd.DataFrame(metadata, columns=["Tham số", "Giá trị"]).to_excel(writer, sheet_name="parameters",
-                                                                        index=False)
-        for sheet in writer.sheets.values():
-            sheet.freeze_panes = "A2"
-            for column in sheet.columns:
-                width = max(len(str(c.value or "")) for c in list(column)[:50])
-                sheet.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
-        text_only_workbook(writer.book)
-    return path
-
-
-# --------------------------------------------------------------------------------------------- PDF
-
-def write_report_pdf(path: Path, gaps: gpd.GeoDataFrame, actions: pd.DataFrame, *, title: str,
-                     metadata: list[tuple[str, str]]) -> Path:
-    """A PDF (app.pdf): the communes map coloured by class with a legend and totals, then the tables."""
-    today = datetime.now(VIETNAM_TZ).strftime("%d/%m/%Y")
-    pdf = Document(title, f"{title} · lập ngày {today} bởi phusong")
-    pdf.add_page()
-    pdf.title_block(title, f"Ngày lập: {today} · {len(gaps)} xã/phường · phusong")
-    # Simplified to ~100 m: finer than the printed page shows, and the PDF stays small.
-    pdf.map_image("Bản đồ mức phục vụ", map_png(
-        gaps.geometry.simplify(0.001, preserve_topology=True), gaps["class"].map(CLASS_COLOURS).fillna(
-            NO_DATA_COLOUR).tolist(), [(CLASS_VI[c], CLASS_COLOURS[c]) for c in ("unserved", "underserved", "served")],
-        legend_title="Mức phục vụ"), max_h_mm=150)
-    pdf.section("Tổng hợp")
-    pdf.paragraph("\n".join(_summary_lines(gaps, actions)))
-    pdf.add_page(orientation="L")  # the reasons need the width
-    pdf.section("Các xã theo mức ưu tiên")
-    pdf.data_table(["Xã", "Tỉnh", "Mức phục vụ", "Tỷ lệ dân số", "Thôn có loa", "Tiêu chí 8.3", "Lý do"], [
-        [r["commune_name"], r["province_name"] or "", CLASS_VI.get(r["class"], r["class"]),
-         fmt_share(r["pop_covered_share"], "vi"), f"{r['villages_reached']}/{r['villages_total']}",
-         "Đạt" if r["ntm_8_3"] else "Chưa đạt", str(r["reason"])]
-        for r in gaps.sort_values("priority_score", ascending=False).to_dict("records")],
-        widths=(32, 24, 32, 20, 18, 20, 131), font_size=7)
-    if len(actions):
-        pdf.section("Phương án đầu tư")
-        pdf.data_table(["Hạng mục", "Xã", "Chi phí (đồng)", "Số dân được phủ sóng thêm"], [
-            [action_word(a["action"], "vi"), a["commune_name"] or a["commune_code"], fmt_int(a["cost_vnd"], "vi"),
-             fmt_int(a["added_population"], "vi")] for a in actions.to_dict("records")],
-            widths=(110, 70, 45, 52), font_size=8)
-    pdf.section("Tham số")
-    pdf.data_table(["Tham số", "Giá trị"], [[k, str(v)] for k, v in metadata], widths=(60, 217), font_size=8)
-    path.write_bytes(pdf.to_bytes())
-    return path
-
-
-def _summary_lines(gaps: pd.DataFrame, actions: pd.DataFrame) -> list[str]:
-    counts = gaps["class"].value_counts()
-    passed = int(gaps["ntm_8_3"].astype(bool).sum())
-    lines = [
-        f"Dân số: {fmt_int(gaps['pop_total'].sum(), 'vi')} · Dân số được phủ sóng: "
-        f"{fmt_int(gaps['pop_covered'].sum(), 'vi')} "
-        f"({fmt_share(gaps['pop_covered'].sum() / max(gaps['pop_total'].sum(), 1), 'vi')})",
-        " · ".join(f"{CLASS_VI[c]}: {int(counts.get(c, 0))} xã" for c in ("unserved", "underserved", "served")),
-        f"Tiêu chí 8.3 — Đạt: {passed} xã · Chưa đạt: {len(gaps) - passed} xã",
-    ]
-    if len(actions):
-        lines.append(f"Phương án: {len(actions)} hạng mục, {fmt_int(actions['cost_vnd'].sum(), 'vi')} đồng, "
-                     f"thêm {fmt_int(actions['added_population'].sum(), 'vi')} người được phủ sóng")
-    return lines
-
-
-# --------------------------------------------------------------------------------------------- HTML map
-
-def write_standalone_map(path: Path, gaps: gpd.GeoDataFrame, *, title: str) -> Path:
-    """A folium map of the communes coloured by class, with every script and style inlined (no internet)."""
-    import folium
-
-    frame = gaps[["commune_code", "commune_name", "province_name", "class", "pop_covered_share",
-                  "villages_reached", "villages_total", "reason", "geometry"]].copy()
-    frame["geometry"] = frame.geometry.simplify(0.0005, preserve_topology=True)
-    frame["lop"] = frame["class"].map(CLASS_VI).fillna("")
-    frame["ty_le"] = frame["pop_covered_share"].map(lambda v: fmt_share(v, "vi"))
-    frame["thon"] = frame["villages_reached"].astype(str) + "/" + frame["villages_total"].astype(str)
-    minx, miny, maxx, maxy = frame.total_bounds
-    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    # Only Leaflet is needed (no markers, no Bootstrap, no jQuery): the rest of folium's defaults are dropped.
-    fmap.default_js = [("leaflet", "phusong-inline:leaflet.js")]
-    fmap.default_css = [("leaflet_css", "phusong-inline:leaflet.css")]
-    folium.GeoJson(
-        json.loads(frame.drop(columns=["pop_covered_share"]).to_json(na="null", drop_id=True)),
-        name="Xã",
-        style_function=lambda f: {"fillColor": CLASS_COLOURS.get(f["properties"]["class"], NO_DATA_COLOUR),
-                                  "color": "#444", "weight": 0.6, "fillOpacity": 0.7},
-        tooltip=folium.GeoJsonTooltip(fields=["commune_name", "province_name", "lop", "ty_le", "thon", "reason"],
-                                      aliases=["Xã", "Tỉnh", "Mức phục vụ", "Tỷ lệ dân số được phủ sóng",
-                                               "Thôn có loa", "Lý do"], sticky=True),
-    ).add_to(fmap)
-    legend = "".join(f'<div><span style="display:inline-block;width:14px;height:10px;background:{CLASS_COLOURS[c]};'
-                     f'margin-right:4px"></span>{CLASS_VI[c]}</div>' for c in ("unserved", "underserved", "served"))
-    fmap.get_root().html.add_child(folium.Element(
-        f'<div style="position:fixed;top:10px;left:50px;z-index:1000;background:#fff;padding:6px 10px;'
-        f'font:13px sans-serif;box-shadow:0 0 4px #888"><b>{html.escape(title)}</b>{legend}</div>'))
-    fmap.get_root().header.add_child(folium.Element('<meta charset="utf-8">'))
-    page = fmap.get_root().render()
-    path.write_text(inline_assets(page), encoding="utf-8")
-    return path
-
-
-def inline_assets(page: str) -> str:
-    """Replace the map's script and stylesheet links with the files' contents; refuse any other remote link."""
-    scripts = {"phusong-inline:leaflet.js": (LEAFLET_DIR / "leaflet.js").read_text(encoding="utf-8")}
-    styles = {"phusong-inline:leaflet.css": (LEAFLET_DIR / "leaflet.css").read_text(encoding="utf-8")}
-    page = re.sub(r'<script src="(phusong-inline:[^"]+)"></script>',
-                  lambda m: f"<script>{scripts[m.group(1)]}</script>", page)
-    page = re.sub(r'<link rel="stylesheet" href="(phusong-inline:[^"]+)"\s*/>',
-                  lambda m: f"<style>{styles[m.group(1)]}</style>", page)
-    # Anything the browser would fetch: scripts, stylesheets, images (a plain <a href> is only a link).
-    remote = re.findall(r'<(?:script|link|img)\b[^>]*(?:src|href)="(https?://[^"]+)"', page)
-    if remote:
-        raise RuntimeError(f"the standalone map still links to {remote[:3]}")
-    return page
 
 
 # --------------------------------------------------------------------------------------------- routes
@@ -257,12 +106,21 @@ def _scope_title(gaps: pd.DataFrame, province: str | None) -> str:
     return "Báo cáo phủ sóng thông tin cơ sở"
 
 
+def _place(gaps: pd.DataFrame, province: str | None) -> str:
+    """The province's name for a file name (its code when unnamed), "ca_nuoc" for everything."""
+    if province and len(gaps):
+        return file_word(str(gaps["province_name"].iloc[0] or province))
+    return "ca_nuoc"
+
+
 def _stamp() -> str:
     return datetime.now(VIETNAM_TZ).strftime("%Y%m%d")
 
 
 def _send(path: Path, name: str, mimetype: str) -> Any:
-    response = flask.send_file(path, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
+    response = flask.send_file(path, mimetype=mimetype, as_attachment=True, download_name=ascii_name(name),
+                               max_age=0)
+    response.headers["Content-Disposition"] = content_disposition(name)
     response.call_on_close(lambda: path.unlink(missing_ok=True))
     return response
 
@@ -293,8 +151,11 @@ def _download_gaps(fmt: str) -> Any:
     with connect() as conn:
         gaps = gaps_for_user(conn, user, province)
         metadata = gaps_metadata(conn, gaps, province_code=province)
-    path = write_gaps(gaps, _tmp("." + fmt), fmt=fmt, metadata=[("exported_by", user.name), *metadata])
-    return _send(path, f"phusong_khoang_trong_{province or 'all'}_{_stamp()}.{fmt}", GAP_FORMATS[fmt])
+    path = write_gaps(gaps, _tmp(SUFFIXES[fmt]), fmt=fmt, metadata=[("Người xuất", user.name), *metadata],
+                      lang=current_lang())
+    excel = "_excel" if fmt == "csv-excel" else ""
+    return _send(path, f"phusong_khoang_trong_{_place(gaps, province)}_{_stamp()}{excel}{SUFFIXES[fmt]}",
+                 GAP_FORMATS[fmt])
 
 
 def _download_report_xlsx() -> Any:
@@ -302,10 +163,11 @@ def _download_report_xlsx() -> Any:
     with connect() as conn:
         scenario_name, actions = _actions(conn, user, scenario)  # the scenario's scope first: 403 before 404
         gaps = gaps_for_user(conn, user, province)
-        metadata = [("exported_by", user.name), ("scenario", scenario_name),
+        actions = locate_actions(conn, actions)
+        metadata = [("Người xuất", user.name), ("Phương án", scenario_name or "–"),
                     *gaps_metadata(conn, gaps, province_code=province)]
-    path = write_report_xlsx(_tmp(".xlsx"), gaps, actions, metadata)
-    return _send(path, f"phusong_bao_cao_{province or 'all'}_{_stamp()}.xlsx", GAP_FORMATS["xlsx"])
+    path = write_report_xlsx(_tmp(".xlsx"), gaps, actions, metadata, lang=current_lang())
+    return _send(path, f"phusong_bao_cao_{_place(gaps, province)}_{_stamp()}.xlsx", GAP_FORMATS["xlsx"])
 
 
 def _download_report_pdf() -> Any:
@@ -313,10 +175,11 @@ def _download_report_pdf() -> Any:
     with connect() as conn:
         scenario_name, actions = _actions(conn, user, scenario)  # the scenario's scope first: 403 before 404
         gaps = gaps_for_user(conn, user, province)
+        actions = locate_actions(conn, actions)
         metadata = [("Người xuất", user.name), ("Phương án", scenario_name or "–"),
                     *gaps_metadata(conn, gaps, province_code=province)]
     path = write_report_pdf(_tmp(".pdf"), gaps, actions, title=_scope_title(gaps, province), metadata=metadata)
-    return _send(path, f"phusong_bao_cao_{province or 'all'}_{_stamp()}.pdf", "application/pdf")
+    return _send(path, f"phusong_bao_cao_{_place(gaps, province)}_{_stamp()}.pdf", "application/pdf")
 
 
 def _download_map() -> Any:
@@ -324,30 +187,23 @@ def _download_map() -> Any:
     with connect() as conn:
         gaps = gaps_for_user(conn, user, province)
     path = write_standalone_map(_tmp(".html"), gaps, title=_scope_title(gaps, province))
-    return _send(path, f"phusong_ban_do_{province or 'all'}_{_stamp()}.html", "text/html")
+    return _send(path, f"phusong_ban_do_{_place(gaps, province)}_{_stamp()}.html", "text/html")
 
 
 def _download_scenario(scenario_id: int, fmt: str) -> Any:
-    from app.commands.plan import write_actions
-
     user = require(*EXPORT_ROLES)
     if fmt not in GAP_FORMATS:
         raise AccessDenied(f"unknown format {fmt!r}", status=404)
     with connect() as conn:
         name, actions = _actions(conn, user, scenario_id)
-    path = _tmp("." + fmt)
-    path.unlink()
-    write_actions(actions, path)
-    return _send(path, f"phusong_phuong_an_{scenario_id}_{_file_word(name)}.{fmt}", GAP_FORMATS[fmt])
-
-
-def _file_word(text: str) -> str:
-    """A name made safe for a file name: letters (Vietnamese kept), digits, '-', the rest '_'."""
-    return re.sub(r"[^\w\-]+", "_", text, flags=re.UNICODE).strip("_")[:60] or "phuong_an"
+        located = locate_actions(conn, actions)
+        parameters = [("Người xuất", user.name), *scenario_parameters(conn, scenario_id)]
+    path = write_plan(_tmp(SUFFIXES[fmt]), located, fmt=fmt, parameters=parameters, lang=current_lang())
+    return _send(path, f"phusong_phuong_an_{scenario_id}_{file_word(name)}{SUFFIXES[fmt]}", GAP_FORMATS[fmt])
 
 
 def _download_periodic(province: str, period: str, fmt: str) -> Any:
-    """The periodic report (Sơ kết / Tổng kết) of one province, as `phusong report` makes it (app.reports)."""
+    """The periodic report (Sơ kết / Tổng kết) of one province, as `phusong report` makes it (analysis.outputs.periodic)."""
     user = require(*EXPORT_ROLES)
     if fmt not in REPORT_FORMATS:
         raise AccessDenied(f"unknown format {fmt!r}", status=404)
@@ -362,5 +218,7 @@ def _download_periodic(province: str, period: str, fmt: str) -> Any:
             raise ExportEmptyError(str(exc)) from exc
         raise AccessDenied(f"{user.name}: {exc}") from exc
     name = f"phusong_bao_cao_dinh_ky_{province}_{period}{f'_so_voi_{compare}' if compare else ''}.{fmt}"
-    return flask.send_file(io.BytesIO(content), mimetype=REPORT_MIME_TYPES[fmt], as_attachment=True,
-                           download_name=name, max_age=0)
+    response = flask.send_file(io.BytesIO(content), mimetype=REPORT_MIME_TYPES[fmt], as_attachment=True,
+                               download_name=ascii_name(name), max_age=0)
+    response.headers["Content-Disposition"] = content_disposition(name)
+    return response

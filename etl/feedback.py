@@ -192,7 +192,7 @@ def record_feedback(conn: Connection, viewer: Viewer, entry: FeedbackIn) -> int:
         "facility_id": entry.facility_id, "lon": entry.lon, "lat": entry.lat, "category": entry.category,
         "text": entry.text, "reporter_contact": entry.reporter_contact or None, "status": "received",
         "assigned_to": None, "assigned_at": None, "answer": None, "answered_at": None, "closed_at": None,
-        "batch_id": None, "created_by": viewer.name,
+        "batch_id": None, "created_by": viewer.name, "external_ref": None,
     }).scalar_one())
 
 

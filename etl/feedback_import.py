@@ -5,8 +5,7 @@ and the register out to CSV/XLSX. Reading, column mapping, cell checks, rejects 
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -18,14 +17,13 @@ from pydantic import ValidationError
 from sqlalchemy import Connection
 
 from etl.errors import LoadRefusedError
-from etl.feedback import VN_TZ, FeedbackFilter, FeedbackIn, Viewer, list_feedback
+from etl.feedback import FeedbackIn
 from etl.lineage import LoadResult, batch_writes, begin_load, reading_options
 from etl.messages import pydantic_reason
 from etl.readers import read_table
 from etl.validate import ColumnMap, RowIssue, map_columns, parse_coordinate_cell, parse_datetime, parse_geopoint
 from etl.vocabulary import Vocabulary, fold_key
 from sql import queries
-from sql.safe_cells import csv_row, text_only_workbook
 
 VOCABULARY_FILE = Path(__file__).resolve().parent / "feedback_vocabulary.yaml"
 _SECTIONS = ("headers", "channels", "categories", "statuses")
@@ -56,6 +54,7 @@ class _ImportRow:
     answer: str | None
     answered_at: datetime | None
     closed_at: datetime | None
+    external_ref: str | None = None   # the citizen's ticket number (migration 0140)
 
 
 def import_feedback(
@@ -178,7 +177,7 @@ def _read_row(conn: Connection, columns: ColumnMap, line: int, cells: Sequence[s
         return None
     return _ImportRow(line, entry, status, cell("assigned_to") or None, answer if status in ("answered", "closed")
                       else None, answered_at if status in ("answered", "closed") else None,
-                      closed_at if status == "closed" else None)
+                      closed_at if status == "closed" else None, cell("external_ref") or None)
 
 
 def _typed_entry(line: int, result: LoadResult, **fields: Any) -> FeedbackIn | None:
@@ -268,62 +267,6 @@ def _write(conn: Connection, rows: Iterable[_ImportRow], result: LoadResult, loa
             "text": entry.text, "reporter_contact": entry.reporter_contact, "status": row.status,
             "assigned_to": row.assigned_to, "assigned_at": None, "answer": row.answer,
             "answered_at": row.answered_at, "closed_at": row.closed_at, "batch_id": result.batch_id,
-            "created_by": loaded_by,
+            "created_by": loaded_by, "external_ref": row.external_ref,
         })
         result.loaded += 1
-
-
-# --- export ------------------------------------------------------------------------------------------------------
-
-EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("id", "Mã phản ánh"), ("received_at", "Ngày tiếp nhận"), ("channel", "Kênh tiếp nhận"),
-    ("commune_code", "Mã xã"), ("commune_name", "Tên xã"), ("facility_id", "Mã thiết chế"),
-    ("category", "Loại phản ánh"), ("text", "Nội dung"), ("reporter_contact", "Liên hệ người phản ánh"),
-    ("status", "Trạng thái"), ("assigned_to", "Người được phân công"), ("answer", "Trả lời"),
-    ("answered_at", "Ngày trả lời"), ("closed_at", "Ngày đóng"), ("days_open", "Số ngày"),
-    ("overdue", "Quá hạn"), ("lon", "Kinh độ"), ("lat", "Vĩ độ"),
-)
-
-
-def export_feedback(conn: Connection, viewer: Viewer, path: Path, *, filters: FeedbackFilter | None = None,
-                    labels: Mapping[str, Mapping[str, tuple[str, str]]] | None = None) -> int:
-    """Write the reports the viewer may see to ``path`` (.xlsx, else CSV UTF-8 with BOM); return the count.
-
-    The contact column is filled for an admin only (the register's query drops it for everyone else).
-    """
-    from etl.feedback import CATEGORY_LABELS, CHANNEL_LABELS, STATUS_LABELS
-
-    words = labels or {"channel": CHANNEL_LABELS, "category": CATEGORY_LABELS, "status": STATUS_LABELS}
-    rows = list_feedback(conn, viewer, filters, limit=1_000_000)
-    table = [[_export_value(key, r.get(key), words) for key, _ in EXPORT_COLUMNS] for r in rows]
-    header = [title for _, title in EXPORT_COLUMNS]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        assert sheet is not None
-        sheet.title = "Phản ánh"
-        sheet.append(header)
-        for values in table:
-            sheet.append(values)
-        text_only_workbook(book).save(path)
-    else:
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows(csv_row(values) for values in table)
-    return len(rows)
-
-
-def _export_value(key: str, value: Any, words: Mapping[str, Mapping[str, tuple[str, str]]]) -> Any:
-    if value is None:
-        return None
-    if key in words:
-        return words[key].get(value, (value, value))[0]
-    if isinstance(value, datetime):
-        return value.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")   # Viet Nam time, whatever the session's zone
-    if key == "overdue":
-        return "Quá hạn" if value else ""
-    return value

@@ -9,7 +9,8 @@ from typing import Any
 
 from app.commands.db import ensure_database
 from etl.feedback import OVERDUE_DAYS, VN_TZ, FeedbackError, FeedbackFilter, Viewer, list_feedback
-from etl.feedback_import import export_feedback, import_feedback
+from etl.feedback_export import export_feedback
+from etl.feedback_import import import_feedback
 from sql.engine import connect
 from sql.settings import get_settings
 
@@ -49,6 +50,9 @@ def register(commands: Any) -> None:
     exp.add_argument("--overdue", action="store_true", help="only reports past the answer limit")
     exp.add_argument("--with-contact", action="store_true",
                      help="include the reporters' contacts (private: for the administrator only)")
+    exp.add_argument("--csv-excel", action="store_true",
+                     help="CSV for Excel set to Vietnamese: ';' between fields and a decimal comma")
+    exp.add_argument("--lang", choices=("vi", "en"), default="vi", help="headers and labels (default vi)")
     exp.set_defaults(handler=_export)
     overdue = actions.add_parser(
         "overdue", help="list reports not answered within the limit (default 15 days)",
@@ -82,7 +86,8 @@ def _export(args: argparse.Namespace) -> int:
     filters = FeedbackFilter(status=args.status, overdue_only=args.overdue)
     with connect() as conn:
         count = export_feedback(conn, _viewer(args.province, with_contact=args.with_contact), args.out,
-                                filters=filters)
+                                filters=filters, lang=args.lang,
+                                csv_dialect="excel_vi" if args.csv_excel else "standard")
     print(f"{args.out}: {count} reports written" + ("" if args.with_contact else " (without reporter contacts)"))
     return 0
 

@@ -11,6 +11,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from analysis.outputs.catalogue import ACTION_LABELS
+from analysis.outputs.plans import format_of, locate_actions, plan_parameters, scenario_parameters, write_plan
 from analysis.planning import (
     CandidateSite,
     PlanningInputError,
@@ -18,6 +20,7 @@ from analysis.planning import (
     PlanResult,
     UnitCosts,
     compare_scenarios,
+    find_scenario,
     list_scenarios,
     plan_investments,
     save_scenario,
@@ -27,9 +30,9 @@ from analysis.planning import (
 from app.commands.db import ensure_database
 from app.commands.status import warn_if_stale
 from sql.engine import connect
-from sql.safe_cells import text_only_workbook, write_csv
 
-OUT_FORMATS = (".csv", ".xlsx", ".gpkg")
+OUT_FORMATS = (".csv", ".xlsx", ".gpkg", ".geojson")
+ACTION_HELP = "\n".join(f"  {code:20s} {vi} ({en})" for code, (vi, en) in ACTION_LABELS.items())
 
 
 def register(commands: Any) -> None:
@@ -43,17 +46,24 @@ def _register_plan(commands: Any) -> None:
         description="Choose repairs of broken clusters, new IP/FM clusters, station upgrades and new "
                     "stations that newly reach the most people within the budget (exact MILP with HiGHS; the "
                     "optimality gap is printed). The plan is saved as a scenario and written to --out.",
-        epilog="Example:\n  phusong plan --budget-vnd 1.5e9 --province 01 --name hn-2026 --out plan.xlsx\n"
+        epilog="Action values (column `action` of --candidates, names in --costs, the plan's rows):\n"
+               f"{ACTION_HELP}\n"
+               "Outputs: .xlsx (sheets Hạng mục, Dự toán, Theo xã, Thay đổi phân loại, Tham số), .csv, .gpkg, "
+               ".geojson; each row has the facility's survey code, the nearest village, commune and province.\n"
+               "Example:\n  phusong plan --budget-vnd 1.5e9 --province 01 --name hn-2026 --out plan.xlsx\n"
                "  phusong plan --budget-vnd 5e8 --costs costs.yaml --candidates sites.csv --out plan.gpkg",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub.add_argument("--budget-vnd", type=float, required=True, help="the budget in VND, e.g. 1.5e9")
     sub.add_argument("--province", help="2025 province code (default: every commune loaded)")
     sub.add_argument("--candidates", type=Path,
-                     help="CSV/GeoJSON/GPKG of points: lon, lat [, cost_vnd, radius_m, action, name]")
+                     help="CSV/GeoJSON/GPKG of points: lon, lat [, cost_vnd, radius_m, action, name]; action is "
+                          f"one of {', '.join(ACTION_LABELS)} (default new_ip_cluster)")
     sub.add_argument("--costs", type=Path,
                      help="YAML (name: VND) or CSV (action,cost_vnd) overriding DOMAIN.md §3 unit costs")
     sub.add_argument("--name", help="scenario name (default: plan-<province>-<budget>)")
-    sub.add_argument("--out", type=Path, required=True, help="output file: .csv, .xlsx or .gpkg")
+    sub.add_argument("--out", type=Path, required=True, help="output file: .xlsx, .csv, .gpkg or .geojson")
+    sub.add_argument("--lang", choices=("vi", "en"), default="vi", help="headers and labels (default vi)")
     sub.add_argument("--reach-all-villages", nargs="*", default=[], metavar="COMMUNE",
                      help="communes that must pass criterion 8.3 (every village reached)")
     sub.add_argument("--min-share", action="append", default=[], metavar="COMMUNE=SHARE",
@@ -84,10 +94,11 @@ def _register_scenarios(commands: Any) -> None:
     compare.add_argument("b", help="the other scenario, likewise")
     compare.add_argument("--limit", type=int, default=30, help="differing actions to print (default 30)")
     compare.set_defaults(handler=_compare)
-    export = actions.add_parser("export", help="write a scenario's actions to .csv, .xlsx or .gpkg",
+    export = actions.add_parser("export", help="write a scenario's actions to .xlsx, .csv, .gpkg or .geojson",
                                 epilog="Example:\n  phusong scenarios export plan-a --out plan-a.gpkg")
     export.add_argument("name", help="the scenario's name, or its id when two owners use the name")
     export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--lang", choices=("vi", "en"), default="vi", help="headers and labels (default vi)")
     export.set_defaults(handler=_export)
 
 
@@ -108,13 +119,16 @@ def _plan(args: argparse.Namespace) -> int:
                                       costs=costs, user_sites=sites, options=options,
                                       solver=solve_greedy if args.greedy else None)
             save_scenario(conn, name, result)
+            located = locate_actions(conn, result.actions)
     except PlanningInputError as exc:
         print(f"phusong: {exc}", file=sys.stderr)
         return 1
     stale = warn_if_stale(args.province)
-    write_actions(result.actions, args.out, params={**result.params, **dict(stale)},
-                  extra_sheets={"communes": commune_totals(result.actions),
-                                "class_changes": result.class_changes})
+    parameters = plan_parameters(name=name, owner=None, province=args.province, budget_vnd=args.budget_vnd,
+                                 params=result.params)
+    parameters += [("Xã có số liệu cần tính lại", dict(stale).get("coverage_stale_communes", "0"))]
+    write_plan(args.out, located, fmt=format_of(args.out), parameters=parameters,
+               class_changes=result.class_changes, lang=args.lang)
     _print_summary(result, name, args.out)
     return 0
 
@@ -158,14 +172,6 @@ def _parse_shares(items: list[str], flag: str, *, upper: float | None) -> dict[s
         if shares[code] < 0 or (upper is not None and shares[code] > upper):
             raise PlanningInputError(f"{flag} {item!r}: must be between 0 and {upper or 'any'}")
     return shares
-
-
-def commune_totals(actions: pd.DataFrame) -> pd.DataFrame:
-    """Totals per commune of a plan: actions, cost_vnd, added_population, added_villages."""
-    return (actions.groupby(["commune_code", "commune_name"], as_index=False)
-            .agg(actions=("action", "size"), cost_vnd=("cost_vnd", "sum"),
-                 added_population=("added_population", "sum"), added_villages=("added_villages", "sum"))
-            .sort_values("added_population", ascending=False, kind="stable"))
 
 
 def read_unit_costs(path: Path) -> UnitCosts:
@@ -238,33 +244,6 @@ def _site_from_row(path: Path, n: int, row: dict[Any, Any], lon_col: str, lat_co
                          label=str(row.get("name") or row.get("label") or "").replace("nan", ""))
 
 
-def write_actions(actions: pd.DataFrame, out: Path, *, params: dict[str, Any] | None = None,
-                  extra_sheets: dict[str, pd.DataFrame] | None = None) -> None:
-    """Write one row per action: CSV (UTF-8 with BOM for Excel), XLSX (+ parameters, communes, class changes
-    sheets) or GeoPackage (layer plan_actions, EPSG:4326 points)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    suffix = out.suffix.lower()
-    if suffix == ".csv":
-        write_csv(actions, out)
-    elif suffix == ".xlsx":
-        with pd.ExcelWriter(out) as writer:
-            actions.to_excel(writer, sheet_name="actions", index=False)
-            for sheet, frame in (extra_sheets or {}).items():
-                frame.to_excel(writer, sheet_name=sheet, index=False)
-            if params:
-                flat = pd.json_normalize(params, sep=".").T.reset_index()
-                flat.columns = ["parameter", "value"]
-                flat["value"] = flat["value"].astype(str)
-                flat.to_excel(writer, sheet_name="parameters", index=False)
-            text_only_workbook(writer.book)
-    else:
-        import geopandas as gpd
-
-        gdf = gpd.GeoDataFrame(actions.astype({"facility_id": "float"}),
-                               geometry=gpd.points_from_xy(actions["lon"], actions["lat"]), crs=4326)
-        gdf.to_file(out, layer="plan_actions", driver="GPKG")
-
-
 # ------------------------------------------------------------------------------------------------- scenarios
 def _list(args: argparse.Namespace) -> int:
     ensure_database()
@@ -312,10 +291,12 @@ def _export(args: argparse.Namespace) -> int:
     try:
         _check_out(args.out)
         with connect() as conn:
-            actions = scenario_actions(conn, args.name)
+            header = find_scenario(conn, args.name)
+            actions = locate_actions(conn, scenario_actions(conn, header.id))
+            parameters = scenario_parameters(conn, header.id)
     except PlanningInputError as exc:
         print(f"phusong: {exc}", file=sys.stderr)
         return 1
-    write_actions(actions, args.out)
+    write_plan(args.out, actions, fmt=format_of(args.out), parameters=parameters, lang=args.lang)
     print(f"{args.name}: {len(actions)} actions -> {args.out}")
     return 0

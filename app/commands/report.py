@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from analysis.outputs.periodic import FORMATS, report_bytes
 from analysis.reports import ReportError, parse_period, take_snapshot
 from app.commands.db import ensure_database
 from app.commands.status import warn_if_stale
-from app.reports import FORMATS, report_bytes
 from sql import queries
 from sql.engine import connect
 

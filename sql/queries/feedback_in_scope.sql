@@ -2,8 +2,9 @@
 -- reporter_contact leaves the database only for an admin (:show_contact): the citizen's phone number is private
 -- (issue 7), and filtering here means no page or export can leak it by forgetting to.
 -- Scope: :whole_country, or the report's commune is in :scope_codes (commune or province codes).
-SELECT f.id, f.received_at, f.channel, f.commune_code, c.name AS commune_name, c.province_code,
-       f.facility_id, fa.name AS facility_name, f.category, f.text,
+SELECT f.id, f.external_ref, f.received_at, f.channel, f.commune_code, c.name AS commune_name, c.province_code,
+       p.name AS province_name, f.facility_id, fa.external_id AS facility_code, fa.name AS facility_name,
+       f.category, f.text,
        CASE WHEN :show_contact THEN f.reporter_contact END AS reporter_contact,
        f.status, f.assigned_to, f.assigned_at, f.answer, f.answered_at, f.closed_at,
        ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat,
@@ -15,6 +16,7 @@ SELECT f.id, f.received_at, f.channel, f.commune_code, c.name AS commune_name, c
   FROM feedback f
   LEFT JOIN commune c ON c.code = f.commune_code
   LEFT JOIN facility fa ON fa.id = f.facility_id
+  LEFT JOIN admin_unit p ON p.version = '2025' AND p.level = 'province' AND p.code = c.province_code
  WHERE (:whole_country OR (cardinality(CAST(:scope_codes AS text[])) > 0
                            AND commune_in_scope(f.commune_code, CAST(:scope_codes AS text[]))))
    AND (CAST(:status AS text) IS NULL OR f.status = :status)

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, create_engine, text
 
 from analysis.gaps import EXTRA_COLUMNS, GAP_COLUMNS, coverage_gaps, gaps_metadata, write_gaps
 from analysis.population_raster import build_and_record_population_raster
+from analysis.outputs.catalogue import GAP_CATALOGUE
 from analysis.refresh import bring_current
 from analysis.rules import rule_set_in_force, shipped_rule_sets
 from analysis.store import analyse
@@ -136,11 +137,11 @@ def test_analyse_stores_coverage_with_parameters_and_exports_every_format(
                *(f"verdict_{i.id}" for i in in_force.model.indicators)]
     xlsx = write_gaps(gaps, tmp_path / "gaps.xlsx", fmt="xlsx", metadata=meta)
     book = load_workbook(xlsx)
-    sheet = book["coverage_gaps"]
-    assert [c.value for c in sheet[1]] == columns
+    sheet = book["Khoảng trống phủ sóng"]   # Vietnamese headers from the catalogue (issue 17)
+    assert [c.value for c in sheet[1]][:4] == ["Mã xã", "Xã", "Mã tỉnh", "Tỉnh"]
     assert sheet.cell(2, 4).value == "Tỉnh Thử" and 0 <= sheet.cell(2, 7).value <= 1
-    assert "parameters" in book.sheetnames and any(
-        "params" in str(r[0].value) for r in book["parameters"].iter_rows()
+    assert "Tham số" in book.sheetnames and any(
+        "Bán kính phủ sóng" in str(r[0].value) for r in book["Tham số"].iter_rows()
     )
     path = write_gaps(gaps, tmp_path / "gaps.csv", fmt="csv", metadata=meta)
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
@@ -148,7 +149,8 @@ def test_analyse_stores_coverage_with_parameters_and_exports_every_format(
         assert next(csv.reader(handle)) == columns
     gpkg = write_gaps(gaps, tmp_path / "gaps.gpkg", fmt="gpkg", metadata=meta)
     assert list(pyogrio.read_dataframe(gpkg, layer="coverage_gaps").columns)[:16] == list(GAP_COLUMNS)
-    assert len(pyogrio.read_dataframe(gpkg, layer="metadata", read_geometry=False)) == len(meta)
+    # the parameters, then the phusong version and when the file was made
+    assert len(pyogrio.read_dataframe(gpkg, layer="metadata", read_geometry=False)) == len(meta) + 2
     doc = json.loads(write_gaps(gaps, tmp_path / "gaps.geojson", fmt="geojson", metadata=meta).read_text())
     assert list(doc["features"][0]["properties"])[:16] == list(GAP_COLUMNS) and "metadata" in doc
 
@@ -254,14 +256,15 @@ def test_cli_analyse_then_export_gaps_as_a_user_would(
         assert main(["analyse", "--province", "98"]) == 0
         out = tmp_path / "gaps.xlsx"
         assert main(["export", "gaps", "--format", "xlsx", "--out", str(out), "--province", "98"]) == 0
-        sheet = load_workbook(out)["coverage_gaps"]
-        row = dict(zip([c.value for c in sheet[1]], [c.value for c in sheet[2]], strict=True))
+        sheet = load_workbook(out)["Khoảng trống phủ sóng"]
+        keys = {c.vi: c.key for c in GAP_CATALOGUE.values()}   # the Vietnamese headers back to the column keys
+        row = dict(zip([keys.get(c.value, c.value) for c in sheet[1]], [c.value for c in sheet[2]], strict=True))
         # No census loaded and no raster: the share of people is the share of area, and the export says so.
         assert row["pop_total"] is None and row["pop_covered_share"] == pytest.approx(
-            row["covered_area_share"]
+            row["covered_area_share"], abs=0.001
         )
         assert row["population_method"].startswith("no population known")
-        assert row["class"] == "unserved" and row["reason"].endswith("% dân số được phủ sóng")
+        assert row["class"] == "Chưa được phục vụ" and row["reason"].endswith("% dân số được phủ sóng")
         said = capsys.readouterr().out
         assert "analyse: 1 communes" in said and "population: no population known" in said
         # Nor can a population raster be derived from nothing: refused in one sentence, nothing written.

@@ -44,3 +44,16 @@ def test_a_missing_file_is_one_line_and_exit_1(use_database: str, tmp_path: Path
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert done.stderr.strip() == f"phusong: {tmp_path / 'nope.gpkg'}: no such file"
+
+
+def test_plan_and_export_help_list_actions_formats_and_columns() -> None:
+    """Issue 17: `phusong plan --help` lists the action values; `phusong export gaps --help` formats and columns."""
+    plan = subprocess.run([sys.executable, "-m", "app.cli", "plan", "--help"], capture_output=True, text=True,
+                          timeout=120)
+    for action in ("repair_cluster", "new_ip_cluster", "new_fm_cluster", "upgrade_station_ip", "build_station"):
+        assert action in plan.stdout
+    assert "Sửa chữa cụm loa" in plan.stdout and "Dự toán" in plan.stdout
+    export = subprocess.run([sys.executable, "-m", "app.cli", "export", "gaps", "--help"], capture_output=True,
+                            text=True, timeout=120)
+    for word in ("csv-excel", "gpkg", "geojson", "commune_code", "pop_covered_share", "Tỷ lệ dân số được phủ sóng"):
+        assert word in export.stdout

@@ -9,6 +9,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from pypdf import PdfReader
 
 from tests.app.conftest import log_in, screenshot
 
@@ -38,19 +39,36 @@ def test_budget_officer_downloads_the_report_and_the_offline_map(browser: Any, a
     page.click("#exports-scenario")
     page.click("text=Điện Biên - 1,5 tỷ đồng (demo)")
     page.wait_for_selector("#exports-scenario-xlsx")
+    # Issue 21: a preview of what will be downloaded, plain labels, no CLI commands on the page.
+    page.wait_for_selector("#exports-preview-table")
+    assert "Số liệu tính đến" in page.inner_text("#exports-as-of")
+    body = page.inner_text("body")
+    assert "Dữ liệu GIS cho QGIS" in body and "CSV cho Excel" in body
+    assert not any(f"phusong {c}" in body for c in ("report", "analyse", "export", "plan", "load"))
     screenshot(page, "exports_budget")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "exports_budget_phone")
+    page.set_viewport_size({"width": 1366, "height": 768})
     workbook = openpyxl.load_workbook(_download(page, "#exports-xlsx", tmp_path))
-    assert workbook.sheetnames == ["communes", "provinces", "actions", "parameters"]
-    communes = list(workbook["communes"].iter_rows(values_only=True))
+    assert workbook.sheetnames == ["Tổng hợp", "Khoảng trống phủ sóng", "Theo tỉnh", "Phương án", "Dự toán",
+                                   "Tham số"]
+    communes = list(workbook["Khoảng trống phủ sóng"].iter_rows(values_only=True))
     assert communes[0][:2] == ("Mã xã", "Xã") and len(communes) == 46
     assert "Mường Nhé" in {row[1] for row in communes}
-    assert workbook["actions"].max_row > 1  # the demo scenario's actions
-    assert workbook["provinces"]["B2"].value == "Điện Biên"
+    assert workbook["Phương án"].max_row > 1  # the demo scenario's actions
+    assert workbook["Theo tỉnh"]["B2"].value == "Điện Biên"
+    assert workbook["Dự toán"].cell(workbook["Dự toán"].max_row, 2).value == "Tổng cộng"
 
     pdf = _download(page, "#exports-pdf", tmp_path)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "Báo cáo phủ sóng thông tin cơ sở" in text and "Mường Nhé" in text and "Tiêu chí 8.3" in text
+    # Issue 17: a method section in Vietnamese, not raw JSON or server paths; metadata; the data date.
+    assert "Phương pháp và tham số" in text and "Số liệu tính đến" in text
+    assert '{"coverage"' not in text and "/work/" not in text and "/tmp/" not in text
+    info = PdfReader(pdf).metadata
+    assert info is not None and info.title.startswith("Báo cáo phủ sóng thông tin cơ sở") and info.author == "phusong"
+    assert info.subject and "/StructTreeRoot" in PdfReader(pdf).trailer["/Root"]
 
     standalone = _download(page, "#exports-map", tmp_path)
     html = standalone.read_text(encoding="utf-8")
@@ -62,6 +80,11 @@ def test_budget_officer_downloads_the_report_and_the_offline_map(browser: Any, a
     offline.wait_for_selector("path.leaflet-interactive", timeout=30_000)
     assert offline.locator("path.leaflet-interactive").count() >= 45
     assert "Chưa được phục vụ" in offline.inner_text("body")
+    # Issue 17: a title, lang="vi", the data date and a source line.
+    assert offline.title().startswith("Báo cáo phủ sóng thông tin cơ sở")
+    assert offline.get_attribute("html", "lang") == "vi"
+    assert "Số liệu tính đến" in offline.inner_text("#phusong-data-date")
+    assert "Nguồn:" in offline.inner_text("#phusong-source")
     offline.screenshot(path=str(tmp_path / "offline-map.png"))
     screenshot(offline, "exports_standalone_map_offline")
     assert [u for u in requests if not u.startswith("data:")] == []
@@ -78,6 +101,16 @@ def test_budget_officer_downloads_the_report_and_the_offline_map(browser: Any, a
     assert report.sheetnames[0] == "Tổng hợp" and "Điện Biên" in report["Tổng hợp"]["A1"].value
     periodic = _download(page, "#exports-periodic-pdf", tmp_path)
     assert periodic.name.startswith("phusong_bao_cao_dinh_ky_11_")
+    # Issue 17: "Điện Biên" keeps its D in the ASCII name (filename*, the UTF-8 name, is what Chromium uses).
+    csv_excel = _download(page, "#exports-csv-excel", tmp_path)
+    assert csv_excel.name.startswith("phusong_khoang_trong_Điện_Biên_") or \
+        csv_excel.name.startswith("phusong_khoang_trong_Dien_Bien_")
+    with csv_excel.open(encoding="utf-8-sig") as handle:
+        assert handle.readline().startswith("Mã xã;Xã;")
+    # The running period is provisional and can be brought up to now (as phusong_app, audited).
+    assert "chưa kết thúc" in page.inner_text("#exports-provisional")
+    page.click("#exports-snapshot-current")
+    page.wait_for_selector("#exports-snapshot-updated", timeout=60_000)
     text = subprocess.run(["pdftotext", "-layout", str(periodic), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "Điện Biên" in text and "Tổng hợp so với kỳ trước" in text and "Mường Nhé" in text

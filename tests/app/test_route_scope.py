@@ -116,6 +116,12 @@ CALLBACKS: dict[str, Any] = {
     # A user's own tokens only (the name and user come from the session, never from the request).
     "pages.account.add_token": (EVERYONE, {"account-token-name.value": "route-scope"}),
     "pages.account.revoke": (EVERYONE, {}),
+    # Issue 17/21, exports page: the preview reads gaps_for_user (scope filtered) and the scenario's scope check.
+    "pages.exports.preview": (("planner", "budget", "admin"), {}),
+    "pages.exports.snapshot_note": (("planner", "budget", "admin"), {}),
+    # Only a period still running is re-taken (what `phusong analyse` does after each run); audited.
+    "pages.exports.bring_snapshot_current": (("planner", "budget", "admin"),
+                                             {"exports-snapshot-current.n_clicks": None}),
 }
 
 # Arguments outside the user's scope, for a role the callback otherwise admits: (callback, user, inputs).
@@ -128,6 +134,7 @@ OUT_OF_SCOPE = [
     ("pages.inspection.follow_recomputation", "inspector", {"insp-pending.data": {"code": "03127"}}),
     ("pages.planning.compare", "planner12",
      {"plan-compare-a.value": "{scenario}", "plan-compare-b.value": "{scenario}"}),
+    ("pages.exports.preview", "planner12", {"exports-scenario.value": "{scenario}"}),
 ]
 
 
@@ -261,3 +268,15 @@ def test_the_province_summary_counts_only_communes_in_scope(flask_client: Any, w
     _login(flask_client, "planner12")  # province 11 is outside their scope: nothing is counted
     refused = flask_client.post("/_dash-update-component", json=payload)
     assert refused.status_code in (200, 204) and "map-rules-summary" not in refused.get_data(as_text=True)
+
+
+def test_the_export_preview_shows_only_communes_in_scope(flask_client: Any, world: dict[str, Any]) -> None:
+    key, entry = next((k, e) for k, e in flask_client.dash_app.callback_map.items()
+                      if _name(e) == "pages.exports.preview")
+    payload = _payload(key, entry, {"exports-province.value": "11"})
+    _login(flask_client, "budget")
+    shown = flask_client.post("/_dash-update-component", json=payload)
+    assert shown.status_code == 200 and "exports-preview-table" in shown.get_data(as_text=True)
+    _login(flask_client, "planner12")  # province 11 is outside their scope: nothing to preview
+    refused = flask_client.post("/_dash-update-component", json=payload)
+    assert "exports-preview-table" not in refused.get_data(as_text=True)

@@ -94,7 +94,7 @@ def test_a_scenario_named_with_a_slash_downloads_as_a_workbook_never_as_the_page
     _as(flask_client, "taichinh")
     xlsx = flask_client.get(f"/download/scenario/{scenarios['slashed']}.xlsx")
     assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
-    assert load_workbook(io.BytesIO(xlsx.data))["actions"].max_row > 1
+    assert load_workbook(io.BytesIO(xlsx.data))["Hạng mục"].max_row > 1
     report = flask_client.get(f"/download/report.xlsx?province=11&scenario={scenarios['slashed']}")
     assert report.status_code == 200 and report.data.startswith(b"PK")
     # What the page linked to before: the name in the path. Now no route: a 404 page, never HTML as a file.

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 import pytest
 from PIL import Image
 
+from analysis.outputs.web_map import inline_assets
 from app.auth import User, parse_scope, wait_after_failures
 from app.components.common import map_binds, tolerance_for_zoom, zoom_for_bounds
-from app.exports import inline_assets
 from app.i18n import fmt_date, fmt_decimal, fmt_int, fmt_share, t
 from app.inspections import MAX_PHOTO_BYTES, InspectionInputError, check_photo, decode_upload
 
@@ -67,3 +67,14 @@ def test_the_standalone_map_refuses_remote_scripts() -> None:
     assert "<script src" not in inline_assets(page)
     with pytest.raises(RuntimeError, match="still links"):
         inline_assets('<script src="https://cdn.example/leaflet.js"></script>')
+
+
+def test_download_names_keep_the_d_of_dien_bien_and_carry_the_utf8_name() -> None:
+    """Issue 17: "Điện Biên" became "ien_Bien" (the marks were dropped and đ with them)."""
+    from app.downloads import ascii_name, content_disposition
+
+    assert ascii_name("phusong_khoang_trong_Điện_Biên_20261204.csv") == "phusong_khoang_trong_Dien_Bien_20261204.csv"
+    assert ascii_name("Phương án đường/Đồi 1") == "Phuong_an_duong_Doi_1"
+    header = content_disposition("phusong_Điện_Biên.xlsx")
+    assert header.startswith('attachment; filename="phusong_Dien_Bien.xlsx"; ')
+    assert "filename*=UTF-8''phusong_%C4%90i%E1%BB%87n_Bi%C3%AAn.xlsx" in header

@@ -11,7 +11,8 @@ from sqlalchemy import Connection, text
 
 from etl.errors import LoadRefusedError
 from etl.feedback import Viewer
-from etl.feedback_import import export_feedback, import_feedback
+from etl.feedback_export import export_feedback
+from etl.feedback_import import import_feedback
 from tests.feedback_seed import seed_world
 
 pytestmark = pytest.mark.db
@@ -101,3 +102,40 @@ def test_export_hides_the_contact_from_all_but_admin(db_conn: Connection, tmp_pa
         rows = list(csv.DictReader(handle))
     assert rows[0]["Liên hệ người phản ánh"] == "" and rows[0]["Kênh tiếp nhận"] == "Đường dây nóng"
     assert rows[0]["Trạng thái"] == "Tiếp nhận" and rows[0]["Tên xã"] == "Mường Nhé"
+
+
+def test_export_rows_carry_the_citizens_ticket_the_survey_code_and_vietnam_dates(db_conn: Connection,
+                                                                               tmp_path: Path) -> None:
+    """Issue 17: the imported ticket number is stored (migration 0140) and exported with the facility's survey
+    code, commune and province; dates are date cells in Viet Nam time; a Tham số sheet says what was exported."""
+    seed_world(db_conn)
+    source = tmp_path / "in.csv"
+    with source.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows([["Số phiếu", *HEADER[1:]], ["TD-0042", *ROWS[2][1:]]])
+    assert import_feedback(db_conn, source).loaded == 1
+    assert db_conn.execute(text("SELECT external_ref FROM feedback")).scalar_one() == "TD-0042"
+    export_feedback(db_conn, Viewer("admin1", "admin"), tmp_path / "all.xlsx")
+    book = load_workbook(tmp_path / "all.xlsx")
+    sheet = book["Phản ánh"]
+    header = [c.value for c in sheet[1]]
+    row = {h: c for h, c in zip(header, sheet[2], strict=True)}
+    assert row["Số phiếu (mã phản ánh)"].value == "TD-0042" and row["Mã khảo sát thiết chế"].value == "T-91003"
+    assert row["Mã xã"].value == "91003" and row["Mã tỉnh"].data_type == "s"
+    received = row["Ngày tiếp nhận"]
+    assert received.is_date and received.number_format == "dd/mm/yyyy hh:mm"
+    assert (received.value.day, received.value.month, received.value.hour) == (7, 9, 0)   # 07/09/2026, VN time
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    params = {r[0].value: r[1].value for r in book["Tham số"].iter_rows(min_row=2)}
+    assert params["Người xuất"] == "admin1" and params["Số phản ánh"] == 1
+
+
+
+def test_the_feedback_csv_for_vietnamese_excel_uses_semicolons_and_decimal_commas(db_conn: Connection,
+                                                                                 tmp_path: Path) -> None:
+    seed_world(db_conn)
+    import_feedback(db_conn, _csv(tmp_path / "in.csv", ROWS[:2]))
+    export_feedback(db_conn, Viewer("admin1", "admin"), tmp_path / "excel.csv", csv_dialect="excel_vi")
+    with (tmp_path / "excel.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    zalo = next(r for r in rows if r["Kênh tiếp nhận"] == "Zalo")
+    assert zalo["Kinh độ"] == "103,15" and zalo["Ngày tiếp nhận"].startswith("06/09/2026")

@@ -15,10 +15,11 @@ from shapely.geometry import box
 from sqlalchemy import Connection
 
 from analysis.gaps import write_gaps
-from app.commands.plan import write_actions
-from app.exports import write_report_xlsx
+from analysis.outputs.gap_report import write_report_xlsx
+from analysis.outputs.plans import write_plan
 from etl.feedback import Viewer
-from etl.feedback_import import export_feedback, import_feedback
+from etl.feedback_export import export_feedback
+from etl.feedback_import import import_feedback
 from sql.safe_cells import csv_cell, text_only_workbook
 from tests.etl.test_feedback_import import HEADER
 from tests.feedback_seed import seed_world
@@ -112,9 +113,9 @@ def test_gap_report_and_plan_writers_keep_text_as_text_and_numbers_as_numbers(tm
     write_gaps(gaps, tmp_path / "gaps.xlsx", fmt="xlsx", metadata=[("exported_by", "=cmd")])
     texts = _no_formulas(tmp_path / "gaps.xlsx")
     assert read_back in texts and "=cmd" in texts
-    sheet = load_workbook(tmp_path / "gaps.xlsx")["coverage_gaps"]
+    sheet = load_workbook(tmp_path / "gaps.xlsx")["Khoảng trống phủ sóng"]
     header = [c.value for c in sheet[1]]
-    assert sheet.cell(2, header.index("priority_score") + 1).value == -1.5  # a negative number stays a number
+    assert sheet.cell(2, header.index("Điểm ưu tiên") + 1).value == -1.5  # a negative number stays a number
     write_gaps(gaps, tmp_path / "gaps.csv", fmt="csv", metadata=[])
     cells = _csv_cells(tmp_path / "gaps.csv")
     assert "'" + evil in cells and "-1.5" in cells and "'-chưa có loa" in cells
@@ -123,8 +124,8 @@ def test_gap_report_and_plan_writers_keep_text_as_text_and_numbers_as_numbers(tm
     actions = pd.DataFrame({"action": ["repair_cluster"], "facility_id": [1], "lon": [103.05], "lat": [22.05],
                             "commune_code": ["00001"], "commune_name": [evil], "cost_vnd": [-8e6],
                             "added_population": [120.0], "added_villages": [1]})
-    write_actions(actions, tmp_path / "plan.xlsx", params={"name": evil})
+    write_plan(tmp_path / "plan.xlsx", actions, fmt="xlsx", parameters=[("Phương án", evil)])
     assert read_back in _no_formulas(tmp_path / "plan.xlsx")
-    assert load_workbook(tmp_path / "plan.xlsx")["actions"]["G2"].value == -8e6
-    write_actions(actions, tmp_path / "plan.csv")
-    assert "'" + evil in _csv_cells(tmp_path / "plan.csv") and "-8000000.0" in _csv_cells(tmp_path / "plan.csv")
+    assert load_workbook(tmp_path / "plan.xlsx")["Hạng mục"]["G2"].value == -8_000_000
+    write_plan(tmp_path / "plan.csv", actions, fmt="csv", parameters=[])
+    assert "'" + evil in _csv_cells(tmp_path / "plan.csv") and "-8000000" in _csv_cells(tmp_path / "plan.csv")

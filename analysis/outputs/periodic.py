@@ -1,8 +1,10 @@
 """The periodic report (Sơ kết / Tổng kết) rendered as PDF or XLSX, with a map image; figures from analysis.reports.
 
-The PDF and the map picture are made by app.pdf (DejaVu Sans, a font that carries the Vietnamese glyphs, from
-Debian's fonts-dejavu-core; the same module makes the gap-analysis PDF). ``report_bytes`` is what both
-`phusong report` and the app's export page call.
+The PDF and the map picture are made by analysis/outputs/pdf.py (DejaVu Sans, a font that carries the Vietnamese
+glyphs, from Debian's fonts-dejavu-core; the same module makes the gap-analysis PDF); the workbook by the one table
+writer (typed cells, frozen headers, a "Tham số" sheet). Each document says what its figures are as of ("số liệu
+tính đến …", Viet Nam time), and a period that had not ended when the snapshot was taken is marked provisional
+("tạm tính"), never "chốt cuối kỳ". ``report_bytes`` is what both `phusong report` and the export page call.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from datetime import datetime
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 from sqlalchemy import Connection
 
+from analysis.outputs.pdf import CLASS_COLOURS, NO_DATA_COLOUR, Document, map_png
 from analysis.reports import CLASS_LABELS, CLASSES, VN_TZ, ReportData, ReportError, build_report
-from app.pdf import CLASS_COLOURS, NO_DATA_COLOUR, Document, map_png
 from sql.errors import InputRefused
 from sql.safe_cells import text_only_workbook
+from sql.table_writer import Column, Table, add_parameters_sheet, add_sheet, phusong_version
 
 FORMATS = ("pdf", "xlsx")
 MIME_TYPES = {"pdf": "application/pdf",
@@ -59,7 +63,20 @@ def vn_date(value: datetime) -> str:
 
 def report_title(data: ReportData) -> str:
     p = data.current.period
-    return f"Báo cáo {p.review_vi.lower()} {p.label_vi}: hệ thống thông tin cơ sở — {data.province_name}"
+    provisional = " (tạm tính)" if is_provisional(data) else ""
+    return f"Báo cáo {p.review_vi.lower()} {p.label_vi}{provisional}: hệ thống thông tin cơ sở — {data.province_name}"
+
+
+def is_provisional(data: ReportData, now: datetime | None = None) -> bool:
+    """True while the period has not ended: its snapshot follows the analyses until then (analysis.reports), so
+    its figures are not the period's final ones. Once it has ended, the last snapshot taken in it is final."""
+    return (now or datetime.now(VN_TZ)) < data.current.period.end_at
+
+
+def as_of_text(data: ReportData) -> str:
+    """"Số liệu tính đến 04/12/2026 09:01" (Viet Nam time), with the provisional note when the period is open."""
+    text = f"Số liệu tính đến {data.snapshot_taken_at.astimezone(VN_TZ):%d/%m/%Y %H:%M} (giờ Việt Nam)"
+    return text + ("; TẠM TÍNH: kỳ báo cáo chưa kết thúc" if is_provisional(data) else "")
 
 
 def summary_rows(data: ReportData) -> list[tuple[str, str, str, str]]:
@@ -160,7 +177,9 @@ def render_map_png(data: ReportData, *, width_in: float = 7.0, dpi: int = 150) -
 def render_report_pdf(data: ReportData, *, generated_at: datetime | None = None) -> bytes:
     """The report as an A4 PDF: title, summary versus the previous period, map, clusters, feedback, communes."""
     made = generated_at or datetime.now(VN_TZ)
-    pdf = Document(report_title(data), f"{report_title(data)} · lập ngày {vn_date(made)} bởi phusong")
+    pdf = Document(report_title(data), f"{data.province_name} · {data.current.period.label_vi} · "
+                   f"{as_of_text(data)} · lập ngày {vn_date(made)} · phusong {phusong_version()}",
+                   subject=f"Báo cáo định kỳ hệ thống thông tin cơ sở, {data.province_name}")
     pdf.add_page()
     pdf.title_block(report_title(data), _provenance(data, generated_at))
     pdf.section("1. Tổng hợp so với kỳ trước")
@@ -190,7 +209,7 @@ def _provenance(data: ReportData, generated_at: datetime | None) -> str:
     made = generated_at or datetime.now(VN_TZ)
     return (f"Kỳ báo cáo: {data.current.period.label_vi} ({vn_date(data.current.period.start_at)} – "
             f"{vn_date(data.current.period.end_at.replace(day=1) - _one_day())}){compare}. "
-            f"Số liệu phủ sóng chốt ngày {vn_date(data.snapshot_taken_at)}; lập ngày {vn_date(made)} bởi phusong.")
+            f"{as_of_text(data)}; lập ngày {vn_date(made)} bởi phusong {phusong_version()}.")
 
 
 def _one_day() -> Any:
@@ -202,89 +221,131 @@ def _one_day() -> Any:
 # --- XLSX --------------------------------------------------------------------------------------------------------
 
 def render_report_xlsx(data: ReportData, *, generated_at: datetime | None = None) -> bytes:
-    """The report as a workbook: Tổng hợp, Theo xã (numbers as numbers), Cụm loa, Phản ánh, Bản đồ, Thông số."""
+    """The report as a workbook: Tổng hợp, Theo xã, Cụm loa, Phản ánh (typed numbers), Bản đồ, Tham số."""
     from openpyxl import Workbook
     from openpyxl.drawing.image import Image
-    from openpyxl.styles import Font
 
-    bold = Font(bold=True)
     book = Workbook()
-    summary = book.active
-    assert summary is not None
-    summary.title = "Tổng hợp"
-    summary.append([report_title(data)])
-    summary["A1"].font = Font(bold=True, size=13)
-    summary.append([_provenance(data, generated_at)])
-    summary.append([])
-    before = data.previous.period.label_vi if data.previous else "Kỳ trước"
-    summary.append(["Chỉ tiêu", data.current.period.label_vi, before, "So với kỳ trước"])
-    for row in summary_rows(data):
-        summary.append(list(row))
-    _style_header(summary, 4, bold)
-    summary.column_dimensions["A"].width = 48
-
-    communes = book.create_sheet("Theo xã")
-    communes.append(["Mã xã", "Tên xã", "Phân loại", "Phân loại kỳ trước", "Tiêu chí 8.3", "Dân số",
-                     "Dân số được phủ sóng", "Tỷ lệ dân số được phủ sóng", "So với kỳ trước (người)",
-                     "Thôn có loa", "Tổng số thôn", "Cụm loa hoạt động", "Cụm loa hư hỏng", "Phản ánh tiếp nhận",
-                     "Lý do"])
-    for r in data.rows:
-        c = r.now
-        communes.append([c.code, c.name, CLASS_LABELS[c.klass], CLASS_LABELS[r.before.klass] if r.before else None,
-                         "Đạt" if c.ntm_8_3 else "Chưa đạt", round(c.pop_total), round(c.pop_covered),
-                         _share(c.pop_covered, c.pop_total), None if r.pop_change is None else round(r.pop_change),
-                         c.villages_reached, c.villages_total, c.clusters_working, c.clusters_broken,
-                         data.current.feedback_by_commune.get(c.code, 0), c.reason])
-    for cell in communes["H"][1:]:
-        cell.number_format = "0.0%"
-    for column in ("F", "G", "I"):
-        for cell in communes[column][1:]:
-            cell.number_format = "#,##0"
-    _style_header(communes, 1, bold)
-    communes.column_dimensions["B"].width = 24
-
-    clusters = book.create_sheet("Cụm loa")
-    header, body = cluster_table(data)
-    clusters.append(header)
-    for values in body:
-        clusters.append([_number(v) for v in values])
-    _style_header(clusters, 1, bold)
-
-    feedback = book.create_sheet("Phản ánh")
-    feedback.append(["Loại phản ánh", "Số phản ánh tiếp nhận"])
-    for k, v in sorted(data.current.feedback.by_category.items(), key=lambda kv: -kv[1]):
-        feedback.append([CATEGORY_VI.get(k, k), v])
-    fb = data.current.feedback
-    feedback.append(["Tổng", fb.received])
-    feedback.append(["Trả lời đúng hạn", fb.received_answered_on_time])
-    feedback.append(["Trả lời trong kỳ", fb.answered])
-    feedback.append(["Quá hạn cuối kỳ", fb.overdue_at_end])
-    _style_header(feedback, 1, bold)
-
+    book.remove(book.worksheets[0])
+    _summary_sheet(book, data, generated_at)
+    for table in (_communes_table(data), _clusters_table(data), _feedback_table(data)):
+        add_sheet(book, table, "vi")
     picture = book.create_sheet("Bản đồ")
     picture.add_image(Image(io.BytesIO(render_map_png(data, dpi=110))), "A1")
-
-    params = book.create_sheet("Thông số")
-    for key, value in (("Tỉnh", f"{data.province_code} {data.province_name}"), ("Kỳ báo cáo", data.current.period.key),
-                       ("So với kỳ", data.previous.period.key if data.previous else ""),
-                       ("Số liệu phủ sóng chốt lúc", data.snapshot_taken_at.astimezone(VN_TZ).replace(tzinfo=None)),
-                       ("Hạn trả lời phản ánh (ngày)", data.answer_limit_days),
-                       ("Lập lúc", (generated_at or datetime.now(VN_TZ)).astimezone(VN_TZ).replace(tzinfo=None))):
-        params.append([key, value])
-    params.column_dimensions["A"].width = 30
+    made = (generated_at or datetime.now(VN_TZ)).astimezone(VN_TZ).replace(tzinfo=None, microsecond=0)
+    add_parameters_sheet(book, [
+        ("Tỉnh", f"{data.province_code} {data.province_name}"), ("Kỳ báo cáo", data.current.period.key),
+        ("So với kỳ", data.previous.period.key if data.previous else ""),
+        ("Số liệu tính đến (giờ Việt Nam)", data.snapshot_taken_at.astimezone(VN_TZ).replace(tzinfo=None)),
+        ("Tạm tính (kỳ chưa kết thúc)", "Có" if is_provisional(data) else "Không"),
+        ("Hạn trả lời phản ánh (ngày)", data.answer_limit_days), ("Lập lúc (giờ Việt Nam)", made)], "vi")
     buffer = io.BytesIO()
     text_only_workbook(book).save(buffer)
     return buffer.getvalue()
 
 
-def _style_header(sheet: Any, row: int, font: Any) -> None:
-    for cell in sheet[row]:
-        cell.font = font
+def summary_values(data: ReportData) -> list[tuple[str, float | None, float | None, bool]]:
+    """(figure, this period, previous period, is a share) rows of the summary, as numbers."""
+    now, before = data.current, data.previous
+    rows: list[tuple[str, float | None, float | None, bool]] = [
+        ("Số xã/phường trong báo cáo", len(now.communes), len(before.communes) if before else None, False)]
+    for klass in CLASSES:
+        rows.append((f"Xã {CLASS_LABELS[klass].lower()}", now.by_class[klass],
+                     before.by_class[klass] if before else None, False))
+    rows += [("Xã đạt tiêu chí 8.3", now.ntm_8_3_passed, before.ntm_8_3_passed if before else None, False),
+             ("Dân số được phủ sóng", now.pop_covered, before.pop_covered if before else None, False),
+             ("Tỷ lệ dân số được phủ sóng", _share(now.pop_covered, now.pop_total),
+              _share(before.pop_covered, before.pop_total) if before else None, True),
+             ("Số dân được phủ sóng thêm", data.people_newly_reached, None, False),
+             ("Cụm loa hoạt động", _clusters(now.clusters, "operational"),
+              _clusters(before.clusters, "operational") if before else None, False),
+             ("Cụm loa hư hỏng", _clusters(now.clusters, "broken"),
+              _clusters(before.clusters, "broken") if before else None, False),
+             ("Lượt kiểm tra thiết chế", now.inspections, before.inspections if before else None, False),
+             ("Phản ánh tiếp nhận", now.feedback.received, before.feedback.received if before else None, False),
+             (f"Phản ánh trả lời đúng hạn (≤ {data.answer_limit_days} ngày)", now.feedback.received_answered_on_time,
+              before.feedback.received_answered_on_time if before else None, False),
+             ("Phản ánh quá hạn cuối kỳ", now.feedback.overdue_at_end,
+              before.feedback.overdue_at_end if before else None, False)]
+    return rows
 
 
-def _number(text: str) -> int | str:
-    digits = text.replace(".", "")
-    return int(digits) if digits.isdigit() else text
+def _summary_sheet(book: Any, data: ReportData, generated_at: datetime | None) -> None:
+    """Title and "số liệu tính đến" on top, then a frozen, filtered table of numbers (not text)."""
+    from openpyxl.styles import Font
+
+    sheet = book.create_sheet("Tổng hợp")
+    sheet.append([report_title(data)])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append([_provenance(data, generated_at)])
+    sheet.append([])
+    before = data.previous.period.label_vi if data.previous else "Kỳ trước"
+    sheet.append(["Chỉ tiêu", data.current.period.label_vi, before, "So với kỳ trước"])
+    for cell in sheet[4]:
+        cell.font = Font(bold=True)
+    for label, a, b, share in summary_values(data):
+        change = None if a is None or b is None else a - b
+        values = [v if v is None or share else round(v) for v in (a, b, change)]
+        sheet.append([label, *values])
+        for cell in sheet[sheet.max_row][1:]:
+            cell.number_format = "0.0%" if share else "#,##0"
+    sheet.freeze_panes = "A5"
+    sheet.auto_filter.ref = f"A4:D{sheet.max_row}"
+    sheet.column_dimensions["A"].width = 44
+    for column in "BCD":
+        sheet.column_dimensions[column].width = 16
+
+
+COMMUNE_COLUMNS = [
+    Column("code", "Mã xã", "Commune code", "code"), Column("name", "Tên xã", "Commune"),
+    Column("klass", "Phân loại", "Class"), Column("before", "Phân loại kỳ trước", "Class before"),
+    Column("ntm", "Tiêu chí 8.3", "NTM 8.3"), Column("pop_total", "Dân số", "Population", "people"),
+    Column("pop_covered", "Dân số được phủ sóng", "People covered", "people"),
+    Column("share", "Tỷ lệ dân số được phủ sóng", "Share covered", "share"),
+    Column("change", "So với kỳ trước (người)", "Change (people)", "people"),
+    Column("reached", "Thôn có loa", "Villages reached", "int"), Column("villages", "Tổng số thôn", "Villages", "int"),
+    Column("working", "Cụm loa hoạt động", "Clusters working", "int"),
+    Column("broken", "Cụm loa hư hỏng", "Clusters broken", "int"),
+    Column("feedback", "Phản ánh tiếp nhận", "Feedback received", "int"), Column("reason", "Lý do", "Reason")]
+
+
+def _communes_table(data: ReportData) -> Table:
+    rows = [{"code": r.now.code, "name": r.now.name, "klass": CLASS_LABELS[r.now.klass],
+             "before": CLASS_LABELS[r.before.klass] if r.before else None,
+             "ntm": "Đạt" if r.now.ntm_8_3 else "Chưa đạt", "pop_total": r.now.pop_total,
+             "pop_covered": r.now.pop_covered, "share": _share(r.now.pop_covered, r.now.pop_total),
+             "change": r.pop_change, "reached": r.now.villages_reached, "villages": r.now.villages_total,
+             "working": r.now.clusters_working, "broken": r.now.clusters_broken,
+             "feedback": data.current.feedback_by_commune.get(r.now.code, 0), "reason": r.now.reason}
+            for r in data.rows]
+    return Table("Theo xã", "By commune", COMMUNE_COLUMNS,
+                 pd.DataFrame(rows, columns=[c.key for c in COMMUNE_COLUMNS]))
+
+
+def _clusters_table(data: ReportData) -> Table:
+    techs = sorted({t for _, t in data.current.clusters}, key=lambda t: list(TECH_VI).index(t) if t in TECH_VI else 9)
+    columns = [Column("status", "Tình trạng", "Status"),
+               *(Column(f"t{i}", TECH_VI.get(t, t), t, "int") for i, t in enumerate(techs)),
+               Column("total", "Tổng", "Total", "int")]
+    rows: list[dict[str, Any]] = []
+    for status in [*STATUS_VI, None]:
+        statuses = [status] if status else list(STATUS_VI)
+        counts = [int(sum(data.current.clusters.get((s, t), 0) for s in statuses)) for t in techs]
+        total = int(pd.Series(counts, dtype="int64").sum())
+        if status is None or total:
+            rows.append({"status": STATUS_VI[status] if status else "Tổng",
+                         **{f"t{i}": n for i, n in enumerate(counts)}, "total": total})
+    return Table("Cụm loa", "Clusters", columns, pd.DataFrame(rows), frozenset({len(rows) - 1}))
+
+
+def _feedback_table(data: ReportData) -> Table:
+    fb = data.current.feedback
+    rows = [(CATEGORY_VI.get(k, k), v) for k, v in sorted(fb.by_category.items(), key=lambda kv: -kv[1])]
+    rows += [("Tổng", fb.received), ("Trả lời đúng hạn", fb.received_answered_on_time),
+             ("Trả lời trong kỳ", fb.answered), ("Quá hạn cuối kỳ", fb.overdue_at_end)]
+    return Table("Phản ánh", "Feedback", [Column("what", "Loại phản ánh", "Category"),
+                                          Column("n", "Số phản ánh tiếp nhận", "Reports", "int")],
+                 pd.DataFrame(rows, columns=["what", "n"]))
 
 
 # --- the one entry point -----------------------------------------------------------------------------------------

@@ -1,10 +1,13 @@
-"""The one way phusong makes a PDF and a map picture: the gap-analysis report (app/exports.py) and the periodic
-report (app/reports.py) both go through here.
+"""The one way phusong makes a PDF and a map picture: the gap-analysis report (analysis/outputs/gap_report.py)
+and the periodic report (analysis/outputs/periodic.py) both go through here.
 
 ``Document`` is an fpdf2 A4 document with DejaVu Sans from Debian's fonts-dejavu-core (a font that carries the
 Vietnamese glyphs, never downloaded at run time; the text stays text, so it can be selected and searched), a title
 block, section headings, tables that wrap their cells and repeat their header row on every page, a map picture
-placed to fit, and a provenance footer with the page number. ``map_png`` draws communes coloured by a value.
+placed to fit, and a provenance footer with the page number. Every document carries its metadata (title, author,
+subject, keywords, language vi). Tagging: fpdf2 2.8 writes a structure tree only for pictures given an alternative
+text (the map is, as a /Figure); its paragraphs and tables are not tagged, which the library does not offer.
+``map_png`` draws communes coloured by a value, with labels, a scale bar and a north arrow.
 """
 
 from __future__ import annotations
@@ -28,14 +31,19 @@ NO_DATA_COLOUR = "#cccccc"
 class Document(FPDF):
     """An A4 document in DejaVu Sans whose every page ends with ``provenance`` and 'Trang n/N'."""
 
-    def __init__(self, title: str, provenance: str) -> None:
+    def __init__(self, title: str, provenance: str, *, subject: str = "", keywords: str = "") -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.provenance = provenance
         self.set_auto_page_break(auto=True, margin=14)
         self.add_font("DejaVu", "", str(FONT_REGULAR))
         self.add_font("DejaVu", "B", str(FONT_BOLD))
         self.set_title(title)
+        self.set_author("phusong")
+        self.set_subject(subject or title)
+        self.set_keywords(keywords or "phusong; thông tin cơ sở; phủ sóng")
         self.set_creator("phusong")
+        self.set_producer("phusong (fpdf2)")
+        self.set_lang("vi")
 
     def footer(self) -> None:
         self.set_y(-10)
@@ -53,7 +61,7 @@ class Document(FPDF):
     def section(self, title: str) -> None:
         """A heading in bold; on a new page (of the same orientation) when what follows it would not fit."""
         if self.will_page_break(25):
-            self.add_page(orientation=self.cur_orientation)
+            self.add_page(orientation=self.cur_orientation)  # type: ignore[arg-type]
         self.ln(3)
         self.set_font("DejaVu", "B", 11)
         self.cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
@@ -87,9 +95,9 @@ class Document(FPDF):
         w = min(max_w_mm, max_h_mm * width_px / height_px)
         h = w * height_px / width_px
         if self.will_page_break(h + 12):
-            self.add_page(orientation=self.cur_orientation)
+            self.add_page(orientation=self.cur_orientation)  # type: ignore[arg-type]
         self.section(heading)
-        self.image(io.BytesIO(png), w=w, h=h)
+        self.image(io.BytesIO(png), w=w, h=h, alt_text=heading)
 
     def to_bytes(self) -> bytes:
         return bytes(self.output())
@@ -103,9 +111,10 @@ def _looks_numeric(text: str) -> bool:
 
 def map_png(shapes: gpd.GeoSeries, colours: Sequence[str], legend: Sequence[tuple[str, str]], *,
             outlined: Sequence[bool] | None = None, outline_label: str | None = None, title: str | None = None,
-            legend_title: str | None = None, width_in: float = 7.0, dpi: int = 150) -> bytes:
+            legend_title: str | None = None, labels: Sequence[str] | None = None, width_in: float = 7.0,
+            dpi: int = 150) -> bytes:
     """Communes (EPSG:4326) filled with ``colours``, a legend of (label, colour), a thick outline where
-    ``outlined``; a PNG."""
+    ``outlined``, each commune's name from ``labels``, a scale bar and a north arrow; a PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -128,8 +137,39 @@ def map_png(shapes: gpd.GeoSeries, colours: Sequence[str], legend: Sequence[tupl
                   title_fontsize=7)
         if title:
             ax.set_title(title, fontsize=9)
+        if labels is not None and len(shapes):
+            _label(ax, shapes, labels)
+        if len(shapes):
+            _scale_bar_and_north(ax, shapes)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", bbox_inches="tight")
     finally:
         plt.close(fig)
     return buffer.getvalue()
+
+
+def _label(ax: object, shapes: gpd.GeoSeries, labels: Sequence[str]) -> None:
+    """Each commune's name at a point inside it (small; a province's 100+ communes stay readable)."""
+    size = 6 if len(shapes) <= 40 else 4
+    for point, text in zip(shapes.representative_point(), labels, strict=True):
+        ax.annotate(str(text), (point.x, point.y), ha="center", va="center", fontsize=size,  # type: ignore[attr-defined]
+                    color="#111111")
+
+
+def _scale_bar_and_north(ax: object, shapes: gpd.GeoSeries) -> None:
+    """A scale bar of a round length (about a fifth of the map's width) and an arrow marked B (Bắc, north)."""
+    import math
+
+    minx, miny, maxx, maxy = shapes.total_bounds
+    metres_per_degree = 111_320 * math.cos(math.radians((miny + maxy) / 2))
+    target = (maxx - minx) * metres_per_degree / 5
+    length_m = max((n * 10 ** e for e in range(1, 7) for n in (1, 2, 5) if n * 10 ** e <= max(target, 10)),
+                   default=10)
+    x0, y0 = maxx - (maxx - minx) * 0.05 - length_m / metres_per_degree, miny - (maxy - miny) * 0.02
+    ax.plot([x0, x0 + length_m / metres_per_degree], [y0, y0], color="black", linewidth=2)  # type: ignore[attr-defined]
+    text = f"{length_m / 1000:g} km" if length_m >= 1000 else f"{length_m:g} m"
+    ax.annotate(text, (x0 + length_m / metres_per_degree / 2, y0), xytext=(0, 3),  # type: ignore[attr-defined]
+                textcoords="offset points", ha="center", va="bottom", fontsize=7)
+    ax.annotate("B", xy=(0.95, 0.97), xytext=(0.95, 0.86), xycoords="axes fraction",  # type: ignore[attr-defined]
+                ha="center", va="center", fontsize=9, fontweight="bold",
+                arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.5})

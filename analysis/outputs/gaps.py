@@ -1,0 +1,143 @@
+"""The gap export (underserved communes) as XLSX, CSV (standard or "CSV cho Excel"), GeoPackage 1.2 or GeoJSON.
+
+Columns and headers come from catalogue.GAP_CATALOGUE; the parameters are :func:`gap_parameters` (readable
+Vietnamese rows: scope, data date, "số liệu tính đến", rule set, priority weights, each run's settings), the same in
+every format (XLSX "Tham số" sheet, GeoPackage metadata, GeoJSON ``metadata`` member, PDF section).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import Connection
+
+from analysis.outputs.catalogue import CLASS_LABELS, GAP_CATALOGUE
+from analysis.outputs.geo import categorized_qml, write_geojson, write_gpkg
+from analysis.refresh import staleness
+from sql import queries
+from sql.table_writer import (
+    Column,
+    Table,
+    columns_for,
+    no_server_path,
+    vietnam_time,
+    write_table_csv,
+    write_workbook,
+)
+
+# What the user picks; "csv-excel" is the "CSV cho Excel" (;, decimal comma, Vietnamese headers).
+FORMATS = ("xlsx", "csv", "csv-excel", "gpkg", "geojson")
+FORMAT_LABELS = {"xlsx": ("Bảng tính Excel (.xlsx)", "Excel workbook (.xlsx)"),
+                 "csv": ("CSV chuẩn (dấu phẩy, cho phần mềm)", "Standard CSV (comma, for software)"),
+                 "csv-excel": ("CSV cho Excel tiếng Việt (dấu ;)", "CSV for Vietnamese Excel (;)"),
+                 "gpkg": ("Dữ liệu GIS cho QGIS (.gpkg)", "GIS data for QGIS (.gpkg)"),
+                 "geojson": ("Dữ liệu bản đồ GeoJSON", "GeoJSON map data")}
+SUFFIXES = {"xlsx": ".xlsx", "csv": ".csv", "csv-excel": ".csv", "gpkg": ".gpkg", "geojson": ".geojson"}
+CLASS_COLOURS = {"unserved": "#d7301f", "underserved": "#fdae61", "served": "#1a9850"}
+PARAM_LABELS: Mapping[str, str] = {
+    "coverage.default_radius_m": "Bán kính phủ sóng mặc định (m)",
+    "population_method": "Cách tính dân số",
+    "uncovered_people": "số dân chưa được phủ sóng",
+    "uncovered_share": "tỷ lệ dân số chưa được phủ sóng",
+    "villages_not_reached_share": "tỷ lệ thôn chưa có loa",
+    "no_station": "không có đài hoạt động",
+}
+
+
+def gap_table(gaps: pd.DataFrame, lang: str = "vi") -> Table:
+    """The gap table as a typed Table (one row per commune, every column of ``gaps`` but the geometry)."""
+    frame = pd.DataFrame(gaps.drop(columns="geometry", errors="ignore"))
+    columns = columns_for(frame, GAP_CATALOGUE)
+    columns = [c if not c.key.startswith("verdict_") else Column(c.key, f"Đánh giá {c.key[8:]}",
+                                                                  f"Verdict {c.key[8:]}") for c in columns]
+    return Table("Khoảng trống phủ sóng", "Coverage gaps", columns, frame)
+
+
+def as_of(gaps: pd.DataFrame) -> datetime | None:
+    """When the newest figure of ``gaps`` was computed, in Viet Nam time ("số liệu tính đến")."""
+    if "computed_at" not in gaps or gaps["computed_at"].dropna().empty:
+        return None
+    return vietnam_time(max(gaps["computed_at"].dropna()))
+
+
+def as_of_text(moment: datetime | None) -> str:
+    return "—" if moment is None else f"{moment:%d/%m/%Y %H:%M}"
+
+
+def gap_parameters(conn: Connection, gaps: pd.DataFrame, *, province_code: str | None,
+                   weights: Mapping[str, float], rules: str) -> list[tuple[str, Any]]:
+    """Readable (name, value) rows saying what made the gap figures (no JSON, no server paths)."""
+    dates = [d for d in gaps.get("data_date", pd.Series(dtype=object)).dropna()]
+    rows: list[tuple[str, Any]] = [
+        ("Phạm vi", f"Tỉnh {province_code}" if province_code else "Mọi xã đã phân tích"),
+        ("Số xã", len(gaps)),
+        ("Số liệu tính đến (giờ Việt Nam)", as_of(gaps)),
+        ("Ngày dữ liệu (sớm nhất)", min(dates) if dates else ""),
+        ("Ngày dữ liệu (muộn nhất)", max(dates) if dates else ""),
+        ("Bộ tiêu chí", rules),
+        ("Tỷ lệ", "phân số 0–1, hiển thị dạng phần trăm"),
+        ("Điểm ưu tiên: trọng số", "; ".join(f"{PARAM_LABELS.get(k, k)} {v:.0%}" for k, v in weights.items())),
+    ]
+    stale = staleness(conn, province_code=province_code)
+    rows.append(("Số xã có số liệu cần tính lại", stale.communes))
+    if stale.communes:
+        rows.append(("Cần tính lại từ", vietnam_time(stale.since) if stale.since else ""))
+    run_ids = sorted({int(r) for r in gaps["run_id"].dropna()}) if len(gaps) else []
+    for run in conn.execute(queries.load("coverage_runs_by_id"), {"run_ids": run_ids}).all():
+        rows += _run_rows(run)
+    return rows
+
+
+def _run_rows(run: Any) -> list[tuple[str, Any]]:
+    prefix = f"Lần tính {run.id}"
+    rows: list[tuple[str, Any]] = [(f"{prefix}: lúc", vietnam_time(run.computed_at)),
+                                   (f"{prefix}: phạm vi", str(run.scope)),
+                                   (f"{prefix}: ngày dữ liệu", run.data_date),
+                                   (f"{prefix}: nguồn dân số", str(run.population_source or ""))]
+    flat = pd.json_normalize(run.params or {}, sep=".").to_dict("records")
+    for key, value in (flat[0] if flat else {}).items():
+        if isinstance(value, (list, dict)):
+            value = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        rows.append((f"{prefix}: {PARAM_LABELS.get(str(key), str(key))}", value))
+    return rows
+
+
+def gap_style() -> str:
+    """QGIS style: communes filled by class (layer_styles of the GeoPackage)."""
+    return categorized_qml("class", [(k, CLASS_LABELS[k][0], CLASS_COLOURS[k]) for k in CLASS_COLOURS])
+
+
+def write_gap_file(gaps: gpd.GeoDataFrame, path: Path, *, fmt: str, parameters: Sequence[tuple[str, Any]],
+                   lang: str = "vi") -> Path:
+    """Write the gap table at ``path`` in ``fmt`` (FORMATS); return the path."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    table = gap_table(gaps, lang)
+    if fmt == "xlsx":
+        write_workbook(path, [table], parameters, lang=lang)
+    elif fmt in ("csv", "csv-excel"):
+        write_table_csv(path, table, dialect="excel_vi" if fmt == "csv-excel" else "standard", lang=lang)
+    elif fmt == "gpkg":
+        write_gpkg(path, table, gaps.geometry, layer="coverage_gaps", parameters=parameters,
+                   style_qml=gap_style(), lang=lang)
+    else:
+        write_geojson(path, table, gaps.geometry, parameters=parameters, lang=lang)
+    return path
+
+
+def readable(value: Any) -> str:
+    """A parameter value as a person reads it (dates dd/mm/yyyy, numbers with a dot every three digits)."""
+    if isinstance(value, datetime):
+        return f"{value:%d/%m/%Y %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", ".")
+    return "" if value is None else no_server_path(str(value))
