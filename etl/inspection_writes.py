@@ -6,6 +6,9 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
@@ -76,3 +79,76 @@ def append_inspection(conn: Connection, inspector: str, facility_id: int, status
         "note": (note or "").strip() or None, "photo": photo, "photo_mime": mime, "lon": lon, "lat": lat,
         "submission_id": submission_id}).scalar()
 
+
+# ------------------------------------------------------------------------------------ the offline page (issue 20)
+
+MAX_PHOTOS = 3
+
+
+@dataclass(frozen=True)
+class OfflineInspection:
+    """One inspection recorded on the offline page, as the phone sends it."""
+
+    client_uuid: str
+    facility_id: int
+    status: str
+    inspected_at: datetime
+    note: str | None = None
+    photos: tuple[bytes, ...] = ()
+    lon: float | None = None
+    lat: float | None = None
+    accuracy_m: float | None = None
+    base_version: int | None = None  # the facility's version in the area pack the phone worked from
+
+
+def parse_client_uuid(value: Any) -> str:
+    """The canonical text of a UUID made on the phone; raise ``InspectionInputError`` for anything else."""
+    try:
+        return str(uuid.UUID(str(value)))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise InspectionInputError(f"mã phiếu không hợp lệ (bad inspection id): {str(value)[:40]!r}") from exc
+
+
+def store_offline_inspection(conn: Connection, inspector: str, item: OfflineInspection, *,
+                             address: str | None = None) -> tuple[int, bool]:
+    """Store ``item`` once: (its inspection id, True) the first time, (the stored one's id, False) after.
+
+    The facility row is locked, so two sends of one facility are judged in turn. When the facility changed since
+    the phone's pack (its version grew) and another inspector's inspection decides its status, the new one
+    keeps a link to it (``conflict_with``): both are kept, the later inspection decides (the trigger of 0006).
+    Photos (at most 3) go in the same transaction: a send cut halfway stores nothing, a repeated one nothing new.
+    """
+    check_status(item.status)
+    if len(item.photos) > MAX_PHOTOS:
+        raise InspectionInputError(f"tối đa {MAX_PHOTOS} ảnh (at most {MAX_PHOTOS} photos)")
+    mimes = [check_photo(photo) for photo in item.photos]
+    existing = conn.execute(queries.load("offline_inspection_outcome"), {"client_uuid": item.client_uuid}).first()
+    if existing is not None:
+        return int(existing.id), False
+    facility = conn.execute(queries.load("facility_locked_for_sync"), {"id": item.facility_id}).mappings().first()
+    if facility is None:
+        raise InspectionInputError(f"không có thiết chế {item.facility_id} (no such facility)")
+    changed = item.base_version is not None and facility["version"] > item.base_version
+    conflict_with = (facility["last_id"] if changed and facility["last_inspector"] not in (None, inspector)
+                     else None)
+    set_actor(conn, inspector, address)
+    new_id = conn.execute(queries.load("inserted_offline_inspection"), {
+        "facility_id": item.facility_id, "inspector": inspector, "inspected_at": item.inspected_at,
+        "status_found": item.status, "note": (item.note or "").strip()[:2000] or None,
+        "photo": item.photos[0] if item.photos else None, "photo_mime": mimes[0] if mimes else None,
+        "lon": item.lon, "lat": item.lat, "accuracy_m": item.accuracy_m, "client_uuid": item.client_uuid,
+        "base_version": item.base_version, "conflict_with": conflict_with}).scalar()
+    if new_id is None:  # the same UUID committed by a concurrent send meanwhile
+        stored = conn.execute(queries.load("offline_inspection_outcome"), {"client_uuid": item.client_uuid}).one()
+        return int(stored.id), False
+    for position, (photo, mime) in enumerate(zip(item.photos, mimes, strict=True), start=1):
+        conn.execute(queries.load("inserted_inspection_photo"), {
+            "inspection_id": new_id, "position": position, "photo": photo, "photo_mime": mime})
+    return int(new_id), True
+
+
+def offline_outcome(conn: Connection, client_uuid: str) -> dict[str, Any] | None:
+    """What became of a stored offline inspection: its id, the facility's status now, and the other inspector's
+    change it met (who, when, status, whether that one decides), or None when it is not stored."""
+    row = conn.execute(queries.load("offline_inspection_outcome"), {"client_uuid": client_uuid}).mappings().first()
+    return dict(row) if row else None
