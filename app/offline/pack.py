@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.auth import AccessDenied, User, communes_in_scope, scope_binds
+from app.i18n import class_word
 from sql import queries
 from sql.engine import connect
 from sql.errors import InputRefused
@@ -64,6 +65,7 @@ def build_pack(user: User, codes: list[str]) -> tuple[bytes, str]:
 def _commune(row: Any) -> dict[str, Any]:
     found = dict(row)
     found["outline"] = json.loads(found["outline"]) if found["outline"] else None
+    found["class_label"] = class_word(found["class"], "vi")
     return found
 
 

@@ -9,7 +9,7 @@
     const CHOICES = ["operational", "degraded", "broken", "decommissioned"];
     const COLOURS = {operational: "#198754", degraded: "#fd7e14", broken: "#dc3545", decommissioned: "#6c757d",
                      planned: "#0dcaf0", unknown: "#6f42c1"};
-    const state = {pack: null, pending: [], sent: [], here: null, open: null, photos: [], status: null, map: null};
+    const state = {reachable: true, pack: null, pending: [], sent: [], here: null, open: null, photos: [], status: null, map: null};
     const $ = function (id) { return document.getElementById(id); };
 
     function el(tag, attrs, children) {
@@ -98,14 +98,15 @@
         const count = state.pending.filter(function (p) { return !p.refused; }).length;
         $("td-badge").textContent = count + " chưa gửi";
         $("td-badge").dataset.count = String(count);
-        $("td-net").textContent = navigator.onLine ? "Có mạng" : "Không có mạng";
-        $("td-net").className = "badge " + (navigator.onLine ? "bg-success" : "bg-secondary");
+        const online = navigator.onLine && state.reachable;
+        $("td-net").textContent = online ? "Có mạng" : "Không có mạng";
+        $("td-net").className = "badge " + (online ? "bg-success" : "bg-secondary");
         $("td-where").textContent = state.here ? "Vị trí: " + state.here.lat.toFixed(5) + ", " +
             state.here.lon.toFixed(5) + " (±" + Math.round(state.here.accuracy_m || 0) + " m) · gần nhất ở trên cùng"
             : "Chưa có vị trí GPS: thiết chế lâu chưa kiểm tra nhất ở trên cùng.";
         if (!state.pack) { $("td-list").replaceChildren(); renderPending(); return; }
         $("td-pack-info").textContent = "Dữ liệu: " + state.pack.communes.map(function (c) {
-            return c.name + (c["class"] ? " (" + c["class"] + ")" : "");
+            return c.name + " (" + c.class_label + ")";
         }).join(", ") + " · " + state.pack.facilities.length + " thiết chế · tải lúc " + hhmm(state.pack.built_at);
         $("td-list").replaceChildren.apply($("td-list"), ordered().slice(0, 60).map(item));
         renderPending();
@@ -149,6 +150,7 @@
         if (!navigator.onLine) { if (!quiet) { say("Không có mạng: dùng dữ liệu đã tải.", "warning"); } return; }
         try {
             await Sync.fetchPack();
+            state.reachable = true;
             if (!quiet) { say("Dữ liệu đã được cập nhật.", "success"); }
         } catch (error) { failed(error); }
         await reload();
@@ -159,7 +161,10 @@
             const link = el("a", {href: "/login?next=/thuc-dia/", "class": "alert-link", text: "Đăng nhập lại"});
             $("td-message").replaceChildren(el("div", {"class": "alert alert-warning py-2", id: "td-alert"}, [
                 document.createTextNode("Phiên làm việc đã hết: các phiếu vẫn được giữ trên máy. "), link]));
-        } else if (navigator.onLine) {
+        } else if (error instanceof TypeError) {  // no answer at all: no signal, whatever the phone believes
+            state.reachable = false;
+            say("Không có mạng: phiếu được giữ trên máy và tự gửi khi có sóng.", "secondary");
+        } else {
             say("Chưa gửi được: " + ((error && error.message) || "lỗi mạng") + ". Sẽ thử lại.", "warning");
         }
     }
@@ -168,6 +173,7 @@
         if (!navigator.onLine) { if (!quiet) { say("Không có mạng: phiếu được giữ trên máy và tự gửi khi có sóng.", "warning"); } return; }
         try {
             const sent = await Sync.sendPending();
+            state.reachable = true;
             if (sent) { await Sync.fetchPack(); }  // statuses, versions and the communes' coverage, current
             await reload();
             const theirs = state.sent.filter(function (s) { return s.outcome && s.outcome.conflict &&
