@@ -58,6 +58,10 @@ def test_an_inspector_records_offline_and_each_inspection_arrives_once(browser: 
                   **PHONE)
     _open_offline_page(page, app_url)
     wait_until(page, "document.getElementById('td-where').textContent.includes('±')")
+    cdp = page.context.new_cdp_session(page)  # Chrome's own check that the page can be installed
+    errors = {e["errorId"] for e in cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]}
+    assert errors <= {"in-incognito"}, errors  # a test's browser context is incognito; a phone's is not
+    assert not cdp.send("Page.getAppManifest")["errors"]
     first = page.evaluate("document.querySelector('#td-list .td-item').dataset.id")
     assert int(first) == near["id"], "the facility where the inspector stands comes first"
     page.context.set_offline(True)
@@ -92,6 +96,8 @@ def test_an_inspector_records_offline_and_each_inspection_arrives_once(browser: 
     assert stale == 0, "the commune's coverage is current after the sync"
     wait_until(page, f"document.getElementById('td-f-{near['id']}').textContent.includes('Hư hỏng')")
     assert not page.blocked
+    page.set_viewport_size({"width": 1366, "height": 768})
+    screenshot(page, "offline-1366")
 
 
 def _log_in_as(browser: Any, app_url: str, name: str, password: str, **context: Any) -> Any:
