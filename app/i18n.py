@@ -171,6 +171,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "last_used": ("Dùng lần cuối", "Last used"),
     "state": ("Trạng thái", "State"),
     "never": ("Không", "Never"),
+    # The offline inspector page (issue 20), linked from the Kiểm tra page.
+    "offline_page_link": ("📴 Làm việc không có sóng: trang thực địa", "📴 Work without signal: the field page"),
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {

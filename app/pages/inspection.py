@@ -68,6 +68,9 @@ def layout(**_: Any) -> Any:
         html.Div(id="insp-result", className="mb-2"),
         html.Div([
             html.H5(t("page_inspection"), className="mb-1"),
+            # issue 20: the installable page that works with no signal
+            html.A(t("offline_page_link"), href="/thuc-dia/", id="insp-offline-link",
+                   className="btn btn-outline-primary w-100 mb-2"),
             html.Div(id="insp-location-text", className="small text-muted mb-2"),
             _list_filters(user),
             html.Div(id="insp-count", className="small text-muted mb-1"),

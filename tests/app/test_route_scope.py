@@ -66,6 +66,14 @@ ROUTES: dict[str, tuple[str, Any]] = {
                                               "scoped"),  # outside the inspector's and planner12's communes
     "/tiles/<cid>.json": ("/tiles/gaps.json", ("planner", "budget", "admin")),
     "/tiles/<cid>/<int:z>/<int:x>/<int:y>.mvt": ("/tiles/gaps/8/202/113.mvt", ("planner", "budget", "admin")),
+    # The offline inspector page (issue 20): the page and its files carry no data (the service worker keeps them);
+    # the area pack is the user's scope (communes asked for outside it: 403, test_offline_routes_refuse_...).
+    "/thuc-dia/": ("/thuc-dia/", ("inspector", "admin")),
+    "/thuc-dia/sw.js": ("/thuc-dia/sw.js", OPEN),
+    "/thuc-dia/manifest.webmanifest": ("/thuc-dia/manifest.webmanifest", OPEN),
+    "/thuc-dia/static/<path:name>": ("/thuc-dia/static/thuc-dia.js", OPEN),
+    "/thuc-dia/api/pack": ("/thuc-dia/api/pack?communes=03160", ("inspector", "admin")),
+    "/thuc-dia/api/sync": ("", "post"),  # POST only: walked by test_offline_routes_refuse_...
 }
 # Answers 401 to nobody (machine clients), where pages send a browser to /login.
 API_PREFIXES = ("/download", "/ogcapi", "/tiles")
@@ -151,6 +159,7 @@ def world(flask_client: Any, demo_database: str) -> Iterator[dict[str, Any]]:
                 "SELECT id FROM facility WHERE commune_code NOT IN ('03160', '03162') LIMIT 1")).scalar_one(),
         }
     engine.dispose()
+    found["database"] = demo_database
     _as(flask_client, "quantri")
     page = flask_client.get("/").get_data(as_text=True)
     found["suite"] = re.search(r'src="(/_dash-component-suites/[^"]+)"', page).group(1)  # type: ignore[union-attr]
@@ -201,7 +210,7 @@ def test_every_route_has_a_rule_and_refuses_everyone_else(flask_client: Any, wor
     rules = {rule.rule for rule in flask_client.application.url_map.iter_rules()}
     assert rules == set(ROUTES), f"routes without a rule in ROUTES: {rules - set(ROUTES)}; gone: {set(ROUTES) - rules}"
     for rule, (url, allowed) in ROUTES.items():
-        if allowed == "callbacks":
+        if allowed in ("callbacks", "post"):
             continue
         url = url.format(**world)
         for who in (None, *USERS):
@@ -280,3 +289,28 @@ def test_the_export_preview_shows_only_communes_in_scope(flask_client: Any, worl
     _login(flask_client, "planner12")  # province 11 is outside their scope: nothing to preview
     refused = flask_client.post("/_dash-update-component", json=payload)
     assert "exports-preview-table" not in refused.get_data(as_text=True)
+
+
+# ------------------------------------------------------------------------------- the offline page (issue 20)
+
+def test_offline_routes_refuse_other_roles_and_communes_outside_the_scope(flask_client: Any,
+                                                                           world: dict[str, Any]) -> None:
+    from tests.app.offline_helpers import inspection, sync, token_of
+
+    inside, outside = _facility_of(world, "03160"), world["outside_facility"]
+    for who in (None, *USERS):
+        _login(flask_client, who)
+        token = token_of(flask_client) if who in ("inspector", "admin") else ""
+        status = sync(flask_client, [inspection(inside, "operational")], token=token).status_code
+        expected = {None: (400, 401), "inspector": (200,), "admin": (200,)}.get(who, (400, 403))
+        assert status in expected, f"/thuc-dia/api/sync as {who or 'anonymous'}: {status}"
+    _login(flask_client, "inspector")
+    assert flask_client.get("/thuc-dia/api/pack?communes=03127").status_code == 403
+    refused = sync(flask_client, [inspection(outside, "operational")], token=token_of(flask_client))
+    assert refused.status_code == 403 and refused.json["refused"]
+
+
+def _facility_of(world: dict[str, Any], commune: str) -> int:
+    from tests.app.offline_helpers import facility_in
+
+    return int(facility_in(world["database"], commune, pick=9)["id"])
