@@ -73,7 +73,8 @@ def check_photo(photo: bytes) -> str:
 
 def record_inspection(user: User, facility_id: int, status: str, *, note: str | None = None,
                       photo: bytes | None = None, lon: float | None = None, lat: float | None = None,
-                      submission_id: str | None = None, recompute_now: bool = True) -> SavedInspection:
+                      submission_id: str | None = None, recompute_now: bool = True,
+                      inspected_at: Any = None) -> SavedInspection:
     """Append an inspection by ``user``, then recompute its commune's coverage (now, or by the caller's worker).
 
     Refuses (``AccessDenied``) a facility outside the user's scope and roles that may not inspect. Two saves of
@@ -89,7 +90,7 @@ def record_inspection(user: User, facility_id: int, status: str, *, note: str | 
         require(*INSPECTING_ROLES, communes=[facility["commune_code"]], conn=conn)
         set_actor(conn, user.name)
         new_id = conn.execute(queries.load("insert_inspection"), {
-            "facility_id": facility_id, "inspector": user.name, "inspected_at": None, "status_found": status,
+            "facility_id": facility_id, "inspector": user.name, "inspected_at": inspected_at, "status_found": status,
             "note": (note or "").strip() or None, "photo": photo, "photo_mime": mime, "lon": lon, "lat": lat,
             "submission_id": submission_id}).scalar()
     code = facility["commune_code"]
