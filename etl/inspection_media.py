@@ -89,10 +89,10 @@ def usable_photo(data: bytes) -> tuple[bytes, str]:
             image.load()
             if len(data) <= MAX_PHOTO_BYTES:
                 return data, mime
-            image = image.convert("RGB")
-            image.thumbnail((LONG_SIDE_PX, LONG_SIDE_PX))
+            small = image.convert("RGB")
+            small.thumbnail((LONG_SIDE_PX, LONG_SIDE_PX))
             out = io.BytesIO()
-            image.save(out, "JPEG", quality=85)
+            small.save(out, "JPEG", quality=85)
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ValueError("is a damaged photo") from exc
     return out.getvalue(), "image/jpeg"
