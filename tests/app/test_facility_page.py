@@ -62,6 +62,9 @@ def test_the_facility_page_shows_its_history_to_every_role_within_scope(
                {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True})
     for role in ("planner", "budget", "inspector"):
         page = log_in(browser, app_url, role, **context)
+        errors: list[str] = []
+        page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
+        page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
         page.goto(f"{app_url}/co-so/{facility}")
         page.wait_for_selector("#facility-history .history-entry", timeout=30_000)
         assert page.inner_text("#facility-name") == name
@@ -69,6 +72,7 @@ def test_the_facility_page_shows_its_history_to_every_role_within_scope(
         assert all(part in entry for part in ("20/11/2026 09:30", "kiemtra", "Xuống cấp", NOTE)), entry
         wait_until(page, "document.querySelector('.history-thumb') && "
                          "document.querySelector('.history-thumb').naturalWidth === 240")
+        assert not errors and not page.blocked, (errors, page.blocked)
         if role == "inspector":
             screenshot(page, f"facility_{device}_{'1366x768' if device == 'desktop' else '390x844'}")
             page.goto(f"{app_url}/co-so/{outside}")  # a facility of a commune they do not inspect

@@ -107,6 +107,8 @@ def test_decommissioned_is_confirmed_can_be_undone_and_the_day_corrected_on_a_ph
 def test_my_location_distance_visit_time_and_a_photo_too_large_on_a_desktop(
         browser: Any, app_url: str, demo_database: str, tmp_path: Path) -> None:
     page = log_in(browser, app_url, "inspector", **DESKTOP, **HANOI)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{app_url}/kiem-tra")
     page.wait_for_selector("#insp-items .inspection-item", timeout=30_000)
     name = page.locator("#insp-items .inspection-item b").first.inner_text()
@@ -117,6 +119,13 @@ def test_my_location_distance_visit_time_and_a_photo_too_large_on_a_desktop(
     page.click("#insp-locate")
     page.wait_for_selector("#insp-map path.insp-me", state="attached", timeout=30_000)
     page.wait_for_selector("#insp-location-text:has-text('Vị trí hiện tại')", timeout=30_000)
+    box = page.locator("#insp-map").bounding_box()  # the map pans and zooms without errors
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -300)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 40, box["y"] + 40, steps=5)
+    page.mouse.up()
+    page.wait_for_timeout(500)
     page.locator("#insp-items .inspection-item", has_text=name).first.click()
     page.wait_for_selector("#insp-far", timeout=20_000)
     assert "2,0 km" in page.inner_text("#insp-far")
@@ -133,4 +142,10 @@ def test_my_location_distance_visit_time_and_a_photo_too_large_on_a_desktop(
     page.set_input_files("#insp-photo input[type=file]", str(big))
     page.wait_for_selector("#insp-photo-refused:has-text('quá lớn')", state="visible", timeout=30_000)
     assert page.get_attribute("#insp-photo input[type=file]", "accept") == "image/*"  # the camera is offered
+    # The Kobo/ODK form is a download from the same page.
+    page.click("#insp-cancel")
+    with page.expect_download() as download:
+        page.click("#insp-kobo-form")
+    assert download.value.suggested_filename == "phusong_mau_kiem_tra.xlsx"
+    assert not errors and not page.blocked, (errors, page.blocked)
     page.context.close()
