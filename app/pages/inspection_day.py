@@ -15,7 +15,7 @@ import dash_leaflet as dl
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from app.auth import AccessDenied, require, scope_binds
-from app.components.common import rows
+from app.components.common import rows, zoom_for_bounds
 from app.coverage_refresh import REFRESHER
 from app.i18n import current_lang, fmt_date, status_word, t, type_word
 from app.inspections import INSPECTING_ROLES, location_from_store
@@ -170,7 +170,9 @@ def _viewport(found: list[dict[str, Any]], lon: float | None, lat: float | None)
         return no_update
     south, north = min(f["lat"] for f in placed), max(f["lat"] for f in placed)
     west, east = min(f["lon"] for f in placed), max(f["lon"] for f in placed)
-    return {"bounds": [[south, west], [north, east]], "center": [(south + north) / 2, (west + east) / 2]}
+    pad = 0.1 * max(north - south, east - west, 0.002)  # the points stay off the edges
+    bounds = [[south - pad, west - pad], [north + pad, east + pad]]
+    return {"center": [(south + north) / 2, (west + east) / 2], "zoom": zoom_for_bounds(bounds, width_px=340)}
 
 
 def _facility_checked(inspection_id: int) -> dict[str, Any]:
