@@ -45,7 +45,8 @@ class SavedInspection:
 
 def record_inspection(user: User, facility_id: int, status: str, *, note: str | None = None,
                       photo: bytes | None = None, lon: float | None = None, lat: float | None = None,
-                      submission_id: str | None = None, recompute_now: bool = True) -> SavedInspection:
+                      submission_id: str | None = None, recompute_now: bool = True,
+                      inspected_at: Any = None) -> SavedInspection:
     """Append an inspection by ``user``, then recompute its commune's coverage (now, or by the caller's worker).
 
     Refuses (``AccessDenied``) a facility outside the user's scope and roles that may not inspect. Two saves of
@@ -58,7 +59,7 @@ def record_inspection(user: User, facility_id: int, status: str, *, note: str | 
             raise AccessDenied(f"facility {facility_id} does not exist")
         require(*INSPECTING_ROLES, communes=[facility["commune_code"]], conn=conn)
         new_id = append_inspection(conn, user.name, facility_id, status, note=note, photo=photo, lon=lon, lat=lat,
-                                   submission_id=submission_id)
+                                   submission_id=submission_id, inspected_at=inspected_at)
     code = facility["commune_code"]
     if recompute_now:  # its own commune only (~0.03 s): never a national recompute inside a request
         bring_current(get_engine(), communes=[code])

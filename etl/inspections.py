@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 
 from etl.coords import in_viet_nam
 from etl.errors import LoadRefusedError
+from etl.inspection_media import stage_media
 from etl.lineage import LoadResult, batch_writes, begin_load, reading_options
 from etl.messages import pydantic_reason
 from etl.models import InspectionRow
@@ -84,6 +85,7 @@ def load_inspections(
     params = reading | {"source": columns.source}
     with batch_writes(conn, result, table="inspection", sha256=sha256, params=params, loaded_by=loaded_by,
                       strict=strict, dry_run=dry_run, report_dir=report_dir):
+        stage_media(conn, path, table, result)  # issue 21: photos attached to a Kobo/ODK zip (etl/inspection_media.py)
         _write(conn, rows, columns, result, scope)
     return result
 

@@ -34,7 +34,20 @@ from app.inspections import (
     location_from_store,
     record_inspection,
 )
+from app.pages.inspection_day import (
+    confirm_modal,
+    counter,
+    map_card,
+    my_day_card,
+    now_local_input,
+    parse_visit_time,
+    register_callbacks,
+    t_history,
+    undo_button,
+    visit_time_field,
+)
 from etl.errors import LoadRefusedError
+from etl.inspection_corrections import CorrectionRefused
 from etl.inspections import load_inspections
 from etl.limits import MAX_UPLOAD_BYTES
 from etl.names import fold_text
@@ -45,6 +58,7 @@ OFFLINE_SUFFIXES = (".csv", ".xlsx", ".zip")  # KoboToolbox and ODK Central expo
 dash.register_page(__name__, path="/kiem-tra", name="Kiểm tra thiết chế", title="Kiểm tra thiết chế — phusong",
                    label_key="page_inspection", roles=INSPECTING_ROLES, order=1)
 
+register_callbacks()  # the map, undo and correction of the inspector's own inspections (issue 21)
 LIST_LIMIT = 25
 STATUS_BUTTON_COLOURS = {"operational": "success", "degraded": "warning", "broken": "danger",
                          "decommissioned": "secondary", "planned": "info"}
@@ -73,6 +87,7 @@ def layout(**_: Any) -> Any:
                    className="btn btn-outline-primary w-100 mb-2"),
             html.Div(id="insp-location-text", className="small text-muted mb-2"),
             _list_filters(user),
+            map_card(),
             html.Div(id="insp-count", className="small text-muted mb-1"),
             html.Div(id="insp-list"),
             dbc.Row([
@@ -83,6 +98,7 @@ def layout(**_: Any) -> Any:
             ], className="g-2 mt-2"),
         ], id="insp-list-view"),
         html.Div(_form(en), id="insp-form-view", style={"display": "none"}),
+        my_day_card(),
         _offline_upload(en),
     ], style={"maxWidth": "560px"})
 
@@ -115,6 +131,8 @@ def _offline_upload(en: bool) -> Any:
         dcc.Store(id="insp-upload-token"),
         html.H6("Worked offline? Upload the Kobo / ODK export" if en
                 else "Làm việc ngoại tuyến? Tải lên tệp xuất từ Kobo / ODK", className="mb-2"),
+        html.A("Download the Kobo/ODK form (XLSForm)" if en else "Tải mẫu biểu Kobo/ODK (XLSForm)",
+               href="/download/kobo-form.xlsx", id="insp-kobo-form", className="d-block small mb-2"),
         dcc.Upload(id="insp-upload", multiple=False, max_size=MAX_UPLOAD_BYTES, accept=".csv,.xlsx,.zip",
                    children=dbc.Button("Choose a CSV, XLSX or ZIP file" if en else "Chọn tệp CSV, XLSX hoặc ZIP",
                                        color="secondary", outline=True, className="w-100")),
@@ -135,7 +153,8 @@ def _form(en: bool) -> Any:
                        labelCheckedClassName="active",
                        options=[{"label": status_word(s), "value": s} for s in STATUSES if s != "planned"]),
         dbc.Label(t("note"), html_for="insp-note", className="mb-1"),
-        dbc.Textarea(id="insp-note", rows=2, className="mb-2", maxLength=2000),
+        dbc.Textarea(id="insp-note", rows=2, maxLength=2000),
+        counter("insp-note"),
         # The picked photo stays in the browser until it is shrunk there (app/assets/phusong_photo.js); only the
         # shrunk JPEG travels with the save. It belongs to the open form: opening another one drops it.
         dcc.Upload(id="insp-photo", accept="image/*", max_size=-1, multiple=False,
@@ -148,6 +167,7 @@ def _form(en: bool) -> Any:
         ], id="insp-photo-preview", className="align-items-center mt-1", style={"display": "none"}),
         html.Div(t("photo_not_image"), id="insp-photo-refused", className="small text-danger mt-1",
                  style={"display": "none"}),
+        visit_time_field(),
         html.Div(id="insp-form-location", className="small mt-2"),
         html.Div(id="insp-form-distance", className="mb-2"),
         dbc.Row([
@@ -155,6 +175,7 @@ def _form(en: bool) -> Any:
             dbc.Col(dbc.Button(t("cancel"), id="insp-cancel", color="light", className="w-100", size="lg")),
         ], className="g-2"),
         html.Div(id="insp-form-error", className="mt-2"),
+        confirm_modal(),
     ]))
 
 
@@ -319,13 +340,14 @@ def choose_facility(clicks: list[int | None], _cancel: int | None) -> Any:
           Output("insp-status", "value"), Output("insp-note", "value"), Output("insp-photo", "contents"),
           Output("insp-photo", "filename"), Output("insp-form-error", "children"),
           Output("insp-result", "children", allow_duplicate=True), Output("insp-form-distance", "children"),
+          Output("insp-visited", "value"), Output("insp-visited", "max"),
           Input("insp-selected", "data"), State("insp-location", "data"), prevent_initial_call=True)
 def open_form(facility_id: int | None, location: Any) -> Any:
     """Open the form of one facility, empty: no status chosen, no note, no photo, no message of another form."""
     require(*INSPECTING_ROLES)  # the role first, whatever the argument (the route x role table)
     hidden, shown = {"display": "none"}, {"display": "block"}
     if facility_id is None:  # closed (saved or cancelled): the save's message stays over the list
-        return hidden, shown, "", "", None, "", None, None, None, no_update, None
+        return hidden, shown, "", "", None, "", None, None, None, no_update, None, None, None
     found = rows("facility_for_inspection", {"id": facility_id})
     if not found:
         raise AccessDenied(f"facility {facility_id} does not exist")
@@ -334,8 +356,10 @@ def open_form(facility_id: int | None, location: Any) -> Any:
     code = f" · {t('survey_code')}: {f['external_id']}" if f["external_id"] else ""
     facts = (f"{type_word(f['type'])} · {f['commune_name']}{code} · {t('status')}: {status_word(f['status'])} · "
              f"{t('last_inspected')}: {fmt_date(f['last_inspected_at']) if f['last_inspected_at'] else '–'}")
-    return (shown, hidden, f["name"] or type_word(f["type"]), facts, None, "", None, None, None, None,
-            _distance_line(location, f))
+    now = now_local_input()  # the visit time: now unless the inspector says otherwise, never in the future
+    facts_view = [facts, " · ", dcc.Link(t_history(), href=f"/co-so/{f['id']}", id="insp-facility-link")]
+    return (shown, hidden, f["name"] or type_word(f["type"]), facts_view, None, "", None, None, None, None,
+            _distance_line(location, f), now, now)
 
 
 def _distance_line(location: Any, facility: dict[str, Any]) -> Any:
@@ -356,7 +380,8 @@ clientside_callback(
     ClientsideFunction(namespace="phusong", function_name="shrinkPhoto"),
     Output("insp-photo-data", "data"), Output("insp-photo-thumb", "src"), Output("insp-photo-name", "children"),
     Output("insp-photo-preview", "style"), Output("insp-photo-refused", "style"),
-    Input("insp-photo", "contents"), State("insp-photo", "filename"),
+    Output("insp-photo-refused", "children"),
+    Input("insp-photo", "contents"), State("insp-photo", "filename"), State("insp-photo-messages", "data"),
 )
 clientside_callback(
     "function(n) { return [null, null]; }",
@@ -377,43 +402,62 @@ def show_form_location(location: Any) -> Any:
           Output("insp-selected", "data", allow_duplicate=True), Output("insp-form-error", "children",
                                                                        allow_duplicate=True),
           Output("insp-pending", "data"), Output("insp-poll", "disabled"), Output("insp-poll", "max_intervals"),
-          Input("insp-save", "n_clicks"),
+          Output("insp-confirm", "is_open"), Output("insp-last-saved", "data"),
+          Input("insp-save", "n_clicks"), Input("insp-confirm-yes", "n_clicks"), Input("insp-confirm-no", "n_clicks"),
           State("insp-selected", "data"), State("insp-status", "value"), State("insp-note", "value"),
           State("insp-photo-data", "data"), State("insp-location", "data"), State("insp-submission", "data"),
-          State("insp-saved-count", "data"), prevent_initial_call=True)
-def save_inspection(n_clicks: int | None, facility_id: int | None, status: str | None, note: str | None,
-                    photo: dict[str, Any] | None, location: Any, submission_id: str | None,
-                    saved: int | None) -> Any:
-    """Append the inspection (the server checks role and scope); the commune is recomputed right after."""
+          State("insp-saved-count", "data"), State("insp-visited", "value"), prevent_initial_call=True)
+def save_inspection(n_clicks: int | None, _yes: int | None, _no: int | None, facility_id: int | None,
+                    status: str | None, note: str | None, photo: dict[str, Any] | None, location: Any,
+                    submission_id: str | None, saved: int | None, visited: str | None) -> Any:
+    """Append the inspection (the server checks role and scope); the commune is recomputed right after.
+    "Đã thanh lý" is asked for once more first; every save can be undone for a few minutes."""
     user = require(*INSPECTING_ROLES)
     unchanged = (no_update,) * 3
-    if not n_clicks or facility_id is None:
-        return (no_update,) * 4 + unchanged
+    trigger = ctx.triggered_id
+    if trigger == "insp-confirm-no":
+        return (no_update,) * 7 + (False, no_update)
+    if not (n_clicks or trigger == "insp-confirm-yes") or facility_id is None:
+        return (no_update,) * 4 + unchanged + (False, no_update)
     if not status:
         return (no_update, no_update, no_update,
                 dbc.Alert(t("choose_status"), color="warning", className="py-1", id="insp-choose-status"),
-                *unchanged)
+                *unchanged, False, no_update)
+    if status == "decommissioned" and trigger != "insp-confirm-yes":
+        return (no_update,) * 7 + (True, no_update)  # destructive: confirmed in the dialog first
     try:
+        when = parse_visit_time(visited)
         raw = decode_upload((photo or {}).get("contents"))
         if raw is not None and len(raw) > MAX_PHOTO_BYTES:
             raise InspectionInputError("ảnh quá lớn > 5 MB (photo too large)")
         lon, lat = location_from_store(location)
         result = record_inspection(user, int(facility_id), status, note=note, photo=raw, lon=lon, lat=lat,
-                                   submission_id=submission_id, recompute_now=False)
-    except InspectionInputError as exc:
+                                   submission_id=submission_id, recompute_now=False, inspected_at=when)
+    except (InspectionInputError, CorrectionRefused) as exc:
         return (no_update, no_update, no_update,
-                dbc.Alert(error_text(exc), color="danger", className="py-1", id="insp-photo-error"), *unchanged)
+                dbc.Alert(error_text(exc), color="danger", className="py-1", id="insp-photo-error"), *unchanged,
+                False, no_update)
     REFRESHER.notify()
+    return (*_saved_view(result, status), (saved or 0) + 1, None, None, *_pending(result), False,
+            result.inspection_id)
+
+
+def _pending(result: Any) -> tuple[Any, bool, int]:
+    pending = {"code": result.commune_code, "name": result.commune_name, "before": result.class_before}
+    return pending, not result.stale, 30
+
+
+def _saved_view(result: Any, status: str) -> tuple[Any]:
     # The message names the facility it answers: it stays over the list until another form opens.
     message = (f"{t('inspection_saved' if result.inspection_id else 'inspection_saved_before')}: "
                f"{result.facility_name}")
-    pending = {"code": result.commune_code, "name": result.commune_name, "before": result.class_before}
-    alert = dbc.Alert([html.Div(html.B(message), id="insp-saved-message"),
+    pending = _pending(result)[0]
+    return (dbc.Alert([html.Div(html.B(message), id="insp-saved-message"),
                        html.Div(f"{status_word(status)}", className="small"),
                        html.Div(_class_line(pending, result.class_after, result.stale), className="small",
-                                id="insp-result-class")],
-                      color="success", id="insp-saved", className="py-2")
-    return alert, (saved or 0) + 1, None, None, pending, not result.stale, 30
+                                id="insp-result-class"),
+                       *([undo_button()] if result.inspection_id else [])],
+                      color="success", id="insp-saved", className="py-2"),)
 
 
 @callback(Output("insp-result-class", "children"), Output("insp-poll", "disabled", allow_duplicate=True),

@@ -18,6 +18,8 @@ from app.auth import add_user
 from tests.app.test_auth import _as
 
 pytestmark = pytest.mark.db
+_PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc0"
+                     "00000301010018dd8db00000000049454e44ae426082")  # a 1x1 PNG
 
 # The users: the demo's (the inspector covers communes 03160 and 03162 of Điện Biên, 11) and a planner of
 # province 12, for whom everything of the demo is out of scope.
@@ -74,6 +76,13 @@ ROUTES: dict[str, tuple[str, Any]] = {
     "/thuc-dia/static/<path:name>": ("/thuc-dia/static/thuc-dia.js", OPEN),
     "/thuc-dia/api/pack": ("/thuc-dia/api/pack?communes=03160", ("inspector", "admin")),
     "/thuc-dia/api/sync": ("", "post"),  # POST only: walked by test_offline_routes_refuse_...
+
+
+    # Issue 21: an inspection's photo for every role within its scope (404 outside: tests/app/test_facility_page.py).
+    "/download/inspection-photo/<int:inspection_id>.jpg": ("/download/inspection-photo/{photo_inspection}.jpg",
+                                                           EVERYONE),
+    # The Kobo/ODK form: choices from the user's own scope only (tests/app/test_kobo_form.py).
+    "/download/kobo-form.xlsx": ("/download/kobo-form.xlsx", ("inspector", "admin")),
 }
 # Answers 401 to nobody (machine clients), where pages send a browser to /login.
 API_PREFIXES = ("/download", "/ogcapi", "/tiles")
@@ -130,6 +139,17 @@ CALLBACKS: dict[str, Any] = {
     # Only a period still running is re-taken (what `phusong analyse` does after each run); audited.
     "pages.exports.bring_snapshot_current": (("planner", "budget", "admin"),
                                              {"exports-snapshot-current.n_clicks": None}),
+
+
+    # Issue 21, the inspector's page (app/pages/inspection_day.py): the map's points come from the user's scope;
+    # a tapped point only selects (open_form checks it); undo and correction check the inspection's commune and
+    # that it is the user's own (the name from the session).
+    "app.pages.inspection_day.map_facilities": (("inspector", "admin"), {}),
+    "app.pages.inspection_day.choose_on_map": (EVERYONE, {}),
+    "app.pages.inspection_day.undo_last_save": (("inspector", "admin"), {"insp-undo.n_clicks": None}),
+    "app.pages.inspection_day.list_my_day": (("inspector", "admin"), {}),
+    "app.pages.inspection_day.open_correction": (("inspector", "admin"), {}),
+    "app.pages.inspection_day.save_correction": (("inspector", "admin"), {"insp-correct-save.n_clicks": None}),
 }
 
 # Arguments outside the user's scope, for a role the callback otherwise admits: (callback, user, inputs).
@@ -143,6 +163,11 @@ OUT_OF_SCOPE = [
     ("pages.planning.compare", "planner12",
      {"plan-compare-a.value": "{scenario}", "plan-compare-b.value": "{scenario}"}),
     ("pages.exports.preview", "planner12", {"exports-scenario.value": "{scenario}"}),
+
+
+    ("app.pages.inspection_day.undo_last_save", "inspector", {"insp-last-saved.data": "{outside_inspection}"}),
+    ("app.pages.inspection_day.save_correction", "inspector",
+     {"insp-correct-id.data": "{outside_inspection}", "insp-correct-status.value": "broken"}),
 ]
 
 
@@ -158,6 +183,14 @@ def world(flask_client: Any, demo_database: str) -> Iterator[dict[str, Any]]:
             "outside_facility": conn.execute(text(
                 "SELECT id FROM facility WHERE commune_code NOT IN ('03160', '03162') LIMIT 1")).scalar_one(),
         }
+        found["outside_inspection"] = conn.execute(text(  # issue 21: undo/correct of another commune's inspection
+            "INSERT INTO inspection (facility_id, inspector, inspected_at, status_found, source) "
+            "VALUES (:f, 'kiemtra', now(), 'broken', 'app') RETURNING id"),
+            {"f": found["outside_facility"]}).scalar_one()
+        found["photo_inspection"] = conn.execute(text(  # issue 21: a photo in the inspector's commune 03160
+            "INSERT INTO inspection (facility_id, inspector, inspected_at, status_found, source, photo, photo_mime) "
+            "SELECT id, 'kiemtra', now() - interval '1 day', status, 'app', :photo, 'image/png' FROM facility "
+            "WHERE commune_code = '03160' ORDER BY id LIMIT 1 RETURNING id"), {"photo": _PNG}).scalar_one()
     engine.dispose()
     found["database"] = demo_database
     _as(flask_client, "quantri")

@@ -1,0 +1,2 @@
+-- One staged photo of an export row (etl/inspection_media.py).
+INSERT INTO etl_inspection_media (n, photo, photo_mime) VALUES (:n, :photo, :photo_mime);
