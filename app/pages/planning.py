@@ -34,6 +34,8 @@ from app.components.common import (
     scenario_options,
     small_table,
 )
+from app.components.map_layers import base_layers
+from app.components.planning_views import compare_maps, plan_legend, result_views, saved_card
 from app.exports import readable_scenario
 from app.i18n import action_word, current_lang, fmt_int, fmt_share, t
 from app.refresh_text import stale_alert
@@ -47,9 +49,6 @@ dash.register_page(__name__, path="/ke-hoach", name="Kế hoạch đầu tư", t
 
 COST_FIELDS = ("repair_cluster", "new_fm_cluster", "new_ip_cluster", "upgrade_station_ip", "build_station",
                "integration")
-ACTION_COLOURS = {"repair_cluster": "#fd8d3c", "new_ip_cluster": "#3182bd", "new_fm_cluster": "#31a354",
-                  "upgrade_station_ip": "#756bb1", "build_station": "#e6550d", "integration": "#636363",
-                  "replace_cluster_ip": "#6baed6"}
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -89,6 +88,7 @@ def layout(**_: Any) -> Any:
         dbc.Button(t("save"), id="plan-save", color="success", size="sm", disabled=True, className="w-100"),
         html.Div(id="plan-save-result", className="small mt-1"),
     ], className="p-2"))
+    form = html.Div([form, saved_card(options)])
     compare = dbc.Card(dbc.CardBody([
         html.H6(t("compare_scenarios")),
         dbc.Row([dbc.Col(dcc.Dropdown(id="plan-compare-a", options=options, placeholder="A"), md=6),
@@ -103,23 +103,19 @@ def layout(**_: Any) -> Any:
             dbc.Col(form, md=3),
             dbc.Col([
                 html.Div(id="plan-totals", className="mb-2"),
-                dl.Map(_tiles() + [dl.GeoJSON(data=_outlines(user), id="plan-communes", interactive=False,
-                                   style={"color": "#555", "weight": 0.6, "fillColor": "#eef2f6",
-                                          "fillOpacity": 0.6}),
+                dl.Map([base_layers("plan"),
+                        dl.GeoJSON(data=_outlines(user), id="plan-communes", interactive=False,
+                                   style={"variable": "phusong.map.communeStyle"},
+                                   hideout={"mode": "class", "selected": None}),
                         dl.GeoJSON(data=EMPTY_COLLECTION, id="plan-actions-map",
                                    pointToLayer={"variable": "phusong.map.actionPoint"})],
                        id="plan-map", **map_view(_bounds(user)), preferCanvas=True, style={"height": "45vh"}),
+                plan_legend(),
                 html.Div(id="plan-actions-table", className="mt-2", style={"maxHeight": "35vh", "overflowY": "auto"}),
                 compare,
             ], md=9),
         ], className="g-2"),
     ])
-
-
-def _tiles() -> list[Any]:
-    """A base map only when PHUSONG_TILE_URL names one (the app works without internet)."""
-    url = get_settings().tile_url
-    return [dl.TileLayer(url=url, id="plan-tiles")] if url else []
 
 
 def _outlines(user: User) -> dict[str, Any]:
@@ -208,29 +204,18 @@ def run_plan(set_progress: Any, n_clicks: int | None, province: str | None, budg
     token = uuid.uuid4().hex
     (_plan_dir() / f"{token}.pickle").write_bytes(pickle.dumps(result))
     set_progress("")
-    return (_totals(result), _actions_geojson(result), _viewport(result), _actions_table(result), token, False,
-            None)
+    line, geojson, tables = result_views(result.actions, result.budget_vnd, _details(result))
+    return line, geojson, _viewport(result), html.Div([_actions_table(result), tables]), token, False, None
 
 
-def _totals(result: PlanResult) -> Any:
+def _details(result: PlanResult) -> list[Any]:
+    """What the solver says, behind the "Details" toggle: status, optimality gap, villages reached, its note."""
     s = result.solution
     gap = fmt_share(s.mip_gap) if s.mip_gap is not None else "–"
     optimal = t("optimal_solution") if s.status == "optimal" else s.status
-    items = [(t("budget_vnd"), fmt_int(result.budget_vnd)), (t("cost_vnd"), fmt_int(result.cost_vnd)),
-             (t("people_newly_reached"), fmt_int(result.added_population)),
-             (t("villages_newly_reached"), fmt_int(result.actions["added_villages"].sum() if len(result.actions)
-                                                   else 0)),
-             (t("action"), fmt_int(len(result.actions))), (t("optimality_gap"), f"{optimal} · {gap}")]
-    return html.Div([dbc.Badge(f"{k}: {v}", color="light", text_color="dark", className="me-1 mb-1 border")
-                     for k, v in items] + [html.Div(s.note, className="small text-muted")], id="plan-totals-badges")
-
-
-def _actions_geojson(result: PlanResult) -> dict[str, Any]:
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(a["lon"]), float(a["lat"])]},
-         "properties": {"action": a["action"], "colour": ACTION_COLOURS.get(a["action"], "#333"),
-                        "tooltip": f"{action_word(a['action'])} · {a['commune_name']} · {fmt_int(a['cost_vnd'])} đ"}}
-        for a in result.actions.to_dict("records")]}
+    villages = result.actions["added_villages"].sum() if len(result.actions) else 0
+    return [html.Div(f"{t('optimality_gap')}: {optimal} · {gap}"),
+            html.Div(f"{t('villages_newly_reached')}: {fmt_int(villages)}"), html.Div(s.note)]
 
 
 def _viewport(result: PlanResult) -> Any:
@@ -250,20 +235,21 @@ def _actions_table(result: PlanResult) -> Any:
 
 
 @callback(Output("plan-save-result", "children"), Output("plan-compare-a", "options"),
-          Output("plan-compare-b", "options"), Input("plan-save", "n_clicks"), State("plan-token", "data"),
+          Output("plan-compare-b", "options"), Output("plan-saved-pick", "options", allow_duplicate=True),
+          Input("plan-save", "n_clicks"), State("plan-token", "data"),
           State("plan-name", "value"), prevent_initial_call=True)
 def save_plan(n_clicks: int | None, token: str | None, name: str | None) -> Any:
     user = require(*PLAN_ROLES)
     if not n_clicks or not token or not _TOKEN.match(token):
-        return no_update, no_update, no_update
+        return no_update, no_update, no_update, no_update
     name = (name or "").strip()
     if not name:
         return dbc.Alert("Đặt tên phương án." if current_lang() == "vi" else "Name the scenario.",
-                         color="warning", className="py-1"), no_update, no_update
+                         color="warning", className="py-1"), no_update, no_update, no_update
     path = _plan_dir() / f"{token}.pickle"
     if not path.exists():
         return dbc.Alert("Chạy lại tối ưu." if current_lang() == "vi" else "Run the planner again.",
-                         color="warning", className="py-1"), no_update, no_update
+                         color="warning", className="py-1"), no_update, no_update, no_update
     result: PlanResult = pickle.loads(path.read_bytes())  # noqa: S301 - our own file, named by our token
     _check_province(user, result.province_code)
     with connect() as conn:
@@ -271,7 +257,8 @@ def save_plan(n_clicks: int | None, token: str | None, name: str | None) -> Any:
         # Saved as the user's own: a name another user has used is a different scenario, never overwritten.
         save_scenario(conn, name, result, owner=user.name)
     options = scenario_options(user)
-    return dbc.Alert(f"✓ {name} · {user.name}", color="success", className="py-1", id="plan-saved"), options, options
+    saved = dbc.Alert(f"✓ {name} · {user.name}", color="success", className="py-1", id="plan-saved")
+    return saved, options, options, options
 
 
 @callback(Output("plan-compare", "children"), Input("plan-compare-a", "value"), Input("plan-compare-b", "value"),
@@ -292,10 +279,13 @@ def compare(a: int | None, b: int | None) -> Any:
                           fmt_int(t_rows[1]["added_population"])],
                          [t("villages_newly_reached"), fmt_int(t_rows[0]["added_villages"]),
                           fmt_int(t_rows[1]["added_villages"])]], id="plan-compare-totals")
+    with connect() as conn:
+        maps = compare_maps(conn, (heads[0].id, heads[1].id), (t_rows[0]["scenario"], t_rows[1]["scenario"]),
+                            _bounds(user))
     only = small_table([t("only_in"), t("action"), t("commune"), t("cost_vnd")],
                        [[d["only_in"], action_word(d["action"]), d["commune_name"] or d["commune_code"],
                          fmt_int(d["cost_vnd"])] for d in differing.to_dict("records")[:100]])
-    return html.Div([table, only])
+    return html.Div([table, maps, only])
 
 
 # The budget as a budget officer reads it (1.500.000.000 đồng), in the browser: no round trip, no data.
