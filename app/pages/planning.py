@@ -13,7 +13,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
-from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
+from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from analysis.planning_geo import (
     PlanningInputError,
@@ -23,7 +23,7 @@ from analysis.planning_geo import (
     plan_investments,
     save_scenario,
 )
-from app.auth import User, current_user, require, scope_binds
+from app.auth import AccessDenied, User, current_user, require, scope_binds
 from app.components.common import (
     EMPTY_COLLECTION,
     VIETNAM_BOUNDS,
@@ -35,12 +35,13 @@ from app.components.common import (
     small_table,
 )
 from app.components.map_layers import base_layers
-from app.components.planning_views import compare_maps, plan_legend, result_views, saved_card
+from app.components.planning_views import change, compare_maps, plan_legend, reopen, result_views, saved_card, w
 from app.exports import readable_scenario
 from app.i18n import action_word, current_lang, fmt_int, fmt_share, t
 from app.refresh_text import stale_alert
 from sql.bulk import set_actor
 from sql.engine import connect
+from sql.errors import PhusongError
 from sql.settings import get_settings
 
 PLAN_ROLES = ("planner", "budget", "admin")
@@ -295,3 +296,47 @@ clientside_callback(
     Output("plan-budget-words", "children"),
     Input("plan-budget", "value"),
 )
+
+
+@callback(Output("plan-details", "is_open"), Input("plan-details-toggle", "n_clicks"),
+          State("plan-details", "is_open"), prevent_initial_call=True)
+def toggle_details(n: int | None, is_open: bool | None) -> Any:
+    require(*PLAN_ROLES)
+    return not is_open if n else no_update
+
+
+@callback(Output("plan-totals", "children", allow_duplicate=True),
+          Output("plan-actions-map", "data", allow_duplicate=True),
+          Output("plan-actions-table", "children", allow_duplicate=True),
+          Output("plan-saved-result", "children", allow_duplicate=True),
+          Input("plan-saved-open", "n_clicks"), State("plan-saved-pick", "value"), prevent_initial_call=True)
+def reopen_scenario(n: int | None, scenario_id: int | None) -> Any:
+    """Show a saved scenario as a fresh result (its scope checked)."""
+    user = require(*PLAN_ROLES)
+    if not n or not scenario_id:
+        return no_update, no_update, no_update, w("Chọn một phương án.", "Choose a scenario.")
+    return reopen(user, int(scenario_id))
+
+
+@callback(Output("plan-saved-result", "children"), Output("plan-saved-pick", "options"),
+          Output("plan-compare-a", "options", allow_duplicate=True),
+          Output("plan-compare-b", "options", allow_duplicate=True), Output("plan-saved-pick", "value"),
+          Input("plan-saved-duplicate", "n_clicks"), Input("plan-saved-rename", "n_clicks"),
+          Input("plan-saved-delete-confirm", "submit_n_clicks"), State("plan-saved-pick", "value"),
+          State("plan-saved-name", "value"), prevent_initial_call=True)
+def change_scenario(_dup: int | None, _ren: int | None, _del: int | None, scenario_id: int | None,
+                    name: str | None) -> Any:
+    """Duplicate (anyone who may read it), rename or delete (its owner, or an administrator) a saved scenario."""
+    user = require(*PLAN_ROLES)
+    if not ctx.triggered or not ctx.triggered[0]["value"] or not scenario_id:
+        return w("Chọn một phương án.", "Choose a scenario."), no_update, no_update, no_update, no_update
+    try:
+        message, chosen = change(user, ctx.triggered_id, int(scenario_id), name)
+    except AccessDenied:
+        raise  # outside the user's scope: 403, as everywhere
+    except PhusongError as exc:
+        return (dbc.Alert(str(exc), color="danger", className="py-1 mb-0", id="plan-saved-refused"),
+                no_update, no_update, no_update, no_update)
+    options = scenario_options(user)
+    return dbc.Alert(message, color="success", className="py-1 mb-0", id="plan-saved-done"), options, options, \
+        options, chosen

@@ -66,6 +66,9 @@ ROUTES: dict[str, tuple[str, Any]] = {
                                               "scoped"),  # outside the inspector's and planner12's communes
     "/tiles/<cid>.json": ("/tiles/gaps.json", ("planner", "budget", "admin")),
     "/tiles/<cid>/<int:z>/<int:x>/<int:y>.mvt": ("/tiles/gaps/8/202/113.mvt", ("planner", "budget", "admin")),
+    # The user-supplied MBTiles base map (issue 21): any logged-in user; none configured in the suite, so 404
+    # (test_the_mbtiles_base_map_is_served_to_logged_in_users covers a configured file).
+    "/basemap/<int:z>/<int:x>/<int:y>.png": ("/basemap/8/203/113.png", "not found page"),
 }
 # Answers 401 to nobody (machine clients), where pages send a browser to /login.
 API_PREFIXES = ("/download", "/ogcapi", "/tiles")
@@ -113,6 +116,12 @@ CALLBACKS: dict[str, Any] = {
     # Counts come from the user's scope whatever province is asked (scope_binds in read_rule_measures): see
     # test_the_province_summary_counts_only_communes_in_scope.
     "pages.coverage_map.count_communes_passing": (EVERYONE, {"map-province.value": None}),
+    # Issue 21, planner map: the identify popup checks the facility's commune (OUT_OF_SCOPE below).
+    "pages.coverage_map.identify_facility": (EVERYONE, {"map-facilities.clickData": None}),
+    # Issue 21, plan page: the scenario is checked against the user's scope (readable_scenario) before anything.
+    "pages.planning.toggle_details": (("planner", "budget", "admin"), {}),
+    "pages.planning.reopen_scenario": (("planner", "budget", "admin"), {}),
+    "pages.planning.change_scenario": (("planner", "budget", "admin"), {}),
     # A user's own tokens only (the name and user come from the session, never from the request).
     "pages.account.add_token": (EVERYONE, {"account-token-name.value": "route-scope"}),
     "pages.account.revoke": (EVERYONE, {}),
@@ -128,6 +137,8 @@ OUT_OF_SCOPE = [
     ("pages.inspection.follow_recomputation", "inspector", {"insp-pending.data": {"code": "03127"}}),
     ("pages.planning.compare", "planner12",
      {"plan-compare-a.value": "{scenario}", "plan-compare-b.value": "{scenario}"}),
+    ("pages.planning.reopen_scenario", "planner12", {"plan-saved-pick.value": "{scenario}"}),
+    ("pages.planning.change_scenario", "planner12", {"plan-saved-pick.value": "{scenario}"}),
 ]
 
 
@@ -205,6 +216,8 @@ def test_every_route_has_a_rule_and_refuses_everyone_else(flask_client: Any, wor
                 assert status in (200, 302, 404), where
             elif allowed == "scoped":  # a feature outside the scope is as missing as one that does not exist
                 assert status == {None: 401, "planner12": 404, "inspector": 404}.get(who, 200), where
+            elif allowed == "not found page":  # a page path: anonymous users are sent to /login
+                assert status == (302 if who is None else 404), where
             elif allowed == "not found":
                 assert status in ((401,) if who is None else (404,)), where
             elif who is None:
@@ -261,3 +274,37 @@ def test_the_province_summary_counts_only_communes_in_scope(flask_client: Any, w
     _login(flask_client, "planner12")  # province 11 is outside their scope: nothing is counted
     refused = flask_client.post("/_dash-update-component", json=payload)
     assert refused.status_code in (200, 204) and "map-rules-summary" not in refused.get_data(as_text=True)
+
+
+def test_identifying_a_facility_outside_the_scope_is_refused(flask_client: Any, world: dict[str, Any]) -> None:
+    """Issue 21: the map's identify popup answers for a facility in scope and refuses one outside it."""
+    key, entry = next((k, e) for k, e in flask_client.dash_app.callback_map.items()
+                      if _name(e) == "pages.coverage_map.identify_facility")
+    outside = {"map-facilities.clickData": {"properties": {"id": world["outside_facility"]}}}
+    _login(flask_client, "inspector")
+    assert flask_client.post("/_dash-update-component", json=_payload(key, entry, outside)).status_code == 403
+    _login(flask_client, "admin")
+    answered = flask_client.post("/_dash-update-component", json=_payload(key, entry, outside))
+    assert answered.status_code == 200 and "map-facility-status" in answered.get_data(as_text=True)
+
+
+def test_the_mbtiles_base_map_is_served_to_logged_in_users(flask_client: Any, world: dict[str, Any],
+                                                         tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 21: PHUSONG_BASEMAP_MBTILES is served at /basemap/{z}/{x}/{y}.png (TMS rows flipped), 404 elsewhere."""
+    import sqlite3
+
+    from sql.settings import get_settings
+
+    png = b"\x89PNG\r\n\x1a\n" + b"tile"
+    path = tmp_path / "nen.mbtiles"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE tiles (zoom_level int, tile_column int, tile_row int, tile_data blob)")
+        db.execute("INSERT INTO tiles VALUES (8, 203, 255 - 113, ?)", (png,))
+    monkeypatch.setenv("PHUSONG_BASEMAP_MBTILES", str(path))
+    get_settings.cache_clear()
+    _login(flask_client, None)
+    assert flask_client.get("/basemap/8/203/113.png").status_code == 302
+    _login(flask_client, "inspector")
+    tile = flask_client.get("/basemap/8/203/113.png")
+    assert tile.status_code == 200 and tile.data == png and tile.mimetype == "image/png"
+    assert flask_client.get("/basemap/8/203/114.png").status_code == 404
