@@ -18,7 +18,9 @@ window.phusong.map = (function () {
                 '<path d="M4.5 4.5 L11.5 11.5 M11.5 4.5 L4.5 11.5" stroke="#111" stroke-width="1.6"/>',
         decommissioned: '<circle cx="8" cy="8" r="5.2" fill="#fff" stroke="#555" stroke-width="1.6" ' +
                         'stroke-dasharray="2 1.6"/>',
-        planned: '<path d="M8 1.5 L14.5 8 L8 14.5 L1.5 8 Z" fill="#fff" stroke="#111" stroke-width="1.6"/>'
+        planned: '<path d="M8 1.5 L14.5 8 L8 14.5 L1.5 8 Z" fill="#fff" stroke="#111" stroke-width="1.6"/>',
+        unknown: '<rect x="3" y="3" width="10" height="10" fill="#fff" stroke="#555" stroke-width="1.6" ' +
+                 'stroke-dasharray="2 1.6"/>'
     };
 
     function shareColour(share) {

@@ -32,6 +32,8 @@ STATUS_SHAPES = {
     "decommissioned": '<circle cx="8" cy="8" r="5.2" fill="#fff" stroke="#555" stroke-width="1.6" '
                       'stroke-dasharray="2 1.6"/>',
     "planned": '<path d="M8 1.5 L14.5 8 L8 14.5 L1.5 8 Z" fill="#fff" stroke="#111" stroke-width="1.6"/>',
+    "unknown": '<rect x="3" y="3" width="10" height="10" fill="#fff" stroke="#555" stroke-width="1.6" '
+               'stroke-dasharray="2 1.6"/>',
 }
 OFFLINE_TILES = "/assets/basemap/{z}/{x}/{y}.png"
 THUMB_PX = 160

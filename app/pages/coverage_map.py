@@ -16,6 +16,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
 import numpy as np
+import pandas as pd
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from analysis.gaps import score_gap_priority
@@ -52,6 +53,7 @@ from app.i18n import (
 from app.refresh_text import current_coverage_version, stale_alert
 from etl.names import fold_place_name
 from sql.percent import percent
+from sql.safe_cells import csv_frame
 
 ROLES = ("planner", "budget", "admin", "inspector")
 dash.register_page(__name__, path="/", name="Bản đồ phủ sóng", title="Bản đồ phủ sóng — phusong",
@@ -121,6 +123,23 @@ def layout(**_: Any) -> Any:
 def _commune_table() -> Any:
     """The communes beside the map (issue 21): sort and filter by class, share reached, 8.3, villages not reached
     and priority; a row click zooms to the commune; the rows left by the filters download as CSV."""
+    return html.Div([
+        html.Div([html.B(t("commune_table"), className="small me-2"),
+                  html.Span(id="map-table-count", className="small text-muted me-auto"),
+                  dbc.Button(t("export_filtered_rows"), id="map-table-export", size="sm", color="secondary",
+                             outline=True)], className="d-flex align-items-center mb-1"),
+        dcc.Download(id="map-table-download"),
+        dag.AgGrid(id="map-table", columnDefs=_table_columns(), rowData=[], getRowId="params.data.code",
+                   defaultColDef={"sortable": True, "resizable": True, "floatingFilter": True, "minWidth": 80,
+                                  "wrapHeaderText": True, "autoHeaderHeight": True},
+                   dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False,
+                                                     "enableClickSelection": True},
+                                    "tooltipShowDelay": 300, "animateRows": False},
+                   columnSize="responsiveSizeToFit", style={"height": "34vh"}),
+    ], className="mt-1", id="map-table-wrap")
+
+
+def _table_columns() -> list[dict[str, Any]]:
     number = {"filter": "agNumberColumnFilter", "type": "rightAligned"}
     locale = "en-GB" if current_lang() == "en" else "vi-VN"
 
@@ -128,7 +147,7 @@ def _commune_table() -> Any:
         return {"function": f"params.value == null ? '–' : params.value.toLocaleString('{locale}', "
                             f"{{minimumFractionDigits: {digits}, maximumFractionDigits: {digits}}})"}
 
-    columns = [
+    return [
         {"field": "name", "headerName": t("commune"), "filter": "agTextColumnFilter", "pinned": "left",
          "minWidth": 130},
         {"field": "code", "headerName": t("commune_code"), "filter": "agTextColumnFilter", "maxWidth": 100},
@@ -140,20 +159,6 @@ def _commune_table() -> Any:
         {"field": "priority", "headerName": t("priority"), **number, "sort": "desc",
          "headerTooltip": t("priority_hint"), "valueFormatter": decimals(2)},
     ]
-    return html.Div([
-        html.Div([html.B(t("commune_table"), className="small me-2"),
-                  html.Span(id="map-table-count", className="small text-muted me-auto"),
-                  dbc.Button(t("export_filtered_rows"), id="map-table-export", size="sm", color="secondary",
-                             outline=True)], className="d-flex align-items-center mb-1"),
-        dag.AgGrid(id="map-table", columnDefs=columns, rowData=[], getRowId="params.data.code",
-                   defaultColDef={"sortable": True, "resizable": True, "floatingFilter": True, "minWidth": 80,
-                                  "wrapHeaderText": True, "autoHeaderHeight": True},
-                   dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False,
-                                                     "enableClickSelection": True},
-                                    "tooltipShowDelay": 300, "animateRows": False},
-                   columnSize="responsiveSizeToFit",
-                   csvExportParams={"fileName": "phusong_xa.csv"}, style={"height": "34vh"}),
-    ], className="mt-1", id="map-table-wrap")
 
 
 def _hint(collection: dict[str, Any]) -> str:
@@ -331,6 +336,12 @@ def fill_commune_table(province: str | None) -> Any:
     """One row per commune in scope (and province): its class, share reached, 8.3, villages not reached and a
     priority score (analysis/gaps.py, relative to the worst commune listed)."""
     user = require(*ROLES)
+    table = _table_rows(user, province)
+    count = fmt_int(len(table))
+    return table, (f"{count} communes" if current_lang() == "en" else f"{count} xã")
+
+
+def _table_rows(user: User, province: str | None) -> list[dict[str, Any]]:
     found = rows("commune_table", {**scope_binds(user), "province": province or None})
     table = [_table_row(r) for r in found]
     if table:
@@ -342,8 +353,23 @@ def fill_commune_table(province: str | None) -> Any:
             np.array([bool(r["station_operational"]) for r in found]))
         for row, score in zip(table, scores, strict=True):
             row["priority"] = round(float(score), 4)
-    count = fmt_int(len(table))
-    return table, (f"{count} communes" if current_lang() == "en" else f"{count} xã")
+    return table
+
+
+@callback(Output("map-table-download", "data"), Input("map-table-export", "n_clicks"),
+          State("map-table", "virtualRowData"), State("map-province", "value"), prevent_initial_call=True)
+def export_commune_table(n: int | None, shown: list[dict[str, Any]] | None, province: str | None) -> Any:
+    """The rows the table's filters leave, in its order, as a formula-safe CSV (sql/safe_cells.py). The rows are
+    read again for the user's scope: codes the browser sends outside it are not in the file."""
+    user = require(*ROLES)
+    if not n:
+        return no_update
+    by_code = {r["code"]: r for r in _table_rows(user, province)}
+    picked = [by_code[c] for c in (str((r or {}).get("code")) for r in shown or []) if c in by_code]
+    headers = {c["field"]: c["headerName"] for c in _table_columns()}
+    frame = csv_frame(pd.DataFrame(picked, columns=list(headers)).rename(columns=headers))
+    data = frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return dcc.send_bytes(data, "phusong_xa.csv", type="text/csv")
 
 
 def _table_row(r: dict[str, Any]) -> dict[str, Any]:
@@ -364,8 +390,6 @@ clientside_callback(
     Output("map-table", "selectedRows"), Output("map-table", "scrollTo"), Input("map-selected", "data"),
     prevent_initial_call=True,
 )
-clientside_callback("function(n) { return Boolean(n); }", Output("map-table", "exportDataAsCsv"),
-                    Input("map-table-export", "n_clicks"), prevent_initial_call=True)
 
 
 @callback(Output("map-panel", "children"), Output("map-main", "viewport"), Input("map-selected", "data"),
@@ -468,12 +492,12 @@ def identify_facility(click: dict[str, Any] | None) -> Any:
 
 # Phone: the filters in a drawer, the commune panel as a bottom sheet that opens when a commune is chosen.
 clientside_callback(
-    """function(open, close) {
+    """function(open, close, code) {
         const id = window.dash_clientside.callback_context.triggered_id;
         return id === "map-filters-open" ? "mb-2 map-filters open" : "mb-2 map-filters";
     }""",
     Output("map-filters", "className"), Input("map-filters-open", "n_clicks"), Input("map-filters-close", "n_clicks"),
-    prevent_initial_call=True,
+    Input("map-selected", "data"), prevent_initial_call=True,  # a commune chosen: the drawer gives way to the sheet
 )
 clientside_callback(
     """function(code, close) {

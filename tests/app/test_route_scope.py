@@ -118,6 +118,8 @@ CALLBACKS: dict[str, Any] = {
     "pages.coverage_map.count_communes_passing": (EVERYONE, {"map-province.value": None}),
     # Issue 21, planner map: the identify popup checks the facility's commune (OUT_OF_SCOPE below).
     "pages.coverage_map.identify_facility": (EVERYONE, {"map-facilities.clickData": None}),
+    # The table's download re-reads the rows for the user's scope (test_the_table_export_keeps_to_the_scope).
+    "pages.coverage_map.export_commune_table": (EVERYONE, {"map-table-export.n_clicks": None}),
     # Issue 21, plan page: the scenario is checked against the user's scope (readable_scenario) before anything.
     "pages.planning.toggle_details": (("planner", "budget", "admin"), {}),
     "pages.planning.reopen_scenario": (("planner", "budget", "admin"), {}),
@@ -308,3 +310,24 @@ def test_the_mbtiles_base_map_is_served_to_logged_in_users(flask_client: Any, wo
     tile = flask_client.get("/basemap/8/203/113.png")
     assert tile.status_code == 200 and tile.data == png and tile.mimetype == "image/png"
     assert flask_client.get("/basemap/8/203/114.png").status_code == 404
+
+
+def test_the_table_export_keeps_to_the_scope(flask_client: Any, world: dict[str, Any]) -> None:
+    """Issue 21: the commune table's CSV holds the rows the browser names only when they are in the user's scope,
+    formula-safe."""
+    import base64
+
+    key, entry = next((k, e) for k, e in flask_client.dash_app.callback_map.items()
+                      if _name(e) == "pages.coverage_map.export_commune_table")
+    shown = {"map-table-export.n_clicks": 1, "map-table.virtualRowData": [{"code": "03162"}, {"code": "03160"}]}
+
+    def lines(who: str) -> list[str]:
+        _login(flask_client, who)
+        answered = flask_client.post("/_dash-update-component", json=_payload(key, entry, shown))
+        assert answered.status_code == 200
+        content = answered.get_json()["response"]["map-table-download"]["data"]["content"]
+        return base64.b64decode(content).decode("utf-8-sig").splitlines()
+
+    planner = lines("admin")
+    assert len(planner) == 3 and planner[1].startswith("Nậm Kè,03162")
+    assert lines("planner12") == planner[:1]  # the header only: province 11 is outside their scope
