@@ -119,9 +119,14 @@ window.phusong.map = (function () {
         return marker;
     }
 
+    // A proposed action; in a comparison (properties.only true/false) those only one scenario has are drawn
+    // large with a thick black ring, the shared ones small and faded.
     function actionPoint(feature, latlng) {
-        const marker = L.circleMarker(latlng, {radius: 7, color: "#222", weight: 1,
-                                               fillColor: feature.properties.colour, fillOpacity: 0.95});
+        const only = feature.properties.only;
+        const style = only === true ? {radius: 10, color: "#000", weight: 3, fillOpacity: 1}
+            : (only === false ? {radius: 5, color: "#666", weight: 1, fillOpacity: 0.45}
+                              : {radius: 7, color: "#222", weight: 1, fillOpacity: 0.95});
+        const marker = L.circleMarker(latlng, Object.assign({fillColor: feature.properties.colour}, style));
         return marker.bindTooltip(feature.properties.tooltip);
     }
 

@@ -21,8 +21,8 @@ from analysis.scenario_admin import (
     totals_by_commune_and_action,
 )
 from app.auth import User
-from app.components.common import small_table
-from app.components.map_layers import CLASS_COLOURS
+from app.components.common import map_view, small_table
+from app.components.map_layers import CLASS_COLOURS, base_layers
 from app.exports import readable_scenario
 from app.i18n import action_word, class_word, current_lang, fmt_int, t
 from sql import queries
@@ -128,9 +128,11 @@ def two_maps(names: tuple[str, str], frames: tuple[pd.DataFrame, pd.DataFrame], 
         columns.append(dbc.Col([
             html.Div(f"{'AB'[side]}: {name} · {w('chỉ có ở đây', 'only here')}: {fmt_int(len(only))}",
                      className="small fw-bold", id=f"plan-compare-only-{'ab'[side]}"),
-            dl.Map([dl.GeoJSON(data=actions_geojson(frame, only), id=f"plan-compare-map-{'ab'[side]}-actions",
+            dl.Map([base_layers(f"plan-compare-{'ab'[side]}"),
+                    dl.GeoJSON(data=actions_geojson(frame, only), id=f"plan-compare-map-{'ab'[side]}-actions",
                                pointToLayer={"variable": "phusong.map.actionPoint"})],
-                   id=f"plan-compare-map-{'ab'[side]}", bounds=bounds, preferCanvas=True, style={"height": "32vh"}),
+                   id=f"plan-compare-map-{'ab'[side]}", **map_view(bounds), preferCanvas=True,
+                   style={"height": "32vh", "background": "#e9eef2"}),
         ], md=6))
     return dbc.Row(columns, className="g-2 mt-1")
 

@@ -102,7 +102,7 @@ def layout(**_: Any) -> Any:
                       overdue_link(user)], className="d-flex justify-content-between align-items-center"),
             html.Div(id="map-rules-count", className="mb-1"),
             dl.Map(children, id="map-main", **map_view(bounds), preferCanvas=True, minZoom=4, maxZoom=17,
-                   style={"height": "60vh", "background": "#f4f6f8"}),
+                   style={"height": "60vh", "background": "#e9eef2"}),
             html.Div([dbc.Button("✕", id="map-facility-close", size="sm", color="link", className="float-end p-0"),
                       html.Div(id="map-facility-body")], id="map-facility-info", className="map-identify",
                      hidden=True),

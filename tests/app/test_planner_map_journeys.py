@@ -125,7 +125,7 @@ def test_the_plan_page_totals_saved_scenarios_and_two_map_comparison(browser: An
     screenshot(page, f"planning_result_{size}")
     # The saved scenario: duplicated, renamed, reopened, compared with its copy, then deleted.
     page.click("#plan-saved-pick")
-    page.locator("#plan-saved-pick .VirtualizedSelectOption", has_text=name).first.click()
+    page.locator("[role=option]", has_text=name).first.click()
     page.click("#plan-saved-duplicate")
     page.wait_for_selector("#plan-saved-done:has-text('(bản sao)')", timeout=20_000)
     page.fill("#plan-saved-name", f"Bản sửa {size}")
@@ -136,7 +136,7 @@ def test_the_plan_page_totals_saved_scenarios_and_two_map_comparison(browser: An
     assert "đồng/người" in page.inner_text("#plan-plain-line")
     for side, label in (("a", name), ("b", f"Bản sửa {size}")):
         page.click(f"#plan-compare-{side}")
-        page.locator(f"#plan-compare-{side} .VirtualizedSelectOption", has_text=label).first.click()
+        page.locator("[role=option]", has_text=label).first.click()
     page.wait_for_selector("#plan-compare-map-a .leaflet-overlay-pane canvas", timeout=30_000)
     page.wait_for_selector("#plan-compare-map-b .leaflet-overlay-pane canvas", timeout=30_000)
     assert "chỉ có ở đây: 0" in page.inner_text("#plan-compare-only-a")  # a copy: no difference
