@@ -101,7 +101,7 @@ def layout(**_: Any) -> Any:
         stale_alert(id="plan-stale-alert"),  # plans read the stored coverage: say when it is stale
         dcc.Store(id="plan-token"),
         dbc.Row([
-            dbc.Col(form, md=3),
+            dbc.Col(form, md=3, className="order-2 order-md-1"),  # phone: the map first
             dbc.Col([
                 html.Div(id="plan-totals", className="mb-2"),
                 dl.Map([base_layers("plan"),
@@ -115,7 +115,7 @@ def layout(**_: Any) -> Any:
                 plan_legend(),
                 html.Div(id="plan-actions-table", className="mt-2", style={"maxHeight": "35vh", "overflowY": "auto"}),
                 compare,
-            ], md=9),
+            ], md=9, className="order-1 order-md-2"),
         ], className="g-2"),
     ])
 
