@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
+from sql.percent import percent
 
 DEFAULT_RULE_VERSION = "NTM 2021–2025, QĐ 318/QĐ-TTg"
 
@@ -96,4 +97,4 @@ def classify_communes(
 
 def _percent(share: float) -> int:
     # Rounded down, so that a commune just under a threshold never reads as reaching it (89.6 % -> "89 %").
-    return 0 if not math.isfinite(share) else int(math.floor(share * 100 + 1e-9))
+    return int(percent(share, 0) or 0)  # the one rounding rule (sql/percent.py): toward zero

@@ -10,7 +10,6 @@ the indicators phusong can assess, each with its legal source, Vietnamese wordin
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -35,6 +34,7 @@ from sqlalchemy import Connection
 from sql import queries
 from sql.bulk import set_actor
 from sql.errors import InputRefused
+from sql.percent import percent
 
 RULES_DIR = Path(__file__).with_name("rules")
 GROUPS = (1, 2, 3)
@@ -362,7 +362,7 @@ def _shortfall(row: Mapping[str, Any], measure: str, t: float) -> tuple[str, str
 
 def _pct(share: float) -> int:
     # Rounded down, as the class reasons do: 99.6 % never reads as 100 %.
-    return 0 if not math.isfinite(share) else int(math.floor(share * 100 + 1e-9))
+    return int(percent(share, 0) or 0)  # the one rounding rule (sql/percent.py): toward zero
 
 
 def group_label(group: Any) -> tuple[str, str]:

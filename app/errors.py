@@ -3,8 +3,8 @@
 - An error phusong raises on purpose (``sql.errors.PhusongError``: input refused, not found, not allowed,
   conflict, set-up) is shown as its own sentence (:func:`error_text`: the user's language when the error
   carries it, never a server path), with the status of its branch (:data:`STATUS`); nothing is logged.
-  Pages that put a refusal next to the form they refused call :func:`error_text`; what no page catches lands in :func:`install`'s Flask
-  handler or in Dash's ``on_error`` (:func:`on_callback_error`), which say the same.
+  Pages that put a refusal next to the form they refused call :func:`error_text`; what no page catches lands in
+  :func:`install`'s Flask handler or in Dash's ``on_error`` (:func:`on_callback_error`), which say the same.
 - Anything else is unexpected: one sentence with a reference number; the details (traceback, paths, ids) go to
   the error log, out/phusong-error.log, under the same number (issue 14 item 10).
 

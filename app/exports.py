@@ -203,7 +203,8 @@ def _download_scenario(scenario_id: int, fmt: str) -> Any:
 
 
 def _download_periodic(province: str, period: str, fmt: str) -> Any:
-    """The periodic report (Sơ kết / Tổng kết) of one province, as `phusong report` makes it (analysis.outputs.periodic)."""
+    """The periodic report (Sơ kết / Tổng kết) of one province, as `phusong report` makes it
+    (analysis.outputs.periodic)."""
     user = require(*EXPORT_ROLES)
     if fmt not in REPORT_FORMATS:
         raise AccessDenied(f"unknown format {fmt!r}", status=404)

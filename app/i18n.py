@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 import flask
 
+from sql.percent import percent
+
 LANGUAGES = ("vi", "en")
 VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # times are shown as the user's clock shows them (UTC+7)
 
@@ -262,8 +264,9 @@ def fmt_decimal(value: Any, digits: int = 1, lang: str | None = None) -> str:
 
 
 def fmt_share(value: Any, lang: str | None = None) -> str:
-    """0.853 -> '85,3 %' (Vietnamese) or '85.3 %'."""
-    return "–" if value is None else f"{fmt_decimal(float(value) * 100, 1, lang)} %"
+    """0.853 -> '85,3 %' (Vietnamese) or '85.3 %', rounded down (sql/percent.py: the one rule)."""
+    shown = percent(value, 1)
+    return "–" if shown is None else f"{fmt_decimal(shown, 1, lang)} %"
 
 
 def fmt_date(value: date | datetime | None) -> str:

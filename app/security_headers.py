@@ -73,7 +73,7 @@ def install(app: Dash) -> None:
         if response.mimetype == "text/html" and not response.direct_passthrough \
                 and "Content-Encoding" not in response.headers:
             hashes = inline_script_hashes(response.get_data(as_text=True))
-        response.headers["Content-Security-Policy"] = content_security_policy(hashes, get_settings().tile_url)
+        response.headers["Content-Security-Policy"] = content_security_policy(hashes, get_settings().online_tile_url)
         for name, value in STATIC_HEADERS.items():
             response.headers.setdefault(name, value)
         return response

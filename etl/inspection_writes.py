@@ -67,7 +67,8 @@ def facility_for_inspection(conn: Connection, facility_id: int) -> dict[str, Any
 def append_inspection(conn: Connection, inspector: str, facility_id: int, status: str, *, note: str | None = None,
                       photo: bytes | None = None, lon: float | None = None, lat: float | None = None,
                       submission_id: str | None = None, inspected_at: Any = None) -> int | None:
-    """Append one inspection by ``inspector`` (at ``inspected_at``, the real visit time; None: now) (audited under that name) on ``conn``'s transaction; return its id,
+    """Append one inspection by ``inspector`` at ``inspected_at`` (the real visit time; None: now), audited under
+    that name, on ``conn``'s transaction; return its id,
     or None when ``submission_id`` was stored before (a double tap, a retried request: nothing added).
 
     The trigger on ``inspection`` applies its status to the facility when it is the latest."""

@@ -22,6 +22,9 @@ SECRET_KEY_MIN_BYTES = 32
 SECRET_KEY_FILE = "secret_key"
 
 
+OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+
 class Settings(BaseSettings):
     """Runtime settings. Without ``database_url`` phusong uses its embedded cluster in ``pgdata_dir``."""
 
@@ -34,6 +37,10 @@ class Settings(BaseSettings):
     shared_data: Path = PROJECT_ROOT.parent / "shared" / "data"
     out_dir: Path = PROJECT_ROOT / "out"
     tile_url: str | None = None
+    # Base maps (issue 21): the OpenStreetMap tiles only when PHUSONG_ONLINE_BASEMAP allows it (closed networks keep
+    # the vendored offline one); PHUSONG_BASEMAP_MBTILES: a raster MBTiles file phusong serves at /basemap/.
+    online_basemap: bool = False
+    basemap_mbtiles: Path | None = None
     # No default: `phusong serve` makes a random key once per install (``secret_key_of``); a given one wins.
     secret_key: str | None = None
     host: str = "127.0.0.1"
@@ -50,6 +57,11 @@ class Settings(BaseSettings):
     # Failed logins across every address within the window that write one alarm row into the audit log.
     login_alarm_failures: int = 100
     login_alarm_window_s: int = 15 * 60
+
+    @property
+    def online_tile_url(self) -> str | None:
+        """The online base map's tile URL: PHUSONG_TILE_URL, else OpenStreetMap's when PHUSONG_ONLINE_BASEMAP."""
+        return self.tile_url or (OSM_TILE_URL if self.online_basemap else None)
 
     @property
     def uses_embedded(self) -> bool:

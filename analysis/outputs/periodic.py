@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from analysis.outputs.pdf import CLASS_COLOURS, NO_DATA_COLOUR, Document, map_png
 from analysis.reports import CLASS_LABELS, CLASSES, VN_TZ, ReportData, ReportError, build_report
 from sql.errors import InputRefused
+from sql.percent import percent_text
 from sql.safe_cells import text_only_workbook
 from sql.table_writer import Column, Table, add_parameters_sheet, add_sheet, phusong_version
 
@@ -52,7 +53,7 @@ def vn_signed(value: float | None) -> str:
 
 
 def vn_percent(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{value * 100:.{digits}f}".replace(".", ",") + " %"
+    return percent_text(value, digits, missing="—")  # the one rounding rule (sql/percent.py)
 
 
 def vn_date(value: datetime) -> str:

@@ -1,13 +1,27 @@
 // Map styling functions for dash-leaflet (referenced as {"variable": "phusong.map.<name>"}): served locally.
+// Palette (issue 21), colour-blind safe: service classes in ColorBrewer RdYlBu (red / pale yellow / blue, safe for
+// the three common colour-vision deficiencies), share reached in ColorBrewer YlGnBu (sequential, safe). Facilities
+// are black-and-white symbols whatever their status, so they never mix with the fill colours: the status is
+// the SHAPE (circle, triangle, crossed square, hollow circle, hollow diamond), the type the size.
 window.phusong = window.phusong || {};
 window.phusong.map = (function () {
-    const classColours = {unserved: "#d7301f", underserved: "#fdae61", served: "#1a9850"};
+    const classColours = {unserved: "#d73027", underserved: "#fee090", served: "#4575b4"};
     const noData = "#bdbdbd";
     // Share of people reached: 5 steps, ColorBrewer YlGnBu.
     const shareSteps = [0.2, 0.4, 0.6, 0.8];
     const shareColours = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"];
-    const statusColours = {operational: "#1a9850", degraded: "#fdae61", broken: "#d7301f",
-                           decommissioned: "#636363", planned: "#3182bd"};
+    // One SVG shape per facility status (app/pages/map_layers.py draws the same ones in the legend).
+    const statusShapes = {
+        operational: '<circle cx="8" cy="8" r="5.5" fill="#111" stroke="#fff" stroke-width="1.5"/>',
+        degraded: '<path d="M8 1.8 L14.2 13.6 L1.8 13.6 Z" fill="#111" stroke="#fff" stroke-width="1.3"/>',
+        broken: '<rect x="2.2" y="2.2" width="11.6" height="11.6" fill="#fff" stroke="#111" stroke-width="1.6"/>' +
+                '<path d="M4.5 4.5 L11.5 11.5 M11.5 4.5 L4.5 11.5" stroke="#111" stroke-width="1.6"/>',
+        decommissioned: '<circle cx="8" cy="8" r="5.2" fill="#fff" stroke="#555" stroke-width="1.6" ' +
+                        'stroke-dasharray="2 1.6"/>',
+        planned: '<path d="M8 1.5 L14.5 8 L8 14.5 L1.5 8 Z" fill="#fff" stroke="#111" stroke-width="1.6"/>',
+        unknown: '<rect x="3" y="3" width="10" height="10" fill="#fff" stroke="#555" stroke-width="1.6" ' +
+                 'stroke-dasharray="2 1.6"/>'
+    };
 
     function shareColour(share) {
         if (share === null || share === undefined) { return noData; }
@@ -40,14 +54,22 @@ window.phusong.map = (function () {
 
     // A commune's verdict under one NTM rule set (app/components/rules_view.py PASS_COLOURS).
     function passColour(passes) {
-        return passes === true ? "#1a9850" : (passes === false ? "#d7301f" : noData);
+        return passes === true ? classColours.served : (passes === false ? classColours.unserved : noData);
+    }
+
+    function statusSvg(status, size) {
+        return '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16" width="' + size + '" height="' + size +
+               '">' + (statusShapes[status] || statusShapes.operational) + '</svg>';
     }
 
     function facilityPoint(feature, latlng) {
-        const colour = statusColours[feature.properties.status] || noData;
-        const station = feature.properties.type === "commune_radio_station";
-        return L.circleMarker(latlng, {radius: station ? 8 : 5, color: "#222", weight: station ? 2 : 1,
-                                       fillColor: colour, fillOpacity: 0.95});
+        const p = feature.properties;
+        const size = p.type === "commune_radio_station" ? 20 : 13;
+        const icon = L.divIcon({html: statusSvg(p.status, size), className: "fac-icon fac-" + p.status,
+                                iconSize: L.point(size, size)});
+        const marker = L.marker(latlng, {icon: icon, keyboard: false, title: p.name || ""});
+        marker.on("click", function () { marker.feature = feature; });
+        return marker;
     }
 
     function facilityCluster(feature, latlng, index, context) {
@@ -62,7 +84,7 @@ window.phusong.map = (function () {
 
     function villagePoint(feature, latlng) {
         const reached = feature.properties.reached;
-        const colour = reached === true ? "#1a9850" : (reached === false ? "#d7301f" : noData);
+        const colour = reached === true ? classColours.served : (reached === false ? classColours.unserved : noData);
         return L.circleMarker(latlng, {radius: 4, color: colour, weight: 2, fillColor: "#ffffff", fillOpacity: 1});
     }
 
@@ -70,11 +92,43 @@ window.phusong.map = (function () {
         return {color: "#08519c", weight: 1, fillColor: "#6baed6", fillOpacity: 0.35};
     }
 
+    // Commune names at province zoom (9+): one label at the middle of each commune's bounding box.
+    const LABEL_ZOOM = 9, LABEL_LIMIT = 400;
+    function communeLabels(data, zoom) {
+        const empty = {type: "FeatureCollection", features: []};
+        if (!data || !data.features || zoom === null || zoom === undefined || zoom < LABEL_ZOOM ||
+            data.features.length > LABEL_LIMIT) { return empty; }
+        const features = data.features.map(function (f) {
+            let xmin = Infinity, ymin = Infinity, xmax = -Infinity, ymax = -Infinity;
+            (function walk(c) {
+                if (typeof c[0] === "number") {
+                    xmin = Math.min(xmin, c[0]); xmax = Math.max(xmax, c[0]);
+                    ymin = Math.min(ymin, c[1]); ymax = Math.max(ymax, c[1]);
+                } else { c.forEach(walk); }
+            })(f.geometry.coordinates);
+            return {type: "Feature", properties: {name: f.properties.name},
+                    geometry: {type: "Point", coordinates: [(xmin + xmax) / 2, (ymin + ymax) / 2]}};
+        });
+        return {type: "FeatureCollection", features: features};
+    }
+
+    function communeLabel(feature, latlng) {
+        const icon = L.divIcon({html: "", className: "commune-label", iconSize: null});
+        const marker = L.marker(latlng, {icon: icon, interactive: false, keyboard: false});
+        marker.on("add", function () { if (marker._icon) { marker._icon.textContent = feature.properties.name; } });
+        return marker;
+    }
+
+    // A proposed action; in a comparison (properties.only true/false) those only one scenario has are drawn
+    // large with a thick black ring, the shared ones small and faded.
     function actionPoint(feature, latlng) {
-        const marker = L.circleMarker(latlng, {radius: 7, color: "#222", weight: 1,
-                                               fillColor: feature.properties.colour, fillOpacity: 0.95});
+        const only = feature.properties.only;
+        const style = only === true ? {radius: 10, color: "#000", weight: 3, fillOpacity: 1}
+            : (only === false ? {radius: 5, color: "#666", weight: 1, fillOpacity: 0.45}
+                              : {radius: 7, color: "#222", weight: 1, fillOpacity: 0.95});
+        const marker = L.circleMarker(latlng, Object.assign({fillColor: feature.properties.colour}, style));
         return marker.bindTooltip(feature.properties.tooltip);
     }
 
-    return {actionPoint, communeStyle, communeTooltip, facilityPoint, facilityCluster, villagePoint, discStyle, shareColour};
+    return {actionPoint, statusSvg, communeLabel, communeLabels, communeStyle, communeTooltip, facilityPoint, facilityCluster, villagePoint, discStyle, shareColour};
 })();

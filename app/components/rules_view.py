@@ -13,7 +13,7 @@ from app.auth import User, scope_binds
 from app.i18n import current_lang, fmt_int, t
 from sql.engine import connect
 
-PASS_COLOURS = {True: "#1a9850", False: "#d7301f", None: "#bdbdbd"}
+PASS_COLOURS = {True: "#4575b4", False: "#d73027", None: "#bdbdbd"}  # ColorBrewer RdYlBu ends: colour-blind safe
 
 
 def known_sets() -> list[RuleSet]:

@@ -11,8 +11,8 @@ from typing import Any
 
 import flask
 
-from app.auth import AccessDenied, audit_event, client_address, csrf_token, require
 from analysis.outputs.web_map import LEAFLET_DIR
+from app.auth import AccessDenied, audit_event, client_address, csrf_token, require
 from app.offline.pack import PackRefused, build_pack, pack_communes
 from app.offline.sync import INSPECTING_ROLES, parse_batch, sync_batch
 from etl.inspection_writes import InspectionInputError

@@ -8,6 +8,7 @@ sent. bench/map_paint.py measures it against vector tiles (ST_AsMVT) and the rea
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import dash
@@ -15,6 +16,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
 import numpy as np
+import pandas as pd
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from analysis.gaps import score_gap_priority
@@ -33,6 +35,7 @@ from app.components.common import (
     small_table,
     zoom_for_bounds,
 )
+from app.components.map_layers import base_layers, colour_legend, facility_popup, layer_legends
 from app.components.rules_view import add_verdicts, colour_options, legend, panel_verdicts, province_summary
 from app.i18n import (
     STATUS_WORDS,
@@ -49,7 +52,8 @@ from app.i18n import (
 )
 from app.refresh_text import current_coverage_version, stale_alert
 from etl.names import fold_place_name
-from sql.settings import get_settings
+from sql.percent import percent
+from sql.safe_cells import csv_frame
 
 ROLES = ("planner", "budget", "admin", "inspector")
 dash.register_page(__name__, path="/", name="Bản đồ phủ sóng", title="Bản đồ phủ sóng — phusong",
@@ -58,9 +62,6 @@ dash.register_page(__name__, path="/", name="Bản đồ phủ sóng", title="B�
 FACILITY_LIMIT = 20_000
 POLL_MS = 1_500  # a recompute after a save lands within ~0.1 s: the open map shows it within ~2 s
 VILLAGE_LIMIT = 5_000
-CLASS_COLOURS = {"unserved": "#d7301f", "underserved": "#fdae61", "served": "#1a9850", None: "#bdbdbd"}
-SHARE_LEGEND = (("< 20 %", "#ffffcc"), ("20–40 %", "#a1dab4"), ("40–60 %", "#41b6c4"), ("60–80 %", "#2c7fb8"),
-                ("≥ 80 %", "#253494"))
 
 
 def layout(**_: Any) -> Any:
@@ -72,11 +73,8 @@ def layout(**_: Any) -> Any:
     bounds = _initial_bounds(user)
     zoom = zoom_for_bounds(bounds)
     collection = add_verdicts(communes_geojson(user, zoom=zoom), user)
-    children: list[Any] = []
-    tile_url = get_settings().tile_url
-    if tile_url:
-        children.append(dl.TileLayer(url=tile_url, id="map-tiles"))
-    children += [
+    children: list[Any] = [
+        base_layers("map"),
         dl.GeoJSON(data=collection, id="map-communes", style={"variable": "phusong.map.communeStyle"},
                    onEachFeature={"variable": "phusong.map.communeTooltip"},
                    hideout=_hideout("class", None), zoomToBoundsOnClick=False),
@@ -87,21 +85,35 @@ def layout(**_: Any) -> Any:
                    pointToLayer={"variable": "phusong.map.facilityPoint"},
                    clusterToLayer={"variable": "phusong.map.facilityCluster"},
                    superClusterOptions={"radius": 60, "maxZoom": 13}),
+        dl.GeoJSON(data=EMPTY_COLLECTION, id="map-labels", interactive=False,
+                   pointToLayer={"variable": "phusong.map.communeLabel"}),
         dl.ScaleControl(position="bottomright", imperial=False),
     ]
+    en = current_lang() == "en"
     return dbc.Row([
-        dbc.Col(_filters(provinces), md=3, lg=2, className="mb-2"),
+        dbc.Col([html.Div(dbc.Button("✕", id="map-filters-close", size="sm", color="link",
+                                     title="Close" if en else "Đóng"), className="d-md-none text-end"),
+                 _filters(provinces)], md=3, lg=2, className="mb-2 map-filters", id="map-filters"),
         dbc.Col([html.Div([
+            dbc.Button("☰ " + ("Filters" if en else "Bộ lọc"), id="map-filters-open", size="sm", color="secondary",
+                       outline=True, className="d-md-none mb-1"),
             html.Div(stale_alert(id="map-stale-alert"), id="map-stale"),
             html.Div([html.Span(_hint(collection), className="text-muted small me-2", id="map-commune-count"),
                       overdue_link(user)], className="d-flex justify-content-between align-items-center"),
             html.Div(id="map-rules-count", className="mb-1"),
-            dl.Map(children, id="map-main", **map_view(bounds), preferCanvas=True, minZoom=4, maxZoom=17,
-                   style={"height": "60vh", "background": "#f4f6f8"}),
-            html.Div(_legend("class"), id="map-legend", className="map-legend"),
-        ], className="map-wrap"), _commune_table()], md=6, lg=7),
-        dbc.Col(html.Div(html.P(_panel_hint(), className="text-muted small"), id="map-panel",
-                         className="commune-panel"), md=3, lg=3),
+            html.Div([
+                dl.Map(children, id="map-main", **map_view(bounds), preferCanvas=True, minZoom=4, maxZoom=17,
+                       style={"height": "60vh", "background": "#e9eef2"}),
+                html.Div([dbc.Button("✕", id="map-facility-close", size="sm", color="link",
+                                     className="float-end p-0"), html.Div(id="map-facility-body")],
+                         id="map-facility-info", className="map-identify", hidden=True),
+                html.Div(_legend("class", ["facilities"]), id="map-legend", className="map-legend"),
+            ], className="map-wrap"),
+        ]), _commune_table()], md=6, lg=7),
+        dbc.Col([html.Div(dbc.Button("✕", id="map-sheet-close", size="sm", color="link",
+                                     title="Close" if en else "Đóng"), className="d-md-none text-end sheet-handle"),
+                 html.Div(html.P(_panel_hint(), className="text-muted small"), id="map-panel",
+                          className="commune-panel")], md=3, lg=3, id="map-sheet", className="map-sheet"),
         dcc.Store(id="map-selected"),
         dcc.Store(id="map-detail-zoom", data=zoom),
         # Redraw when the coverage worker has stored new figures (issue 15): a cheap version polled, no reload.
@@ -113,6 +125,23 @@ def layout(**_: Any) -> Any:
 def _commune_table() -> Any:
     """The communes beside the map (issue 21): sort and filter by class, share reached, 8.3, villages not reached
     and priority; a row click zooms to the commune; the rows left by the filters download as CSV."""
+    return html.Div([
+        html.Div([html.B(t("commune_table"), className="small me-2"),
+                  html.Span(id="map-table-count", className="small text-muted me-auto"),
+                  dbc.Button(t("export_filtered_rows"), id="map-table-export", size="sm", color="secondary",
+                             outline=True)], className="d-flex align-items-center mb-1"),
+        dcc.Download(id="map-table-download"),
+        dag.AgGrid(id="map-table", columnDefs=_table_columns(), rowData=[], getRowId="params.data.code",
+                   defaultColDef={"sortable": True, "resizable": True, "floatingFilter": True, "minWidth": 80,
+                                  "wrapHeaderText": True, "autoHeaderHeight": True},
+                   dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False,
+                                                     "enableClickSelection": True},
+                                    "tooltipShowDelay": 300, "animateRows": False},
+                   columnSize="responsiveSizeToFit", style={"height": "34vh"}),
+    ], className="mt-1", id="map-table-wrap")
+
+
+def _table_columns() -> list[dict[str, Any]]:
     number = {"filter": "agNumberColumnFilter", "type": "rightAligned"}
     locale = "en-GB" if current_lang() == "en" else "vi-VN"
 
@@ -120,7 +149,7 @@ def _commune_table() -> Any:
         return {"function": f"params.value == null ? '–' : params.value.toLocaleString('{locale}', "
                             f"{{minimumFractionDigits: {digits}, maximumFractionDigits: {digits}}})"}
 
-    columns = [
+    return [
         {"field": "name", "headerName": t("commune"), "filter": "agTextColumnFilter", "pinned": "left",
          "minWidth": 130},
         {"field": "code", "headerName": t("commune_code"), "filter": "agTextColumnFilter", "maxWidth": 100},
@@ -132,20 +161,6 @@ def _commune_table() -> Any:
         {"field": "priority", "headerName": t("priority"), **number, "sort": "desc",
          "headerTooltip": t("priority_hint"), "valueFormatter": decimals(2)},
     ]
-    return html.Div([
-        html.Div([html.B(t("commune_table"), className="small me-2"),
-                  html.Span(id="map-table-count", className="small text-muted me-auto"),
-                  dbc.Button(t("export_filtered_rows"), id="map-table-export", size="sm", color="secondary",
-                             outline=True)], className="d-flex align-items-center mb-1"),
-        dag.AgGrid(id="map-table", columnDefs=columns, rowData=[], getRowId="params.data.code",
-                   defaultColDef={"sortable": True, "resizable": True, "floatingFilter": True, "minWidth": 80,
-                                  "wrapHeaderText": True, "autoHeaderHeight": True},
-                   dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False,
-                                                     "enableClickSelection": True},
-                                    "tooltipShowDelay": 300, "animateRows": False},
-                   columnSize="responsiveSizeToFit",
-                   csvExportParams={"fileName": "phusong_xa.csv"}, style={"height": "34vh"}),
-    ], className="mt-1", id="map-table-wrap")
 
 
 def _hint(collection: dict[str, Any]) -> str:
@@ -198,17 +213,11 @@ def _filters(provinces: list[dict[str, Any]]) -> Any:
     ], className="p-2"))
 
 
-def _legend(mode: str) -> list[Any]:
-    if mode.startswith("rules:"):
-        return legend(mode.removeprefix("rules:"))
-    if mode == "share":
-        items = [(label, colour) for label, colour in SHARE_LEGEND]
-        title = t("share_reached")
-    else:
-        items = [(class_word(c), CLASS_COLOURS[c]) for c in ("unserved", "underserved", "served", None)]
-        title = t("by_class")
-    return [html.Div(html.B(title))] + [
-        html.Div([html.Span(className="swatch", style={"background": colour}), label]) for label, colour in items]
+def _legend(mode: str, layers: list[str]) -> list[Any]:
+    """A legend for every visible layer: the communes' colouring, then each overlay switched on."""
+    communes = (html.Div(legend(mode.removeprefix("rules:")), className="legend-section",
+                         **{"data-layer": "communes"}) if mode.startswith("rules:") else colour_legend(mode))
+    return [communes, *layer_legends(layers)]
 
 
 @callback(Output("map-coverage-version", "data"), Output("map-stale", "children"),
@@ -248,9 +257,9 @@ def count_communes_passing(province: str | None, _version: Any) -> Any:
 
 
 @callback(Output("map-communes", "hideout"), Output("map-legend", "children"),
-          Input("map-colour-by", "value"), Input("map-selected", "data"))
-def restyle_communes(mode: str, selected: str | None) -> Any:
-    return _hideout(mode or "class", selected), _legend(mode or "class")
+          Input("map-colour-by", "value"), Input("map-selected", "data"), Input("map-layers", "value"))
+def restyle_communes(mode: str, selected: str | None, layers: list[str] | None) -> Any:
+    return _hideout(mode or "class", selected), _legend(mode or "class", layers or [])
 
 
 def _hideout(mode: str, selected: str | None) -> dict[str, Any]:
@@ -285,17 +294,27 @@ def refresh_overlays(layers: list[str], province: str | None, bounds: Any, zoom:
 
 @callback(Output("map-search-hits", "children"), Input("map-search", "value"), prevent_initial_call=True)
 def search_communes(text: str | None) -> Any:
-    """Find communes by name without diacritics: 'Muong Nhe' finds 'Mường Nhé'."""
+    """Find communes by name without diacritics and with or without "xã/phường" ('Muong Nhe', 'xa muong' and
+    'Xã Mường Nhé' find 'Mường Nhé'), or by commune code ('03160')."""
     user = require(*ROLES)
     folded = fold_place_name(text or "")
     if len(folded) < 2:
         return []
-    hits = rows("search_communes", {**scope_binds(user), "folded": folded})
+    digits = folded.replace(" ", "")
+    hits = rows("search_communes", {**scope_binds(user), "folded": folded, "alt": _without_unit_word(folded),
+                                     "code": digits if digits.isdigit() else None})
     if not hits:
         return html.Div("—", className="small text-muted")
     return dbc.ListGroup([
-        dbc.ListGroupItem(f"{h['name']} · {h['province_name'] or ''}", action=True, className="py-1 small",
-                          id={"type": "map-search-hit", "code": h["code"]}) for h in hits], className="mt-1")
+        dbc.ListGroupItem(f"{h['name']} · {h['province_name'] or ''} · {h['code']}", action=True,
+                          className="py-1 small", id={"type": "map-search-hit", "code": h["code"]})
+        for h in hits], className="mt-1")
+
+
+def _without_unit_word(folded: str) -> str | None:
+    """The folded text without a leading unit word ('xa muong' -> 'muong'), or None when it has none."""
+    rest = re.sub(r"^(?:xa|phuong|thi tran|dac khu)\s+", "", folded, count=1)
+    return rest if rest != folded and len(rest) >= 2 else None
 
 
 @callback(Output("map-selected", "data"), Input("map-communes", "clickData"),
@@ -319,6 +338,12 @@ def fill_commune_table(province: str | None) -> Any:
     """One row per commune in scope (and province): its class, share reached, 8.3, villages not reached and a
     priority score (analysis/gaps.py, relative to the worst commune listed)."""
     user = require(*ROLES)
+    table = _table_rows(user, province)
+    count = fmt_int(len(table))
+    return table, (f"{count} communes" if current_lang() == "en" else f"{count} xã")
+
+
+def _table_rows(user: User, province: str | None) -> list[dict[str, Any]]:
     found = rows("commune_table", {**scope_binds(user), "province": province or None})
     table = [_table_row(r) for r in found]
     if table:
@@ -330,8 +355,23 @@ def fill_commune_table(province: str | None) -> Any:
             np.array([bool(r["station_operational"]) for r in found]))
         for row, score in zip(table, scores, strict=True):
             row["priority"] = round(float(score), 4)
-    count = fmt_int(len(table))
-    return table, (f"{count} communes" if current_lang() == "en" else f"{count} xã")
+    return table
+
+
+@callback(Output("map-table-download", "data"), Input("map-table-export", "n_clicks"),
+          State("map-table", "virtualRowData"), State("map-province", "value"), prevent_initial_call=True)
+def export_commune_table(n: int | None, shown: list[dict[str, Any]] | None, province: str | None) -> Any:
+    """The rows the table's filters leave, in its order, as a formula-safe CSV (sql/safe_cells.py). The rows are
+    read again for the user's scope: codes the browser sends outside it are not in the file."""
+    user = require(*ROLES)
+    if not n:
+        return no_update
+    by_code = {r["code"]: r for r in _table_rows(user, province)}
+    picked = [by_code[c] for c in (str((r or {}).get("code")) for r in shown or []) if c in by_code]
+    headers = {c["field"]: c["headerName"] for c in _table_columns()}
+    frame = csv_frame(pd.DataFrame(picked, columns=list(headers)).rename(columns=headers))
+    data = frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return dcc.send_bytes(data, "phusong_xa.csv", type="text/csv")
 
 
 def _table_row(r: dict[str, Any]) -> dict[str, Any]:
@@ -339,7 +379,7 @@ def _table_row(r: dict[str, Any]) -> dict[str, Any]:
     verdict = "–" if r["ntm_8_3"] is None else (t("passed") if r["ntm_8_3"] else t("not_passed"))
     not_reached = None if r["villages_total"] is None else r["villages_total"] - r["villages_reached"]
     return {"code": r["code"], "name": r["name"], "class_word": class_word(r["class"]),
-            "share_pct": None if share is None else round(float(share) * 100, 1), "ntm_8_3_word": verdict,
+            "share_pct": percent(share, 1), "ntm_8_3_word": verdict,
             "villages_not_reached": not_reached}
 
 
@@ -352,8 +392,6 @@ clientside_callback(
     Output("map-table", "selectedRows"), Output("map-table", "scrollTo"), Input("map-selected", "data"),
     prevent_initial_call=True,
 )
-clientside_callback("function(n) { return Boolean(n); }", Output("map-table", "exportDataAsCsv"),
-                    Input("map-table-export", "n_clicks"), prevent_initial_call=True)
 
 
 @callback(Output("map-panel", "children"), Output("map-main", "viewport"), Input("map-selected", "data"),
@@ -437,3 +475,47 @@ def _plain_bounds(bounds: Any) -> list[list[float]] | None:
         sw, ne = bounds.get("_southWest") or {}, bounds.get("_northEast") or {}
         return [[sw.get("lat"), sw.get("lng")], [ne.get("lat"), ne.get("lng")]] if sw and ne else None
     return [[float(bounds[0][0]), float(bounds[0][1])], [float(bounds[1][0]), float(bounds[1][1])]]
+
+
+@callback(Output("map-facility-body", "children"), Output("map-facility-info", "hidden"),
+          Input("map-facilities", "clickData"), prevent_initial_call=True)
+def identify_facility(click: dict[str, Any] | None) -> Any:
+    """The identify popup of a facility clicked on the map (its commune must be in the user's scope)."""
+    require(*ROLES)
+    props = (click or {}).get("properties") or {}
+    if props.get("cluster") or not str(props.get("id") or "").isdigit():
+        return no_update, no_update
+    found = rows("facility_identify", {"id": int(props["id"])})
+    if not found:
+        return None, True
+    require(*ROLES, communes=[found[0]["commune_code"]])
+    return facility_popup(found[0]), False
+
+
+# Phone: the filters in a drawer, the commune panel as a bottom sheet that opens when a commune is chosen.
+clientside_callback(
+    """function(open, close, code) {
+        const id = window.dash_clientside.callback_context.triggered_id;
+        return id === "map-filters-open" ? "mb-2 map-filters open" : "mb-2 map-filters";
+    }""",
+    Output("map-filters", "className"), Input("map-filters-open", "n_clicks"), Input("map-filters-close", "n_clicks"),
+    Input("map-selected", "data"), prevent_initial_call=True,  # a commune chosen: the drawer gives way to the sheet
+)
+clientside_callback(
+    """function(code, close) {
+        const id = window.dash_clientside.callback_context.triggered_id;
+        return (id === "map-selected" && code) ? "map-sheet open" : "map-sheet";
+    }""",
+    Output("map-sheet", "className"), Input("map-selected", "data"), Input("map-sheet-close", "n_clicks"),
+    prevent_initial_call=True,
+)
+clientside_callback(
+    "function(n) { return n ? true : window.dash_clientside.no_update; }",
+    Output("map-facility-info", "hidden", allow_duplicate=True), Input("map-facility-close", "n_clicks"),
+    prevent_initial_call=True,
+)
+# Commune names as labels once a province fills the view (zoom 9 and more, at most LABEL_LIMIT of them).
+clientside_callback(
+    "function(data, zoom) { return window.phusong.map.communeLabels(data, zoom); }",
+    Output("map-labels", "data"), Input("map-communes", "data"), Input("map-main", "zoom"),
+)

@@ -13,7 +13,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
-from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
+from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from analysis.planning import (
     PlanningInputError,
@@ -23,7 +23,7 @@ from analysis.planning import (
     plan_investments,
     save_scenario,
 )
-from app.auth import User, current_user, require, scope_binds
+from app.auth import AccessDenied, User, current_user, require, scope_binds
 from app.components.common import (
     EMPTY_COLLECTION,
     VIETNAM_BOUNDS,
@@ -34,12 +34,15 @@ from app.components.common import (
     scenario_options,
     small_table,
 )
+from app.components.map_layers import base_layers
+from app.components.planning_views import change, compare_maps, plan_legend, reopen, result_views, saved_card, w
 from app.errors import error_text
 from app.exports import readable_scenario
 from app.i18n import action_word, current_lang, fmt_int, fmt_share, t
 from app.refresh_text import stale_alert
 from sql.bulk import set_actor
 from sql.engine import connect
+from sql.errors import PhusongError
 from sql.settings import get_settings
 
 PLAN_ROLES = ("planner", "budget", "admin")
@@ -48,9 +51,6 @@ dash.register_page(__name__, path="/ke-hoach", name="Kế hoạch đầu tư", t
 
 COST_FIELDS = ("repair_cluster", "new_fm_cluster", "new_ip_cluster", "upgrade_station_ip", "build_station",
                "integration")
-ACTION_COLOURS = {"repair_cluster": "#fd8d3c", "new_ip_cluster": "#3182bd", "new_fm_cluster": "#31a354",
-                  "upgrade_station_ip": "#756bb1", "build_station": "#e6550d", "integration": "#636363",
-                  "replace_cluster_ip": "#6baed6"}
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -90,6 +90,7 @@ def layout(**_: Any) -> Any:
         dbc.Button(t("save"), id="plan-save", color="success", size="sm", disabled=True, className="w-100"),
         html.Div(id="plan-save-result", className="small mt-1"),
     ], className="p-2"))
+    form = html.Div([form, saved_card(options)])
     compare = dbc.Card(dbc.CardBody([
         html.H6(t("compare_scenarios")),
         dbc.Row([dbc.Col(dcc.Dropdown(id="plan-compare-a", options=options, placeholder="A"), md=6),
@@ -101,26 +102,23 @@ def layout(**_: Any) -> Any:
         stale_alert(id="plan-stale-alert"),  # plans read the stored coverage: say when it is stale
         dcc.Store(id="plan-token"),
         dbc.Row([
-            dbc.Col(form, md=3),
+            dbc.Col(form, md=3, className="order-2 order-md-1"),  # phone: the map first
             dbc.Col([
                 html.Div(id="plan-totals", className="mb-2"),
-                dl.Map(_tiles() + [dl.GeoJSON(data=_outlines(user), id="plan-communes", interactive=False,
-                                   style={"color": "#555", "weight": 0.6, "fillColor": "#eef2f6",
-                                          "fillOpacity": 0.6}),
+                dl.Map([base_layers("plan"),
+                        dl.GeoJSON(data=_outlines(user), id="plan-communes", interactive=False,
+                                   style={"variable": "phusong.map.communeStyle"},
+                                   hideout={"mode": "class", "selected": None}),
                         dl.GeoJSON(data=EMPTY_COLLECTION, id="plan-actions-map",
                                    pointToLayer={"variable": "phusong.map.actionPoint"})],
-                       id="plan-map", **map_view(_bounds(user)), preferCanvas=True, style={"height": "45vh"}),
+                       id="plan-map", **map_view(_bounds(user)), preferCanvas=True,
+                       style={"height": "45vh", "background": "#e9eef2"}),
+                plan_legend(),
                 html.Div(id="plan-actions-table", className="mt-2", style={"maxHeight": "35vh", "overflowY": "auto"}),
                 compare,
-            ], md=9),
+            ], md=9, className="order-1 order-md-2"),
         ], className="g-2"),
     ])
-
-
-def _tiles() -> list[Any]:
-    """A base map only when PHUSONG_TILE_URL names one (the app works without internet)."""
-    url = get_settings().tile_url
-    return [dl.TileLayer(url=url, id="plan-tiles")] if url else []
 
 
 def _outlines(user: User) -> dict[str, Any]:
@@ -209,29 +207,18 @@ def run_plan(set_progress: Any, n_clicks: int | None, province: str | None, budg
     token = uuid.uuid4().hex
     (_plan_dir() / f"{token}.pickle").write_bytes(pickle.dumps(result))
     set_progress("")
-    return (_totals(result), _actions_geojson(result), _viewport(result), _actions_table(result), token, False,
-            None)
+    line, geojson, tables = result_views(result.actions, result.budget_vnd, _details(result))
+    return line, geojson, _viewport(result), html.Div([_actions_table(result), tables]), token, False, None
 
 
-def _totals(result: PlanResult) -> Any:
+def _details(result: PlanResult) -> list[Any]:
+    """What the solver says, behind the "Details" toggle: status, optimality gap, villages reached, its note."""
     s = result.solution
     gap = fmt_share(s.mip_gap) if s.mip_gap is not None else "–"
     optimal = t("optimal_solution") if s.status == "optimal" else s.status
-    items = [(t("budget_vnd"), fmt_int(result.budget_vnd)), (t("cost_vnd"), fmt_int(result.cost_vnd)),
-             (t("people_newly_reached"), fmt_int(result.added_population)),
-             (t("villages_newly_reached"), fmt_int(result.actions["added_villages"].sum() if len(result.actions)
-                                                   else 0)),
-             (t("action"), fmt_int(len(result.actions))), (t("optimality_gap"), f"{optimal} · {gap}")]
-    return html.Div([dbc.Badge(f"{k}: {v}", color="light", text_color="dark", className="me-1 mb-1 border")
-                     for k, v in items] + [html.Div(s.note, className="small text-muted")], id="plan-totals-badges")
-
-
-def _actions_geojson(result: PlanResult) -> dict[str, Any]:
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(a["lon"]), float(a["lat"])]},
-         "properties": {"action": a["action"], "colour": ACTION_COLOURS.get(a["action"], "#333"),
-                        "tooltip": f"{action_word(a['action'])} · {a['commune_name']} · {fmt_int(a['cost_vnd'])} đ"}}
-        for a in result.actions.to_dict("records")]}
+    villages = result.actions["added_villages"].sum() if len(result.actions) else 0
+    return [html.Div(f"{t('optimality_gap')}: {optimal} · {gap}"),
+            html.Div(f"{t('villages_newly_reached')}: {fmt_int(villages)}"), html.Div(s.note)]
 
 
 def _viewport(result: PlanResult) -> Any:
@@ -251,20 +238,21 @@ def _actions_table(result: PlanResult) -> Any:
 
 
 @callback(Output("plan-save-result", "children"), Output("plan-compare-a", "options"),
-          Output("plan-compare-b", "options"), Input("plan-save", "n_clicks"), State("plan-token", "data"),
+          Output("plan-compare-b", "options"), Output("plan-saved-pick", "options", allow_duplicate=True),
+          Input("plan-save", "n_clicks"), State("plan-token", "data"),
           State("plan-name", "value"), prevent_initial_call=True)
 def save_plan(n_clicks: int | None, token: str | None, name: str | None) -> Any:
     user = require(*PLAN_ROLES)
     if not n_clicks or not token or not _TOKEN.match(token):
-        return no_update, no_update, no_update
+        return no_update, no_update, no_update, no_update
     name = (name or "").strip()
     if not name:
         return dbc.Alert("Đặt tên phương án." if current_lang() == "vi" else "Name the scenario.",
-                         color="warning", className="py-1"), no_update, no_update
+                         color="warning", className="py-1"), no_update, no_update, no_update
     path = _plan_dir() / f"{token}.pickle"
     if not path.exists():
         return dbc.Alert("Chạy lại tối ưu." if current_lang() == "vi" else "Run the planner again.",
-                         color="warning", className="py-1"), no_update, no_update
+                         color="warning", className="py-1"), no_update, no_update, no_update
     result: PlanResult = pickle.loads(path.read_bytes())  # noqa: S301 - our own file, named by our token
     _check_province(user, result.province_code)
     with connect() as conn:
@@ -272,7 +260,8 @@ def save_plan(n_clicks: int | None, token: str | None, name: str | None) -> Any:
         # Saved as the user's own: a name another user has used is a different scenario, never overwritten.
         save_scenario(conn, name, result, owner=user.name)
     options = scenario_options(user)
-    return dbc.Alert(f"✓ {name} · {user.name}", color="success", className="py-1", id="plan-saved"), options, options
+    saved = dbc.Alert(f"✓ {name} · {user.name}", color="success", className="py-1", id="plan-saved")
+    return saved, options, options, options
 
 
 @callback(Output("plan-compare", "children"), Input("plan-compare-a", "value"), Input("plan-compare-b", "value"),
@@ -293,10 +282,13 @@ def compare(a: int | None, b: int | None) -> Any:
                           fmt_int(t_rows[1]["added_population"])],
                          [t("villages_newly_reached"), fmt_int(t_rows[0]["added_villages"]),
                           fmt_int(t_rows[1]["added_villages"])]], id="plan-compare-totals")
+    with connect() as conn:
+        maps = compare_maps(conn, (heads[0].id, heads[1].id), (t_rows[0]["scenario"], t_rows[1]["scenario"]),
+                            _bounds(user))
     only = small_table([t("only_in"), t("action"), t("commune"), t("cost_vnd")],
                        [[d["only_in"], action_word(d["action"]), d["commune_name"] or d["commune_code"],
                          fmt_int(d["cost_vnd"])] for d in differing.to_dict("records")[:100]])
-    return html.Div([table, only])
+    return html.Div([table, maps, only])
 
 
 # The budget as a budget officer reads it (1.500.000.000 đồng), in the browser: no round trip, no data.
@@ -306,3 +298,47 @@ clientside_callback(
     Output("plan-budget-words", "children"),
     Input("plan-budget", "value"),
 )
+
+
+@callback(Output("plan-details", "is_open"), Input("plan-details-toggle", "n_clicks"),
+          State("plan-details", "is_open"), prevent_initial_call=True)
+def toggle_details(n: int | None, is_open: bool | None) -> Any:
+    require(*PLAN_ROLES)
+    return not is_open if n else no_update
+
+
+@callback(Output("plan-totals", "children", allow_duplicate=True),
+          Output("plan-actions-map", "data", allow_duplicate=True),
+          Output("plan-actions-table", "children", allow_duplicate=True),
+          Output("plan-saved-result", "children", allow_duplicate=True),
+          Input("plan-saved-open", "n_clicks"), State("plan-saved-pick", "value"), prevent_initial_call=True)
+def reopen_scenario(n: int | None, scenario_id: int | None) -> Any:
+    """Show a saved scenario as a fresh result (its scope checked)."""
+    user = require(*PLAN_ROLES)
+    if not n or not scenario_id:
+        return no_update, no_update, no_update, w("Chọn một phương án.", "Choose a scenario.")
+    return reopen(user, int(scenario_id))
+
+
+@callback(Output("plan-saved-result", "children"), Output("plan-saved-pick", "options"),
+          Output("plan-compare-a", "options", allow_duplicate=True),
+          Output("plan-compare-b", "options", allow_duplicate=True), Output("plan-saved-pick", "value"),
+          Input("plan-saved-duplicate", "n_clicks"), Input("plan-saved-rename", "n_clicks"),
+          Input("plan-saved-delete-confirm", "submit_n_clicks"), State("plan-saved-pick", "value"),
+          State("plan-saved-name", "value"), prevent_initial_call=True)
+def change_scenario(_dup: int | None, _ren: int | None, _del: int | None, scenario_id: int | None,
+                    name: str | None) -> Any:
+    """Duplicate (anyone who may read it), rename or delete (its owner, or an administrator) a saved scenario."""
+    user = require(*PLAN_ROLES)
+    if not ctx.triggered or not ctx.triggered[0]["value"] or not scenario_id:
+        return w("Chọn một phương án.", "Choose a scenario."), no_update, no_update, no_update, no_update
+    try:
+        message, chosen = change(user, ctx.triggered_id, int(scenario_id), name)
+    except AccessDenied:
+        raise  # outside the user's scope: 403, as everywhere
+    except PhusongError as exc:
+        return (dbc.Alert(str(exc), color="danger", className="py-1 mb-0", id="plan-saved-refused"),
+                no_update, no_update, no_update, no_update)
+    options = scenario_options(user)
+    return dbc.Alert(message, color="success", className="py-1 mb-0", id="plan-saved-done"), options, options, \
+        options, chosen

@@ -17,8 +17,8 @@ from openpyxl import load_workbook
 from sqlalchemy import Connection, create_engine, text
 
 from analysis.gaps import EXTRA_COLUMNS, GAP_COLUMNS, coverage_gaps, gaps_metadata, write_gaps
-from analysis.population_raster import build_and_record_population_raster
 from analysis.outputs.catalogue import GAP_CATALOGUE
+from analysis.population_raster import build_and_record_population_raster
 from analysis.refresh import bring_current
 from analysis.rules import rule_set_in_force, shipped_rule_sets
 from analysis.store import analyse

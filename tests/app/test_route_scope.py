@@ -83,6 +83,11 @@ ROUTES: dict[str, tuple[str, Any]] = {
                                                            EVERYONE),
     # The Kobo/ODK form: choices from the user's own scope only (tests/app/test_kobo_form.py).
     "/download/kobo-form.xlsx": ("/download/kobo-form.xlsx", ("inspector", "admin")),
+
+
+    # The user-supplied MBTiles base map (issue 21): any logged-in user; none configured in the suite, so 404
+    # (test_the_mbtiles_base_map_is_served_to_logged_in_users covers a configured file).
+    "/basemap/<int:z>/<int:x>/<int:y>.png": ("/basemap/8/203/113.png", "not found page"),
 }
 # Answers 401 to nobody (machine clients), where pages send a browser to /login.
 API_PREFIXES = ("/download", "/ogcapi", "/tiles")
@@ -130,6 +135,14 @@ CALLBACKS: dict[str, Any] = {
     # Counts come from the user's scope whatever province is asked (scope_binds in read_rule_measures): see
     # test_the_province_summary_counts_only_communes_in_scope.
     "pages.coverage_map.count_communes_passing": (EVERYONE, {"map-province.value": None}),
+    # Issue 21, planner map: the identify popup checks the facility's commune (OUT_OF_SCOPE below).
+    "pages.coverage_map.identify_facility": (EVERYONE, {"map-facilities.clickData": None}),
+    # The table's download re-reads the rows for the user's scope (test_the_table_export_keeps_to_the_scope).
+    "pages.coverage_map.export_commune_table": (EVERYONE, {"map-table-export.n_clicks": None}),
+    # Issue 21, plan page: the scenario is checked against the user's scope (readable_scenario) before anything.
+    "pages.planning.toggle_details": (("planner", "budget", "admin"), {}),
+    "pages.planning.reopen_scenario": (("planner", "budget", "admin"), {}),
+    "pages.planning.change_scenario": (("planner", "budget", "admin"), {}),
     # A user's own tokens only (the name and user come from the session, never from the request).
     "pages.account.add_token": (EVERYONE, {"account-token-name.value": "route-scope"}),
     "pages.account.revoke": (EVERYONE, {}),
@@ -168,6 +181,10 @@ OUT_OF_SCOPE = [
     ("app.pages.inspection_day.undo_last_save", "inspector", {"insp-last-saved.data": "{outside_inspection}"}),
     ("app.pages.inspection_day.save_correction", "inspector",
      {"insp-correct-id.data": "{outside_inspection}", "insp-correct-status.value": "broken"}),
+
+
+    ("pages.planning.reopen_scenario", "planner12", {"plan-saved-pick.value": "{scenario}"}),
+    ("pages.planning.change_scenario", "planner12", {"plan-saved-pick.value": "{scenario}"}),
 ]
 
 
@@ -254,6 +271,8 @@ def test_every_route_has_a_rule_and_refuses_everyone_else(flask_client: Any, wor
                 assert status in (200, 302, 404), where
             elif allowed == "scoped":  # a feature outside the scope is as missing as one that does not exist
                 assert status == {None: 401, "planner12": 404, "inspector": 404}.get(who, 200), where
+            elif allowed == "not found page":  # a page path: anonymous users are sent to /login
+                assert status == (302 if who is None else 404), where
             elif allowed == "not found":
                 assert status in ((401,) if who is None else (404,)), where
             elif who is None:
@@ -347,3 +366,58 @@ def _facility_of(world: dict[str, Any], commune: str) -> int:
     from tests.app.offline_helpers import facility_in
 
     return int(facility_in(world["database"], commune, pick=9)["id"])
+
+
+def test_identifying_a_facility_outside_the_scope_is_refused(flask_client: Any, world: dict[str, Any]) -> None:
+    """Issue 21: the map's identify popup answers for a facility in scope and refuses one outside it."""
+    key, entry = next((k, e) for k, e in flask_client.dash_app.callback_map.items()
+                      if _name(e) == "pages.coverage_map.identify_facility")
+    outside = {"map-facilities.clickData": {"properties": {"id": world["outside_facility"]}}}
+    _login(flask_client, "inspector")
+    assert flask_client.post("/_dash-update-component", json=_payload(key, entry, outside)).status_code == 403
+    _login(flask_client, "admin")
+    answered = flask_client.post("/_dash-update-component", json=_payload(key, entry, outside))
+    assert answered.status_code == 200 and "map-facility-status" in answered.get_data(as_text=True)
+
+
+def test_the_mbtiles_base_map_is_served_to_logged_in_users(flask_client: Any, world: dict[str, Any],
+                                                         tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 21: PHUSONG_BASEMAP_MBTILES is served at /basemap/{z}/{x}/{y}.png (TMS rows flipped), 404 elsewhere."""
+    import sqlite3
+
+    from sql.settings import get_settings
+
+    png = b"\x89PNG\r\n\x1a\n" + b"tile"
+    path = tmp_path / "nen.mbtiles"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE tiles (zoom_level int, tile_column int, tile_row int, tile_data blob)")
+        db.execute("INSERT INTO tiles VALUES (8, 203, 255 - 113, ?)", (png,))
+    monkeypatch.setenv("PHUSONG_BASEMAP_MBTILES", str(path))
+    get_settings.cache_clear()
+    _login(flask_client, None)
+    assert flask_client.get("/basemap/8/203/113.png").status_code == 302
+    _login(flask_client, "inspector")
+    tile = flask_client.get("/basemap/8/203/113.png")
+    assert tile.status_code == 200 and tile.data == png and tile.mimetype == "image/png"
+    assert flask_client.get("/basemap/8/203/114.png").status_code == 404
+
+
+def test_the_table_export_keeps_to_the_scope(flask_client: Any, world: dict[str, Any]) -> None:
+    """Issue 21: the commune table's CSV holds the rows the browser names only when they are in the user's scope,
+    formula-safe."""
+    import base64
+
+    key, entry = next((k, e) for k, e in flask_client.dash_app.callback_map.items()
+                      if _name(e) == "pages.coverage_map.export_commune_table")
+    shown = {"map-table-export.n_clicks": 1, "map-table.virtualRowData": [{"code": "03162"}, {"code": "03160"}]}
+
+    def lines(who: str) -> list[str]:
+        _login(flask_client, who)
+        answered = flask_client.post("/_dash-update-component", json=_payload(key, entry, shown))
+        assert answered.status_code == 200
+        content = answered.get_json()["response"]["map-table-download"]["data"]["content"]
+        return base64.b64decode(content).decode("utf-8-sig").splitlines()
+
+    planner = lines("admin")
+    assert len(planner) == 3 and planner[1].startswith("Nậm Kè,03162")
+    assert lines("planner12") == planner[:1]  # the header only: province 11 is outside their scope
