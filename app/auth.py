@@ -27,6 +27,7 @@ import hmac
 import html
 import json
 import secrets
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -95,9 +96,16 @@ class LoginOutcome:
 
 def add_user(conn: Connection, name: str, password: str, *, role: str, scope_codes: Sequence[str] = (),
              actor: str = "cli", address: str | None = None) -> User:
-    """Create a user with a hashed password; raise ``UserError`` when the name is taken or the input is wrong."""
-    name = name.strip()
+    """Create a user with a hashed password; raise ``UserError`` when the name is taken or the input is wrong.
+
+    Names and passwords are NFC-normalised (a name typed with combining accents is the same name), and a name
+    differing from an existing one only by case is taken.
+    """
+    name, password = nfc(name.strip()), nfc(password)
     _check_user_input(name, role, scope_codes, password)
+    taken = conn.execute(queries.load("app_user_name_taken"), {"name": name}).scalar()
+    if taken is not None:
+        raise UserError(f"user {taken!r} exists already (names are compared without case)")
     set_actor(conn, actor, address)
     row = conn.execute(queries.load("insert_app_user"), {
         "name": name, "password_hash": generate_password_hash(password), "role": role,
@@ -115,6 +123,7 @@ def update_user(conn: Connection, name: str, *, role: str | None = None, scope_c
     A change of password, role or scope, and a deactivation, end the user's sessions. Raise ``UserError`` for
     wrong input, and when it would lock out the one making it (``actor``) or the last active administrator.
     """
+    name, password = nfc(name.strip()), nfc(password) if password else password
     current = conn.execute(queries.load("app_user_by_name"), {"name": name}).mappings().first()
     if current is None:
         raise UserError(f"no user named {name!r}")
@@ -168,6 +177,11 @@ def _check_user_input(name: str, role: str, scope_codes: Sequence[str], password
         raise UserError("the password needs at least 8 characters")
 
 
+def nfc(text: str) -> str:
+    """One Unicode form for names and passwords: "Hà" typed as H + a + combining grave is "Hà" (NFC)."""
+    return unicodedata.normalize("NFC", text)
+
+
 def parse_scope(text: str | None) -> list[str]:
     """'11, 01234 ' -> ['11', '01234']."""
     return [code.strip() for code in (text or "").replace(";", ",").split(",") if code.strip()]
@@ -189,7 +203,7 @@ def authenticate(conn: Connection, name: str, password: str, *, address: str = "
     Only the (name, address) pair waits: the same name from another address is checked as usual.
     """
     now = now or datetime.now(UTC)
-    name = name.strip()[:NAME_MAX]
+    name, password = nfc(name.strip())[:NAME_MAX], nfc(password)
     throttle = conn.execute(queries.load("login_throttle"), {"name": name, "address": address}).mappings().one()
     wait = wait_after_failures(throttle["failures"] or 0)
     left = wait - (now - throttle["last_failed_at"]).total_seconds() if wait else 0

@@ -202,6 +202,8 @@ def ask_to_deactivate(n_clicks: int | None, name: str | None) -> Any:
 
 
 @callback(Output("admin-user-message", "children"), Output("admin-users", "children"),
+          Output("admin-user-name", "value"), Output("admin-user-password", "value"),
+          Output("admin-user-scope", "value"),
           Input("admin-user-add", "n_clicks"), Input("admin-user-confirm-lock", "submit_n_clicks"),
           Input("admin-user-activate", "n_clicks"),
           State("admin-user-name", "value"), State("admin-user-password", "value"),
@@ -223,8 +225,11 @@ def change_users(_add: int | None, _off: int | None, _on: int | None, name: str 
                             address=client_address())
                 done = f"{toggle_name}: {'✓' if trigger == 'admin-user-activate' else '✗'}"
     except UserError as exc:
-        return dbc.Alert(str(exc), color="danger", className="py-1", id="admin-user-refused"), no_update
-    return dbc.Alert(done, color="success", className="py-1"), _users_table()
+        return (dbc.Alert(str(exc), color="danger", className="py-1", id="admin-user-refused"),
+                *[no_update] * 4)
+    # The add form is emptied once the user exists (a second click would only be refused as a duplicate).
+    cleared = ["", "", ""] if trigger == "admin-user-add" else [no_update] * 3
+    return dbc.Alert(done, color="success", className="py-1", id="admin-user-done"), _users_table(), *cleared
 
 
 # --------------------------------------------------------------------------------------------- audit log

@@ -1,0 +1,30 @@
+"""User names for non-developers (issue 21): one Unicode form (NFC) for names and passwords, and a name that
+differs from another only by case is the same person, refused as a second user."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from sqlalchemy import Connection
+
+from app.auth import UserError, add_user, authenticate
+
+pytestmark = pytest.mark.db
+
+
+def test_a_name_differing_only_by_case_is_taken(db_conn: Connection) -> None:
+    add_user(db_conn, "KiemTra.An", "mat-khau-dai", role="inspector", scope_codes=["11"])
+    with pytest.raises(UserError, match="exists already"):
+        add_user(db_conn, "kiemtra.an", "mat-khau-khac", role="planner")
+
+
+def test_names_and_passwords_are_nfc_normalised(db_conn: Connection) -> None:
+    decomposed_name = unicodedata.normalize("NFD", "Hà.Giang")
+    decomposed_password = unicodedata.normalize("NFD", "mật-khẩu-dài")
+    user = add_user(db_conn, decomposed_name, decomposed_password, role="planner")
+    assert user.name == "Hà.Giang" and user.name != decomposed_name
+    logged = authenticate(db_conn, "Hà.Giang", "mật-khẩu-dài", address="127.0.0.1").user  # typed composed
+    assert logged is not None and logged.name == "Hà.Giang"
+    with pytest.raises(UserError, match="exists already"):
+        add_user(db_conn, "hà.giang", "mat-khau-dai", role="planner")
