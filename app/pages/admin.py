@@ -111,9 +111,9 @@ def preview_upload(contents: str | None, filename: str | None, kind: str, previo
         with connect() as conn:
             result = LOADERS[kind](conn, path, dry_run=True, loaded_by=user.name)
     except (LoadRefusedError, ValueError) as exc:
+        said = refusal_text(exc, filename, path)  # before the file goes: the message may look at it
         discard_upload(token)
-        return (dbc.Alert(refusal_text(exc, filename, path), color="danger", id="admin-preview-refused"), None, True,
-                None)
+        return dbc.Alert(said, color="danger", id="admin-preview-refused"), None, True, None
     return preview_view(as_uploaded(result, filename), "admin"), token, result.loaded + result.updated == 0, None
 
 
