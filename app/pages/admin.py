@@ -17,7 +17,6 @@ from app.auth import (
     add_user,
     client_address,
     current_user,
-    list_users,
     parse_scope,
     require,
     update_user,
@@ -181,13 +180,16 @@ def _users_tab(en: bool) -> Any:
 
 
 def _users_table() -> Any:
-    with connect() as conn:
-        users = list_users(conn)
+    """Every user with role, scope, state, failed logins and the last login (from the audit log)."""
+    vi = current_lang() == "vi"
+    found = rows("app_users_last_login", {})
     return small_table(
-        [t("user_name"), t("role"), t("scope"), "Hoạt động" if current_lang() == "vi" else "Active",
-         "Đăng nhập sai" if current_lang() == "vi" else "Failed logins"],
+        [t("user_name"), t("role"), t("scope"), "Hoạt động" if vi else "Active",
+         "Đăng nhập sai" if vi else "Failed logins", "Đăng nhập gần nhất" if vi else "Last login"],
         [[u["name"], t(f"role_{u['role']}"), ", ".join(u["scope_codes"]) or t("whole_country"),
-          "✓" if u["active"] else "✗", u["failed_logins"]] for u in users], id="admin-users-table")
+          "✓" if u["active"] else "✗", u["failed_logins"],
+          fmt_date(u["last_login_at"]) if u["last_login_at"] else ("chưa đăng nhập" if vi else "never")]
+         for u in found], id="admin-users-table")
 
 
 @callback(Output("admin-user-confirm-lock", "message"), Output("admin-user-confirm-lock", "displayed"),

@@ -4,11 +4,14 @@ differs from another only by case is the same person, refused as a second user."
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection
 
 from app.auth import UserError, add_user, authenticate
+from etl.feedback import VN_TZ
 
 pytestmark = pytest.mark.db
 
@@ -28,3 +31,18 @@ def test_names_and_passwords_are_nfc_normalised(db_conn: Connection) -> None:
     assert logged is not None and logged.name == "Hà.Giang"
     with pytest.raises(UserError, match="exists already"):
         add_user(db_conn, "hà.giang", "mat-khau-dai", role="planner")
+
+
+def test_the_users_table_shows_the_last_login(flask_client: Any) -> None:
+    """The admin sees when each user last logged in ('chưa đăng nhập' for someone who never did)."""
+    import sys
+
+    from tests.app.conftest import form_login
+
+    assert form_login(flask_client, "kiemtra", "kiemtra-demo").status_code == 302
+    admin = sys.modules["pages.admin"]
+    with flask_client.dash_app.server.test_request_context("/quan-tri"):
+        shown = str(admin._users_table())
+    today = datetime.now(VN_TZ).strftime("%d/%m/%Y")
+    kiemtra = shown.split("kiemtra", 1)[1].split("Tr(", 1)[0]
+    assert today in kiemtra, kiemtra
