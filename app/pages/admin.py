@@ -3,7 +3,6 @@ load, through the ETL's own loaders; users with roles and scopes; the audit log 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import dash
@@ -11,6 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from analysis.refresh import bring_current
+from app.audit_words import ACTIONS, ENTITIES, change_text, word
 from app.auth import (
     ROLES,
     UserError,
@@ -240,7 +240,7 @@ def _audit_tab() -> Any:
     return html.Div([
         dbc.Row([
             dbc.Col(dbc.Select(id="admin-audit-entity", value="", size="sm", options=[
-                {"label": t("all"), "value": ""}] + [{"label": e, "value": e} for e in (
+                {"label": t("all"), "value": ""}] + [{"label": word(ENTITIES, e, current_lang()), "value": e} for e in (
                     "facility", "inspection", "village", "app_user", "scenario", "feedback")]), md=3),
         ], className="my-2"),
         html.Div(id="admin-audit"),
@@ -253,21 +253,12 @@ def show_audit(entity: str | None, tab: str | None) -> Any:
     if tab != "admin-tab-audit":
         return no_update
     found = rows("audit_log_recent", {"entity": entity or None, "limit": 50})
+    lang = current_lang()
+    vi = lang == "vi"
     return small_table(
-        ["Thời điểm" if current_lang() == "vi" else "When", "Người" if current_lang() == "vi" else "User",
-         "Thao tác" if current_lang() == "vi" else "Action", "Đối tượng" if current_lang() == "vi" else "Entity",
-         "Trước" if current_lang() == "vi" else "Before", "Sau" if current_lang() == "vi" else "After"],
-        [[fmt_date(r["at"]), r["user"], r["action"], f"{r['entity']} {r['entity_id'] or ''}",
-          html.Code(_changed(r["before"], r["after"], "before")), html.Code(_changed(r["before"], r["after"], "after"))]
+        ["Thời điểm" if vi else "When", "Người" if vi else "User", "Thao tác" if vi else "Action",
+         "Đối tượng" if vi else "Object", "Thay đổi" if vi else "Change"],
+        [[fmt_date(r["at"]), r["user"], word(ACTIONS, r["action"], lang),
+          f"{word(ENTITIES, r['entity'], lang)} {r['entity_id'] or ''}",
+          html.Div([html.Div(line) for line in change_text(r["before"], r["after"])], className="small")]
          for r in found], id="admin-audit-table")
-
-
-def _changed(before: dict[str, Any] | None, after: dict[str, Any] | None, side: str) -> str:
-    """Only the fields that changed (all of them for an insert or a delete), compact JSON."""
-    before, after = before or {}, after or {}
-    keys = [k for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)
-            and k not in ("updated_at", "geom")] if before and after else None
-    source = before if side == "before" else after
-    shown = {k: source.get(k) for k in keys} if keys is not None else {k: v for k, v in source.items() if k != "geom"}
-    text = json.dumps(shown, ensure_ascii=False, default=str)
-    return text if len(text) <= 160 else text[:159] + "…"
