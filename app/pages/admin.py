@@ -227,7 +227,8 @@ def change_users(_add: int | None, _off: int | None, _on: int | None, name: str 
                             address=client_address())
                 done = f"{toggle_name}: {'✓' if trigger == 'admin-user-activate' else '✗'}"
     except UserError as exc:
-        return (dbc.Alert(str(exc), color="danger", className="py-1", id="admin-user-refused"),
+        said = exc.vi if current_lang() == "vi" else str(exc)
+        return (dbc.Alert(said, color="danger", className="py-1", id="admin-user-refused"),
                 *[no_update] * 4)
     # The add form is emptied once the user exists (a second click would only be refused as a duplicate).
     cleared = ["", "", ""] if trigger == "admin-user-add" else [no_update] * 3

@@ -3,6 +3,7 @@ differs from another only by case is the same person, refused as a second user."
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from datetime import datetime
 from typing import Any
@@ -46,3 +47,20 @@ def test_the_users_table_shows_the_last_login(flask_client: Any) -> None:
     today = datetime.now(VN_TZ).strftime("%d/%m/%Y")
     kiemtra = shown.split("kiemtra", 1)[1].split("Tr(", 1)[0]
     assert today in kiemtra, kiemtra
+
+
+def test_the_admin_page_refuses_in_vietnamese_without_flags(flask_client: Any) -> None:
+    """An inspector without a scope, added on the page: a Vietnamese sentence, not the CLI's '--scope' advice."""
+    from tests.app.test_auth import _as, _dash
+
+    _as(flask_client, "quantri")
+    answered = _dash(flask_client, [("admin-user-message", "children"), ("admin-users", "children"),
+                                    ("admin-user-name", "value"), ("admin-user-password", "value"),
+                                    ("admin-user-scope", "value")],
+                     [("admin-user-add", "n_clicks", 1), ("admin-user-confirm-lock", "submit_n_clicks", None),
+                      ("admin-user-activate", "n_clicks", None)],
+                     [("admin-user-name", "value", "kiemtra.moi"), ("admin-user-password", "value", "mat-khau-dai"),
+                      ("admin-user-role", "value", "inspector"), ("admin-user-scope", "value", ""),
+                      ("admin-user-toggle-name", "value", None)])
+    said = json.dumps(answered.get_json(), ensure_ascii=False)
+    assert "Cán bộ kiểm tra cần phạm vi" in said and "--scope" not in said
