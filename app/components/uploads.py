@@ -105,7 +105,7 @@ def refusal_text(exc: Exception, filename: str, path: Path | None = None) -> str
     if isinstance(exc, LimitExceededError) and vi:
         return exc.vi
     if "no data rows" in message:
-        return _no_rows_text(path, vi)
+        return f"{filename}: {_no_rows_text(path, vi)}"
     for part, in_vi, in_en in _REFUSALS:
         if part in message:
             return f"{filename}: {in_vi if vi else in_en}"

@@ -221,11 +221,13 @@ def change_users(_add: int | None, _off: int | None, _on: int | None, name: str 
             if trigger == "admin-user-add":
                 add_user(conn, name or "", password or "", role=role, scope_codes=parse_scope(scope),
                          actor=admin.name, address=client_address())
-                done = f"+ {name}"
+                done = (f"Đã thêm người dùng {name}." if current_lang() == "vi" else f"User {name} added.")
             else:
                 update_user(conn, toggle_name, active=trigger == "admin-user-activate", actor=admin.name,
                             address=client_address())
-                done = f"{toggle_name}: {'✓' if trigger == 'admin-user-activate' else '✗'}"
+                opened = trigger == "admin-user-activate"
+                done = (f"Đã {'mở' if opened else 'khóa'} tài khoản {toggle_name}." if current_lang() == "vi"
+                        else f"Account {toggle_name} {'activated' if opened else 'deactivated'}.")
     except UserError as exc:
         said = exc.vi if current_lang() == "vi" else str(exc)
         return (dbc.Alert(said, color="danger", className="py-1", id="admin-user-refused"),
