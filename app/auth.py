@@ -27,6 +27,7 @@ import hmac
 import html
 import json
 import secrets
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -71,7 +72,13 @@ class AccessDenied(NotAllowed):
 
 
 class UserError(InputRefused):
-    """A user could not be added or changed (name taken, unknown role, inspector without a scope ...)."""
+    """A user could not be added or changed (name taken, unknown role, inspector without a scope ...).
+
+    ``vi`` is the sentence the admin page shows (the English one is the CLI's)."""
+
+    def __init__(self, message: str, vi: str | None = None) -> None:
+        super().__init__(message)
+        self.vi = vi or message
 
 
 @dataclass(frozen=True)
@@ -95,9 +102,17 @@ class LoginOutcome:
 
 def add_user(conn: Connection, name: str, password: str, *, role: str, scope_codes: Sequence[str] = (),
              actor: str = "cli", address: str | None = None) -> User:
-    """Create a user with a hashed password; raise ``UserError`` when the name is taken or the input is wrong."""
-    name = name.strip()
+    """Create a user with a hashed password; raise ``UserError`` when the name is taken or the input is wrong.
+
+    Names and passwords are NFC-normalised (a name typed with combining accents is the same name), and a name
+    differing from an existing one only by case is taken.
+    """
+    name, password = nfc(name.strip()), nfc(password)
     _check_user_input(name, role, scope_codes, password)
+    taken = conn.execute(queries.load("app_user_name_taken"), {"name": name}).scalar()
+    if taken is not None:
+        raise UserError(f"user {taken!r} exists already (names are compared without case)",
+                        f"Tên đăng nhập '{taken}' đã có (không phân biệt chữ hoa, chữ thường).")
     set_actor(conn, actor, address)
     row = conn.execute(queries.load("insert_app_user"), {
         "name": name, "password_hash": generate_password_hash(password), "role": role,
@@ -115,9 +130,10 @@ def update_user(conn: Connection, name: str, *, role: str | None = None, scope_c
     A change of password, role or scope, and a deactivation, end the user's sessions. Raise ``UserError`` for
     wrong input, and when it would lock out the one making it (``actor``) or the last active administrator.
     """
+    name, password = nfc(name.strip()), nfc(password) if password else password
     current = conn.execute(queries.load("app_user_by_name"), {"name": name}).mappings().first()
     if current is None:
-        raise UserError(f"no user named {name!r}")
+        raise UserError(f"no user named {name!r}", f"Không có người dùng tên '{name}'.")
     _check_user_input(name, role or current["role"],
                       current["scope_codes"] if scope_codes is None else scope_codes, password)
     _refuse_lock_out(conn, current, role=role, active=active, actor=actor)
@@ -144,12 +160,15 @@ def _refuse_lock_out(conn: Connection, current: Any, *, role: str | None, active
     if not (demoted or active is False):
         return
     if current["name"] == actor:
-        raise UserError("you cannot deactivate or demote yourself: ask another administrator")
+        raise UserError("you cannot deactivate or demote yourself: ask another administrator",
+                        "Bạn không thể tự khóa hay tự hạ quyền của mình: hãy nhờ một quản trị viên khác.")
     if current["role"] == "admin" and current["active"]:
         admins = set(conn.execute(queries.load("active_admins_locked")).scalars())
         if not admins - {current["name"]}:
             raise UserError(f"{current['name']} is the last active administrator: "
-                            "make another user an administrator first")
+                            "make another user an administrator first",
+                            f"{current['name']} là quản trị viên cuối cùng đang hoạt động: hãy cho người khác "
+                            "làm quản trị viên trước.")
 
 
 def list_users(conn: Connection) -> list[dict[str, Any]]:
@@ -159,13 +178,20 @@ def list_users(conn: Connection) -> list[dict[str, Any]]:
 
 def _check_user_input(name: str, role: str, scope_codes: Sequence[str], password: str | None) -> None:
     if not name or len(name) > 64 or any(ch.isspace() for ch in name):
-        raise UserError(f"user name {name!r}: 1 to 64 characters without spaces")
+        raise UserError(f"user name {name!r}: 1 to 64 characters without spaces",
+                        "Tên đăng nhập cần từ 1 đến 64 ký tự, không có dấu cách.")
     if role not in ROLES:
-        raise UserError(f"role {role!r}: expected one of {', '.join(ROLES)}")
+        raise UserError(f"role {role!r}: expected one of {', '.join(ROLES)}", "Vai trò không hợp lệ.")
     if role == "inspector" and not scope_codes:
-        raise UserError("an inspector needs a scope: --scope with commune or province codes")
+        raise UserError("an inspector needs a scope: --scope with commune or province codes",
+                        "Cán bộ kiểm tra cần phạm vi: nhập mã xã hoặc mã tỉnh.")
     if password is not None and len(password) < 8:
-        raise UserError("the password needs at least 8 characters")
+        raise UserError("the password needs at least 8 characters", "Mật khẩu cần ít nhất 8 ký tự.")
+
+
+def nfc(text: str) -> str:
+    """One Unicode form for names and passwords: "Hà" typed as H + a + combining grave is "Hà" (NFC)."""
+    return unicodedata.normalize("NFC", text)
 
 
 def parse_scope(text: str | None) -> list[str]:
@@ -189,7 +215,7 @@ def authenticate(conn: Connection, name: str, password: str, *, address: str = "
     Only the (name, address) pair waits: the same name from another address is checked as usual.
     """
     now = now or datetime.now(UTC)
-    name = name.strip()[:NAME_MAX]
+    name, password = nfc(name.strip())[:NAME_MAX], nfc(password)
     throttle = conn.execute(queries.load("login_throttle"), {"name": name, "address": address}).mappings().one()
     wait = wait_after_failures(throttle["failures"] or 0)
     left = wait - (now - throttle["last_failed_at"]).total_seconds() if wait else 0

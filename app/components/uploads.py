@@ -21,7 +21,7 @@ from dash import html
 
 from app.components.common import small_table
 from app.i18n import current_lang, fmt_int, t
-from etl.limits import MAX_UPLOAD_BYTES, UPLOAD_MAX_AGE_S, check_size
+from etl.limits import MAX_UPLOAD_BYTES, UPLOAD_MAX_AGE_S, LimitExceededError, check_size
 from etl.lineage import LoadResult
 from etl.messages import field_text
 from etl.validate import RowIssue
@@ -77,6 +77,55 @@ def sweep_uploads(*, max_age_s: float = UPLOAD_MAX_AGE_S) -> int:
     for folder in old:
         shutil.rmtree(folder, ignore_errors=True)
     return len(old)
+
+
+# The readers' refusals as a user reads them: (part of the reader's English, Vietnamese, English), without the
+# server's path or CLI flags (an encoding is chosen on the page, not typed as --encoding).
+_REFUSALS = (
+    ("is not UTF-8", "Tệp không phải mã UTF-8: nếu là tệp tiếng Việt cũ (TCVN3/VNI, Windows-1258), hãy chọn bảng mã "
+     "khác hoặc lưu lại từ Excel dưới dạng “CSV UTF-8”.",
+     "The file is not UTF-8: for an old Vietnamese file choose another encoding, or save it from Excel as "
+     "“CSV UTF-8”."),
+    ("old Excel .xls", "Tệp Excel cũ (.xls) không đọc được: hãy lưu thành .xlsx hoặc CSV rồi tải lên lại.",
+     "Old Excel .xls files are not read: save it as .xlsx or CSV and upload that."),
+    ("is a binary file", "Tệp không phải văn bản CSV.", "The file is not CSV text."),
+    ("is not an Excel .xlsx", "Tệp không phải sổ tính Excel .xlsx.", "The file is not an Excel .xlsx workbook."),
+    ("the file is empty", "Tệp trống.", "The file is empty."),
+    ("holds no .shp or .csv", "Tệp nén không chứa tệp .shp hay .csv nào.", "The archive holds no .shp or .csv file."),
+    ("cannot be read as", "Không đọc được tệp: nội dung không đúng với đuôi tệp.",
+     "The file cannot be read: its content does not match its extension."),
+)
+
+
+def refusal_text(exc: Exception, filename: str, path: Path | None = None) -> str:
+    """What the user reads when their file is refused: one sentence in the page's language, never the server's
+    path of the upload (the file is named as the user named it) nor a command-line flag."""
+    vi = current_lang() == "vi"
+    message = str(exc)
+    if isinstance(exc, LimitExceededError) and vi:
+        return exc.vi
+    if "no data rows" in message:
+        return f"{filename}: {_no_rows_text(path, vi)}"
+    for part, in_vi, in_en in _REFUSALS:
+        if part in message:
+            return f"{filename}: {in_vi if vi else in_en}"
+    if path is not None:
+        message = message.replace(str(path), filename).replace(path.name, filename)
+    return re.sub(r"\s*--[a-z][a-z-]*(\s+\S+)?", "", message)
+
+
+def _no_rows_text(path: Path | None, vi: bool) -> str:
+    """A header with nothing under it, or with one row that reads as column numbers (1, 2, 3 ...), said as such."""
+    lines = 0
+    if path is not None and path.suffix.lower() in (".csv", ".txt") and path.is_file():
+        lines = sum(1 for line in path.read_bytes().splitlines() if line.strip())
+    if lines > 1:
+        return ("Dòng duy nhất dưới tiêu đề chỉ gồm số hoặc chữ cái đánh thứ tự cột (1, 2, 3 …) nên được bỏ qua: "
+                "tệp không còn dòng dữ liệu nào." if vi else
+                "The only row under the header holds column numbers or letters (1, 2, 3 …) and is skipped: "
+                "no data row is left.")
+    return ("Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào." if vi else
+            "The file has a header but no data rows.")
 
 
 def _upload_dir() -> Path:

@@ -3,7 +3,6 @@ load, through the ETL's own loaders; users with roles and scopes; the audit log 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import dash
@@ -11,13 +10,13 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from analysis.refresh import bring_current
+from app.audit_words import ACTIONS, ENTITIES, change_text, word
 from app.auth import (
     ROLES,
     UserError,
     add_user,
     client_address,
     current_user,
-    list_users,
     parse_scope,
     require,
     update_user,
@@ -29,6 +28,7 @@ from app.components.uploads import (
     keep_upload,
     kept_upload,
     preview_view,
+    refusal_text,
 )
 from app.errors import error_text
 from app.i18n import current_lang, fmt_date, t
@@ -110,9 +110,9 @@ def preview_upload(contents: str | None, filename: str | None, kind: str, previo
         with connect() as conn:
             result = LOADERS[kind](conn, path, dry_run=True, loaded_by=user.name)
     except (LoadRefusedError, ValueError) as exc:
+        said = refusal_text(exc, filename, path)  # before the file goes: the message may look at it
         discard_upload(token)
-        return (dbc.Alert(error_text(exc, filename, path), color="danger", id="admin-preview-refused"), None, True,
-                None)
+        return dbc.Alert(said, color="danger", id="admin-preview-refused"), None, True, None
     return preview_view(as_uploaded(result, filename), "admin"), token, result.loaded + result.updated == 0, None
 
 
@@ -180,13 +180,16 @@ def _users_tab(en: bool) -> Any:
 
 
 def _users_table() -> Any:
-    with connect() as conn:
-        users = list_users(conn)
+    """Every user with role, scope, state, failed logins and the last login (from the audit log)."""
+    vi = current_lang() == "vi"
+    found = rows("app_users_last_login", {})
     return small_table(
-        [t("user_name"), t("role"), t("scope"), "Hoạt động" if current_lang() == "vi" else "Active",
-         "Đăng nhập sai" if current_lang() == "vi" else "Failed logins"],
+        [t("user_name"), t("role"), t("scope"), "Hoạt động" if vi else "Active",
+         "Đăng nhập sai" if vi else "Failed logins", "Đăng nhập gần nhất" if vi else "Last login"],
         [[u["name"], t(f"role_{u['role']}"), ", ".join(u["scope_codes"]) or t("whole_country"),
-          "✓" if u["active"] else "✗", u["failed_logins"]] for u in users], id="admin-users-table")
+          "✓" if u["active"] else "✗", u["failed_logins"],
+          fmt_date(u["last_login_at"]) if u["last_login_at"] else ("chưa đăng nhập" if vi else "never")]
+         for u in found], id="admin-users-table")
 
 
 @callback(Output("admin-user-confirm-lock", "message"), Output("admin-user-confirm-lock", "displayed"),
@@ -201,6 +204,8 @@ def ask_to_deactivate(n_clicks: int | None, name: str | None) -> Any:
 
 
 @callback(Output("admin-user-message", "children"), Output("admin-users", "children"),
+          Output("admin-user-name", "value"), Output("admin-user-password", "value"),
+          Output("admin-user-scope", "value"),
           Input("admin-user-add", "n_clicks"), Input("admin-user-confirm-lock", "submit_n_clicks"),
           Input("admin-user-activate", "n_clicks"),
           State("admin-user-name", "value"), State("admin-user-password", "value"),
@@ -216,14 +221,19 @@ def change_users(_add: int | None, _off: int | None, _on: int | None, name: str 
             if trigger == "admin-user-add":
                 add_user(conn, name or "", password or "", role=role, scope_codes=parse_scope(scope),
                          actor=admin.name, address=client_address())
-                done = f"+ {name}"
+                done = (f"Đã thêm người dùng {name}." if current_lang() == "vi" else f"User {name} added.")
             else:
                 update_user(conn, toggle_name, active=trigger == "admin-user-activate", actor=admin.name,
                             address=client_address())
-                done = f"{toggle_name}: {'✓' if trigger == 'admin-user-activate' else '✗'}"
+                opened = trigger == "admin-user-activate"
+                done = (f"Đã {'mở' if opened else 'khóa'} tài khoản {toggle_name}." if current_lang() == "vi"
+                        else f"Account {toggle_name} {'activated' if opened else 'deactivated'}.")
     except UserError as exc:
-        return dbc.Alert(error_text(exc), color="danger", className="py-1", id="admin-user-refused"), no_update
-    return dbc.Alert(done, color="success", className="py-1"), _users_table()
+        return (dbc.Alert(error_text(exc), color="danger", className="py-1", id="admin-user-refused"),
+                *[no_update] * 4)
+    # The add form is emptied once the user exists (a second click would only be refused as a duplicate).
+    cleared = ["", "", ""] if trigger == "admin-user-add" else [no_update] * 3
+    return dbc.Alert(done, color="success", className="py-1", id="admin-user-done"), _users_table(), *cleared
 
 
 # --------------------------------------------------------------------------------------------- audit log
@@ -232,7 +242,7 @@ def _audit_tab() -> Any:
     return html.Div([
         dbc.Row([
             dbc.Col(dbc.Select(id="admin-audit-entity", value="", size="sm", options=[
-                {"label": t("all"), "value": ""}] + [{"label": e, "value": e} for e in (
+                {"label": t("all"), "value": ""}] + [{"label": word(ENTITIES, e, current_lang()), "value": e} for e in (
                     "facility", "inspection", "village", "app_user", "scenario", "feedback")]), md=3),
         ], className="my-2"),
         html.Div(id="admin-audit"),
@@ -245,21 +255,12 @@ def show_audit(entity: str | None, tab: str | None) -> Any:
     if tab != "admin-tab-audit":
         return no_update
     found = rows("audit_log_recent", {"entity": entity or None, "limit": 50})
+    lang = current_lang()
+    vi = lang == "vi"
     return small_table(
-        ["Thời điểm" if current_lang() == "vi" else "When", "Người" if current_lang() == "vi" else "User",
-         "Thao tác" if current_lang() == "vi" else "Action", "Đối tượng" if current_lang() == "vi" else "Entity",
-         "Trước" if current_lang() == "vi" else "Before", "Sau" if current_lang() == "vi" else "After"],
-        [[fmt_date(r["at"]), r["user"], r["action"], f"{r['entity']} {r['entity_id'] or ''}",
-          html.Code(_changed(r["before"], r["after"], "before")), html.Code(_changed(r["before"], r["after"], "after"))]
+        ["Thời điểm" if vi else "When", "Người" if vi else "User", "Thao tác" if vi else "Action",
+         "Đối tượng" if vi else "Object", "Thay đổi" if vi else "Change"],
+        [[fmt_date(r["at"]), r["user"], word(ACTIONS, r["action"], lang),
+          f"{word(ENTITIES, r['entity'], lang)} {r['entity_id'] or ''}",
+          html.Div([html.Div(line) for line in change_text(r["before"], r["after"])], className="small")]
          for r in found], id="admin-audit-table")
-
-
-def _changed(before: dict[str, Any] | None, after: dict[str, Any] | None, side: str) -> str:
-    """Only the fields that changed (all of them for an insert or a delete), compact JSON."""
-    before, after = before or {}, after or {}
-    keys = [k for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)
-            and k not in ("updated_at", "geom")] if before and after else None
-    source = before if side == "before" else after
-    shown = {k: source.get(k) for k in keys} if keys is not None else {k: v for k, v in source.items() if k != "geom"}
-    text = json.dumps(shown, ensure_ascii=False, default=str)
-    return text if len(text) <= 160 else text[:159] + "…"

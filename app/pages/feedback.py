@@ -10,10 +10,10 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from pydantic import ValidationError
 
-from app.auth import current_user, require
+from app.auth import AccessDenied, current_user, require
 from etl.feedback import (
     CATEGORY_LABELS,
     CHANNEL_LABELS,
@@ -29,6 +29,7 @@ from etl.feedback import (
     assign_feedback,
     close_feedback,
     count_overdue,
+    get_feedback,
     list_feedback,
     record_feedback,
 )
@@ -44,6 +45,9 @@ dash.register_page(__name__, path="/phan-anh", name="Phản ánh của người 
 LIST_LIMIT = 300
 STATUS_COLOURS = {"received": "#2c7fb8", "assigned": "#8856a7", "answered": "#31a354", "closed": "#969696"}
 OVERDUE_COLOUR = "#d7301f"
+# Outlines only frame the reports: 0.003° (≈ 300 m) keeps them recognisable and cuts the register's first answer
+# from 217 KB to 171 KB for the demo's 60 reports (outlines 85 KB -> 34 KB).
+OUTLINE_TOLERANCE = 0.003
 
 
 def current_viewer() -> Viewer | None:
@@ -78,12 +82,13 @@ def layout(overdue: str | None = None, **_: Any) -> Any:
                     md=2, className="pt-2"),
         ], className="g-2 my-2"),
         dbc.Row([
-            dbc.Col(html.Div(id="fb-table", style={"maxHeight": "60vh", "overflowY": "auto"}), lg=8),
+            dbc.Col(html.Div(id="fb-table", className="fb-list"), lg=8),
             dbc.Col(dl.Map(_base_layers() + [
                 dl.GeoJSON(id="fb-map-communes", style={"color": "#1f4e79", "weight": 1, "fillOpacity": 0.05}),
                 dl.LayerGroup(id="fb-map-points")], id="fb-map",
                            center=[21.4, 103.0], zoom=8, style={"height": "60vh"}), lg=4),
         ], className="g-2"),
+        dbc.Offcanvas(id="fb-detail", title="Phản ánh", placement="end", is_open=False),
         dbc.Row([
             dbc.Col(_entry_form(viewer), lg=6),
             dbc.Col(_action_form(viewer), lg=6),
@@ -108,7 +113,8 @@ def _entry_form(viewer: Viewer) -> Any:
                                  clearable=False), md=6),
         ], className="g-2 mb-2"),
         dbc.Row([
-            dbc.Col(dbc.Input(id="fb-new-commune", placeholder="Mã xã"), md=4),
+            dbc.Col(dcc.Dropdown(id="fb-new-commune", placeholder="Xã (gõ tên)", options=commune_options(viewer)),
+                    md=4),
             dbc.Col(dbc.Input(id="fb-new-lon", placeholder="Kinh độ", type="number"), md=3),
             dbc.Col(dbc.Input(id="fb-new-lat", placeholder="Vĩ độ", type="number"), md=3),
             dbc.Col(dbc.Input(id="fb-new-facility", placeholder="Mã thiết chế", type="number"), md=2),
@@ -122,15 +128,15 @@ def _entry_form(viewer: Viewer) -> Any:
 
 
 def _action_form(viewer: Viewer) -> Any:
-    if viewer.role not in RECORDING_ROLES:
-        return html.Div()
+    """Shown to the roles that act on reports; present (hidden) for the others so a row click opens the drawer."""
     manage = viewer.role in ("admin", "planner")
-    return dbc.Card(dbc.CardBody([
+    return dbc.Card(className="d-none" if viewer.role not in RECORDING_ROLES else "", children=dbc.CardBody([
         html.H6("Xử lý phản ánh"),
         dbc.Row([
-            dbc.Col(dbc.Input(id="fb-act-id", placeholder="Mã phản ánh", type="number"), md=4),
-            dbc.Col(dbc.Input(id="fb-act-assignee", placeholder="Người được phân công (tên đăng nhập)",
-                              disabled=not manage), md=8),
+            dbc.Col(dbc.Input(id="fb-act-id", placeholder="Mã phản ánh (hoặc bấm vào một dòng)", type="number"),
+                    md=4),
+            dbc.Col(dcc.Dropdown(id="fb-act-assignee", placeholder="Người được phân công (chọn trong danh sách)",
+                                 disabled=not manage), md=8),
         ], className="g-2 mb-2"),
         dbc.Textarea(id="fb-act-answer", placeholder="Nội dung trả lời", rows=2, className="mb-2", maxLength=5000),
         dbc.ButtonGroup([
@@ -161,7 +167,7 @@ def communes_outline(rows: list[dict[str, Any]]) -> dict[str, Any]:
     codes = sorted({r["commune_code"] for r in rows if r.get("commune_code")})
     with connect() as conn:
         return dict(conn.execute(queries.load("communes_outline_geojson"),
-                                 {"codes": codes, "tolerance": 0.001}).scalar_one())
+                                 {"codes": codes, "tolerance": OUTLINE_TOLERANCE}).scalar_one())
 
 
 def save_entry(viewer: Viewer, form: dict[str, Any]) -> tuple[bool, str]:
@@ -221,23 +227,72 @@ def apply_action(viewer: Viewer, action: str, feedback_id: int | None, *, assign
 
 
 def table_for(rows: list[dict[str, Any]], *, show_contact: bool) -> Any:
+    """The reports as a table (desktop) and as cards (phone); a click on a row or card selects the report."""
     header = ["Mã", "Ngày tiếp nhận", "Xã", "Kênh", "Loại", "Nội dung", "Trạng thái", "Số ngày", "Người xử lý"]
     if show_contact:
         header.append("Liên hệ")
     body = []
     for r in rows:
-        status = STATUS_LABELS[r["status"]][0]
         cells = [r["id"], _date(r["received_at"]), r["commune_name"] or r["commune_code"],
                  CHANNEL_LABELS[r["channel"]][0], CATEGORY_LABELS[r["category"]][0], r["text"][:120],
-                 html.Span([status, " ", dbc.Badge(OVERDUE_LABEL[0], color="danger")] if r["overdue"] else status),
-                 r["days_open"], r["assigned_to"] or ""]
+                 _status(r), r["days_open"], r["assigned_to"] or ""]
         if show_contact:
             cells.append(r["reporter_contact"] or "")
-        body.append(html.Tr([html.Td(c) for c in cells], id={"type": "fb-row", "id": r["id"]}))
+        body.append(html.Tr([html.Td(c) for c in cells], id={"type": "fb-row", "id": r["id"]}, className="fb-row",
+                            n_clicks=0))
     if not body:
         return dbc.Alert("Không có phản ánh nào.", color="light")
-    return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)], size="sm",
-                     striped=True, hover=True, className="small")
+    table = dbc.Table([html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)], size="sm",
+                      striped=True, hover=True, className="small")
+    return html.Div([html.Div(table, className="fb-table-wide"), html.Div([_card(r) for r in rows],
+                                                                          className="fb-cards")])
+
+
+def _status(r: dict[str, Any]) -> Any:
+    status = STATUS_LABELS[r["status"]][0]
+    return html.Span([status, " ", dbc.Badge(OVERDUE_LABEL[0], color="danger")] if r["overdue"] else status)
+
+
+def _card(r: dict[str, Any]) -> Any:
+    """One report as a card for a phone screen."""
+    return html.Div([
+        html.Div([html.B(f"#{r['id']} {r['commune_name'] or r['commune_code'] or ''}"), " · ", _status(r)]),
+        html.Div(f"{_date(r['received_at'])} · {CATEGORY_LABELS[r['category']][0]}", className="text-muted"),
+        html.Div(r["text"][:160]),
+    ], id={"type": "fb-card", "id": r["id"]}, n_clicks=0, className="fb-card border rounded p-2 mb-2 small")
+
+
+def commune_options(viewer: Viewer) -> list[dict[str, str]]:
+    """The communes of the viewer's scope, by name (the code shown for homonyms)."""
+    with connect() as conn:
+        found = conn.execute(queries.load("scope_communes"), {"whole_country": viewer.whole_country,
+                                                              "scope": list(viewer.scope_codes)}).all()
+    return [{"label": f"{name} ({code})", "value": code} for code, name in found]
+
+
+def report_detail(viewer: Viewer, feedback_id: int) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """One report in the viewer's scope and who it may be assigned to; NotAllowed (403) outside the scope."""
+    with connect() as conn:
+        try:
+            report = get_feedback(conn, viewer, int(feedback_id))
+        except FeedbackError as exc:
+            raise AccessDenied(exc.vi) from exc
+        people = conn.execute(queries.load("feedback_assignees"), {"feedback_id": int(feedback_id)}).all()
+    role_vi = {"inspector": "kiểm tra", "planner": "quy hoạch", "admin": "quản trị"}
+    return report, [{"label": f"{name} ({role_vi.get(role, role)})", "value": name} for name, role in people]
+
+
+def detail_for(report: dict[str, Any]) -> Any:
+    """The drawer's content: every field of the report a user may see."""
+    fields = [("Mã", report["id"]), ("Ngày tiếp nhận", _date(report["received_at"])),
+              ("Xã", report["commune_name"] or report["commune_code"] or ""),
+              ("Kênh", CHANNEL_LABELS[report["channel"]][0]), ("Loại", CATEGORY_LABELS[report["category"]][0]),
+              ("Trạng thái", _status(report)), ("Số ngày", report["days_open"]),
+              ("Người xử lý", report["assigned_to"] or "—"), ("Trả lời", report["answer"] or "—")]
+    if report.get("reporter_contact"):
+        fields.append(("Liên hệ", report["reporter_contact"]))
+    return html.Div([html.P(report["text"], className="fw-semibold", id="fb-detail-text"),
+                     html.Dl([part for label, value in fields for part in (html.Dt(label), html.Dd(value))])])
 
 
 def markers_for(rows: list[dict[str, Any]]) -> list[Any]:
@@ -295,8 +350,13 @@ def _refresh(status: str | None, category: str | None, commune: str | None, over
             communes_outline(rows))
 
 
+_CLEARED = (None, None, None, None, "", "")  # commune, lon, lat, facility, text, contact
+
+
 @callback(
     Output("fb-new-result", "children"), Output("fb-version", "data", allow_duplicate=True),
+    Output("fb-new-commune", "value"), Output("fb-new-lon", "value"), Output("fb-new-lat", "value"),
+    Output("fb-new-facility", "value"), Output("fb-new-text", "value"), Output("fb-new-contact", "value"),
     Input("fb-new-save", "n_clicks"),
     State("fb-new-channel", "value"), State("fb-new-category", "value"), State("fb-new-commune", "value"),
     State("fb-new-lon", "value"), State("fb-new-lat", "value"), State("fb-new-facility", "value"),
@@ -304,11 +364,61 @@ def _refresh(status: str | None, category: str | None, commune: str | None, over
     prevent_initial_call=True,
 )
 def _save(_clicks: int, channel: str, category: str, commune: str | None, lon: float | None, lat: float | None,
-          facility: int | None, text: str | None, contact: str | None, version: int) -> tuple[Any, Any]:
+          facility: int | None, text: str | None, contact: str | None, version: int) -> tuple[Any, ...]:
+    """Record the report; once saved the form is emptied, so a second click cannot record it twice."""
     viewer = _require_viewer(RECORDING_ROLES)
     ok, message = save_entry(viewer, {"channel": channel, "category": category, "commune": commune, "lon": lon,
                                       "lat": lat, "facility": facility, "text": text, "contact": contact})
-    return dbc.Alert(message, color="success" if ok else "danger"), (version or 0) + 1 if ok else no_update
+    if not ok:
+        return (dbc.Alert(message, color="danger"), no_update, *([no_update] * len(_CLEARED)))
+    return (dbc.Alert(message, color="success", id="fb-new-saved"), (version or 0) + 1, *_CLEARED)
+
+
+@callback(
+    Output("fb-act-id", "value"),
+    Input({"type": "fb-row", "id": ALL}, "n_clicks"), Input({"type": "fb-card", "id": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+def select_report(_rows: list[int | None], _cards: list[int | None]) -> Any:
+    """A click on a row or card selects its report (UI state only: show_report checks the scope)."""
+    clicked = ctx.triggered_id
+    if not isinstance(clicked, dict) or not any((t.get("value") or 0) > 0 for t in ctx.triggered):
+        return no_update
+    return int(clicked["id"])
+
+
+@callback(
+    Output("fb-detail", "children"), Output("fb-detail", "is_open"), Output("fb-act-assignee", "options"),
+    Input("fb-act-id", "value"),
+    prevent_initial_call=True,
+)
+def show_report(feedback_id: int | None) -> tuple[Any, bool, list[dict[str, str]]]:
+    """The selected report in the side drawer, and the people it may be assigned to."""
+    viewer = _require_viewer()
+    if not feedback_id:
+        return no_update, False, []
+    report, people = report_detail(viewer, int(feedback_id))
+    return detail_for(report), True, people
+
+
+@callback(
+    Output("fb-new-lon", "value", allow_duplicate=True), Output("fb-new-lat", "value", allow_duplicate=True),
+    Output("fb-new-commune", "value", allow_duplicate=True),
+    Input("fb-map", "clickData"),
+    prevent_initial_call=True,
+)
+def pick_place(click: dict[str, Any] | None) -> tuple[Any, Any, Any]:
+    """A click on the map fills the report's coordinates and, when one in scope holds the point, its commune."""
+    viewer = _require_viewer()
+    latlng = (click or {}).get("latlng") or {}
+    if latlng.get("lat") is None or latlng.get("lng") is None:
+        return no_update, no_update, no_update
+    lon, lat = round(float(latlng["lng"]), 6), round(float(latlng["lat"]), 6)
+    with connect() as conn:
+        found = conn.execute(queries.load("commune_at_point"), {"lon": lon, "lat": lat}).first()
+    in_scope = found is not None and (viewer.whole_country or found.code in viewer.scope_codes
+                                      or found.province_code in viewer.scope_codes)
+    return lon, lat, found.code if in_scope else None
 
 
 @callback(

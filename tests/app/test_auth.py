@@ -155,7 +155,8 @@ def test_downloads_and_admin_callbacks_check_the_role(flask_client: Any) -> None
         _as(flask_client, name)
         assert _dash(flask_client, upload, [("admin-upload", "contents", "data:text/csv;base64,YQ==")],
                      state).status_code == 403
-    users = [("admin-user-message", "children"), ("admin-users", "children")]
+    users = [("admin-user-message", "children"), ("admin-users", "children"), ("admin-user-name", "value"),
+             ("admin-user-password", "value"), ("admin-user-scope", "value")]
     _as(flask_client, "quyhoach")  # only an admin manages users
     assert _dash(flask_client, users, [("admin-user-add", "n_clicks", 1),
                                        ("admin-user-confirm-lock", "submit_n_clicks", None),

@@ -47,7 +47,9 @@ def test_every_response_carries_the_security_headers_and_the_page_runs_only_hash
 
 def test_a_budget_officer_saving_feedback_is_refused_not_a_server_error(flask_client: Any) -> None:
     _as(flask_client, "taichinh")
-    answer = _dash(flask_client, [("fb-new-result", "children"), ("fb-version", "data")],
+    answer = _dash(flask_client, [("fb-new-result", "children"), ("fb-version", "data"), ("fb-new-commune", "value"),
+                                  ("fb-new-lon", "value"), ("fb-new-lat", "value"), ("fb-new-facility", "value"),
+                                  ("fb-new-text", "value"), ("fb-new-contact", "value")],
                    [("fb-new-save", "n_clicks", 1)],
                    [("fb-new-channel", "value", "hotline"), ("fb-new-category", "value", "other"),
                     ("fb-new-commune", "value", "03160"), ("fb-new-lon", "value", None),

@@ -104,7 +104,8 @@ def test_overdue_badge_scope_and_contact_column(conn: Connection, page: ModuleTy
     assert [r["commune_code"] for r in filtered] == ["91002"]
 
 
-def test_layout_needs_a_login_and_hides_forms_from_budget(page: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_layout_needs_a_login_and_hides_forms_from_budget(conn: Connection, page: ModuleType,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(page, "current_viewer", lambda: None)
     assert "đăng nhập" in _text(page.layout())
     monkeypatch.setattr(page, "current_viewer", lambda: BUDGET)
@@ -150,3 +151,19 @@ def _find(component: object, wanted: str) -> object:
         if found is not None:
             return found
     return None
+
+
+def test_a_report_opens_with_the_people_it_may_be_assigned_to(conn: Connection, page: ModuleType) -> None:
+    """The drawer's report and the assignee list: inspectors whose scope holds the commune, never one outside."""
+    lon, lat = centre("91001")
+    ok, message = page.save_entry(PLANNER, {"channel": "hotline", "category": "loudspeaker_broken", "lon": lon,
+                                            "lat": lat, "text": "Loa không kêu"})
+    fid = int(message.split("số ")[1].rstrip("."))
+    report, people = page.report_detail(PLANNER, fid)
+    names = [p["value"] for p in people]
+    assert report["id"] == fid and "insp91001" in names and names.index("insp91001") < names.index("planner91")
+    assert "Loa không kêu" in _text(page.detail_for(report))
+    from app.auth import AccessDenied
+
+    with pytest.raises(AccessDenied):
+        page.report_detail(Viewer("planner92", "planner", ("92",)), fid)

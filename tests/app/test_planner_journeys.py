@@ -23,7 +23,7 @@ CLASS_WORDS = {"Chưa được phục vụ", "Phục vụ chưa đầy đủ", "
 PAGES = {"map": ("/", "#map-main .leaflet-overlay-pane canvas"), "inspection": ("/kiem-tra", "#insp-items"),
          "planning": ("/ke-hoach", "#plan-map .leaflet-overlay-pane canvas"),
          "exports": ("/xuat-bao-cao", "#exports-xlsx"), "admin": ("/quan-tri", "#admin-upload"),
-         "feedback": ("/phan-anh", "#fb-table table")}
+         "feedback": ("/phan-anh", "#fb-table > div")}
 
 
 def _console_errors(page: Any) -> list[str]:

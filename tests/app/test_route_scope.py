@@ -118,6 +118,10 @@ CALLBACKS: dict[str, Any] = {
     "pages.feedback._refresh": (EVERYONE, {}),
     "pages.feedback._save": (("admin", "planner", "inspector"), {"fb-new-save.n_clicks": None}),
     "pages.feedback._act": (("admin", "planner", "inspector"), {"fb-act-id.value": None}),
+    # UI state only (which row was clicked): show_report checks the report's scope.
+    "pages.feedback.select_report": (EVERYONE, {}),
+    "pages.feedback.show_report": (EVERYONE, {"fb-act-id.value": None}),
+    "pages.feedback.pick_place": (EVERYONE, {"fb-map.clickData": None}),
     "pages.planning.run_plan": "background",
     "pages.planning.save_plan": (("planner", "budget", "admin"), {"plan-save.n_clicks": None}),
     "pages.planning.compare": (("planner", "budget", "admin"), {}),
@@ -173,6 +177,7 @@ OUT_OF_SCOPE = [
                                                         "map-selected.data": "03160"}),
     ("pages.inspection.open_form", "inspector", {"insp-selected.data": "{outside_facility}"}),
     ("pages.inspection.follow_recomputation", "inspector", {"insp-pending.data": {"code": "03127"}}),
+    ("pages.feedback.show_report", "planner12", {"fb-act-id.value": "{feedback}"}),
     ("pages.planning.compare", "planner12",
      {"plan-compare-a.value": "{scenario}", "plan-compare-b.value": "{scenario}"}),
     ("pages.exports.preview", "planner12", {"exports-scenario.value": "{scenario}"}),
@@ -197,6 +202,7 @@ def world(flask_client: Any, demo_database: str) -> Iterator[dict[str, Any]]:
         found = {
             "scenario": conn.execute(text("SELECT id FROM scenario WHERE owner = 'demo'")).scalar_one(),
             "period": conn.execute(text("SELECT period FROM coverage_snapshot ORDER BY period LIMIT 1")).scalar_one(),
+            "feedback": conn.execute(text("SELECT min(id) FROM feedback")).scalar_one(),
             "outside_facility": conn.execute(text(
                 "SELECT id FROM facility WHERE commune_code NOT IN ('03160', '03162') LIMIT 1")).scalar_one(),
         }

@@ -1,0 +1,27 @@
+"""The audit log as an administrator reads it (issue 21): Vietnamese action and object names, and a change as
+"field: before → after" lines instead of JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from app.audit_words import ACTIONS, ENTITIES, change_text, word
+from tests.app.test_auth import _as, _dash
+
+
+def test_a_change_reads_as_before_and_after() -> None:
+    before = {"id": 7, "status": "working", "note": None, "updated_at": "x"}
+    after = {"id": 7, "status": "broken", "note": "Loa rè", "updated_at": "y"}
+    assert change_text(before, after) == ["note: – → Loa rè", "status: working → broken"]
+    assert change_text(None, {"name": "an", "scope_codes": ["11"]}) == ["name: an", "scope_codes: 11"]
+    assert word(ACTIONS, "bulk_insert", "vi") == "Nạp tệp" and word(ENTITIES, "app_user", "en") == "User"
+
+
+def test_the_audit_tab_shows_vietnamese_words_and_no_json(flask_client: Any) -> None:
+    _as(flask_client, "quantri")
+    answered = _dash(flask_client, [("admin-audit", "children")],
+                     [("admin-audit-entity", "value", None), ("admin-tabs", "active_tab", "admin-tab-audit")])
+    shown = json.dumps(answered.get_json(), ensure_ascii=False)
+    assert any(vi in shown for vi, _ in ACTIONS.values()) and any(vi in shown for vi, _ in ENTITIES.values())
+    assert not any(f'"{code}"' in shown for code in ("insert", "update", "bulk_insert", "app_user", "facility"))
