@@ -10,6 +10,7 @@ from typing import Any
 
 from app.commands.db import ensure_database
 from app.demo import create_demo_users, load_demo_data
+from sql.engine import get_engine
 from sql.settings import APP_ROLE, Settings, get_settings, secret_key_of
 
 
@@ -43,6 +44,9 @@ def _serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     secret_key_of(settings)  # a key too short is refused before anything starts; the install's own is made once
     ensure_database(settings)
+    # No connection of this process may outlive it into the web processes gunicorn forks from it: two processes
+    # on one socket mix their answers (the migrations' pooled connection would be shared otherwise).
+    get_engine(settings).dispose()
     settings = _as_app_role(settings)
     if args.port:
         settings = settings.model_copy(update={"port": args.port})
