@@ -1,21 +1,44 @@
-"""The app's coverage worker: one daemon thread per server process that brings coverage current when woken.
+"""The coverage worker: bring stale communes current when woken, in a web process's thread or in `phusong worker`.
 
 Wiring only: the recompute, its locks and the drain are analysis.refresh.bring_current. A save commits its
-inspection (a trigger marks the commune stale), wakes this thread and answers at once; the thread brings the
-stale communes current within moments (and every few seconds, which also picks up what other processes made
-stale: an ETL load with --no-refresh, another server). Pages poll analysis.refresh.coverage_version to redraw.
+inspection (a trigger marks the commune stale and sends NOTIFY phusong_coverage_stale, migration 0190) and answers
+at once; then either
+
+- ``phusong worker`` (the production shape, issue 22): one or more processes, on any machine, LISTEN on that
+  channel and poll every few seconds as a fallback (:func:`run_worker`); the per-commune advisory locks of
+  bring_current let any number of them share the work without computing a commune twice; or
+- the web process's own daemon thread (``phusong serve`` in one process, the tests): :data:`REFRESHER`.
+
+``PHUSONG_COVERAGE_REFRESH=worker`` (set by ``phusong serve --workers N``) turns the web's thread off, so a
+recompute never takes the web's CPU; pages poll analysis.refresh.coverage_version to redraw either way.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import select
+import signal
+import socket
 import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from analysis.refresh import bring_current
+from sqlalchemy import Engine
+
+from analysis.refresh import RefreshReport, bring_current
+from sql import queries
 from sql.engine import get_engine
 
 POLL_S = 5.0
+MODE_ENV = "PHUSONG_COVERAGE_REFRESH"  # "web" (default: a thread in each web process) or "worker"
 _log = logging.getLogger(__name__)
+
+
+def refresh_in_web() -> bool:
+    """Whether this web process brings coverage current itself (False when `phusong worker` does)."""
+    return os.environ.get(MODE_ENV, "web") != "worker"
 
 
 class CoverageRefresher:
@@ -27,7 +50,10 @@ class CoverageRefresher:
         self._thread: threading.Thread | None = None
 
     def notify(self) -> None:
-        """Ask for a pass over coverage_stale now (starts the thread on first use)."""
+        """Ask for a pass over coverage_stale now (starts the thread on first use). With separate workers the
+        database's NOTIFY wakes them and this does nothing."""
+        if not refresh_in_web():
+            return
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="coverage-refresh", daemon=True)
@@ -45,3 +71,68 @@ class CoverageRefresher:
 
 
 REFRESHER = CoverageRefresher()
+
+
+@dataclass
+class WorkerTally:
+    """What a worker did since it started (printed on each pass and when it stops)."""
+
+    passes: int = 0
+    communes: int = 0
+    wakes: int = 0
+    failures: int = 0
+
+
+def run_worker(engine: Engine, *, poll_s: float = POLL_S, once: bool = False,
+               report: Callable[[RefreshReport], None] | None = None) -> WorkerTally:
+    """Bring coverage current now, then whenever PostgreSQL notifies (or every ``poll_s`` seconds) until SIGTERM
+    or SIGINT; with ``once``, drain what is stale and return."""
+    tally = WorkerTally()
+    _pass(engine, tally, report)
+    if once:
+        return tally
+    raw = engine.raw_connection()
+    raw.detach()  # LISTEN lives on this connection: closed, never handed back to the pool
+    wake_r, wake_w = socket.socketpair()
+    stop = threading.Event()
+    previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGTERM, signal.SIGINT)}
+    wake_w.setblocking(False)
+    old_fd = signal.set_wakeup_fd(wake_w.fileno())
+    try:
+        listener = raw.dbapi_connection
+        assert listener is not None
+        listener.autocommit = True  # type: ignore[attr-defined]
+        with listener.cursor() as cur:
+            cur.execute(queries.load("listening_for_stale_coverage").text)
+        while not stop.is_set():
+            ready, _, _ = select.select([listener, wake_r], [], [], poll_s)
+            if listener in ready:
+                listener.poll()  # type: ignore[attr-defined]
+                listener.notifies.clear()  # type: ignore[attr-defined]
+                tally.wakes += 1
+            if wake_r in ready:
+                wake_r.recv(64)
+            if not stop.is_set():
+                _pass(engine, tally, report)
+    finally:
+        signal.set_wakeup_fd(old_fd)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        wake_r.close()
+        wake_w.close()
+        raw.close()
+    return tally
+
+
+def _pass(engine: Engine, tally: WorkerTally, report: Callable[[RefreshReport], None] | None) -> None:
+    tally.passes += 1
+    try:
+        done = bring_current(engine)
+    except Exception:  # logged and retried on the next wake or poll: a worker outlives a failed pass
+        tally.failures += 1
+        _log.exception("coverage refresh failed")
+        time.sleep(1.0)
+        return
+    tally.communes += len(done.communes)
+    if done.communes and report is not None:
+        report(done)

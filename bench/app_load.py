@@ -60,12 +60,13 @@ def _load_demo(url: str) -> None:
 
 
 @contextmanager
-def _server(url: str) -> Iterator[str]:
+def _server(url: str, args: tuple[str, ...] = ()) -> Iterator[str]:
+    """`phusong serve` (with ``args``, e.g. ("--workers", "2")) on a free loopback port."""
     port = free_loopback_port()
     env = {**os.environ, "PHUSONG_DATABASE_URL": url, "PHUSONG_PORT": str(port)}
     env.pop("PHUSONG_TILE_URL", None)
     log = open(Path(tempfile.gettempdir()) / f"phusong-bench-serve-{port}.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], env=env, cwd=PROJECT_ROOT,
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", *args], env=env, cwd=PROJECT_ROOT,
                                stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
@@ -77,7 +78,7 @@ def _server(url: str) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=90)  # gunicorn lets requests in flight finish (graceful_timeout 30 s)
         log.close()
 
 

@@ -1,7 +1,8 @@
 """`python -m bench.live_gis`: GIS clients against the served app (issue 19), on the 3,321 real 2025 communes.
 
 Needs the national communes (PHUSONG_BENCH_DATABASE_URL; or the bench loads ../shared/data/admin_2025 into a
-throwaway cluster) and serves the app with `phusong serve` (waitress, 16 threads) on loopback. Measures, in one run:
+throwaway cluster) and serves the app with `phusong serve --workers 2 --threads 16` (gunicorn) on loopback.
+Measures, in one run:
 
 1. vector tiles: 100 concurrent clients (each its own keep-alive connection, a whole-country planner's token as
    HTTP Basic) fetching zoom 6–12 tiles of `communes` over the whole country — every zoom-6..8 tile over Viet Nam
@@ -36,6 +37,7 @@ from bench.map_paint import MVT_SQL, _load_national_communes
 USER = "bench-gis"
 TILE_P95_TARGET_S = 0.100
 ITEMS_TARGET_S = 3.0
+WEB_WORKERS = 2  # `phusong serve --workers 2 --threads 16`: one process per core, as deployed (issue 22)
 
 
 def _tile(lon: float, lat: float, z: int) -> tuple[int, int, int]:
@@ -163,7 +165,7 @@ def run(clients: int, per_zoom: int) -> int:
         print(f"{communes:,} communes; {len(tiles):,} distinct tiles at zoom 6–12; {clients} concurrent clients; "
               f"load average {os.getloadavg()[0]:.1f} before the run")
         base_lat, base_wall = _baseline_tiles(url, tiles, workers=16)
-        with _server(url) as base:
+        with _server(url, ("--workers", str(WEB_WORKERS), "--threads", "16")) as base:
             requests.get(f"{base}/ogcapi", auth=auth, timeout=60).raise_for_status()  # the server is up
             start = time.perf_counter()
             cold = _fetch_all(base, auth, tiles, clients, seed=1)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from app.auth import User
 from app.live_gis.cache import TtlCache
+from app.live_gis.replica import read_connect
 from sql import queries
-from sql.engine import connect
 
 # Boundaries change a few times a year; a minute-old extent is as good as a fresh one for a client's first view.
 _EXTENTS: TtlCache[list[float] | None] = TtlCache(ttl_s=60, max_bytes=1_000_000)
@@ -17,7 +17,7 @@ def scope_extent(user: User) -> list[float] | None:
 
 
 def _query(user: User) -> list[float] | None:
-    with connect() as conn:
+    with read_connect() as conn:
         row = conn.execute(queries.load("map_scope_extent"), {
             "whole_country": user.whole_country, "scope": list(user.scope_codes)}).one()
     if row.xmin is None:

@@ -15,8 +15,8 @@ import flask
 from app.live_gis import audit_read, problem, readable_collection, request_user
 from app.live_gis.collections import Collection, readable_collections
 from app.live_gis.extent import scope_extent
+from app.live_gis.replica import read_connect
 from sql import queries
-from sql.engine import connect
 from sql.errors import InputRefused
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -149,7 +149,7 @@ def _item(cid: str, fid: str) -> flask.Response:
 def _run(c: Collection, binds: dict[str, Any]) -> tuple[int, str]:
     user = request_user()
     binds = binds | {"whole_country": user.whole_country, "scope": list(user.scope_codes)}
-    with connect() as conn:
+    with read_connect() as conn:
         row = conn.execute(queries.load(c.items_query), binds).one()
     return int(row.matched), row.features
 

@@ -20,8 +20,8 @@ from app.live_gis import audit_read, problem, readable_collection, request_user
 from app.live_gis.cache import TtlCache
 from app.live_gis.collections import Collection
 from app.live_gis.extent import scope_extent
+from app.live_gis.replica import read_connect
 from sql import queries
-from sql.engine import connect
 
 MVT = "application/vnd.mapbox-vector-tile"
 MAX_ZOOM = 16     # past this clients over-zoom: a 4096-unit tile at z16 resolves 15 cm
@@ -56,7 +56,7 @@ def _tile(cid: str, z: int, x: int, y: int) -> flask.Response:
 
 
 def _make_tile(c: Collection, z: int, x: int, y: int, user: User) -> tuple[str, bytes]:
-    with connect() as conn:
+    with read_connect() as conn:
         tile = conn.execute(queries.load(c.tile_query), {
             "z": z, "x": x, "y": y, "tolerance_deg": tolerance_for_zoom(z),
             "whole_country": user.whole_country, "scope": list(user.scope_codes)}).scalar()

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from app.auth import User, UserError
+from app.live_gis.cache import TtlCache
 from sql import queries
 from sql.bulk import set_actor
 from sql.engine import connect
@@ -123,20 +124,32 @@ def token_from_authorization(header: str | None) -> tuple[str | None, str] | Non
     return None
 
 
+# A GIS client sends its token with every tile: the check is kept this long per process, so QGIS drawing a map
+# (a hundred tiles a second) costs one database round trip a second, and a revoked token or a disabled user
+# stops working in every process within this time.
+TOKEN_CHECK_TTL_S = 1.0
+_CHECKED: TtlCache[TokenHolder | None] = TtlCache(ttl_s=TOKEN_CHECK_TTL_S, max_bytes=2_000_000)
+
+
 def authenticate_header(header: str | None) -> TokenHolder | None:
     """The holder of the token in this Authorization header, or None; with Basic the user name must match."""
     parsed = token_from_authorization(header)
     if parsed is None:
         return None
     name, token = parsed
-    with connect() as conn:
-        holder = token_holder(conn, token)
+    holder = _CHECKED.get_or_make(hash_token(token), lambda: _holder_now(token), lambda _: 400)
     if holder is None or (name is not None and name != holder.user.name):
         return None
     return holder
 
 
-# (token id, service, collection) -> the minute last written by this process
+def _holder_now(token: str) -> TokenHolder | None:
+    with connect() as conn:
+        return token_holder(conn, token)
+
+
+# (token id, service, collection) -> the minute last written by this process (with several web processes, each
+# writes its own row in a minute it served the token: at most one per process, token, collection and minute)
 _WRITTEN: dict[tuple[int, str, str], int] = {}
 _WRITTEN_LOCK = threading.Lock()
 

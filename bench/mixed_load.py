@@ -1,0 +1,388 @@
+"""`python -m bench.mixed_load`: a national deployment's mixed load for a bounded time (issue 22), one command.
+
+Loopback only. The database is the Điện Biên demo (facilities, villages, people) plus the 3,321 real 2025
+communes of the country (../shared/data/admin_2025, or PHUSONG_SHARED_DATA), brought current by `phusong worker
+--once`; or PHUSONG_BENCH_DATABASE_URL as it is. The app runs as in production: `phusong serve --workers N`
+(gunicorn) and one `phusong worker` (woken by LISTEN/NOTIFY). Simulated users, each with its own session
+(logged in through the login form before the clock starts) and its own think time:
+
+- planners (300): open the map page, move around (the map's communes callback at zoom 6–12 around a commune),
+  open communes (the panel callback) and follow the coverage version (the map's poll), 3–10 s apart;
+- inspectors (150): save an inspection through the Kiểm tra page's callback, a photo with one save in five and
+  one save in twenty sent twice with the same submission id (a retry over 3G), 5–15 s apart;
+- budget officers (30): download the gaps as XLSX and the report as PDF of their province, 10–30 s apart;
+- GIS clients (20): vector tiles of `communes` at zoom 6–12 over the country and, one request in twenty, a page
+  of OGC API `communes` items, with a personal token, 0.05–0.2 s apart (QGIS panning).
+
+Prints p50/p95/p99 per request type with its errors, whether every acknowledged inspection is stored exactly once,
+how far behind the saves the coverage of their communes was recomputed, and how long after the load the last
+stale commune became current. Targets (issue 22, this 2-core machine): p95 < 300 ms for pages and callbacks,
+< 100 ms for tiles, 0 errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+from sqlalchemy import create_engine, text
+
+from app.auth import add_user
+from app.live_gis.tokens import create_token
+from bench._support import bench_database
+from bench.app_load import PASSWORD, _load_demo, _login, _payload, _percentile, _photo_data_url, _server
+from bench.live_gis import _tile
+from bench.map_paint import _load_national_communes
+from sql.settings import PROJECT_ROOT
+
+ROLES = {"planner": 300, "inspector": 150, "budget": 30, "gis": 20}
+PAGE_TARGET_MS, TILE_TARGET_MS = 300.0, 100.0
+PROVINCE = "11"  # Điện Biên: the demo's facilities, the inspectors' and budget officers' province
+STATUSES = ("operational", "degraded", "broken")
+
+
+@dataclass
+class Tally:
+    """Latencies and errors per request type, and the inspections the server acknowledged."""
+
+    latencies_ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    acknowledged: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def timed(self, kind: str, session: requests.Session, method: str, url: str,
+              ok: Callable[[requests.Response], bool], **kwargs: Any) -> requests.Response | None:
+        """Send one request, record its latency under ``kind`` and, when ``ok`` says no, an error."""
+        start = time.perf_counter()
+        try:
+            answer: requests.Response | None = session.request(method, url, timeout=300, **kwargs)
+            good = answer is not None and ok(answer)
+            problem = "" if good else f"HTTP {answer.status_code if answer is not None else '?'}"
+        except requests.RequestException as exc:
+            answer, problem = None, type(exc).__name__
+        elapsed = (time.perf_counter() - start) * 1000
+        with self.lock:
+            self.latencies_ms[kind].append(elapsed)
+            if problem:
+                self.errors[kind].append(problem)
+        return answer
+
+
+@dataclass(frozen=True)
+class World:
+    """What the simulated users pick from: commune codes and points, facilities, the callbacks' keys."""
+
+    base: str
+    communes: list[tuple[str, float, float]]
+    facilities: list[int]
+    callbacks: dict[str, dict[str, Any]]
+    until: float
+    run: str
+    token: str
+
+
+def _prepare(url: str) -> None:
+    _load_demo(url)
+    _load_national_communes(url)
+    env = {**os.environ, "PHUSONG_DATABASE_URL": url}
+    subprocess.run([sys.executable, "-m", "app.cli", "worker", "--once"], env=env, cwd=PROJECT_ROOT, check=True,
+                   capture_output=True, timeout=1800)
+
+
+def _users(url: str, counts: dict[str, int]) -> str:
+    """Create the bench users (once) and return a GIS token of a whole-country planner."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        existing = set(conn.execute(text("SELECT name FROM app_user WHERE name LIKE 'mix-%'")).scalars())
+        for role, n in counts.items():
+            for i in range(n):
+                name = f"mix-{role}-{i:03d}"
+                if name not in existing:
+                    scope = [PROVINCE] if role in ("inspector", "budget") else []
+                    add_user(conn, name, PASSWORD, role="planner" if role == "gis" else role, scope_codes=scope,
+                             actor="bench")
+        token, _ = create_token(conn, "mix-gis-000", name="bench mixed load", actor="bench")
+    engine.dispose()
+    return token
+
+
+def _world_data(url: str) -> tuple[list[tuple[str, float, float]], list[int]]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        communes = [(str(c), float(x), float(y)) for c, x, y in conn.execute(text(
+            "SELECT code, ST_X(p), ST_Y(p) FROM (SELECT code, ST_PointOnSurface(geom) p FROM commune) s "
+            "ORDER BY code"))]
+        facilities = [int(i) for i in conn.execute(text(
+            "SELECT f.id FROM facility f JOIN commune c ON c.code = f.commune_code WHERE c.province_code = :p "
+            "AND f.type IN ('loudspeaker_cluster', 'commune_radio_station')"), {"p": PROVINCE}).scalars()]
+    engine.dispose()
+    return communes, facilities
+
+
+def _callbacks(sessions: dict[str, list[requests.Session]], base: str) -> dict[str, dict[str, Any]]:
+    """The callbacks the users call, by the first output they write, as /_dash-dependencies lists them to a
+    planner and an inspector (each role is told of its own pages' callbacks)."""
+    wanted = {"map-communes.data": "communes", "map-panel.children": "panel",
+              "map-coverage-version.data": "version", "insp-result.children": "save"}
+    found: dict[str, dict[str, Any]] = {}
+    listed = [d for role in ("planner", "inspector")
+              for d in sessions[role][0].get(f"{base}/_dash-dependencies", timeout=60).json()]
+    for dependency in listed:
+        first = dependency["output"].lstrip(".").split("...")[0].rstrip(".")
+        if first in wanted and wanted[first] not in found:
+            found[wanted[first]] = dependency
+    missing = set(wanted.values()) - set(found)
+    if missing:
+        raise RuntimeError(f"callbacks not found in /_dash-dependencies: {sorted(missing)}")
+    return found
+
+
+def _call(dependency: dict[str, Any], values: dict[str, Any], changed: str) -> dict[str, Any]:
+    """A /_dash-update-component body for ``dependency`` with ``values`` ("id.property" -> value; else None)."""
+    key = dependency["output"]
+    parts = key[2:-2].split("...") if key.startswith("..") else [key]
+    outputs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in parts]
+
+    def filled(items: list[dict[str, str]]) -> list[dict[str, Any]]:
+        return [{**item, "value": values.get(f"{item['id']}.{item['property']}")} for item in items]
+
+    return {"output": key, "outputs": outputs if len(outputs) > 1 else outputs[0],
+            "inputs": filled(dependency["inputs"]), "state": filled(dependency["state"]), "changedPropIds": [changed]}
+
+
+def _dash_ok(answer: requests.Response) -> bool:
+    return answer.status_code in (200, 204)
+
+
+def _planner(world: World, session: requests.Session, tally: Tally, rng: random.Random) -> None:
+    version, shown = None, None
+    update = f"{world.base}/_dash-update-component"
+    while time.monotonic() < world.until:
+        code, lon, lat = rng.choice(world.communes)
+        action = rng.choices(("page", "move", "open", "poll"), weights=(1, 3, 2, 2))[0]
+        if action == "page":
+            tally.timed("page: map (HTML)", session, "GET", f"{world.base}/", _dash_ok)
+        elif action == "move":
+            # Zoom in or out one level, or pan: the map asks again only when the detail level changes or,
+            # from zoom 9, the view does (the browser sends the level it shows).
+            zoom = min(12, max(6, (shown or 6) + rng.choice((-1, 0, 0, 1))))
+            half = 180 / 2 ** zoom * 2
+            values = {"map-main.zoom": zoom, "map-main.bounds": [[lat - half, lon - half], [lat + half, lon + half]],
+                      "map-coverage-version.data": version, "map-detail-zoom.data": shown}
+            body = _call(world.callbacks["communes"], values, "map-main.bounds")
+            answer = tally.timed("callback: map communes (zoom 6–12)", session, "POST", update, _dash_ok,
+                                 json=body)
+            shown = zoom if answer is not None and answer.status_code == 200 else shown
+        elif action == "open":
+            body = _call(world.callbacks["panel"], {"map-selected.data": code}, "map-selected.data")
+            tally.timed("callback: commune panel", session, "POST", update, _dash_ok, json=body)
+        else:
+            body = _call(world.callbacks["version"], {"map-coverage-poll.n_intervals": 1,
+                                                      "map-coverage-version.data": version},
+                         "map-coverage-poll.n_intervals")
+            answer = tally.timed("callback: coverage poll", session, "POST", update, _dash_ok, json=body)
+            if answer is not None and answer.status_code == 200:
+                version = answer.json()["response"].get("map-coverage-version", {}).get("data", version)
+        time.sleep(rng.uniform(3, 10))
+
+
+def _inspector(world: World, session: requests.Session, tally: Tally, rng: random.Random, name: str) -> None:
+    photo = _photo_data_url()
+    key = world.callbacks["save"]["output"]
+    count = 0
+    while time.monotonic() < world.until:
+        count += 1
+        submission = f"mix:{world.run}:{name}:{count}"
+        facility = rng.choice(world.facilities)
+        body = _payload(key, facility, rng.choice(STATUSES), submission, photo if count % 5 == 0 else None)
+        sends = 2 if rng.random() < 0.05 else 1
+        for _ in range(sends):
+            answer = tally.timed("callback: inspection save", session, "POST",
+                                 f"{world.base}/_dash-update-component", _dash_ok, json=body)
+            if answer is not None and "Đã lưu" in json.dumps(answer.json(), ensure_ascii=False):
+                with tally.lock:
+                    tally.acknowledged.add(submission)
+        time.sleep(rng.uniform(5, 15))
+
+
+def _budget(world: World, session: requests.Session, tally: Tally, rng: random.Random) -> None:
+    time.sleep(rng.uniform(0, 10))
+    while time.monotonic() < world.until:
+        fmt = rng.choice(("gaps.xlsx", "report.pdf"))
+        tally.timed(f"export: {fmt.split('.')[1].upper()} ({fmt.split('.')[0]})", session, "GET",
+                    f"{world.base}/download/{fmt}", lambda a: a.status_code == 200 and len(a.content) > 1000,
+                    params={"province": PROVINCE})
+        time.sleep(rng.uniform(10, 30))
+
+
+def _gis(world: World, tally: Tally, rng: random.Random) -> None:
+    session = requests.Session()
+    session.auth = ("mix-gis-000", world.token)
+    count = 0
+    while time.monotonic() < world.until:
+        count += 1
+        code, lon, lat = rng.choice(world.communes)
+        if count % 20 == 0:
+            bbox = f"{lon - 0.5},{lat - 0.5},{lon + 0.5},{lat + 0.5}"
+            tally.timed("ogcapi: communes items (limit 100)", session, "GET",
+                        f"{world.base}/ogcapi/collections/communes/items", lambda a: a.status_code == 200,
+                        params={"limit": 100, "bbox": bbox})
+        else:
+            z, x, y = _tile(lon, lat, rng.randint(6, 12))
+            tally.timed("tile: communes z6–12", session, "GET", f"{world.base}/tiles/communes/{z}/{x}/{y}.mvt",
+                        lambda a: a.status_code == 200)
+        time.sleep(rng.uniform(0.05, 0.2))
+
+
+@contextmanager
+def _coverage_worker(url: str) -> Iterator[None]:
+    env = {**os.environ, "PHUSONG_DATABASE_URL": url}
+    log = open(Path("/tmp") / f"phusong-mixed-worker-{os.getpid()}.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env, cwd=PROJECT_ROOT,
+                               stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+        log.close()
+
+
+def _log_in_all(base: str, counts: dict[str, int]) -> dict[str, list[requests.Session]]:
+    """Every user's session, logged in 8 at a time before the clock starts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = [(role, f"mix-{role}-{i:03d}") for role, n in counts.items() if role != "gis" for i in range(n)]
+    with ThreadPoolExecutor(8) as pool:
+        sessions = list(pool.map(lambda rn: _login(base, rn[1]), names))
+    by_role: dict[str, list[requests.Session]] = defaultdict(list)
+    for (role, _), session in zip(names, sessions, strict=True):
+        by_role[role].append(session)
+    return by_role
+
+
+def _run_load(world: World, sessions: dict[str, list[requests.Session]], counts: dict[str, int],
+              tally: Tally) -> float:
+    threads = []
+    for i, session in enumerate(sessions["planner"]):
+        threads.append(threading.Thread(target=_planner, args=(world, session, tally, random.Random(i))))
+    for i, session in enumerate(sessions["inspector"]):
+        threads.append(threading.Thread(target=_inspector, args=(world, session, tally, random.Random(1000 + i),
+                                                                 f"i{i}")))
+    for i, session in enumerate(sessions["budget"]):
+        threads.append(threading.Thread(target=_budget, args=(world, session, tally, random.Random(2000 + i))))
+    for i in range(counts["gis"]):
+        threads.append(threading.Thread(target=_gis, args=(world, tally, random.Random(3000 + i))))
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+def _coverage_after(url: str, run: str) -> tuple[int, int, list[float], float]:
+    """Inspections stored, distinct submissions, each one's seconds until its commune was recomputed, and the
+    seconds after the load until no commune was stale (at most 120 s)."""
+    engine = create_engine(url)
+    start = time.perf_counter()
+    with engine.connect() as conn:
+        while conn.execute(text("SELECT count(*) FROM coverage_stale")).scalar() and \
+                time.perf_counter() - start < 120:
+            conn.commit()
+            time.sleep(0.2)
+        current_s = time.perf_counter() - start
+        rows, distinct = conn.execute(text(
+            "SELECT count(*), count(DISTINCT submission_id) FROM inspection WHERE submission_id LIKE :p"),
+            {"p": f"mix:{run}:%"}).one()
+        lags = [float(v) for v in conn.execute(text(
+            "SELECT extract(epoch FROM r.computed_at - i.recorded_at) FROM inspection i "
+            "JOIN facility f ON f.id = i.facility_id "
+            "CROSS JOIN LATERAL (SELECT min(computed_at) AS computed_at FROM coverage_run "
+            "                    WHERE scope = f.commune_code AND computed_at >= i.recorded_at) r "
+            "WHERE i.submission_id LIKE :p"), {"p": f"mix:{run}:%"}).scalars() if v is not None]
+    engine.dispose()
+    return int(rows), int(distinct), lags, current_s
+
+
+def _print(tally: Tally, wall_s: float) -> bool:
+    print(f"\n{'request type':<40} {'n':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+          f"{'req/s':>6}  target")
+    met = True
+    for kind in sorted(tally.latencies_ms):
+        values = tally.latencies_ms[kind]
+        target = TILE_TARGET_MS if kind.startswith("tile") else PAGE_TARGET_MS if kind.startswith(
+            ("page", "callback")) else None
+        p95 = _percentile(values, 95)
+        verdict = "" if target is None else f"p95 < {target:.0f}: {'met' if p95 < target else 'NOT met'}"
+        met = met and (target is None or p95 < target) and not tally.errors.get(kind)
+        print(f"{kind:<40} {len(values):>6} {len(tally.errors.get(kind, [])):>6} {_percentile(values, 50):>8.0f} "
+              f"{p95:>8.0f} {_percentile(values, 99):>8.0f} {max(values):>8.0f} {len(values) / wall_s:>6.1f}  "
+              f"{verdict}")
+    for kind, problems in sorted(tally.errors.items()):
+        if problems:
+            print(f"  errors of {kind}: {sorted(set(problems))[:4]}")
+    return met
+
+
+def run(counts: dict[str, int], duration_s: float, web_workers: int, threads: int) -> int:
+    with bench_database(_prepare) as url:
+        token = _users(url, counts)
+        communes, facilities = _world_data(url)
+        print(f"{len(communes):,} communes, {len(facilities)} facilities in province {PROVINCE}; users: "
+              + ", ".join(f"{n} {role}" for role, n in counts.items())
+              + f"; {duration_s:.0f} s; `phusong serve --workers {web_workers} --threads {threads}` + 1 "
+              f"`phusong worker`; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} before")
+        with _coverage_worker(url), _server(url, ("--workers", str(web_workers), "--threads", str(threads))) as base:
+            login_start = time.perf_counter()
+            sessions = _log_in_all(base, counts)
+            print(f"{sum(len(s) for s in sessions.values())} users logged in in "
+                  f"{time.perf_counter() - login_start:.0f} s (not counted)", flush=True)
+            world = World(base, communes, facilities, _callbacks(sessions, base),
+                          time.monotonic() + duration_s, uuid.uuid4().hex[:8], token)
+            tally = Tally()
+            wall_s = _run_load(world, sessions, counts, tally)
+            load_after = os.getloadavg()[0]
+            rows, distinct, lags, current_s = _coverage_after(url, world.run)
+    met = _print(tally, wall_s)
+    once = rows == distinct == len(tally.acknowledged)
+    print(f"\ninspections: {len(tally.acknowledged)} acknowledged, {rows} stored ({distinct} distinct submission "
+          f"ids): every inspection stored exactly once: {'yes' if once else 'NO'}")
+    if lags:
+        print(f"coverage of the inspected commune recomputed after the save: p50 {_percentile(lags, 50):.2f} s, "
+              f"p95 {_percentile(lags, 95):.2f} s, max {max(lags):.2f} s ({len(lags)} of {rows}); "
+              f"no commune stale {current_s:.1f} s after the load ended")
+    errors = sum(len(v) for v in tally.errors.values())
+    print(f"errors: {errors}; load average {load_after:.1f} at the end of the load (2 cores, shared)")
+    return 0 if met and once and not errors else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.mixed_load", description=__doc__.splitlines()[0],
+                                     epilog="Example:\n  python -m bench.mixed_load --duration 30 --scale 0.2")
+    parser.add_argument("--duration", type=float, default=120.0, help="seconds of load (default 120)")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="fraction of the 300/150/30/20 users to simulate (default 1)")
+    parser.add_argument("--web-workers", type=int, default=2, help="web processes (default 2)")
+    parser.add_argument("--threads", type=int, default=16, help="threads per web process (default 16)")
+    args = parser.parse_args(argv)
+    counts = {role: max(1, round(n * args.scale)) for role, n in ROLES.items()}
+    return run(counts, args.duration, args.web_workers, args.threads)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
