@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import Connection
 
+from etl.errors import CellRefused
 from etl.lineage import LoadResult
 from etl.readers import RawTable, check_archive
 from etl.validate import RowIssue
@@ -45,14 +46,12 @@ def stage_media(conn: Connection, path: Path, table: RawTable, result: LoadResul
             header, value = found
             entries = media.get(PurePosixPath(value).name)
             if not entries:
-                result.issues.append(RowIssue(line, header, value, "is not in the archive; the inspection is kept "
-                                              "without its photo", "warning"))
+                result.issues.append(RowIssue(line, header, value, "photo_not_in_archive", {}, "warning"))
                 continue
             try:
                 photo, mime = usable_photo(archive.read(_entry_of_row(entries, cells)))
-            except ValueError as exc:
-                result.issues.append(RowIssue(line, header, value, f"{exc}; the inspection is kept without it",
-                                              "warning"))
+            except CellRefused as exc:
+                result.issues.append(RowIssue(line, header, value, exc.code, dict(exc.values), "warning"))
                 continue
             conn.execute(queries.load("insert_inspection_media"), {"n": line, "photo": photo, "photo_mime": mime})
             staged += 1
@@ -83,7 +82,7 @@ def usable_photo(data: bytes) -> tuple[bytes, str]:
     """(photo, MIME type) of an attachment that is a JPEG or PNG that decodes, shrunk when over 5 MB."""
     mime = next((m for sig, m in _SIGNATURES.items() if data.startswith(sig)), None)
     if mime is None:
-        raise ValueError("is not a JPEG or PNG photo")
+        raise CellRefused("photo_not_image")
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
@@ -94,5 +93,5 @@ def usable_photo(data: bytes) -> tuple[bytes, str]:
             out = io.BytesIO()
             small.save(out, "JPEG", quality=85)
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise ValueError("is a damaged photo") from exc
+        raise CellRefused("photo_damaged") from exc
     return out.getvalue(), "image/jpeg"

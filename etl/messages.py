@@ -134,6 +134,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "repeated_submission": ("repeats the submission of row {first_row}: skipped",
                             "trùng bản gửi của dòng {first_row}: bỏ qua"),
     "inspection_date_empty": ("is empty: when was the facility inspected?", "bỏ trống: cần ngày kiểm tra thiết chế"),
+    # Photos attached to Kobo/ODK exports (etl/inspection_media.py): the inspection is kept without its photo.
+    "photo_not_in_archive": ("is not in the archive; the inspection is kept without its photo",
+                             "không có trong tệp nén; kết quả kiểm tra vẫn được giữ, không kèm ảnh"),
+    "photo_not_image": ("is not a JPEG or PNG photo; the inspection is kept without it",
+                        "không phải ảnh JPEG hoặc PNG; kết quả kiểm tra vẫn được giữ, không kèm ảnh"),
+    "photo_damaged": ("is a damaged photo; the inspection is kept without it",
+                      "là ảnh bị hỏng; kết quả kiểm tra vẫn được giữ, không kèm ảnh"),
     "gps_unreadable_kept": ("{inner}; the inspection is kept without its position",
                             "{inner}; vẫn ghi nhận lần kiểm tra, không kèm vị trí"),
     "gps_outside_vn_kept": ("is outside Viet Nam; kept without its position",
