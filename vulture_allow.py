@@ -32,3 +32,8 @@ __getattr__
 is_finite, number_list  # etl/coords.py, etl/validate.py
 CHANNELS, CATEGORIES, URGENT_CATEGORIES, feedback_geojson  # etl/feedback.py
 _.live_gis_token  # app/live_gis/__init__.py: set on flask.g, never read
+
+# Called by the libraries that own them: gunicorn's BaseApplication.load_config (app/commands/_gunicorn.py),
+# openpyxl's workbook properties (sql/table_writer.py sets the creator the file's metadata shows).
+load_config
+_.creator

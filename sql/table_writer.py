@@ -31,7 +31,6 @@ import pandas as pd
 from sql.safe_cells import csv_cell, text_only_workbook
 
 VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-KINDS = ("raw", "text", "code", "int", "people", "share", "money", "number", "date", "datetime", "bool")
 NUMBER_FORMATS = {"int": "#,##0", "people": "#,##0", "money": "#,##0", "share": "0.0%", "number": "#,##0.00",
                   "date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm", "code": "@"}
 CSV_DIALECTS = ("standard", "excel_vi")

@@ -15,7 +15,6 @@ from etl.messages import MESSAGES, placeholders, render
 from etl.validate import RowIssue
 
 ETL = Path(__file__).resolve().parents[2] / "etl"
-CODE = re.compile(r"^[a-z]+(?:_[a-z0-9]+)+$|^[a-z]+$")
 # Calls whose argument at this position (or keyword ``code``) is a reason code.
 _CODE_ARGUMENT = {"RowIssue": 3, "CellRefused": 0, "reject": 2}
 

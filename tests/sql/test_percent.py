@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import math
 
-from app.reports import vn_percent
-
 from analysis.criteria import _percent as verdict_percent
+from analysis.outputs.periodic import vn_percent
 from app.i18n import fmt_share
 from sql.percent import percent, percent_text
 
