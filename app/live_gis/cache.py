@@ -42,3 +42,9 @@ class TtlCache(Generic[V]):
                 _, (_, dropped, _) = self._entries.popitem(last=False)
                 self._bytes -= dropped
         return value
+
+    def clear(self) -> None:
+        """Forget every entry (a revocation in this process takes effect at once, not after the time to live)."""
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0

@@ -92,6 +92,7 @@ def revoke_token(conn: Connection, token_id: int, *, user_name: str | None = Non
     row = conn.execute(queries.load("revoked_api_token"), {"id": token_id, "user_name": user_name}).mappings().first()
     if row is None:
         raise TokenError(f"no live token with id {token_id}" + (f" of {user_name}" if user_name else ""))
+    forget_checked_tokens()  # this process stops honouring it now; other processes within TOKEN_CHECK_TTL_S
     return dict(row)
 
 
@@ -129,6 +130,11 @@ def token_from_authorization(header: str | None) -> tuple[str | None, str] | Non
 # stops working in every process within this time.
 TOKEN_CHECK_TTL_S = 1.0
 _CHECKED: TtlCache[TokenHolder | None] = TtlCache(ttl_s=TOKEN_CHECK_TTL_S, max_bytes=2_000_000)
+
+
+def forget_checked_tokens() -> None:
+    """Drop this process's cached token checks (after a revocation, or a user disabled here)."""
+    _CHECKED.clear()
 
 
 def authenticate_header(header: str | None) -> TokenHolder | None:

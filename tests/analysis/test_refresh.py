@@ -85,9 +85,8 @@ def test_no_refresh_defers_and_every_read_says_the_figures_are_stale(
     exported = _cli(capsys, "export", "gaps", "--format", "xlsx", "--out", str(tmp_path / "g.xlsx"))
     assert "45 xã đã cũ" in exported
     from openpyxl import load_workbook
-    meta = {r[0].value: r[1].value for r in load_workbook(tmp_path / "g.xlsx")["parameters"].iter_rows()}
-    assert meta["coverage_stale_communes"] == "45" and meta["coverage_stale_since"]
-    assert "stale since" in meta["coverage_stale_note"]
+    meta = {r[0].value: r[1].value for r in load_workbook(tmp_path / "g.xlsx")["Tham số"].iter_rows()}
+    assert meta["Số xã có số liệu cần tính lại"] == 45 and meta["Cần tính lại từ"]  # the "Tham số" sheet says it
     current = _cli(capsys, "load", "villages", str(DEMO / "thon_ban_synthetic.geojson"))
     assert "coverage: đã tính lại 45 xã" in current  # the next load without --no-refresh catches up
     assert "không (none)" in _cli(capsys, "status")

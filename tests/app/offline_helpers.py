@@ -61,8 +61,12 @@ def facility_in(url: str, commune: str, pick: int = 0) -> dict[str, Any]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            row = conn.execute(text("SELECT id, version, status FROM facility WHERE commune_code = :c "
-                                    "AND status <> 'decommissioned' ORDER BY id OFFSET :p LIMIT 1"),
+            # Facilities no earlier test of the session inspected in the last hour: a test that dates its
+            # inspections "30 minutes ago" must not meet a newer one that another test recorded.
+            row = conn.execute(text("SELECT id, version, status FROM facility f WHERE commune_code = :c "
+                                    "AND status <> 'decommissioned' AND NOT EXISTS (SELECT 1 FROM inspection i "
+                                    "WHERE i.facility_id = f.id AND i.inspected_at > now() - interval '1 hour') "
+                                    "ORDER BY id OFFSET :p LIMIT 1"),
                                {"c": commune, "p": pick})
             return dict(row.mappings().one())
     finally:

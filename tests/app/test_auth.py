@@ -124,17 +124,18 @@ def test_saving_an_inspection_checks_role_and_scope(flask_client: Any, demo_data
         before = conn.execute(text("SELECT count(*) FROM inspection")).scalar_one()
     outputs = [("insp-result", "children"), ("insp-saved-count", "data"), ("insp-selected", "data"),
                ("insp-form-error", "children"), ("insp-pending", "data"), ("insp-poll", "disabled"),
-               ("insp-poll", "max_intervals")]
+               ("insp-poll", "max_intervals"), ("insp-confirm", "is_open"), ("insp-last-saved", "data")]
+    save = [("insp-save", "n_clicks", 1), ("insp-confirm-yes", "n_clicks", None), ("insp-confirm-no", "n_clicks", None)]
     state = lambda fid: [("insp-selected", "data", fid), ("insp-status", "value", "degraded"),  # noqa: E731
-                         ("insp-note", "value", "thử"), ("insp-photo", "contents", None),
+                         ("insp-note", "value", "thử"), ("insp-photo-data", "data", None),
                          ("insp-location", "data", None), ("insp-submission", "data", None),
-                         ("insp-saved-count", "data", 0)]
+                         ("insp-saved-count", "data", 0), ("insp-visited", "value", None)]
     _as(flask_client, "kiemtra")
-    assert _dash(flask_client, outputs, [("insp-save", "n_clicks", 1)], state(outside)).status_code == 403
+    assert _dash(flask_client, outputs, save, state(outside)).status_code == 403
     _as(flask_client, "taichinh")  # a budget officer never edits facilities
-    assert _dash(flask_client, outputs, [("insp-save", "n_clicks", 1)], state(inside)).status_code == 403
+    assert _dash(flask_client, outputs, save, state(inside)).status_code == 403
     _as(flask_client, "quyhoach")
-    assert _dash(flask_client, outputs, [("insp-save", "n_clicks", 1)], state(inside)).status_code == 403
+    assert _dash(flask_client, outputs, save, state(inside)).status_code == 403
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM inspection")).scalar_one() == before
     engine.dispose()

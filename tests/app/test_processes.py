@@ -73,12 +73,15 @@ def _save_payload(key: str, facility_id: int, submission: str) -> dict[str, Any]
     outputs = [{"id": i, "property": p} for i, p in (
         ("insp-result", "children"), ("insp-saved-count", "data"), ("insp-selected", "data"),
         ("insp-form-error", "children"), ("insp-pending", "data"), ("insp-poll", "disabled"),
-        ("insp-poll", "max_intervals"))]
+        ("insp-poll", "max_intervals"), ("insp-confirm", "is_open"), ("insp-last-saved", "data"))]
     state = (("insp-selected", "data", facility_id), ("insp-status", "value", "broken"),
-             ("insp-note", "value", "two processes"), ("insp-photo", "contents", None),
+             ("insp-note", "value", "two processes"), ("insp-photo-data", "data", None),
              ("insp-location", "data", None), ("insp-submission", "data", submission),
-             ("insp-saved-count", "data", 0))
-    return {"output": key, "outputs": outputs, "inputs": [{"id": "insp-save", "property": "n_clicks", "value": 1}],
+             ("insp-saved-count", "data", 0), ("insp-visited", "value", None))
+    inputs = [{"id": "insp-save", "property": "n_clicks", "value": 1},
+              {"id": "insp-confirm-yes", "property": "n_clicks", "value": None},
+              {"id": "insp-confirm-no", "property": "n_clicks", "value": None}]
+    return {"output": key, "outputs": outputs, "inputs": inputs,
             "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
             "changedPropIds": ["insp-save.n_clicks"]}
 
@@ -86,7 +89,7 @@ def _save_payload(key: str, facility_id: int, submission: str) -> dict[str, Any]
 def _save_key(session: requests.Session, base: str) -> str:
     session.get(f"{base}/kiem-tra", timeout=30)
     for dependency in session.get(f"{base}/_dash-dependencies", timeout=30).json():
-        if dependency["output"].lstrip(".").startswith("insp-result.children"):
+        if "insp-pending.data" in dependency["output"]:  # the save (other callbacks also write insp-result)
             return str(dependency["output"])
     raise AssertionError("no save callback in /_dash-dependencies")
 

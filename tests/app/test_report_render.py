@@ -20,7 +20,8 @@ OUT = Path(__file__).resolve().parents[2] / "out" / "test_report"
 
 
 def test_vietnamese_number_format() -> None:
-    assert (vn_int(1234567), vn_percent(0.4567)) == ("1.234.567", "45,7 %")
+    # The one rounding rule (sql/percent.py): toward zero, so a shown share never reaches what it did not.
+    assert (vn_int(1234567), vn_percent(0.4567)) == ("1.234.567", "45,6 %")
 
 
 def test_xlsx_report_carries_the_figures(db_conn: Connection) -> None:

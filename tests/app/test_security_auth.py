@@ -34,6 +34,9 @@ pytestmark = pytest.mark.db
 
 OLD_CONSTANT_KEY = "phusong-dev-secret-change-me"  # sql/settings.py's default before issue 14
 PASSWORD = "mat-khau-dai"
+# The user-management callback's outputs (the add form is emptied after adding: name, password, scope).
+USER_OUTPUTS = [("admin-user-message", "children"), ("admin-users", "children"), ("admin-user-name", "value"),
+                ("admin-user-password", "value"), ("admin-user-scope", "value")]
 COOKIE = "phusong_session"
 MAP_OUTPUTS = [("map-panel", "children"), ("map-main", "viewport")]
 
@@ -301,7 +304,7 @@ def test_logins_logouts_refusals_downloads_and_user_changes_are_audited_with_the
     flask_client.get("/download/gaps.csv", environ_base=where)  # 401: nobody
     session_as(flask_client, "quantri")
     added = f"t-new-{uuid.uuid4().hex[:6]}"
-    _dash(flask_client, [("admin-user-message", "children"), ("admin-users", "children")],
+    _dash(flask_client, USER_OUTPUTS,
           [("admin-user-add", "n_clicks", 1), ("admin-user-confirm-lock", "submit_n_clicks", None),
            ("admin-user-activate", "n_clicks", None)],
           [("admin-user-name", "value", added), ("admin-user-password", "value", PASSWORD),
@@ -420,7 +423,7 @@ def test_the_lock_button_only_asks_and_the_admin_cannot_lock_themselves(flask_cl
     assert _sql("SELECT active FROM app_user WHERE name = :n", n=target) == [(True,)]  # nothing locked yet
 
     def confirm(name: str) -> Any:
-        return _dash(flask_client, [("admin-user-message", "children"), ("admin-users", "children")],
+        return _dash(flask_client, USER_OUTPUTS,
                      [("admin-user-add", "n_clicks", None), ("admin-user-confirm-lock", "submit_n_clicks", 1),
                       ("admin-user-activate", "n_clicks", None)],
                      [("admin-user-name", "value", None), ("admin-user-password", "value", None),
@@ -431,7 +434,7 @@ def test_the_lock_button_only_asks_and_the_admin_cannot_lock_themselves(flask_cl
     assert confirm(target)["admin-user-message"]["children"]["props"]["color"] == "success"
     assert _sql("SELECT active FROM app_user WHERE name = :n", n=target) == [(False,)]
     refused = confirm("quantri")["admin-user-message"]["children"]["props"]
-    assert refused["color"] == "danger" and "yourself" in refused["children"]
+    assert refused["color"] == "danger" and "tự khóa" in refused["children"]  # the page speaks Vietnamese
     assert _sql("SELECT active FROM app_user WHERE name = 'quantri'") == [(True,)]
 
 
