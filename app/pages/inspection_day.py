@@ -321,7 +321,7 @@ def register_callbacks() -> None:
         trigger = ctx.triggered_id
         if trigger == "insp-correct-cancel":
             return False, None, no_update, no_update, no_update, no_update, no_update, None
-        if not isinstance(trigger, dict) or not any(clicks):
+        if not isinstance(trigger, dict) or not isinstance(clicks, list) or not any(clicks):  # a forged request
             return (no_update,) * 8
         _facility_checked(int(trigger["id"]))
         with connect() as conn:
