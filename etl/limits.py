@@ -54,7 +54,7 @@ def check_size(path: Path, size: int, limit: int | None = None) -> None:
 def check_zip_directory(path: Path) -> list[zipfile.ZipInfo]:
     """Check a zip from its central directory only: entry count, names inside it, inflated size and ratio."""
     if not zipfile.is_zipfile(path):
-        raise LoadRefusedError(f"{path}: is not a zip archive")
+        raise LoadRefusedError(code="not_zip", path=path)
     with zipfile.ZipFile(path) as archive:
         entries = archive.infolist()
     if len(entries) > MAX_ARCHIVE_ENTRIES:
@@ -65,7 +65,7 @@ def check_zip_directory(path: Path) -> list[zipfile.ZipInfo]:
     for entry in entries:
         name = entry.filename
         if name.startswith(("/", "\\")) or ".." in PurePosixPath(name.replace("\\", "/")).parts or ":" in name:
-            raise LoadRefusedError(f"{path}: refused, the archive entry {name!r} points outside the archive")
+            raise LoadRefusedError(code="archive_entry_outside", path=path, entry=name)
         inflated += entry.file_size
         if entry.compress_size and entry.file_size / entry.compress_size > MAX_ARCHIVE_RATIO:
             ratio = entry.file_size / entry.compress_size

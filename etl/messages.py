@@ -24,6 +24,35 @@ _POINT_VI = "điểm (kinh độ {lon}, vĩ độ {lat})"
 
 # code -> (English template, Vietnamese template). Grouped by the loader that writes them.
 MESSAGES: dict[str, tuple[str, str]] = {
+    # Whole-file refusals (etl/readers/, etl/limits.py): LoadRefusedError(code=..., path=...), said after the file.
+    "file_missing": ("no such file", "không có tệp này."),
+    "not_a_file": ("is not a file", "không phải là một tệp."),
+    "file_empty": ("the file is empty", "Tệp trống."),
+    "no_data_rows": ("has a header but no data rows", "Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào."),
+    "old_xls": ("old Excel .xls files are not read; save it as .xlsx or CSV and load that",
+                "Tệp Excel cũ (.xls) không đọc được: hãy lưu thành .xlsx hoặc CSV rồi tải lên lại."),
+    "file_unreadable": ("cannot be read as {kind}: its content does not match its extension",
+                        "Không đọc được tệp: nội dung không đúng với đuôi tệp ({kind})."),
+    "not_utf8": ("is not UTF-8 (byte {byte}): for an old Vietnamese file choose another encoding (cp1258), or "
+                 "save it from Excel as 'CSV UTF-8'",
+                 "Tệp không phải mã UTF-8 (byte {byte}): nếu là tệp tiếng Việt cũ (TCVN3/VNI, Windows-1258), hãy "
+                 "chọn bảng mã khác hoặc lưu lại từ Excel dưới dạng “CSV UTF-8”."),
+    "unknown_encoding": ("unknown encoding {encoding} (try utf-8, utf-16 or cp1258)",
+                         "bảng mã {encoding} không được hỗ trợ (hãy thử utf-8, utf-16 hoặc cp1258)."),
+    "not_in_encoding": ("is not valid {encoding} (byte {byte} cannot be decoded)",
+                        "không phải mã {encoding} hợp lệ (không giải mã được byte {byte})."),
+    "binary_file": ("is a binary file, not CSV text", "Tệp không phải văn bản CSV."),
+    "not_xlsx": ("is not an Excel .xlsx workbook", "Tệp không phải sổ tính Excel .xlsx."),
+    "no_such_sheet": ("has no sheet '{sheet}'; its sheets are {sheets}",
+                      "không có trang tính '{sheet}'; các trang tính là {sheets}."),
+    "archive_no_table": ("the archive holds no .shp or .csv file", "Tệp nén không chứa tệp .shp hay .csv nào."),
+    "json_invalid": ("is not valid JSON", "không phải JSON hợp lệ."),
+    "no_such_layer": ("has no layer '{layer}'; its layers are {layers}",
+                      "không có lớp '{layer}'; các lớp là {layers}."),
+    "gis_unreadable": ("cannot be read as a GIS file", "không đọc được như một tệp GIS."),
+    "not_zip": ("is not a zip archive", "không phải tệp nén zip."),
+    "archive_entry_outside": ("refused, the archive entry '{entry}' points outside the archive",
+                              "bị từ chối: phần '{entry}' trong tệp nén trỏ ra ngoài tệp nén."),
     # Cells (etl/validate.py): counts, amounts, years, coordinates, geopoints, dates.
     "count_not_number": ("is not a number (expected a whole number such as 2)",
                          "không phải là số (cần một số nguyên, ví dụ 2)"),
