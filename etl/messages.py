@@ -60,6 +60,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "giải nén ra {size}, vượt giới hạn {limit}."),
     "table_too_large": ("{count} rows x {total} columns is over the limit of {maximum} cells and {outside} columns",
                         "{count} dòng x {total} cột, vượt giới hạn {maximum} ô và {outside} cột."),
+    "inspection_columns_missing": ("has no column for {columns}; its headers are {headers}",
+                                   "không có cột {columns}; các tiêu đề của tệp là {headers}."),
     "not_zip": ("is not a zip archive", "không phải tệp nén zip."),
     "archive_entry_outside": ("refused, the archive entry '{entry}' points outside the archive",
                               "bị từ chối: phần '{entry}' trong tệp nén trỏ ra ngoài tệp nén."),

@@ -94,6 +94,7 @@ SAMPLES: dict[str, tuple[Any, str]] = {
     "entry": ("../etc/x", "../etc/x"), "layer": ("diem", "diem"), "layers": (["vung", "duong"], "vung, duong"),
     "sheet": ("Trang2", "Trang2"), "sheets": (["Trang1"], "Trang1"), "byte": (12, "12"),
     "encoding": ("cp1258", "cp1258"), "size": ("41 MB", "41 MB"),
+    "columns": (["Tình trạng"], "Tình trạng"), "headers": (["Ngày", "Ghi chú"], "Ngày, Ghi chú"),
 }
 # Words that would show English left in a Vietnamese reason.
 ENGLISH = re.compile(r"\b(is|the|expected|row|not|empty|skipped|point|stored|commune|communes|number|should|of|or|"
