@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 import diskcache
 from dash import Dash, DiskcacheManager, Input, Output, State, clientside_callback, dcc, html
 
-from app import auth, basemap, downloads, errors, live_gis, offline, security_headers
+from app import auth, basemap, downloads, errors, live_gis, login, offline, security_headers
 from app.i18n import current_lang, t
 from sql.settings import Settings, get_settings
 
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         on_error=errors.on_callback_error,
     )
     app.server.config["PHUSONG_SETTINGS"] = settings
-    auth.install(app.server, settings)
+    login.install(app.server, settings)
     downloads.install(app.server)
     errors.install(app.server)
     security_headers.install(app)

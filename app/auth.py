@@ -23,36 +23,40 @@ Design
 
 from __future__ import annotations
 
-import hmac
-import html
 import json
 import secrets
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import flask
 from sqlalchemy import Connection
-from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.i18n import LANGUAGES, current_lang, t
-from app.sessions import end_session, end_user_sessions, session_user, start_session
+# Re-exported: the session's user and the role/scope checks live in app/access.py, the login routes in app/login.py.
+from app.access import (  # noqa: F401
+    SESSION_ID,
+    AccessDenied,
+    User,
+    communes_in_scope,
+    current_user,
+    may_see_page,
+    require,
+    scope_binds,
+)
+from app.sessions import end_user_sessions
 from sql import queries
 from sql.bulk import set_actor
-from sql.engine import connect
-from sql.errors import InputRefused, NotAllowed
-from sql.settings import Settings, get_settings, secret_key_of
+from sql.errors import InputRefused
+from sql.settings import get_settings
 
 ROLES = ("planner", "inspector", "budget", "admin")
 FAILURES_BEFORE_WAIT = 5
 FIRST_WAIT_S = 15
 LONGEST_WAIT_S = 15 * 60
 NAME_MAX = 64
-SESSION_ID = "sid"  # keys of Flask's signed cookie: the server-side session's id, the CSRF token, the language
 CSRF = "csrf"
 CSRF_FIELD = "csrf_token"  # the hidden field of every Flask form
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -60,15 +64,6 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 OPEN_PREFIXES = ("/login", "/lang/", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/healthz")
 # A hash to check against when the name is unknown, so that a wrong name costs the same time as a wrong password.
 _DUMMY_HASH = generate_password_hash("phusong-no-such-user")
-_SERVER: flask.Flask | None = None  # the app's server, for background callbacks (they run in a forked process)
-
-
-class AccessDenied(NotAllowed):
-    """The logged-in user (or nobody) may not do this; shown as HTTP 403 (401 when nobody is logged in)."""
-
-    def __init__(self, message: str, *, status: int = 403) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class UserError(InputRefused):
@@ -79,17 +74,6 @@ class UserError(InputRefused):
     def __init__(self, message: str, vi: str | None = None) -> None:
         super().__init__(message)
         self.vi = vi or message
-
-
-@dataclass(frozen=True)
-class User:
-    name: str
-    role: str
-    scope_codes: tuple[str, ...]
-
-    @property
-    def whole_country(self) -> bool:
-        return not self.scope_codes and self.role != "inspector"
 
 
 @dataclass(frozen=True)
@@ -258,120 +242,6 @@ def audit_event(conn: Connection, user: str, action: str, entity: str, entity_id
         "details": json.dumps(details, ensure_ascii=False) if details else None})
 
 
-def _user_of_session(conn: Connection, session_id: str) -> User | None:
-    row = session_user(conn, session_id)
-    if row is None or not row["active"]:
-        return None
-    return User(row["name"], row["role"], tuple(row["scope_codes"]))
-
-
-# ---------------------------------------------------------------------------------------------- checks
-
-def current_user() -> User | None:
-    """The user of this request's session (read from the database once per request), or None.
-
-    Background callbacks run in another process without Flask's request: there the session cookie comes from
-    Dash's callback context and is verified with the same key.
-    """
-    if not flask.has_request_context():
-        session_id = _session_id_from_callback_cookie()
-        if not session_id:
-            return None
-        with connect() as conn:
-            return _user_of_session(conn, session_id)
-    if "phusong_user" not in flask.g:
-        session_id = flask.session.get(SESSION_ID)
-        user = None
-        if isinstance(session_id, str):
-            with connect() as conn:
-                user = _user_of_session(conn, session_id)
-        flask.g.phusong_user = user
-    return flask.g.phusong_user
-
-
-def _session_id_from_callback_cookie() -> str | None:
-    import dash
-
-    if _SERVER is None:
-        return None
-    try:
-        cookie = dash.callback_context.cookies.get(_SERVER.config["SESSION_COOKIE_NAME"])
-    except Exception:  # no callback running: no user
-        return None
-    serializer = _SERVER.session_interface.get_signing_serializer(_SERVER)  # type: ignore[attr-defined]
-    if not cookie or serializer is None:
-        return None
-    try:
-        data = serializer.loads(cookie, max_age=int(_SERVER.permanent_session_lifetime.total_seconds()))
-    except Exception:  # a forged or expired cookie is nobody
-        return None
-    session_id = data.get(SESSION_ID)
-    return session_id if isinstance(session_id, str) else None
-
-
-def require(*roles: str, communes: Iterable[str] | None = None, conn: Connection | None = None) -> User:
-    """Return the logged-in user when their role is one of ``roles`` and every commune is in their scope.
-
-    Raise ``AccessDenied`` otherwise. Call it first in every callback and download.
-    """
-    user = current_user()
-    if user is None:
-        raise AccessDenied("not logged in", status=401)
-    if roles and user.role not in roles:
-        raise AccessDenied(f"{user.name} ({user.role}) may not do this")
-    codes = sorted({c for c in (communes or ()) if c})
-    if codes and not communes_in_scope(user, codes, conn=conn) >= set(codes):
-        raise AccessDenied(f"{user.name}: commune(s) {', '.join(codes)} outside their scope")
-    return user
-
-
-def communes_in_scope(user: User, codes: Sequence[str], *, conn: Connection | None = None) -> set[str]:
-    """The subset of ``codes`` the user may see and act on."""
-    if user.whole_country:
-        return set(codes)
-    if not user.scope_codes:
-        return set()
-    binds = {"codes": list(codes), "scope": list(user.scope_codes)}
-    if conn is not None:
-        return set(conn.execute(queries.load("communes_in_scope"), binds).scalars())
-    with connect() as own:
-        return set(own.execute(queries.load("communes_in_scope"), binds).scalars())
-
-
-def scope_binds(user: User) -> dict[str, Any]:
-    """Binds for queries that filter by scope: ``:whole_country`` and ``:scope`` (text[])."""
-    return {"whole_country": user.whole_country, "scope": list(user.scope_codes)}
-
-
-def may_see_page(user: User | None, roles: Sequence[str]) -> bool:
-    return user is not None and user.role in roles
-
-
-# ---------------------------------------------------------------------------------------------- Flask wiring
-
-def install(server: flask.Flask, settings: Settings) -> None:
-    """Set the session cookie, the login/logout/language routes, the checks before every request and the 403s."""
-    global _SERVER
-    _SERVER = server
-    server.secret_key = secret_key_of(settings)
-    # No PERMANENT session: the cookie ends with the browser; its signature is refused after the longest session.
-    server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                         SESSION_COOKIE_SECURE=settings.secure_cookies, SESSION_COOKIE_NAME="phusong_session",
-                         PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.session_max_s),
-                         MAX_CONTENT_LENGTH=40 * 1024 * 1024, PHUSONG_PUBLIC_URL=settings.public_url)
-    if settings.proxy_count:
-        n = settings.proxy_count
-        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
-    server.add_url_rule("/login", "login", _login_view, methods=["GET", "POST"])
-    server.add_url_rule("/logout", "logout", _logout_view, methods=["POST"])
-    server.add_url_rule("/lang/<code>", "lang", _lang_view)
-    server.add_url_rule("/healthz", "healthz", lambda: "ok")
-    server.before_request(_refuse_cross_site)
-    server.before_request(_gate)
-    server.after_request(_audit_download)
-    server.register_error_handler(AccessDenied, _refused)
-
-
 def client_address() -> str:
     """The client's address as this server sees it (through PHUSONG_PROXY_COUNT trusted proxies)."""
     return flask.request.remote_addr or "unknown"
@@ -383,163 +253,3 @@ def csrf_token() -> str:
     if not isinstance(token, str) or not token:
         token = flask.session[CSRF] = secrets.token_urlsafe(32)
     return token
-
-
-def _refuse_cross_site() -> Any:
-    """Refuse state-changing requests from other sites: Dash callbacks by Origin and Sec-Fetch-Site (a browser
-    always sends them on a cross-site POST), Flask forms also by the session's CSRF token."""
-    request = flask.request
-    if request.method in SAFE_METHODS:
-        return None
-    site = request.headers.get("Sec-Fetch-Site")
-    origin = request.headers.get("Origin")
-    if (site is not None and site not in ("same-origin", "none")) or (origin is not None and not _same_host(origin)):
-        return _refused(AccessDenied(f"cross-site request refused (Origin {origin!r}, Sec-Fetch-Site {site!r})"))
-    if request.path.startswith("/_dash-"):
-        return None
-    sent = request.form.get(CSRF_FIELD, "")
-    expected = flask.session.get(CSRF)
-    if isinstance(expected, str) and expected and hmac.compare_digest(sent, expected):
-        return None
-    if request.path == "/login":  # a form kept open too long, or a login forced on the user by another site
-        return flask.Response(_login_html(t("form_expired")), status=400, mimetype="text/html")
-    return _refused(AccessDenied(t("form_expired"), status=400))
-
-
-def _same_host(origin: str) -> bool:
-    host = urlsplit(origin).netloc.lower()
-    public = flask.current_app.config.get("PHUSONG_PUBLIC_URL")
-    return bool(host) and (host == flask.request.host.lower()
-                           or (bool(public) and host == urlsplit(public).netloc.lower()))
-
-
-def _gate() -> Any:
-    path = flask.request.path
-    if path.startswith(OPEN_PREFIXES) or current_user() is not None:
-        return None
-    if path.startswith("/_dash-update-component") or flask.request.method != "GET" or path.startswith("/download"):
-        return _refused(AccessDenied("not logged in", status=401))
-    return flask.redirect(f"/login?next={flask.request.full_path.rstrip('?')}")
-
-
-def _refused(error: AccessDenied) -> Any:
-    user = current_user()
-    with connect() as conn:
-        audit_event(conn, user.name if user else "anonymous", "refused", "request", flask.request.path[:300],
-                    client_address(), {"status": error.status, "method": flask.request.method,
-                                       "detail": str(error)[:300]})
-    return flask.jsonify({"error": t("refused"), "detail": str(error)}), error.status
-
-
-def _audit_download(response: flask.Response) -> flask.Response:
-    """Every file served under /download/ is written to the audit log: who, what (path and query), from where."""
-    if flask.request.path.startswith("/download/") and response.status_code == 200:
-        user = current_user()
-        with connect() as conn:
-            audit_event(conn, user.name if user else "anonymous", "download", "download",
-                        flask.request.path[:300], client_address(),
-                        {"query": flask.request.query_string.decode(errors="replace")[:500]})
-    return response
-
-
-# Where each role's work starts: an inspector opens the app on a phone in the field to check facilities,
-# a budget officer to export; planners and administrators start from the coverage map.
-_HOME_BY_ROLE = {"inspector": "/kiem-tra", "budget": "/xuat-bao-cao"}
-
-
-def home_of(user: User) -> str:
-    return _HOME_BY_ROLE.get(user.role, "/")
-
-
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never an absolute URL (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-        return "/"
-    return target
-
-
-def _login_view() -> Any:
-    message = ""
-    if flask.request.method == "POST":
-        name = flask.request.form.get("name", "")
-        password = flask.request.form.get("password", "")
-        address = client_address()
-        with connect() as conn:
-            outcome = authenticate(conn, name, password, address=address)
-            if outcome.user is not None:
-                session_id = start_session(conn, outcome.user.name, ip=address,
-                                           user_agent=flask.request.headers.get("User-Agent"))
-        if outcome.user is not None:
-            # A new cookie altogether (session id and CSRF token): nothing chosen before the login carries over
-            # but the language.
-            lang = flask.session.get("lang")
-            flask.session.clear()
-            flask.session[SESSION_ID] = session_id
-            csrf_token()
-            if lang:
-                flask.session["lang"] = lang
-            asked = flask.request.args.get("next")
-            return flask.redirect(_safe_next(asked) if asked and asked != "/" else home_of(outcome.user))
-        if outcome.wait_s:
-            message = (f"Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau {outcome.wait_s} giây."
-                       if current_lang() == "vi" else
-                       f"Too many failed logins. Please try again in {outcome.wait_s} s.")
-        else:
-            message = ("Tên đăng nhập hoặc mật khẩu không đúng." if current_lang() == "vi"
-                       else "Wrong user name or password.")
-    status = 401 if message else 200
-    return flask.Response(_login_html(message), status=status, mimetype="text/html")
-
-
-def _logout_view() -> Any:
-    """End the session here and in the database (POST with the CSRF token only: a link cannot log anyone out)."""
-    session_id = flask.session.get(SESSION_ID)
-    if isinstance(session_id, str):
-        with connect() as conn:
-            name = end_session(conn, session_id)
-            if name:
-                audit_event(conn, name, "logout", "session", name, client_address())
-    lang = flask.session.get("lang")
-    flask.session.clear()
-    if lang:
-        flask.session["lang"] = lang
-    return flask.redirect("/login")
-
-
-def _lang_view(code: str) -> Any:
-    if code in LANGUAGES:
-        flask.session["lang"] = code
-    target = flask.request.args.get("next")
-    if not target and flask.request.referrer:
-        target = urlsplit(flask.request.referrer).path
-    return flask.redirect(_safe_next(target))
-
-
-def _login_html(message: str) -> str:
-    lang = current_lang()
-    other = "en" if lang == "vi" else "vi"
-    next_path = html.escape(_safe_next(flask.request.args.get("next")), quote=True)
-    alert = f'<div class="alert alert-danger py-2" id="login-error">{html.escape(message)}</div>' if message else ""
-    return f"""<!doctype html>
-<html lang="{lang}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{t("login")} — phusong</title>
-<link rel="stylesheet" href="/assets/vendor/bootstrap-5.3.3.min.css">
-<link rel="stylesheet" href="/assets/phusong.css">
-</head><body class="bg-light">
-<main class="container" style="max-width: 380px; padding-top: 12vh">
-  <h1 class="h4 mb-1">phusong</h1>
-  <p class="text-muted small">{t("app_title")}</p>
-  <form method="post" action="/login?next={next_path}" class="card card-body shadow-sm" id="login-form">
-    <h2 class="h5">{t("login")}</h2>
-    {alert}
-    <input type="hidden" name="{CSRF_FIELD}" value="{html.escape(csrf_token(), quote=True)}">
-    <label class="form-label" for="login-name">{t("user_name")}</label>
-    <input class="form-control mb-2" id="login-name" name="name" autocomplete="username" required autofocus>
-    <label class="form-label" for="login-password">{t("password")}</label>
-    <input class="form-control mb-3" id="login-password" name="password" type="password"
-           autocomplete="current-password" required>
-    <button class="btn btn-primary w-100" type="submit" id="login-submit">{t("login")}</button>
-  </form>
-  <p class="mt-3 small"><a href="/lang/{other}?next=/login">{t("language_switch")}</a></p>
-</main></body></html>"""

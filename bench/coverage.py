@@ -56,6 +56,7 @@ def _in_child(target: Any, *args: Any) -> dict[str, Any]:
     return result
 
 
+# long: a benchmark's one-off set-up script (load, synthesise, cache), run top to bottom once.
 def prepare(n_clusters: int) -> dict[str, Any]:
     """Load communes, synthetic populations, the national raster (cached), clusters and stations."""
     import geopandas as gpd

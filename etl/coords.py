@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from functools import lru_cache
 
@@ -92,10 +91,6 @@ def parse_coordinate(text: str) -> float:
     value = degrees + minutes / 60 + seconds / 3600
     hemisphere = (match["h1"] or match["h2"] or "").upper()
     return -value if hemisphere in ("S", "W") else value
-
-
-def is_finite(value: float) -> bool:
-    return not (math.isnan(value) or math.isinf(value))
 
 
 def in_viet_nam(lon: float, lat: float) -> bool:

@@ -6,7 +6,35 @@ from sql.errors import InputRefused
 
 
 class LoadRefusedError(InputRefused):
-    """The file as a whole cannot be loaded (nothing was written); the message says why."""
+    """The file as a whole cannot be loaded (nothing was written); the message says why.
+
+    A reader's refusal is a reason ``code`` of etl/messages.py with its ``values``: ``str(exc)`` is the English
+    sentence after the file's path (and, for the command line only, ``cli_hint``), ``render(lang)`` the sentence
+    alone in either language (no path: the web app names the file as the user named it), ``vi`` the Vietnamese
+    sentence after the path.
+    """
+
+    def __init__(self, message: str = "", *, code: str | None = None, path: object = None, cli_hint: str = "",
+                 **values: object) -> None:
+        self.code = code
+        self.values = values
+        self.cli_hint = cli_hint
+        self.where = "" if path is None else str(path)
+        if code is not None:
+            message = self._located(self.render("en")) + (f" ({cli_hint})" if cli_hint else "")
+            self.vi = self._located(self.render("vi"))
+        super().__init__(message)
+
+    def _located(self, sentence: str) -> str:
+        return f"{self.where}: {sentence}" if self.where else sentence
+
+    def render(self, lang: str = "en") -> str:
+        """The refusal in ``lang`` without the file's path (a refusal without a code: its English message)."""
+        if self.code is None:
+            return str(self)
+        from etl.messages import render
+
+        return render(self.code, self.values, lang)
 
 
 class SurveyValidationError(LoadRefusedError):

@@ -29,11 +29,7 @@ Channel = Literal["hotline", "zalo", "web_form", "meeting", "source_app"]
 Category = Literal["loudspeaker_broken", "inaudible", "wrong_schedule", "content", "other"]
 Status = Literal["received", "assigned", "answered", "closed"]
 
-CHANNELS: tuple[str, ...] = ("hotline", "zalo", "web_form", "meeting", "source_app")
-CATEGORIES: tuple[str, ...] = ("loudspeaker_broken", "inaudible", "wrong_schedule", "content", "other")
 STATUSES: tuple[str, ...] = ("received", "assigned", "answered", "closed")
-# Reports that put their facility at the top of the inspectors' queue (sql/queries/inspection_queue.sql).
-URGENT_CATEGORIES: tuple[str, ...] = ("loudspeaker_broken", "inaudible")
 
 # The words users read (GLOSSARY.md), Vietnamese and English.
 CHANNEL_LABELS = {
@@ -310,23 +306,7 @@ def inspection_queue(conn: Connection, viewer: Viewer, *, lon: float | None = No
     return [dict(r) for r in rows]
 
 
-def feedback_geojson(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The reports that have a point, as a GeoJSON FeatureCollection for the map layer (no contact ever)."""
-    features = []
-    for r in rows:
-        if r.get("lon") is None:
-            continue
-        properties = {k: _jsonable(v) for k, v in r.items() if k not in ("lon", "lat", "reporter_contact")}
-        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-                         "properties": properties})
-    return {"type": "FeatureCollection", "features": features}
-
-
 # --- helpers --------------------------------------------------------------------------------------------------
-
-def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
-
 
 def _require_role(viewer: Viewer, roles: Sequence[str], action: str) -> None:
     if viewer.role not in roles:

@@ -111,6 +111,7 @@ def _require_columns(file: str, columns: ColumnMap, channel: str | None) -> None
         raise LoadRefusedError(f"{file}: no column for {'; '.join(missing)}")
 
 
+# long: its nested checks share the row's cells and issue list (see the comment in its body).
 def _read_row(conn: Connection, columns: ColumnMap, line: int, cells: Sequence[str], channel: str | None,
               vocabulary: Vocabulary, result: LoadResult) -> _ImportRow | None:
     """Check one row; every problem becomes a RowIssue, and a row with any rejection is left out."""

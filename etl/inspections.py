@@ -94,16 +94,14 @@ def _require_columns(table: RawTable, columns: ColumnMap) -> None:
     missing = [
         label
         for name, label in (
-            ("external_id", "the facility id ('Mã thiết chế')"),
-            ("status", "the status found ('Tình trạng')"),
+            ("external_id", "Mã thiết chế"),
+            ("status", "Tình trạng"),
         )
         if not columns.has(name) and not (name == "external_id" and columns.has("facility_id"))
     ]
     if missing:
-        raise LoadRefusedError(
-            f"{table.file}: no column for {' and '.join(missing)}; the headers are "
-            f"{', '.join(h for h in table.headers if h)}"
-        )
+        raise LoadRefusedError(code="inspection_columns_missing", path=table.file, columns=missing,
+                               headers=[h for h in table.headers if h])
 
 
 def _read_rows(

@@ -32,11 +32,7 @@ _CELL_REF = re.compile(rb" r=\"([A-Z]{1,3})([0-9]{1,7})\"")
 
 
 class LimitExceededError(LoadRefusedError):
-    """An input over one of the limits above; ``vi`` is the same sentence in Vietnamese, naming the file."""
-
-    def __init__(self, message: str, vi: str) -> None:
-        super().__init__(message)
-        self.vi = vi
+    """An input over one of the limits above: a code of etl/messages.py, like every whole-file refusal."""
 
 
 def _mb(n: int) -> str:
@@ -47,46 +43,39 @@ def check_size(path: Path, size: int, limit: int | None = None) -> None:
     """Refuse a file of ``size`` bytes over ``limit`` (MAX_FILE_BYTES when None)."""
     limit = MAX_FILE_BYTES if limit is None else limit
     if size > limit:
-        raise LimitExceededError(f"{path}: {_mb(size)} is over the {_mb(limit)} limit; split the file",
-                                 f"{path.name}: {_mb(size)}, vượt giới hạn {_mb(limit)}; hãy chia nhỏ tệp.")
+        raise LimitExceededError(code="file_too_large", path=path, size=_mb(size), limit=_mb(limit))
 
 
 def check_zip_directory(path: Path) -> list[zipfile.ZipInfo]:
     """Check a zip from its central directory only: entry count, names inside it, inflated size and ratio."""
     if not zipfile.is_zipfile(path):
-        raise LoadRefusedError(f"{path}: is not a zip archive")
+        raise LoadRefusedError(code="not_zip", path=path)
     with zipfile.ZipFile(path) as archive:
         entries = archive.infolist()
     if len(entries) > MAX_ARCHIVE_ENTRIES:
-        raise LimitExceededError(
-            f"{path}: refused, the archive holds {len(entries):,} files (limit {MAX_ARCHIVE_ENTRIES:,})",
-            f"{path.name}: tệp nén chứa {len(entries):,} tệp, vượt giới hạn {MAX_ARCHIVE_ENTRIES:,} tệp.")
+        raise LimitExceededError(code="archive_too_many_files", path=path, count=len(entries),
+                                 maximum=MAX_ARCHIVE_ENTRIES)
     inflated = 0
     for entry in entries:
         name = entry.filename
         if name.startswith(("/", "\\")) or ".." in PurePosixPath(name.replace("\\", "/")).parts or ":" in name:
-            raise LoadRefusedError(f"{path}: refused, the archive entry {name!r} points outside the archive")
+            raise LoadRefusedError(code="archive_entry_outside", path=path, entry=name)
         inflated += entry.file_size
         if entry.compress_size and entry.file_size / entry.compress_size > MAX_ARCHIVE_RATIO:
             ratio = entry.file_size / entry.compress_size
-            raise LimitExceededError(
-                f"{path}: refused, entry {name!r} inflates {ratio:,.0f} times (limit {MAX_ARCHIVE_RATIO}): a zip bomb?",
-                f"{path.name}: phần {name!r} giải nén ra gấp {ratio:,.0f} lần, vượt giới hạn {MAX_ARCHIVE_RATIO} lần.")
+            raise LimitExceededError(code="archive_entry_bomb", path=path, entry=name, count=round(ratio),
+                                     maximum=MAX_ARCHIVE_RATIO)
     if inflated > MAX_ARCHIVE_INFLATED_BYTES:
-        raise LimitExceededError(
-            f"{path}: refused, the archive inflates to {_mb(inflated)} (limit {_mb(MAX_ARCHIVE_INFLATED_BYTES)})",
-            f"{path.name}: giải nén ra {_mb(inflated)}, vượt giới hạn {_mb(MAX_ARCHIVE_INFLATED_BYTES)}.")
+        raise LimitExceededError(code="archive_too_large", path=path, size=_mb(inflated),
+                                 limit=_mb(MAX_ARCHIVE_INFLATED_BYTES))
     return entries
 
 
 def check_cells(path: Path, rows: int, columns: int, *, where: str = "") -> None:
     """Refuse a table of ``rows`` x ``columns`` over MAX_CELLS, or wider than MAX_COLUMNS."""
     if columns > MAX_COLUMNS or rows * columns > MAX_CELLS:
-        raise LimitExceededError(
-            f"{path}{where}: {rows:,} rows x {columns:,} columns is over the limit of {MAX_CELLS:,} cells "
-            f"and {MAX_COLUMNS:,} columns",
-            f"{path.name}{where}: {rows:,} dòng x {columns:,} cột, vượt giới hạn {MAX_CELLS:,} ô "
-            f"và {MAX_COLUMNS:,} cột.")
+        raise LimitExceededError(code="table_too_large", path=f"{path}{where}", count=rows, total=columns,
+                                 maximum=MAX_CELLS, outside=MAX_COLUMNS)
 
 
 def check_workbook(path: Path) -> None:

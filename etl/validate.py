@@ -20,7 +20,6 @@ EARLIEST_YEAR = 1945  # issue 3: an installation year before 1945 is rejected
 VN_TZ = timezone(timedelta(hours=7))
 # Kobo's own columns start with "_"; only these mean something to phusong (`_id` is Kobo's row number).
 _KOBO_META_FIELDS = {"submission_id", "inspector", "inspected_at", "lat", "lon", "geopoint"}
-_MULTI = re.compile(r"[-+]?\d+(?:\.\d+)?")
 # A total under a form's table, as typed in its first cells: "Tổng cộng", "Tổng số: 12", "Cộng", "Total" (Python's
 # re and arrow's RE2 read it alike).
 TOTAL_LABEL = r"(?i)^(tổng|tong)( (cộng|cong|số|so))?([ :].*)?$|^(cộng|cong)(:.*)?$|^total([ :].*)?$"
@@ -353,10 +352,6 @@ def row_attributes(table: RawTable, columns: ColumnMap, cells: Sequence[str]) ->
         if index < len(cells) and cells[index].strip() and header:
             kept[header] = cells[index].strip()
     return kept
-
-
-def number_list(text: str) -> list[float]:
-    return [float(x) for x in _MULTI.findall(text)]
 
 
 # Statuses (issue 15): a doubtful one is never read as a fact. The accepted words, as the survey forms write them.

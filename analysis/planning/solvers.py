@@ -172,6 +172,7 @@ def _prune_useless(problem: PlanningProblem, chosen: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------------- greedy
+# long: one lazy-greedy loop whose state (heap, budget, reached weights) the steps share; split, it reads worse.
 def solve_greedy(problem: PlanningProblem) -> PlanSolution:
     """Choose actions by newly reached weight per VND (lazy greedy) within the budget; no optimality proof.
 

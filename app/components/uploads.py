@@ -20,8 +20,10 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from app.components.common import small_table
+from app.errors import error_text
 from app.i18n import current_lang, fmt_int, t
-from etl.limits import MAX_UPLOAD_BYTES, UPLOAD_MAX_AGE_S, LimitExceededError, check_size
+from etl.errors import LoadRefusedError
+from etl.limits import MAX_UPLOAD_BYTES, UPLOAD_MAX_AGE_S, check_size
 from etl.lineage import LoadResult
 from etl.messages import field_text
 from etl.validate import RowIssue
@@ -81,37 +83,16 @@ def sweep_uploads(*, max_age_s: float = UPLOAD_MAX_AGE_S) -> int:
 
 # The readers' refusals as a user reads them: (part of the reader's English, Vietnamese, English), without the
 # server's path or CLI flags (an encoding is chosen on the page, not typed as --encoding).
-_REFUSALS = (
-    ("is not UTF-8", "Tệp không phải mã UTF-8: nếu là tệp tiếng Việt cũ (TCVN3/VNI, Windows-1258), hãy chọn bảng mã "
-     "khác hoặc lưu lại từ Excel dưới dạng “CSV UTF-8”.",
-     "The file is not UTF-8: for an old Vietnamese file choose another encoding, or save it from Excel as "
-     "“CSV UTF-8”."),
-    ("old Excel .xls", "Tệp Excel cũ (.xls) không đọc được: hãy lưu thành .xlsx hoặc CSV rồi tải lên lại.",
-     "Old Excel .xls files are not read: save it as .xlsx or CSV and upload that."),
-    ("is a binary file", "Tệp không phải văn bản CSV.", "The file is not CSV text."),
-    ("is not an Excel .xlsx", "Tệp không phải sổ tính Excel .xlsx.", "The file is not an Excel .xlsx workbook."),
-    ("the file is empty", "Tệp trống.", "The file is empty."),
-    ("holds no .shp or .csv", "Tệp nén không chứa tệp .shp hay .csv nào.", "The archive holds no .shp or .csv file."),
-    ("cannot be read as", "Không đọc được tệp: nội dung không đúng với đuôi tệp.",
-     "The file cannot be read: its content does not match its extension."),
-)
-
-
 def refusal_text(exc: Exception, filename: str, path: Path | None = None) -> str:
     """What the user reads when their file is refused: one sentence in the page's language, never the server's
-    path of the upload (the file is named as the user named it) nor a command-line flag."""
-    vi = current_lang() == "vi"
-    message = str(exc)
-    if isinstance(exc, LimitExceededError) and vi:
-        return exc.vi
-    if "no data rows" in message:
-        return f"{filename}: {_no_rows_text(path, vi)}"
-    for part, in_vi, in_en in _REFUSALS:
-        if part in message:
-            return f"{filename}: {in_vi if vi else in_en}"
-    if path is not None:
-        message = message.replace(str(path), filename).replace(path.name, filename)
-    return re.sub(r"\s*--[a-z][a-z-]*(\s+\S+)?", "", message)
+    path of the upload (the file is named as the user named it) nor a command-line flag. A reader's refusal is a
+    code of etl/messages.py, rendered in the page's language."""
+    lang = current_lang()
+    if isinstance(exc, LoadRefusedError) and exc.code == "no_data_rows":
+        return f"{filename}: {_no_rows_text(path, lang == 'vi')}"
+    if isinstance(exc, LoadRefusedError) and exc.code is not None:
+        return f"{filename}: {exc.render(lang)}"
+    return error_text(exc, filename, path)
 
 
 def _no_rows_text(path: Path | None, vi: bool) -> str:

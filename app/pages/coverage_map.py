@@ -12,7 +12,6 @@ import re
 from typing import Any
 
 import dash
-import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
 import numpy as np
@@ -32,27 +31,18 @@ from app.components.common import (
     overdue_link,
     rows,
     scalar,
-    small_table,
     zoom_for_bounds,
 )
+from app.components.coverage_views import commune_panel, commune_table, map_filters, table_columns, table_row
 from app.components.map_layers import base_layers, colour_legend, facility_popup, layer_legends
-from app.components.rules_view import add_verdicts, colour_options, legend, panel_verdicts, province_summary
+from app.components.rules_view import add_verdicts, legend, panel_verdicts, province_summary
 from app.i18n import (
-    STATUS_WORDS,
-    TYPE_WORDS,
     class_word,
     current_lang,
-    fmt_date,
-    fmt_decimal,
     fmt_int,
-    fmt_share,
-    status_word,
-    t,
-    type_word,
 )
 from app.refresh_text import current_coverage_version, stale_alert
 from etl.names import fold_place_name
-from sql.percent import percent
 from sql.safe_cells import csv_frame
 
 ROLES = ("planner", "budget", "admin", "inspector")
@@ -93,7 +83,7 @@ def layout(**_: Any) -> Any:
     return dbc.Row([
         dbc.Col([html.Div(dbc.Button("✕", id="map-filters-close", size="sm", color="link",
                                      title="Close" if en else "Đóng"), className="d-md-none text-end"),
-                 _filters(provinces)], md=3, lg=2, className="mb-2 map-filters", id="map-filters"),
+                 map_filters(provinces)], md=3, lg=2, className="mb-2 map-filters", id="map-filters"),
         dbc.Col([html.Div([
             dbc.Button("☰ " + ("Filters" if en else "Bộ lọc"), id="map-filters-open", size="sm", color="secondary",
                        outline=True, className="d-md-none mb-1"),
@@ -109,7 +99,7 @@ def layout(**_: Any) -> Any:
                          id="map-facility-info", className="map-identify", hidden=True),
                 html.Div(_legend("class", ["facilities"]), id="map-legend", className="map-legend"),
             ], className="map-wrap"),
-        ]), _commune_table()], md=6, lg=7),
+        ]), commune_table()], md=6, lg=7),
         dbc.Col([html.Div(dbc.Button("✕", id="map-sheet-close", size="sm", color="link",
                                      title="Close" if en else "Đóng"), className="d-md-none text-end sheet-handle"),
                  html.Div(html.P(_panel_hint(), className="text-muted small"), id="map-panel",
@@ -120,47 +110,6 @@ def layout(**_: Any) -> Any:
         dcc.Store(id="map-coverage-version", data=current_coverage_version()),
         dcc.Interval(id="map-coverage-poll", interval=POLL_MS),
     ], className="g-2")
-
-
-def _commune_table() -> Any:
-    """The communes beside the map (issue 21): sort and filter by class, share reached, 8.3, villages not reached
-    and priority; a row click zooms to the commune; the rows left by the filters download as CSV."""
-    return html.Div([
-        html.Div([html.B(t("commune_table"), className="small me-2"),
-                  html.Span(id="map-table-count", className="small text-muted me-auto"),
-                  dbc.Button(t("export_filtered_rows"), id="map-table-export", size="sm", color="secondary",
-                             outline=True)], className="d-flex align-items-center mb-1"),
-        dcc.Download(id="map-table-download"),
-        dag.AgGrid(id="map-table", columnDefs=_table_columns(), rowData=[], getRowId="params.data.code",
-                   defaultColDef={"sortable": True, "resizable": True, "floatingFilter": True, "minWidth": 80,
-                                  "wrapHeaderText": True, "autoHeaderHeight": True},
-                   dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False,
-                                                     "enableClickSelection": True},
-                                    "tooltipShowDelay": 300, "animateRows": False},
-                   columnSize="responsiveSizeToFit", style={"height": "34vh"}),
-    ], className="mt-1", id="map-table-wrap")
-
-
-def _table_columns() -> list[dict[str, Any]]:
-    number = {"filter": "agNumberColumnFilter", "type": "rightAligned"}
-    locale = "en-GB" if current_lang() == "en" else "vi-VN"
-
-    def decimals(digits: int) -> dict[str, str]:
-        return {"function": f"params.value == null ? '–' : params.value.toLocaleString('{locale}', "
-                            f"{{minimumFractionDigits: {digits}, maximumFractionDigits: {digits}}})"}
-
-    return [
-        {"field": "name", "headerName": t("commune"), "filter": "agTextColumnFilter", "pinned": "left",
-         "minWidth": 130},
-        {"field": "code", "headerName": t("commune_code"), "filter": "agTextColumnFilter", "maxWidth": 100},
-        {"field": "class_word", "headerName": t("by_class"), "filter": "agTextColumnFilter", "minWidth": 140},
-        {"field": "share_pct", "headerName": t("share_reached") + " (%)", **number,
-         "valueFormatter": decimals(1)},
-        {"field": "ntm_8_3_word", "headerName": t("ntm_8_3"), "filter": "agTextColumnFilter", "minWidth": 100},
-        {"field": "villages_not_reached", "headerName": t("village_not_reached"), **number},
-        {"field": "priority", "headerName": t("priority"), **number, "sort": "desc",
-         "headerTooltip": t("priority_hint"), "valueFormatter": decimals(2)},
-    ]
 
 
 def _hint(collection: dict[str, Any]) -> str:
@@ -180,37 +129,6 @@ def _initial_bounds(user: User) -> list[list[float]]:
         e = extent[0]
         return [[e["ymin"], e["xmin"]], [e["ymax"], e["xmax"]]]
     return VIETNAM_BOUNDS
-
-
-def _filters(provinces: list[dict[str, Any]]) -> Any:
-    lang = current_lang()
-    radio_types = ("commune_radio_station", "loudspeaker_cluster")
-    return dbc.Card(dbc.CardBody([
-        dbc.Label(t("search"), html_for="map-search", className="small mb-0"),
-        dbc.Input(id="map-search", type="search", placeholder=t("search_commune_placeholder"), debounce=0.3,
-                  size="sm"),
-        html.Div(id="map-search-hits", className="mb-2"),
-        dbc.Label(t("province"), className="small mb-0"),
-        dcc.Dropdown(id="map-province", options=[{"label": p["name"], "value": p["code"]} for p in provinces],
-                     value=provinces[0]["code"] if len(provinces) == 1 else None,
-                     placeholder=t("all"), clearable=True, className="mb-2 small"),
-        dbc.Label(t("colour_by"), className="small mb-0"),
-        dbc.RadioItems(id="map-colour-by", value="class", className="small mb-2",
-                       options=[{"label": t("by_class"), "value": "class"},
-                                {"label": t("share_reached"), "value": "share"}, *colour_options()]),
-        dbc.Label(t("layers"), className="small mb-0"),
-        dbc.Checklist(id="map-layers", value=["facilities"], className="small mb-2", switch=True,
-                      options=[{"label": t("layer_facilities"), "value": "facilities"},
-                               {"label": t("layer_discs"), "value": "discs"},
-                               {"label": t("layer_villages"), "value": "villages"}]),
-        dbc.Label(t("type"), className="small mb-0"),
-        dcc.Dropdown(id="map-types", multi=True, value=list(radio_types), className="mb-2 small",
-                     options=[{"label": pair[1] if lang == "en" else pair[0], "value": code}
-                              for code, pair in TYPE_WORDS.items()]),
-        dbc.Label(t("status"), className="small mb-0"),
-        dbc.Checklist(id="map-statuses", value=list(STATUS_WORDS), className="small",
-                      options=[{"label": status_word(code), "value": code} for code in STATUS_WORDS]),
-    ], className="p-2"))
 
 
 def _legend(mode: str, layers: list[str]) -> list[Any]:
@@ -345,7 +263,7 @@ def fill_commune_table(province: str | None) -> Any:
 
 def _table_rows(user: User, province: str | None) -> list[dict[str, Any]]:
     found = rows("commune_table", {**scope_binds(user), "province": province or None})
-    table = [_table_row(r) for r in found]
+    table = [table_row(r) for r in found]
     if table:
         scores = score_gap_priority(
             np.array([max(0.0, float(r["pop_total"] or 0) - float(r["pop_covered"] or 0)) for r in found]),
@@ -368,19 +286,10 @@ def export_commune_table(n: int | None, shown: list[dict[str, Any]] | None, prov
         return no_update
     by_code = {r["code"]: r for r in _table_rows(user, province)}
     picked = [by_code[c] for c in (str((r or {}).get("code")) for r in shown or []) if c in by_code]
-    headers = {c["field"]: c["headerName"] for c in _table_columns()}
+    headers = {c["field"]: c["headerName"] for c in table_columns()}
     frame = csv_frame(pd.DataFrame(picked, columns=list(headers)).rename(columns=headers))
     data = frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
     return dcc.send_bytes(data, "phusong_xa.csv", type="text/csv")
-
-
-def _table_row(r: dict[str, Any]) -> dict[str, Any]:
-    share = r["pop_covered_share"]
-    verdict = "–" if r["ntm_8_3"] is None else (t("passed") if r["ntm_8_3"] else t("not_passed"))
-    not_reached = None if r["villages_total"] is None else r["villages_total"] - r["villages_reached"]
-    return {"code": r["code"], "name": r["name"], "class_word": class_word(r["class"]),
-            "share_pct": percent(share, 1), "ntm_8_3_word": verdict,
-            "villages_not_reached": not_reached}
 
 
 # The selected commune, wherever it was chosen (map, search, table), is the selected row, scrolled into view.
@@ -428,43 +337,6 @@ def _panel_of(code: str) -> tuple[Any, dict[str, Any] | None]:
     panel = commune_panel(found[0], facilities, not_reached)
     panel.children.insert(5, panel_verdicts(code, require(*ROLES)))  # after the 8.3 verdict and its reason
     return panel, found[0]
-
-
-def commune_panel(s: dict[str, Any], facilities: list[dict[str, Any]], not_reached: list[dict[str, Any]]) -> Any:
-    en = current_lang() == "en"
-    cls = s["class"]
-    badge_colour = {"unserved": "danger", "underserved": "warning", "served": "success"}.get(cls, "secondary")
-    figures = [
-        (t("province"), s["province_name"] or s["province_code"]),
-        (t("commune_code"), s["code"]),
-        (t("population"), fmt_int(s["pop_total"] if s["pop_total"] is not None else s["population"])),
-        (t("people_reached"), fmt_int(s["pop_covered"])),
-        (t("share_reached"), fmt_share(s["pop_covered_share"])),
-        (t("covered_area_km2"), f"{fmt_decimal(s['covered_area_km2'], 2)} / {fmt_decimal(s['area_km2'], 1)}"),
-        (t("village_reached"), f"{fmt_int(s['villages_reached'])} / {fmt_int(s['villages_total'])}"),
-    ]
-    verdict = "–" if s["ntm_8_3"] is None else (t("passed") if s["ntm_8_3"] else t("not_passed"))
-    reason = (s["reason_en"] if en else s["reason"]) or ("Not analysed yet." if en else "Chưa phân tích.")
-    stale = dbc.Alert("Đang chờ tính lại sau thay đổi mới." if not en else "Waiting to be recomputed after a change.",
-                      color="info", className="py-1 small", id="map-panel-stale") if s["stale"] else None
-    return html.Div([
-        html.H5(s["name"], className="mb-1", id="map-panel-name"),
-        dbc.Badge(class_word(cls), color=badge_colour, className="mb-2", id="map-panel-class"),
-        stale,
-        html.Div([html.B(f"{t('ntm_8_3')}: "), html.Span(verdict, id="map-panel-verdict")], className="small"),
-        html.Div([html.B(f"{t('reason')}: "), html.Span(reason, id="map-panel-reason")], className="small mb-2"),
-        small_table(["", ""], figures),
-        html.Div(f"{fmt_date(s['computed_at'])} · {s['rule_version'] or ''}", className="small text-muted mb-2")
-        if s["computed_at"] else None,
-        html.H6(f"{t('facilities')} ({fmt_int(len(facilities))})"),
-        small_table([t("type"), t("status"), t("last_inspected")],
-                    [[f"{type_word(f['type'])}{' · ' + f['name'] if f['name'] else ''}", status_word(f["status"]),
-                      fmt_date(f["last_inspected_at"]) if f["last_inspected_at"] else t("never_inspected")]
-                     for f in facilities[:60]], id="map-panel-facilities"),
-        html.H6(f"{t('village_not_reached')} ({fmt_int(len(not_reached))})"),
-        html.Ul([html.Li(f"{v['name']} ({fmt_int(v['population'])})") for v in not_reached[:80]],
-                className="small", id="map-panel-villages"),
-    ])
 
 
 def _plain_bounds(bounds: Any) -> list[list[float]] | None:

@@ -200,6 +200,7 @@ def _my_day_item(r: dict[str, Any]) -> Any:
     ], className="py-1 my-day-item" + (" text-muted" if withdrawn else ""))
 
 
+# long: only Dash callback definitions, each its own short function, registered together per app.
 def register_callbacks() -> None:
     """Define this part's callbacks; called by the page module (app/pages/inspection.py), which Dash runs anew
     for every app it builds, so that each app gets them."""

@@ -54,6 +54,7 @@ COST_FIELDS = ("repair_cluster", "new_fm_cluster", "new_ip_cluster", "upgrade_st
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
+# long: one declarative Dash layout tree (the scenario form), read top to bottom like the page.
 def layout(**_: Any) -> Any:
     user = current_user()
     refused = gate(user, PLAN_ROLES)

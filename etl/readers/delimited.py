@@ -32,9 +32,7 @@ def _decode(data: bytes, path: Path, encoding: str | None) -> tuple[str, bytes |
         try:
             codecs.lookup(encoding)
         except LookupError as exc:
-            raise LoadRefusedError(
-                f"{path}: unknown encoding {encoding!r} (try utf-8, utf-16 or cp1258)"
-            ) from exc
+            raise LoadRefusedError(code="unknown_encoding", path=path, encoding=encoding) from exc
         return _decode_or_refuse(data, encoding, path), None
     if data.startswith(codecs.BOM_UTF8):
         return _decode_or_refuse(data[3:], "utf-8", path), data[3:]
@@ -45,19 +43,14 @@ def _decode(data: bytes, path: Path, encoding: str | None) -> tuple[str, bytes |
     try:
         return data.decode("utf-8"), data
     except UnicodeDecodeError as exc:
-        raise LoadRefusedError(
-            f"{path}: is not UTF-8 (byte {exc.start}); if it is a legacy Vietnamese file, load it again with "
-            "--encoding cp1258, or save it from Excel as 'CSV UTF-8'"
-        ) from exc
+        raise LoadRefusedError(code="not_utf8", path=path, cli_hint="--encoding cp1258", byte=exc.start) from exc
 
 
 def _decode_or_refuse(data: bytes, encoding: str, path: Path) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise LoadRefusedError(
-            f"{path}: is not valid {encoding} (byte {exc.start} cannot be decoded)"
-        ) from exc
+        raise LoadRefusedError(code="not_in_encoding", path=path, encoding=encoding, byte=exc.start) from exc
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -78,7 +71,7 @@ def _read_csv(path: Path, encoding: str | None, vocabulary: Vocabulary | None) -
     data = path.read_bytes()
     text, utf8 = _decode(data, path, encoding)
     if (b"\x00" in utf8) if utf8 is not None else ("\x00" in text):
-        raise LoadRefusedError(f"{path}: is a binary file, not CSV text")
+        raise LoadRefusedError(code="binary_file", path=path)
     if text.startswith("\ufeff"):
         text, utf8 = text[1:], None
     if not unicodedata.is_normalized("NFC", text):

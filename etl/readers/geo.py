@@ -38,7 +38,7 @@ def _read_zip(path: Path, encoding: str | None, vocabulary: Vocabulary | None) -
     tables = sorted((n for n in names if n.lower().endswith(".csv") and not n.startswith("__MACOSX/")),
                     key=lambda n: (len(PurePosixPath(n).stem), n))
     if not shapefiles and not tables:
-        raise LoadRefusedError(f"{path}: the archive holds no .shp or .csv file")
+        raise LoadRefusedError(code="archive_no_table", path=path)
     with tempfile.TemporaryDirectory(prefix="phusong-zip-") as tmp:
         with zipfile.ZipFile(path) as archive:
             if shapefiles:
@@ -50,7 +50,10 @@ def _read_zip(path: Path, encoding: str | None, vocabulary: Vocabulary | None) -
             try:
                 table = _read_csv(Path(unpacked), encoding, vocabulary)
             except LoadRefusedError as exc:  # named by the archive the user gave, not our temporary copy
-                raise LoadRefusedError(str(exc).replace(unpacked, f"{path} ({main})")) from exc
+                if exc.code is None:
+                    raise LoadRefusedError(str(exc).replace(unpacked, f"{path} ({main})")) from exc
+                raise LoadRefusedError(code=exc.code, path=f"{path} ({main})", cli_hint=exc.cli_hint,
+                                       **exc.values) from exc  # type: ignore[arg-type]
     others = f"; not read: {', '.join(tables[1:])}" if len(tables) > 1 else ""
     table.file, table.notes = str(path), [*table.notes, f"{main} from the archive{others}"]
     return table
@@ -62,7 +65,7 @@ def _read_geo(path: Path, layer: str | None = None) -> RawTable:
         try:
             json.loads(path.read_bytes())
         except (ValueError, UnicodeDecodeError) as exc:
-            raise LoadRefusedError(f"{path}: is not valid JSON ({_first_line(exc)})") from exc
+            raise LoadRefusedError(code="json_invalid", path=path, cli_hint=_first_line(exc)) from exc
     fmt = {".gpkg": "gpkg", ".shp": "shapefile", ".kml": "kml"}.get(suffix, "geojson")
     return _read_ogr(path, path, fmt, layer)
 
@@ -73,7 +76,7 @@ def _layer(shown: Path, layers: list[tuple[str, str]], asked: str | None) -> str
     names = [name for name, _ in layers]
     if asked is not None:
         if asked not in names:
-            raise LoadRefusedError(f"{shown}: has no layer {asked!r}; its layers are {', '.join(names)}")
+            raise LoadRefusedError(code="no_such_layer", path=shown, layer=asked, layers=names)
         return asked
     points = [name for name, kind in layers if "point" in kind.lower()]
     return (points or names)[0] if names else None
@@ -95,7 +98,7 @@ def _read_ogr(source: Path, shown: Path, fmt: str, layer: str | None = None) -> 
     except LoadRefusedError:
         raise
     except Exception as exc:
-        raise LoadRefusedError(f"{shown}: cannot be read as a GIS file ({_first_line(exc)})") from exc
+        raise LoadRefusedError(code="gis_unreadable", path=shown, cli_hint=_first_line(exc)) from exc
     skipped = _KML_STYLE_FIELDS if fmt == "kml" else set()
     headers = [str(c) for c in gdf.columns if c != "geometry" and c not in skipped]
     cells = [_attribute_texts(gdf[header]) for header in headers] or [pa.array([""] * len(gdf), type=pa.string())]

@@ -36,9 +36,7 @@ def read_table(
     elif suffix in GEO_SUFFIXES:
         reader = lambda: _read_geo(path, sheet)  # noqa: E731
     elif suffix == ".xls":
-        raise LoadRefusedError(
-            f"{path}: old Excel .xls files are not read; save it as .xlsx or CSV and load that"
-        )
+        raise LoadRefusedError(code="old_xls", path=path)
     else:
         reader = lambda: _read_csv(path, encoding, vocabulary)  # noqa: E731
     try:
@@ -46,19 +44,17 @@ def read_table(
     except LoadRefusedError:
         raise
     except Exception as exc:  # parsers raise many kinds of errors on broken input: one sentence for all
-        raise LoadRefusedError(
-            f"{path}: cannot be read as {suffix.lstrip('.') or 'CSV'} "
-            f"({type(exc).__name__}: {_first_line(exc)})"
-        ) from exc
+        raise LoadRefusedError(code="file_unreadable", path=path, kind=suffix.lstrip(".") or "CSV",
+                               cli_hint=f"{type(exc).__name__}: {_first_line(exc)}") from exc
     if not table.headers or not any(h.strip() for h in table.headers):
-        raise LoadRefusedError(f"{path}: the file is empty")
+        raise LoadRefusedError(code="file_empty", path=path)
     # Only just under the header: further down, 1, 2, 3 ... may be real data.
     first = [cells for _, cells in table.take(np.arange(min(3, len(table)))).rows]
     numbers = [i for i, cells in enumerate(first) if _is_column_number_row(cells)]
     if numbers:
         table = table.take(np.setdiff1d(np.arange(len(table)), numbers))
     if not len(table):
-        raise LoadRefusedError(f"{path}: has a header but no data rows")
+        raise LoadRefusedError(code="no_data_rows", path=path)
     return table
 
 
@@ -76,10 +72,10 @@ def _is_column_number_row(cells: list[str]) -> bool:
 
 def _check_file(path: Path) -> None:
     if not path.exists():
-        raise LoadRefusedError(f"{path}: no such file")
+        raise LoadRefusedError(code="file_missing", path=path)
     if not path.is_file():
-        raise LoadRefusedError(f"{path}: is not a file")
+        raise LoadRefusedError(code="not_a_file", path=path)
     size = path.stat().st_size
     if size == 0:
-        raise LoadRefusedError(f"{path}: the file is empty")
+        raise LoadRefusedError(code="file_empty", path=path)
     check_size(path, size)

@@ -24,12 +24,12 @@ def _read_xlsx(path: Path, sheet: str | None, vocabulary: Vocabulary | None) -> 
     from python_calamine import CalamineWorkbook
 
     if not zipfile.is_zipfile(path):
-        raise LoadRefusedError(f"{path}: is not an Excel .xlsx workbook")
+        raise LoadRefusedError(code="not_xlsx", path=path)
     check_workbook(path)  # parts, inflated size and each sheet's declared dimension, before calamine opens it
     workbook = CalamineWorkbook.from_path(str(path))
     names = list(workbook.sheet_names)
     if sheet is not None and sheet not in names:
-        raise LoadRefusedError(f"{path}: has no sheet {sheet!r}; its sheets are {', '.join(names)}")
+        raise LoadRefusedError(code="no_such_sheet", path=path, sheet=sheet, sheets=names)
     best: tuple[int, int, str, int, list[list[str]]] | None = None
     for name in [sheet] if sheet else names:
         assert name is not None

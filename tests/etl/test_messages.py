@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from etl.lineage import LoadResult
-from etl.messages import MESSAGES, placeholders, render
+from etl.messages import LANGUAGES, MESSAGES, placeholders, render
 from etl.validate import RowIssue
 
 ETL = Path(__file__).resolve().parents[2] / "etl"
@@ -91,6 +91,10 @@ SAMPLES: dict[str, tuple[Any, str]] = {
     "kind": ("float_type", "float_type"),
     "limit": (-180, "-180"), "field": ("ma_xa", "ma_xa"), "stored": ("Chưa có tên (03199)", "Chưa có tên (03199)"),
     "first": (1, "1"),
+    "entry": ("../etc/x", "../etc/x"), "layer": ("diem", "diem"), "layers": (["vung", "duong"], "vung, duong"),
+    "sheet": ("Trang2", "Trang2"), "sheets": (["Trang1"], "Trang1"), "byte": (12, "12"),
+    "encoding": ("cp1258", "cp1258"), "size": ("41 MB", "41 MB"),
+    "columns": (["Tình trạng"], "Tình trạng"), "headers": (["Ngày", "Ghi chú"], "Ngày, Ghi chú"),
 }
 # Words that would show English left in a Vietnamese reason.
 ENGLISH = re.compile(r"\b(is|the|expected|row|not|empty|skipped|point|stored|commune|communes|number|should|of|or|"
@@ -165,3 +169,22 @@ def test_the_cli_says_the_reasons_in_the_language_phusong_lang_asks_for(monkeypa
     assert result.messages("reject") == ["khao_sat.csv, dòng 2, trường 'Năm lắp đặt': '2999' là năm trong tương "
                                          "lai (năm nay là 2026)"]
     assert result.summary().startswith("khao_sat.csv: đọc 2 dòng; đã nạp mới 0")
+
+
+def test_a_whole_file_refusal_is_a_code_english_on_the_cli_vietnamese_in_the_app(tmp_path: Path) -> None:
+    """A reader's refusal carries its code: the CLI reads the path, the sentence and its flag; the app renders
+    the sentence alone (no server path, no flag) in either language from the same catalogue."""
+    from etl.errors import LoadRefusedError
+    from etl.readers import read_table
+
+    legacy = tmp_path / "xa_cu.csv"
+    legacy.write_bytes("Tên xã;So loa\nPhú Hà;2\n".encode("latin-1"))
+    with pytest.raises(LoadRefusedError) as refused:
+        read_table(legacy)
+    exc = refused.value
+    assert exc.code == "not_utf8" and exc.code in MESSAGES
+    assert str(exc).startswith(f"{legacy}: is not UTF-8") and "--encoding cp1258" in str(exc)
+    for lang in LANGUAGES:
+        assert str(tmp_path) not in exc.render(lang) and "--" not in exc.render(lang)
+    assert exc.render("vi").startswith("Tệp không phải mã UTF-8") and exc.vi == f"{legacy}: {exc.render('vi')}"
+    assert exc.render("en") == render("not_utf8", exc.values, "en")
