@@ -116,6 +116,17 @@ def preview_upload(contents: str | None, filename: str | None, kind: str, previo
     return preview_view(as_uploaded(result, filename), "admin"), token, result.loaded + result.updated == 0, None
 
 
+@callback(Output("admin-preview", "children", allow_duplicate=True),
+          Output("admin-upload-token", "data", allow_duplicate=True),
+          Output("admin-confirm", "disabled", allow_duplicate=True),
+          Output("admin-load-result", "children", allow_duplicate=True),
+          Input("admin-kind", "value"), State("admin-upload", "contents"), State("admin-upload", "filename"),
+          State("admin-upload-token", "data"), prevent_initial_call=True)
+def recheck_upload(kind: str, contents: str | None, filename: str | None, previous: str | None) -> Any:
+    """Changing the type (facilities/villages/inspections) re-checks the file already chosen, as that type."""
+    return preview_upload(contents, filename, kind, previous)
+
+
 @callback(Output("admin-load-result", "children", allow_duplicate=True),
           Output("admin-confirm", "disabled", allow_duplicate=True),
           Input("admin-confirm", "n_clicks"), State("admin-upload-token", "data"), State("admin-kind", "value"),

@@ -111,6 +111,7 @@ CALLBACKS: dict[str, Any] = {
     "pages.inspection.save_inspection": (("inspector", "admin"), {"insp-save.n_clicks": None}),
     "pages.inspection.follow_recomputation": (("inspector", "admin"), {"insp-pending.data": None}),
     "pages.admin.preview_upload": (("admin",), {"admin-upload.contents": None}),
+    "pages.admin.recheck_upload": (("admin",), {"admin-kind.value": "villages"}),
     "pages.admin.confirm_load": "background",
     "pages.admin.ask_to_deactivate": (("admin",), {"admin-user-deactivate.n_clicks": None}),
     "pages.admin.change_users": (("admin",), {"admin-user-add.n_clicks": None}),
