@@ -84,7 +84,7 @@ def detect_level(columns: list[str]) -> str:
         return "district"
     if {"province_code", "province_id"} & cols:
         return "province"
-    raise LoadRefusedError("cannot tell the level of these units from their fields: give --level")
+    raise LoadRefusedError(code="boundary_level_unknown", cli_hint="give --level")
 
 
 def resolve_fields(
@@ -101,10 +101,8 @@ def resolve_fields(
     )
     missing = [f for f in (chosen.code, chosen.name) if not f or f not in columns]
     if missing:
-        raise LoadRefusedError(
-            f"fields {', '.join(repr(m) for m in missing) or 'code/name'} not found; the file has "
-            f"{', '.join(columns)}: name them with --code-field and --name-field"
-        )
+        raise LoadRefusedError(code="boundary_fields_missing", fields=[repr(m) for m in missing if m] or ["code/name"],
+                               columns=list(columns), cli_hint="name them with --code-field and --name-field")
     for optional in ("parent", "province", "unit_type"):
         if getattr(chosen, optional) and getattr(chosen, optional) not in columns:
             chosen = BoundaryFields(**{**chosen.__dict__, optional: None})
@@ -114,18 +112,18 @@ def resolve_fields(
 def read_boundaries(path: Path) -> gpd.GeoDataFrame:
     """Read any OGR source with pyogrio, in EPSG:4326; refuse unreadable, empty or non-polygon files."""
     if not path.exists():
-        raise LoadRefusedError(f"{path}: no such file")
+        raise LoadRefusedError(code="file_missing", path=path)
     try:
         gdf = pyogrio.read_dataframe(path)
     except Exception as exc:  # pyogrio raises several error types for unreadable input
-        raise LoadRefusedError(f"{path}: cannot be read as a GIS file ({str(exc).splitlines()[0]})") from exc
+        raise LoadRefusedError(code="gis_unreadable", path=path, cli_hint=str(exc).splitlines()[0]) from exc
     if gdf.empty:
-        raise LoadRefusedError(f"{path}: holds no features")
+        raise LoadRefusedError(code="gis_no_features", path=path)
     kinds = set(gdf.geom_type.dropna())
     if not kinds <= {"Polygon", "MultiPolygon"}:
-        raise LoadRefusedError(f"{path}: boundaries must be polygons, found {', '.join(sorted(kinds))}")
+        raise LoadRefusedError(code="boundaries_not_polygons", path=path, kinds=sorted(kinds))
     if gdf.crs is None:
-        raise LoadRefusedError(f"{path}: has no coordinate reference system")
+        raise LoadRefusedError(code="gis_no_crs", path=path)
     return gdf.to_crs(4326) if gdf.crs.to_epsg() != 4326 else gdf
 
 
@@ -165,12 +163,12 @@ def load_boundaries(
     and listed; the rest load. Names get a folded form for search; areas are geodesic (km²).
     """
     if version not in VERSIONS:
-        raise LoadRefusedError(f"version must be one of {', '.join(VERSIONS)}, not {version!r}")
+        raise LoadRefusedError(code="boundary_version_unknown", versions=list(VERSIONS), version=version)
     gdf = read_boundaries(path)
     columns = [c for c in gdf.columns if c != "geometry"]
     level = level or detect_level(columns)
     if level not in LEVELS or (version == "2025" and level == "district"):
-        raise LoadRefusedError(f"level {level!r} does not exist for version {version}")
+        raise LoadRefusedError(code="boundary_level_invalid", level=level, version=version)
     fields = resolve_fields(columns, version, level, code=code_field, name=name_field, parent=parent_field)
     geoms, repaired = repair_polygons(gdf.geometry)
     result = BoundaryLoadResult(file=str(path), version=version, level=level, rows=len(gdf),

@@ -62,15 +62,15 @@ def read_old_id_map(path: Path) -> pd.DataFrame:
 
 def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     if not path.is_file():
-        raise LoadRefusedError(f"{path}: no such file")
+        raise LoadRefusedError(code="file_missing", path=path)
     try:
         frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise LoadRefusedError(f"{path}: not a readable UTF-8 CSV file ({exc})") from exc
+        raise LoadRefusedError(code="csv_unreadable", path=path, cli_hint=str(exc)[:200]) from exc
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise LoadRefusedError(f"{path}: missing column(s) {', '.join(missing)}; "
-                               f"found {', '.join(frame.columns)}")
+        raise LoadRefusedError(code="csv_columns_missing", path=path, columns=missing,
+                               headers=[str(c) for c in frame.columns])
     return frame
 
 
@@ -115,10 +115,8 @@ def _require_loaded(conn: Connection) -> None:
     counts: dict[str, int] = dict(conn.execute(queries.load("commune_counts_by_version")).all())
     for version in ("pre2025", "2025"):
         if not counts.get(version):
-            raise LoadRefusedError(
-                f"no {version} communes are loaded: "
-                f"run `phusong load boundaries FILE --version {version}` first"
-            )
+            raise LoadRefusedError(code="communes_not_loaded", version=version,
+                                   cli_hint=f"run `phusong load boundaries FILE --version {version}` first")
 
 
 def _collect_totals(conn: Connection, result: CensusResult) -> None:
@@ -156,8 +154,8 @@ def load_commune_population(
     bad = frame[frame["population"].isna() | (frame["population"] < 0)]
     if not bad.empty:
         first = bad.index[0] + 2  # spreadsheet row: the header is row 1
-        raise LoadRefusedError(f"{path}, row {first}, field 'population': "
-                               f"{bad.iloc[0]['population']!r} is not a number of people")
+        raise LoadRefusedError(code="census_population_invalid", path=path, row=int(first),
+                               value=str(bad.iloc[0]["population"]))
     set_actor(conn, loaded_by)
     source = frame["population_source"] if "population_source" in frame else "census 2019"
     rows = [{"code": c, "p": float(p), "s": s} for c, p, s in

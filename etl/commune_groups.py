@@ -50,7 +50,8 @@ def load_commune_groups(
         return result
     known = set(conn.execute(queries.load("commune_codes_2025")).scalars())
     if not known:
-        raise LoadRefusedError("no 2025 communes are loaded: run `phusong load boundaries FILE --version 2025` first")
+        raise LoadRefusedError(code="communes_not_loaded", version="2025",
+                               cli_hint="run `phusong load boundaries FILE --version 2025` first")
     rows = _typed_rows(table, columns, known, group, decision, result)
     with batch_writes(conn, result, table="commune_group", sha256=sha256, params=reading, loaded_by=loaded_by,
                       strict=False,
@@ -69,10 +70,10 @@ def _columns(table: RawTable, *, need_group: bool, need_decision: bool) -> dict[
     needed = ["code", *(["group"] if need_group else []), *(["decision"] if need_decision else [])]
     missing = [n for n in needed if n not in found]
     if missing:
-        raise LoadRefusedError(
-            f"{table.file}: no column for {', '.join(missing)} among the headers {table.headers} "
-            "(expected e.g. 'Mã xã', 'Nhóm', 'Quyết định'; or give --group / --decision)"
-        )
+        shown = {"code": "Mã xã", "group": "Nhóm", "decision": "Quyết định"}
+        raise LoadRefusedError(code="commune_group_columns_missing", path=table.file,
+                               columns=[shown[n] for n in missing], headers=[h for h in table.headers if h],
+                               cli_hint="or give --group / --decision")
     return found
 
 

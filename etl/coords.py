@@ -107,13 +107,13 @@ def parse_crs(text: str) -> int:
     """Return the EPSG code of a --crs value ('EPSG:9205' or '9205'); refuse unknown codes."""
     match = re.fullmatch(r"\s*(?:epsg:)?(\d{4,5})\s*", text, flags=re.IGNORECASE)
     if not match:
-        raise LoadRefusedError(f"--crs {text!r}: give an EPSG code such as EPSG:9205")
+        raise LoadRefusedError(code="crs_not_epsg", crs=text.strip())
     code = int(match[1])
     if code not in VN2000_ZONES and code != 4326:
         try:
             CRS.from_epsg(code)
         except Exception as exc:
-            raise LoadRefusedError(f"--crs {text!r}: EPSG:{code} is not a known coordinate system") from exc
+            raise LoadRefusedError(code="crs_unknown", crs=text.strip(), epsg=code) from exc
     return code
 
 
@@ -132,11 +132,9 @@ def transformer_to_wgs84(epsg: int) -> Transformer:
         for candidate in group.transformers:
             if "VN-2000 to WGS 84 (2)" in candidate.description:
                 return candidate
-        raise LoadRefusedError(
-            f"EPSG:{epsg}: the EPSG:6960 transformation to WGS 84 is not available in PROJ"
-        )
+        raise LoadRefusedError(code="vn2000_transformation_missing", epsg=epsg)
     if not group.transformers:
-        raise LoadRefusedError(f"EPSG:{epsg}: no transformation to WGS 84 is available")
+        raise LoadRefusedError(code="no_transformation", epsg=epsg)
     return group.transformers[0]
 
 

@@ -76,7 +76,8 @@ def import_feedback(
     """
     vocabulary = feedback_vocabulary()
     if channel is not None and vocabulary.lookup("channels", channel) is None:
-        raise LoadRefusedError(f"--channel {channel!r} is not one of {', '.join(vocabulary.known('channels'))}")
+        raise LoadRefusedError(code="feedback_channel_unknown", given=channel,
+                               choices=list(vocabulary.known("channels")))
     table = read_table(path, sheet=sheet, encoding=encoding, vocabulary=vocabulary)
     columns = map_columns(table.headers, vocabulary)
     # The channel only labels the reports: the same file under another channel is the same reports.
@@ -95,20 +96,17 @@ def import_feedback(
 
 
 def _require_columns(file: str, columns: ColumnMap, channel: str | None) -> None:
-    missing = []
-    if not columns.has("received_at"):
-        missing.append("received date (Ngày tiếp nhận)")
-    if not columns.has("text"):
-        missing.append("text (Nội dung)")
-    if not columns.has("category"):
-        missing.append("category (Loại phản ánh)")
-    if not columns.has("channel") and channel is None:
-        missing.append("channel (Kênh tiếp nhận), or give --channel")
+    missing = [header for field, header in (("received_at", "Ngày tiếp nhận"), ("text", "Nội dung"),
+                                            ("category", "Loại phản ánh")) if not columns.has(field)]
+    no_channel = not columns.has("channel") and channel is None
+    if no_channel:
+        missing.append("Kênh tiếp nhận")
     if not (columns.has("commune") or columns.has("facility") or columns.has("geopoint")
             or (columns.has("lon") and columns.has("lat"))):
-        missing.append("a place: commune (Xã), facility (Mã thiết chế) or coordinates (Kinh độ, Vĩ độ)")
+        missing.append("Xã / Mã thiết chế / Kinh độ + Vĩ độ")
     if missing:
-        raise LoadRefusedError(f"{file}: no column for {'; '.join(missing)}")
+        raise LoadRefusedError(code="feedback_columns_missing", path=file, columns=missing,
+                               cli_hint="or give --channel" if no_channel else "")
 
 
 # long: its nested checks share the row's cells and issue list (see the comment in its body).

@@ -31,7 +31,7 @@ def load_population_raster(
     it is and is read window by window by the analysis; its absolute path and sha256 are recorded.
     """
     if not path.is_file():
-        raise LoadRefusedError(f"{path}: no such file")
+        raise LoadRefusedError(code="file_missing", path=path)
     result = LoadResult(
         file=str(path.resolve()), kind="population", format="geotiff", rows=1, dry_run=dry_run
     )
@@ -82,7 +82,7 @@ def _read_raster(path: Path) -> _RasterFacts:
     try:
         with rasterio.open(path) as raster:
             if raster.crs is None:
-                raise LoadRefusedError(f"{path}: the raster has no coordinate reference system")
+                raise LoadRefusedError(code="raster_no_crs", path=path)
             total, negative = _sum_cells(raster, raster.nodata)
             # A raster phusong derived from census totals says so in its tags (analysis.store writes them):
             # keep the label, so every result made from it reads "derived", never "observed".
@@ -93,9 +93,8 @@ def _read_raster(path: Path) -> _RasterFacts:
                 total=total, negative=negative, derived=tags.get("DERIVED", "").strip().lower() == "true",
                 description=tags.get("DESCRIPTION") or None)
     except RasterioError as exc:
-        raise LoadRefusedError(
-            f"{path}: is not a readable raster ({str(exc).splitlines()[0][:200]})"
-        ) from exc
+        raise LoadRefusedError(code="raster_unreadable", path=path,
+                               cli_hint=str(exc).splitlines()[0][:200]) from exc
 
 
 def _record(conn: Connection, result: LoadResult, path: Path, facts: _RasterFacts, *, sha256: str,
@@ -147,17 +146,13 @@ def _check_coverage(
 ) -> None:
     extent = conn.execute(queries.load("loaded_communes_extent")).first()
     if extent is None or not extent.n:
-        raise LoadRefusedError(
-            "no 2025 communes are loaded, so the raster's coverage cannot be checked: run "
-            "`phusong load boundaries FILE --version 2025` first"
-        )
+        raise LoadRefusedError(code="raster_coverage_no_communes",
+                               cli_hint="run `phusong load boundaries FILE --version 2025` first")
     xmin, ymin, xmax, ymax = bounds
     if xmax < extent.xmin or xmin > extent.xmax or ymax < extent.ymin or ymin > extent.ymax:
         raise LoadRefusedError(
-            f"{path}: the raster (lon {xmin:.3f}..{xmax:.3f}, lat {ymin:.3f}..{ymax:.3f}) covers none of the "
-            f"loaded communes (lon {extent.xmin:.3f}..{extent.xmax:.3f}, "
-            f"lat {extent.ymin:.3f}..{extent.ymax:.3f})"
-        )
+            code="raster_outside_communes", path=path, lon=f"{xmin:.3f}..{xmax:.3f}", lat=f"{ymin:.3f}..{ymax:.3f}",
+            lon2=f"{extent.xmin:.3f}..{extent.xmax:.3f}", lat2=f"{extent.ymin:.3f}..{extent.ymax:.3f}")
     outside = conn.execute(
         queries.load("communes_outside_box"), {"xmin": xmin, "ymin": ymin, "xmax": xmax, "ymax": ymax}
     ).all()

@@ -69,9 +69,8 @@ def load_villages(
     if result.already_loaded is not None:
         return result
     if conn.execute(queries.load("no_communes_loaded")).scalar_one():
-        raise LoadRefusedError(
-            "no 2025 communes are loaded: run `phusong load boundaries FILE --version 2025` first"
-        )
+        raise LoadRefusedError(code="communes_not_loaded", version="2025",
+                               cli_hint="run `phusong load boundaries FILE --version 2025` first")
     geoms = _geometries(table, columns, parse_crs(crs) if crs else None, result)
     rows = _typed_rows(table, columns, vocabulary, geoms, result)
     params = reading
@@ -87,10 +86,8 @@ def _village_name_column(table: RawTable, columns: ColumnMap, vocabulary: Vocabu
     if columns.has("village"):
         columns.fields["name"] = columns.fields["village"]
         return columns
-    raise LoadRefusedError(
-        f"{table.file}: no column for the village name (such as 'Tên thôn'); the headers are "
-        f"{', '.join(h for h in table.headers if h)}"
-    )
+    raise LoadRefusedError(code="village_name_column_missing", path=table.file,
+                           headers=[h for h in table.headers if h])
 
 
 def _geometries(table: RawTable, columns: ColumnMap, epsg: int | None, result: LoadResult) -> dict[int, Any]:
@@ -99,10 +96,7 @@ def _geometries(table: RawTable, columns: ColumnMap, epsg: int | None, result: L
     if table.geometries is not None:
         kinds = {g.geom_type for g in table.geometries if g is not None}
         if not kinds <= _ALLOWED | {"MultiPoint"}:
-            raise LoadRefusedError(
-                f"{table.file}: villages are points or polygons, but the file holds "
-                f"{', '.join(sorted(kinds - _ALLOWED))} geometries"
-            )
+            raise LoadRefusedError(code="village_geometry_kinds", path=table.file, kinds=sorted(kinds - _ALLOWED))
         source = epsg
         if source is None and table.crs:
             from pyproj import CRS
@@ -119,7 +113,7 @@ def _geometries(table: RawTable, columns: ColumnMap, epsg: int | None, result: L
             out[line] = shapely.make_valid(geom) if not geom.is_valid else geom
         return out
     if not (columns.has("lon") and columns.has("lat")):
-        raise LoadRefusedError(f"{table.file}: no geometry and no 'Kinh độ'/'Vĩ độ' columns")
+        raise LoadRefusedError(code="village_no_position", path=table.file)
     to_wgs84 = _to_wgs84(epsg) if epsg not in (None, 4326) else None
     for line, cells in table.rows:
         position = _lon_lat(columns, line, cells, result)

@@ -60,7 +60,7 @@ def _index(raw: Mapping[str, Any], origin: str) -> dict[str, dict[str, str]]:
     for section in _SECTIONS:
         entries = raw.get(section) or {}
         if not isinstance(entries, Mapping):
-            raise LoadRefusedError(f"{origin}: section {section!r} must map codes to lists of words")
+            raise LoadRefusedError(code="mapping_section_invalid", path=origin, section=section)
         words: dict[str, str] = {}
         for code, synonyms in entries.items():
             values: Iterable[Any] = synonyms if isinstance(synonyms, list) else [synonyms]
@@ -92,14 +92,12 @@ def load_vocabulary(mapping: Path | None = None) -> Vocabulary:
             sections[name] = {**sections[name], **words}
         given = raw.get("columns") or {}
         if not isinstance(given, Mapping):
-            raise LoadRefusedError(f"{mapping}: 'columns' must map a file's header to a field name")
+            raise LoadRefusedError(code="mapping_columns_invalid", path=mapping)
         fields = set(sections["headers"].values())
         for header, target in given.items():
             if str(target) not in fields:
-                raise LoadRefusedError(
-                    f"{mapping}: column {header!r} maps to {target!r}, which is not one of "
-                    f"{', '.join(sorted(fields))}"
-                )
+                raise LoadRefusedError(code="mapping_column_target_unknown", path=mapping, header=str(header),
+                                       target=str(target), targets=sorted(fields))
             columns[fold_key(str(header))] = str(target)
     return Vocabulary(sections=sections, columns=columns)
 
@@ -108,17 +106,15 @@ def _read_mapping(path: Path) -> Mapping[str, Any]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError as exc:
-        raise LoadRefusedError(f"{path}: no such mapping file") from exc
+        raise LoadRefusedError(code="mapping_file_missing", path=path) from exc
     except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
-        raise LoadRefusedError(f"{path}: is not a readable YAML mapping file ({type(exc).__name__})") from exc
+        raise LoadRefusedError(code="mapping_unreadable", path=path, cli_hint=type(exc).__name__) from exc
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
-        raise LoadRefusedError(f"{path}: a mapping file holds sections such as 'columns:' and 'types:'")
+        raise LoadRefusedError(code="mapping_not_sections", path=path)
     unknown = set(raw) - {*_SECTIONS, "columns"}
     if unknown:
-        raise LoadRefusedError(
-            f"{path}: unknown section(s) {', '.join(sorted(map(str, unknown)))}; expected "
-            f"columns, {', '.join(_SECTIONS)}"
-        )
+        raise LoadRefusedError(code="mapping_sections_unknown", path=path, sections=sorted(map(str, unknown)),
+                               expected=["columns", *_SECTIONS])
     return raw

@@ -137,12 +137,10 @@ def _load_facilities(
 
 
 def _require_columns(table: RawTable, columns: ColumnMap) -> None:
-    headers = ", ".join(h for h in table.headers if h) or "none"
+    headers = [h for h in table.headers if h] or ["none"]
     if not columns.has("type"):
-        raise LoadRefusedError(
-            f"{table.file}: no column for the facility type (such as 'Loại thiết chế'); the "
-            f"headers are {headers}: name it in a --mapping file"
-        )
+        raise LoadRefusedError(code="facility_type_column_missing", path=table.file, headers=headers,
+                               cli_hint="name it in a --mapping file")
     located = (
         table.geometries is not None
         or columns.has("geopoint")
@@ -150,10 +148,7 @@ def _require_columns(table: RawTable, columns: ColumnMap) -> None:
         or (columns.has("x") and columns.has("y"))
     )
     if not located:
-        raise LoadRefusedError(
-            f"{table.file}: no coordinate columns (such as 'Kinh độ' and 'Vĩ độ', or X and Y); "
-            f"the headers are {headers}"
-        )
+        raise LoadRefusedError(code="facility_coordinates_missing", path=table.file, headers=headers)
     if table.geometries is not None:
         kinds = {g.geom_type for g in table.geometries if g is not None and not g.is_empty}
         bad = kinds - {"Point", "MultiPoint"}
@@ -161,15 +156,11 @@ def _require_columns(table: RawTable, columns: ColumnMap) -> None:
             g is not None and g.geom_type == "MultiPoint" and len(g.geoms) != 1 for g in table.geometries
         )
         if bad or multi:
-            raise LoadRefusedError(
-                f"{table.file}: facilities must be points, but the file holds "
-                f"{', '.join(sorted(bad or {'multi-point'}))} geometries"
-            )
+            raise LoadRefusedError(code="facility_geometry_kinds", path=table.file,
+                                   kinds=sorted(bad or {"multi-point"}))
 
 
 def _require_communes(conn: Connection) -> None:
     if conn.execute(queries.load("no_communes_loaded")).scalar_one():
-        raise LoadRefusedError(
-            "no 2025 communes are loaded, so no facility can be placed in one: run "
-            "`phusong load boundaries FILE --version 2025` first"
-        )
+        raise LoadRefusedError(code="communes_not_loaded", version="2025",
+                               cli_hint="run `phusong load boundaries FILE --version 2025` first")

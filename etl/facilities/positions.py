@@ -55,10 +55,8 @@ def _source_epsg(table: RawTable, columns: ColumnMap, epsg: int | None) -> int |
 
         found = CRS.from_user_input(table.crs).to_epsg()
         if found is None:
-            raise LoadRefusedError(
-                f"{table.file}: its coordinate system ({table.crs}) has no EPSG code: "
-                "give it with --crs EPSG:N"
-            )
+            raise LoadRefusedError(code="crs_no_epsg", path=table.file, crs=str(table.crs)[:200],
+                                   cli_hint="give it with --crs EPSG:N")
         return found
     return epsg
 
@@ -198,10 +196,8 @@ def _refuse_undeclared_projection(
         return
     lon = _typed_communes_lon(conn, column) if columns.has("commune") else None
     _, sample = _describe(columns, column, described, int(indexes[projected[0]]))
-    raise LoadRefusedError(
-        f"{table.file}: the coordinates look projected (e.g. {sample}), not degrees: give the "
-        f"VN-2000 system they are in with --crs, likely {describe_zones(likely_zones(lon))}"
-    )
+    raise LoadRefusedError(code="coordinates_projected", path=table.file, sample=sample,
+                           zones=describe_zones(likely_zones(lon)), cli_hint="give it with --crs")
 
 
 @cache

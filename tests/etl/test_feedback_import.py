@@ -80,7 +80,7 @@ def test_xlsx_with_title_rows_and_a_channel_given_for_the_file(db_conn: Connecti
     sheet.append(["Thời gian tiếp nhận", "Địa bàn", "Phân loại", "Nội dung", "Liên hệ"])
     sheet.append(["2026-09-12 07:30:00", "Nà Hỳ", "Nội dung", "Phát tin chưa đúng", "Bà Lò Thị A"])
     book.save(tmp_path / "hotline.xlsx")
-    with pytest.raises(LoadRefusedError, match="no column for channel .*give --channel"):
+    with pytest.raises(LoadRefusedError, match="no column for Kênh tiếp nhận .*give --channel"):
         import_feedback(db_conn, tmp_path / "hotline.xlsx")
     result = import_feedback(db_conn, tmp_path / "hotline.xlsx", channel="Đường dây nóng")
     assert (result.loaded, result.rejected) == (1, 0)

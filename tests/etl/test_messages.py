@@ -94,6 +94,12 @@ SAMPLES: dict[str, tuple[Any, str]] = {
     "entry": ("../etc/x", "../etc/x"), "layer": ("diem", "diem"), "layers": (["vung", "duong"], "vung, duong"),
     "sheet": ("Trang2", "Trang2"), "sheets": (["Trang1"], "Trang1"), "byte": (12, "12"),
     "encoding": ("cp1258", "cp1258"), "size": ("41 MB", "41 MB"),
+    "fields": (["'ma'"], "'ma'"), "kinds": (["LineString"], "LineString"),
+    "versions": (["2019", "2025"], "2019, 2025"),
+    "version": ("2030", "2030"), "row": (7, "7"), "value": ("abc", "abc"), "level": ("huyen", "huyen"),
+    "section": ("types", "types"), "header": ("Toạ độ X", "Toạ độ X"), "target": ("xx", "xx"),
+    "targets": (["lon", "lat"], "lon, lat"), "sections": (["foo"], "foo"), "expected": (["columns"], "columns"),
+    "crs": ("VN2000", "VN2000"), "sample": ("X=2345678", "X=2345678"), "zones": ("EPSG:9205", "EPSG:9205"),
     "columns": (["Tình trạng"], "Tình trạng"), "headers": (["Ngày", "Ghi chú"], "Ngày, Ghi chú"),
 }
 # Words that would show English left in a Vietnamese reason.
@@ -188,3 +194,17 @@ def test_a_whole_file_refusal_is_a_code_english_on_the_cli_vietnamese_in_the_app
         assert str(tmp_path) not in exc.render(lang) and "--" not in exc.render(lang)
     assert exc.render("vi").startswith("Tệp không phải mã UTF-8") and exc.vi == f"{legacy}: {exc.render('vi')}"
     assert exc.render("en") == render("not_utf8", exc.values, "en")
+
+
+def test_no_whole_file_refusal_in_the_etl_is_an_english_sentence_any_more() -> None:
+    """Every LoadRefusedError(...) of etl/ is a code of the catalogue with its values: none passes a sentence
+    (a string or an f-string) as its message, which the app could only show in English."""
+    sentences = []
+    for path in sorted(ETL.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and _name(node) == "LoadRefusedError":
+                keywords = {k.arg for k in node.keywords}
+                written = node.args and isinstance(node.args[0], (ast.Constant, ast.JoinedStr))
+                if written or "code" not in keywords and not node.args:
+                    sentences.append(f"{path.relative_to(ETL.parent)}:{node.lineno}")
+    assert not sentences, f"refusals still written as sentences: {sentences}"
