@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import flask
 
+from analysis.outputs.catalogue import ACTION_LABELS
 from sql.percent import percent
 
 LANGUAGES = ("vi", "en")
@@ -200,15 +201,8 @@ TYPE_WORDS: dict[str, tuple[str, str]] = {
     "e_bulletin_board": ("Bảng tin điện tử công cộng", "Public electronic bulletin board"),
 }
 
-ACTION_WORDS: dict[str, tuple[str, str]] = {
-    "repair_cluster": ("Sửa chữa cụm loa", "Repair cluster"),
-    "new_ip_cluster": ("Lắp mới cụm loa IP", "New IP cluster"),
-    "new_fm_cluster": ("Lắp mới cụm loa FM", "New FM cluster"),
-    "upgrade_station_ip": ("Nâng cấp đài lên ứng dụng CNTT-VT", "Upgrade station to IP"),
-    "build_station": ("Xây dựng đài truyền thanh xã", "Build commune station"),
-    "integration": ("Tích hợp đài sau sáp nhập (CV 271)", "Join a merged commune's stations (CV 271)"),
-    "replace_cluster_ip": ("Thay cụm loa hết khấu hao bằng cụm IP", "Replace worn-out cluster with IP"),
-}
+# The plan actions' words are the exports catalogue's (one list for the page, the XLSX and the PDF).
+ACTION_WORDS = ACTION_LABELS
 
 
 def current_lang() -> str:
