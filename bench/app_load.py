@@ -16,29 +16,20 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import requests
 from PIL import Image
 from sqlalchemy import create_engine, text
 
 from app.auth import add_user
-from bench._support import bench_database
-from sql.cluster import free_loopback_port
-from sql.settings import PROJECT_ROOT
+from bench._support import bench_database, load_demo, log_in, percentile, served_app
 
 PASSWORD = "bench-password"
 STATUSES = ("operational", "degraded", "broken")
@@ -51,35 +42,6 @@ class Tally:
     acknowledged: set[str] = field(default_factory=set)   # submission ids the server said it saved
     retries: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def _load_demo(url: str) -> None:
-    env = {**os.environ, "PHUSONG_DATABASE_URL": url}
-    subprocess.run([sys.executable, "-m", "app.cli", "demo", "--no-serve"], env=env, cwd=PROJECT_ROOT,
-                   check=True, capture_output=True, timeout=900)
-
-
-@contextmanager
-def _server(url: str, args: tuple[str, ...] = ()) -> Iterator[str]:
-    """`phusong serve` (with ``args``, e.g. ("--workers", "2")) on a free loopback port."""
-    port = free_loopback_port()
-    env = {**os.environ, "PHUSONG_DATABASE_URL": url, "PHUSONG_PORT": str(port)}
-    env.pop("PHUSONG_TILE_URL", None)
-    log = open(Path(tempfile.gettempdir()) / f"phusong-bench-serve-{port}.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", *args], env=env, cwd=PROJECT_ROOT,
-                               stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=90)  # gunicorn lets requests in flight finish (graceful_timeout 30 s)
-        log.close()
 
 
 def _save_callback_key(session: requests.Session, base: str) -> str:
@@ -113,18 +75,6 @@ def _payload(key: str, facility_id: int, status: str, submission: str, photo: st
             "changedPropIds": ["insp-save.n_clicks"]}
 
 
-def _login(base: str, name: str) -> requests.Session:
-    """Log in through the login form as a browser does: its CSRF token first, then the name and password."""
-    session = requests.Session()
-    form = session.get(f"{base}/login", timeout=30).text
-    token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    answer = session.post(f"{base}/login", data={"name": name, "password": PASSWORD, "csrf_token": token},
-                          allow_redirects=False, timeout=30)
-    if answer.status_code != 302:
-        raise RuntimeError(f"login of {name} failed: {answer.status_code}")
-    return session
-
-
 def _save(session: requests.Session, base: str, key: str, facility: int, submission: str, photo: str | None,
           tally: Tally, *, record: bool = True) -> None:
     start = time.perf_counter()
@@ -150,7 +100,7 @@ def _save(session: requests.Session, base: str, key: str, facility: int, submiss
 def _inspector(base: str, name: str, key: str, facilities: list[int], until: float, run: str, tally: Tally,
                think_s: tuple[float, float], seed: int) -> None:
     rng = random.Random(seed)
-    session = _login(base, name)
+    session = log_in(base, name, PASSWORD)
     photo = _photo_data_url()
     count = 0
     time.sleep(rng.uniform(0, think_s[1]))  # inspectors do not all start at the same second
@@ -164,11 +114,6 @@ def _inspector(base: str, name: str, key: str, facilities: list[int], until: flo
                 tally.retries += 1
             _save(session, base, key, facility, submission, None, tally, record=False)
         time.sleep(rng.uniform(*think_s))
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
 def _stored(url: str, run: str) -> tuple[int, int, list[float]]:
@@ -191,7 +136,7 @@ def _stored(url: str, run: str) -> tuple[int, int, list[float]]:
 
 
 def run(inspectors: int, seconds: float, think_s: tuple[float, float]) -> int:
-    with bench_database(_load_demo) as url:
+    with bench_database(load_demo) as url:
         engine = create_engine(url)
         with engine.begin() as conn:
             facilities = [int(i) for i in conn.execute(text(
@@ -204,12 +149,12 @@ def run(inspectors: int, seconds: float, think_s: tuple[float, float]) -> int:
                 if name not in existing:
                     add_user(conn, name, PASSWORD, role="inspector", scope_codes=["11"], actor="bench")
         engine.dispose()
-        with _server(url) as base:
-            key = _save_callback_key(_login(base, "bench00"), base)
+        with served_app(url) as base:
+            key = _save_callback_key(log_in(base, "bench00", PASSWORD), base)
             run_id = uuid.uuid4().hex[:8]
             # Baseline: one inspector alone, 10 saves in a row.
             alone = Tally()
-            session = _login(base, "bench00")
+            session = log_in(base, "bench00", PASSWORD)
             for k in range(10):
                 _save(session, base, key, random.choice(facilities), f"bench:{run_id}:alone:{k}", None, alone)
             # The load: N inspectors for the given time.
@@ -226,20 +171,20 @@ def run(inspectors: int, seconds: float, think_s: tuple[float, float]) -> int:
             wall_s = time.perf_counter() - started
         rows, distinct, lags = _stored(url, run_id)
     expected = len(tally.acknowledged) + len(alone.acknowledged)
-    p95 = _percentile(tally.latencies_ms, 95)
+    p95 = percentile(tally.latencies_ms, 95)
     print(f"{'case':<34} {'saves':>6} {'errors':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7} "
           f"{'saves/s':>7}")
     for label, t, span in (("1 inspector alone (baseline)", alone, None),
                            (f"{inspectors} inspectors, {seconds:.0f} s", tally, wall_s)):
         rate = f"{len(t.latencies_ms) / span:7.1f}" if span else f"{'':>7}"
-        print(f"{label:<34} {len(t.latencies_ms):>6} {len(t.errors):>6} {_percentile(t.latencies_ms, 50):>7.0f} "
-              f"{_percentile(t.latencies_ms, 95):>7.0f} {_percentile(t.latencies_ms, 99):>7.0f} "
+        print(f"{label:<34} {len(t.latencies_ms):>6} {len(t.errors):>6} {percentile(t.latencies_ms, 50):>7.0f} "
+              f"{percentile(t.latencies_ms, 95):>7.0f} {percentile(t.latencies_ms, 99):>7.0f} "
               f"{max(t.latencies_ms, default=float('nan')):>7.0f} {rate}")
     print(f"retries with the same submission id: {tally.retries}; acknowledged saves: {expected}; "
           f"inspections stored: {rows} ({distinct} distinct submission ids)")
     if lags:
-        print(f"commune coverage recomputed after a save: p50 {_percentile(lags, 50):.2f} s, "
-              f"p95 {_percentile(lags, 95):.2f} s, max {max(lags):.2f} s ({len(lags)} of {rows} inspections)")
+        print(f"commune coverage recomputed after a save: p50 {percentile(lags, 50):.2f} s, "
+              f"p95 {percentile(lags, 95):.2f} s, max {max(lags):.2f} s ({len(lags)} of {rows} inspections)")
     exactly_once = rows == distinct == expected
     print(f"p95 < 500 ms: {'yes' if p95 < 500 else 'NO'}; every inspection stored exactly once: "
           f"{'yes' if exactly_once else 'NO'}")

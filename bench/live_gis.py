@@ -30,8 +30,7 @@ from sqlalchemy import create_engine, text
 
 from app.auth import add_user
 from app.live_gis.tokens import create_token
-from bench._support import bench_database
-from bench.app_load import _percentile, _server
+from bench._support import bench_database, percentile, served_app
 from bench.map_paint import MVT_SQL, _load_national_communes
 
 USER = "bench-gis"
@@ -165,7 +164,7 @@ def run(clients: int, per_zoom: int) -> int:
         print(f"{communes:,} communes; {len(tiles):,} distinct tiles at zoom 6–12; {clients} concurrent clients; "
               f"load average {os.getloadavg()[0]:.1f} before the run")
         base_lat, base_wall = _baseline_tiles(url, tiles, workers=16)
-        with _server(url, ("--workers", str(WEB_WORKERS), "--threads", "16")) as base:
+        with served_app(url, ("--workers", str(WEB_WORKERS), "--threads", "16")) as base:
             requests.get(f"{base}/ogcapi", auth=auth, timeout=60).raise_for_status()  # the server is up
             start = time.perf_counter()
             cold = _fetch_all(base, auth, tiles, clients, seed=1)
@@ -183,13 +182,13 @@ def run(clients: int, per_zoom: int) -> int:
     ]
     print(f"\n{'measure':<72} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'wall s':>7} {'tiles/s':>8}")
     for label, lat, wall in rows:
-        print(f"{label:<72} {len(lat):>6} {_percentile(lat, 50) * 1000:>8.1f} {_percentile(lat, 95) * 1000:>8.1f} "
-              f"{_percentile(lat, 99) * 1000:>8.1f} {wall:>7.2f} {len(lat) / wall:>8.0f}")
+        print(f"{label:<72} {len(lat):>6} {percentile(lat, 50) * 1000:>8.1f} {percentile(lat, 95) * 1000:>8.1f} "
+              f"{percentile(lat, 99) * 1000:>8.1f} {wall:>7.2f} {len(lat) / wall:>8.0f}")
     print(f"\n{'national communes items':<72} {'features':>8} {'seconds':>8}")
     print(f"{'/ogcapi items, limit=1000, ' + str(pages) + ' pages following next':<72} {items_n:>8,} {items_s:>8.2f}")
     print(f"{'GDAL OAPIF driver (pyogrio.read_dataframe), whole layer':<72} {gdal_n:>8,} {gdal_s:>8.2f}")
     print(f"{'baseline: one psycopg2 query, ST_AsGeoJSON of every commune':<72} {sql_n:>8,} {sql_s:>8.2f}")
-    warm_p95 = _percentile(warm, 95)
+    warm_p95 = percentile(warm, 95)
     ok = warm_p95 < TILE_P95_TARGET_S and items_s < ITEMS_TARGET_S and items_n == communes
     print(f"\ntarget: warm tile p95 < {TILE_P95_TARGET_S * 1000:.0f} ms ({warm_p95 * 1000:.1f} ms), national items "
           f"< {ITEMS_TARGET_S:.0f} s ({items_s:.2f} s): {'met' if ok else 'NOT met'}")

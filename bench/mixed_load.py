@@ -43,8 +43,8 @@ from sqlalchemy import create_engine, text
 
 from app.auth import add_user
 from app.live_gis.tokens import create_token
-from bench._support import bench_database
-from bench.app_load import PASSWORD, _load_demo, _login, _payload, _percentile, _photo_data_url, _server
+from bench._support import bench_database, load_demo, log_in, percentile, served_app
+from bench.app_load import PASSWORD, _payload, _photo_data_url
 from bench.live_gis import _tile
 from bench.map_paint import _load_national_communes
 from sql.settings import PROJECT_ROOT
@@ -96,7 +96,7 @@ class World:
 
 
 def _prepare(url: str) -> None:
-    _load_demo(url)
+    load_demo(url)
     _load_national_communes(url)
     env = {**os.environ, "PHUSONG_DATABASE_URL": url}
     subprocess.run([sys.executable, "-m", "app.cli", "worker", "--once"], env=env, cwd=PROJECT_ROOT, check=True,
@@ -268,7 +268,7 @@ def _log_in_all(base: str, counts: dict[str, int]) -> dict[str, list[requests.Se
 
     names = [(role, f"mix-{role}-{i:03d}") for role, n in counts.items() if role != "gis" for i in range(n)]
     with ThreadPoolExecutor(8) as pool:
-        sessions = list(pool.map(lambda rn: _login(base, rn[1]), names))
+        sessions = list(pool.map(lambda rn: log_in(base, rn[1], PASSWORD), names))
     by_role: dict[str, list[requests.Session]] = defaultdict(list)
     for (role, _), session in zip(names, sessions, strict=True):
         by_role[role].append(session)
@@ -327,11 +327,11 @@ def _print(tally: Tally, wall_s: float) -> bool:
         values = tally.latencies_ms[kind]
         target = TILE_TARGET_MS if kind.startswith("tile") else PAGE_TARGET_MS if kind.startswith(
             ("page", "callback")) else None
-        p95 = _percentile(values, 95)
+        p95 = percentile(values, 95)
         verdict = "" if target is None else f"p95 < {target:.0f}: {'met' if p95 < target else 'NOT met'}"
         met = met and (target is None or p95 < target) and not tally.errors.get(kind)
-        print(f"{kind:<40} {len(values):>6} {len(tally.errors.get(kind, [])):>6} {_percentile(values, 50):>8.0f} "
-              f"{p95:>8.0f} {_percentile(values, 99):>8.0f} {max(values):>8.0f} {len(values) / wall_s:>6.1f}  "
+        print(f"{kind:<40} {len(values):>6} {len(tally.errors.get(kind, [])):>6} {percentile(values, 50):>8.0f} "
+              f"{p95:>8.0f} {percentile(values, 99):>8.0f} {max(values):>8.0f} {len(values) / wall_s:>6.1f}  "
               f"{verdict}")
     for kind, problems in sorted(tally.errors.items()):
         if problems:
@@ -347,7 +347,7 @@ def run(counts: dict[str, int], duration_s: float, web_workers: int, threads: in
               + ", ".join(f"{n} {role}" for role, n in counts.items())
               + f"; {duration_s:.0f} s; `phusong serve --workers {web_workers} --threads {threads}` + 1 "
               f"`phusong worker`; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} before")
-        with _coverage_worker(url), _server(url, ("--workers", str(web_workers), "--threads", str(threads))) as base:
+        with _coverage_worker(url), served_app(url, ("--workers", str(web_workers), "--threads", str(threads))) as base:
             login_start = time.perf_counter()
             sessions = _log_in_all(base, counts)
             print(f"{sum(len(s) for s in sessions.values())} users logged in in "
@@ -363,8 +363,8 @@ def run(counts: dict[str, int], duration_s: float, web_workers: int, threads: in
     print(f"\ninspections: {len(tally.acknowledged)} acknowledged, {rows} stored ({distinct} distinct submission "
           f"ids): every inspection stored exactly once: {'yes' if once else 'NO'}")
     if lags:
-        print(f"coverage of the inspected commune recomputed after the save: p50 {_percentile(lags, 50):.2f} s, "
-              f"p95 {_percentile(lags, 95):.2f} s, max {max(lags):.2f} s ({len(lags)} of {rows}); "
+        print(f"coverage of the inspected commune recomputed after the save: p50 {percentile(lags, 50):.2f} s, "
+              f"p95 {percentile(lags, 95):.2f} s, max {max(lags):.2f} s ({len(lags)} of {rows}); "
               f"no commune stale {current_s:.1f} s after the load ended")
     errors = sum(len(v) for v in tally.errors.values())
     print(f"errors: {errors}; load average {load_after:.1f} at the end of the load (2 cores, shared)")

@@ -14,70 +14,22 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 import requests
 from PIL import Image
 from sqlalchemy import create_engine, text
 
-from bench._support import bench_database
-from sql.cluster import free_loopback_port
-from sql.settings import PROJECT_ROOT
+from bench._support import bench_database, load_demo, log_in, served_app
 
 INSPECTOR, PASSWORD = "kiemtra", "kiemtra-demo"  # the demo's inspector (communes 03160, 03162)
 WEAK_3G_BITS_S, WEAK_3G_RTT_S = 1_000_000, 0.3
 PENDING, BATCH = 50, 10
-
-
-def _load_demo(url: str) -> None:
-    env = {**os.environ, "PHUSONG_DATABASE_URL": url}
-    subprocess.run([sys.executable, "-m", "app.cli", "demo", "--no-serve"], env=env, cwd=PROJECT_ROOT,
-                   check=True, capture_output=True, timeout=900)
-
-
-@contextmanager
-def _server(url: str) -> Iterator[str]:
-    port = free_loopback_port()
-    env = {**os.environ, "PHUSONG_DATABASE_URL": url, "PHUSONG_PORT": str(port)}
-    env.pop("PHUSONG_TILE_URL", None)
-    log_path = Path(tempfile.gettempdir()) / f"phusong-bench-offline-{port}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], env=env, cwd=PROJECT_ROOT,
-                                   stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                with socket.socket() as sock:
-                    if sock.connect_ex(("127.0.0.1", port)) == 0:
-                        break
-                time.sleep(0.2)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-
-
-def _login(base: str) -> requests.Session:
-    session = requests.Session()
-    form = session.get(f"{base}/login", timeout=30).text
-    token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    answer = session.post(f"{base}/login", data={"name": INSPECTOR, "password": PASSWORD, "csrf_token": token},
-                          allow_redirects=False, timeout=30)
-    if answer.status_code != 302:
-        raise RuntimeError(f"login failed: {answer.status_code}")
-    return session
 
 
 def _pack_row(session: requests.Session, base: str, communes: str) -> list[str]:
@@ -124,8 +76,8 @@ def _sync(session: requests.Session, base: str, items: list[dict[str, object]], 
 
 
 def run() -> int:
-    with bench_database(_load_demo) as url, _server(url) as base:
-        session = _login(base)
+    with bench_database(load_demo) as url, served_app(url) as base:
+        session = log_in(base, INSPECTOR, PASSWORD)
         rows = [_pack_row(session, base, c) for c in ("03162", "03160", "03160,03162")]
         engine = create_engine(url)
         with engine.connect() as conn:
