@@ -81,14 +81,17 @@ class WorkerTally:
     communes: int = 0
     wakes: int = 0
     failures: int = 0
+    exports: int = 0
 
 
 def run_worker(engine: Engine, *, poll_s: float = POLL_S, once: bool = False,
-               report: Callable[[RefreshReport], None] | None = None) -> WorkerTally:
+               report: Callable[[RefreshReport], None] | None = None,
+               jobs: Callable[[Engine], int] | None = None) -> WorkerTally:
     """Bring coverage current now, then whenever PostgreSQL notifies (or every ``poll_s`` seconds) until SIGTERM
-    or SIGINT; with ``once``, drain what is stale and return."""
+    or SIGINT; with ``once``, drain what is stale and return. ``jobs``: other queued work to drain after the
+    coverage on each pass (`phusong worker` gives the long exports, app/export_jobs.py), returning how many."""
     tally = WorkerTally()
-    _pass(engine, tally, report)
+    _pass(engine, tally, report, jobs)
     if once:
         return tally
     raw = engine.raw_connection()
@@ -104,6 +107,8 @@ def run_worker(engine: Engine, *, poll_s: float = POLL_S, once: bool = False,
         listener.autocommit = True  # type: ignore[attr-defined]
         with listener.cursor() as cur:
             cur.execute(queries.load("listening_for_stale_coverage").text)
+            if jobs is not None:
+                cur.execute(queries.load("listening_for_queued_exports").text)
         while not stop.is_set():
             ready, _, _ = select.select([listener, wake_r], [], [], poll_s)
             if listener in ready:
@@ -113,7 +118,7 @@ def run_worker(engine: Engine, *, poll_s: float = POLL_S, once: bool = False,
             if wake_r in ready:
                 wake_r.recv(64)
             if not stop.is_set():
-                _pass(engine, tally, report)
+                _pass(engine, tally, report, jobs)
     finally:
         signal.set_wakeup_fd(old_fd)
         for sig, handler in previous.items():
@@ -124,10 +129,12 @@ def run_worker(engine: Engine, *, poll_s: float = POLL_S, once: bool = False,
     return tally
 
 
-def _pass(engine: Engine, tally: WorkerTally, report: Callable[[RefreshReport], None] | None) -> None:
+def _pass(engine: Engine, tally: WorkerTally, report: Callable[[RefreshReport], None] | None,
+          jobs: Callable[[Engine], int] | None) -> None:
     tally.passes += 1
     try:
-        done = bring_current(engine)
+        done = bring_current(engine)  # first: an export queued meanwhile is made from current figures
+        tally.exports += jobs(engine) if jobs is not None else 0
     except Exception:  # logged and retried on the next wake or poll: a worker outlives a failed pass
         tally.failures += 1
         _log.exception("coverage refresh failed")

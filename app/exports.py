@@ -8,7 +8,9 @@ module only picks the rows the user may see, names the file (ASCII with đ -> d,
 from __future__ import annotations
 
 import io
+import os
 import tempfile
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 import flask
 import geopandas as gpd
 import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from analysis.gaps import coverage_gaps, gaps_metadata, write_gaps
 from analysis.outputs.gap_report import write_report_pdf, write_report_xlsx
@@ -29,9 +31,11 @@ from analysis.outputs.web_map import write_standalone_map
 from analysis.planning import PlanningInputError, ScenarioHeader, find_scenario, scenario_actions
 from analysis.reports import ReportError
 from app.auth import AccessDenied, User, communes_in_scope, require
+from app.coverage_refresh import refresh_in_web
 from app.downloads import ascii_name, content_disposition, file_word
 from app.errors import error_page
 from app.i18n import VIETNAM_TZ, current_lang
+from sql import queries
 from sql.engine import connect
 from sql.errors import InputRefused
 
@@ -39,6 +43,9 @@ EXPORT_ROLES = ("planner", "budget", "admin")
 GAP_FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                "csv": "text/csv", "csv-excel": "text/csv", "gpkg": "application/geopackage+sqlite3",
                "geojson": "application/geo+json"}
+# Exports larger than this many communes are made by `phusong worker` when it runs apart from the web (issue 22):
+# more than any one province has, so a province's files still come at once.
+WORKER_ROWS_ENV, WORKER_ROWS = "PHUSONG_EXPORT_WORKER_ROWS", 400
 EMPTY_ACTIONS = ("action", "facility_id", "lon", "lat", "commune_code", "commune_name", "cost_vnd", "added_population",
                  "added_villages", "reason")
 
@@ -145,49 +152,97 @@ def _download_unknown(rest: str) -> Any:
 
 
 def _download_gaps(fmt: str) -> Any:
-    user, province, _ = _request_scope()
     if fmt not in GAP_FORMATS:
         raise AccessDenied(f"unknown format {fmt!r}", status=404)
-    with connect() as conn:
-        gaps = gaps_for_user(conn, user, province)
-        metadata = gaps_metadata(conn, gaps, province_code=province)
-    path = write_gaps(gaps, _tmp(SUFFIXES[fmt]), fmt=fmt, metadata=[("Người xuất", user.name), *metadata],
-                      lang=current_lang())
-    excel = "_excel" if fmt == "csv-excel" else ""
-    return _send(path, f"phusong_khoang_trong_{_place(gaps, province)}_{_stamp()}{excel}{SUFFIXES[fmt]}",
-                 GAP_FORMATS[fmt])
+    return _deliver("gaps", fmt)
 
 
 def _download_report_xlsx() -> Any:
-    user, province, scenario = _request_scope()
-    with connect() as conn:
-        scenario_name, actions = _actions(conn, user, scenario)  # the scenario's scope first: 403 before 404
-        gaps = gaps_for_user(conn, user, province)
-        actions = locate_actions(conn, actions)
-        metadata = [("Người xuất", user.name), ("Phương án", scenario_name or "–"),
-                    *gaps_metadata(conn, gaps, province_code=province)]
-    path = write_report_xlsx(_tmp(".xlsx"), gaps, actions, metadata, lang=current_lang())
-    return _send(path, f"phusong_bao_cao_{_place(gaps, province)}_{_stamp()}.xlsx", GAP_FORMATS["xlsx"])
+    return _deliver("report_xlsx", "xlsx")
 
 
 def _download_report_pdf() -> Any:
-    user, province, scenario = _request_scope()
-    with connect() as conn:
-        scenario_name, actions = _actions(conn, user, scenario)  # the scenario's scope first: 403 before 404
-        gaps = gaps_for_user(conn, user, province)
-        actions = locate_actions(conn, actions)
-        metadata = [("Người xuất", user.name), ("Phương án", scenario_name or "–"),
-                    *gaps_metadata(conn, gaps, province_code=province)]
-    path = write_report_pdf(_tmp(".pdf"), gaps, actions, title=_scope_title(gaps, province), metadata=metadata)
-    return _send(path, f"phusong_bao_cao_{_place(gaps, province)}_{_stamp()}.pdf", "application/pdf")
+    return _deliver("report_pdf", "pdf")
 
 
 def _download_map() -> Any:
-    user, province, _ = _request_scope()
+    return _deliver("map", "html")
+
+
+def _deliver(kind: str, fmt: str) -> Any:
+    """Check the role and scope, then send the file made here, or, for a large export with separate workers,
+    queue it and send the browser to the job's page (app/export_jobs.py)."""
+    user, province, scenario = _request_scope()
+    request = ExportRequest(kind, fmt, province, scenario, current_lang())
     with connect() as conn:
+        if scenario is not None:
+            readable_scenario(conn, user, scenario)  # the scenario's scope first: 403 before 404
         gaps = gaps_for_user(conn, user, province)
+        if made_by_worker(len(gaps)):
+            job_id = queue_export(conn, user, request)
+            return flask.redirect(f"/download/job/{job_id}", code=303)
+    built = build_export(user, request, gaps=gaps)
+    return _send(built.path, built.name, built.mime_type)
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """One download of the gap analysis: ``kind`` gaps, report_xlsx, report_pdf or map, in ``fmt``, for one
+    province (None: the user's whole scope) with an optional scenario, in ``lang``."""
+    kind: str
+    fmt: str
+    province: str | None
+    scenario: int | None
+    lang: str
+
+
+def made_by_worker(communes: int) -> bool:
+    """Whether an export of ``communes`` rows goes to a worker (app/export_jobs.py): only when workers run apart
+    from the web (`phusong serve --workers N`) and the export is larger than one province."""
+    return not refresh_in_web() and communes > int(os.environ.get(WORKER_ROWS_ENV, WORKER_ROWS))
+
+
+def queue_export(conn: Connection, user: User, request: ExportRequest) -> int:
+    """Queue ``request`` for ``user``; the insert's NOTIFY wakes the workers. Returns the job's id."""
+    return int(conn.execute(queries.load("queued_export_job"), {
+        "user_name": user.name, "kind": request.kind, "fmt": request.fmt, "province_code": request.province,
+        "scenario_id": request.scenario, "lang": request.lang}).scalar_one())
+
+
+@dataclass(frozen=True)
+class BuiltFile:
+    path: Path
+    name: str
+    mime_type: str
+
+
+def build_export(user: User, request: ExportRequest, *, gaps: gpd.GeoDataFrame | None = None,
+                 engine: Engine | None = None) -> BuiltFile:
+    """Write one export for ``user`` (rows of their scope only) into a temporary file: the same code for a direct
+    download and for a worker's job. ``gaps``: the rows already read for this user, when the caller has them."""
+    province, lang = request.province, request.lang
+    with connect(engine) as conn:
+        scenario_name, actions = _actions(conn, user, request.scenario)
+        gaps = gaps if gaps is not None else gaps_for_user(conn, user, province)
+        if request.kind in ("report_xlsx", "report_pdf"):
+            actions = locate_actions(conn, actions)
+        metadata = [("Người xuất", user.name), *([("Phương án", scenario_name or "–")]
+                                                  if request.kind.startswith("report") else []),
+                    *gaps_metadata(conn, gaps, province_code=province)]
+    place = _place(gaps, province)
+    if request.kind == "gaps":
+        path = write_gaps(gaps, _tmp(SUFFIXES[request.fmt]), fmt=request.fmt, metadata=metadata, lang=lang)
+        excel = "_excel" if request.fmt == "csv-excel" else ""
+        return BuiltFile(path, f"phusong_khoang_trong_{place}_{_stamp()}{excel}{SUFFIXES[request.fmt]}",
+                         GAP_FORMATS[request.fmt])
+    if request.kind == "report_xlsx":
+        path = write_report_xlsx(_tmp(".xlsx"), gaps, actions, metadata, lang=lang)
+        return BuiltFile(path, f"phusong_bao_cao_{place}_{_stamp()}.xlsx", GAP_FORMATS["xlsx"])
+    if request.kind == "report_pdf":
+        path = write_report_pdf(_tmp(".pdf"), gaps, actions, title=_scope_title(gaps, province), metadata=metadata)
+        return BuiltFile(path, f"phusong_bao_cao_{place}_{_stamp()}.pdf", "application/pdf")
     path = write_standalone_map(_tmp(".html"), gaps, title=_scope_title(gaps, province))
-    return _send(path, f"phusong_ban_do_{_place(gaps, province)}_{_stamp()}.html", "text/html")
+    return BuiltFile(path, f"phusong_ban_do_{place}_{_stamp()}.html", "text/html")
 
 
 def _download_scenario(scenario_id: int, fmt: str) -> Any:

@@ -1,4 +1,5 @@
-"""`phusong worker`: the process that keeps coverage current, apart from the web processes (issue 22)."""
+"""`phusong worker`: the process that keeps coverage current and makes long exports, apart from the web processes
+(issue 22)."""
 
 from __future__ import annotations
 
@@ -11,31 +12,37 @@ from typing import Any
 from analysis.refresh import RefreshReport
 from app.commands.db import ensure_database
 from app.coverage_refresh import POLL_S, run_worker
+from app.export_jobs import run_export_jobs
 from sql.engine import get_engine
 from sql.settings import get_settings
 
 DESCRIPTION = """\
-Bring stale communes' coverage current, apart from the web processes.
+Bring stale communes' coverage current, and make long exports, apart from the web processes.
 
 A saved inspection, a load or `phusong analyse` marks communes stale; PostgreSQL then notifies every worker
 (LISTEN/NOTIFY), and one of them recomputes those communes at once. Workers also look every --poll seconds, in
 case a notification was missed. Each commune is taken under an advisory lock, so any number of workers, on one
 or more machines against one database, share the work and never compute a commune twice. Run one or more next
 to `phusong serve --workers N` (deploy/systemd/phusong-worker@.service); stop with SIGTERM or Ctrl+C (the
-commune being computed is rolled back and left stale for the next worker)."""
+commune being computed is rolled back and left stale for the next worker).
+
+Long exports: with `phusong serve --workers N`, a download larger than one province (more than
+PHUSONG_EXPORT_WORKER_ROWS communes, default 400: a national XLSX, PDF, GeoPackage or map) is queued; a worker
+makes it after each coverage pass (woken the same way) and the user's browser downloads it from the job's page."""
 
 
 def register(commands: Any) -> None:
     worker = commands.add_parser(
-        "worker", help="keep coverage current in a separate process (woken by PostgreSQL)",
+        "worker", help="keep coverage current and make long exports in a separate process (woken by PostgreSQL)",
         description=DESCRIPTION,
         epilog="Examples:\n  phusong worker                 # run until stopped\n"
-               "  phusong worker --once          # drain what is stale now, then exit\n"
+               "  phusong worker --once          # drain what is stale and queued now, then exit\n"
                "  phusong worker --poll 2",
     )
     worker.add_argument("--poll", type=float, default=POLL_S, metavar="SECONDS",
                         help=f"look for stale communes at least this often (default {POLL_S:g})")
-    worker.add_argument("--once", action="store_true", help="bring everything stale current, then exit")
+    worker.add_argument("--once", action="store_true",
+                        help="bring everything stale current and make the queued exports, then exit")
     worker.set_defaults(handler=_work)
 
 
@@ -47,8 +54,10 @@ def _work(args: argparse.Namespace) -> int:
     settings = get_settings()
     ensure_database(settings)
     print(f"phusong worker {os.getpid()}: listening for stale coverage (poll every {args.poll:g} s)", flush=True)
-    tally = run_worker(get_engine(settings), poll_s=args.poll, once=args.once, report=_print_pass)
-    print(f"phusong worker {os.getpid()}: stopped after {tally.communes} communes in {tally.passes} passes "
+    tally = run_worker(get_engine(settings), poll_s=args.poll, once=args.once, report=_print_pass,
+                       jobs=run_export_jobs)
+    print(f"phusong worker {os.getpid()}: stopped after {tally.communes} communes and {tally.exports} exports "
+          f"in {tally.passes} passes "
           f"({tally.wakes} notifications, {tally.failures} failed passes)", flush=True)
     return 1 if tally.failures and args.once else 0
 

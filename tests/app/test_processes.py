@@ -1,9 +1,11 @@
 """Issue 22: two web processes and one `phusong worker` against one database. A save through one web process is
 seen by the other (same session, same data), and the worker, woken by PostgreSQL, brings its commune current
-while the web processes compute nothing."""
+while the web processes compute nothing; a long export asked of one web process is made by the worker and
+downloaded from the other, by its own user only."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -13,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 import requests
 from sqlalchemy import create_engine, text
@@ -44,8 +47,9 @@ def two_webs_and_a_worker(demo_database: str, tmp_path_factory: pytest.TempPathF
         for name in ("a", "b"):
             port = free_loopback_port()
             log = logs / f"web-{name}.log"
+            # Every export larger than one commune goes to the worker here (default: more than 400 communes).
             process = _start(["serve", "--workers", "1", "--threads", "4"], as_app_role(demo_database), log,
-                             PHUSONG_PORT=str(port))
+                             PHUSONG_PORT=str(port), PHUSONG_EXPORT_WORKER_ROWS="1")
             processes.append(process)
             _wait_for_port(port, process, log)
             bases.append(f"http://127.0.0.1:{port}")
@@ -129,3 +133,34 @@ def test_a_save_in_one_web_process_is_seen_in_the_other_and_the_worker_makes_its
     # And web B answers the commune with its figures of after the save.
     commune = inspector.get(f"{web_b}/ogcapi/collections/communes/items/{COMMUNE}", timeout=30)
     assert commune.status_code == 200, commune.text[:300]
+
+
+def test_a_long_export_is_made_by_the_worker_and_downloaded_from_either_web_process(
+        two_webs_and_a_worker: list[str]) -> None:
+    web_a, web_b = two_webs_and_a_worker
+    budget = _login(web_a, "budget")
+    asked = budget.get(f"{web_a}/download/report.xlsx?province=11", allow_redirects=False, timeout=60)
+    assert asked.status_code == 303, asked.text[:300]
+    job_page = asked.headers["Location"]
+    assert job_page.startswith("/download/job/")
+
+    # Someone else (even an administrator) does not see the job: as missing as one that never was.
+    assert _login(web_b, "admin").get(f"{web_b}{job_page}", timeout=30).status_code == 404
+    assert requests.get(f"{web_b}{job_page}", timeout=30).status_code == 401
+
+    deadline, page = time.monotonic() + 120, budget.get(f"{web_b}{job_page}", timeout=30)
+    while page.status_code == 202 and time.monotonic() < deadline:  # "being prepared": refreshes itself
+        assert 'http-equiv="refresh"' in page.text and "đang được chuẩn bị" in page.text
+        time.sleep(1)
+        page = budget.get(f"{web_b}{job_page}", timeout=30)
+    assert page.status_code == 200, page.text[:500]
+    assert f'url={job_page}/file' in page.text and "export-job-file" in page.text
+
+    got = budget.get(f"{web_b}{job_page}/file", timeout=60)
+    assert got.status_code == 200
+    assert got.headers["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
+    assert "phusong_bao_cao_" in got.headers["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(got.content), read_only=True)
+    parameters = {row[0]: row[1] for row in book["Tham số"].iter_rows(values_only=True) if row and row[0]}
+    assert parameters.get("Người xuất") == "taichinh"
+    assert _login(web_a, "planner").get(f"{web_a}{job_page}/file", timeout=30).status_code == 404

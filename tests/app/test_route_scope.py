@@ -55,6 +55,10 @@ ROUTES: dict[str, tuple[str, Any]] = {
     "/download/periodic/<province>/<period>.<fmt>": ("/download/periodic/11/{period}.xlsx",
                                                      ("planner", "budget", "admin")),
     "/download/<path:rest>": ("/download/anything.xlsx", "not found"),
+    # A long export made by the worker (issue 22): its own user only (the budget user's job here); anyone else
+    # with an export role gets 404, as for a job that never was (tests/app/test_processes.py runs the worker).
+    "/download/job/<int:job_id>": ("/download/job/{export_job}", "own job"),
+    "/download/job/<int:job_id>/file": ("/download/job/{export_job}/file", "own job"),
     # GIS clients (issue 19): a token or a session; features are filtered to the user's scope in the query
     # (tests/app/test_live_gis.py checks a scoped token sees only its communes).
     "/ogcapi": ("/ogcapi", EVERYONE),
@@ -215,6 +219,10 @@ def world(flask_client: Any, demo_database: str) -> Iterator[dict[str, Any]]:
             "INSERT INTO inspection (facility_id, inspector, inspected_at, status_found, source, photo, photo_mime) "
             "SELECT id, 'kiemtra', now() - interval '1 day', status, 'app', :photo, 'image/png' FROM facility "
             "WHERE commune_code = '03160' ORDER BY id LIMIT 1 RETURNING id"), {"photo": _PNG}).scalar_one()
+        found["export_job"] = conn.execute(text(  # issue 22: a long export the worker made for the budget user
+            "INSERT INTO export_job (user_name, kind, fmt, status, file_name, mime_type, content, finished_at) "
+            "VALUES ('taichinh', 'gaps', 'csv', 'done', 'khoang_trong.csv', 'text/csv', 'a,b', now()) "
+            "RETURNING id")).scalar_one()
     engine.dispose()
     found["database"] = demo_database
     _as(flask_client, "quantri")
@@ -280,6 +288,8 @@ def test_every_route_has_a_rule_and_refuses_everyone_else(flask_client: Any, wor
                 assert status == {None: 401, "planner12": 404, "inspector": 404}.get(who, 200), where
             elif allowed == "not found page":  # a page path: anonymous users are sent to /login
                 assert status == (302 if who is None else 404), where
+            elif allowed == "own job":
+                assert status == {None: 401, "inspector": 403, "budget": 200}.get(who, 404), where
             elif allowed == "not found":
                 assert status in ((401,) if who is None else (404,)), where
             elif who is None:

@@ -1,0 +1,68 @@
+"""Issue 22: long exports made by the worker (app/export_jobs.py). The whole journey across two web processes
+and a real `phusong worker` is tests/app/test_processes.py; here, what a job does when it cannot be made, and
+that without separate workers every export still comes at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app.export_jobs import run_export_jobs
+from tests.app.test_auth import _as
+
+pytestmark = pytest.mark.db
+
+
+def _queue(database: str, user: str, **values: Any) -> int:
+    engine = create_engine(database)
+    with engine.begin() as conn:
+        job = int(conn.execute(text(
+            "INSERT INTO export_job (user_name, kind, fmt, province_code, scenario_id) "
+            "VALUES (:user, :kind, :fmt, :province, :scenario) RETURNING id"),
+            {"user": user, "kind": "report_xlsx", "fmt": "xlsx", "province": "11", "scenario": None, **values},
+        ).scalar_one())
+    engine.dispose()
+    return job
+
+
+def test_a_job_that_cannot_be_made_says_why_on_its_page(flask_client: Any, demo_database: str) -> None:
+    job = _queue(demo_database, "taichinh", scenario=999999)  # the scenario was deleted after the job was queued
+    engine = create_engine(demo_database)
+    assert run_export_jobs(engine) >= 1
+    with engine.connect() as conn:
+        status, error = conn.execute(text("SELECT status, error FROM export_job WHERE id = :id"), {"id": job}).one()
+    engine.dispose()
+    assert status == "failed" and "999999" in error
+    _as(flask_client, "taichinh")
+    page = flask_client.get(f"/download/job/{job}")
+    assert page.status_code == 404 and "999999" in page.get_data(as_text=True)
+    assert flask_client.get(f"/download/job/{job}/file").status_code == 404  # no file under a spreadsheet name
+
+
+def test_a_job_of_a_locked_account_is_not_made(demo_database: str) -> None:
+    engine = create_engine(demo_database)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO app_user (name, password_hash, role, active) "
+                          "VALUES ('khoa-xuat', 'x', 'budget', false) ON CONFLICT (name) DO NOTHING"))
+    job = _queue(demo_database, "khoa-xuat")
+    run_export_jobs(engine)
+    with engine.connect() as conn:
+        status, content = conn.execute(text("SELECT status, content FROM export_job WHERE id = :id"),
+                                       {"id": job}).one()
+    engine.dispose()
+    assert status == "failed" and content is None
+
+
+def test_without_separate_workers_a_national_export_comes_at_once(flask_client: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PHUSONG_EXPORT_WORKER_ROWS", "1")  # even above the threshold: no worker runs apart
+    _as(flask_client, "taichinh")
+    got = flask_client.get("/download/gaps.csv")
+    assert got.status_code == 200 and got.headers["Content-Type"].startswith("text/csv")
+    monkeypatch.setenv("PHUSONG_COVERAGE_REFRESH", "worker")  # `phusong serve --workers N`
+    queued = flask_client.get("/download/gaps.csv")
+    assert queued.status_code == 303 and queued.headers["Location"].startswith("/download/job/")
+    waiting = flask_client.get(queued.headers["Location"])
+    assert waiting.status_code == 202 and 'http-equiv="refresh"' in waiting.get_data(as_text=True)
