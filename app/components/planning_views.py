@@ -81,9 +81,10 @@ def result_views(actions: pd.DataFrame, budget: float | None, details: list[Any]
     cost = float(actions["cost_vnd"].sum()) if len(actions) else 0.0
     people = float(actions["added_population"].sum()) if len(actions) else 0.0
     per_person = fmt_int(cost / people) if people > 0 else "–"
-    line = w(f"{t('budget_vnd')}: {fmt_int(budget)} · dùng {fmt_int(cost)} đồng cho {fmt_int(len(actions))} hành "
+    span = "" if by_year is None else f" ({int(by_year['year'].min())}–{int(by_year['year'].max())})"
+    line = w(f"{t('budget_vnd')}{span}: {fmt_int(budget)} · dùng {fmt_int(cost)} đồng cho {fmt_int(len(actions))} hành "
               f"động, phủ sóng thêm {fmt_int(people)} người ({per_person} đồng/người).",
-              f"{t('budget_vnd')}: {fmt_int(budget)} · {fmt_int(cost)} VND for {fmt_int(len(actions))} actions, "
+              f"{t('budget_vnd')}{span}: {fmt_int(budget)} · {fmt_int(cost)} VND for {fmt_int(len(actions))} actions, "
               f"{fmt_int(people)} more people reached ({per_person} VND per person).")
     totals = html.Div([
         html.Span(line, id="plan-plain-line"),
@@ -120,7 +121,8 @@ def year_table(by_year: pd.DataFrame) -> Any:
               t("cost_vnd"), w("Số hạng mục", "Actions"), t("people_newly_reached")]
     return html.Div([html.H6(w("Theo năm và nguồn vốn", "By year and budget line"), className="mt-2"),
                      dbc.Table([html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)], size="sm",
-                               striped=True, className="small", id="plan-years-table")])
+                               striped=True, responsive=True, className="small text-nowrap",
+                               id="plan-years-table")])
 
 
 def line_word(line: str) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import create_engine
 
@@ -25,22 +26,22 @@ SCENARIO = "Kế hoạch 2027-2030 (thử nghiệm nhiều năm)"
 
 
 @pytest.fixture(scope="module")
-def four_years(demo_database: str) -> Iterator[tuple[PlanResult, PlanResult]]:
-    """The demo province's plan over 2027-2030 at 1.5 billion VND a year (saved for the planner), and the
-    one-year plan of 1.5 billion VND."""
+def four_years(demo_database: str) -> Iterator[tuple[PlanResult, PlanResult, int]]:
+    """The demo province's plan over 2027-2030 at 1.5 billion VND a year, the one-year plan of 1.5 billion VND,
+    and the id of the first saved as the planner's scenario."""
     engine = create_engine(demo_database)
     with engine.begin() as conn:
         phased = plan_phased(conn, budget=budget_per_year((2027, 2030), 1.5e9), province_code="11")
         single = plan_investments(conn, budget_vnd=1.5e9, province_code="11")
         set_actor(conn, "quyhoach")
-        save_scenario(conn, SCENARIO, phased, owner="quyhoach")
+        scenario_id = save_scenario(conn, SCENARIO, phased, owner="quyhoach")
     engine.dispose()
-    yield phased, single
+    yield phased, single, scenario_id
 
 
 def test_four_years_keep_each_line_fund_once_and_the_first_year_beats_the_one_year_plan(
-        four_years: tuple[PlanResult, PlanResult]) -> None:
-    phased, single = four_years
+        four_years: tuple[PlanResult, PlanResult, int]) -> None:
+    phased, single, _ = four_years
     actions = phased.actions
     assert sorted(actions["year"].unique()) == [2027, 2028, 2029, 2030]   # every year spends
     for year, spent in actions.groupby("year")["cost_vnd"].sum().items():
@@ -67,7 +68,7 @@ def _action_pixels(page: Any) -> int:
 @pytest.mark.browser
 @pytest.mark.parametrize("size", list(SIZES))
 def test_the_year_slider_shows_the_actions_up_to_its_year(browser: Any, app_url: str, size: str,
-                                                          four_years: tuple[PlanResult, PlanResult]) -> None:
+                                                          four_years: tuple[PlanResult, PlanResult, int]) -> None:
     page = log_in(browser, app_url, "planner", **SIZES[size])
     errors = _console_errors(page)
     page.goto(f"{app_url}/ke-hoach")
@@ -98,6 +99,18 @@ def test_the_year_slider_shows_the_actions_up_to_its_year(browser: Any, app_url:
     page.wait_for_timeout(1500)
     assert _action_pixels(page) == pytest.approx(every_year, rel=0.05)
     assert errors == []
+    if size == "1366x768":   # the scenario's download: the summary by year and line, then a sheet per year
+        answer = page.request.get(f"{app_url}/download/scenario/{four_years[2]}.xlsx")
+        assert answer.ok
+        book = load_workbook(io.BytesIO(answer.body()))
+        assert book.sheetnames[:5] == ["Tổng hợp theo năm", "Năm 2027", "Năm 2028", "Năm 2029", "Năm 2030"]
+        summary = list(book["Tổng hợp theo năm"].values)
+        grand = summary[-1]
+        assert grand[1] == "Tổng cộng" and grand[2] == 6_000_000_000
+        year_sheets = [list(book[f"Năm {y}"].values) for y in (2027, 2028, 2029, 2030)]
+        cost = year_sheets[0][0].index("Chi phí (đồng)")
+        assert grand[3] == sum(row[cost] for sheet in year_sheets for row in sheet[1:])
+        assert grand[5] == sum(len(sheet) - 1 for sheet in year_sheets)
     page.context.close()
 
 
