@@ -31,8 +31,8 @@ import pandas as pd
 from sql.safe_cells import csv_cell, text_only_workbook
 
 VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-NUMBER_FORMATS = {"year": "0", "int": "#,##0", "people": "#,##0", "money": "#,##0", "share": "0.0%", "number": "#,##0.00",
-                  "date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm", "code": "@"}
+NUMBER_FORMATS = {"int": "#,##0", "people": "#,##0", "money": "#,##0", "share": "0.0%", "number": "#,##0.00",
+                  "date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm", "code": "@", "year": "0"}
 CSV_DIALECTS = ("standard", "excel_vi")
 PARAMETERS_SHEET = {"vi": "Tham số", "en": "Parameters"}
 _SERVER_PATH = re.compile(r"(?<![\w:])(/[\w.\-]+){2,}/?")
