@@ -35,7 +35,7 @@ from analysis.criteria import CriteriaRule, rule_for
 from analysis.planning.area import _Area
 from analysis.planning.budget import Budget, check_budget_communes
 from analysis.planning.build import _Inputs, build_planning_inputs
-from analysis.planning.params import PlanOptions, PlanResult, UnitCosts
+from analysis.planning.params import CandidateSite, PlanOptions, PlanResult, UnitCosts
 from analysis.planning.problem import (
     _EPS,
     _INF,
@@ -362,8 +362,9 @@ def check_phased(problem: PlanningProblem, budget: Budget, chosen: Sequence[Slot
 
 # ------------------------------------------------------------------------------------------- the geo adapter
 def plan_phased(conn: Connection, *, budget: Budget, province_code: str | None = None,
-                costs: UnitCosts | None = None, options: PlanOptions | None = None,
-                params: CoverageParams | None = None, rule: CriteriaRule | None = None) -> PlanResult:
+                costs: UnitCosts | None = None, user_sites: Sequence[CandidateSite] = (),
+                options: PlanOptions | None = None, params: CoverageParams | None = None,
+                rule: CriteriaRule | None = None) -> PlanResult:
     """Plan ``budget``'s years and lines: each action with its year and budget line (columns PLAN_COLUMNS +
     ``year``, ``budget_line``; people and villages counted in the year that first reaches them).
 
@@ -374,7 +375,7 @@ def plan_phased(conn: Connection, *, budget: Budget, province_code: str | None =
     params, rule = params or CoverageParams(), rule or rule_for(None)
     total = float(sum(line.budget_vnd for line in budget.lines))
     inputs, area, source = build_planning_inputs(conn, budget_vnd=total, province_code=province_code, costs=costs,
-                                                 options=options, params=params, rule=rule)
+                                                 user_sites=user_sites, options=options, params=params, rule=rule)
     codes = [str(c) for c in area.communes["code"]]
     check_budget_communes(budget, codes)
     groups = {r.commune_code: int(r.commune_group)

@@ -148,7 +148,7 @@ def _plan(args: argparse.Namespace) -> int:
                                           solver=solve_greedy if args.greedy else None)
             else:
                 result = plan_phased(conn, budget=budget, province_code=args.province, costs=costs,
-                                     options=options)
+                                     user_sites=sites, options=options)
             save_scenario(conn, name, result)
             located = locate_actions(conn, result.actions)
     except PlanningInputError as exc:
@@ -176,6 +176,8 @@ def _budget_of(args: argparse.Namespace) -> Budget | None:
         return None
     if args.budget_vnd is not None:
         raise PlanningInputError("--budget-vnd is a one-year plan's budget: with --years use --budget-per-year")
+    if args.greedy:
+        raise PlanningInputError("--greedy previews a one-year plan; a plan over years is always solved by HiGHS")
     years = parse_years(args.years)
     if args.budget_file is None:
         if args.budget_per_year is None:
