@@ -43,7 +43,16 @@ from app.components.common import (
     small_table,
 )
 from app.components.map_layers import base_layers
-from app.components.planning_views import change, compare_maps, plan_legend, reopen, result_views, saved_card, w
+from app.components.planning_views import (
+    change,
+    compare_maps,
+    line_word,
+    plan_legend,
+    reopen,
+    result_views,
+    saved_card,
+    w,
+)
 from app.errors import error_text
 from app.exports import readable_scenario
 from app.i18n import action_word, current_lang, fmt_int, fmt_share, t
@@ -234,7 +243,9 @@ def run_plan(set_progress: Any, n_clicks: int | None, province: str | None, budg
     (_plan_dir() / f"{token}.pickle").write_bytes(pickle.dumps(result))
     set_progress("")
     line, geojson, tables = result_views(result.actions, result.budget_vnd, _details(result), result.by_year)
-    return line, geojson, _viewport(result), html.Div([_actions_table(result), tables]), token, False, None
+    # A plan over years leads with its table by year and budget line, the actions list after it.
+    shown = [_actions_table(result), tables] if result.by_year is None else [tables, _actions_table(result)]
+    return line, geojson, _viewport(result), html.Div(shown), token, False, None
 
 
 def _budget_of_form(years: str | None, budget: Any, contents: str | None, name: str | None) -> Budget | None:
@@ -281,9 +292,11 @@ def _viewport(result: PlanResult) -> Any:
 
 
 def _actions_table(result: PlanResult) -> Any:
-    return small_table([t("action"), t("commune"), t("cost_vnd"),
-                        t("people_newly_reached"), t("villages_newly_reached")],
-                       [[action_word(a["action"]), a["commune_name"] or a["commune_code"], fmt_int(a["cost_vnd"]),
+    years = "year" in result.actions.columns   # a plan over years: each action's year and budget line first
+    return small_table([*([w("Năm", "Year"), w("Nguồn vốn", "Budget line")] if years else []), t("action"),
+                        t("commune"), t("cost_vnd"), t("people_newly_reached"), t("villages_newly_reached")],
+                       [[*([a["year"], line_word(a["budget_line"])] if years else []), action_word(a["action"]),
+                         a["commune_name"] or a["commune_code"], fmt_int(a["cost_vnd"]),
                          fmt_int(a["added_population"]), fmt_int(a["added_villages"])]
                         for a in result.actions.to_dict("records")], id="plan-actions")
 
