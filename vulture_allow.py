@@ -34,3 +34,6 @@ _.live_gis_token
 # openpyxl's workbook properties (sql/table_writer.py sets the creator the file's metadata shows).
 load_config
 _.creator
+
+# Read by HiGHS (highspy.HighsSolution of a MIP start, analysis/planning/phased.py).
+_.value_valid

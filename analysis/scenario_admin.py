@@ -98,6 +98,7 @@ def duplicate_scenario(conn: Connection, scenario_id: int, name: str | None, *, 
     new_id = int(conn.execute(queries.load("duplicate_scenario"),
                               {"id": row.id, "name": new_name, "owner": actor}).scalar_one())
     conn.execute(queries.load("copy_scenario_actions"), {"source": row.id, "target": new_id})
+    conn.execute(queries.load("copy_scenario_budget"), {"source": row.id, "target": new_id})
     return ScenarioRow(new_id, new_name, actor, row.province_code)
 
 

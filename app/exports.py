@@ -26,7 +26,7 @@ from analysis.outputs.gaps import SUFFIXES
 from analysis.outputs.periodic import FORMATS as REPORT_FORMATS
 from analysis.outputs.periodic import MIME_TYPES as REPORT_MIME_TYPES
 from analysis.outputs.periodic import report_bytes
-from analysis.outputs.plans import locate_actions, scenario_parameters, write_plan
+from analysis.outputs.plans import locate_actions, scenario_parameters, scenario_phases, write_plan
 from analysis.outputs.web_map import write_standalone_map
 from analysis.planning import PlanningInputError, ScenarioHeader, find_scenario, scenario_actions
 from analysis.reports import ReportError
@@ -253,7 +253,9 @@ def _download_scenario(scenario_id: int, fmt: str) -> Any:
         name, actions = _actions(conn, user, scenario_id)
         located = locate_actions(conn, actions)
         parameters = [("Người xuất", user.name), *scenario_parameters(conn, scenario_id)]
-    path = write_plan(_tmp(SUFFIXES[fmt]), located, fmt=fmt, parameters=parameters, lang=current_lang())
+        phases = scenario_phases(conn, scenario_id, located)   # a plan over years: summary and a sheet per year
+    path = write_plan(_tmp(SUFFIXES[fmt]), located, fmt=fmt, parameters=parameters, lang=current_lang(),
+                      phases=phases)
     return _send(path, f"phusong_phuong_an_{scenario_id}_{file_word(name)}{SUFFIXES[fmt]}", GAP_FORMATS[fmt])
 
 

@@ -32,7 +32,7 @@ from sql.safe_cells import csv_cell, text_only_workbook
 
 VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NUMBER_FORMATS = {"int": "#,##0", "people": "#,##0", "money": "#,##0", "share": "0.0%", "number": "#,##0.00",
-                  "date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm", "code": "@"}
+                  "date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm", "code": "@", "year": "0"}
 CSV_DIALECTS = ("standard", "excel_vi")
 PARAMETERS_SHEET = {"vi": "Tham số", "en": "Parameters"}
 _SERVER_PATH = re.compile(r"(?<![\w:])(/[\w.\-]+){2,}/?")
@@ -42,7 +42,8 @@ _SERVER_PATH = re.compile(r"(?<![\w:])(/[\w.\-]+){2,}/?")
 class Column:
     """One column: machine ``key`` (ASCII snake_case), headers in Vietnamese and English, and its kind.
 
-    Kinds: text, code (identifiers kept as text: "00004"), int, people (rounded to 1), share (a fraction 0-1
+    Kinds: text, code (identifiers kept as text: "00004"), int, year (a whole number without a thousands
+    separator: 2027), people (rounded to 1), share (a fraction 0-1
     rounded to 0.1 %, shown as a percent), money (VND rounded to 1 000), number (``digits`` decimals), date,
     datetime (Viet Nam time), bool (Có/Không). ``labels`` maps a stored code to (Vietnamese, English) words.
     """
@@ -106,7 +107,7 @@ def typed_value(value: Any, column: Column, lang: str = "vi") -> Any:
         return column.labels[str(value)][1 if lang == "en" else 0]
     if kind == "code":
         return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-    if kind in ("int", "people"):
+    if kind in ("int", "people", "year"):
         return int(round(float(value)))
     if kind == "money":
         return int(round(float(value) / 1000.0) * 1000)

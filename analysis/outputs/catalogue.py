@@ -23,6 +23,13 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "integration": ("Tích hợp đài sau sáp nhập (CV 271)", "Join a merged commune's stations (CV 271)"),
     "replace_cluster_ip": ("Thay cụm loa hết khấu hao bằng cụm IP", "Replace worn-out cluster with IP"),
 }
+# Budget lines of a plan over years (issue 23; analysis/planning/budget.py): the NTM programme (QĐ 263/QĐ-TTg),
+# the provincial budget, other sources.
+BUDGET_LINE_LABELS: dict[str, tuple[str, str]] = {
+    "ntm": ("Chương trình MTQG nông thôn mới", "NTM programme"),
+    "provincial": ("Ngân sách tỉnh", "Provincial budget"),
+    "other": ("Nguồn khác", "Other sources"),
+}
 # The unit a budget line counts in (hạng mục, đơn vị, số lượng, đơn giá, thành tiền).
 ACTION_UNITS: dict[str, tuple[str, str]] = {
     "repair_cluster": ("cụm", "cluster"), "new_ip_cluster": ("cụm", "cluster"),
@@ -91,6 +98,10 @@ PLAN_CATALOGUE: dict[str, Column] = {c.key: c for c in (
     _c("actions", "Số hạng mục", "Actions", "int"),
     _c("class_before", "Phân loại trước", "Class before", labels=CLASS_LABELS),
     _c("class_after", "Phân loại sau", "Class after", labels=CLASS_LABELS),
+    _c("year", "Năm", "Year", "year"),
+    _c("budget_line", "Nguồn vốn", "Budget line", labels=BUDGET_LINE_LABELS),
+    _c("budget_vnd", "Kế hoạch vốn (đồng)", "Budget (VND)", "money"),
+    _c("remaining_vnd", "Còn lại (đồng)", "Remaining (VND)", "money"),
 )}
 
 COST_COLUMNS = (

@@ -9,7 +9,9 @@ One question per module, in the order of the work:
 - ``problem``: the numeric core on arrays: the problem, its coverage matrix, checking and scoring a plan;
 - ``solvers``: the exact HiGHS MILP under a deadline, the greedy heuristic, the reach bound;
 - ``solve``: ``plan_investments(conn, ...)``: build, solve, and join the chosen actions back to places;
-- ``scenarios``: save, list, find, read and compare saved scenarios.
+- ``scenarios``: save, list, find, read and compare saved scenarios;
+- ``budget`` and ``phased``: investment over years and budget lines (issue 23): the budget (file), the phased
+  MILP on the same candidates and coverage matrix, ``plan_phased(conn, budget=...)``.
 
 The names the app, the CLI, the tests and bench use are re-exported here: ``from analysis.planning import ...``.
 They load on first use, so the numeric core (problem, solvers) imports without the geo stack (geopandas,
@@ -22,6 +24,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from analysis.planning.budget import (
+        BUDGET_LINES,
+        Budget,
+        BudgetFileError,
+        BudgetLine,
+        budget_per_year,
+        parse_years,
+        read_budget_file,
+        with_cap_per_year,
+    )
     from analysis.planning.build import build_planning_inputs
     from analysis.planning.params import (
         PLAN_COLUMNS,
@@ -31,6 +43,7 @@ if TYPE_CHECKING:
         PlanResult,
         UnitCosts,
     )
+    from analysis.planning.phased import check_phased, plan_phased, year_line_table
     from analysis.planning.problem import (
         MinimumReach,
         PlanningProblem,
@@ -48,12 +61,25 @@ if TYPE_CHECKING:
         list_scenarios,
         save_scenario,
         scenario_actions,
+        scenario_budget,
     )
     from analysis.planning.solve import plan_investments
     from analysis.planning.solvers import reach_bound, solve_exact_highs, solve_greedy, solve_plan
 
 #: Which module of the package holds each re-exported name.
 _HOME = {
+    "BUDGET_LINES": "budget",
+    "Budget": "budget",
+    "BudgetFileError": "budget",
+    "BudgetLine": "budget",
+    "budget_per_year": "budget",
+    "parse_years": "budget",
+    "read_budget_file": "budget",
+    "with_cap_per_year": "budget",
+    "check_phased": "phased",
+    "plan_phased": "phased",
+    "year_line_table": "phased",
+    "scenario_budget": "scenarios",
     "CandidateSite": "params",
     "MinimumReach": "problem",
     "PLAN_COLUMNS": "params",
@@ -82,6 +108,18 @@ _HOME = {
     "union_columns": "problem",
 }
 __all__ = [
+    "BUDGET_LINES",
+    "Budget",
+    "BudgetFileError",
+    "BudgetLine",
+    "budget_per_year",
+    "parse_years",
+    "read_budget_file",
+    "with_cap_per_year",
+    "check_phased",
+    "plan_phased",
+    "year_line_table",
+    "scenario_budget",
     "CandidateSite",
     "MinimumReach",
     "PLAN_COLUMNS",

@@ -127,6 +127,8 @@ class PlanResult:
     n_demand: int
     n_candidates: int
     params: dict[str, Any]
+    budget: Any = None   # analysis.planning.budget.Budget of a plan over years (None: one year, budget_vnd)
+    by_year: pd.DataFrame | None = None   # phased: spend and people per year and budget line (year_line_table)
 
     @property
     def cost_vnd(self) -> float:

@@ -46,12 +46,37 @@ def save_scenario(conn: Connection, name: str, result: PlanResult, *, owner: str
             "added_population": float(r["added_population"]),
             "added_villages": int(r["added_villages"]),
             "reason": r["reason"],
+            "year": None if pd.isna(r.get("year")) else int(r["year"]),
+            "budget_line": r.get("budget_line"),
         }
         for r in _records(result.actions)
     ]
     if rows:
         conn.execute(queries.load("insert_scenario_action"), rows)
+    if result.budget is not None:
+        _save_budget(conn, scenario_id, result)
     return scenario_id
+
+
+def _save_budget(conn: Connection, scenario_id: int, result: PlanResult) -> None:
+    """A phased plan's years and the budget lines it was planned against (issue 23)."""
+    budget = result.budget
+    conn.execute(queries.load("set_scenario_years"),
+                 {"id": scenario_id, "first_year": budget.first_year, "last_year": budget.last_year})
+    conn.execute(queries.load("insert_scenario_budget"), [
+        {"scenario_id": scenario_id, "year": line.year, "budget_line": line.line,
+         "budget_vnd": round(line.budget_vnd), "actions": sorted(line.actions), "communes": sorted(line.communes),
+         "commune_groups": sorted(line.groups)} for line in budget.lines])
+
+
+def scenario_budget(conn: Connection, scenario_id: int) -> pd.DataFrame:
+    """The budget lines a phased scenario was planned against (year, budget_line, budget_vnd, actions, communes,
+    commune_groups); empty for a one-year scenario."""
+    rows = conn.execute(queries.load("scenario_budget_by_id"), {"id": scenario_id}).mappings().all()
+    frame = pd.DataFrame(rows, columns=["year", "budget_line", "budget_vnd", "actions", "communes",
+                                        "commune_groups"])
+    frame["budget_vnd"] = frame["budget_vnd"].astype(float)
+    return frame
 
 
 def list_scenarios(conn: Connection) -> pd.DataFrame:
@@ -106,10 +131,12 @@ def find_scenario(conn: Connection, ref: int | str) -> ScenarioHeader:
 
 
 def scenario_actions(conn: Connection, ref: int | str) -> pd.DataFrame:
-    """The actions of scenario ``ref`` (an id or a name, :func:`find_scenario`) as PLAN_COLUMNS."""
+    """The actions of scenario ``ref`` (an id or a name, :func:`find_scenario`) as PLAN_COLUMNS (and ``year``,
+    ``budget_line`` for a scenario over years)."""
     header = find_scenario(conn, ref)
     rows = conn.execute(queries.load("scenario_actions_by_id"), {"id": header.id}).mappings().all()
-    frame = pd.DataFrame(rows, columns=PLAN_COLUMNS)
+    phased = any(r["year"] is not None for r in rows)   # a plan over years keeps its year and budget line
+    frame = pd.DataFrame(rows, columns=[*PLAN_COLUMNS, "year", "budget_line"] if phased else PLAN_COLUMNS)
     for col in ("cost_vnd", "added_population"):
         frame[col] = frame[col].astype(float)
     frame["facility_id"] = frame["facility_id"].astype("Int64")

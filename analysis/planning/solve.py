@@ -71,6 +71,7 @@ def plan_investments(
     actions = _actions_table(inputs, area, solution)
     changes = _class_changes(inputs, solution)
     recorded = _recorded(costs, options, params, rule, solution, problem, actions, changes, source)
+    recorded["data_date"] = data_date_of(area)
     return PlanResult(
         actions,
         solution,
@@ -114,13 +115,24 @@ def _recorded(
         "rule_version": rule.version,
     }
 
+def data_date_of(area: _Area) -> str | None:
+    """The newest survey date of the planned communes' facilities (ISO), as the coverage analysis has it."""
+    dates = [d for d in area.today.get("data_date", pd.Series(dtype=object)) if d is not None and not pd.isna(d)]
+    return str(max(dates)) if dates else None
+
+
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=lambda o: dict(o) if isinstance(o, Mapping) else str(o)))
 
 
 def _actions_table(inputs: _Inputs, area: _Area, solution: PlanSolution) -> pd.DataFrame:
     gains = attribute_gains(inputs.problem, solution.chosen)
-    order = sorted(gains, key=lambda j: (-gains[j], j))
+    return _action_rows(inputs, area, gains, sorted(gains, key=lambda j: (-gains[j], j)))
+
+
+def _action_rows(inputs: _Inputs, area: _Area, gains: Mapping[int, float], order: Sequence[int]) -> pd.DataFrame:
+    """The chosen candidates ``order`` as PLAN_COLUMNS rows: people from ``gains``, villages newly reached
+    counted in that order (each village once)."""
     covered_v = np.zeros(inputs.village_cov.shape[0], dtype=bool)
     rows = []
     for j in order:

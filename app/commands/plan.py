@@ -12,20 +12,35 @@ import pandas as pd
 import yaml
 
 from analysis.outputs.catalogue import ACTION_LABELS
-from analysis.outputs.plans import format_of, locate_actions, plan_parameters, scenario_parameters, write_plan
+from analysis.outputs.plans import (
+    format_of,
+    locate_actions,
+    phases_of,
+    plan_parameters,
+    scenario_parameters,
+    scenario_phases,
+    write_plan,
+)
 from analysis.planning import (
+    Budget,
+    BudgetFileError,
     CandidateSite,
     PlanningInputError,
     PlanOptions,
     PlanResult,
     UnitCosts,
+    budget_per_year,
     compare_scenarios,
     find_scenario,
     list_scenarios,
+    parse_years,
     plan_investments,
+    plan_phased,
+    read_budget_file,
     save_scenario,
     scenario_actions,
     solve_greedy,
+    with_cap_per_year,
 )
 from app.commands.db import ensure_database
 from app.commands.status import warn_if_stale
@@ -50,11 +65,21 @@ def _register_plan(commands: Any) -> None:
                f"{ACTION_HELP}\n"
                "Outputs: .xlsx (sheets Hạng mục, Dự toán, Theo xã, Thay đổi phân loại, Tham số), .csv, .gpkg, "
                ".geojson; each row has the facility's survey code, the nearest village, commune and province.\n"
+               "Plans over years (--years): .xlsx adds a sheet per year and the summary by year and budget line.\n"
                "Example:\n  phusong plan --budget-vnd 1.5e9 --province 01 --name hn-2026 --out plan.xlsx\n"
+               "  phusong plan --years 2027-2030 --budget-per-year 1.5e9 --province 11 --out plan-4y.xlsx\n"
+               "  phusong plan --years 2027-2030 --budget-file ngan_sach.xlsx --province 11 --out plan-4y.xlsx\n"
                "  phusong plan --budget-vnd 5e8 --costs costs.yaml --candidates sites.csv --out plan.gpkg",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub.add_argument("--budget-vnd", type=float, required=True, help="the budget in VND, e.g. 1.5e9")
+    sub.add_argument("--budget-vnd", type=float, help="the budget in VND, e.g. 1.5e9 (a one-year plan)")
+    sub.add_argument("--years", help="plan over years, e.g. 2027-2030: each action gets a year and a budget line")
+    sub.add_argument("--budget-per-year", type=float, metavar="VND",
+                     help="with --years: the budget of each year (one line, the provincial budget); next to "
+                          "--budget-file: the province's total per year over all lines")
+    sub.add_argument("--budget-file", type=Path, metavar="FILE",
+                     help="with --years: CSV/XLSX, one row per year and line: year, line (ntm, provincial, other), "
+                          "budget_vnd [, actions, communes] (what the line may fund; empty: everything)")
     sub.add_argument("--province", help="2025 province code (default: every commune loaded)")
     sub.add_argument("--candidates", type=Path,
                      help="CSV/GeoJSON/GPKG of points: lon, lat [, cost_vnd, radius_m, action, name]; action is "
@@ -112,25 +137,72 @@ def _plan(args: argparse.Namespace) -> int:
                               min_share=_parse_shares(args.min_share, "--min-share", upper=1.0),
                               commune_weights=_parse_shares(args.priority, "--priority", upper=None),
                               time_limit_s=args.time_limit_s)
+        budget = _budget_of(args)
         ensure_database()
-        name = args.name or f"plan-{args.province or 'all'}-{args.budget_vnd:.3g}"
+        name = args.name or (f"plan-{args.province or 'all'}-{args.budget_vnd:.3g}" if budget is None else
+                             f"plan-{args.province or 'all'}-{budget.first_year}-{budget.last_year}")
         with connect() as conn:
-            result = plan_investments(conn, budget_vnd=args.budget_vnd, province_code=args.province,
-                                      costs=costs, user_sites=sites, options=options,
-                                      solver=solve_greedy if args.greedy else None)
+            if budget is None:
+                result = plan_investments(conn, budget_vnd=args.budget_vnd, province_code=args.province,
+                                          costs=costs, user_sites=sites, options=options,
+                                          solver=solve_greedy if args.greedy else None)
+            else:
+                result = plan_phased(conn, budget=budget, province_code=args.province, costs=costs,
+                                     user_sites=sites, options=options)
             save_scenario(conn, name, result)
             located = locate_actions(conn, result.actions)
     except PlanningInputError as exc:
         print(f"phusong: {exc}", file=sys.stderr)
         return 1
     stale = warn_if_stale(args.province)
-    parameters = plan_parameters(name=name, owner=None, province=args.province, budget_vnd=args.budget_vnd,
+    parameters = plan_parameters(name=name, owner=None, province=args.province, budget_vnd=result.budget_vnd,
                                  params=result.params)
     parameters += [("Xã có số liệu cần tính lại", dict(stale).get("coverage_stale_communes", "0"))]
     write_plan(args.out, located, fmt=format_of(args.out), parameters=parameters,
-               class_changes=result.class_changes, lang=args.lang)
+               class_changes=result.class_changes, lang=args.lang, phases=phases_of(result))
     _print_summary(result, name, args.out)
+    if result.by_year is not None:
+        _print_years(result)
     return 0
+
+
+def _budget_of(args: argparse.Namespace) -> Budget | None:
+    """The plan's years and budget lines (None: a one-year plan of --budget-vnd); every misuse refused."""
+    if args.years is None:
+        if args.budget_file is not None or args.budget_per_year is not None:
+            raise PlanningInputError("--budget-per-year and --budget-file need --years (e.g. --years 2027-2030)")
+        if args.budget_vnd is None:
+            raise PlanningInputError("give --budget-vnd (one year) or --years with --budget-per-year/--budget-file")
+        return None
+    if args.budget_vnd is not None:
+        raise PlanningInputError("--budget-vnd is a one-year plan's budget: with --years use --budget-per-year")
+    if args.greedy:
+        raise PlanningInputError("--greedy previews a one-year plan; a plan over years is always solved by HiGHS")
+    years = parse_years(args.years)
+    if args.budget_file is None:
+        if args.budget_per_year is None:
+            raise BudgetFileError("plan_budget_missing")
+        return budget_per_year(years, args.budget_per_year)
+    if not args.budget_file.is_file():
+        raise PlanningInputError(f"{args.budget_file}: no such budget file")
+    budget = read_budget_file(args.budget_file, years)
+    return budget if args.budget_per_year is None else with_cap_per_year(budget, args.budget_per_year)
+
+
+def _print_years(result: PlanResult) -> None:
+    """Spend and people per year and budget line, then the first year against its target (stage 1)."""
+    assert result.by_year is not None
+    print("  year  line         budget VND          spent VND     actions   people newly reached")
+    for rec in result.by_year.to_dict("records"):
+        print(f"  {rec['year']}  {rec['budget_line']:11s} {rec['budget_vnd']:>18,.0f} {rec['cost_vnd']:>18,.0f} "
+              f"{rec['actions']:>8d} {rec['added_population']:>12,.0f}")
+    p = result.params
+    print(f"  people x years of service: {p['people_years']:,.0f}; first year {p['first_year_status']} "
+          f"(gap {_gap_text(p['first_year_gap'])}), all years gap {_gap_text(result.solution.mip_gap)}")
+
+
+def _gap_text(gap: float | None) -> str:
+    return "n/a" if gap is None else f"{gap:.2%}"
 
 
 def _print_summary(result: PlanResult, name: str, out: Path) -> None:
@@ -294,9 +366,10 @@ def _export(args: argparse.Namespace) -> int:
             header = find_scenario(conn, args.name)
             actions = locate_actions(conn, scenario_actions(conn, header.id))
             parameters = scenario_parameters(conn, header.id)
+            phases = scenario_phases(conn, header.id, actions)
     except PlanningInputError as exc:
         print(f"phusong: {exc}", file=sys.stderr)
         return 1
-    write_plan(args.out, actions, fmt=format_of(args.out), parameters=parameters, lang=args.lang)
+    write_plan(args.out, actions, fmt=format_of(args.out), parameters=parameters, lang=args.lang, phases=phases)
     print(f"{args.name}: {len(actions)} actions -> {args.out}")
     return 0

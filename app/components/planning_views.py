@@ -12,6 +12,8 @@ import dash_leaflet as dl
 import pandas as pd
 from dash import dcc, html
 
+from analysis.outputs.catalogue import BUDGET_LINE_LABELS
+from analysis.outputs.plans import scenario_phases
 from analysis.planning import scenario_actions
 from analysis.scenario_admin import (
     delete_scenario,
@@ -72,21 +74,60 @@ def plan_legend() -> html.Div:
                     className="plan-legend map-legend-inline", id="plan-legend")
 
 
-def result_views(actions: pd.DataFrame, budget: float | None, details: list[Any]) -> tuple[Any, Any, Any]:
-    """(the plain line with the details toggle, the actions as GeoJSON, the totals tables)."""
+def result_views(actions: pd.DataFrame, budget: float | None, details: list[Any],
+                 by_year: pd.DataFrame | None = None) -> tuple[Any, Any, Any]:
+    """(the plain line with the details toggle, the actions as GeoJSON, the totals tables); a plan over years
+    (``by_year``: one row per year and budget line) adds the year slider and the year x line table."""
     cost = float(actions["cost_vnd"].sum()) if len(actions) else 0.0
     people = float(actions["added_population"].sum()) if len(actions) else 0.0
     per_person = fmt_int(cost / people) if people > 0 else "–"
-    line = w(f"{t('budget_vnd')}: {fmt_int(budget)} · dùng {fmt_int(cost)} đồng cho {fmt_int(len(actions))} hành "
+    span = "" if by_year is None else f" ({int(by_year['year'].min())}–{int(by_year['year'].max())})"
+    line = w(f"{t('budget_vnd')}{span}: {fmt_int(budget)} · dùng {fmt_int(cost)} đồng cho {fmt_int(len(actions))} hành "
               f"động, phủ sóng thêm {fmt_int(people)} người ({per_person} đồng/người).",
-              f"{t('budget_vnd')}: {fmt_int(budget)} · {fmt_int(cost)} VND for {fmt_int(len(actions))} actions, "
+              f"{t('budget_vnd')}{span}: {fmt_int(budget)} · {fmt_int(cost)} VND for {fmt_int(len(actions))} actions, "
               f"{fmt_int(people)} more people reached ({per_person} VND per person).")
     totals = html.Div([
         html.Span(line, id="plan-plain-line"),
         dbc.Button(w("Chi tiết", "Details"), id="plan-details-toggle", size="sm", color="link", className="p-0 ms-2"),
         dbc.Collapse(html.Div(details, className="small text-muted"), id="plan-details", is_open=False),
+        *([] if by_year is None else [year_slider(by_year)]),
     ], id="plan-totals-line")
-    return totals, actions_geojson(actions), totals_tables(actions)
+    tables = totals_tables(actions)
+    return totals, actions_geojson(actions), tables if by_year is None else html.Div([year_table(by_year), tables])
+
+
+def year_slider(by_year: pd.DataFrame) -> Any:
+    """The plan map's year slider: the actions funded up to the chosen year (all years at first)."""
+    years = sorted(int(y) for y in by_year["year"].unique())
+    return html.Div([
+        html.Span(w("Hiện hạng mục đến năm", "Show actions up to"), className="small me-2"),
+        html.Div(dcc.Slider(id="plan-year", min=years[0], max=years[-1], step=1, value=years[-1],
+                            marks={y: str(y) for y in years}, included=True), className="flex-grow-1"),
+    ], className="d-flex align-items-center mt-1", id="plan-year-box")
+
+
+def year_table(by_year: pd.DataFrame) -> Any:
+    """Spend and people reached by year and budget line, each year's subtotal in bold (the XLSX summary)."""
+    body: list[Any] = []
+    for year, lines in by_year.groupby("year", sort=True):
+        body += [html.Tr([html.Td(str(year)), html.Td(line_word(r["budget_line"])), html.Td(fmt_int(r["budget_vnd"])),
+                          html.Td(fmt_int(r["cost_vnd"])), html.Td(fmt_int(r["actions"])),
+                          html.Td(fmt_int(r["added_population"]))]) for r in lines.to_dict("records")]
+        body.append(html.Tr([html.Td(str(year)), html.Td(w("Cộng năm", "Year total")),
+                             *[html.Td(fmt_int(lines[c].sum())) for c in ("budget_vnd", "cost_vnd", "actions",
+                                                                             "added_population")]],
+                            className="fw-bold"))
+    header = [w("Năm", "Year"), w("Nguồn vốn", "Budget line"), w("Kế hoạch vốn (đồng)", "Budget (VND)"),
+              t("cost_vnd"), w("Số hạng mục", "Actions"), t("people_newly_reached")]
+    return html.Div([html.H6(w("Theo năm và nguồn vốn", "By year and budget line"), className="mt-2"),
+                     dbc.Table([html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)], size="sm",
+                               striped=True, responsive=True, className="small text-nowrap",
+                               id="plan-years-table")])
+
+
+def line_word(line: str) -> str:
+    """A budget line's name in the page's language."""
+    return BUDGET_LINE_LABELS.get(line, (line, line))[int(current_lang() == "en")]
 
 
 def totals_tables(actions: pd.DataFrame) -> Any:
@@ -113,9 +154,11 @@ def actions_geojson(actions: pd.DataFrame, only: set[int] | None = None) -> dict
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(a["lon"]), float(a["lat"])]},
          "properties": {"action": a["action"], "colour": ACTION_COLOURS.get(a["action"], "#333"),
+                        "year": None if pd.isna(a.get("year")) else int(a["year"]),
                         "only": None if only is None else i in only,
                         "tooltip": f"{action_word(a['action'])} · {a['commune_name'] or a['commune_code']} · "
-                                   f"{fmt_int(a['cost_vnd'])} đ"}}
+                                   f"{fmt_int(a['cost_vnd'])} đ" + ("" if pd.isna(a.get("year")) else
+                                                                    f" · {int(a['year'])}")}}
         for i, a in enumerate(actions.to_dict("records"))]}
 
 
@@ -156,7 +199,9 @@ def reopen(user: User, scenario_id: int) -> tuple[Any, Any, Any, Any]:
         header = readable_scenario(conn, user, int(scenario_id))
         actions = scenario_actions(conn, header.id)
         budget = conn.execute(queries.load("scenario_by_id"), {"id": header.id}).mappings().one()["budget_vnd"]
-    line, geojson, tables = result_views(actions, float(budget), [f"{t('scenario')}: {header.name} · {header.owner}"])
+        by_year = scenario_phases(conn, header.id, actions)
+    line, geojson, tables = result_views(actions, float(budget), [f"{t('scenario')}: {header.name} · {header.owner}"],
+                                         by_year)
     return line, geojson, tables, dbc.Alert(f"{w('Đã mở', 'Opened')}: {header.name}", color="info",
                                              className="py-1 mb-0", id="plan-saved-opened")
 

@@ -4,6 +4,7 @@ compare two saved scenarios side by side."""
 
 from __future__ import annotations
 
+import base64
 import pickle
 import re
 import uuid
@@ -13,16 +14,23 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
-from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from analysis.planning import (
+    Budget,
+    BudgetFileError,
     PlanningInputError,
     PlanResult,
     UnitCosts,
+    budget_per_year,
     compare_scenarios,
+    parse_years,
     plan_investments,
+    plan_phased,
+    read_budget_file,
     save_scenario,
 )
+from analysis.planning.budget import MAX_BUDGET_FILE_BYTES
 from app.auth import AccessDenied, User, current_user, require, scope_binds
 from app.components.common import (
     EMPTY_COLLECTION,
@@ -35,7 +43,16 @@ from app.components.common import (
     small_table,
 )
 from app.components.map_layers import base_layers
-from app.components.planning_views import change, compare_maps, plan_legend, reopen, result_views, saved_card, w
+from app.components.planning_views import (
+    change,
+    compare_maps,
+    line_word,
+    plan_legend,
+    reopen,
+    result_views,
+    saved_card,
+    w,
+)
 from app.errors import error_text
 from app.exports import readable_scenario
 from app.i18n import action_word, current_lang, fmt_int, fmt_share, t
@@ -74,6 +91,16 @@ def layout(**_: Any) -> Any:
         # must show what was typed (_input_problems).
         dbc.Input(id="plan-budget", type="number", step=1e7, value=1_500_000_000, size="sm"),
         html.Div(id="plan-budget-words", className="small text-muted mb-2"),
+        # Investment over years (issue 23): years make the budget above a budget per year, or a budget file gives
+        # each year's lines (NTM programme, provincial budget, other) and what each may fund.
+        dbc.Label(w("Kỳ kế hoạch nhiều năm (để trống: một năm)", "Plan over years (empty: one year)"),
+                  html_for="plan-years", className="small mb-0"),
+        dbc.Input(id="plan-years", size="sm", placeholder="2027-2030", className="mb-1"),
+        dcc.Upload(html.Div(w("Tệp ngân sách theo năm và nguồn vốn (CSV/XLSX): chọn tệp",
+                              "Budget per year and line (CSV/XLSX): choose a file"), className="small"),
+                   id="plan-budget-file", max_size=MAX_BUDGET_FILE_BYTES, accept=".csv,.xlsx",
+                   className="border rounded p-1 mb-1 text-center text-muted", style={"cursor": "pointer"}),
+        html.Div(id="plan-budget-file-name", className="small text-success mb-2"),
         html.Div(t("unit_cost_vnd"), className="small fw-bold"),
         *[dbc.InputGroup([dbc.InputGroupText(action_word(name), className="small text-start",
                                              style={"width": "62%", "whiteSpace": "normal"}),
@@ -111,7 +138,8 @@ def layout(**_: Any) -> Any:
                                    style={"variable": "phusong.map.communeStyle"},
                                    hideout={"mode": "class", "selected": None}),
                         dl.GeoJSON(data=EMPTY_COLLECTION, id="plan-actions-map",
-                                   pointToLayer={"variable": "phusong.map.actionPoint"})],
+                                   pointToLayer={"variable": "phusong.map.actionPoint"},
+                                   filter={"variable": "phusong.plan.upToYear"}, hideout={"year": None})],
                        id="plan-map", **map_view(_bounds(user)), preferCanvas=True,
                        style={"height": "45vh", "background": "#e9eef2"}),
                 plan_legend(),
@@ -179,14 +207,16 @@ def _check_province(user: User, province: str | None) -> None:
           Output("plan-actions-table", "children"), Output("plan-token", "data"), Output("plan-save", "disabled"),
           Output("plan-input-error", "children"),
           Input("plan-run", "n_clicks"), State("plan-province", "value"), State("plan-budget", "value"),
+          State("plan-years", "value"), State("plan-budget-file", "contents"), State("plan-budget-file", "filename"),
           *[State(f"plan-cost-{name}", "value") for name in COST_FIELDS],
           background=True, prevent_initial_call=True,
           running=[(Output("plan-run", "disabled"), True, False),
                    (Output("plan-spinner", "spinner_style"), {"display": "inline-block"}, {"display": "none"})],
           progress=[Output("plan-progress", "children")])
 def run_plan(set_progress: Any, n_clicks: int | None, province: str | None, budget: float | None,
-             *costs: Any) -> Any:
-    """Solve the plan in a background job (the page keeps answering); keep the result for saving."""
+             years: str | None, budget_file: str | None, file_name: str | None, *costs: Any) -> Any:
+    """Solve the plan in a background job (the page keeps answering); keep the result for saving. With years
+    (or a budget file) the plan is phased: each action gets a year and a budget line."""
     user = require(*PLAN_ROLES)
     if not n_clicks:
         return (no_update,) * 7
@@ -199,17 +229,44 @@ def run_plan(set_progress: Any, n_clicks: int | None, province: str | None, budg
     try:
         _check_province(user, province)
         set_progress("Đang đọc dữ liệu và tìm phương án tối ưu…" if not en else "Reading data and solving…")
+        phased = _budget_of_form(years, budget, budget_file, file_name)
         with connect() as conn:
-            result = plan_investments(conn, budget_vnd=float(budget or 0), province_code=province,
-                                      costs=_costs(list(costs)))
+            if phased is None:
+                result = plan_investments(conn, budget_vnd=float(budget or 0), province_code=province,
+                                          costs=_costs(list(costs)))
+            else:
+                result = plan_phased(conn, budget=phased, province_code=province, costs=_costs(list(costs)))
     except PlanningInputError as exc:
         set_progress("")
         return dbc.Alert(error_text(exc), color="danger"), EMPTY_COLLECTION, no_update, None, None, True, None
     token = uuid.uuid4().hex
     (_plan_dir() / f"{token}.pickle").write_bytes(pickle.dumps(result))
     set_progress("")
-    line, geojson, tables = result_views(result.actions, result.budget_vnd, _details(result))
-    return line, geojson, _viewport(result), html.Div([_actions_table(result), tables]), token, False, None
+    line, geojson, tables = result_views(result.actions, result.budget_vnd, _details(result), result.by_year)
+    # A plan over years leads with its table by year and budget line, the actions list after it.
+    shown = [_actions_table(result), tables] if result.by_year is None else [tables, _actions_table(result)]
+    return line, geojson, _viewport(result), html.Div(shown), token, False, None
+
+
+def _budget_of_form(years: str | None, budget: Any, contents: str | None, name: str | None) -> Budget | None:
+    """The plan's years and budget lines from the form (None: a one-year plan): the budget field per year, or
+    the uploaded budget file's lines (read from a private temporary file, bounded before it is decoded)."""
+    if not (years or "").strip() and not contents:
+        return None
+    span = parse_years(years or "")
+    if not contents:
+        return budget_per_year(span, budget)
+    shown = Path(name or "ngan_sach.csv").name
+    data = contents.partition(",")[2]
+    if len(data) * 3 // 4 > MAX_BUDGET_FILE_BYTES:
+        raise BudgetFileError("budget_file_too_large", file=shown, value=len(data) * 3 // 4,
+                              limit=MAX_BUDGET_FILE_BYTES)
+    path = _plan_dir() / f"{uuid.uuid4().hex}{Path(shown).suffix.lower()}"
+    try:
+        path.write_bytes(base64.b64decode(data))
+        return read_budget_file(path, span, name=shown)
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def _details(result: PlanResult) -> list[Any]:
@@ -218,6 +275,10 @@ def _details(result: PlanResult) -> list[Any]:
     gap = fmt_share(s.mip_gap) if s.mip_gap is not None else "–"
     optimal = t("optimal_solution") if s.status == "optimal" else s.status
     villages = result.actions["added_villages"].sum() if len(result.actions) else 0
+    if result.budget is not None:
+        first = result.params.get("first_year_gap")
+        optimal += w(f" (năm đầu: tối ưu, khoảng cách {fmt_share(first) if first is not None else '–'})",
+                     f" (first year: optimal, gap {fmt_share(first) if first is not None else '–'})")
     return [html.Div(f"{t('optimality_gap')}: {optimal} · {gap}"),
             html.Div(f"{t('villages_newly_reached')}: {fmt_int(villages)}"), html.Div(s.note)]
 
@@ -231,9 +292,11 @@ def _viewport(result: PlanResult) -> Any:
 
 
 def _actions_table(result: PlanResult) -> Any:
-    return small_table([t("action"), t("commune"), t("cost_vnd"),
-                        t("people_newly_reached"), t("villages_newly_reached")],
-                       [[action_word(a["action"]), a["commune_name"] or a["commune_code"], fmt_int(a["cost_vnd"]),
+    years = "year" in result.actions.columns   # a plan over years: each action's year and budget line first
+    return small_table([*([w("Năm", "Year"), w("Nguồn vốn", "Budget line")] if years else []), t("action"),
+                        t("commune"), t("cost_vnd"), t("people_newly_reached"), t("villages_newly_reached")],
+                       [[*([a["year"], line_word(a["budget_line"])] if years else []), action_word(a["action"]),
+                         a["commune_name"] or a["commune_code"], fmt_int(a["cost_vnd"]),
                          fmt_int(a["added_population"]), fmt_int(a["added_villages"])]
                         for a in result.actions.to_dict("records")], id="plan-actions")
 
@@ -299,6 +362,13 @@ clientside_callback(
     Output("plan-budget-words", "children"),
     Input("plan-budget", "value"),
 )
+
+
+# The year slider shows the actions funded up to its year; the upload shows the chosen file's name (browser only).
+clientside_callback(ClientsideFunction(namespace="phusong_plan", function_name="yearHideout"),
+                    Output("plan-actions-map", "hideout"), Input("plan-year", "value"))
+clientside_callback(ClientsideFunction(namespace="phusong_plan", function_name="fileName"),
+                    Output("plan-budget-file-name", "children"), Input("plan-budget-file", "filename"))
 
 
 @callback(Output("plan-details", "is_open"), Input("plan-details-toggle", "n_clicks"),
