@@ -23,6 +23,7 @@ from app.auth import (
 from app.components.common import gate, overdue_link, rows, small_table
 from app.errors import error_text
 from app.i18n import current_lang, fmt_date, t
+from app.pages.admin_upload import register_callbacks as register_upload_callbacks
 from app.pages.admin_upload import upload_tab
 from app.refresh_text import coverage_status_line
 from sql.engine import connect
@@ -30,6 +31,7 @@ from sql.engine import connect
 ADMIN = ("admin",)
 dash.register_page(__name__, path="/quan-tri", name="Quản trị", title="Quản trị — phusong", label_key="page_admin",
                    roles=ADMIN, order=4)
+register_upload_callbacks()  # the upload tab (app/pages/admin_upload.py, issue 21)
 
 
 def layout(**_: Any) -> Any:

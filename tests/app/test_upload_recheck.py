@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from app.pages.admin_upload import PREVIEW_OUTPUTS
 from tests.app.test_auth import _as
 
 pytestmark = pytest.mark.db
 
-OUTPUTS = [("admin-preview", "children"), ("admin-upload-token", "data"), ("admin-confirm", "disabled"),
-           ("admin-load-result", "children")]
+OUTPUTS = [tuple(name.split(".")) for name in PREVIEW_OUTPUTS]
 SURVEY = "Tên thiết chế,Loại thiết chế,Kinh độ,Vĩ độ\nĐài xã,Đài truyền thanh xã,103.1,22.2\n".encode()
 
 
@@ -27,7 +27,8 @@ def _recheck(client: Any, kind: str) -> Any:
              ("admin-upload-token", "data", None)]
     return client.post("/_dash-update-component", json={
         "output": key, "outputs": [{"id": i, "property": p} for i, p in OUTPUTS],
-        "inputs": [{"id": "admin-kind", "property": "value", "value": kind}],
+        "inputs": [{"id": "admin-kind", "property": "value", "value": kind},
+                   {"id": "admin-encoding", "property": "value", "value": ""}],
         "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
         "changedPropIds": ["admin-kind.value"]})
 

@@ -12,6 +12,7 @@ from etl.errors import LoadRefusedError
 from etl.facilities import load_facilities
 from etl.load_undo import undo_load
 from tests.etl.conftest import IN_DIEN_BIEN_PHU, IN_THANH_NUA, VN_HEADERS, vn_row, write_csv
+from tests.etl.test_cli import cli_db  # noqa: F401  (the committed-database fixture of the CLI tests)
 
 pytestmark = pytest.mark.db
 TODAY = date(2026, 11, 26)
@@ -110,3 +111,23 @@ def test_unknown_loads_and_other_kinds_are_refused(communes: Connection) -> None
     with pytest.raises(LoadRefusedError) as kind:
         undo_load(communes, other, actor="quantri")
     assert kind.value.code == "undo_kind_unsupported"
+
+
+def test_the_cli_undoes_a_load_and_refuses_it_twice(cli_db: str, tmp_path: Path,  # noqa: F811
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlalchemy import create_engine
+
+    from app.cli import main
+
+    path = _survey(tmp_path, "cli.csv", vn_row(1, "C1", commune="Mường Phăng"))
+    assert main(["load", "facilities", str(path), "--no-refresh"]) == 0
+    printed = capsys.readouterr().out
+    batch = int(printed.split("load number: ", 1)[1].split()[0])
+    assert main(["load", "undo", str(batch), "--no-refresh"]) == 0
+    assert f"load {batch} undone: 1 facilities removed" in capsys.readouterr().out
+    engine = create_engine(cli_db)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM facility WHERE batch_id = :b"), {"b": batch}).scalar_one() == 0
+    engine.dispose()
+    assert main(["load", "undo", str(batch)]) == 1  # already undone: one sentence, exit 1
+    assert "already undone" in capsys.readouterr().err
