@@ -26,6 +26,12 @@ ENCODING_NOTE = ("Chỉ áp dụng cho tệp CSV. Tệp mã TCVN3 (ABC) hoặc V
                  "“CSV UTF-8”.",
                  "CSV files only. A TCVN3 (ABC) or VNI file: open it in Excel and save it as “CSV UTF-8”.")
 
+# The fields always shown (the others only when a column was recognised for them, else folded).
+MAIN: dict[str, tuple[str, ...]] = {
+    "facilities": ("type", "name", "external_id", "status", "commune", "lon", "lat"),
+    "villages": ("name", "village", "commune", "lon", "lat", "population"),
+    "inspections": ("external_id", "status", "inspected_at", "inspector"),
+}
 FIELD_WORDS: dict[str, tuple[str, str]] = {
     "type": ("Loại thiết chế", "Facility type"), "name": ("Tên", "Name"),
     "external_id": ("Mã khảo sát (mã thiết chế)", "Survey code"), "status": ("Trạng thái", "Status"),
@@ -69,14 +75,25 @@ def columns_view(columns: FileColumns, kind: str, en: bool) -> Any:
         parts.append(html.Div("Kiểm tra cột nào là trường nào; chọn lại nếu sai, bản xem trước sẽ chạy lại." if not en
                               else "Check which column is which field; change a choice and the preview runs again.",
                               className="small text-muted mb-1"))
-    parts.append(dbc.Row([dbc.Col(html.Div([
+    shown = [f for f in order if f in MAIN.get(kind, ()) or columns.recognised.get(f)]
+    more = [f for f in order if f not in shown]
+    parts.append(_field_lists(shown, required, options, columns, en))
+    if more:  # the fields no column was recognised for, folded (a phone would scroll past 17 lists)
+        parts.append(html.Details([html.Summary(f"Các trường khác ({len(more)})" if not en
+                                                else f"Other fields ({len(more)})", className="small"),
+                                   _field_lists(more, required, options, columns, en)], id="admin-columns-more"))
+    return dbc.Card(dbc.CardBody([html.H6("Cột trong tệp" if not en else "Columns of the file", className="mb-1"),
+                                  *parts]), className="mb-2", id="admin-columns-card")
+
+
+def _field_lists(fields: list[str], required: set[str], options: list[dict[str, str]], columns: FileColumns,
+                 en: bool) -> Any:
+    return dbc.Row([dbc.Col(html.Div([
         dbc.Label(("Cột nào là " + field_word(f, en) + "?") if not en else f"Which column is {field_word(f, en)}?",
                   html_for=f"{COLUMN}-{f}", className="small mb-0" + (" fw-bold" if f in required else "")),
         dbc.Select(id={"type": COLUMN, "field": f}, options=options, size="sm",
                    value=columns.recognised.get(f) or NO_COLUMN),
-    ]), xs=12, md=4, lg=3, className="mb-1") for f in order], className="g-2"))
-    return dbc.Card(dbc.CardBody([html.H6("Cột trong tệp" if not en else "Columns of the file", className="mb-1"),
-                                  *parts]), className="mb-2", id="admin-columns-card")
+    ]), xs=12, md=4, lg=3, className="mb-1") for f in fields], className="g-2")
 
 
 def chosen_columns(values: list[str | None], ids: list[dict[str, str]]) -> dict[str, str | None]:

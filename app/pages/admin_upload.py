@@ -13,7 +13,7 @@ from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 
 from analysis.refresh import bring_current
 from app.auth import require
-from app.components.common import rows, small_table
+from app.components.common import rows
 from app.components.upload_columns import (
     COLUMN,
     ENCODING_NOTE,
@@ -284,54 +284,37 @@ def confirm_load(
 
 
 def loads_view() -> Any:
-    """The latest loads: file, type, who and when, counts, the rejected rows as XLSX, and "Hoàn tác" for a
-    facility survey not undone yet."""
+    """The latest loads, one item each (readable on a phone too): number, file, type, who and when, counts, the
+    rejected rows as XLSX, and "Hoàn tác lần tải này" for a facility survey not undone yet."""
     en = current_lang() == "en"
-    found = rows("recent_load_batches", {"limit": RECENT_LOADS})
-    body = []
-    for b in found:
-        counts = f"+{fmt_int(b['loaded'])} / ~{fmt_int(b['updated'])} / ✗{fmt_int(b['rejected'])}"
-        if b["undone_at"] is not None:
-            action: Any = html.Span(
-                ("Đã hoàn tác " if not en else "Undone ") + fmt_date(b["undone_at"]), className="text-muted"
-            )
-        elif b["kind"] == "facilities":
-            action = dbc.Button(
-                "Hoàn tác lần tải này" if not en else "Undo this load",
-                size="sm",
-                color="warning",
-                outline=True,
-                id={"type": "admin-undo", "batch": b["id"]},
-            )
-        else:
-            action = ""
-        rejects = (
-            html.A("XLSX", href=f"/download/load-rejects/{b['id']}.xlsx", id=f"admin-load-rejects-{b['id']}")
-            if b["rejected"] or b["warned"]
-            else ""
-        )
-        kind = KIND_LABELS.get(b["kind"], (b["kind"], b["kind"]))[en]
-        body.append(
-            [
-                b["id"],
-                html.Span(Path(b["file"]).name, className="text-break"),
-                kind,
-                f"{b['loaded_by']} · {fmt_date(b['loaded_at'])}",
-                counts,
-                rejects,
-                action,
-            ]
-        )
-    header = [
-        "Lần" if not en else "Load",
-        "Tệp" if not en else "File",
-        "Loại" if not en else "Type",
-        "Người, lúc" if not en else "By, when",
-        "Mới / sửa / loại" if not en else "New / upd. / rej.",
-        "Dòng bị loại" if not en else "Rejects",
-        "",
-    ]
-    return html.Div(small_table(header, body, id="admin-loads-table"), className="table-responsive")
+    items = [_load_item(b, en) for b in rows("recent_load_batches", {"limit": RECENT_LOADS})]
+    if not items:
+        return html.Div("Chưa có lần tải nào." if not en else "No load yet.", className="small text-muted")
+    return dbc.ListGroup(items, id="admin-loads-list", className="small")
+
+
+def _load_item(b: dict[str, Any], en: bool) -> Any:
+    counts = (f"mới {fmt_int(b['loaded'])} · cập nhật {fmt_int(b['updated'])} · bị loại {fmt_int(b['rejected'])}"
+              if not en else
+              f"new {fmt_int(b['loaded'])} · updated {fmt_int(b['updated'])} · rejected {fmt_int(b['rejected'])}")
+    action: Any = None
+    if b["undone_at"] is not None:
+        action = html.Span(("Đã hoàn tác " if not en else "Undone ") + fmt_date(b["undone_at"]),
+                           className="text-muted")
+    elif b["kind"] == "facilities":
+        action = dbc.Button("Hoàn tác lần tải này" if not en else "Undo this load", size="sm", color="warning",
+                            outline=True, id={"type": "admin-undo", "batch": b["id"]})
+    rejects = (html.A("Dòng bị loại (XLSX)" if not en else "Rejected rows (XLSX)",
+                      href=f"/download/load-rejects/{b['id']}.xlsx", id=f"admin-load-rejects-{b['id']}")
+               if b["rejected"] or b["warned"] else None)
+    kind = KIND_LABELS.get(b["kind"], (b["kind"], b["kind"]))[en]
+    return dbc.ListGroupItem([
+        html.Div([html.Strong(f"{'Lần' if not en else 'Load'} {b['id']}"), " · ",
+                  html.Span(Path(b["file"]).name, className="text-break")]),
+        html.Div(f"{kind} · {b['loaded_by']} · {fmt_date(b['loaded_at'])} · {counts}", className="text-muted"),
+        html.Div([part for part in (rejects, action) if part is not None],
+                 className="d-flex flex-wrap gap-2 align-items-center mt-1"),
+    ], className="py-1", id=f"admin-load-{b['id']}")
 
 
 def ask_to_undo(clicks: list[int | None]) -> Any:

@@ -17,12 +17,12 @@ OUTPUTS = [tuple(name.split(".")) for name in PREVIEW_OUTPUTS]
 SURVEY = "Tên thiết chế,Loại thiết chế,Kinh độ,Vĩ độ\nĐài xã,Đài truyền thanh xã,103.1,22.2\n".encode()
 
 
-def _recheck(client: Any, kind: str) -> Any:
+def _recheck(client: Any, kind: str, survey: bytes = SURVEY) -> Any:
     """POST the re-check callback (the one whose outputs are duplicates, keyed with '@')."""
     wanted = [f"{i}.{p}" for i, p in OUTPUTS]
     key = next(k for k in client.dash_app.callback_map if "@" in k
                and [part.split("@")[0] for part in k.strip(".").split("...")] == wanted)
-    contents = "data:text/csv;base64," + base64.b64encode(SURVEY).decode()
+    contents = "data:text/csv;base64," + base64.b64encode(survey).decode()
     state = [("admin-upload", "contents", contents), ("admin-upload", "filename", "a.csv"),
              ("admin-upload-token", "data", None)]
     return client.post("/_dash-update-component", json={

@@ -123,3 +123,63 @@ def test_the_column_step_then_undo_this_load(browser: Any, app_url: str, demo_da
     assert _count(demo_database, "SELECT undone_by FROM load_batch WHERE id = :b", b=batch) == "quantri"
     screenshot(page, f"admin_upload_undone_{size}")
     page.context.close()
+
+
+def test_the_previews_rejected_rows_download_as_xlsx(flask_client: Any) -> None:
+    """Before anything is loaded: the preview's rejected rows as a workbook, read as the preview read the file."""
+    import base64
+    import json
+
+    import openpyxl
+
+    from tests.app.test_upload_recheck import _recheck
+
+    bad = "Mã thiết chế,Loại thiết chế,Kinh độ,Vĩ độ\nP-1,Loa kéo di động,103.1,22.2\n".encode()
+    _as(flask_client, "quantri")
+    previewed = _recheck(flask_client, "facilities", bad)
+    token = previewed.get_json()["response"]["admin-upload-token"]["data"]
+    assert token and "admin-rejects-download" in json.dumps(previewed.get_json(), ensure_ascii=False)
+    state = {"admin-upload-token.data": token, "admin-upload.filename": "sai.csv", "admin-kind.value": "facilities",
+             "admin-encoding.value": "", "admin-mapping.data": None}
+    payload = {"output": "admin-rejects-file.data", "outputs": {"id": "admin-rejects-file", "property": "data"},
+               "inputs": [{"id": "admin-rejects-download", "property": "n_clicks", "value": 1}],
+               "state": [{"id": k.split(".")[0], "property": k.split(".")[1], "value": v} for k, v in state.items()],
+               "changedPropIds": ["admin-rejects-download.n_clicks"]}
+    sent = flask_client.post("/_dash-update-component", json=payload).get_json()["response"]["admin-rejects-file"]
+    assert sent["data"]["filename"] == "dong_bi_loai_sai.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(sent["data"]["content"])))
+    body = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)][1:]
+    assert body and body[0][0] == 2 and "Loa kéo di động" in {r[2] for r in body}
+    assert dict(book["Tham số"].iter_rows(values_only=True))["Lần tải"] == "xem trước"
+    _as(flask_client, "kiemtra")
+    assert flask_client.post("/_dash-update-component", json=payload).status_code == 403
+
+
+def test_undoing_a_load_later_work_depends_on_is_refused_in_one_sentence(flask_client: Any,
+                                                                         demo_database: str) -> None:
+    """The demo survey's load: a facility of it inspected since, so its undo is refused and nothing changes."""
+    engine = create_engine(demo_database)
+    with engine.begin() as conn:
+        batch = conn.execute(text("SELECT min(id) FROM load_batch WHERE kind = 'facilities' AND undone_at IS NULL "
+                                  "AND loaded_by = 'demo'")).scalar_one()
+        conn.execute(text(  # a facility far from the inspector tests' communes, inspected a month ago
+            "INSERT INTO inspection (facility_id, inspector, inspected_at, status_found, source) "
+            "SELECT id, 'kiemtra', now() - interval '30 days', status, 'app' FROM facility WHERE batch_id = :b "
+            "AND commune_code NOT IN ('03160', '03162') ORDER BY id DESC LIMIT 1"), {"b": batch})
+    engine.dispose()
+    before = _count(demo_database, "SELECT count(*) FROM facility")
+    payload = {"output": "..admin-undo-result.children...admin-loads.children..",
+               "outputs": [{"id": "admin-undo-result", "property": "children"},
+                           {"id": "admin-loads", "property": "children"}],
+               "inputs": [{"id": "admin-undo-confirm", "property": "submit_n_clicks", "value": 1}],
+               "state": [{"id": "admin-undo-batch", "property": "data", "value": batch}],
+               "changedPropIds": ["admin-undo-confirm.submit_n_clicks"]}
+    _as(flask_client, "kiemtra")
+    assert flask_client.post("/_dash-update-component", json=payload).status_code == 403
+    _as(flask_client, "quantri")
+    answer = flask_client.post("/_dash-update-component", json=payload)
+    said = str(answer.get_json()["response"]["admin-undo-result"]["children"])
+    assert answer.status_code == 200 and "admin-undo-refused" in said
+    assert f"Không thể hoàn tác lần tải {batch}" in said and "--" not in said
+    assert _count(demo_database, "SELECT count(*) FROM facility") == before
+    assert _count(demo_database, "SELECT undone_at FROM load_batch WHERE id = :b", b=batch) is None
