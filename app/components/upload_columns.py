@@ -63,18 +63,7 @@ def columns_view(columns: FileColumns, kind: str, en: bool) -> Any:
     order = sorted(FIELDS[kind], key=lambda f: f not in required)  # required first, the rest as listed
     options = [{"label": "— không dùng —" if not en else "— not used —", "value": NO_COLUMN}] + [
         {"label": h, "value": h} for h in columns.headers]
-    missing = columns.missing(kind)
-    parts: list[Any] = []
-    if missing:
-        names = ", ".join(field_word(f, en) for f in missing)
-        parts.append(dbc.Alert(
-            (f"Chưa nhận ra cột {names} trong tệp: hãy chọn cột đúng ở dưới, bản xem trước sẽ chạy lại." if not en
-             else f"No column was recognised as {names}: choose it below and the preview runs again."),
-            color="warning", className="py-1 small", id="admin-columns-missing"))
-    else:
-        parts.append(html.Div("Kiểm tra cột nào là trường nào; chọn lại nếu sai, bản xem trước sẽ chạy lại." if not en
-                              else "Check which column is which field; change a choice and the preview runs again.",
-                              className="small text-muted mb-1"))
+    parts: list[Any] = [html.Div(columns_note(columns.missing(kind), en), id="admin-columns-note")]
     shown = [f for f in order if f in MAIN.get(kind, ()) or columns.recognised.get(f)]
     more = [f for f in order if f not in shown]
     parts.append(_field_lists(shown, required, options, columns, en))
@@ -84,6 +73,24 @@ def columns_view(columns: FileColumns, kind: str, en: bool) -> Any:
                                    _field_lists(more, required, options, columns, en)], id="admin-columns-more"))
     return dbc.Card(dbc.CardBody([html.H6("Cột trong tệp" if not en else "Columns of the file", className="mb-1"),
                                   *parts]), className="mb-2", id="admin-columns-card")
+
+
+def columns_note(missing: list[str], en: bool) -> Any:
+    """Above the lists: the required fields no column is chosen for yet, else how the step works."""
+    if missing:
+        names = ", ".join(field_word(f, en) for f in missing)
+        return dbc.Alert(
+            (f"Chưa nhận ra cột {names} trong tệp: hãy chọn cột đúng ở dưới, bản xem trước sẽ chạy lại." if not en
+             else f"No column was recognised as {names}: choose it below and the preview runs again."),
+            color="warning", className="py-1 small", id="admin-columns-missing")
+    return html.Div("Kiểm tra cột nào là trường nào; chọn lại nếu sai, bản xem trước sẽ chạy lại." if not en
+                    else "Check which column is which field; change a choice and the preview runs again.",
+                    className="small text-muted mb-1", id="admin-columns-complete")
+
+
+def missing_choices(kind: str, chosen: dict[str, str | None]) -> list[str]:
+    """The required fields (the first of each group) the user's choice leaves without a column."""
+    return [group[0] for group in REQUIRED.get(kind, ()) if not any(chosen.get(f) for f in group)]
 
 
 def _field_lists(fields: list[str], required: set[str], options: list[dict[str, str]], columns: FileColumns,

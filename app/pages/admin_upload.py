@@ -18,8 +18,10 @@ from app.components.upload_columns import (
     COLUMN,
     ENCODING_NOTE,
     chosen_columns,
+    columns_note,
     columns_view,
     encoding_options,
+    missing_choices,
 )
 from app.components.uploads import (
     as_uploaded,
@@ -211,11 +213,12 @@ def choose_columns(
     """A column chosen for a field: the preview runs again with the choice, which the load then uses."""
     user = require(*ADMIN)
     if not token or not read or not values or not filename:
-        return no_update, no_update, no_update
+        return no_update, no_update, no_update, no_update
     columns = FileColumns(headers=tuple(read["headers"]), recognised=dict(read["recognised"]))
-    mapping = mapping_from_choices(chosen_columns(values, ids), columns)
+    chosen = chosen_columns(values, ids)
+    mapping = mapping_from_choices(chosen, columns)
     preview, disabled = _preview(user.name, token, filename, kind, encoding, mapping)
-    return preview, disabled, mapping
+    return preview, disabled, mapping, columns_note(missing_choices(kind, chosen), current_lang() == "en")
 
 
 def download_preview_rejects(
@@ -392,6 +395,7 @@ def register_callbacks() -> None:
         Output("admin-preview", "children", allow_duplicate=True),
         Output("admin-confirm", "disabled", allow_duplicate=True),
         Output("admin-mapping", "data", allow_duplicate=True),
+        Output("admin-columns-note", "children"),
         Input({"type": COLUMN, "field": ALL}, "value"),
         State({"type": COLUMN, "field": ALL}, "id"),
         State("admin-upload-token", "data"),

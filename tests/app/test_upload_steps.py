@@ -105,6 +105,7 @@ def test_the_column_step_then_undo_this_load(browser: Any, app_url: str, demo_da
     type_list = "select[id*='\"field\":\"type\"']"
     page.select_option(type_list, "Phân nhóm CS")
     page.select_option("select[id*='\"field\":\"external_id\"']", "Số hiệu")
+    page.wait_for_selector("#admin-columns-complete", timeout=60_000)  # the type is chosen now: no warning left
     wait_until(page, "() => (document.querySelector('#admin-preview-fine') || {}).textContent === '2 hợp lệ'"
                      " && !document.querySelector('#admin-confirm').disabled")
     screenshot(page, f"admin_upload_columns_{size}")
