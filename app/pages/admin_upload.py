@@ -304,7 +304,7 @@ def _load_item(b: dict[str, Any], en: bool) -> Any:
     if b["undone_at"] is not None:
         action = html.Span(("Đã hoàn tác " if not en else "Undone ") + fmt_date(b["undone_at"]),
                            className="text-muted")
-    elif b["kind"] == "facilities":
+    elif b["kind"] == "facilities" and b["loaded"] + b["updated"]:  # nothing written: nothing to undo
         action = dbc.Button("Hoàn tác lần tải này" if not en else "Undo this load", size="sm", color="warning",
                             outline=True, id={"type": "admin-undo", "batch": b["id"]})
     rejects = (html.A("Dòng bị loại (XLSX)" if not en else "Rejected rows (XLSX)",
