@@ -27,7 +27,7 @@ from etl.validate import (
     parse_geopoint,
     parse_status,
 )
-from etl.vocabulary import Vocabulary, load_vocabulary
+from etl.vocabulary import MappingSource, Vocabulary, load_vocabulary
 from sql import queries
 from sql.bulk import batch_audit, copy_rows
 
@@ -56,7 +56,7 @@ def load_inspections(
     path: Path,
     *,
     sheet: str | None = None,
-    mapping: Path | None = None,
+    mapping: MappingSource | None = None,
     encoding: str | None = None,
     strict: bool = False,
     dry_run: bool = False,

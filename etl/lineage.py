@@ -6,7 +6,7 @@ import csv
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,12 +107,14 @@ def file_sha256(path: Path) -> str:
 
 
 def reading_options(
-    *, sheet: str | None, encoding: str | None, mapping: Path | None, **more: Any
+    *, sheet: str | None, encoding: str | None, mapping: Path | Mapping[str, Any] | None, **more: Any
 ) -> dict[str, Any]:
     """The options that change what a file means (sheet, encoding, --mapping content, CRS...): the same file
     read with other options is another load, never "already loaded"."""
-    return {"sheet": sheet, "encoding": encoding, "mapping_sha256": file_sha256(mapping) if mapping else None,
-            **more}
+    digest = (file_sha256(mapping) if isinstance(mapping, Path) else
+              hashlib.sha256(json.dumps(mapping, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+              if mapping else None)
+    return {"sheet": sheet, "encoding": encoding, "mapping_sha256": digest, **more}
 
 
 def find_earlier_batch(

@@ -25,6 +25,21 @@ _POINT_VI = "điểm (kinh độ {lon}, vĩ độ {lat})"
 # code -> (English template, Vietnamese template). Grouped by the loader that writes them.
 MESSAGES: dict[str, tuple[str, str]] = {
     # Whole-file refusals (etl/readers/, etl/limits.py): LoadRefusedError(code=..., path=...), said after the file.
+    # Undoing a load (etl/load_undo.py, issue 21): LoadRefusedError(code=...) with no file.
+    "undo_batch_missing": ("there is no load number {batch}", "Không có lần tải số {batch}."),
+    "undo_already_done": ("load {batch} was already undone on {when}", "Lần tải {batch} đã được hoàn tác lúc {when}."),
+    "undo_kind_unsupported": ("only a facility survey's load can be undone, load {batch} is of {kind}",
+                              "Chỉ hoàn tác được lần tải khảo sát thiết chế; lần tải {batch} là {kind}."),
+    "undo_later_changes": ("load {batch} cannot be undone: {count} of its facilities were changed since "
+                           "(later loads {later}); undo those first",
+                           "Không thể hoàn tác lần tải {batch}: {count} thiết chế của lần tải này đã được thay đổi "
+                           "sau đó (các lần tải sau: {later}); hãy hoàn tác các lần đó trước."),
+    "undo_inspected": ("load {batch} cannot be undone: {count} inspections were recorded on its facilities since",
+                       "Không thể hoàn tác lần tải {batch}: đã có {count} lần kiểm tra được ghi cho các thiết chế "
+                       "của lần tải này."),
+    "undo_referenced": ("load {batch} cannot be undone: its facilities are used elsewhere since ({what})",
+                        "Không thể hoàn tác lần tải {batch}: các thiết chế của lần tải này đã được dùng ở nơi khác "
+                        "({what})."),
     "file_missing": ("no such file", "không có tệp này."),
     "not_a_file": ("is not a file", "không phải là một tệp."),
     "file_empty": ("the file is empty", "Tệp trống."),
@@ -35,8 +50,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "Không đọc được tệp: nội dung không đúng với đuôi tệp ({kind})."),
     "not_utf8": ("is not UTF-8 (byte {byte}): for an old Vietnamese file choose another encoding (cp1258), or "
                  "save it from Excel as 'CSV UTF-8'",
-                 "Tệp không phải mã UTF-8 (byte {byte}): nếu là tệp tiếng Việt cũ (TCVN3/VNI, Windows-1258), hãy "
-                 "chọn bảng mã khác hoặc lưu lại từ Excel dưới dạng “CSV UTF-8”."),
+                 "Tệp không phải mã UTF-8 (byte {byte}): nếu là tệp tiếng Việt cũ mã Windows-1258, hãy chọn bảng "
+                 "mã “Windows-1258”; tệp TCVN3/VNI hãy mở bằng Excel rồi lưu lại dưới dạng “CSV UTF-8”."),
     "unknown_encoding": ("unknown encoding {encoding} (try utf-8, utf-16 or cp1258)",
                          "bảng mã {encoding} không được hỗ trợ (hãy thử utf-8, utf-16 hoặc cp1258)."),
     "not_in_encoding": ("is not valid {encoding} (byte {byte} cannot be decoded)",

@@ -124,10 +124,12 @@ def map_columns(headers: Sequence[str], vocabulary: Vocabulary) -> ColumnMap:
         result.source = "kobo"
     elif any(fold_key(h) in ("meta instanceid", "submissiondate") for h in headers):
         result.source = "odk"
-    targets: dict[int, str] = {}
+    chosen = {index: vocabulary.columns[fold_key(h)] for index, h in enumerate(headers)
+              if fold_key(h) in vocabulary.columns}  # "" for a column the mapping reads as no field
+    targets: dict[int, str] = {index: target for index, target in chosen.items() if target}
     for index, header in enumerate(headers):
-        target = vocabulary.columns.get(fold_key(header))
-        if target is None:
+        target = None
+        if index not in chosen:
             for candidate in _header_candidates(header):
                 target = words.get(candidate) or _geopoint_part(candidate)
                 if target:
@@ -135,10 +137,13 @@ def map_columns(headers: Sequence[str], vocabulary: Vocabulary) -> ColumnMap:
         if target and not (header.startswith("_") and target not in _KOBO_META_FIELDS):
             targets[index] = target
     for index, header in enumerate(headers):
-        if index not in targets and not header.startswith("_"):
+        if index not in targets and index not in chosen and not header.startswith("_"):
             target = _leading_words_match(header, words)
             if target and target not in targets.values():
                 targets[index] = target
+    for index, target in list(targets.items()):  # a mapping's column is its field, whatever other headers say
+        if index not in chosen and target in chosen.values():
+            del targets[index]
     for index, header in enumerate(headers):
         target = targets.get(index)
         if target and target not in result.fields:

@@ -28,7 +28,7 @@ from etl.validate import (
     read_coordinate_pair,
     row_attributes,
 )
-from etl.vocabulary import Vocabulary, load_vocabulary
+from etl.vocabulary import MappingSource, Vocabulary, load_vocabulary
 from sql import queries
 from sql.bulk import batch_audit, copy_rows
 
@@ -47,7 +47,7 @@ def load_villages(
     *,
     crs: str | None = None,
     sheet: str | None = None,
-    mapping: Path | None = None,
+    mapping: MappingSource | None = None,
     encoding: str | None = None,
     strict: bool = False,
     dry_run: bool = False,

@@ -32,7 +32,7 @@ class Vocabulary:
     sections: Mapping[str, Mapping[str, str]]
     columns: Mapping[str, str] = field(
         default_factory=dict
-    )  # a --mapping file's exact source header -> field
+    )  # a --mapping file's exact source header -> field ("" for no field)
 
     def lookup(self, section: str, value: str) -> str | None:
         """Return the code for ``value`` in ``section`` (exact folded match), or None."""
@@ -77,17 +77,22 @@ def _builtin() -> dict[str, dict[str, str]]:
         return _index(yaml.safe_load(handle) or {}, str(VOCABULARY_FILE))
 
 
-def load_vocabulary(mapping: Path | None = None) -> Vocabulary:
-    """Return the built-in vocabulary, extended by a --mapping YAML file when given.
+# A mapping: a --mapping YAML file, or the same content as a dict (the upload page's column choices).
+MappingSource = Path | Mapping[str, Any]
 
-    The mapping file has the sections of etl/vocabulary.yaml (its words come before the built-in ones) and
+
+def load_vocabulary(mapping: MappingSource | None = None) -> Vocabulary:
+    """Return the built-in vocabulary, extended by a --mapping YAML file (or the same sections as a dict).
+
+    The mapping has the sections of etl/vocabulary.yaml (its words come before the built-in ones) and
     an optional ``columns:`` section mapping a file's exact header to a phusong field, e.g.
-    ``columns: {"Toạ độ X (VN2000)": x}``.
+    ``columns: {"Toạ độ X (VN2000)": x}``; a column named there is that field even where another column's
+    header is a known word for it, and a header mapped to nothing (``null``) is read as no field at all.
     """
     sections = {name: dict(words) for name, words in _builtin().items()}
     columns: dict[str, str] = {}
     if mapping is not None:
-        raw = _read_mapping(mapping)
+        raw = _read_mapping(mapping) if isinstance(mapping, Path) else _checked_sections(mapping, "mapping")
         for name, words in _index(raw, str(mapping)).items():
             sections[name] = {**sections[name], **words}
         given = raw.get("columns") or {}
@@ -95,6 +100,9 @@ def load_vocabulary(mapping: Path | None = None) -> Vocabulary:
             raise LoadRefusedError(code="mapping_columns_invalid", path=mapping)
         fields = set(sections["headers"].values())
         for header, target in given.items():
+            if target is None or target == "":
+                columns[fold_key(str(header))] = ""  # read as no field
+                continue
             if str(target) not in fields:
                 raise LoadRefusedError(code="mapping_column_target_unknown", path=mapping, header=str(header),
                                        target=str(target), targets=sorted(fields))
@@ -109,6 +117,10 @@ def _read_mapping(path: Path) -> Mapping[str, Any]:
         raise LoadRefusedError(code="mapping_file_missing", path=path) from exc
     except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
         raise LoadRefusedError(code="mapping_unreadable", path=path, cli_hint=type(exc).__name__) from exc
+    return _checked_sections(raw, path)
+
+
+def _checked_sections(raw: Any, path: Path | str) -> Mapping[str, Any]:
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):

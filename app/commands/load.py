@@ -16,6 +16,7 @@ from etl.crosscheck import crosscheck_crosswalk
 from etl.facilities import load_facilities
 from etl.inspections import load_inspections
 from etl.lineage import LoadResult
+from etl.load_undo import undo_load
 from etl.population import load_population_raster
 from etl.validate import DOUBTFUL_AS
 from etl.villages import load_villages
@@ -38,6 +39,7 @@ def register(commands: Any) -> None:
     _register_population(kinds)
     _register_inspections(kinds)
     _register_commune_groups(kinds)
+    _register_undo(kinds)
 
 
 def _register_boundaries(kinds: Any) -> None:
@@ -173,6 +175,8 @@ def _actor() -> str:
 
 def _print_result(result: LoadResult, shown: int = 10) -> None:
     print(result.summary())
+    if result.batch_id is not None and not result.dry_run:
+        print(f"  load number: {result.batch_id} (undo it: phusong load undo {result.batch_id})")
     for note in result.notes:  # what was read: the sheet and header row, the table of an archive
         print(f"  read: {note}")
     if result.updated_refs:
@@ -182,6 +186,29 @@ def _print_result(result: LoadResult, shown: int = 10) -> None:
         print(f"  rejected: {message}")
     if result.rejected > shown:
         print(f"  ... {result.rejected - shown} more rejected rows in the report")
+
+
+def _register_undo(kinds: Any) -> None:
+    sub = kinds.add_parser(
+        "undo", help="undo one load of a facility survey (refused when a later load or inspection depends on it)",
+        description="Undo load BATCH (the number `load facilities` printed): the facilities it added are removed,\n"
+                    "those it updated go back as they were. Refused (exit 1, nothing changed) when a later load,\n"
+                    "an edit or an inspection touched them since. Audited; coverage is recomputed.",
+        epilog="Example:\n  phusong load undo 42",
+    )
+    sub.add_argument("batch", type=int, metavar="BATCH", help="the load's number (load_batch id)")
+    add_no_refresh(sub)
+    sub.set_defaults(handler=_undo)
+
+
+def _undo(args: argparse.Namespace) -> int:
+    ensure_database()
+    with connect() as conn:
+        done = undo_load(conn, args.batch, actor=_actor())
+    print(f"load {done.batch} undone: {done.deleted} facilities removed, {done.restored} restored, "
+          f"communes {', '.join(done.communes) or 'none'}")
+    refresh_after_change(args)
+    return 0
 
 
 def _register_villages(kinds: Any) -> None:

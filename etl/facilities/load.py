@@ -29,7 +29,7 @@ from etl.validate import (
     doubtful_option,
     map_columns,
 )
-from etl.vocabulary import load_vocabulary
+from etl.vocabulary import MappingSource, load_vocabulary
 from sql import queries
 
 
@@ -48,7 +48,7 @@ def load_facilities(
     *,
     crs: str | None = None,
     sheet: str | None = None,
-    mapping: Path | None = None,
+    mapping: MappingSource | None = None,
     encoding: str | None = None,
     strict: bool = False,
     dry_run: bool = False,
@@ -107,7 +107,7 @@ def _load_facilities(
     *,
     crs: str | None,
     sheet: str | None,
-    mapping: Path | None,
+    mapping: MappingSource | None,
     encoding: str | None,
     strict: bool,
     dry_run: bool,
@@ -129,7 +129,8 @@ def _load_facilities(
     _require_columns(table, columns)
     _require_communes(conn)
     rows = _read_rows(conn, table, columns, vocabulary, epsg, result, today or date.today(), doubtful_as)
-    params = reading | {"mapping": str(mapping) if mapping else None, "strict": strict, "source": columns.source}
+    params = reading | {"mapping": str(mapping) if isinstance(mapping, Path) else mapping, "strict": strict,
+                        "source": columns.source}
     with batch_writes(conn, result, table="facility", sha256=sha256, params=params, loaded_by=loaded_by,
                       strict=strict, dry_run=dry_run, report_dir=report_dir):
         _locate_and_write(conn, rows, columns, result)

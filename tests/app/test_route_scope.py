@@ -87,6 +87,8 @@ ROUTES: dict[str, tuple[str, Any]] = {
                                                            EVERYONE),
     # The Kobo/ODK form: choices from the user's own scope only (tests/app/test_kobo_form.py).
     "/download/kobo-form.xlsx": ("/download/kobo-form.xlsx", ("inspector", "admin")),
+    # Issue 21, uploads: a load's rejected rows as XLSX, administrators only (a load has no commune scope).
+    "/download/load-rejects/<int:batch_id>.xlsx": ("/download/load-rejects/{batch}.xlsx", ("admin",)),
 
 
     # The user-supplied MBTiles base map (issue 21): any logged-in user; none configured in the suite, so 404
@@ -114,9 +116,15 @@ CALLBACKS: dict[str, Any] = {
     "pages.inspection.show_form_location": (EVERYONE, {}),
     "pages.inspection.save_inspection": (("inspector", "admin"), {"insp-save.n_clicks": None}),
     "pages.inspection.follow_recomputation": (("inspector", "admin"), {"insp-pending.data": None}),
-    "pages.admin.preview_upload": (("admin",), {"admin-upload.contents": None}),
-    "pages.admin.recheck_upload": (("admin",), {"admin-kind.value": "villages"}),
-    "pages.admin.confirm_load": "background",
+    "app.pages.admin_upload.preview_upload": (("admin",), {"admin-upload.contents": None}),
+    "app.pages.admin_upload.recheck_upload": (("admin",), {"admin-kind.value": "villages"}),
+    "app.pages.admin_upload.confirm_load": "background",
+    # Issue 21, uploads: the column step, the preview's rejects as XLSX, the latest loads and their undo (admins).
+    "app.pages.admin_upload.choose_columns": (("admin",), {}),
+    "app.pages.admin_upload.download_preview_rejects": (("admin",), {"admin-rejects-download.n_clicks": None}),
+    "app.pages.admin_upload.ask_to_undo": (("admin",), {}),
+    "app.pages.admin_upload.undo_batch": (("admin",), {"admin-undo-confirm.submit_n_clicks": None}),
+    "app.pages.admin_upload.refresh_loads": (("admin",), {}),
     "pages.admin.ask_to_deactivate": (("admin",), {"admin-user-deactivate.n_clicks": None}),
     "pages.admin.change_users": (("admin",), {"admin-user-add.n_clicks": None}),
     "pages.admin.show_audit": (("admin",), {"admin-tabs.active_tab": "admin-tab-users"}),
@@ -223,6 +231,7 @@ def world(flask_client: Any, demo_database: str) -> Iterator[dict[str, Any]]:
             "INSERT INTO export_job (user_name, kind, fmt, status, file_name, mime_type, content, finished_at) "
             "VALUES ('taichinh', 'gaps', 'csv', 'done', 'khoang_trong.csv', 'text/csv', 'a,b', now()) "
             "RETURNING id")).scalar_one()
+        found["batch"] = conn.execute(text("SELECT max(id) FROM load_batch")).scalar_one()  # issue 21, uploads
     engine.dispose()
     found["database"] = demo_database
     _as(flask_client, "quantri")

@@ -8,26 +8,27 @@ from typing import Any
 
 import pytest
 
+from app.pages.admin_upload import PREVIEW_OUTPUTS
 from tests.app.test_auth import _as
 
 pytestmark = pytest.mark.db
 
-OUTPUTS = [("admin-preview", "children"), ("admin-upload-token", "data"), ("admin-confirm", "disabled"),
-           ("admin-load-result", "children")]
+OUTPUTS = [tuple(name.split(".")) for name in PREVIEW_OUTPUTS]
 SURVEY = "Tên thiết chế,Loại thiết chế,Kinh độ,Vĩ độ\nĐài xã,Đài truyền thanh xã,103.1,22.2\n".encode()
 
 
-def _recheck(client: Any, kind: str) -> Any:
+def _recheck(client: Any, kind: str, survey: bytes = SURVEY) -> Any:
     """POST the re-check callback (the one whose outputs are duplicates, keyed with '@')."""
     wanted = [f"{i}.{p}" for i, p in OUTPUTS]
     key = next(k for k in client.dash_app.callback_map if "@" in k
                and [part.split("@")[0] for part in k.strip(".").split("...")] == wanted)
-    contents = "data:text/csv;base64," + base64.b64encode(SURVEY).decode()
+    contents = "data:text/csv;base64," + base64.b64encode(survey).decode()
     state = [("admin-upload", "contents", contents), ("admin-upload", "filename", "a.csv"),
              ("admin-upload-token", "data", None)]
     return client.post("/_dash-update-component", json={
         "output": key, "outputs": [{"id": i, "property": p} for i, p in OUTPUTS],
-        "inputs": [{"id": "admin-kind", "property": "value", "value": kind}],
+        "inputs": [{"id": "admin-kind", "property": "value", "value": kind},
+                   {"id": "admin-encoding", "property": "value", "value": ""}],
         "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
         "changedPropIds": ["admin-kind.value"]})
 

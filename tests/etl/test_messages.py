@@ -91,6 +91,7 @@ SAMPLES: dict[str, tuple[Any, str]] = {
     "kind": ("float_type", "float_type"),
     "limit": (-180, "-180"), "field": ("ma_xa", "ma_xa"), "stored": ("Chưa có tên (03199)", "Chưa có tên (03199)"),
     "first": (1, "1"),
+    "batch": (1234, "1234"), "when": ("04/12/2026 14:05", "04/12/2026 14:05"), "later": ([17, 19], "17, 19"),
     "entry": ("../etc/x", "../etc/x"), "layer": ("diem", "diem"), "layers": (["vung", "duong"], "vung, duong"),
     "sheet": ("Trang2", "Trang2"), "sheets": (["Trang1"], "Trang1"), "byte": (12, "12"),
     "encoding": ("cp1258", "cp1258"), "size": ("41 MB", "41 MB"),
