@@ -201,10 +201,16 @@ def _holders(conn: Connection, province: str) -> dict[str, list[str]]:
 # --------------------------------------------------------------------------------------------- reading a plan
 
 def plans_in_scope(conn: Connection, *, whole_country: bool, scope: Sequence[str], province: str | None = None,
-                   period: str | None = None) -> list[dict[str, Any]]:
+                   period: str | None = None, plan_id: int | None = None) -> list[dict[str, Any]]:
     """Plans the user may see (every plan, or those of the provinces named in the scope), newest first."""
     return [dict(r) for r in conn.execute(queries.load("inspection_plans_in_scope"), {
-        "whole_country": whole_country, "scope": list(scope), "province": province, "period": period}).mappings()]
+        "whole_country": whole_country, "scope": list(scope), "province": province, "period": period,
+        "plan_id": plan_id}).mappings()]
+
+
+def inspectors_for_commune(conn: Connection, commune: str) -> list[str]:
+    """The active inspectors whose scope holds ``commune``."""
+    return list(conn.execute(queries.load("inspectors_of_commune"), {"code": commune}).scalars())
 
 
 def find_plan(conn: Connection, province: str, period: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, create_engine, text
@@ -200,3 +201,34 @@ def _pdf_text(pdf: bytes) -> str:
     import subprocess
 
     return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+
+def test_the_page_reassigns_and_removes_within_the_scope(flask_client: Any, demo_database: str) -> None:
+    """As the page does it: the inspectors offered hold the commune; a removal is audited under the user."""
+    from tests.app.plan_helpers import demo_plan
+    from tests.app.test_route_scope import _login, _name, _payload
+
+    plan_id = demo_plan(demo_database)
+    engine = create_engine(demo_database)
+    with engine.connect() as c:
+        row = dict(c.execute(text(
+            "SELECT id, commune_code FROM inspection_assignment WHERE plan_id = :p AND status = 'open' "
+            "AND commune_code = '03162' ORDER BY id DESC LIMIT 1"), {"p": plan_id}).mappings().one())
+    callbacks = {_name(e): (k, e) for k, e in flask_client.dash_app.callback_map.items()}
+    selected = {"iplan-grid.selectedRows": [{**row, "open": True}], "iplan-plan.value": plan_id}
+    _login(flask_client, "admin")
+    offered = flask_client.post("/_dash-update-component", json=_payload(
+        *callbacks["pages.inspection_plan.pick_assignment"], selected)).get_json()["response"]
+    assert {"label": "kiemtra", "value": "kiemtra"} in offered["iplan-inspector"]["options"]
+    payload = _payload(*callbacks["pages.inspection_plan.change_assignment"],
+                       {**selected, "iplan-reassign.n_clicks": None, "iplan-remove.n_clicks": 1})
+    payload["changedPropIds"] = ["iplan-remove.n_clicks"]  # the remove button was pressed
+    removed = flask_client.post("/_dash-update-component", json=payload)
+    assert removed.status_code == 200 and "iplan-changed-message" in removed.get_data(as_text=True)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT status FROM inspection_assignment WHERE id = :i"),
+                         {"i": row["id"]}).scalar_one() == "removed"
+        assert c.execute(text("SELECT \"user\" FROM audit_log WHERE entity = 'inspection_assignment' "
+                              "AND entity_id = :i AND action = 'update' ORDER BY id DESC LIMIT 1"),
+                         {"i": str(row["id"])}).scalar_one() == "quantri"
+    engine.dispose()
