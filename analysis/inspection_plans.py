@@ -10,6 +10,7 @@ sql/queries.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -113,7 +114,13 @@ def summarise_progress(rows: Iterable[Mapping[str, Any]], today: date, *, by: st
         if r["status"] == "open" and not r["inspector"]:
             c["unassigned"] += 1
     return [Progress(k, names[k], c["due"], c["done"], c["overdue"], c["open"], c["unassigned"])
-            for k, c in sorted(counts.items(), key=lambda kv: (kv[0] == "", names[kv[0]]))]
+            for k, c in sorted(counts.items(), key=lambda kv: (kv[0] == "", _alphabetical(names[kv[0]])))]
+
+
+def _alphabetical(name: str) -> str:
+    """A sort key that puts Vietnamese names in dictionary order (Điện Biên Phủ among the D's, not after Z)."""
+    plain = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
+    return "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
 
 
 # --------------------------------------------------------------------------------------------- creating a plan

@@ -179,6 +179,12 @@ WORDS: dict[str, tuple[str, str]] = {
     # Inspection plans (issue 23): the planner's page and the inspector's "Việc của tôi".
     "page_inspection_plan": ("Kế hoạch kiểm tra", "Inspection plan"),
     "my_tasks": ("Việc của tôi", "My tasks"),
+    "my_tasks_count": ("{n} việc · quá hạn: {late}", "{n} tasks · overdue: {late}"),
+    "my_tasks_more": ("Xem thêm {n} việc", "{n} more tasks"),
+    "plan_no_inspector_here": ("Không có cán bộ kiểm tra nào phụ trách xã này: hãy giao phạm vi cho một cán bộ "
+                               "(trang Quản trị) rồi giao lại.",
+                               "No inspector's scope holds this commune: give one the scope (Administration) "
+                               "and reassign."),
     "my_tasks_none": ("Không có việc nào được giao trong kế hoạch kiểm tra.", "No task assigned to you in a plan."),
     "due_date": ("Hạn", "Due"),
     "overdue": ("Quá hạn", "Overdue"),

@@ -51,11 +51,12 @@ def layout(**_: Any) -> Any:
         dcc.Dropdown(id="iplan-plan", clearable=False, searchable=False, value=plans[0]["id"],
                      options=[{"label": _plan_label(p), "value": p["id"]} for p in plans], className="mb-2"),
         html.Div(id="iplan-summary", className="mb-2"),
-        dbc.Row([
-            dbc.Col([html.H6(t("plan_by_commune")), html.Div(id="iplan-communes", className="table-responsive")],
-                    lg=6),
+        dbc.Row([  # the inspectors first: a few lines; the communes (tens of lines) scroll in their own box
             dbc.Col([html.H6(t("plan_by_inspector")), html.Div(id="iplan-inspectors", className="table-responsive")],
-                    lg=6),
+                    lg={"size": 6, "order": 2}),
+            dbc.Col([html.H6(t("plan_by_commune")),
+                     html.Div(id="iplan-communes", className="table-responsive",
+                              style={"maxHeight": "45vh", "overflowY": "auto"})], lg={"size": 6, "order": 1}),
         ]),
         html.H6(t("plan_assignments"), className="mt-2"),
         html.Div(t("plan_pick_row"), className="small text-muted mb-1"),
@@ -83,7 +84,8 @@ def _plan_label(plan: dict[str, Any]) -> str:
 
 def _columns() -> list[dict[str, Any]]:
     return [{"field": "commune", "headerName": t("commune")}, {"field": "facility", "headerName": t("facility")},
-            {"field": "inspector", "headerName": t("inspector")}, {"field": "due", "headerName": t("due_date")},
+            {"field": "inspector", "headerName": t("inspector"), "tooltipField": "why"},
+            {"field": "due", "headerName": t("due_date")},
             {"field": "state", "headerName": t("state")}, {"field": "priority", "headerName": t("reason")}]
 
 
@@ -142,29 +144,32 @@ def _grid_row(r: dict[str, Any], today: Any) -> dict[str, Any]:
     else:
         state = t("plan_done") if r["status"] == "done" else t("plan_removed")
     reason = {0: t("priority_feedback"), 1: t("priority_broken")}.get(r["priority"], "")
-    who = r["inspector"] or f"— {REASON_TEXT.get(r['unassigned_reason'] or '', '')}"
+    who = r["inspector"] or f"— {t('plan_unassigned')}"
     return {"id": r["id"], "commune": r["commune_name"] or r["commune_code"], "commune_code": r["commune_code"],
             "facility": f"{r['facility_name'] or type_word(r['type'])} ({status_word(r['facility_status'])})",
-            "inspector": who, "due": fmt_date(r["due_date"]), "state": state, "priority": reason,
+            "inspector": who, "why": REASON_TEXT.get(r["unassigned_reason"] or "", ""),
+            "due": fmt_date(r["due_date"]), "state": state, "priority": reason,
             "open": r["status"] == "open"}
 
 
 @callback(Output("iplan-inspector", "options"), Output("iplan-inspector", "value"),
           Output("iplan-reassign", "disabled"), Output("iplan-remove", "disabled"),
+          Output("iplan-inspector", "placeholder"),
           Input("iplan-grid", "selectedRows"), State("iplan-plan", "value"))
 def pick_assignment(selected: list[dict[str, Any]] | None, plan_id: Any) -> Any:
     """The inspectors an open assignment may go to (their scope holds its commune); the buttons for it."""
     user = require(*PLAN_ROLES)
     row = (selected or [None])[0]
     if not row or plan_id is None:
-        return [], None, True, True
+        return [], None, True, True, t("inspector")
     _plan_of(user, plan_id)
     require(*PLAN_ROLES, communes=[str(row.get("commune_code") or "")])
     if not row.get("open"):
-        return [], None, True, True
+        return [], None, True, True, t("inspector")
     with connect() as conn:
         names = inspectors_for_commune(conn, str(row["commune_code"]))
-    return [{"label": n, "value": n} for n in names], None, False, False
+    return ([{"label": n, "value": n} for n in names], None, not names, False,
+            t("inspector") if names else t("plan_no_inspector_here"))
 
 
 @callback(Output("iplan-result", "children"), Output("iplan-changed", "data"),

@@ -16,7 +16,7 @@ from app.i18n import fmt_date, fmt_int, t, type_word
 from app.inspections import INSPECTING_ROLES
 from sql.engine import connect
 
-TASKS_SHOWN = 20  # the rest are a tap away in the list below (the same facilities, by their own order)
+TASKS_SHOWN = 5  # on a phone the list below must stay in sight; the rest open under "Xem thêm"
 
 
 def my_tasks_card() -> Any:
@@ -49,9 +49,12 @@ def register_task_callbacks() -> None:
         if not found:
             return html.Div(t("my_tasks_none"), className="small text-muted", id="insp-my-tasks-empty")
         late = sum(1 for r in found if r["overdue"])
-        head = f"{fmt_int(len(found))} · {t('overdue')}: {fmt_int(late)}"
+        head = t("my_tasks_count").format(n=fmt_int(len(found)), late=fmt_int(late))
+        rest = found[TASKS_SHOWN:]
+        more = [html.Details([html.Summary(t("my_tasks_more").format(n=fmt_int(len(rest))), className="small mt-1"),
+                              dbc.ListGroup([_task_item(r) for r in rest])], id="insp-my-tasks-more")] if rest else []
         return [html.Div(head, className="small text-muted mb-1", id="insp-my-tasks-count"),
-                dbc.ListGroup([_task_item(r) for r in found[:TASKS_SHOWN]], id="insp-my-tasks-items")]
+                dbc.ListGroup([_task_item(r) for r in found[:TASKS_SHOWN]], id="insp-my-tasks-items"), *more]
 
     @callback(Output("insp-selected", "data", allow_duplicate=True),
               Output("insp-submission", "data", allow_duplicate=True),

@@ -41,6 +41,11 @@ def test_progress_counts_done_due_and_overdue_per_commune_and_inspector() -> Non
     by_inspector = {p.key: p for p in summarise_progress(rows, today, by="inspector")}
     assert by_inspector[""].unassigned == 1 and by_inspector["binh"].open == 1
     assert by_inspector["an"].done_share == 0.5
+    names = [p.name for p in summarise_progress(
+        [{**rows[0], "commune_code": str(i), "commune_name": n} for i, n in enumerate(["Xa Dung", "Điện Biên Phủ",
+                                                                                      "Chà Tở"])],
+        today, by="commune")]
+    assert names == ["Chà Tở", "Điện Biên Phủ", "Xa Dung"]  # dictionary order, Đ among the D's
 
 
 def test_intervals() -> None:

@@ -74,7 +74,8 @@ def test_a_plan_assigns_every_due_facility_once_to_an_inspector_whose_scope_hold
     assert [r["priority"] for r in rows if r["status"] == "open"] == sorted(
         r["priority"] for r in rows if r["status"] == "open")
     audited = conn.execute(text("SELECT count(*) FROM audit_log WHERE entity = 'inspection_assignment' "
-                                "AND \"user\" = 'pytest'")).scalar_one()
+                                "AND action = 'insert' AND \"user\" = 'pytest' AND after->>'plan_id' = :p"),
+                           {"p": str(made.plan_id)}).scalar_one()
     assert audited == len(rows)
     with pytest.raises(InspectionPlanExists):
         create_plan(conn, PROVINCE, ROLLED_BACK_PERIOD, created_by="pytest")
