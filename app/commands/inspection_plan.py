@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from datetime import date
 from typing import Any
 
@@ -68,8 +69,11 @@ def _create(args: argparse.Namespace) -> int:
           f"{made.priority.get(1, 0)} reported broken)")
     for name, n in sorted(made.assigned.items()):
         print(f"  {name}: {n}")
-    for commune, n in sorted(made.unassigned.items()):
-        print(f"  unassigned, commune {commune}: {n} ({REASON_TEXT['no_inspector_in_scope']})")
+    if made.unassigned:
+        communes = ", ".join(f"{code} ({n})" for code, n in sorted(made.unassigned.items()))
+        print(f"  unassigned: {sum(made.unassigned.values())} facilities in {len(made.unassigned)} communes, "
+              f"{REASON_TEXT['no_inspector_in_scope']}:")
+        print(textwrap.fill(communes, width=116, initial_indent="    ", subsequent_indent="    "))
     return 0
 
 

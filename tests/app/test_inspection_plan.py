@@ -163,7 +163,7 @@ def test_the_cli_creates_a_plan_and_prints_its_status(demo_database: str, monkey
     assert main(["inspection-plan", "create", "--province", PROVINCE, "--period", "2027-Q2", "--every", "90d",
                  "--types", "loudspeaker_cluster,commune_radio_station"]) == 0
     created = capsys.readouterr().out
-    assert "facilities due" in created and "unassigned, commune" in created and "kiemtra:" in created
+    assert "facilities due" in created and "unassigned: " in created and "kiemtra:" in created
     assert main(["inspection-plan", "create", "--province", PROVINCE, "--period", "2027-Q2"]) == 1
     assert "already has a plan" in capsys.readouterr().err
     assert main(["inspection-plan", "status", "--province", PROVINCE, "--period", "2027-Q2",

@@ -74,3 +74,24 @@ def test_my_tasks_come_first_overdue_first_and_open_the_form(browser: Any, app_u
     if expected:
         assert page.inner_text("#insp-form-title") == expected
     assert not page.blocked
+
+
+def test_the_offline_page_carries_my_tasks_overdue_first(browser: Any, app_url: str, demo_database: str) -> None:
+    """The area pack holds the inspector's open assignments; the field page lists them first, overdue first."""
+    plan_id = demo_plan(demo_database)
+    page = log_in(browser, app_url, "inspector", **PHONE, **HANOI, permissions=["geolocation"])
+    page.goto(f"{app_url}/thuc-dia/")
+    wait_until(page, "document.body.dataset.ready === '1'")
+    wait_until(page, "document.querySelectorAll('#td-list .td-item').length > 0")
+    pack = page.evaluate("fetch('/thuc-dia/api/pack').then(function (r) { return r.json(); })")
+    assert pack["assignments"] and all(set(a) == {"facility_id", "due_date", "priority", "period"}
+                                       for a in pack["assignments"])
+    first = page.locator("#td-list .td-item").first
+    assert "Quá hạn · hạn 15/10/2026" in first.inner_text()
+    expected = _overdue_task_name(demo_database, plan_id)
+    if expected:
+        assert expected in first.inner_text()
+    assert page.locator("#td-list .td-task").count() == min(len(pack["assignments"]),
+                                                            page.locator("#td-list .td-item").count())
+    screenshot(page, "offline_my_tasks_390x844")
+    assert not page.blocked
