@@ -22,6 +22,7 @@ from analysis.inspection_plans import (
     plans_in_scope,
     reassign,
     remove_assignment,
+    today_vn,
 )
 from analysis.reports import parse_period
 from app.auth import AccessDenied, User, current_user, require
@@ -48,7 +49,7 @@ def layout(**_: Any) -> Any:
     return html.Div([
         dcc.Store(id="iplan-changed", data=0),
         html.H5(t("page_inspection_plan"), className="mb-2"),
-        dcc.Dropdown(id="iplan-plan", clearable=False, searchable=False, value=plans[0]["id"],
+        dcc.Dropdown(id="iplan-plan", clearable=False, searchable=False, value=_current(plans),
                      options=[{"label": _plan_label(p), "value": p["id"]} for p in plans], className="mb-2"),
         html.Div(id="iplan-summary", className="mb-2"),
         dbc.Row([  # the inspectors first: a few lines; the communes (tens of lines) scroll in their own box
@@ -74,6 +75,12 @@ def layout(**_: Any) -> Any:
         ], className="g-2 mt-2"),
         html.Div(id="iplan-result", className="mt-2"),
     ], id="iplan-page")
+
+
+def _current(plans: list[dict[str, Any]]) -> Any:
+    """The plan to open on: the latest one already begun (the running period's), else the first."""
+    today = today_vn()
+    return next((p["id"] for p in plans if p["period_start"] <= today), plans[0]["id"])
 
 
 def _plan_label(plan: dict[str, Any]) -> str:

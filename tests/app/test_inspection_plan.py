@@ -204,6 +204,31 @@ def _pdf_text(pdf: bytes) -> str:
     return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
 
 
+def test_the_app_role_completes_and_reassigns(demo_database: str) -> None:
+    """The web app writes as phusong_app (least rights): the completion trigger and a reassignment work there."""
+    from etl.inspection_writes import append_inspection
+    from tests.app.conftest import as_app_role
+    from tests.app.plan_helpers import demo_plan
+
+    plan_id = demo_plan(demo_database)
+    engine = create_engine(as_app_role(demo_database))
+    with engine.connect() as app_conn:
+        transaction = app_conn.begin()
+        try:
+            first, second = app_conn.execute(text(
+                "SELECT id, facility_id FROM inspection_assignment WHERE plan_id = :p AND status = 'open' "
+                "AND inspector = 'kiemtra' ORDER BY id DESC LIMIT 2"), {"p": plan_id}).all()
+            append_inspection(app_conn, "kiemtra", first.facility_id, "operational", inspected_at=datetime.now(UTC))
+            reassign(app_conn, plan_id, second.id, "kiemtra", actor="quantri")
+            remove_assignment(app_conn, plan_id, second.id, actor="quantri")
+            states = dict(app_conn.execute(text("SELECT id, status FROM inspection_assignment WHERE id IN (:a, :b)"),
+                                           {"a": first.id, "b": second.id}).all())
+            assert states == {first.id: "done", second.id: "removed"}
+        finally:
+            transaction.rollback()
+    engine.dispose()
+
+
 def test_the_page_reassigns_and_removes_within_the_scope(flask_client: Any, demo_database: str) -> None:
     """As the page does it: the inspectors offered hold the commune; a removal is audited under the user."""
     from tests.app.plan_helpers import demo_plan
