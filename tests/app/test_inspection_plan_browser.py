@@ -35,6 +35,10 @@ def test_the_planner_sees_progress_and_picks_an_assignment(browser: Any, app_url
                                                            size: str, context: dict[str, Any]) -> None:
     demo_plan(demo_database)
     page = log_in(browser, app_url, "planner", **context, **HANOI)
+    problems: list[str] = []  # the Content-Security-Policy refuses nothing, and nothing throws
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" or "Content Security" in m.text
+            else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
     page.goto(f"{app_url}/ke-hoach-kiem-tra")
     page.wait_for_selector("#iplan-commune-table tbody tr", timeout=30_000)
     assert "Mường Nhé" in page.inner_text("#iplan-commune-table") or page.locator(
@@ -48,7 +52,7 @@ def test_the_planner_sees_progress_and_picks_an_assignment(browser: Any, app_url
     if page.is_disabled("#iplan-reassign"):  # an unassigned row: nobody holds its commune, and the page says so
         assert "Không có cán bộ kiểm tra nào phụ trách" in page.inner_text("#iplan-inspector")
     screenshot(page, f"inspection_plan_{size}")
-    assert not page.blocked
+    assert not page.blocked and not problems, problems
 
 
 @pytest.mark.parametrize(("size", "context"), [("1366x768", DESKTOP), ("390x844", PHONE)])
