@@ -176,6 +176,36 @@ WORDS: dict[str, tuple[str, str]] = {
     "never": ("Không", "Never"),
     # The offline inspector page (issue 20), linked from the Kiểm tra page.
     "offline_page_link": ("📴 Làm việc không có sóng: trang thực địa", "📴 Work without signal: the field page"),
+    # Inspection plans (issue 23): the planner's page and the inspector's "Việc của tôi".
+    "page_inspection_plan": ("Kế hoạch kiểm tra", "Inspection plan"),
+    "my_tasks": ("Việc của tôi", "My tasks"),
+    "my_tasks_count": ("{n} việc · quá hạn: {late}", "{n} tasks · overdue: {late}"),
+    "my_tasks_more": ("Xem thêm {n} việc", "{n} more tasks"),
+    "plan_no_inspector_here": ("Không có cán bộ kiểm tra nào phụ trách xã này: hãy giao phạm vi cho một cán bộ "
+                               "(trang Quản trị) rồi giao lại.",
+                               "No inspector's scope holds this commune: give one the scope (Administration) "
+                               "and reassign."),
+    "my_tasks_none": ("Không có việc nào được giao trong kế hoạch kiểm tra.", "No task assigned to you in a plan."),
+    "due_date": ("Hạn", "Due"),
+    "overdue": ("Quá hạn", "Overdue"),
+    "plan_due": ("Phải kiểm tra", "Due"),
+    "plan_done": ("Đã kiểm tra", "Done"),
+    "plan_open": ("Chưa đến hạn", "Not yet due"),
+    "plan_unassigned": ("Chưa giao", "Unassigned"),
+    "plan_removed": ("Đã bỏ", "Removed"),
+    "inspector": ("Cán bộ kiểm tra", "Inspector"),
+    "facility": ("Thiết chế", "Facility"),
+    "plan_choose_inspector": ("Chọn cán bộ kiểm tra để giao.", "Choose the inspector to give it to."),
+    "plan_by_commune": ("Tiến độ theo xã", "Progress by commune"),
+    "plan_by_inspector": ("Tiến độ theo cán bộ kiểm tra", "Progress by inspector"),
+    "plan_assignments": ("Danh sách việc", "Assignments"),
+    "plan_reassign": ("Giao lại", "Reassign"),
+    "plan_remove": ("Bỏ khỏi kế hoạch", "Remove from plan"),
+    "plan_pick_row": ("Chọn một dòng để giao lại hoặc bỏ.", "Pick a row to reassign or remove it."),
+    "plan_none": ("Chưa có kế hoạch kiểm tra nào trong phạm vi của bạn.", "No inspection plan in your scope yet."),
+    "plan_changed": ("Đã cập nhật kế hoạch", "Plan updated"),
+    "priority_feedback": ("Có phản ánh", "Citizen report"),
+    "priority_broken": ("Báo hư hỏng", "Reported broken"),
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {

@@ -18,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Connection
 
+from analysis.inspection_plans import Progress, plan_completion
 from analysis.outputs.pdf import CLASS_COLOURS, NO_DATA_COLOUR, Document, map_png
 from analysis.reports import CLASS_LABELS, CLASSES, VN_TZ, ReportData, ReportError, build_report
 from sql.errors import InputRefused
@@ -175,8 +176,10 @@ def render_map_png(data: ReportData, *, width_in: float = 7.0, dpi: int = 150) -
 
 # --- PDF ---------------------------------------------------------------------------------------------------------
 
-def render_report_pdf(data: ReportData, *, generated_at: datetime | None = None) -> bytes:
-    """The report as an A4 PDF: title, summary versus the previous period, map, clusters, feedback, communes."""
+def render_report_pdf(data: ReportData, *, generated_at: datetime | None = None,
+                      plan: Progress | None = None) -> bytes:
+    """The report as an A4 PDF: title, summary versus the previous period, map, clusters, feedback, communes;
+    with the province's inspection plan of the period, its completion (issue 23)."""
     made = generated_at or datetime.now(VN_TZ)
     pdf = Document(report_title(data), f"{data.province_name} · {data.current.period.label_vi} · "
                    f"{as_of_text(data)} · lập ngày {vn_date(made)} · phusong {phusong_version()}",
@@ -187,6 +190,9 @@ def render_report_pdf(data: ReportData, *, generated_at: datetime | None = None)
     before = data.previous.period.label_vi if data.previous else "Kỳ trước"
     pdf.data_table(["Chỉ tiêu", data.current.period.label_vi, before, "So với kỳ trước"], summary_rows(data),
                    widths=(80, 34, 34, 34))
+    if plan is not None:
+        pdf.data_table(["Kế hoạch kiểm tra", "Số thiết chế"], [[k, vn_int(v)] for k, v in plan_rows(plan)],
+                       widths=(80, 34))
     pdf.map_image("2. Bản đồ phân loại xã", render_map_png(data))
     pdf.section("3. Cụm loa truyền thanh theo tình trạng và công nghệ")
     header, body = cluster_table(data)
@@ -221,7 +227,8 @@ def _one_day() -> Any:
 
 # --- XLSX --------------------------------------------------------------------------------------------------------
 
-def render_report_xlsx(data: ReportData, *, generated_at: datetime | None = None) -> bytes:
+def render_report_xlsx(data: ReportData, *, generated_at: datetime | None = None,
+                      plan: Progress | None = None) -> bytes:
     """The report as a workbook: Tổng hợp, Theo xã, Cụm loa, Phản ánh (typed numbers), Bản đồ, Tham số."""
     from openpyxl import Workbook
     from openpyxl.drawing.image import Image
@@ -229,6 +236,8 @@ def render_report_xlsx(data: ReportData, *, generated_at: datetime | None = None
     book = Workbook()
     book.remove(book.worksheets[0])
     _summary_sheet(book, data, generated_at)
+    if plan is not None:
+        _plan_rows_to_summary(book["Tổng hợp"], plan)
     for table in (_communes_table(data), _clusters_table(data), _feedback_table(data)):
         add_sheet(book, table, "vi")
     picture = book.create_sheet("Bản đồ")
@@ -364,4 +373,25 @@ def report_bytes(conn: Connection, province: str, period: str, compare: str | No
     if scope_codes is not None and not whole_country and province not in scope_codes:
         raise ReportError(f"province {province} is outside your scope ({', '.join(scope_codes)})")
     data = build_report(conn, province, period, compare)
-    return render_report_pdf(data) if fmt == "pdf" else render_report_xlsx(data)
+    # issue 23: the plan's completion, overdue judged at the period's end (or today while it runs)
+    plan = plan_completion(conn, province, period,
+                           as_of=min(datetime.now(VN_TZ).date(), data.current.period.end - _one_day()))
+    return render_report_pdf(data, plan=plan) if fmt == "pdf" else render_report_xlsx(data, plan=plan)
+
+
+# --- the inspection plan's completion (issue 23) -------------------------------------------------------------
+
+def plan_rows(plan: Progress) -> list[tuple[str, int]]:
+    """(figure, facilities) rows of the province's inspection plan for the period: due, done, overdue."""
+    return [("Kế hoạch kiểm tra: thiết chế phải kiểm tra", plan.due),
+            ("Kế hoạch kiểm tra: đã kiểm tra", plan.done),
+            ("Kế hoạch kiểm tra: quá hạn", plan.overdue),
+            ("Kế hoạch kiểm tra: chưa đến hạn", plan.open),
+            ("Kế hoạch kiểm tra: chưa giao cán bộ", plan.unassigned)]
+
+
+def _plan_rows_to_summary(sheet: Any, plan: Progress) -> None:
+    """Below the summary table: the plan's figures as numbers (this period only)."""
+    for label, value in plan_rows(plan):
+        sheet.append([label, value])
+        sheet[sheet.max_row][1].number_format = "#,##0"

@@ -9,6 +9,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from analysis.inspection_plans import my_assignments
 from app.auth import AccessDenied, User, communes_in_scope, scope_binds
 from app.i18n import class_word
 from sql import queries
@@ -52,14 +53,23 @@ def build_pack(user: User, codes: list[str]) -> tuple[bytes, str]:
         facilities = [dict(r) for r in conn.execute(queries.load("offline_pack_facilities"),
                                                     {**binds, "user": user.name}).mappings()]
         words = [dict(r) for r in conn.execute(queries.load("offline_pack_vocabulary")).mappings()]
+        tasks = _tasks(conn, user, codes)
     statuses = [{k: v for k, v in w.items() if k != "kind"} for w in words if w["kind"] == "status"]
     types = [{k: v for k, v in w.items() if k != "kind"} for w in words if w["kind"] == "type"]
     content = {"format": PACK_FORMAT, "user": user.name, "communes": communes, "villages": villages,
-               "facilities": facilities, "statuses": statuses, "types": types}
+               "facilities": facilities, "statuses": statuses, "types": types, "assignments": tasks}
     body = json.dumps(content, ensure_ascii=False, separators=(",", ":"), default=_json_value)
     version = hashlib.sha256(body.encode()).hexdigest()[:20]
     stamped = {"version": version, "built_at": datetime.now(UTC).isoformat(timespec="seconds"), **content}
     return json.dumps(stamped, ensure_ascii=False, separators=(",", ":"), default=_json_value).encode(), version
+
+
+def _tasks(conn: Any, user: User, codes: list[str]) -> list[dict[str, Any]]:
+    """Issue 23: the user's open assignments in the packed communes ("Việc của tôi" offline); the page judges
+    overdue on the phone's own date, so the pack says only the due date (ISO)."""
+    wanted = set(codes)
+    return [{"facility_id": r["facility_id"], "due_date": r["due_date"].isoformat(), "priority": r["priority"],
+             "period": r["period"]} for r in my_assignments(conn, user.name) if r["commune_code"] in wanted]
 
 
 def _commune(row: Any) -> dict[str, Any]:

@@ -46,6 +46,7 @@ from app.pages.inspection_day import (
     undo_button,
     visit_time_field,
 )
+from app.pages.inspection_tasks import my_tasks_card, register_task_callbacks
 from etl.errors import LoadRefusedError
 from etl.inspection_corrections import CorrectionRefused
 from etl.inspections import load_inspections
@@ -59,6 +60,7 @@ dash.register_page(__name__, path="/kiem-tra", name="Kiểm tra thiết chế", 
                    label_key="page_inspection", roles=INSPECTING_ROLES, order=1)
 
 register_callbacks()  # the map, undo and correction of the inspector's own inspections (issue 21)
+register_task_callbacks()  # "Việc của tôi": the inspector's assignments of the inspection plans (issue 23)
 LIST_LIMIT = 25
 STATUS_BUTTON_COLOURS = {"operational": "success", "degraded": "warning", "broken": "danger",
                          "decommissioned": "secondary", "planned": "info"}
@@ -82,6 +84,7 @@ def layout(**_: Any) -> Any:
         html.Div(id="insp-result", className="mb-2"),
         html.Div([
             html.H5(t("page_inspection"), className="mb-1"),
+            my_tasks_card(),  # issue 23: their plan's assignments first, overdue first
             # issue 20: the installable page that works with no signal
             html.A(t("offline_page_link"), href="/thuc-dia/", id="insp-offline-link",
                    className="btn btn-outline-primary w-100 mb-2"),

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app.auth import add_user
+from tests.app.plan_helpers import demo_plan
 from tests.app.test_auth import _as
 
 pytestmark = pytest.mark.db
@@ -180,6 +181,14 @@ CALLBACKS: dict[str, Any] = {
     "app.pages.inspection_day.list_my_day": (("inspector", "admin"), {}),
     "app.pages.inspection_day.open_correction": (("inspector", "admin"), {}),
     "app.pages.inspection_day.save_correction": (("inspector", "admin"), {"insp-correct-save.n_clicks": None}),
+    # Issue 23, inspection plans: the plan is checked against the user's provinces (a provincial planner sees
+    # their own); a reassignment goes only to an inspector whose scope holds the commune (in the SQL). "Việc của
+    # tôi" lists the session user's own tasks; a tapped task only selects (open_form checks it).
+    "pages.inspection_plan.show_plan": (("planner", "admin"), {}),
+    "pages.inspection_plan.pick_assignment": (("planner", "admin"), {}),
+    "pages.inspection_plan.change_assignment": (("planner", "admin"), {"iplan-reassign.n_clicks": None}),
+    "app.pages.inspection_tasks.list_my_tasks": (("inspector", "admin"), {}),
+    "app.pages.inspection_tasks.choose_task": (EVERYONE, {}),
 }
 
 # Arguments outside the user's scope, for a role the callback otherwise admits: (callback, user, inputs).
@@ -201,6 +210,11 @@ OUT_OF_SCOPE = [
      {"insp-correct-id.data": "{outside_inspection}", "insp-correct-status.value": "broken"}),
 
 
+    ("pages.inspection_plan.show_plan", "planner12", {"iplan-plan.value": "{plan}"}),
+    ("pages.inspection_plan.pick_assignment", "planner12",
+     {"iplan-grid.selectedRows": [{"id": 1, "commune_code": "03160", "open": True}], "iplan-plan.value": "{plan}"}),
+    ("pages.inspection_plan.change_assignment", "planner12",
+     {"iplan-remove.n_clicks": 1, "iplan-plan.value": "{plan}", "iplan-grid.selectedRows": [{"id": 1}]}),
     ("pages.planning.reopen_scenario", "planner12", {"plan-saved-pick.value": "{scenario}"}),
     ("pages.planning.change_scenario", "planner12", {"plan-saved-pick.value": "{scenario}"}),
 ]
@@ -233,6 +247,7 @@ def world(flask_client: Any, demo_database: str) -> Iterator[dict[str, Any]]:
             "RETURNING id")).scalar_one()
         found["batch"] = conn.execute(text("SELECT max(id) FROM load_batch")).scalar_one()  # issue 21, uploads
     engine.dispose()
+    found["plan"] = demo_plan(demo_database)  # issue 23: province 11's inspection plan
     found["database"] = demo_database
     _as(flask_client, "quantri")
     page = flask_client.get("/").get_data(as_text=True)

@@ -63,7 +63,32 @@
         } else {
             list.sort(function (a, b) { return (a.last_inspected_at || "") < (b.last_inspected_at || "") ? -1 : 1; });
         }
+        // Issue 23, "Việc của tôi": the user's assigned facilities first, overdue first, by due date (stable sort)
+        list.sort(function (a, b) {
+            const ta = taskOf(a), tb = taskOf(b);
+            const ka = ta ? (isOverdue(ta) ? "0" : "1") + ta.due_date : "2", kb = tb ? (isOverdue(tb) ? "0" : "1") + tb.due_date : "2";
+            return ka < kb ? -1 : (ka > kb ? 1 : 0);
+        });
         return list;
+    }
+
+    function taskOf(f) {
+        return ((state.pack && state.pack.assignments) || []).find(function (a) { return a.facility_id === f.id; }) || null;
+    }
+
+    function isOverdue(task) {  // judged on the phone's own date: the pack may be days old
+        const now = new Date();
+        const today = now.getFullYear() + "-" + String(now.getMonth() + 1).padStart(2, "0") + "-" +
+            String(now.getDate()).padStart(2, "0");
+        return task.due_date < today;
+    }
+
+    function taskBadge(f) {
+        const task = taskOf(f);
+        if (!task) { return null; }
+        const due = task.due_date.split("-").reverse().join("/");
+        return el("span", {"class": "badge ms-1 td-task " + (isOverdue(task) ? "bg-danger" : "bg-primary"),
+                           text: (isOverdue(task) ? "Quá hạn · hạn " : "Việc của tôi · hạn ") + due});
     }
 
     function item(f) {
@@ -72,6 +97,8 @@
         const head = el("div", {}, [el("b", {text: f.name || word("types", f.type)}),
             el("span", {"class": "badge ms-2", style: "background:" + (COLOURS[f.status] || "#6c757d"),
                         text: word("statuses", f.status)})]);
+        const task = taskBadge(f);
+        if (task) { head.appendChild(task); }
         if (waiting.length) {
             head.appendChild(el("span", {"class": "badge bg-warning text-dark ms-1 td-pending-mark",
                                          text: "chờ gửi: " + word("statuses", waiting[waiting.length - 1].status)}));
