@@ -15,9 +15,10 @@ import geopandas as gpd
 import pandas as pd
 
 from analysis.outputs.catalogue import ACTION_LABELS, CLASS_LABELS, PLAN_CATALOGUE
-from analysis.outputs.gaps import CLASS_COLOURS, as_of, as_of_text, gap_table, readable
-from analysis.outputs.pdf import NO_DATA_COLOUR, Document, map_png
+from analysis.outputs.gaps import as_of, as_of_text, gap_table, readable
+from analysis.outputs.pdf import Document, map_png
 from analysis.outputs.plans import cost_table
+from analysis.palette import CLASS_COLOURS, NO_DATA_COLOUR
 from sql.table_writer import VIETNAM_TZ, Column, Table, columns_for, phusong_version, write_workbook
 
 CLASSES = ("unserved", "underserved", "served")

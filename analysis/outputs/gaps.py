@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 
 from analysis.outputs.catalogue import CLASS_LABELS, GAP_CATALOGUE
 from analysis.outputs.geo import categorized_qml, write_geojson, write_gpkg
+from analysis.palette import CLASS_COLOURS
 from analysis.refresh import staleness
 from sql import queries
 from sql.table_writer import (
@@ -38,7 +39,6 @@ FORMAT_LABELS = {"xlsx": ("Bảng tính Excel (.xlsx)", "Excel workbook (.xlsx)"
                  "gpkg": ("Dữ liệu GIS cho QGIS (.gpkg)", "GIS data for QGIS (.gpkg)"),
                  "geojson": ("Dữ liệu bản đồ GeoJSON", "GeoJSON map data")}
 SUFFIXES = {"xlsx": ".xlsx", "csv": ".csv", "csv-excel": ".csv", "gpkg": ".gpkg", "geojson": ".geojson"}
-CLASS_COLOURS = {"unserved": "#d7301f", "underserved": "#fdae61", "served": "#1a9850"}
 PARAM_LABELS: Mapping[str, str] = {
     "coverage.default_radius_m": "Bán kính phủ sóng mặc định (m)",
     "population_method": "Cách tính dân số",

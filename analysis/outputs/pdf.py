@@ -20,12 +20,14 @@ import geopandas as gpd
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from analysis.palette import CLASS_COLOURS, NO_DATA_COLOUR
+
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")   # Debian package fonts-dejavu-core
 FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
 FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
 HEADER_FILL = (225, 235, 245)
-CLASS_COLOURS = {"unserved": "#d7301f", "underserved": "#fdae61", "served": "#1a9850"}  # served or not
-NO_DATA_COLOUR = "#cccccc"
+# The class colours are the maps' (ColorBrewer RdYlBu): re-exported for the reports that draw with them.
+__all__ = ["CLASS_COLOURS", "NO_DATA_COLOUR", "Document", "map_png"]
 
 
 class Document(FPDF):

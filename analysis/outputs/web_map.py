@@ -13,8 +13,8 @@ from typing import Any
 import geopandas as gpd
 
 from analysis.outputs.catalogue import CLASS_LABELS
-from analysis.outputs.gaps import CLASS_COLOURS, as_of, as_of_text
-from analysis.outputs.pdf import NO_DATA_COLOUR
+from analysis.outputs.gaps import as_of, as_of_text
+from analysis.palette import CLASS_COLOURS, NO_DATA_COLOUR
 from sql.table_writer import VIETNAM_TZ, phusong_version
 
 LEAFLET_DIR = Path(__file__).resolve().parent / "assets" / "leaflet-1.9.4"

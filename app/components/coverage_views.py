@@ -143,3 +143,15 @@ def commune_panel(s: dict[str, Any], facilities: list[dict[str, Any]], not_reach
         html.Ul([html.Li(f"{v['name']} ({fmt_int(v['population'])})") for v in not_reached[:80]],
                 className="small", id="map-panel-villages"),
     ])
+
+
+def folding_legend(sections: list[Any]) -> html.Div:
+    """The map's legend: always open beside the map on a desk; on a phone folded by default under a "Chú giải"
+    button (app/assets/phusong_legend.js toggles it; app/assets/phusong.css), and when unfolded it takes at most
+    30 % of the map's height and scrolls. ``#map-legend`` holds the sections (the page's callback fills it)."""
+    return html.Div([
+        html.Button("Legend" if current_lang() == "en" else "Chú giải", id="map-legend-toggle", type="button",
+                    className="legend-toggle btn btn-sm btn-light",
+                    **{"aria-expanded": "false", "aria-controls": "map-legend"}),
+        html.Div(sections, id="map-legend", className="legend-body"),
+    ], id="map-legend-box", className="map-legend")

@@ -17,11 +17,12 @@ import dash_leaflet as dl
 from dash import html
 from PIL import Image
 
+from analysis import palette
 from app.i18n import class_word, current_lang, fmt_date, status_word, t, type_word
 from etl.basemap_tiles import BASEMAP_BOUNDS
 from sql.settings import get_settings
 
-CLASS_COLOURS = {"unserved": "#d73027", "underserved": "#fee090", "served": "#4575b4", None: "#bdbdbd"}
+CLASS_COLOURS: dict[str | None, str] = {**palette.CLASS_COLOURS, None: palette.NO_DATA_COLOUR}
 SHARE_LEGEND = (("< 20 %", "#ffffcc"), ("20–40 %", "#a1dab4"), ("40–60 %", "#41b6c4"), ("60–80 %", "#2c7fb8"),
                 ("≥ 80 %", "#253494"))
 STATUS_SHAPES = {

@@ -33,7 +33,14 @@ from app.components.common import (
     scalar,
     zoom_for_bounds,
 )
-from app.components.coverage_views import commune_panel, commune_table, map_filters, table_columns, table_row
+from app.components.coverage_views import (
+    commune_panel,
+    commune_table,
+    folding_legend,
+    map_filters,
+    table_columns,
+    table_row,
+)
 from app.components.map_layers import base_layers, colour_legend, facility_popup, layer_legends
 from app.components.rules_view import add_verdicts, legend, panel_verdicts, province_summary
 from app.i18n import (
@@ -97,7 +104,7 @@ def layout(**_: Any) -> Any:
                 html.Div([dbc.Button("✕", id="map-facility-close", size="sm", color="link",
                                      className="float-end p-0"), html.Div(id="map-facility-body")],
                          id="map-facility-info", className="map-identify", hidden=True),
-                html.Div(_legend("class", ["facilities"]), id="map-legend", className="map-legend"),
+                folding_legend(_legend("class", ["facilities"])),
             ], className="map-wrap"),
         ]), commune_table()], md=6, lg=7),
         dbc.Col([html.Div(dbc.Button("✕", id="map-sheet-close", size="sm", color="link",

@@ -10,10 +10,11 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from pydantic import ValidationError
 
 from app.auth import AccessDenied, current_user, require
+from app.components.common import tolerance_for_zoom
 from etl.feedback import (
     CATEGORY_LABELS,
     CHANNEL_LABELS,
@@ -45,9 +46,9 @@ dash.register_page(__name__, path="/phan-anh", name="Phản ánh của người 
 LIST_LIMIT = 300
 STATUS_COLOURS = {"received": "#2c7fb8", "assigned": "#8856a7", "answered": "#31a354", "closed": "#969696"}
 OVERDUE_COLOUR = "#d7301f"
-# Outlines only frame the reports: 0.003° (≈ 300 m) keeps them recognisable and cuts the register's first answer
-# from 217 KB to 171 KB for the demo's 60 reports (outlines 85 KB -> 34 KB).
-OUTLINE_TOLERANCE = 0.003
+# Outlines only frame the reports: the coverage map's outlines simplified ahead for zoom 8 (half a pixel there,
+# ≈ 0.0027°, commune_map_geometry) are read as they are instead of simplifying full-size outlines on each request.
+OUTLINE_ZOOM = 8
 
 
 def current_viewer() -> Viewer | None:
@@ -82,10 +83,13 @@ def layout(overdue: str | None = None, **_: Any) -> Any:
                     md=2, className="pt-2"),
         ], className="g-2 my-2"),
         dbc.Row([
-            dbc.Col(html.Div(id="fb-table", className="fb-list"), lg=8),
+            # Filled by app/assets/phusong_feedback.js from fb-rows (a table on a desk, cards on a phone).
+            dbc.Col([dcc.Store(id="fb-rows"), html.Div(id="fb-table", className="fb-list", **{"data-count": ""})],
+                    lg=8),
             dbc.Col(dl.Map(_base_layers() + [
                 dl.GeoJSON(id="fb-map-communes", style={"color": "#1f4e79", "weight": 1, "fillOpacity": 0.05}),
-                dl.LayerGroup(id="fb-map-points")], id="fb-map",
+                dl.GeoJSON(id="fb-map-points", pointToLayer={"variable": "phusong.feedback.reportPoint"})],
+                id="fb-map",
                            center=[21.4, 103.0], zoom=8, style={"height": "60vh"}), lg=4),
         ], className="g-2"),
         dbc.Offcanvas(id="fb-detail", title="Phản ánh", placement="end", is_open=False),
@@ -165,9 +169,10 @@ def register_view(viewer: Viewer, *, status: str | None = None, category: str | 
 def communes_outline(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The outlines of the communes of the listed reports (already in the viewer's scope)."""
     codes = sorted({r["commune_code"] for r in rows if r.get("commune_code")})
+    zoom = {"zoom_level": OUTLINE_ZOOM, "tolerance": tolerance_for_zoom(OUTLINE_ZOOM)}
     with connect() as conn:
-        return dict(conn.execute(queries.load("communes_outline_geojson"),
-                                 {"codes": codes, "tolerance": OUTLINE_TOLERANCE}).scalar_one())
+        conn.execute(queries.load("fill_commune_map_geometry"), zoom)  # only the first time at this zoom
+        return dict(conn.execute(queries.load("communes_outline_geojson"), {"codes": codes, **zoom}).scalar_one())
 
 
 def save_entry(viewer: Viewer, form: dict[str, Any]) -> tuple[bool, str]:
@@ -226,40 +231,32 @@ def apply_action(viewer: Viewer, action: str, feedback_id: int | None, *, assign
     return True, f"Phản ánh số {feedback_id}: {done.lower()}."
 
 
-def table_for(rows: list[dict[str, Any]], *, show_contact: bool) -> Any:
-    """The reports as a table (desktop) and as cards (phone); a click on a row or card selects the report."""
-    header = ["Mã", "Ngày tiếp nhận", "Xã", "Kênh", "Loại", "Nội dung", "Trạng thái", "Số ngày", "Người xử lý"]
-    if show_contact:
-        header.append("Liên hệ")
+REGISTER_HEADER = ("Mã", "Ngày tiếp nhận", "Xã", "Kênh", "Loại", "Nội dung", "Trạng thái", "Số ngày", "Người xử lý")
+
+
+def register_rows(rows: list[dict[str, Any]], *, show_contact: bool) -> dict[str, Any]:
+    """The reports as plain text for app/assets/phusong_feedback.js, which draws them as a table (desktop) and as
+    cards (phone) and makes a click or Enter on one select it. Sent as data, not as ~1,200 Dash components: the
+    renderer spent seconds on those (bench/feedback_load.py)."""
+    header = [*REGISTER_HEADER, *(["Liên hệ"] if show_contact else [])]
     body = []
     for r in rows:
-        cells = [r["id"], _date(r["received_at"]), r["commune_name"] or r["commune_code"],
-                 CHANNEL_LABELS[r["channel"]][0], CATEGORY_LABELS[r["category"]][0], r["text"][:120],
-                 _status(r), r["days_open"], r["assigned_to"] or ""]
+        place = r["commune_name"] or r["commune_code"] or ""
+        cells = [str(r["id"]), _date(r["received_at"]), place, CHANNEL_LABELS[r["channel"]][0],
+                 CATEGORY_LABELS[r["category"]][0], r["text"][:120], STATUS_LABELS[r["status"]][0],
+                 str(r["days_open"]), r["assigned_to"] or ""]
         if show_contact:
             cells.append(r["reporter_contact"] or "")
-        body.append(html.Tr([html.Td(c) for c in cells], id={"type": "fb-row", "id": r["id"]}, className="fb-row",
-                            n_clicks=0))
-    if not body:
-        return dbc.Alert("Không có phản ánh nào.", color="light")
-    table = dbc.Table([html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)], size="sm",
-                      striped=True, hover=True, className="small")
-    return html.Div([html.Div(table, className="fb-table-wide"), html.Div([_card(r) for r in rows],
-                                                                          className="fb-cards")])
+        body.append({"id": r["id"], "cells": cells, "overdue": bool(r["overdue"]), "title": f"#{r['id']} {place}",
+                     "meta": f"{_date(r['received_at'])} · {CATEGORY_LABELS[r['category']][0]}",
+                     "text": r["text"][:160]})
+    return {"header": header, "rows": body, "status_column": REGISTER_HEADER.index("Trạng thái"),
+            "overdue_label": OVERDUE_LABEL[0], "empty": "Không có phản ánh nào."}
 
 
 def _status(r: dict[str, Any]) -> Any:
     status = STATUS_LABELS[r["status"]][0]
     return html.Span([status, " ", dbc.Badge(OVERDUE_LABEL[0], color="danger")] if r["overdue"] else status)
-
-
-def _card(r: dict[str, Any]) -> Any:
-    """One report as a card for a phone screen."""
-    return html.Div([
-        html.Div([html.B(f"#{r['id']} {r['commune_name'] or r['commune_code'] or ''}"), " · ", _status(r)]),
-        html.Div(f"{_date(r['received_at'])} · {CATEGORY_LABELS[r['category']][0]}", className="text-muted"),
-        html.Div(r["text"][:160]),
-    ], id={"type": "fb-card", "id": r["id"]}, n_clicks=0, className="fb-card border rounded p-2 mb-2 small")
 
 
 def commune_options(viewer: Viewer) -> list[dict[str, str]]:
@@ -295,21 +292,21 @@ def detail_for(report: dict[str, Any]) -> Any:
                      html.Dl([part for label, value in fields for part in (html.Dt(label), html.Dd(value))])])
 
 
-def markers_for(rows: list[dict[str, Any]]) -> list[Any]:
-    """One circle per report: at its point, else (dashed, smaller) inside its commune."""
-    markers = []
+def points_for(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The reports as one GeoJSON layer (drawn by phusong.feedback.reportPoint in app/assets/phusong_feedback.js):
+    a circle at the report's point, else (dashed, smaller) inside its commune; its colour is the status's."""
+    features = []
     for r in rows:
         if r.get("map_lon") is None:
             continue
-        colour = OVERDUE_COLOUR if r["overdue"] else STATUS_COLOURS[r["status"]]
         exact = r.get("lon") is not None
         tip = (f"#{r['id']} {r['commune_name'] or r['commune_code']}: {CATEGORY_LABELS[r['category']][0]} — "
                f"{STATUS_LABELS[r['status']][0]}{' (' + OVERDUE_LABEL[0] + ')' if r['overdue'] else ''}"
                f"{'' if exact else ' · vị trí theo xã'}")
-        markers.append(dl.CircleMarker(center=[r["map_lat"], r["map_lon"]], radius=8 if exact else 6, color=colour,
-                                       fillColor=colour, fillOpacity=0.8 if exact else 0.4,
-                                       dashArray=None if exact else "3", children=dl.Tooltip(tip)))
-    return markers
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [r["map_lon"], r["map_lat"]]},
+                         "properties": {"id": r["id"], "exact": exact, "tooltip": tip,
+                                        "colour": OVERDUE_COLOUR if r["overdue"] else STATUS_COLOURS[r["status"]]}})
+    return {"type": "FeatureCollection", "features": features}
 
 
 def bounds_for(rows: list[dict[str, Any]]) -> list[list[float]] | None:
@@ -335,18 +332,18 @@ def _require_viewer(roles: tuple[str, ...] = ROLES) -> Viewer:
 
 
 @callback(
-    Output("fb-table", "children"), Output("fb-overdue", "children"), Output("fb-map-points", "children"),
+    Output("fb-rows", "data"), Output("fb-overdue", "children"), Output("fb-map-points", "data"),
     Output("fb-map", "bounds"), Output("fb-map-communes", "data"),
     Input("fb-filter-status", "value"), Input("fb-filter-category", "value"), Input("fb-filter-commune", "value"),
     Input("fb-filter-overdue", "value"), Input("fb-version", "data"),
 )
 def _refresh(status: str | None, category: str | None, commune: str | None, overdue: list[str] | None,
-             _version: int) -> tuple[Any, str, list[Any], Any, dict[str, Any]]:
+             _version: int) -> tuple[dict[str, Any], str, dict[str, Any], Any, dict[str, Any]]:
     viewer = _require_viewer()
     rows, overdue_count = register_view(viewer, status=status, category=category, commune=commune,
                                         overdue_only=bool(overdue))
     badge = f"{OVERDUE_LABEL[0]}: {overdue_count} (quá {OVERDUE_DAYS} ngày chưa trả lời)"
-    return (table_for(rows, show_contact=viewer.is_admin), badge, markers_for(rows), bounds_for(rows) or no_update,
+    return (register_rows(rows, show_contact=viewer.is_admin), badge, points_for(rows), bounds_for(rows) or no_update,
             communes_outline(rows))
 
 
@@ -374,17 +371,9 @@ def _save(_clicks: int, channel: str, category: str, commune: str | None, lon: f
     return (dbc.Alert(message, color="success", id="fb-new-saved"), (version or 0) + 1, *_CLEARED)
 
 
-@callback(
-    Output("fb-act-id", "value"),
-    Input({"type": "fb-row", "id": ALL}, "n_clicks"), Input({"type": "fb-card", "id": ALL}, "n_clicks"),
-    prevent_initial_call=True,
-)
-def select_report(_rows: list[int | None], _cards: list[int | None]) -> Any:
-    """A click on a row or card selects its report (UI state only: show_report checks the scope)."""
-    clicked = ctx.triggered_id
-    if not isinstance(clicked, dict) or not any((t.get("value") or 0) > 0 for t in ctx.triggered):
-        return no_update
-    return int(clicked["id"])
+# The register drawn from fb-rows; a click (or Enter) on a row or card sets fb-act-id, which show_report checks.
+clientside_callback(ClientsideFunction(namespace="phusong_feedback", function_name="render"),
+                    Output("fb-table", "data-count"), Input("fb-rows", "data"))
 
 
 @callback(

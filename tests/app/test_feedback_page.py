@@ -69,7 +69,7 @@ def test_entry_then_actions_and_the_list_shows_each_step(conn: Connection, page:
     assert page.apply_action(PLANNER, "close", fid)[0]
     rows, overdue = page.register_view(PLANNER)
     assert [r["status"] for r in rows] == ["closed"] and overdue == 0
-    table = _text(page.table_for(rows, show_contact=False))
+    table = str(page.register_rows(rows, show_contact=False))
     assert "Đã đóng" in table and "Loa hỏng" in table and "Mường Nhé" in table and "0987" not in table
 
 
@@ -95,10 +95,14 @@ def test_overdue_badge_scope_and_contact_column(conn: Connection, page: ModuleTy
     assert page.register_view(PLANNER)[1] == 2
     rows, overdue = page.register_view(INSP)
     assert overdue == 1 and [r["commune_code"] for r in rows] == ["91001"]
-    assert "Quá hạn" in _text(page.table_for(rows, show_contact=False))
-    assert "Ông Quàng Văn B" in _text(page.table_for(page.register_view(ADMIN)[0], show_contact=True))
+    register = page.register_rows(rows, show_contact=False)
+    assert [r["overdue"] for r in register["rows"]] == [True] and register["overdue_label"] == "Quá hạn"
+    assert "Liên hệ" not in register["header"] and "Ông Quàng Văn B" not in str(register)
+    assert "Ông Quàng Văn B" in str(page.register_rows(page.register_view(ADMIN)[0], show_contact=True))
     assert all(r["reporter_contact"] is None for r in page.register_view(PLANNER)[0])
-    assert len(page.markers_for(rows)) == 1 and page.bounds_for(rows) is not None
+    points = page.points_for(rows)["features"]
+    assert len(points) == 1 and points[0]["properties"]["colour"] == page.OVERDUE_COLOUR
+    assert page.bounds_for(rows) is not None
     assert [f["properties"]["code"] for f in page.communes_outline(rows)["features"]] == ["91001"]
     filtered, _ = page.register_view(ADMIN, commune="91002", overdue_only=True)
     assert [r["commune_code"] for r in filtered] == ["91002"]

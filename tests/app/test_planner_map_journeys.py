@@ -58,7 +58,8 @@ def test_the_map_base_layers_symbols_popup_legends_labels_and_search(browser: An
     page.wait_for_selector("#map-main img.leaflet-tile[src*='/assets/basemap/']", timeout=15_000)
     assert page.locator("#map-main .leaflet-control-layers").count() == 1
     # Legends: the class colours and the facilities' shapes; the villages' once that layer is on.
-    page.wait_for_selector("#map-legend [data-layer=facilities] img.legend-symbol")
+    # (attached: on a phone the legend is folded under its button, tests/app/test_legend_fold.py)
+    page.wait_for_selector("#map-legend [data-layer=facilities] img.legend-symbol", state="attached")
     assert page.locator("#map-legend [data-layer=villages]").count() == 0
     if phone:  # map first; the filters wait in a drawer, out of the screen
         assert page.locator("#map-main").bounding_box()["y"] < 250
@@ -67,7 +68,7 @@ def test_the_map_base_layers_symbols_popup_legends_labels_and_search(browser: An
         wait_until(page, "() => document.querySelector('#map-filters').getBoundingClientRect().x >= 0")
         screenshot(page, "map_filters_drawer_390x844")
     page.locator("#map-layers label", has_text="Thôn").click()
-    page.wait_for_selector("#map-legend [data-layer=villages]", timeout=10_000)
+    page.wait_for_selector("#map-legend [data-layer=villages]", state="attached", timeout=10_000)
     # Search by commune code, and with the unit word typed without diacritics.
     page.fill("#map-search", "03162")
     page.wait_for_selector("#map-search-hits >> text=Nậm Kè · Điện Biên · 03162", timeout=10_000)

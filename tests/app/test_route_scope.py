@@ -132,8 +132,6 @@ CALLBACKS: dict[str, Any] = {
     "pages.feedback._refresh": (EVERYONE, {}),
     "pages.feedback._save": (("admin", "planner", "inspector"), {"fb-new-save.n_clicks": None}),
     "pages.feedback._act": (("admin", "planner", "inspector"), {"fb-act-id.value": None}),
-    # UI state only (which row was clicked): show_report checks the report's scope.
-    "pages.feedback.select_report": (EVERYONE, {}),
     "pages.feedback.show_report": (EVERYONE, {"fb-act-id.value": None}),
     "pages.feedback.pick_place": (EVERYONE, {"fb-map.clickData": None}),
     "pages.planning.run_plan": "background",
