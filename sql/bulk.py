@@ -158,11 +158,12 @@ def _has_special(cells: pa.Array) -> bool:
 def _copy_text_lines(columns: Sequence[pa.Array]) -> bytes:
     """Rows of COPY's text format (cells joined by tabs, each row ended by a newline) of formatted columns, as
     UTF-8 bytes: joined by arrow in C, without a Python string per row or per cell."""
-    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*columns, "\t"), "", "\n")
+    ended = pc.binary_join_element_wise(columns[-1], "", "\n")  # the last cell and the row's end
+    lines = pc.binary_join_element_wise(*columns[:-1], ended, "\t") if len(columns) > 1 else ended
     offsets, data = lines.buffers()[1:3]
     assert offsets is not None and data is not None
-    bounds = np.frombuffer(offsets, dtype=np.int32)[[lines.offset, lines.offset + len(lines)]]
-    return data.to_pybytes()[int(bounds[0]) : int(bounds[1])]
+    start, end = (int(b) for b in np.frombuffer(offsets, dtype=np.int32)[[lines.offset, lines.offset + len(lines)]])
+    return data.slice(start, end - start).to_pybytes()
 
 
 _SPECIAL = ("\\", "\t", "\n", "\r")  # what COPY's text format escapes
