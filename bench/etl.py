@@ -157,17 +157,26 @@ class _ServerCpu:
             backend = int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
         try:
             self._postmaster: int | None = int(_proc_stat(backend)[1])
+            self._lasting = set(self._children())  # background processes and this benchmark's own connection
         except (OSError, ValueError, IndexError):
             self._postmaster = None
 
+    def _children(self) -> list[str]:
+        return Path(f"/proc/{self._postmaster}/task/{self._postmaster}/children").read_text().split()
+
     def __call__(self) -> float | None:
+        """The CPU so far, once the backends a load started have ended (up to 10 s: an autovacuum worker may
+        run longer): a backend's CPU is in the postmaster's cutime only once it has ended and been reaped."""
         if self._postmaster is None:
             return None
         ticks = os.sysconf("SC_CLK_TCK")
         try:
+            waited = time.perf_counter()
+            while set(self._children()) - self._lasting and time.perf_counter() - waited < 10:
+                time.sleep(0.05)
             fields = _proc_stat(self._postmaster)
             total = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
-            children = Path(f"/proc/{self._postmaster}/task/{self._postmaster}/children").read_text().split()
+            children = self._children()
         except OSError:
             return None
         for child in children:
