@@ -265,6 +265,7 @@ def _point(rows: _Rows, k: int) -> dict[str, Any]:
     return {"lon": float(rows.lon[k]), "lat": float(rows.lat[k])}
 
 
+@lru_cache(maxsize=65536)  # a survey names a few hundred communes; a bulk load asks again for every chunk
 def _same_place(typed: str | None, name: str | None, name_folded: str | None) -> bool:
     """Whether a typed commune name names this commune, compared folded (STYLE.md §12).
 

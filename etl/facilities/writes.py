@@ -59,8 +59,9 @@ def _locate_and_write(conn: Connection, rows: _Rows, columns: ColumnMap, result:
     with batch_audit(conn, result.batch_id):  # one audit row per insert statement of the batch (migration 0013)
         fields = written.fields() | {
             "geom": placement.geom,
-            "source_crs": np.full(len(rows), rows.source_crs, dtype=object),
-            "batch_id": np.full(len(rows), result.batch_id, dtype=object),
+            # One value in every row, as numpy types copy_columns formats without a Python object per row.
+            "source_crs": np.full(len(rows), rows.source_crs.encode("ascii")),  # EPSG:N
+            "batch_id": np.full(len(rows), result.batch_id, dtype=np.int64),
         }
         result.loaded = copy_columns(conn, "facility", list(fields), list(fields.values()), chunks) \
             if len(new) else 0

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from sqlalchemy import Connection, text
 
 from etl.facilities import BULK_INSERT_REBUILDS_INDEXES_FROM, load_facilities
+from sql import bulk
+from sql.bulk import _text_column
 from tests.etl.conftest import IN_DIEN_BIEN_PHU, IN_THANH_NUA, VN_HEADERS, vn_row, write_csv
 
 pytestmark = pytest.mark.db
@@ -92,3 +95,69 @@ def test_a_big_load_places_and_decides_each_row_as_a_small_load_does(communes: C
     assert placed == {"S-SWAP": placed["B-SWAP"], "B-SWAP": placed["S-SWAP"],
                       "S-NAME": placed["B-NAME"], "B-NAME": placed["S-NAME"]}
     assert placed["B-SWAP"].startswith("03127 ")
+
+
+def _mixed_survey(path: Path, changed: bool = False) -> Path:
+    """Good rows and every kind of bad one, with cells COPY's text format must escape, and a second version of
+    it (``changed``) that updates some stored rows and adds others."""
+    rows: list[list[object]] = []
+    for i in range(240):
+        lonlat = (f"{103.001 + (i % 190) * 0.0005:.4f}", f"{21.401 + (i // 190) * 0.0005:.4f}")
+        row = vn_row(i, f"MIX-{i:04d}", lonlat=lonlat, name=f"Cụm loa {i}\tbản\\{i}" if i % 7 == 0 else None)
+        row[14] = "ghi chú\nhai dòng" if i % 11 == 0 else ("\\N" if i % 13 == 0 else "")
+        if changed and i % 5 == 0:
+            row[9] = "Hư hỏng"
+        rows.append(row)
+    lon, lat = IN_DIEN_BIEN_PHU
+    rows += [vn_row(300, "MIX-SWAP", lonlat=(lat, lon), commune="Phường Điện Biên Phủ"),
+             vn_row(301, "MIX-OUT", lonlat=(105.85, 21.03)),  # in Viet Nam, in no loaded commune
+             vn_row(302, "MIX-FAR", lonlat=(2.35, 48.85)),  # Paris
+             vn_row(303, "MIX-NAME", lonlat=IN_THANH_NUA, commune="Xã Mường Phăng"),
+             vn_row(304, "MIX-YEAR", year=1800), vn_row(305, "MIX-TYPE", kind="Sân bóng"),
+             vn_row(306, "MIX-0001"), vn_row(307, None, lonlat=("103,0555", "21,4555")),
+             vn_row(308, "MIX-HORNS", horns=-1), vn_row(309, "MIX-DMS", lonlat=("103°3'30\"", "21°27'0\"")),
+             vn_row(310, "MIX-TECH", tech="Cáp quang"), vn_row(311, "MIX-NONE", lonlat=("", ""))]
+    if changed:
+        rows.append(vn_row(312, "MIX-NEW", lonlat=IN_THANH_NUA, commune="Xã Thanh Nưa"))
+    return write_csv(path, VN_HEADERS, rows)
+
+
+def test_columns_formatted_by_arrow_store_what_value_by_value_formatting_stored(
+    communes: Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mixed good/bad survey, loaded in chunks with the indexes rebuilt and then re-loaded changed (staging,
+    match, update): the same rejects and warnings (row, field, value, code) and the same stored facilities, to
+    the bit, whether the COPY is formatted a column at a time by arrow or value by value by copy_text_value."""
+    monkeypatch.setattr("etl.facilities.writes.BULK_INSERT_REBUILDS_INDEXES_FROM", 100)
+    monkeypatch.setattr("etl.facilities.placement.COPY_CHUNK_ROWS", 64)
+    monkeypatch.setattr("sql.bulk.COPY_CHUNK_ROWS", 64)
+    first, second = _mixed_survey(tmp_path / "mixed.csv"), _mixed_survey(tmp_path / "mixed2.csv", changed=True)
+
+    def load_both() -> tuple[list[object], list[object]]:
+        savepoint = communes.begin_nested()
+        try:
+            issues = []
+            for path in (first, second):
+                result = _load(communes, path, tmp_path)
+                issues.append([(i.row, i.field, i.value, i.code, i.severity) for i in result.issues])
+                issues.append((result.loaded, result.updated, result.unchanged, result.rejected, result.warned))
+            stored = communes.execute(text(
+                "SELECT external_id, type, technology, name, commune_code, village_id, encode(ST_AsEWKB(geom), "
+                "'hex'), status, installed_year, n_horns, float8send(watts), float8send(radius_m), note, "
+                "source_crs, attributes::text, synthetic, version FROM facility ORDER BY external_id, name")).all()
+            return issues, [tuple(r) for r in stored]
+        finally:
+            savepoint.rollback()
+
+    by_arrow = load_both()
+    monkeypatch.setattr(bulk, "_copy_text_column", lambda values: pa.array(
+        _text_column(values.astype(str).tolist() if values.dtype.kind == "S" else list(values)), type=pa.string()))
+    one_by_one = load_both()
+
+    assert by_arrow == one_by_one
+    issues, stored = by_arrow
+    assert issues[1] == (245, 0, 0, 7, 3) and issues[3] == (1, 48, 197, 7, 3), issues
+    assert {code for _, _, _, code, _ in issues[0]} >= {"swap_confirmed", "point_in_no_commune", "point_outside_vn",
+                                                         "commune_not_at_point", "repeated_id"}
+    names = {r[0]: r[3] for r in stored}
+    assert names["MIX-0007"] == "Cụm loa 7\tbản\\7" and len(stored) == 246
