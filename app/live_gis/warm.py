@@ -21,7 +21,7 @@ from typing import Any
 from werkzeug.http import parse_etags
 
 from app.live_gis.collections import COLLECTIONS
-from app.live_gis.tiles import CACHE_CONTROL, MVT, cached_tile
+from app.live_gis.tiles import CACHE_CONTROL, CACHE_HEADER, MVT, cached_tile
 from app.live_gis.tokens import audit_use, authenticate_header
 from app.security_headers import STATIC_HEADERS, content_security_policy
 from sql.settings import get_settings
@@ -58,7 +58,8 @@ def _warm_answer(environ: dict[str, Any], cid: str, z: str, x: str,
         return None
     audit_use(holder, service="tiles", collection=collection.id)
     etag, body = cached
-    headers = [("ETag", f'"{etag}"'), ("Cache-Control", CACHE_CONTROL), *_security_headers()]
+    headers = [("ETag", f'"{etag}"'), ("Cache-Control", CACHE_CONTROL), (CACHE_HEADER, "hit, early"),
+               *_security_headers()]
     if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains(etag):
         return "304 NOT MODIFIED", headers, b""
     return "200 OK", [("Content-Type", MVT), ("Content-Length", str(len(body))), *headers], body
