@@ -4,14 +4,17 @@ Needs the national communes (PHUSONG_BENCH_DATABASE_URL; or the bench loads ../s
 throwaway cluster) and serves the app with `phusong serve --workers 2 --threads 16` (gunicorn) on loopback.
 Measures, in one run:
 
-1. vector tiles: 100 concurrent clients (each its own keep-alive connection, a whole-country planner's token as
-   HTTP Basic) fetching zoom 6–12 tiles of `communes` over the whole country — every zoom-6..8 tile over Viet Nam
-   and tiles at zoom 9..12 around random communes — first cold (each tile made once), then warm (the same tiles
-   again, in another order): latency p50/p95/p99 per request. Baseline in the same run: the same tiles from a
-   plain ST_AsMVT query (no simplification, no scope, no cache) through psycopg2, 16 at a time (the server's
-   thread count);
-2. the national `communes` items (3,321 features) read page by page (limit=1000, following `next`), and the same
-   through GDAL's OAPIF driver; baseline: the same features as GeoJSON from one psycopg2 query.
+1. vector tiles: 100 concurrent clients (each its own keep-alive http.client connection, a whole-country
+   planner's token as HTTP Basic) fetching zoom 6–12 tiles of `communes` over the whole country — every zoom-6..8
+   tile over Viet Nam and tiles at zoom 9..12 around random communes — first cold (each tile made once), then
+   warm (the same tiles again, in another order), then warm by one client alone (what a tile costs without
+   queueing): latency p50/p95/p99 per request, and the CPU seconds per tile of the server's processes and of
+   the client (what our code costs, apart from what the machine's other jobs take). Baseline in the same run:
+   the same tiles from a plain ST_AsMVT query (no simplification, no scope, no cache) through psycopg2, 16 at a
+   time (the server's thread count);
+2. the national `communes` items (3,321 features) read page by page (limit=1000, following `next`), gzipped (as
+   GDAL, QGIS and requests ask) and not, split into receiving the pages and parsing them with Python's json;
+   the same through GDAL's OAPIF driver; baseline: the same features as GeoJSON from one psycopg2 query.
 Target (issue 19): tiles p95 < 100 ms warm; the national items < 3 s.
 """
 
