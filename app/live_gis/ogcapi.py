@@ -260,8 +260,11 @@ def _gzipped(parts: list[bytes]) -> Iterator[bytes]:
 def _api() -> flask.Response:
     """A small OpenAPI 3.0 definition of these paths (the landing page's service-desc)."""
     root = _root()
-    params = [{"name": n, "in": "query", "required": False, "schema": {"type": t}} for n, t in (
-        ("limit", "integer"), ("offset", "integer"), ("bbox", "string"))]
+    # limit's bounds as the standard's OpenAPI fragment for it declares them (GDAL 3.12's OAPIF driver still
+    # pages by 1,000 with them: one page of 20 for the schema, then 1,000 at a time).
+    limit = {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}
+    params = [{"name": n, "in": "query", "required": False, "schema": schema} for n, schema in (
+        ("limit", limit), ("offset", {"type": "integer", "minimum": 0}), ("bbox", {"type": "string"}))]
     paths: dict[str, Any] = {
         "/": {"get": {"summary": "landing page", "responses": {"200": {"description": "links"}}}},
         "/conformance": {"get": {"summary": "conformance classes", "responses": {"200": {"description": "list"}}}},
