@@ -137,6 +137,8 @@ class ItemsRead:
     features: int = 0
     pages: int = 0
     wire_bytes: int = 0
+    parse_cpu_s: float = 0.0   # CPU seconds of the parsing (what it costs apart from the machine's other jobs)
+    server_cpu_s: float = 0.0  # CPU seconds of the server's processes meanwhile
 
 
 def _items(base: str, auth: tuple[str, str], encoding: str) -> ItemsRead:
@@ -146,7 +148,7 @@ def _items(base: str, auth: tuple[str, str], encoding: str) -> ItemsRead:
     session.auth = auth
     session.headers["Accept-Encoding"] = encoding
     read = ItemsRead()
-    start = time.perf_counter()
+    server_cpu, start = _server_cpu_s(), time.perf_counter()
     href: str | None = f"{base}/ogcapi/collections/communes/items?limit=1000"
     while href:
         began = time.perf_counter()
@@ -154,15 +156,17 @@ def _items(base: str, auth: tuple[str, str], encoding: str) -> ItemsRead:
         wire = answer.raw.read(decode_content=False)
         answer.raise_for_status()
         body = zlib.decompress(wire, wbits=47) if answer.headers.get("Content-Encoding") == "gzip" else wire
-        parsing = time.perf_counter()
+        parsing, parsing_cpu = time.perf_counter(), time.process_time()
         page = json.loads(body)
         read.fetch_s += parsing - began
         read.parse_s += time.perf_counter() - parsing
+        read.parse_cpu_s += time.process_time() - parsing_cpu
         read.wire_bytes += len(wire)
         read.features += len(page["features"])
         read.pages += 1
         href = next((link["href"] for link in page["links"] if link["rel"] == "next"), None)
     read.seconds = time.perf_counter() - start
+    read.server_cpu_s = _server_cpu_s() - server_cpu
     return read
 
 
@@ -291,6 +295,7 @@ def _report(served: Served, base_tiles: tuple[list[float], float] | None, sql: t
         label = f"/ogcapi items, limit=1000, {read.pages} pages, {encoding}"
         print(f"{label:<56} {read.features:>8,} {read.wire_bytes / 1e6:>8.1f} {read.fetch_s:>8.2f} "
               f"{read.parse_s:>8.2f} {read.seconds:>8.2f}")
+        print(f"    CPU: server {read.server_cpu_s:.2f} s, client parsing {read.parse_cpu_s:.2f} s")
     gdal_s, gdal_n = served.gdal
     print(f"{'GDAL OAPIF driver (pyogrio.read_dataframe), whole layer':<56} {gdal_n:>8,} {'':>8} {'':>8} {'':>8} "
           f"{gdal_s:>8.2f}")
