@@ -27,10 +27,15 @@ import json
 import math
 import os
 import random
+import socket
+import subprocess
+import sys
 import threading
 import time
 import zlib
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -42,10 +47,13 @@ from app.live_gis.tokens import create_token
 from bench._support import bench_database
 from bench.app_load import _percentile, _server
 from bench.map_paint import MVT_SQL, _load_national_communes
+from sql.cluster import free_loopback_port
+from sql.settings import PROJECT_ROOT
 
 USER = "bench-gis"
 TILE_P95_TARGET_S = 0.100
 ITEMS_TARGET_S = 3.0
+FLOOR = "floor: a WSGI app doing nothing, same gunicorn and clients, warm"
 WEB_WORKERS = 2  # `phusong serve --workers 2 --threads 16`: one process per core, as deployed (issue 22)
 
 
@@ -262,6 +270,36 @@ def _against_the_server(base: str, auth: tuple[str, str], tiles: list[tuple[int,
     return Served(passes, cpu, items, _items_gdal(base, auth))
 
 
+@contextmanager
+def _trivial_server() -> Iterator[str]:
+    """bench/_trivial_wsgi.py under gunicorn with the web processes' settings (2 processes, 16 threads, keep-alive)."""
+    port = free_loopback_port()
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(WEB_WORKERS), "--threads", "16",
+                                "--worker-class", "gthread", "--keep-alive", "75", "--bind", f"127.0.0.1:{port}",
+                                "bench._trivial_wsgi:app"], cwd=PROJECT_ROOT, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def _floor(tiles: list[tuple[int, int, int]], clients: int) -> tuple[list[float], float, float]:
+    """The same warm pass against a WSGI app that does nothing (the floor of gunicorn and this client on this
+    machine now): latencies, wall seconds and the server's CPU seconds."""
+    with _trivial_server() as base:
+        _fetch_all(base, ("floor", "floor"), tiles, clients, seed=1)  # connections and processes warmed
+        server_cpu, start = _server_cpu_s(), time.perf_counter()
+        latencies = _fetch_all(base, ("floor", "floor"), tiles, clients, seed=2)
+        return latencies, time.perf_counter() - start, _server_cpu_s() - server_cpu
+
+
 def run(clients: int, per_zoom: int, baseline: bool = True) -> int:
     with bench_database(_prepare) as url:
         token, communes = _bench_token(url)
@@ -271,17 +309,25 @@ def run(clients: int, per_zoom: int, baseline: bool = True) -> int:
         base_tiles = _baseline_tiles(url, tiles, workers=16) if baseline else None
         with _server(url, ("--workers", str(WEB_WORKERS), "--threads", "16")) as base:
             served = _against_the_server(base, (USER, token), tiles, clients)
+        floor_lat, floor_wall, floor_cpu = _floor(tiles, clients)
+        served.tiles[FLOOR] = (floor_lat, floor_wall)
+        served.cpu[FLOOR] = (floor_cpu, 0.0)
         sql_s, sql_n = _items_baseline(url)
     _report(served, base_tiles, (sql_s, sql_n), clients, communes)
     return 0
+
+
+def _row_label(label: str, clients: int) -> str:
+    if label == FLOOR:
+        return label
+    return f"tiles via /tiles, {label if 'alone' in label else f'{clients} clients, {label}'}"
 
 
 def _report(served: Served, base_tiles: tuple[list[float], float] | None, sql: tuple[float, int],
             clients: int, communes: int) -> None:
     rows = [("tiles, plain ST_AsMVT via psycopg2 (16 at a time, no cache) — baseline", *base_tiles)] \
         if base_tiles else []
-    rows += [(f"tiles via /tiles, {label if label.endswith('alone') else f'{clients} clients, {label}'}", *got)
-             for label, got in served.tiles.items()]
+    rows += [(_row_label(label, clients), *got) for label, got in served.tiles.items()]
     print(f"\n{'measure':<72} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'wall s':>7} {'tiles/s':>8}")
     for label, lat, wall in rows:
         print(f"{label:<72} {len(lat):>6} {_percentile(lat, 50) * 1000:>8.1f} {_percentile(lat, 95) * 1000:>8.1f} "
