@@ -1,10 +1,11 @@
 """`phusong serve --workers N`: the web app in N processes under gunicorn (issue 22).
 
 Nothing one process needs lives only in another: sessions, the login throttle and the coverage queue are in
-PostgreSQL; the caches of app/live_gis are per process and time-limited (a tile at most 60 s, a token check at
-most 2 s behind the database); background callbacks keep their results in the disk cache under out/, which the
-processes of one machine share. The app is built in each process after the fork (no preload), so no database
-connection is ever shared between processes.
+PostgreSQL; the caches of app/live_gis are time-limited (a tile at most 60 s, kept per process and in
+out/tile-cache for the machine's processes; a token check at most 1 s plus one check behind the database);
+background callbacks keep their results in the disk cache under out/, which the processes of one machine share.
+The app is built in each process after the fork (no preload), so no database connection is ever shared between
+processes.
 """
 
 from __future__ import annotations

@@ -42,10 +42,12 @@ REALM = 'Basic realm="phusong", charset="UTF-8", Bearer realm="phusong"'
 def install(server: flask.Flask) -> None:
     """Register the /ogcapi and /tiles routes and their authentication (run before the app's own gate)."""
     from app.live_gis import ogcapi, tiles
+    from app.live_gis.warm import WarmTiles
 
     server.before_request_funcs.setdefault(None, []).insert(0, _authenticate)
     ogcapi.register_routes(server)
     tiles.register_routes(server)
+    server.wsgi_app = WarmTiles(server.wsgi_app)  # type: ignore[method-assign]
 
 
 def _ours(path: str) -> bool:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -27,6 +29,8 @@ CONFORMANCE = [
 ]
 GEOJSON = "application/geo+json"
 DEFAULT_LIMIT = 100
+GZIP_FROM_BYTES = 1400   # below one packet gzip saves nothing
+GZIP_CHUNK = 1 << 20
 MAX_LIMIT = 10_000   # the standard lets a server cap limit; a client asking more gets this many and a next link
 # Parameters every items request may carry; f picks the format (JSON only), datetime is accepted and has no
 # effect because no collection has a temporal extent (Core: a collection without one ignores it).
@@ -224,14 +228,43 @@ def _feature_collection(c: Collection, binds: dict[str, Any], matched: int, retu
     head = json.dumps({"type": "FeatureCollection", "numberMatched": matched, "numberReturned": returned,
                        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
                        "links": links}, ensure_ascii=False)
-    return flask.Response(head[:-1] + ', "features": ' + features + "}", mimetype=GEOJSON)
+    return _geojson([(head[:-1] + ', "features": ').encode(), features.encode(), b"}"])
+
+
+def _geojson(parts: list[bytes]) -> flask.Response:
+    """A GeoJSON answer of ``parts`` (sent one after another, never joined into one more copy), gzipped on the
+    way out when the client accepts it (GDAL and QGIS do; a national page of 10 MB travels as about 3 MB)."""
+    size = sum(len(p) for p in parts)
+    if size < GZIP_FROM_BYTES or "gzip" not in flask.request.headers.get("Accept-Encoding", "").lower():
+        response = flask.Response(parts, mimetype=GEOJSON)
+    else:
+        response = flask.Response(_gzipped(parts), mimetype=GEOJSON)
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+def _gzipped(parts: list[bytes]) -> Iterator[bytes]:
+    """gzip of ``parts`` a megabyte at a time, at level 1: the client receives (and unpacks) the first megabyte
+    while the server packs the next; level 1 packs national GeoJSON to 31 % at a fifth of level 6's time."""
+    packer = zlib.compressobj(level=1, wbits=31)
+    for part in parts:
+        view = memoryview(part)
+        for start in range(0, len(view), GZIP_CHUNK):
+            chunk = packer.compress(view[start:start + GZIP_CHUNK])
+            if chunk:
+                yield chunk
+    yield packer.flush()
 
 
 def _api() -> flask.Response:
     """A small OpenAPI 3.0 definition of these paths (the landing page's service-desc)."""
     root = _root()
-    params = [{"name": n, "in": "query", "required": False, "schema": {"type": t}} for n, t in (
-        ("limit", "integer"), ("offset", "integer"), ("bbox", "string"))]
+    # limit's bounds as the standard's OpenAPI fragment for it declares them (GDAL 3.12's OAPIF driver still
+    # pages by 1,000 with them: one page of 20 for the schema, then 1,000 at a time).
+    limit = {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}
+    params = [{"name": n, "in": "query", "required": False, "schema": schema} for n, schema in (
+        ("limit", limit), ("offset", {"type": "integer", "minimum": 0}), ("bbox", {"type": "string"}))]
     paths: dict[str, Any] = {
         "/": {"get": {"summary": "landing page", "responses": {"200": {"description": "links"}}}},
         "/conformance": {"get": {"summary": "conformance classes", "responses": {"200": {"description": "list"}}}},

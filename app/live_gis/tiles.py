@@ -1,8 +1,10 @@
 """Mapbox vector tiles of each collection at /tiles/{collection}/{z}/{x}/{y}.mvt (ST_AsMVT, Web Mercator XYZ),
 their TileJSON at /tiles/{collection}.json, limited to the user's scope.
 
-A tile is made once per collection, tile and scope and kept for ``TILE_TTL_S`` in this process (the scope is
-part of the key: two inspectors of different communes never share a tile). Its ETag is a hash of its bytes, so a
+A tile is made once per collection, tile and scope and kept for ``TILE_TTL_S`` in this process and in the
+cache the processes of the machine share (app/live_gis/shared_tiles.py; the scope is part of the key: two
+inspectors of different communes never share a tile). A warm tile is answered before Flask
+(app/live_gis/warm.py). Its ETag is a hash of its bytes, so a
 client that sends If-None-Match gets 304 without the body; Cache-Control asks clients to revalidate every time,
 so a map is never older than the server's copy, at most ``TILE_TTL_S`` behind the database.
 """
@@ -16,7 +18,7 @@ import flask
 
 from app.auth import User
 from app.components.common import tolerance_for_zoom
-from app.live_gis import audit_read, problem, readable_collection, request_user
+from app.live_gis import audit_read, problem, readable_collection, request_user, shared_tiles
 from app.live_gis.cache import TtlCache
 from app.live_gis.collections import Collection
 from app.live_gis.extent import scope_extent
@@ -26,6 +28,10 @@ from sql import queries
 MVT = "application/vnd.mapbox-vector-tile"
 MAX_ZOOM = 16     # past this clients over-zoom: a 4096-unit tile at z16 resolves 15 cm
 TILE_TTL_S = 60   # how far behind the database a served tile may be (inspections change facilities live)
+CACHE_CONTROL = "private, no-cache"
+# Whether the server had the tile made already ("hit") or made it for this request ("miss"), as tile servers and
+# proxies say it: what an operator looks at when a map is slow. A hit answered before Flask says "hit, early".
+CACHE_HEADER = "X-Cache"
 _TILES: TtlCache[tuple[str, bytes]] = TtlCache(ttl_s=TILE_TTL_S, max_bytes=256 * 1024 * 1024)
 
 
@@ -45,14 +51,40 @@ def _tile(cid: str, z: int, x: int, y: int) -> flask.Response:
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
         return problem(404, "NotFound", f"no tile {z}/{x}/{y} (zoom 0–{MAX_ZOOM}, x and y below 2^zoom)")
     user = request_user()
-    etag, body = _TILES.get_or_make((c.id, z, x, y, user.whole_country, user.scope_codes),
-                                    lambda: _make_tile(c, z, x, y, user), lambda made: len(made[1]) + 200)
+    cached = cached_tile(c, z, x, y, user)
+    etag, body = cached or _new_tile(c, z, x, y, user)
     audit_read("tiles", c.id)
     not_modified = flask.request.if_none_match.contains(etag)
     response = flask.Response(status=304) if not_modified else flask.Response(body, mimetype=MVT)
     response.set_etag(etag)
-    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.headers[CACHE_HEADER] = "hit" if cached else "miss"
     return response
+
+
+def _tile_key(c: Collection, z: int, x: int, y: int, user: User) -> tuple[object, ...]:
+    return c.id, z, x, y, user.whole_country, user.scope_codes
+
+
+def cached_tile(c: Collection, z: int, x: int, y: int, user: User) -> tuple[str, bytes] | None:
+    """(ETag, body) of the tile for the user's scope when this process or another made it less than
+    ``TILE_TTL_S`` ago, else None (also what app/live_gis/warm.py answers from)."""
+    key = _tile_key(c, z, x, y, user)
+    found = _TILES.get(key)
+    if found is None:
+        shared = shared_tiles.get(key)
+        if shared is not None:
+            found, fresh_s = shared
+            _TILES.put(key, found, len(found[1]) + 200, fresh_s)
+    return found
+
+
+def _new_tile(c: Collection, z: int, x: int, y: int, user: User) -> tuple[str, bytes]:
+    made = _make_tile(c, z, x, y, user)
+    key = _tile_key(c, z, x, y, user)
+    _TILES.put(key, made, len(made[1]) + 200)
+    shared_tiles.put(key, made, TILE_TTL_S)
+    return made
 
 
 def _make_tile(c: Collection, z: int, x: int, y: int, user: User) -> tuple[str, bytes]:

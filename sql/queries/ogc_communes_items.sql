@@ -1,6 +1,7 @@
 -- OGC API items of the `communes` collection (app/live_gis): 2025 communes with their coverage class, shares,
--- NTM verdicts, reason and data date, as one page of GeoJSON features (CRS84, 6 decimals ≈ 0.1 m) plus how
--- many match. Keys are matched first and only the page is turned into JSON, so a page costs its own features,
+-- NTM verdicts, reason and data date, as one page of GeoJSON features (CRS84) plus how
+-- many match. The outline is admin_unit's stored GeoJSON text (6 decimals ≈ 0.1 m; migration 0220),
+-- not printed again per request. Keys are matched first and only the page is turned into JSON, so a page costs its own features,
 -- not the whole country's. Features are joined as text, so PostgreSQL never parses a geometry's GeoJSON back
 -- (json_agg of ST_AsGeoJSON(...)::json took 1.8x as long for 1,000 national communes), and not sorted again:
 -- the page is fixed by `page` (ORDER BY fid, LIMIT, OFFSET), the order inside it does not matter to GeoJSON,
@@ -23,7 +24,7 @@ WITH matched AS (
 SELECT (SELECT count(*) FROM matched) AS matched,
        '[' || coalesce((SELECT string_agg(
             '{"type":"Feature","id":' || to_json(c.code)::text
-            || ',"geometry":' || ST_AsGeoJSON(c.geom, 6)
+            || ',"geometry":' || g.geojson
             || ',"properties":' || json_build_object(
                 'code', c.code, 'name', c.name, 'unit_type', c.unit_type, 'province_code', c.province_code,
                 'area_km2', c.area_km2, 'population', c.population,
@@ -35,4 +36,5 @@ SELECT (SELECT count(*) FROM matched) AS matched,
                 'rule_version', cc.rule_version, 'data_date', cc.data_date, 'computed_at', cc.computed_at)::text || '}', ',')
         FROM page p
         JOIN commune c ON c.code = p.fid
+        JOIN admin_unit g ON g.version = '2025' AND g.level = 'commune' AND g.code = p.fid
         LEFT JOIN coverage_commune cc ON cc.commune_code = c.code), '') || ']' AS features;
