@@ -40,6 +40,7 @@ ROUTES: dict[str, tuple[str, Any]] = {
     "/login": ("/login", OPEN),
     "/logout": ("/logout", OPEN),
     "/lang/<code>": ("/lang/en", OPEN),
+    "/doi-mat-khau": ("/doi-mat-khau", EVERYONE),  # one's own password (issue 21; tests/app/test_admin_users.py)
     "/healthz": ("/healthz", OPEN),
     "/_dash-layout": ("/_dash-layout", EVERYONE),
     "/_dash-dependencies": ("/_dash-dependencies", EVERYONE),
@@ -113,8 +114,15 @@ CALLBACKS: dict[str, Any] = {
     "pages.admin.preview_upload": (("admin",), {"admin-upload.contents": None}),
     "pages.admin.recheck_upload": (("admin",), {"admin-kind.value": "villages"}),
     "pages.admin.confirm_load": "background",
-    "pages.admin.ask_to_deactivate": (("admin",), {"admin-user-deactivate.n_clicks": None}),
-    "pages.admin.change_users": (("admin",), {"admin-user-add.n_clicks": None}),
+    # Issue 21: the users tab (app/pages/admin_users.py); scope codes outside the loaded units are refused
+    # (tests/app/test_admin_users.py).
+    "app.pages.admin_users.ask_to_deactivate": (("admin",), {"admin-user-deactivate.n_clicks": None}),
+    "app.pages.admin_users.change_users": (("admin",), {"admin-user-add.n_clicks": None}),
+    "app.pages.admin_users.fill_editor": (("admin",), {}),
+    "app.pages.admin_users.refresh_user_choices": (("admin",), {}),
+    "app.pages.admin_users.save_user_edit": (("admin",), {"admin-edit-save.n_clicks": None}),
+    "app.pages.admin_users.ask_to_reset": (("admin",), {"admin-edit-reset.n_clicks": None}),
+    "app.pages.admin_users.reset_user_password": (("admin",), {"admin-reset-confirm.submit_n_clicks": None}),
     "pages.admin.show_audit": (("admin",), {"admin-tabs.active_tab": "admin-tab-users"}),
     "pages.feedback._refresh": (EVERYONE, {}),
     "pages.feedback._save": (("admin", "planner", "inspector"), {"fb-new-save.n_clicks": None}),
