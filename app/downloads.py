@@ -14,10 +14,11 @@ import flask
 
 def install(server: flask.Flask) -> None:
     """Register the download routes (filled in by app/exports.py)."""
-    from app import exports, inspection_files
+    from app import audit_export, exports, inspection_files
 
     exports.register_routes(server)
     inspection_files.register_routes(server)  # an inspection's photo, the Kobo/ODK form (issue 21)
+    audit_export.register_routes(server)  # the filtered audit log as XLSX, administrators only (issue 21)
 
 
 def ascii_name(text: str) -> str:

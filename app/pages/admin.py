@@ -1,6 +1,6 @@
 """Quản trị (administrators): upload a survey → preview (rows fine / warnings / rejects with reasons) → confirm
 load, through the ETL's own loaders; users with roles and scopes (app/pages/admin_users.py); the audit log with
-before and after."""
+filters, pages and its XLSX (app/pages/admin_audit.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from analysis.refresh import bring_current
-from app.audit_words import ACTIONS, ENTITIES, change_text, word
 from app.auth import current_user, require
-from app.components.common import gate, overdue_link, rows, small_table
+from app.components.common import gate, overdue_link
 from app.components.uploads import (
     as_uploaded,
     discard_upload,
@@ -23,7 +22,9 @@ from app.components.uploads import (
     refusal_text,
 )
 from app.errors import error_text
-from app.i18n import current_lang, fmt_date, t
+from app.i18n import current_lang, t
+from app.pages.admin_audit import audit_tab
+from app.pages.admin_audit import register_callbacks as register_audit_callbacks
 from app.pages.admin_users import register_callbacks as register_users_callbacks
 from app.pages.admin_users import users_tab
 from app.refresh_text import coverage_status_line, refresh_line
@@ -44,6 +45,7 @@ KIND_LABELS = {"facilities": ("Khảo sát thiết chế", "Facility survey"),
                "villages": ("Danh sách thôn/bản", "Villages"),
                "inspections": ("Kết quả kiểm tra (Kobo/ODK)", "Inspections (Kobo/ODK)")}
 register_users_callbacks()  # the users tab (app/pages/admin_users.py)
+register_audit_callbacks()  # the audit log tab (app/pages/admin_audit.py)
 SUFFIXES = (".csv", ".xlsx", ".xls", ".geojson", ".json", ".gpkg", ".zip", ".kml", ".shp")
 
 
@@ -60,7 +62,7 @@ def layout(**_: Any) -> Any:
             dbc.Tab(_upload_tab(en), label=f"{t('upload')} ({t('preview')})", tab_id="admin-tab-upload"),
             dbc.Tab(html.Div(id="admin-users-tab", children=users_tab(en)), label=t("users"),
                     tab_id="admin-tab-users"),
-            dbc.Tab(_audit_tab(), label=t("audit_log"), tab_id="admin-tab-audit"),
+            dbc.Tab(audit_tab(), label=t("audit_log"), tab_id="admin-tab-audit"),
         ], id="admin-tabs", active_tab="admin-tab-upload", className="mt-1"),
     ])
 
@@ -153,33 +155,3 @@ def confirm_load(set_progress: Any, n_clicks: int | None, token: str | None, kin
     return dbc.Alert([html.Div(as_uploaded(result, path.name).summary(lang or current_lang())),
                       html.Div(refresh_line(coverage, lang), className="small")],
                      color="success", id="admin-load-done"), True
-
-
-# --------------------------------------------------------------------------------------------- audit log
-
-def _audit_tab() -> Any:
-    return html.Div([
-        dbc.Row([
-            dbc.Col(dbc.Select(id="admin-audit-entity", value="", size="sm", options=[
-                {"label": t("all"), "value": ""}] + [{"label": word(ENTITIES, e, current_lang()), "value": e} for e in (
-                    "facility", "inspection", "village", "app_user", "scenario", "feedback")]), md=3),
-        ], className="my-2"),
-        html.Div(id="admin-audit"),
-    ])
-
-
-@callback(Output("admin-audit", "children"), Input("admin-audit-entity", "value"), Input("admin-tabs", "active_tab"))
-def show_audit(entity: str | None, tab: str | None) -> Any:
-    require(*ADMIN)
-    if tab != "admin-tab-audit":
-        return no_update
-    found = rows("audit_log_recent", {"entity": entity or None, "limit": 50})
-    lang = current_lang()
-    vi = lang == "vi"
-    return small_table(
-        ["Thời điểm" if vi else "When", "Người" if vi else "User", "Thao tác" if vi else "Action",
-         "Đối tượng" if vi else "Object", "Thay đổi" if vi else "Change"],
-        [[fmt_date(r["at"]), r["user"], word(ACTIONS, r["action"], lang),
-          f"{word(ENTITIES, r['entity'], lang)} {r['entity_id'] or ''}",
-          html.Div([html.Div(line) for line in change_text(r["before"], r["after"])], className="small")]
-         for r in found], id="admin-audit-table")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 
 from tests.app.conftest import log_in, screenshot, wait_until
@@ -67,9 +68,25 @@ def test_the_admin_journey(browser: Any, app_url: str, size: str, tmp_path: Path
     screenshot(page, f"admin_user_edited_{size}")
 
     page.click("#admin-tabs a:has-text('Nhật ký'), #admin-tabs button:has-text('Nhật ký')")
-    page.wait_for_selector("#admin-audit-table", timeout=30_000)
+    try:
+        page.wait_for_selector("#admin-audit-table", timeout=60_000)
+    except Exception:
+        screenshot(page, f"admin_audit_failed_{size}")
+        raise
     assert "Thêm mới" in page.inner_text("#admin-audit-table")
+    assert page.inner_text("#admin-audit-pages").startswith("Trang 1/")
+    # The object filter: the user just added, its creation and the editor's change, then the XLSX of them.
+    page.select_option("#admin-audit-entity", "app_user")
+    page.fill("#admin-audit-entity-id", name)
+    page.press("#admin-audit-entity-id", "Enter")
+    wait_until(page, "() => (document.querySelector('#admin-audit-pages') || {}).innerText === 'Trang 1/1 · 2 dòng'")
     screenshot(page, f"admin_audit_{size}")
+    with page.expect_download(timeout=60_000) as info:
+        page.click("#admin-audit-export")
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    rows = list(openpyxl.load_workbook(target)["Nhật ký thay đổi"].iter_rows(values_only=True))
+    assert len(rows) == 3 and {r[2] for r in rows[1:]} == {"Thêm mới", "Sửa"}
     page.context.close()
 
 

@@ -84,6 +84,8 @@ ROUTES: dict[str, tuple[str, Any]] = {
                                                            EVERYONE),
     # The Kobo/ODK form: choices from the user's own scope only (tests/app/test_kobo_form.py).
     "/download/kobo-form.xlsx": ("/download/kobo-form.xlsx", ("inspector", "admin")),
+    # The filtered audit log (issue 21): administrators only (tests/app/test_admin_audit.py reads it back).
+    "/download/audit.xlsx": ("/download/audit.xlsx?since=2026-01-01", ("admin",)),
 
 
     # The user-supplied MBTiles base map (issue 21): any logged-in user; none configured in the suite, so 404
@@ -123,7 +125,7 @@ CALLBACKS: dict[str, Any] = {
     "app.pages.admin_users.save_user_edit": (("admin",), {"admin-edit-save.n_clicks": None}),
     "app.pages.admin_users.ask_to_reset": (("admin",), {"admin-edit-reset.n_clicks": None}),
     "app.pages.admin_users.reset_user_password": (("admin",), {"admin-reset-confirm.submit_n_clicks": None}),
-    "pages.admin.show_audit": (("admin",), {"admin-tabs.active_tab": "admin-tab-users"}),
+    "app.pages.admin_audit.show_audit": (("admin",), {"admin-tabs.active_tab": "admin-tab-users"}),
     "pages.feedback._refresh": (EVERYONE, {}),
     "pages.feedback._save": (("admin", "planner", "inspector"), {"fb-new-save.n_clicks": None}),
     "pages.feedback._act": (("admin", "planner", "inspector"), {"fb-act-id.value": None}),
