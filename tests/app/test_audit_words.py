@@ -16,6 +16,7 @@ def test_a_change_reads_as_before_and_after() -> None:
     assert change_text(before, after) == ["note: – → Loa rè", "status: working → broken"]
     assert change_text(None, {"name": "an", "scope_codes": ["11"]}) == ["name: an", "scope_codes: 11"]
     assert word(ACTIONS, "bulk_insert", "vi") == "Nạp tệp" and word(ENTITIES, "app_user", "en") == "User"
+    assert word(ACTIONS, "password_reset", "vi") == "Đặt lại mật khẩu"  # issue 21: the admin's reset
 
 
 def test_the_audit_tab_shows_vietnamese_words_and_no_json(flask_client: Any) -> None:
