@@ -34,6 +34,7 @@ class User:
     name: str
     role: str
     scope_codes: tuple[str, ...]
+    must_change_password: bool = False  # a temporary password set by an admin: only the change form until changed
 
     @property
     def whole_country(self) -> bool:
@@ -44,7 +45,7 @@ def _user_of_session(conn: Connection, session_id: str) -> User | None:
     row = session_user(conn, session_id)
     if row is None or not row["active"]:
         return None
-    return User(row["name"], row["role"], tuple(row["scope_codes"]))
+    return User(row["name"], row["role"], tuple(row["scope_codes"]), bool(row.get("must_change_password")))
 
 
 # ---------------------------------------------------------------------------------------------- checks

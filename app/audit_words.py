@@ -12,6 +12,8 @@ ACTIONS = {
     "login_failed": ("Đăng nhập sai", "Failed login"), "logout": ("Đăng xuất", "Logged out"),
     "sessions_ended": ("Kết thúc phiên", "Sessions ended"), "download": ("Tải xuống", "Download"),
     "refused": ("Bị từ chối", "Refused"),
+    "password_reset": ("Đặt lại mật khẩu", "Password reset"), "password_changed": ("Đổi mật khẩu", "Password changed"),
+    "login_alarm": ("Cảnh báo đăng nhập sai", "Failed-login alarm"),
 }
 ENTITIES = {
     "facility": ("Thiết chế", "Facility"), "inspection": ("Kiểm tra", "Inspection"), "village": ("Thôn", "Village"),

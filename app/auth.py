@@ -62,6 +62,7 @@ CSRF_FIELD = "csrf_token"  # the hidden field of every Flask form
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # Paths open without a session: the login page, the language switch and the static files it needs.
 OPEN_PREFIXES = ("/login", "/lang/", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/healthz")
+_TEMPORARY_LETTERS = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or copied by hand
 # A hash to check against when the name is unknown, so that a wrong name costs the same time as a wrong password.
 _DUMMY_HASH = generate_password_hash("phusong-no-such-user")
 
@@ -107,8 +108,8 @@ def add_user(conn: Connection, name: str, password: str, *, role: str, scope_cod
 
 
 def update_user(conn: Connection, name: str, *, role: str | None = None, scope_codes: Sequence[str] | None = None,
-                password: str | None = None, active: bool | None = None, actor: str = "cli",
-                address: str | None = None) -> None:
+                password: str | None = None, active: bool | None = None, must_change: bool | None = None,
+                actor: str = "cli", address: str | None = None) -> None:
     """Change a user's role, scope, password or active flag (``None`` keeps a value).
 
     A change of password, role or scope, and a deactivation, end the user's sessions. Raise ``UserError`` for
@@ -124,9 +125,49 @@ def update_user(conn: Connection, name: str, *, role: str | None = None, scope_c
     set_actor(conn, actor, address)
     conn.execute(queries.load("update_app_user"), {
         "name": name, "role": role, "scope_codes": None if scope_codes is None else list(scope_codes),
-        "password_hash": generate_password_hash(password) if password else None, "active": active})
+        "password_hash": generate_password_hash(password) if password else None, "active": active,
+        "must_change": must_change})
     if role is not None or scope_codes is not None or password or active is False:
         end_sessions(conn, name, actor=actor, address=address, reason="user changed")
+
+
+def change_role_scope(conn: Connection, name: str, *, role: str, scope_codes: Sequence[str], actor: str,
+                      address: str | None = None) -> bool:
+    """Give user ``name`` this role and scope; return False when both were so already (nothing written).
+
+    Only what changed is passed to ``update_user``, so the user's sessions end when the role or scope changes."""
+    current = conn.execute(queries.load("app_user_by_name"), {"name": nfc(name.strip())}).mappings().first()
+    if current is None:
+        raise UserError(f"no user named {name!r}", f"Không có người dùng tên '{name}'.")
+    new_role = role if role != current["role"] else None
+    new_scope = list(scope_codes) if sorted(scope_codes) != sorted(current["scope_codes"]) else None
+    if new_role is None and new_scope is None:
+        return False
+    update_user(conn, current["name"], role=new_role, scope_codes=new_scope, actor=actor, address=address)
+    return True
+
+
+def reset_password(conn: Connection, name: str, *, actor: str, address: str | None = None) -> str:
+    """Give user ``name`` a new temporary password, to be changed at their next login; return it (to be shown once,
+    to the administrator, and stored nowhere but as a hash). Their sessions end; audited."""
+    temporary = "-".join("".join(secrets.choice(_TEMPORARY_LETTERS) for _ in range(4)) for _ in range(3))
+    update_user(conn, name, password=temporary, must_change=True, actor=actor, address=address)
+    audit_event(conn, actor, "password_reset", "app_user", nfc(name.strip()), address)
+    return temporary
+
+
+def change_own_password(conn: Connection, name: str, current: str, new: str, *, address: str | None = None) -> None:
+    """A user's own change of password: the current one checked, the new one at least 8 characters and different.
+
+    Clears "must change the password"; every session of the user ends (the caller starts the new one)."""
+    row = conn.execute(queries.load("app_user_by_name"), {"name": name}).mappings().first()
+    if row is None or not check_password_hash(row["password_hash"], nfc(current)):
+        raise UserError("the current password is wrong", "Mật khẩu hiện tại không đúng.")
+    if nfc(new) == nfc(current):
+        raise UserError("the new password must differ from the current one",
+                        "Mật khẩu mới phải khác mật khẩu hiện tại.")
+    update_user(conn, name, password=new, must_change=False, actor=name, address=address)
+    audit_event(conn, name, "password_changed", "app_user", name, address)
 
 
 def end_sessions(conn: Connection, name: str, *, actor: str, address: str | None = None,
@@ -153,6 +194,19 @@ def _refuse_lock_out(conn: Connection, current: Any, *, role: str | None, active
                             "make another user an administrator first",
                             f"{current['name']} là quản trị viên cuối cùng đang hoạt động: hãy cho người khác "
                             "làm quản trị viên trước.")
+
+
+def check_scope_codes(conn: Connection, codes: Sequence[str]) -> list[str]:
+    """``codes`` stripped, when each is a loaded 2025 province or commune; ``UserError`` naming the others.
+
+    The admin page checks every scope it is sent (a browser can send any code, whatever its picker offered)."""
+    codes = list(dict.fromkeys(c.strip() for c in codes if c and c.strip()))
+    unknown = list(conn.execute(queries.load("unknown_scope_codes"), {"codes": codes}).scalars())
+    if unknown:
+        listed = ", ".join(unknown[:10]) + ("…" if len(unknown) > 10 else "")
+        raise UserError(f"unknown province or commune code(s): {listed}",
+                        f"Không có tỉnh hay xã nào mang mã {listed} trong dữ liệu đã nạp.")
+    return codes
 
 
 def list_users(conn: Connection) -> list[dict[str, Any]]:
@@ -223,7 +277,7 @@ def authenticate(conn: Connection, name: str, password: str, *, address: str = "
         set_actor(conn, "login", address)
         conn.execute(queries.load("reset_failed_logins"), {"name": row["name"]})
     audit_event(conn, row["name"], "login", "login", row["name"], address)
-    return LoginOutcome(User(row["name"], row["role"], tuple(row["scope_codes"])))
+    return LoginOutcome(User(row["name"], row["role"], tuple(row["scope_codes"]), row["must_change_password"]))
 
 
 def _login_failed(conn: Connection, name: str, address: str, reason: str) -> None:

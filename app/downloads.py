@@ -14,12 +14,13 @@ import flask
 
 def install(server: flask.Flask) -> None:
     """Register the download routes (filled in by app/exports.py)."""
-    from app import export_jobs, exports, inspection_files, upload_files
+    from app import audit_export, export_jobs, exports, inspection_files, upload_files
 
     exports.register_routes(server)
     export_jobs.register_routes(server)  # long exports made by `phusong worker` (issue 22)
     inspection_files.register_routes(server)  # an inspection's photo, the Kobo/ODK form (issue 21)
     upload_files.register_routes(server)  # a load's rejected rows as XLSX (issue 21)
+    audit_export.register_routes(server)  # the filtered audit log as XLSX, administrators only (issue 21)
 
 
 def ascii_name(text: str) -> str:

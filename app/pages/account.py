@@ -13,7 +13,7 @@ from dash import Input, Output, State, callback, html, no_update
 from app.auth import ROLES, User, current_user, require
 from app.components.common import gate, small_table
 from app.errors import error_text
-from app.i18n import fmt_date, t
+from app.i18n import current_lang, fmt_date, t
 from app.live_gis.tokens import TokenError, create_token, list_tokens, revoke_token
 from sql.engine import connect
 
@@ -30,6 +30,9 @@ def layout(**_: Any) -> Any:
     return html.Div([
         html.H5(f"{user.name} · {t('role_' + user.role)}", className="mt-2", id="account-user"),
         html.P(f"{t('scope')}: {', '.join(user.scope_codes) or t('whole_country')}", className="small"),
+        # Issue 21: the user's own change of password (the same form a reset by an admin leads to).
+        html.A("Đổi mật khẩu" if current_lang() == "vi" else "Change the password", href="/doi-mat-khau",
+               id="account-change-password", className="small"),
         html.H6(t("tokens"), className="mt-3"),
         html.P(t("tokens_help"), className="small text-muted"),
         dbc.Row([

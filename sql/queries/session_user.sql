@@ -12,5 +12,5 @@ WITH live AS (
       FROM live
      WHERE s.id_hash = live.id_hash AND live.last_seen_at < now() - interval '1 minute'
 )
-SELECT u.name, u.role, u.scope_codes, u.active
+SELECT u.name, u.role, u.scope_codes, u.active, u.must_change_password
   FROM live JOIN app_user u ON u.name = live.user_name;

@@ -41,6 +41,7 @@ ROUTES: dict[str, tuple[str, Any]] = {
     "/login": ("/login", OPEN),
     "/logout": ("/logout", OPEN),
     "/lang/<code>": ("/lang/en", OPEN),
+    "/doi-mat-khau": ("/doi-mat-khau", EVERYONE),  # one's own password (issue 21; tests/app/test_admin_users.py)
     "/healthz": ("/healthz", OPEN),
     "/_dash-layout": ("/_dash-layout", EVERYONE),
     "/_dash-dependencies": ("/_dash-dependencies", EVERYONE),
@@ -90,6 +91,8 @@ ROUTES: dict[str, tuple[str, Any]] = {
     "/download/kobo-form.xlsx": ("/download/kobo-form.xlsx", ("inspector", "admin")),
     # Issue 21, uploads: a load's rejected rows as XLSX, administrators only (a load has no commune scope).
     "/download/load-rejects/<int:batch_id>.xlsx": ("/download/load-rejects/{batch}.xlsx", ("admin",)),
+    # The filtered audit log (issue 21): administrators only (tests/app/test_admin_audit.py reads it back).
+    "/download/audit.xlsx": ("/download/audit.xlsx?since=2026-01-01", ("admin",)),
 
 
     # The user-supplied MBTiles base map (issue 21): any logged-in user; none configured in the suite, so 404
@@ -126,9 +129,16 @@ CALLBACKS: dict[str, Any] = {
     "app.pages.admin_upload.ask_to_undo": (("admin",), {}),
     "app.pages.admin_upload.undo_batch": (("admin",), {"admin-undo-confirm.submit_n_clicks": None}),
     "app.pages.admin_upload.refresh_loads": (("admin",), {}),
-    "pages.admin.ask_to_deactivate": (("admin",), {"admin-user-deactivate.n_clicks": None}),
-    "pages.admin.change_users": (("admin",), {"admin-user-add.n_clicks": None}),
-    "pages.admin.show_audit": (("admin",), {"admin-tabs.active_tab": "admin-tab-users"}),
+    # Issue 21: the users tab (app/pages/admin_users.py); scope codes outside the loaded units are refused
+    # (tests/app/test_admin_users.py).
+    "app.pages.admin_users.ask_to_deactivate": (("admin",), {"admin-user-deactivate.n_clicks": None}),
+    "app.pages.admin_users.change_users": (("admin",), {"admin-user-add.n_clicks": None}),
+    "app.pages.admin_users.fill_editor": (("admin",), {}),
+    "app.pages.admin_users.refresh_user_choices": (("admin",), {}),
+    "app.pages.admin_users.save_user_edit": (("admin",), {"admin-edit-save.n_clicks": None}),
+    "app.pages.admin_users.ask_to_reset": (("admin",), {"admin-edit-reset.n_clicks": None}),
+    "app.pages.admin_users.reset_user_password": (("admin",), {"admin-reset-confirm.submit_n_clicks": None}),
+    "app.pages.admin_audit.show_audit": (("admin",), {"admin-tabs.active_tab": "admin-tab-users"}),
     "pages.feedback._refresh": (EVERYONE, {}),
     "pages.feedback._save": (("admin", "planner", "inspector"), {"fb-new-save.n_clicks": None}),
     "pages.feedback._act": (("admin", "planner", "inspector"), {"fb-act-id.value": None}),

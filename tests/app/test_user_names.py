@@ -36,14 +36,12 @@ def test_names_and_passwords_are_nfc_normalised(db_conn: Connection) -> None:
 
 def test_the_users_table_shows_the_last_login(flask_client: Any) -> None:
     """The admin sees when each user last logged in ('chưa đăng nhập' for someone who never did)."""
-    import sys
-
+    from app.pages.admin_users import users_table
     from tests.app.conftest import form_login
 
     assert form_login(flask_client, "kiemtra", "kiemtra-demo").status_code == 302
-    admin = sys.modules["pages.admin"]
     with flask_client.dash_app.server.test_request_context("/quan-tri"):
-        shown = str(admin._users_table())
+        shown = str(users_table())
     today = datetime.now(VN_TZ).strftime("%d/%m/%Y")
     kiemtra = shown.split("kiemtra", 1)[1].split("Tr(", 1)[0]
     assert today in kiemtra, kiemtra
