@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Connection, text
 
 from app.auth import UserError, add_user, authenticate, update_user, wait_after_failures
+from app.pages.admin_upload import PREVIEW_OUTPUTS
 from tests.app.conftest import csrf_of, form_login, session_as
 
 pytestmark = pytest.mark.db
@@ -54,6 +55,12 @@ def test_users_are_checked_and_audited(db_conn: Connection) -> None:
 
 def _as(client: Any, name: str) -> None:
     session_as(client, name)
+
+
+def _output(name: str) -> tuple[str, str]:
+    """("component", "property") of a "component.property" name."""
+    component, prop = name.split(".")
+    return component, prop
 
 
 def _dash(client: Any, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, Any]],
@@ -148,10 +155,9 @@ def test_downloads_and_admin_callbacks_check_the_role(flask_client: Any) -> None
     _as(flask_client, "taichinh")
     csv = flask_client.get("/download/gaps.csv?province=11")
     assert csv.status_code == 200 and "Mường Nhé" in csv.get_data(as_text=True)
-    upload = [("admin-preview", "children"), ("admin-upload-token", "data"), ("admin-confirm", "disabled"),
-              ("admin-load-result", "children")]
+    upload = [_output(name) for name in PREVIEW_OUTPUTS]
     state = [("admin-upload", "filename", "x.csv"), ("admin-kind", "value", "facilities"),
-             ("admin-upload-token", "data", None)]
+             ("admin-encoding", "value", ""), ("admin-upload-token", "data", None)]
     for name in ("taichinh", "quyhoach", "kiemtra"):  # only an admin uploads
         _as(flask_client, name)
         assert _dash(flask_client, upload, [("admin-upload", "contents", "data:text/csv;base64,YQ==")],

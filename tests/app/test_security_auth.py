@@ -23,12 +23,13 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from app.auth import UserError, add_user, update_user
+from app.pages.admin_upload import PREVIEW_OUTPUTS
 from sql import cluster
 from sql.errors import SettingsError
 from sql.migrate import migrate
 from sql.settings import APP_ROLE, PROJECT_ROOT, Settings, get_settings, secret_key_of, to_psycopg2_url
 from tests.app.conftest import csrf_of, form_login, session_as
-from tests.app.test_auth import _dash
+from tests.app.test_auth import _dash, _output
 
 pytestmark = pytest.mark.db
 
@@ -294,11 +295,10 @@ def test_logins_logouts_refusals_downloads_and_user_changes_are_audited_with_the
     form_login(flask_client, name, PASSWORD, environ_base=where)
     flask_client.get("/download/gaps.csv?province=11", environ_base=where)
     flask_client.get("/download/gaps.xlsx?province=11", environ_base=where)
-    _dash(flask_client, [("admin-preview", "children"), ("admin-upload-token", "data"), ("admin-confirm", "disabled"),
-                         ("admin-load-result", "children")],  # 403: only an admin uploads
+    _dash(flask_client, [_output(name) for name in PREVIEW_OUTPUTS],  # 403: only an admin uploads
           [("admin-upload", "contents", "data:text/csv;base64,YQ==")],
           [("admin-upload", "filename", "x.csv"), ("admin-kind", "value", "facilities"),
-           ("admin-upload-token", "data", None)], environ_base=where)
+           ("admin-encoding", "value", ""), ("admin-upload-token", "data", None)], environ_base=where)
     token = csrf_of(flask_client.get("/login", environ_base=where).get_data(as_text=True))
     flask_client.post("/logout", data={"csrf_token": token}, environ_base=where)
     flask_client.get("/download/gaps.csv", environ_base=where)  # 401: nobody
