@@ -7,6 +7,7 @@ is): measured against exactextract's exact cell fractions in bench/coverage.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
@@ -262,9 +263,15 @@ def _reached_pairs(
 
 
 def people_in_communes(grid: AnyPopulationGrid, commune_geoms: NDArray[np.object_]) -> NDArray[np.float64]:
-    """Return the people in cells whose centre lies in each commune (geometries in the grid's CRS)."""
-    _, commune, people = cells_in_communes(grid, commune_geoms)
-    return np.bincount(commune, weights=people, minlength=len(commune_geoms)).astype(np.float64)
+    """Return the people in cells whose centre lies in each commune (geometries in the grid's CRS).
+
+    Summed commune by commune: the cells of a whole part of the country (~10^7) are never held at once.
+    """
+    totals = np.zeros(len(commune_geoms), dtype=np.float64)
+    for i, (_, people) in enumerate(_commune_cells(grid, commune_geoms)):
+        # bincount adds in the cells' order, as the sum over all cells of cells_in_communes did.
+        totals[i] = np.bincount(np.zeros(len(people), dtype=np.intp), weights=people, minlength=1)[0]
+    return totals
 
 
 def cells_in_communes(
@@ -274,14 +281,29 @@ def cells_in_communes(
 
     The cells :func:`people_in_communes` sums (geometries in the grid's CRS).
     """
-    height, width = grid.shape
     cells_out: list[NDArray[np.int64]] = []
     commune_out: list[NDArray[np.int64]] = []
     people_out: list[NDArray[np.float64]] = []
+    for i, (cells, people) in enumerate(_commune_cells(grid, commune_geoms)):
+        cells_out.append(cells)
+        commune_out.append(np.full(len(cells), i, dtype=np.int64))
+        people_out.append(people)
+    if not cells_out:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    return np.concatenate(cells_out), np.concatenate(commune_out), np.concatenate(people_out)
+
+
+def _commune_cells(
+    grid: AnyPopulationGrid, commune_geoms: NDArray[np.object_]
+) -> Iterator[tuple[NDArray[np.int64], NDArray[np.float64]]]:
+    """(flat cell index, people) of each commune's populated cells by centre, one commune at a time (empty
+    arrays for a commune outside the grid)."""
+    height, width = grid.shape
     inv = ~grid.transform
-    for i, geom in enumerate(commune_geoms):
+    for geom in commune_geoms:
         window = _pixel_window(geom, inv, height, width)
         if window is None:
+            yield np.zeros(0, dtype=np.int64), np.zeros(0)
             continue
         r0, r1, c0, c1 = window
         mask = rasterio.features.geometry_mask(
@@ -292,12 +314,7 @@ def cells_in_communes(
         )
         values = grid.window(r0, r1, c0, c1).astype(np.float64)
         rr, cc = np.nonzero(mask & np.isfinite(values) & (values > 0))
-        cells_out.append((rr + r0).astype(np.int64) * width + (cc + c0))
-        commune_out.append(np.full(len(rr), i, dtype=np.int64))
-        people_out.append(values[rr, cc])
-    if not cells_out:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
-    return np.concatenate(cells_out), np.concatenate(commune_out), np.concatenate(people_out)
+        yield (rr + r0).astype(np.int64) * width + (cc + c0), values[rr, cc]
 
 
 def _pixel_window(

@@ -364,6 +364,21 @@ def _run(args: argparse.Namespace) -> int:
     base = _in_child(run_baseline, args.sample)
     agreement = compare(base)
     same_polygons = _in_child(run_exact_on_ours)
+    _print_table(prep, ours, alone, inc, base, agreement, same_polygons, load_start)
+    return 0
+
+
+# long: the benchmark's printed table, one row per print.
+def _print_table(
+    prep: dict[str, Any],
+    ours: dict[str, Any],
+    alone: dict[str, Any],
+    inc: dict[str, Any],
+    base: dict[str, Any],
+    agreement: dict[str, float],
+    same_polygons: dict[str, Any],
+    load_start: float,
+) -> None:
     scale = 1 / base["fraction"]
     base_total = (base["union_s"] + base["people_s"]) * scale
     n_run = base["communes"]
@@ -418,7 +433,6 @@ def _run(args: argparse.Namespace) -> int:
         f"load average (1 min) at the start and the end of the run: {load_start:.1f} -> {os.getloadavg()[0]:.1f} "
         f"({cpu} cores shared with other jobs)"
     )
-    return 0
 
 
 if __name__ == "__main__":
