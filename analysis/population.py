@@ -7,6 +7,7 @@ is): measured against exactextract's exact cell fractions in bench/coverage.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
@@ -153,14 +154,51 @@ def people_reached(
     Disc centres and ``commune_geoms`` in the grid's CRS; radii in metres (turned into ellipse semi-axes in
     pixels, using the local metre length of a degree when the grid is geographic). ``disc_inside`` marks discs
     wholly inside their commune: only the other discs' cells are tested against the commune polygon.
-    A cell covered by several discs of one commune counts once.
+    A cell covered by several discs of one commune counts once (:func:`stamped_sums`).
     """
-    cell, commune = cells_reached(
-        grid, disc_x, disc_y, disc_radius_m, disc_commune, disc_inside, commune_geoms
-    )
-    values = grid.take(cell).astype(np.float64)
-    values[~np.isfinite(values) | (values < 0)] = 0.0
-    return np.bincount(commune, weights=values, minlength=len(commune_geoms)).astype(np.float64)
+    cell, commune = _reached_pairs(grid, disc_x, disc_y, disc_radius_m, disc_commune, disc_inside, commune_geoms)
+    return stamped_sums(grid, cell, commune, len(commune_geoms))
+
+
+# Block size for stamping an in-memory grid (a raster file is stamped by its own blocks).
+STAMP_BLOCK = 256
+
+
+def stamped_sums(
+    grid: AnyPopulationGrid, cell: NDArray[np.int64], owner: NDArray[np.int64], n: int
+) -> NDArray[np.float64]:
+    """Sum the values of the distinct cells of ``cell`` (flat indices, repeats allowed) by ``owner`` (< ``n``).
+
+    A repeated cell counts once, for the owner of its first occurrence. Block by block, each block read once:
+    its cells are stamped into a block-sized array, so a repeat costs one write, not a sort of all the cells;
+    then the stamped cells' values are summed by owner.
+    """
+    sums = np.zeros(n, dtype=np.float64)
+    if len(cell) == 0:
+        return sums
+    height, width = grid.shape
+    bh, bw = grid.block_shape if isinstance(grid, RasterPopulationGrid) else (STAMP_BLOCK, STAMP_BLOCK)
+    row, col = np.divmod(cell, width)
+    n_cols = -(-width // bw)
+    block = (row // bh) * n_cols + col // bw
+    # Block numbers in 16 bits when they fit: numpy's stable sort of int16 is a radix sort (linear time).
+    key = block.astype(np.int16) if n_cols * -(-height // bh) < 2**15 else block
+    order = np.argsort(key, kind="stable")
+    none = np.iinfo(np.int64).max
+    first = np.full(bh * bw, none, dtype=np.int64)
+    for part in np.split(order, np.flatnonzero(np.diff(block[order])) + 1):
+        r0, c0 = (row[part[0]] // bh) * bh, (col[part[0]] // bw) * bw
+        r1, c1 = min(r0 + bh, height), min(c0 + bw, width)
+        local = (row[part] - r0) * (c1 - c0) + (col[part] - c0)
+        # Each cell stamped with its first pair (``part`` keeps the pairs' order): the owner
+        # np.unique(cell, return_index=True) would pick, should a cell ever come with two.
+        np.minimum.at(first, local, part)
+        hit = np.flatnonzero(first[: (r1 - r0) * (c1 - c0)] != none)
+        values = grid.window(r0, r1, c0, c1).reshape(-1)[hit].astype(np.float64)
+        values[~np.isfinite(values) | (values < 0)] = 0.0
+        sums += np.bincount(owner[first[hit]], weights=values, minlength=n)
+        first[hit] = none
+    return sums
 
 
 def cells_reached(
@@ -177,6 +215,22 @@ def cells_reached(
     Same arguments and rule as :func:`people_reached` (which sums these cells); the planner uses it to know
     which cells are reached today.
     """
+    cell, commune = _reached_pairs(grid, disc_x, disc_y, disc_radius_m, disc_commune, disc_inside, commune_geoms)
+    # Communes do not overlap, so a cell centre belongs to one commune at most: unique cells suffice.
+    cell, first = np.unique(cell, return_index=True)
+    return cell.astype(np.int64), commune[first].astype(np.int64)
+
+
+def _reached_pairs(
+    grid: AnyPopulationGrid,
+    disc_x: NDArray[np.float64],
+    disc_y: NDArray[np.float64],
+    disc_radius_m: NDArray[np.float64],
+    disc_commune: NDArray[np.int64],
+    disc_inside: NDArray[np.bool_],
+    commune_geoms: NDArray[np.object_],
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """(flat cell, commune) of each cell centre in a disc and in the disc's commune: a cell may repeat."""
     keep = disc_radius_m > 0
     if not keep.any():
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -205,15 +259,19 @@ def cells_reached(
         keep_pair = np.ones(len(cell), dtype=bool)
         keep_pair[np.flatnonzero(check)[~ok]] = False
         cell, commune = cell[keep_pair], commune[keep_pair]
-    # Communes do not overlap, so a cell centre belongs to one commune at most: unique cells suffice.
-    cell, first = np.unique(cell, return_index=True)
-    return cell.astype(np.int64), commune[first].astype(np.int64)
+    return cell, commune
 
 
 def people_in_communes(grid: AnyPopulationGrid, commune_geoms: NDArray[np.object_]) -> NDArray[np.float64]:
-    """Return the people in cells whose centre lies in each commune (geometries in the grid's CRS)."""
-    _, commune, people = cells_in_communes(grid, commune_geoms)
-    return np.bincount(commune, weights=people, minlength=len(commune_geoms)).astype(np.float64)
+    """Return the people in cells whose centre lies in each commune (geometries in the grid's CRS).
+
+    Summed commune by commune: the cells of a whole part of the country (~10^7) are never held at once.
+    """
+    totals = np.zeros(len(commune_geoms), dtype=np.float64)
+    for i, (_, people) in enumerate(_commune_cells(grid, commune_geoms)):
+        # bincount adds in the cells' order, as the sum over all cells of cells_in_communes did.
+        totals[i] = np.bincount(np.zeros(len(people), dtype=np.intp), weights=people, minlength=1)[0]
+    return totals
 
 
 def cells_in_communes(
@@ -223,14 +281,29 @@ def cells_in_communes(
 
     The cells :func:`people_in_communes` sums (geometries in the grid's CRS).
     """
-    height, width = grid.shape
     cells_out: list[NDArray[np.int64]] = []
     commune_out: list[NDArray[np.int64]] = []
     people_out: list[NDArray[np.float64]] = []
+    for i, (cells, people) in enumerate(_commune_cells(grid, commune_geoms)):
+        cells_out.append(cells)
+        commune_out.append(np.full(len(cells), i, dtype=np.int64))
+        people_out.append(people)
+    if not cells_out:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    return np.concatenate(cells_out), np.concatenate(commune_out), np.concatenate(people_out)
+
+
+def _commune_cells(
+    grid: AnyPopulationGrid, commune_geoms: NDArray[np.object_]
+) -> Iterator[tuple[NDArray[np.int64], NDArray[np.float64]]]:
+    """(flat cell index, people) of each commune's populated cells by centre, one commune at a time (empty
+    arrays for a commune outside the grid)."""
+    height, width = grid.shape
     inv = ~grid.transform
-    for i, geom in enumerate(commune_geoms):
+    for geom in commune_geoms:
         window = _pixel_window(geom, inv, height, width)
         if window is None:
+            yield np.zeros(0, dtype=np.int64), np.zeros(0)
             continue
         r0, r1, c0, c1 = window
         mask = rasterio.features.geometry_mask(
@@ -241,12 +314,7 @@ def cells_in_communes(
         )
         values = grid.window(r0, r1, c0, c1).astype(np.float64)
         rr, cc = np.nonzero(mask & np.isfinite(values) & (values > 0))
-        cells_out.append((rr + r0).astype(np.int64) * width + (cc + c0))
-        commune_out.append(np.full(len(rr), i, dtype=np.int64))
-        people_out.append(values[rr, cc])
-    if not cells_out:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
-    return np.concatenate(cells_out), np.concatenate(commune_out), np.concatenate(people_out)
+        yield (rr + r0).astype(np.int64) * width + (cc + c0), values[rr, cc]
 
 
 def _pixel_window(

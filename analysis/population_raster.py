@@ -45,6 +45,10 @@ class RasterInfo:
     description: str | None
 
 
+# Decompressed raster blocks a people-counting worker keeps (MB): the commune totals re-read shared blocks.
+GDAL_CACHE_MB = 128
+
+
 @dataclass(frozen=True)
 class RasterPeopleCounter:
     """Counts people for one part of the communes from a population GeoTIFF (picklable: runs in workers).
@@ -56,7 +60,9 @@ class RasterPeopleCounter:
     path: Path
 
     def __call__(self, discs: DiscsOfCommunes, need_total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        with rasterio.open(self.path) as src:
+        # GDAL keeps decompressed blocks up to 5 % of the machine's memory by default (1.2 GB here): a
+        # bounded cache keeps a worker's memory bounded; the people's pass reads each block once anyway.
+        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB * 2**20), rasterio.open(self.path) as src:
             crs = CRS.from_user_input(src.crs)
             if crs == CRS.from_epsg(discs.epsg):  # the raster is in the part's UTM zone: projected already
                 geoms, x, y = discs.commune_geoms_m, discs.x_m, discs.y_m
