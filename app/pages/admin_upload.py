@@ -209,6 +209,7 @@ def choose_columns(
     kind: str,
     encoding: str | None,
     read: dict[str, Any] | None,
+    current: dict[str, Any] | None = None,
 ) -> Any:
     """A column chosen for a field: the preview runs again with the choice, which the load then uses."""
     user = require(*ADMIN)
@@ -217,6 +218,10 @@ def choose_columns(
     columns = FileColumns(headers=tuple(read["headers"]), recognised=dict(read["recognised"]))
     chosen = chosen_columns(values, ids)
     mapping = mapping_from_choices(chosen, columns)
+    if mapping == (current or None):
+        # The lists were just drawn (Dash calls back for new components) or nothing changed: the preview shown
+        # already used this choice; reading the file again would only make the page flicker.
+        return no_update, no_update, no_update, no_update
     preview, disabled = _preview(user.name, token, filename, kind, encoding, mapping)
     return preview, disabled, mapping, columns_note(missing_choices(kind, chosen), current_lang() == "en")
 
@@ -403,6 +408,7 @@ def register_callbacks() -> None:
         State("admin-kind", "value"),
         State("admin-encoding", "value"),
         State("admin-columns-read", "data"),
+        State("admin-mapping", "data"),
         prevent_initial_call=True,
     )(choose_columns)
     callback(

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from app.pages.admin_upload import PREVIEW_OUTPUTS
 from sql.settings import get_settings
-from tests.app.test_auth import _as, _dash
+from tests.app.test_auth import _as, _dash, _output
 
 pytestmark = pytest.mark.db
 
@@ -88,15 +89,14 @@ def test_an_unexpected_failure_shows_one_sentence_and_a_reference_and_logs_the_d
     assert '"app-error"' in shown and f"ref {ref} callback" in log
 
 
-UPLOAD = [("admin-preview", "children"), ("admin-upload-token", "data"), ("admin-confirm", "disabled"),
-          ("admin-load-result", "children")]
+UPLOAD = [_output(name) for name in PREVIEW_OUTPUTS]  # the upload preview's outputs (app/pages/admin_upload.py)
 
 
 def _upload(client: Any, name: str, data: bytes, previous: str | None = None) -> Any:
     contents = "data:text/csv;base64," + base64.b64encode(data).decode()
     return _dash(client, UPLOAD, [("admin-upload", "contents", contents)],
                  [("admin-upload", "filename", name), ("admin-kind", "value", "facilities"),
-                  ("admin-upload-token", "data", previous)])
+                  ("admin-encoding", "value", ""), ("admin-upload-token", "data", previous)])
 
 
 def test_uploads_are_refused_by_name_and_never_left_behind(flask_client: Any) -> None:

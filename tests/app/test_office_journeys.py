@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from tests.app.conftest import log_in, screenshot
+from tests.app.conftest import log_in, screenshot, wait_until
 
 pytestmark = [pytest.mark.db, pytest.mark.browser]
 
@@ -126,7 +126,7 @@ def test_admin_previews_a_survey_with_a_bad_row_then_loads_it(browser: Any, app_
     assert page.get_attribute("#overdue-link", "href") == "/phan-anh?overdue=1"
     page.set_input_files("#admin-upload input[type=file]", str(survey))
     page.wait_for_selector("#admin-preview-rejects", timeout=60_000)
-    assert page.inner_text("#admin-preview-rejected") == "1 bị loại"
+    wait_until(page, "document.querySelector('#admin-preview-rejected')?.innerText === '1 bị loại'")
     assert page.inner_text("#admin-preview-fine") == "2 hợp lệ"
     rejects = page.inner_text("#admin-preview-rejects")
     assert "3" in rejects and "Kinh độ" in rejects and "abc" in rejects and "Không phải là số" in rejects

@@ -23,6 +23,21 @@ READY = "document.body.dataset.ready === '1'"
 BADGE = "document.getElementById('td-badge').dataset.count"
 
 
+@pytest.fixture(autouse=True)
+def _no_open_tasks(demo_database: str) -> Any:
+    """These tests order the list by where the inspector stands; the inspection-plan tests (issue 23) leave the
+    demo inspector open assignments, which the list puts first ("Việc của tôi"). Set them aside meanwhile."""
+    engine = create_engine(demo_database)
+    with engine.begin() as conn:
+        set_aside = conn.execute(text("UPDATE inspection_assignment SET status = 'removed' "
+                                      "WHERE inspector = 'kiemtra' AND status = 'open' RETURNING id")).scalars().all()
+    yield
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE inspection_assignment SET status = 'open' WHERE id = ANY(:ids) "
+                          "AND status = 'removed'"), {"ids": list(set_aside)})
+    engine.dispose()
+
+
 def _facility(url: str, commune: str, pick: int) -> dict[str, Any]:
     engine = create_engine(url)
     with engine.connect() as conn:
