@@ -15,6 +15,7 @@ from etl.inspections import load_inspections
 from etl.load_undo import undo_load
 from etl.villages import load_villages
 from tests.etl.conftest import VN_HEADERS, vn_row, write_csv
+from tests.etl.test_cli import cli_db  # noqa: F401  (the committed-database fixture of the CLI tests)
 
 pytestmark = pytest.mark.db
 VILLAGE_HEADER = ["Mã", "Tên thôn", "Kinh độ", "Vĩ độ", "Dân số"]
@@ -140,3 +141,34 @@ def test_an_inspections_load_that_completed_a_plan_assignment_reopens_it(commune
     assert communes.execute(text(status), {"p": plan}).scalar_one() == "done"
     undo_load(communes, batch, actor="quantri")
     assert communes.execute(text(status), {"p": plan}).scalar_one() == "open"
+
+
+def test_the_cli_undoes_a_villages_load_and_an_inspections_load(cli_db: str, tmp_path: Path,  # noqa: F811
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import main
+
+    def batch_of(printed: str) -> int:
+        return int(printed.split("load number: ", 1)[1].split()[0])
+
+    villages = write_csv(tmp_path / "thon.csv", VILLAGE_HEADER, [["CLI-T1", "Bản Cli", 103.051, 21.451, 10]])
+    assert main(["load", "villages", str(villages), "--no-refresh"]) == 0
+    batch = batch_of(capsys.readouterr().out)
+    assert main(["load", "undo", str(batch), "--no-refresh"]) == 0
+    assert f"load {batch} undone: 1 villages removed, 0 restored" in capsys.readouterr().out
+    survey = write_csv(tmp_path / "f.csv", VN_HEADERS, [vn_row(1, "CLI-K1")])
+    assert main(["load", "facilities", str(survey), "--no-refresh"]) == 0
+    capsys.readouterr()
+    found = write_csv(tmp_path / "i.csv", INSPECTION_HEADER, [["CLI-K1", "21/11/2026", "An", "Hỏng"]])
+    assert main(["load", "inspections", str(found), "--no-refresh"]) == 0
+    batch = batch_of(capsys.readouterr().out)
+    assert main(["load", "undo", str(batch), "--no-refresh"]) == 0
+    assert f"load {batch} undone: 1 inspections withdrawn" in capsys.readouterr().out
+    assert main(["load", "undo", str(batch)]) == 1
+    assert "already undone" in capsys.readouterr().err
+    from sqlalchemy import create_engine
+
+    engine = create_engine(cli_db)  # inspections are append-only: this test's own go with the triggers set aside
+    with engine.begin() as conn:
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text("DELETE FROM inspection WHERE batch_id = :b"), {"b": batch})
+    engine.dispose()
