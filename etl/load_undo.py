@@ -1,6 +1,6 @@
 """Undo one load ("Hoàn tác lần tải này", issue 21): exactly what that load wrote goes back.
 
-A facility survey or a village list (``undo_load`` reads the batch's kind):
+A facility survey (``undo_load`` reads the batch's kind):
 
 The facilities the load inserted are deleted and those it updated take back the row they had before it, read
 from the audit log the load wrote (its bulk insert's ids, each update's "before"). The load is refused when
@@ -45,7 +45,8 @@ class UndoResult:
 
 
 def undo_load(conn: Connection, batch: int, *, actor: str) -> UndoResult:
-    """Undo load ``batch`` in this transaction (a savepoint: a refusal leaves nothing changed)."""
+    """Undo load ``batch`` (facilities, villages or inspections) in this transaction (a savepoint: a refusal leaves
+    nothing changed)."""
     found = conn.execute(queries.load("load_batch_for_undo"), {"batch": batch}).mappings().first()
     if found is None:
         raise LoadRefusedError(code="undo_batch_missing", batch=batch)
@@ -53,7 +54,7 @@ def undo_load(conn: Connection, batch: int, *, actor: str) -> UndoResult:
         raise LoadRefusedError(code="undo_already_done", batch=batch,
                                when=found["undone_at"].strftime("%d/%m/%Y %H:%M"))
     if found["kind"] == "villages":
-        return _undo_villages(conn, batch, found["loaded_at"], actor)
+        return _undo_villages(conn, batch, actor)
     if found["kind"] == "inspections":
         return _undo_inspections(conn, batch, actor)
     if found["kind"] != "facilities":
@@ -92,7 +93,7 @@ def _mark_undone(conn: Connection, result: UndoResult, actor: str) -> None:
                                                      "details": json.dumps(details, ensure_ascii=False)})
 
 
-def _undo_villages(conn: Connection, batch: int, loaded_at: Any, actor: str) -> UndoResult:
+def _undo_villages(conn: Connection, batch: int, actor: str) -> UndoResult:
     """Undo a villages load: the villages it added are deleted, those it updated take back their row before it."""
     written = conn.execute(queries.load("villages_of_batch"), {"batch": batch}).mappings().all()
     inserted = sorted({int(r["id"]) for r in written if r["how"] == "inserted"})
