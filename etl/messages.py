@@ -28,8 +28,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # Undoing a load (etl/load_undo.py, issue 21): LoadRefusedError(code=...) with no file.
     "undo_batch_missing": ("there is no load number {batch}", "Không có lần tải số {batch}."),
     "undo_already_done": ("load {batch} was already undone on {when}", "Lần tải {batch} đã được hoàn tác lúc {when}."),
-    "undo_kind_unsupported": ("only a facility survey's load can be undone, load {batch} is of {kind}",
-                              "Chỉ hoàn tác được lần tải khảo sát thiết chế; lần tải {batch} là {kind}."),
+    "undo_kind_unsupported": ("only a load of facilities, villages or inspections can be undone, load {batch} is of "
+                              "{kind}",
+                              "Chỉ hoàn tác được lần tải thiết chế, thôn hoặc kiểm tra; lần tải {batch} là {kind}."),
+    "undo_villages_changed": ("load {batch} cannot be undone: {count} of its villages were changed since "
+                              "(later loads {later}); undo those first",
+                              "Không thể hoàn tác lần tải {batch}: {count} thôn của lần tải này đã được thay đổi "
+                              "sau đó (các lần tải sau: {later}); hãy hoàn tác các lần đó trước."),
+    "undo_villages_used": ("load {batch} cannot be undone: {count} facilities now stand in the villages it added",
+                           "Không thể hoàn tác lần tải {batch}: đã có {count} thiết chế thuộc các thôn lần tải này "
+                           "thêm."),
+    "undo_inspections_withdrawn": ("load {batch} cannot be undone: {count} of its inspections were withdrawn or "
+                                   "corrected since",
+                                   "Không thể hoàn tác lần tải {batch}: {count} lần kiểm tra của lần tải này đã được "
+                                   "rút lại hoặc sửa sau đó."),
+    "undo_inspections_later": ("load {batch} cannot be undone: {count} later inspections of the same facilities "
+                               "were recorded since; undo those first",
+                               "Không thể hoàn tác lần tải {batch}: đã có {count} lần kiểm tra sau đó cho cùng các "
+                               "thiết chế; hãy hoàn tác các lần đó trước."),
+    "undo_inspections_unknown_before": ("load {batch} cannot be undone: it was loaded before undo was possible, the "
+                                        "status {count} facilities had before it was not kept",
+                                        "Không thể hoàn tác lần tải {batch}: lần tải này có trước khi có chức năng "
+                                        "hoàn tác, tình trạng trước đó của {count} thiết chế không được lưu."),
     "undo_later_changes": ("load {batch} cannot be undone: {count} of its facilities were changed since "
                            "(later loads {later}); undo those first",
                            "Không thể hoàn tác lần tải {batch}: {count} thiết chế của lần tải này đã được thay đổi "

@@ -190,10 +190,11 @@ def _print_result(result: LoadResult, shown: int = 10) -> None:
 
 def _register_undo(kinds: Any) -> None:
     sub = kinds.add_parser(
-        "undo", help="undo one load of a facility survey (refused when a later load or inspection depends on it)",
-        description="Undo load BATCH (the number `load facilities` printed): the facilities it added are removed,\n"
-                    "those it updated go back as they were. Refused (exit 1, nothing changed) when a later load,\n"
-                    "an edit or an inspection touched them since. Audited; coverage is recomputed.",
+        "undo", help="undo one load of facilities, villages or inspections (refused when something later needs it)",
+        description="Undo load BATCH (the number `load facilities|villages|inspections` printed): the facilities or\n"
+                    "villages it added are removed, those it updated go back as they were; the inspections it added\n"
+                    "are withdrawn (kept, no longer counted). Refused (exit 1, nothing changed) when a later load,\n"
+                    "an edit or an inspection depends on it. Audited; coverage is recomputed.",
         epilog="Example:\n  phusong load undo 42",
     )
     sub.add_argument("batch", type=int, metavar="BATCH", help="the load's number (load_batch id)")
@@ -205,8 +206,9 @@ def _undo(args: argparse.Namespace) -> int:
     ensure_database()
     with connect() as conn:
         done = undo_load(conn, args.batch, actor=_actor())
-    print(f"load {done.batch} undone: {done.deleted} facilities removed, {done.restored} restored, "
-          f"communes {', '.join(done.communes) or 'none'}")
+    what = (f"{done.withdrawn} inspections withdrawn" if done.kind == "inspections"
+            else f"{done.deleted} {done.kind} removed, {done.restored} restored")
+    print(f"load {done.batch} undone: {what}, communes {', '.join(done.communes) or 'none'}")
     refresh_after_change(args)
     return 0
 

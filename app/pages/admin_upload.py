@@ -40,7 +40,7 @@ from etl.errors import LoadRefusedError
 from etl.facilities import load_facilities
 from etl.inspections import load_inspections
 from etl.limits import MAX_UPLOAD_BYTES
-from etl.load_undo import undo_load
+from etl.load_undo import UNDOABLE, UndoResult, undo_load
 from etl.reject_workbook import rejects_workbook
 from etl.villages import load_villages
 from sql.bulk import set_actor
@@ -293,7 +293,8 @@ def confirm_load(
 
 def loads_view() -> Any:
     """The latest loads, one item each (readable on a phone too): number, file, type, who and when, counts, the
-    rejected rows as XLSX, and "Hoàn tác lần tải này" for a facility survey not undone yet."""
+    rejected rows as XLSX, and "Hoàn tác lần tải này" for a load of facilities, villages or inspections not undone
+    yet."""
     en = current_lang() == "en"
     items = [_load_item(b, en) for b in rows("recent_load_batches", {"limit": RECENT_LOADS})]
     if not items:
@@ -309,7 +310,7 @@ def _load_item(b: dict[str, Any], en: bool) -> Any:
     if b["undone_at"] is not None:
         action = html.Span(("Đã hoàn tác " if not en else "Undone ") + fmt_date(b["undone_at"]),
                            className="text-muted")
-    elif b["kind"] == "facilities" and b["loaded"] + b["updated"]:  # nothing written: nothing to undo
+    elif b["kind"] in UNDOABLE and b["loaded"] + b["updated"]:  # nothing written: nothing to undo
         action = dbc.Button("Hoàn tác lần tải này" if not en else "Undo this load", size="sm", color="warning",
                             outline=True, id={"type": "admin-undo", "batch": b["id"]})
     rejects = (html.A("Dòng bị loại (XLSX)" if not en else "Rejected rows (XLSX)",
@@ -334,10 +335,11 @@ def ask_to_undo(clicks: list[int | None]) -> Any:
     batch = int(trigger["batch"])
     return (
         (
-            f"Hoàn tác lần tải {batch}? Các thiết chế lần tải này thêm sẽ bị xoá, các thiết chế được sửa trở lại "
-            "như trước."
+            f"Hoàn tác lần tải {batch}? Thiết chế hoặc thôn lần tải này thêm sẽ bị xoá, những gì được sửa trở lại "
+            "như trước, các lần kiểm tra được rút lại."
             if current_lang() != "en"
-            else f"Undo load {batch}? The facilities it added are removed and those it changed go back as they were."
+            else f"Undo load {batch}? The facilities or villages it added are removed, those it changed go back as "
+            "they were, its inspections are withdrawn."
         ),
         True,
         batch,
@@ -357,14 +359,22 @@ def undo_batch(submitted: int | None, batch: int | None) -> Any:
     except LoadRefusedError as exc:
         return dbc.Alert(exc.render(current_lang()), color="danger", id="admin-undo-refused"), loads_view()
     REFRESHER.notify()  # the communes it touched are stale now; the worker brings them current
-    said = (
-        f"Đã hoàn tác lần tải {done.batch}: xoá {fmt_int(done.deleted)} thiết chế, khôi phục "
-        f"{fmt_int(done.restored)}; đang tính lại {fmt_int(len(done.communes))} xã."
-        if not en
-        else f"Load {done.batch} undone: {fmt_int(done.deleted)} facilities removed, {fmt_int(done.restored)} "
-        f"restored; recomputing {fmt_int(len(done.communes))} communes."
-    )
-    return dbc.Alert(said, color="success", id="admin-undo-done"), loads_view()
+    return dbc.Alert(_undone_said(done, en), color="success", id="admin-undo-done"), loads_view()
+
+
+def _undone_said(done: UndoResult, en: bool) -> str:
+    """What an undo did, one sentence per kind of load."""
+    communes = fmt_int(len(done.communes))
+    if done.kind == "inspections":
+        return (f"Đã hoàn tác lần tải {done.batch}: rút lại {fmt_int(done.withdrawn)} lần kiểm tra; đang tính lại "
+                f"{communes} xã." if not en else
+                f"Load {done.batch} undone: {fmt_int(done.withdrawn)} inspections withdrawn; recomputing {communes} "
+                "communes.")
+    what = ("thôn", "villages") if done.kind == "villages" else ("thiết chế", "facilities")
+    return (f"Đã hoàn tác lần tải {done.batch}: xoá {fmt_int(done.deleted)} {what[0]}, khôi phục "
+            f"{fmt_int(done.restored)}; đang tính lại {communes} xã." if not en else
+            f"Load {done.batch} undone: {fmt_int(done.deleted)} {what[1]} removed, {fmt_int(done.restored)} "
+            f"restored; recomputing {communes} communes.")
 
 
 def refresh_loads(_result: Any) -> Any:

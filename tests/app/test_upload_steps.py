@@ -184,3 +184,54 @@ def test_undoing_a_load_later_work_depends_on_is_refused_in_one_sentence(flask_c
     assert f"Không thể hoàn tác lần tải {batch}" in said and "--" not in said
     assert _count(demo_database, "SELECT count(*) FROM facility") == before
     assert _count(demo_database, "SELECT undone_at FROM load_batch WHERE id = :b", b=batch) is None
+
+
+def _undo_as_admin(client: Any, batch: int) -> str:
+    """Confirm "Hoàn tác lần tải này" for ``batch`` as the administrator; what the page says."""
+    payload = {"output": "..admin-undo-result.children...admin-loads.children..",
+               "outputs": [{"id": "admin-undo-result", "property": "children"},
+                           {"id": "admin-loads", "property": "children"}],
+               "inputs": [{"id": "admin-undo-confirm", "property": "submit_n_clicks", "value": 1}],
+               "state": [{"id": "admin-undo-batch", "property": "data", "value": batch}],
+               "changedPropIds": ["admin-undo-confirm.submit_n_clicks"]}
+    _as(client, "quantri")
+    answer = client.post("/_dash-update-component", json=payload)
+    assert answer.status_code == 200
+    return str(answer.get_json()["response"])
+
+
+def test_the_undo_button_undoes_a_villages_load_and_an_inspections_load(flask_client: Any, demo_database: str,
+                                                                         tmp_path: Path) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from etl.inspections import load_inspections
+    from etl.villages import load_villages
+
+    _commune, lon, lat = _demo_place(demo_database)
+    villages = tmp_path / "thon_moi.csv"
+    villages.write_text(f"Mã,Tên thôn,Kinh độ,Vĩ độ\nUNDO-V-1,Bản Hoàn Tác,{lon:.5f},{lat:.5f}\n", encoding="utf-8")
+    engine = create_engine(demo_database)
+    with engine.begin() as conn:
+        village_batch = load_villages(conn, villages, loaded_by="quantri").batch_id
+        facility = conn.execute(text(  # far from the inspector tests' communes, never inspected
+            "SELECT id, external_id, status FROM facility f WHERE commune_code NOT IN ('03160', '03162') "
+            "AND external_id IS NOT NULL AND status = 'operational' "
+            "AND NOT EXISTS (SELECT 1 FROM inspection i WHERE i.facility_id = f.id) ORDER BY id DESC LIMIT 1"
+        )).mappings().one()
+        today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y")
+        found = tmp_path / "kiem_tra.csv"
+        found.write_text(f"Mã thiết chế,Ngày kiểm tra,Người kiểm tra,Tình trạng\n{facility['external_id']},{today},"
+                         "An,Hỏng\n", encoding="utf-8")
+        inspection_batch = load_inspections(conn, found, loaded_by="quantri").batch_id
+    engine.dispose()
+    status = "SELECT status FROM facility WHERE id = :f"
+    assert _count(demo_database, status, f=facility["id"]) == "broken"
+    loads = _undo_as_admin(flask_client, int(village_batch or 0))
+    assert f"Đã hoàn tác lần tải {village_batch}: xoá 1 thôn" in loads
+    assert _count(demo_database, "SELECT count(*) FROM village WHERE external_id = 'UNDO-V-1'") == 0
+    said = _undo_as_admin(flask_client, int(inspection_batch or 0))
+    assert f"Đã hoàn tác lần tải {inspection_batch}: rút lại 1 lần kiểm tra" in said
+    assert _count(demo_database, status, f=facility["id"]) == "operational"
+    assert _count(demo_database, "SELECT count(withdrawn_at) FROM inspection WHERE batch_id = :b",
+                  b=inspection_batch) == 1

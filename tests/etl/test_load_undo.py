@@ -106,8 +106,8 @@ def test_unknown_loads_and_other_kinds_are_refused(communes: Connection) -> None
     with pytest.raises(LoadRefusedError) as missing:
         undo_load(communes, 987654321, actor="quantri")
     assert missing.value.code == "undo_batch_missing"
-    other = communes.execute(text("INSERT INTO load_batch (kind, file, sha256) VALUES ('villages', 'thon.csv', 'x') "
-                                  "RETURNING id")).scalar_one()
+    other = communes.execute(text("INSERT INTO load_batch (kind, file, sha256) "
+                                  "VALUES ('population', 'dan_so.tif', 'x') RETURNING id")).scalar_one()
     with pytest.raises(LoadRefusedError) as kind:
         undo_load(communes, other, actor="quantri")
     assert kind.value.code == "undo_kind_unsupported"
