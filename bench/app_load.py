@@ -48,7 +48,7 @@ def _save_callback_key(session: requests.Session, base: str) -> str:
     """The save callback's output key, as the browser learns it from /_dash-dependencies."""
     session.get(f"{base}/kiem-tra", timeout=30)
     for dependency in session.get(f"{base}/_dash-dependencies", timeout=30).json():
-        if dependency["output"].lstrip(".").startswith("insp-result.children"):
+        if "insp-pending.data" in dependency["output"]:  # the save (other callbacks also write insp-result)
             return str(dependency["output"])
     raise RuntimeError("the save callback was not found in /_dash-dependencies")
 
@@ -62,15 +62,19 @@ def _photo_data_url() -> str:
 
 
 def _payload(key: str, facility_id: int, status: str, submission: str, photo: str | None) -> dict[str, object]:
+    """The save callback's request as the Kiểm tra page sends it (outputs, inputs and states in its order)."""
     outputs = [{"id": i, "property": p} for i, p in (
         ("insp-result", "children"), ("insp-saved-count", "data"), ("insp-selected", "data"),
         ("insp-form-error", "children"), ("insp-pending", "data"), ("insp-poll", "disabled"),
-        ("insp-poll", "max_intervals"))]
+        ("insp-poll", "max_intervals"), ("insp-confirm", "is_open"), ("insp-last-saved", "data"))]
     state = (("insp-selected", "data", facility_id), ("insp-status", "value", status),
-             ("insp-note", "value", "bench"), ("insp-photo", "contents", photo),
+             ("insp-note", "value", "bench"), ("insp-photo-data", "data", {"contents": photo} if photo else None),
              ("insp-location", "data", None), ("insp-submission", "data", submission),
-             ("insp-saved-count", "data", 0))
-    return {"output": key, "outputs": outputs, "inputs": [{"id": "insp-save", "property": "n_clicks", "value": 1}],
+             ("insp-saved-count", "data", 0), ("insp-visited", "value", None))
+    inputs = [{"id": "insp-save", "property": "n_clicks", "value": 1},
+              {"id": "insp-confirm-yes", "property": "n_clicks", "value": None},
+              {"id": "insp-confirm-no", "property": "n_clicks", "value": None}]
+    return {"output": key, "outputs": outputs, "inputs": inputs,
             "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
             "changedPropIds": ["insp-save.n_clicks"]}
 
