@@ -110,7 +110,7 @@ def test_the_column_step_then_undo_this_load(browser: Any, app_url: str, demo_da
                      " && !document.querySelector('#admin-confirm').disabled")
     screenshot(page, f"admin_upload_columns_{size}")
     page.click("#admin-confirm")
-    page.wait_for_selector("#admin-load-done", timeout=120_000)
+    page.wait_for_selector("#admin-load-done", timeout=240_000)  # the load, then the communes it touched recomputed
     stored = _count(demo_database, "SELECT count(*) FROM facility WHERE external_id = ANY(:c)", c=codes)
     assert stored == 2
     batch = _count(demo_database, "SELECT batch_id FROM facility WHERE external_id = :c", c=codes[0])
