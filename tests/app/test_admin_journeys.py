@@ -20,9 +20,16 @@ SIZES = {"1366x768": {"viewport": {"width": 1366, "height": 768}},
 
 def pick(page: Any, dropdown: str, typed: str, option: str) -> None:
     """Choose in a dcc.Dropdown as a person does: open it, type, click the option shown."""
-    page.click(dropdown)
-    page.keyboard.type(typed)
-    page.locator("[role=option]", has_text=option).first.click(timeout=20_000)
+    for attempt in range(3):  # the national list holds ~3,400 units: on a busy machine the menu may redraw
+        page.click(dropdown)
+        page.keyboard.type(typed)
+        try:
+            page.locator("[role=option]", has_text=option).first.click(timeout=30_000)
+            return
+        except Exception:  # noqa: BLE001 - Playwright's TimeoutError: close the menu and type again
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
     page.keyboard.press("Escape")
 
 

@@ -82,6 +82,9 @@ def test_a_plan_assigns_every_due_facility_once_to_an_inspector_whose_scope_hold
 
 
 def test_communes_no_inspector_holds_are_listed_unassigned_with_the_reason(conn: Connection) -> None:
+    # Only the demo's inspector (2 of the 45 communes): inspectors other tests created may hold the whole province
+    # (this transaction is rolled back).
+    conn.execute(text("UPDATE app_user SET active = false WHERE role = 'inspector' AND name <> 'kiemtra'"))
     made = create_plan(conn, PROVINCE, ROLLED_BACK_PERIOD, every_days=90, types=["loudspeaker_cluster"],
                        created_by="pytest")
     rows = plan_assignments(conn, made.plan_id)
@@ -160,8 +163,17 @@ def test_the_cli_creates_a_plan_and_prints_its_status(demo_database: str, monkey
 
     monkeypatch.setenv("PHUSONG_DATABASE_URL", demo_database)
     get_settings.cache_clear()
-    assert main(["inspection-plan", "create", "--province", PROVINCE, "--period", "2027-Q2", "--every", "90d",
-                 "--types", "loudspeaker_cluster,commune_radio_station"]) == 0
+    engine = create_engine(demo_database)  # only the demo's inspector, as above; the others are set back after
+    with engine.begin() as c:
+        others = c.execute(text("UPDATE app_user SET active = false WHERE role = 'inspector' AND active "
+                                "AND name <> 'kiemtra' RETURNING name")).scalars().all()
+    try:
+        assert main(["inspection-plan", "create", "--province", PROVINCE, "--period", "2027-Q2", "--every", "90d",
+                     "--types", "loudspeaker_cluster,commune_radio_station"]) == 0
+    finally:
+        with engine.begin() as c:
+            c.execute(text("UPDATE app_user SET active = true WHERE name = ANY(:n)"), {"n": list(others)})
+        engine.dispose()
     created = capsys.readouterr().out
     assert "facilities due" in created and "unassigned: " in created and "kiemtra:" in created
     assert main(["inspection-plan", "create", "--province", PROVINCE, "--period", "2027-Q2"]) == 1
