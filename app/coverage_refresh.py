@@ -48,6 +48,7 @@ class CoverageRefresher:
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
 
     def notify(self) -> None:
         """Ask for a pass over coverage_stale now (starts the thread on first use). With separate workers the
@@ -56,14 +57,29 @@ class CoverageRefresher:
             return
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="coverage-refresh", daemon=True)
+                self._stop = threading.Event()
+                self._thread = threading.Thread(target=self._run, args=(self._stop,), name="coverage-refresh",
+                                                daemon=True)
                 self._thread.start()
         self._wake.set()
 
-    def _run(self) -> None:
-        while True:
+    def stop(self, timeout_s: float = 120.0) -> None:
+        """End the thread after its current pass. For whoever points the process at another database (the tests):
+        a thread left behind polls the old one every few seconds and logs each failure."""
+        with self._lock:
+            thread, stop = self._thread, self._stop
+            self._thread = None
+        if thread is not None:
+            stop.set()
+            self._wake.set()
+            thread.join(timeout_s)
+
+    def _run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
             self._wake.wait(timeout=POLL_S)
             self._wake.clear()
+            if stop.is_set():
+                return
             try:
                 bring_current(get_engine())
             except Exception:  # a failed pass is retried on the next wake; the request already answered

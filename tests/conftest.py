@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, Engine, create_engine, text
 
+from app.coverage_refresh import REFRESHER
 from sql import cluster
 from sql.migrate import migrate
 from sql.settings import PROJECT_ROOT, get_settings, to_psycopg2_url
@@ -114,6 +115,15 @@ def db_conn(engine: Engine) -> Iterator[Connection]:
             yield conn
         finally:
             transaction.rollback()
+
+
+@pytest.fixture(autouse=True)
+def no_refresher_outlives_its_test() -> Iterator[None]:
+    """A save in the app in this process wakes the coverage thread; left running, it would poll a database the test
+    let go (the default port, after monkeypatch) and log a traceback every few seconds — and on Python 3.11 that
+    formatting parses source in the thread, which breaks an ast.parse running at the same time (CPython gh-106905)."""
+    yield
+    REFRESHER.stop()
 
 
 @pytest.fixture()
