@@ -12,7 +12,7 @@ import pytest
 
 from app.i18n import STATUS_WORDS
 from tests.app.conftest import log_in, screenshot, wait_until
-from tests.app.test_planner_journeys import DESKTOP, PAGES, PHONE, _console_errors
+from tests.app.test_planner_journeys import DESKTOP, DRAWN_WAIT_MS, PAGES, PHONE, _console_errors
 
 pytestmark = [pytest.mark.db, pytest.mark.browser]
 SIZES = {"1366x768": DESKTOP, "390x844": PHONE}
@@ -38,7 +38,7 @@ def test_no_console_error_on_any_page_while_panning_and_zooming(browser: Any, ap
     errors = _console_errors(page)
     for name, (path, drawn) in PAGES.items():
         page.goto(f"{app_url}{path}")
-        page.wait_for_selector(drawn, timeout=30_000)
+        page.wait_for_selector(drawn, timeout=DRAWN_WAIT_MS)
         page.wait_for_timeout(800)
         for index in range(page.locator(".leaflet-container").count()):
             _pan_and_zoom(page, f".leaflet-container >> nth={index}")
@@ -53,7 +53,7 @@ def test_the_map_base_layers_symbols_popup_legends_labels_and_search(browser: An
     page = log_in(browser, app_url, "planner", **SIZES[size])
     errors = _console_errors(page)
     page.goto(app_url)
-    page.wait_for_selector("#map-main .leaflet-overlay-pane canvas", timeout=30_000)
+    page.wait_for_selector("#map-main .leaflet-overlay-pane canvas", timeout=DRAWN_WAIT_MS)
     # The offline base map is drawn from phusong's own tiles, with a switcher of base layers.
     page.wait_for_selector("#map-main img.leaflet-tile[src*='/assets/basemap/']", timeout=15_000)
     assert page.locator("#map-main .leaflet-control-layers").count() == 1
@@ -107,7 +107,7 @@ def test_the_plan_page_totals_saved_scenarios_and_two_map_comparison(browser: An
     errors = _console_errors(page)
     page.on("dialog", lambda dialog: dialog.accept())  # the delete confirmation
     page.goto(f"{app_url}/ke-hoach")
-    page.wait_for_selector("#plan-map .leaflet-overlay-pane canvas", timeout=30_000)
+    page.wait_for_selector("#plan-map .leaflet-overlay-pane canvas", timeout=DRAWN_WAIT_MS)
     page.wait_for_selector("#plan-legend")
     page.fill("#plan-budget", "800000000")
     page.click("#plan-run")
@@ -122,7 +122,7 @@ def test_the_plan_page_totals_saved_scenarios_and_two_map_comparison(browser: An
     name = f"Phương án 1/2027 {size}"
     page.fill("#plan-name", name)
     page.click("#plan-save")
-    page.wait_for_selector("#plan-saved", timeout=30_000)
+    page.wait_for_selector("#plan-saved", timeout=DRAWN_WAIT_MS)
     screenshot(page, f"planning_result_{size}")
     # The saved scenario: duplicated, renamed, reopened, compared with its copy, then deleted.
     page.click("#plan-saved-pick")
@@ -138,8 +138,8 @@ def test_the_plan_page_totals_saved_scenarios_and_two_map_comparison(browser: An
     for side, label in (("a", name), ("b", f"Bản sửa {size}")):
         page.click(f"#plan-compare-{side}")
         page.locator("[role=option]", has_text=label).first.click()
-    page.wait_for_selector("#plan-compare-map-a .leaflet-overlay-pane canvas", timeout=30_000)
-    page.wait_for_selector("#plan-compare-map-b .leaflet-overlay-pane canvas", timeout=30_000)
+    page.wait_for_selector("#plan-compare-map-a .leaflet-overlay-pane canvas", timeout=DRAWN_WAIT_MS)
+    page.wait_for_selector("#plan-compare-map-b .leaflet-overlay-pane canvas", timeout=DRAWN_WAIT_MS)
     assert "chỉ có ở đây: 0" in page.inner_text("#plan-compare-only-a")  # a copy: no difference
     screenshot(page, f"planning_compare_{size}")
     page.click("#plan-saved-delete")
