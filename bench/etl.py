@@ -6,7 +6,8 @@ the real 2025 communes of Điện Biên (../shared/data); the facilities are SYN
 loads the same CSV into its own table with a GiST index (COPY mode), in the same run, as the baseline: K pairs
 of loads, phusong first in odd pairs and ogr2ogr first in even ones, each pair's wall-time ratio printed with the
 CPU seconds of the loader and of the database server (from /proc), which a busy machine moves far less than wall
-time.
+time. ``--phases`` then loads once more and prints the load's wall path: each SQL statement and COPY with its
+start, wall and backend CPU; the gaps between them are the loader's Python.
 """
 
 from __future__ import annotations
@@ -28,11 +29,11 @@ from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from etl.boundaries import load_boundaries, read_boundaries
 from etl.facilities import load_facilities
-from sql import cluster
+from sql import bulk, cluster
 from sql.migrate import migrate
 from sql.settings import get_settings, to_psycopg2_url
 
@@ -93,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3,
                         help="pairs of loads (phusong, ogr2ogr), the order alternating; the table gives each")
+    parser.add_argument("--phases", action="store_true",
+                        help="one more phusong load, printed statement by statement (start, wall, backend CPU)")
     args = parser.parse_args(argv)
     ogr2ogr = _ensure_ogr2ogr()
     server = _server_url()
@@ -119,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             timed = {step.__name__: step(engine, survey, work, ogr2ogr, dsn, server_cpu) for step in steps}
             runs.append(_Run(ours=timed["_ours"], theirs=timed["_theirs"]))
         _print_table(args.rows, runs, load_before)
+        if args.phases:
+            _print_phases(engine, survey, work)
     finally:
         engine.dispose()
         with admin.connect() as conn:
@@ -217,6 +222,55 @@ def _theirs(engine: Any, survey: Path, work: Path, ogr2ogr: str, dsn: str, serve
     server_after = server_cpu()
     cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     return _Timed(wall, cpu, None if server is None or server_after is None else server_after - server)
+
+
+def _print_phases(engine: Any, survey: Path, work: Path) -> None:
+    """One more phusong load, its wall path printed: every statement (SQL or COPY) with its start (seconds into the
+    load), wall and the backend's CPU (/proc); between them the loader's own work."""
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE facility, load_batch, load_reject, coverage_stale CASCADE"))
+    steps: list[tuple[float, float, float, str]] = []
+    with engine.connect() as conn:
+        stat = Path(f"/proc/{conn.execute(text('SELECT pg_backend_pid()')).scalar_one()}/stat")
+        conn.rollback()  # the load is one transaction of its own
+        ticks = os.sysconf("SC_CLK_TCK")
+
+        def backend() -> float:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / ticks
+
+        def timed(what: str, run: Any) -> Any:
+            start, cpu = time.perf_counter(), backend()
+            try:
+                return run()
+            finally:
+                steps.append((start - began, time.perf_counter() - start, backend() - cpu, what))
+
+        def before(*args: Any) -> None:
+            args[0].info["phase"] = (time.perf_counter(), backend())
+
+        def after(conn_: Any, cursor: Any, statement: str, *rest: Any) -> None:
+            start, cpu = conn_.info.pop("phase")
+            first = next((line for line in statement.splitlines() if line.strip()), "")
+            steps.append((start - began, time.perf_counter() - start, backend() - cpu, first.strip()[:90]))
+
+        copy_stream = bulk.copy_stream
+        event.listen(conn, "before_cursor_execute", before)
+        event.listen(conn, "after_cursor_execute", after)
+        bulk.copy_stream = lambda c, table, *a, **k: timed(f"COPY {table}", lambda: copy_stream(c, table, *a, **k))
+        try:
+            began, cpu = time.perf_counter(), time.process_time()
+            with conn.begin():
+                load_facilities(conn, survey, loaded_by="bench", report_dir=work)
+            wall, cpu = time.perf_counter() - began, time.process_time() - cpu
+        finally:
+            bulk.copy_stream = copy_stream
+    print(f"\none more phusong load, statement by statement (load average {os.getloadavg()[0]:.1f}): "
+          f"wall {wall:.2f} s, loader CPU {cpu:.2f} s")
+    print(f"{'start':>6} {'wall':>6} {'server CPU':>10}  statement (the gaps: the loader's Python)")
+    for start, took, server, what in steps:
+        if took >= 0.005 or server >= 0.005:
+            print(f"{start:6.2f} {took:6.2f} {server:10.2f}  {what}")
 
 
 def _print_table(rows: int, runs: list[_Run], load_before: float) -> None:

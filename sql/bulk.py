@@ -41,11 +41,12 @@ def copy_columns(
     conn: Connection,
     table: str,
     columns: Sequence[str],
-    data: Sequence[Sequence[Any] | np.ndarray[Any, Any]],
+    data: Sequence[Sequence[Any] | np.ndarray[Any, Any] | pa.Array],
     rows: np.ndarray[Any, Any] | Iterable[np.ndarray[Any, Any]] | None = None,
 ) -> int:
-    """:func:`copy_rows` of rows given column by column (``data[j]``: every row's value of ``columns[j]``, a list
-    or a numpy array; a bytes array holds ASCII text, e.g. :func:`ewkb_points_hex`); return how many rows went.
+    """:func:`copy_rows` of rows given column by column (``data[j]``: every row's value of ``columns[j]``, a list,
+    a numpy array or an arrow array; a bytes array holds ASCII text, e.g. :func:`ewkb_points_hex`); return how
+    many rows went.
 
     ``rows`` picks the rows to send and their order (numpy columns only): an index array, or index arrays one
     chunk at a time, each asked for as the previous chunk is sent (the caller may fill the columns' values for a
@@ -63,8 +64,8 @@ def copy_columns(
     length = len(data[0]) if data else 0
     if any(len(values) != length for values in data):
         raise ValueError("the columns differ in length")
-    if rows is not None and not all(isinstance(values, np.ndarray) for values in data):
-        raise TypeError("rows picks from numpy arrays only")
+    if rows is not None and not all(isinstance(values, np.ndarray | pa.Array) for values in data):
+        raise TypeError("rows picks from numpy and arrow arrays only")
     parts: Iterable[slice | np.ndarray[Any, Any]]
     if rows is None:
         parts = (slice(start, start + COPY_CHUNK_ROWS) for start in range(0, length, COPY_CHUNK_ROWS))
@@ -91,10 +92,12 @@ EWKB_POINT_HEX = np.dtype("S50")  # what ewkb_points_hex gives: 25 bytes of a po
 
 
 def _pick(
-    values: Sequence[Any] | np.ndarray[Any, Any], part: slice | np.ndarray[Any, Any]
-) -> Sequence[Any] | np.ndarray[Any, Any]:
+    values: Sequence[Any] | np.ndarray[Any, Any] | pa.Array, part: slice | np.ndarray[Any, Any]
+) -> Sequence[Any] | np.ndarray[Any, Any] | pa.Array:
     if isinstance(values, np.ndarray):
         return values[part]
+    if isinstance(values, pa.Array) and isinstance(part, np.ndarray):
+        return values.take(pa.array(part, type=pa.int64()))
     assert isinstance(part, slice)  # copy_columns refuses index arrays over lists
     return values[part]
 
@@ -110,7 +113,7 @@ class _Chunks:
         return next(self._chunks, b"")
 
 
-def _copy_text_column(values: Sequence[Any] | np.ndarray[Any, Any]) -> pa.Array:
+def _copy_text_column(values: Sequence[Any] | np.ndarray[Any, Any] | pa.Array) -> pa.Array:
     """One column in COPY text format (:func:`copy_text_value`'s rules) as an arrow string array without nulls,
     made in C where arrow types the column at once (text, integers, floats, booleans, ASCII bytes); any other
     column (mixed kinds, dates...) value by value (:func:`_text_column`).
@@ -122,10 +125,13 @@ def _copy_text_column(values: Sequence[Any] | np.ndarray[Any, Any]) -> pa.Array:
         width, count = values.dtype.itemsize, len(values)
         offsets = np.arange(0, (count + 1) * width, width, dtype=np.int32)
         return pa.StringArray.from_buffers(count, pa.py_buffer(offsets), pa.py_buffer(values.tobytes()))
-    try:
-        typed = pa.array(values, from_pandas=True)  # None and NaN: null
-    except (pa.ArrowException, OverflowError):
-        typed = None
+    if isinstance(values, pa.Array):
+        typed = values
+    else:
+        try:
+            typed = pa.array(values, from_pandas=True)  # None and NaN: null
+        except (pa.ArrowException, OverflowError):
+            typed = None
     kind = typed.type if typed is not None else None
     if kind is None or not (pa.types.is_string(kind) or pa.types.is_integer(kind) or pa.types.is_floating(kind)
                             or pa.types.is_boolean(kind) or pa.types.is_null(kind)):

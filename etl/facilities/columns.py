@@ -59,7 +59,7 @@ def _read_rows(
         table, column = kept, _column_reader(kept, columns)
     lines = table.lines.tolist()
     count = len(lines)
-    values: dict[str, np.ndarray[Any, Any]] = {}
+    values: dict[str, Any] = {}
     bad = np.zeros(count, dtype=bool)
     for name, field, repeats in (("external_id", "external_id", False), ("name", "name", False),
                                  ("note", "note", True), ("commune", "commune_typed", True),
@@ -313,7 +313,7 @@ def _reject_outside_and_unknown(
 def _kept_rows(
     table: RawTable,
     columns: ColumnMap,
-    values: dict[str, np.ndarray[Any, Any]],
+    values: dict[str, Any],
     indexes: np.ndarray[Any, Any],
     lon: np.ndarray[Any, Any],
     lat: np.ndarray[Any, Any],

@@ -10,9 +10,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Connection
 
-from etl.facilities.rows import _isnone, _Rows
+from etl.facilities.rows import _isnone, _Rows, _Text
 from etl.names import fold_place_name, fold_text
 from etl.validate import (
     ColumnMap,
@@ -30,17 +31,17 @@ class _Written:
     communes: np.ndarray[Any, Any]  # object: the commune code of each row (filled as rows are placed)
     villages: np.ndarray[Any, Any] | None  # object: the village id of each row (None: none named or found)
 
-    def fields(self) -> dict[str, Sequence[Any] | np.ndarray[Any, Any]]:
+    def fields(self) -> dict[str, Sequence[Any] | np.ndarray[Any, Any] | pa.Array]:
         """The facility columns of every row, as arrays; a column empty in every row is left out (it stays
         NULL), as formatting and sending it is most of what a column costs."""
         values = self.rows.values
-        fields: dict[str, Sequence[Any] | np.ndarray[Any, Any]] = {
+        fields: dict[str, Sequence[Any] | np.ndarray[Any, Any] | pa.Array] = {
             "type": values["type"], "status": values["status"], "commune_code": self.communes,
         }
         for name in ("external_id", "name", "technology", "installed_year", "n_horns", "watts", "radius_m",
                      "note"):
             if not _isnone(values[name]).all():
-                fields[name] = values[name]
+                fields[name] = values[name].cells if isinstance(values[name], _Text) else values[name]
         if self.villages is not None:
             fields["village_id"] = self.villages
         attributes = self.rows.attributes

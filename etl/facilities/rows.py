@@ -29,7 +29,7 @@ class _Rows:
     lon: np.ndarray[Any, Any]
     lat: np.ndarray[Any, Any]
     swap: np.ndarray[Any, Any]  # lon/lat outside Viet Nam but inside it when swapped
-    values: dict[str, np.ndarray[Any, Any]]  # FacilityRow field -> object array of its values
+    values: dict[str, Any]  # FacilityRow field -> object array of its values (ids and names: _Text)
     attributes: list[dict[str, str]] | None  # None: no row has any (no unmapped column)
     source_crs: str
 
@@ -86,21 +86,59 @@ class _AcceptedRows(Sequence[FacilityRow]):
         return made
 
 
-def _isnone(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+def _isnone(values: np.ndarray[Any, Any] | _Text) -> np.ndarray[Any, Any]:
+    if isinstance(values, _Text):
+        return values.isnone()
     return np.asarray(pd.isna(values), dtype=bool)
 
 
-def _or_none(cells: pa.Array, repeats: bool) -> np.ndarray[Any, Any]:
-    """The cells as an object array, None where empty. A column whose values ``repeats`` (place names, notes)
-    is made from its distinct values: one Python string per value, not one per row."""
+class _Text:
+    """A text column of a survey's rows kept in arrow (null where empty): picked from like a numpy array (an
+    index, an index array, a mask), without a Python string per row until one is asked for.
+
+    The ids and names of a 200,000-row survey are 200,000 distinct strings each: made into Python objects and
+    back into arrow for COPY they cost ~0.2 s of CPU per load (bench/etl.py, 04/12/2026)."""
+
+    __slots__ = ("cells",)
+
+    def __init__(self, cells: pa.Array) -> None:
+        self.cells = cells
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    @overload
+    def __getitem__(self, index: int | np.integer[Any]) -> str | None: ...
+
+    @overload
+    def __getitem__(self, index: np.ndarray[Any, Any]) -> _Text: ...
+
+    def __getitem__(self, index: int | np.integer[Any] | np.ndarray[Any, Any]) -> str | None | _Text:
+        if isinstance(index, int | np.integer):
+            value: str | None = self.cells[int(index)].as_py()
+            return value
+        if index.dtype == bool:
+            return _Text(self.cells.filter(pa.array(index)))
+        return _Text(self.cells.take(pa.array(index, type=pa.int64())))
+
+    def isnone(self) -> np.ndarray[Any, Any]:
+        return np.asarray(self.cells.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+
+    def tolist(self) -> list[str | None]:
+        values: list[str | None] = self.cells.to_pylist()
+        return values
+
+
+def _or_none(cells: pa.Array, repeats: bool) -> np.ndarray[Any, Any] | _Text:
+    """The cells, None (null) where empty. A column whose values ``repeats`` (place names, notes) is an object
+    array made from its distinct values (one Python string per value, not one per row); any other (ids, names)
+    stays in arrow (:class:`_Text`)."""
     if repeats:
         encoded = cells.dictionary_encode()
         distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
         distinct[distinct == ""] = None
         return distinct[encoded.indices.to_numpy(zero_copy_only=False)]
-    out = cells.to_numpy(zero_copy_only=False)
-    out[_empty(cells)] = None
-    return out
+    return _Text(pc.if_else(pc.equal(cells, ""), pa.scalar(None, pa.string()), cells))
 
 
 def _empty(cells: pa.Array) -> np.ndarray[Any, Any]:

@@ -114,7 +114,7 @@ def _stored_ids(conn: Connection, rows: _Rows) -> np.ndarray[Any, Any]:
         queries.load("facilities_by_external_id"), {"ids": json.dumps(ids[wanted].tolist(), ensure_ascii=False)}
     ).all()
     if stored:
-        found: pd.Series[Any] = pd.Series(ids[wanted]).map(dict(stored))
+        found: pd.Series[Any] = pd.Series(ids[wanted].tolist(), dtype=object).map(dict(stored))
         hits = found.notna().to_numpy()
         matched[wanted[hits]] = found[hits].astype(object).map(int).to_numpy()
     return matched

@@ -75,3 +75,21 @@ def test_a_declared_batch_insert_is_one_audit_row_naming_every_id_and_the_rest_s
         "SELECT count(*) FROM audit_log WHERE action = 'bulk_insert' AND after->'ids' @> to_jsonb(CAST(:f AS bigint))"),
         {"f": ids[1]}).scalar_one()
     assert traced == 1
+
+
+def test_a_large_bulk_insert_is_audited_with_every_id_stored_lz4_compressed(db_conn: Connection) -> None:
+    """Migration 0245: the same JSON (every id, in order) built by to_jsonb(array_agg), stored with lz4."""
+    batch = db_conn.execute(text(
+        "INSERT INTO load_batch (kind, file, sha256, format, rows, params, loaded_by) VALUES "
+        "('facilities', 'big.csv', 'z', 'csv', 5000, '{}', 'loader') RETURNING id")).scalar_one()
+    db_conn.execute(text("SELECT set_config('phusong.audit_batch', :b, true)"), {"b": str(batch)})
+    ids = db_conn.execute(text(
+        "INSERT INTO facility (type, commune_code, geom, batch_id) SELECT 'library', '03199', "
+        "ST_SetSRID(ST_MakePoint(103.05 + g * 1e-5, 21.45), 4326), :b FROM generate_series(1, 5000) g "
+        "RETURNING id"), {"b": batch}).scalars().all()
+    db_conn.execute(text("SELECT set_config('phusong.audit_batch', '', true)"))
+    after, compression = db_conn.execute(text(
+        "SELECT after, pg_column_compression(after) FROM audit_log WHERE action = 'bulk_insert' "
+        "AND entity = 'facility' AND (after->>'batch_id')::bigint = :b"), {"b": batch}).one()
+    assert after == {"batch_id": batch, "rows": 5000, "ids": sorted(ids)}
+    assert compression == "lz4"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -150,8 +151,13 @@ def test_columns_formatted_by_arrow_store_what_value_by_value_formatting_stored(
             savepoint.rollback()
 
     by_arrow = load_both()
-    monkeypatch.setattr(bulk, "_copy_text_column", lambda values: pa.array(
-        _text_column(values.astype(str).tolist() if values.dtype.kind == "S" else list(values)), type=pa.string()))
+
+    def value_by_value(values: Any) -> pa.Array:
+        cells = (values.to_pylist() if isinstance(values, pa.Array)  # ids and names (etl/facilities/rows.py _Text)
+                 else values.astype(str).tolist() if values.dtype.kind == "S" else list(values))
+        return pa.array(_text_column(cells), type=pa.string())
+
+    monkeypatch.setattr(bulk, "_copy_text_column", value_by_value)
     one_by_one = load_both()
 
     assert by_arrow == one_by_one
