@@ -111,8 +111,8 @@ def _make_once(request: PageRequest, make: Maker) -> Page:
         packer = zlib.compressobj(level=GZIP_LEVEL, wbits=31)
         made: Page = (request.etag(), b"".join([*(packer.compress(p) for p in parts), packer.flush()]), next_offset)
         _PAGES.put(key, made, len(made[1]) + 200)
-        shared_tiles.put(key, made, PAGE_TTL_S)
         mine.set_result(made)
+        _AHEAD.submit(shared_tiles.put, key, made, PAGE_TTL_S)  # writing megabytes to SQLite: not on the way out
         return made
     except BaseException as exc:
         mine.set_exception(exc)
