@@ -107,3 +107,27 @@ def test_the_next_page_is_made_ahead(flask_client: Any, demo_database: str) -> N
     assert following.headers["X-Cache"] == "hit"
     ids = [f["id"] for f in _page(first)["features"] + _page(following)["features"]]
     assert len(ids) == len(set(ids)) == 8 and ids == sorted(ids)
+
+
+def test_coverage_and_gaps_pages_are_kept_and_still_refused_to_an_inspector(flask_client: Any,
+                                                                          demo_database: str) -> None:
+    planner, inspector = _bearer(demo_database, "quyhoach"), _bearer(demo_database, "kiemtra")
+    engine = create_engine(demo_database)
+    with engine.connect() as conn:
+        expected = {cid: int(conn.execute(text(query)).scalar_one()) for cid, query in (
+            ("coverage", "SELECT count(*) FROM coverage_commune WHERE geom IS NOT NULL AND NOT ST_IsEmpty(geom)"),
+            ("gaps", "SELECT count(*) FROM coverage_commune WHERE class <> 'served'"))}
+    engine.dispose()
+    for cid, count in expected.items():
+        path = f"/ogcapi/collections/{cid}/items?limit=10000"
+        first = flask_client.get(path, headers={**planner, **GZIP})
+        again = flask_client.get(path, headers={**planner, **GZIP})
+        assert again.headers["X-Cache"] == "hit" and again.data == first.data
+        assert _page(first)["numberMatched"] == len(_page(first)["features"]) == count
+        scoped = flask_client.get(path, headers={**inspector, **GZIP})
+        if cid == "gaps":  # a planners' collection: the role is checked before any kept page is looked at
+            assert scoped.status_code == 403
+        else:
+            mine = _page(scoped)
+            assert mine["numberMatched"] <= 2 < count
+            assert {f["properties"]["commune_code"] for f in mine["features"]} <= {"03160", "03162"}
