@@ -357,7 +357,7 @@ def _report(served: Served, base_tiles: tuple[list[float], float] | None, sql: t
         n = len(served.tiles[label][0])
         print(f"CPU per tile, {label}: server {server_s / n * 1000:.2f} ms, this client {client_s / n * 1000:.2f} ms")
     _print_items(served.items, served.gdal)
-    print(f"{'baseline: one psycopg2 query, ST_AsGeoJSON of every commune':<56} {sql[1]:>8,} {'':>8} {'':>8} "
+    print(f"{'baseline: one psycopg2 query, ST_AsGeoJSON of every commune':<68} {sql[1]:>8,} {'':>8} {'':>8} "
           f"{'':>8} {sql[0]:>8.2f}")
     warm_p95 = percentile(served.tiles["warm"][0], 95)
     items = served.items[GZIP_FIRST]
@@ -369,15 +369,15 @@ def _report(served: Served, base_tiles: tuple[list[float], float] | None, sql: t
 
 
 def _print_items(items: dict[str, ItemsRead], gdal: tuple[float, int] | None) -> None:
-    print(f"\n{'national communes items':<56} {'features':>8} {'MB sent':>8} {'fetch s':>8} {'parse s':>8} "
+    print(f"\n{'national communes items':<68} {'features':>8} {'MB sent':>8} {'fetch s':>8} {'parse s':>8} "
           f"{'seconds':>8}")
     for how, read in items.items():
         label = f"/ogcapi items, limit=1000, {read.pages} pages, {how}"
-        print(f"{label:<56} {read.features:>8,} {read.wire_bytes / 1e6:>8.1f} {read.fetch_s:>8.2f} "
+        print(f"{label:<68} {read.features:>8,} {read.wire_bytes / 1e6:>8.1f} {read.fetch_s:>8.2f} "
               f"{read.parse_s:>8.2f} {read.seconds:>8.2f}")
         print(f"    CPU: server {read.server_cpu_s:.2f} s, client parsing {read.parse_cpu_s:.2f} s")
     if gdal is not None:
-        print(f"{'GDAL OAPIF driver (pyogrio.read_dataframe), whole layer':<56} {gdal[1]:>8,} {'':>8} {'':>8} "
+        print(f"{'GDAL OAPIF driver (pyogrio.read_dataframe), whole layer':<68} {gdal[1]:>8,} {'':>8} {'':>8} "
               f"{'':>8} {gdal[0]:>8.2f}")
 
 
