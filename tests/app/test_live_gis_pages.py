@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
+import zlib
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
+from urllib3.response import GzipDecoder
 
 from app.live_gis import pages, shared_tiles
 from app.live_gis.tokens import create_token
@@ -131,3 +134,15 @@ def test_coverage_and_gaps_pages_are_kept_and_still_refused_to_an_inspector(flas
             mine = _page(scoped)
             assert mine["numberMatched"] <= 2 < count
             assert {f["properties"]["commune_code"] for f in mine["features"]} <= {"03160", "03162"}
+
+
+def test_a_page_packed_in_two_halves_is_one_gzip_every_reader_unpacks() -> None:
+    rng = random.Random(19)
+    data = json.dumps([[round(rng.uniform(102, 110), 6), round(rng.uniform(8, 24), 6)]
+                       for _ in range(200_000)]).encode()
+    assert len(data) > 2 * pages.CHUNK  # packed in two halves
+    packed = pages.gzipped(data)
+    decoder = GzipDecoder()  # what requests unpacks with
+    assert gzip.decompress(packed) == data == decoder.decompress(packed) + decoder.flush()
+    assert zlib.decompress(packed, wbits=47) == data and len(packed) < len(data) / 2
+    assert b"".join(pages.unpacked(packed)) == data
