@@ -51,26 +51,32 @@ def load_demo(url: str) -> None:
 
 
 @contextmanager
-def served_app(url: str, args: tuple[str, ...] = ()) -> Iterator[str]:
-    """`phusong serve` (with ``args``, e.g. ("--workers", "2")) on a free loopback port; yields its base URL."""
+def served_app(url: str, args: tuple[str, ...] = (), root: Path = PROJECT_ROOT) -> Iterator[str]:
+    """`phusong serve` (with ``args``, e.g. ("--workers", "2")) on a free loopback port; yields its base URL.
+    ``root``: the source tree to serve (another checkout, to compare with in the same run)."""
     port = free_loopback_port()
     env = {**os.environ, "PHUSONG_DATABASE_URL": url, "PHUSONG_PORT": str(port)}
     env.pop("PHUSONG_TILE_URL", None)
     log = open(Path(tempfile.gettempdir()) / f"phusong-bench-serve-{port}.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", *args], env=env, cwd=PROJECT_ROOT,
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", *args], env=env, cwd=root,
                                stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.2)
+        wait_for_port(port)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(timeout=90)  # gunicorn lets requests in flight finish (graceful_timeout 30 s)
         log.close()
+
+
+def wait_for_port(port: int, seconds: float = 60) -> None:
+    """Return once something listens on 127.0.0.1:``port``, or after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
 
 
 def log_in(base: str, name: str, password: str) -> requests.Session:

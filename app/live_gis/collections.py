@@ -10,6 +10,8 @@ from app.auth import User
 ALL_ROLES = ("planner", "inspector", "budget", "admin")
 # Gaps and plans are the planners' and budget officers' work (the roles of the export and planning pages).
 PLANNING_ROLES = ("planner", "budget", "admin")
+# Communes, coverage and gaps are made of admin_unit and coverage_commune only.
+COMMUNE_DATA_VERSION = "ogc_commune_data_version"
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,9 @@ class Collection:
     filters: dict[str, str]  # property name -> 'text' | 'bool': the only filters accepted
     numeric_id: bool     # feature ids are integers (else codes)
     roles: tuple[str, ...] = ALL_ROLES
+    # sql/queries/<version_query>.sql: a fingerprint of the data its items are made of; with one, items pages
+    # are kept gzipped under it (app/live_gis/pages.py), else made for each request
+    version_query: str | None = None
 
     def readable_by(self, user: User) -> bool:
         return user.role in self.roles
@@ -32,7 +37,8 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in (
                "2025 communes with coverage class, shares of people and area reached, NTM 8.3/8.1/6.3 verdicts, "
                "the reason in words and the data date of the last analysis.",
                "ogc_communes_items", "ogc_communes_tile",
-               {"province_code": "text", "code": "text", "class": "text"}, numeric_id=False),
+               {"province_code": "text", "code": "text", "class": "text"}, numeric_id=False,
+               version_query=COMMUNE_DATA_VERSION),
     Collection("facilities", "Thiết chế thông tin cơ sở / Facilities",
                "Radio stations, loudspeaker clusters and other facilities with type, technology, status, survey "
                "code and last inspection.",
@@ -46,12 +52,13 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in (
     Collection("coverage", "Vùng phủ sóng / Coverage",
                "The area covered by working loudspeakers in each commune, with its size and shares.",
                "ogc_coverage_items", "ogc_coverage_tile",
-               {"province_code": "text", "commune_code": "text"}, numeric_id=False),
+               {"province_code": "text", "commune_code": "text"}, numeric_id=False,
+               version_query=COMMUNE_DATA_VERSION),
     Collection("gaps", "Xã còn thiếu hụt / Gaps",
                "Unserved and underserved communes with the people and villages still out of reach and why.",
                "ogc_gaps_items", "ogc_gaps_tile",
                {"province_code": "text", "commune_code": "text", "class": "text"}, numeric_id=False,
-               roles=PLANNING_ROLES),
+               roles=PLANNING_ROLES, version_query=COMMUNE_DATA_VERSION),
     Collection("plan-actions", "Hành động của phương án / Plan actions",
                "The actions (repairs, new clusters, stations) of every saved scenario the user may read; filter "
                "one with scenario=NAME.",

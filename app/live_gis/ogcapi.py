@@ -14,10 +14,12 @@ from urllib.parse import urlencode
 
 import flask
 
-from app.live_gis import audit_read, problem, readable_collection, request_user
+from app.auth import User
+from app.live_gis import audit_read, pages, problem, readable_collection, request_user
 from app.live_gis.collections import Collection, readable_collections
 from app.live_gis.extent import scope_extent
 from app.live_gis.replica import read_connect
+from app.live_gis.tiles import CACHE_CONTROL, CACHE_HEADER
 from sql import queries
 from sql.errors import InputRefused
 
@@ -30,7 +32,6 @@ CONFORMANCE = [
 GEOJSON = "application/geo+json"
 DEFAULT_LIMIT = 100
 GZIP_FROM_BYTES = 1400   # below one packet gzip saves nothing
-GZIP_CHUNK = 1 << 20
 MAX_LIMIT = 10_000   # the standard lets a server cap limit; a client asking more gets this many and a next link
 # Parameters every items request may carry; f picks the format (JSON only), datetime is accepted and has no
 # effect because no collection has a temporal extent (Core: a collection without one ignores it).
@@ -125,10 +126,56 @@ def _items(cid: str) -> flask.Response:
         binds = _item_binds(c, flask.request.args)
     except BadRequest as exc:
         return problem(400, "InvalidParameterValue", str(exc))
-    matched, features = _run(c, binds)
+    args = {k: v for k, v in flask.request.args.items() if k != "offset"}
+    if c.version_query is not None:
+        return _kept_items(c, args, binds["offset"])
+    parts, _ = _page_parts(c, _root(), args, binds, request_user())
     audit_read("ogcapi", c.id)
-    returned = max(0, min(binds["limit"], matched - binds["offset"]))
-    return _feature_collection(c, binds, matched, returned, features)
+    return _geojson(parts)
+
+
+def _kept_items(c: Collection, args: dict[str, str], offset: int) -> flask.Response:
+    """An items page of a collection with a data version, from the pages kept gzipped (app/live_gis/pages.py)."""
+    with read_connect() as conn:
+        version = str(conn.execute(queries.load(c.version_query or "")).scalar_one())
+    request = pages.PageRequest(c, _root(), tuple(sorted(args.items())), offset, request_user(), version)
+    if flask.request.if_none_match.contains_weak(request.etag()):
+        audit_read("ogcapi", c.id)
+        return _kept_answer(flask.Response(status=304), request.etag(), "hit")
+    (etag, gzipped, _), kept = pages.page(request, _make_page)
+    audit_read("ogcapi", c.id)
+    if "gzip" in flask.request.headers.get("Accept-Encoding", "").lower():
+        response = flask.Response(gzipped, mimetype=GEOJSON)
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = flask.Response(pages.unpacked(gzipped), mimetype=GEOJSON)
+    return _kept_answer(response, etag, "hit" if kept else "miss")
+
+
+def _kept_answer(response: flask.Response, etag: str, cache: str) -> flask.Response:
+    # Weak: the gzipped and the plain answer are the same page (RFC 9110 8.8.1), so either one's ETag matches.
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.headers[CACHE_HEADER] = cache
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+def _make_page(request: pages.PageRequest) -> tuple[list[bytes], int | None]:
+    """pages.Maker: the page the request names, outside any Flask request (also made ahead in the background)."""
+    args = dict(request.args)
+    binds = _item_binds(request.collection, {**args, "offset": str(request.offset)})
+    return _page_parts(request.collection, request.root, args, binds, request.user)
+
+
+def _page_parts(c: Collection, root: str, args: dict[str, str], binds: dict[str, Any],
+                user: User) -> tuple[list[bytes], int | None]:
+    """The FeatureCollection of one page as parts, and the offset of the next page (None on the last)."""
+    matched, features = _run(c, binds, user)
+    limit, offset = binds["limit"], binds["offset"]
+    returned = max(0, min(limit, matched - offset))
+    next_offset = offset + limit if offset + returned < matched else None
+    return _feature_collection(c, root, args, binds, matched, returned, features), next_offset
 
 
 def _item(cid: str, fid: str) -> flask.Response:
@@ -138,7 +185,7 @@ def _item(cid: str, fid: str) -> flask.Response:
     if c.numeric_id and not fid.isdigit():
         return problem(404, "NotFound", f"no feature {fid!r} in {cid!r}")
     binds = _empty_binds(c) | {"fid": fid, "limit": 1, "offset": 0}
-    matched, features = _run(c, binds)
+    matched, features = _run(c, binds, request_user())
     audit_read("ogcapi", c.id)
     if not matched:
         # Outside the user's scope looks the same as absent: the id tells nothing about what exists elsewhere.
@@ -150,8 +197,7 @@ def _item(cid: str, fid: str) -> flask.Response:
     return flask.Response(feature[:-1] + f', "links": {links}}}', mimetype=GEOJSON)
 
 
-def _run(c: Collection, binds: dict[str, Any]) -> tuple[int, str]:
-    user = request_user()
+def _run(c: Collection, binds: dict[str, Any], user: User) -> tuple[int, str]:
     binds = binds | {"whole_country": user.whole_country, "scope": list(user.scope_codes)}
     with read_connect() as conn:
         row = conn.execute(queries.load(c.items_query), binds).one()
@@ -208,27 +254,27 @@ def _boolean(name: str, text: str) -> bool:
     raise BadRequest(f"{name}={text!r}: expected true or false")
 
 
-def _page_href(c: Collection, offset: int) -> str:
-    args = {k: v for k, v in flask.request.args.items() if k != "offset"}
-    args["offset"] = str(offset)
-    return f"{_root()}/collections/{c.id}/items?{urlencode(args)}"
+def _page_href(c: Collection, root: str, args: dict[str, str], offset: int) -> str:
+    return f"{root}/collections/{c.id}/items?{urlencode({**args, 'offset': str(offset)})}"
 
 
-def _feature_collection(c: Collection, binds: dict[str, Any], matched: int, returned: int,
-                        features: str) -> flask.Response:
-    """The FeatureCollection around the features PostgreSQL wrote as JSON text (not parsed again here)."""
+def _feature_collection(c: Collection, root: str, args: dict[str, str], binds: dict[str, Any], matched: int,
+                        returned: int, features: str) -> list[bytes]:
+    """The FeatureCollection around the features PostgreSQL wrote as JSON text (not parsed again here), as
+    parts; ``args`` are the request's query parameters but offset."""
     limit, offset = binds["limit"], binds["offset"]
-    links = [{"href": _page_href(c, offset), "rel": "self", "type": GEOJSON, "title": "this page"},
-             {"href": f"{_root()}/collections/{c.id}", "rel": "collection", "type": "application/json"}]
+    links = [{"href": _page_href(c, root, args, offset), "rel": "self", "type": GEOJSON, "title": "this page"},
+             {"href": f"{root}/collections/{c.id}", "rel": "collection", "type": "application/json"}]
     if offset + returned < matched:
-        links.append({"href": _page_href(c, offset + limit), "rel": "next", "type": GEOJSON, "title": "next page"})
+        links.append({"href": _page_href(c, root, args, offset + limit), "rel": "next", "type": GEOJSON,
+                      "title": "next page"})
     if offset > 0:
-        links.append({"href": _page_href(c, max(0, offset - limit)), "rel": "prev", "type": GEOJSON,
+        links.append({"href": _page_href(c, root, args, max(0, offset - limit)), "rel": "prev", "type": GEOJSON,
                       "title": "previous page"})
     head = json.dumps({"type": "FeatureCollection", "numberMatched": matched, "numberReturned": returned,
                        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
                        "links": links}, ensure_ascii=False)
-    return _geojson([(head[:-1] + ', "features": ').encode(), features.encode(), b"}"])
+    return [(head[:-1] + ', "features": ').encode(), features.encode(), b"}"]
 
 
 def _geojson(parts: list[bytes]) -> flask.Response:
@@ -247,13 +293,9 @@ def _geojson(parts: list[bytes]) -> flask.Response:
 def _gzipped(parts: list[bytes]) -> Iterator[bytes]:
     """gzip of ``parts`` a megabyte at a time, at level 1: the client receives (and unpacks) the first megabyte
     while the server packs the next; level 1 packs national GeoJSON to 31 % at a fifth of level 6's time."""
-    packer = zlib.compressobj(level=1, wbits=31)
+    packer = zlib.compressobj(level=pages.GZIP_LEVEL, wbits=31)
     for part in parts:
-        view = memoryview(part)
-        for start in range(0, len(view), GZIP_CHUNK):
-            chunk = packer.compress(view[start:start + GZIP_CHUNK])
-            if chunk:
-                yield chunk
+        yield from filter(None, (packer.compress(chunk) for chunk in pages.in_chunks(part)))
     yield packer.flush()
 
 

@@ -1,5 +1,6 @@
 """The tile cache the web processes of one machine share: diskcache (SQLite, under out/tile-cache/), behind each
-process's memory cache (app/live_gis/tiles.py).
+process's memory cache (app/live_gis/tiles.py); the items pages kept gzipped (app/live_gis/pages.py) are kept
+in it too, under keys of their own (starting with "items").
 
 With `phusong serve --workers 2`, a tile made by one process was cold again in the other: the first warm pass of
 bench.live_gis found half its tiles missing. A tile is kept here as long as in memory (``TILE_TTL_S`` from when
@@ -16,11 +17,13 @@ import hashlib
 import os
 import sqlite3
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from functools import lru_cache
+from typing import Any
 
 import diskcache
 
+from app.live_gis.cache import TtlCache
 from app.live_gis.replica import READ_URL_ENV
 from sql.settings import get_settings
 
@@ -28,7 +31,7 @@ SIZE_LIMIT = 512 * 1024 * 1024
 _FAILURES = (diskcache.Timeout, sqlite3.Error, OSError)
 
 
-def get(key: Hashable) -> tuple[tuple[str, bytes], float] | None:
+def get(key: Hashable) -> tuple[Any, float] | None:
     """(value, seconds it stays fresh) for ``key`` when another process (or this one) made it, else None."""
     try:
         found = _cache(_directory()).get(key, expire_time=True)
@@ -41,7 +44,19 @@ def get(key: Hashable) -> tuple[tuple[str, bytes], float] | None:
     return (value, left) if left > 0 else None
 
 
-def put(key: Hashable, value: tuple[str, bytes], ttl_s: float) -> None:
+def through(memory: TtlCache[Any], key: Hashable, weight: Callable[[Any], int]) -> Any:
+    """The value for ``key`` in this process's ``memory``, else the one another process kept here (then copied
+    into ``memory`` for as long as it stays fresh), else None."""
+    found = memory.get(key)
+    if found is None:
+        shared = get(key)
+        if shared is not None:
+            found, fresh_s = shared
+            memory.put(key, found, weight(found), fresh_s)
+    return found
+
+
+def put(key: Hashable, value: Any, ttl_s: float) -> None:
     try:
         _cache(_directory()).set(key, value, expire=ttl_s)
     except _FAILURES:

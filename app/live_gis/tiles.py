@@ -69,13 +69,8 @@ def _tile_key(c: Collection, z: int, x: int, y: int, user: User) -> tuple[object
 def cached_tile(c: Collection, z: int, x: int, y: int, user: User) -> tuple[str, bytes] | None:
     """(ETag, body) of the tile for the user's scope when this process or another made it less than
     ``TILE_TTL_S`` ago, else None (also what app/live_gis/warm.py answers from)."""
-    key = _tile_key(c, z, x, y, user)
-    found = _TILES.get(key)
-    if found is None:
-        shared = shared_tiles.get(key)
-        if shared is not None:
-            found, fresh_s = shared
-            _TILES.put(key, found, len(found[1]) + 200, fresh_s)
+    found: tuple[str, bytes] | None = shared_tiles.through(_TILES, _tile_key(c, z, x, y, user),
+                                                         lambda tile: len(tile[1]) + 200)
     return found
 
 

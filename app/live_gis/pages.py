@@ -1,0 +1,151 @@
+"""Items pages kept ready gzipped, for the collections whose data has a version (issue 19: a national
+`communes` read with gzip in < 3 s, as GDAL, QGIS and requests ask for it).
+
+A page is made once — the query, the FeatureCollection around its features, gzip at level 1 — and kept in this
+process's memory and in the cache the web processes of the machine share (app/live_gis/shared_tiles.py), under
+a key of everything the bytes depend on: the collection and its query's text, the data version
+(sql/queries/ogc_commune_data_version.sql, read for every request, so a page is never served after its data
+changed), the links' root, the query parameters and the user's scope (whole country or the scope codes: two users
+of different scopes never share a page). It is sent as it is kept to a client that accepts gzip, unpacked on the
+way out to one that does not; its ETag is a hash of the key, so If-None-Match is answered 304 without the page.
+
+A client reading a collection follows `next` page after page and parses each before asking the next (GDAL's
+OAPIF driver, QGIS, owslib). While it parses one page the server is idle; so when a page has a next page, that
+page is made in the background (one at a time per process) and kept, and the client's request for it finds it
+ready or waits for the making already under way instead of starting another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import struct
+import threading
+import zlib
+from collections.abc import Callable, Hashable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+from app.auth import User
+from app.live_gis import shared_tiles
+from app.live_gis.cache import TtlCache
+from app.live_gis.collections import Collection
+from sql import queries
+
+PAGE_TTL_S = 15 * 60   # kept this long at most (a version moves on at the next change anyway): bounds the disk
+PAGE_FORMAT = 1        # moved on whenever the page's bytes are put together differently in Python
+GZIP_LEVEL = 1         # level 1 packs national GeoJSON to 32 % at a fifth of level 6's time
+CHUNK = 1 << 20
+MADE_IN_S = 120        # how long a request waits for the making of its page already under way
+
+# (ETag, gzipped FeatureCollection, offset of the next page or None)
+Page = tuple[str, bytes, int | None]
+_PAGES: TtlCache[Page] = TtlCache(ttl_s=PAGE_TTL_S, max_bytes=96 * 1024 * 1024)
+_MAKING: dict[Hashable, Future[Page]] = {}
+_LOCK = threading.Lock()
+_AHEAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="items-ahead")
+_PACKER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="items-gzip")
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time, unknown OS (RFC 1952)
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What one items page is made of: the page's bytes depend on nothing else."""
+
+    collection: Collection
+    root: str                          # the /ogcapi URL the links start with
+    args: tuple[tuple[str, str], ...]  # the query parameters (first value of each), sorted
+    offset: int
+    user: User
+    version: str                       # the data version read for this request
+
+    def key(self) -> tuple[Hashable, ...]:
+        sql = hashlib.sha256(queries.load(self.collection.items_query).text.encode()).hexdigest()[:16]
+        return ("items", PAGE_FORMAT, sql, self.collection.id, self.version, self.root, self.args, self.offset,
+                self.user.whole_country, self.user.scope_codes)
+
+    def etag(self) -> str:
+        return hashlib.sha256(repr(self.key()).encode()).hexdigest()[:32]
+
+
+# What makes a page: the FeatureCollection's parts and the offset of the next page (None on the last).
+Maker = Callable[[PageRequest], tuple[list[bytes], int | None]]
+
+
+def page(request: PageRequest, make: Maker) -> tuple[Page, bool]:
+    """(the page, whether it was kept already); the next page is then made ahead in the background."""
+    found = _kept(request.key())
+    made = found or _make_once(request, make)
+    if made[2] is not None:
+        ahead = replace(request, offset=made[2])
+        _AHEAD.submit(_make_ahead, ahead, make)
+    return made, found is not None
+
+
+def unpacked(gzipped: bytes) -> Iterator[bytes]:
+    """The page for a client that does not accept gzip, unpacked a megabyte at a time."""
+    unpacker = zlib.decompressobj(wbits=31)
+    yield from filter(None, (unpacker.decompress(chunk) for chunk in in_chunks(gzipped)))  # no empty chunk
+    yield unpacker.flush()
+
+
+def in_chunks(data: bytes) -> Iterator[memoryview]:
+    """``data`` a megabyte at a time, without copying it."""
+    view = memoryview(data)
+    return (view[start:start + CHUNK] for start in range(0, len(view), CHUNK))
+
+
+def _kept(key: Hashable) -> Page | None:
+    found: Page | None = shared_tiles.through(_PAGES, key, lambda page: len(page[1]) + 200)
+    return found
+
+
+def _make_once(request: PageRequest, make: Maker) -> Page:
+    """Make the page, or wait for this process's making of it already under way (made ahead, or by another
+    thread asking at the same time)."""
+    key = request.key()
+    mine: Future[Page] = Future()
+    with _LOCK:
+        under_way = _MAKING.setdefault(key, mine)
+    if under_way is not mine:
+        return under_way.result(timeout=MADE_IN_S)
+    try:
+        parts, next_offset = make(request)
+        made: Page = (request.etag(), gzipped(b"".join(parts)), next_offset)
+        _PAGES.put(key, made, len(made[1]) + 200)
+        mine.set_result(made)
+        _AHEAD.submit(shared_tiles.put, key, made, PAGE_TTL_S)  # writing megabytes to SQLite: not on the way out
+        return made
+    except BaseException as exc:
+        mine.set_exception(exc)
+        raise
+    finally:
+        with _LOCK:
+            _MAKING.pop(key, None)
+
+
+def gzipped(data: bytes) -> bytes:
+    """gzip of ``data``; from a megabyte on, its two halves packed at once on two threads (zlib lets go of the
+    interpreter lock while it packs) as pigz does: each half a raw deflate stream of its own, the first ended on a
+    byte boundary by a sync flush instead of a last block, then one gzip header and trailer around both. The
+    client waiting for a page not kept yet waits for half the packing."""
+    if len(data) < CHUNK:
+        packer = zlib.compressobj(level=GZIP_LEVEL, wbits=31)
+        return packer.compress(data) + packer.flush()
+    view, half = memoryview(data), len(data) // 2
+    first = _PACKER.submit(_deflate, view[:half], zlib.Z_SYNC_FLUSH)
+    second = _deflate(view[half:], zlib.Z_FINISH)
+    trailer = struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
+    return b"".join((GZIP_HEADER, first.result(), second, trailer))
+
+
+def _deflate(data: memoryview, end: int) -> bytes:
+    packer = zlib.compressobj(level=GZIP_LEVEL, wbits=-15)
+    return packer.compress(data) + packer.flush(end)
+
+
+def _make_ahead(request: PageRequest, make: Maker) -> None:
+    # A failure here (the database gone meanwhile) is for the client's own request to report, if it comes.
+    with contextlib.suppress(Exception):
+        if _kept(request.key()) is None:
+            _make_once(request, make)
