@@ -23,7 +23,7 @@ from analysis.coverage import (
     covered_geometries,
     ewkb,
     metric_zones,
-    polygonal_multipolygon,
+    polygonal_multipolygons,
     villages_reached,
 )
 from analysis.population import transformer
@@ -316,7 +316,7 @@ def _cover_task(task: _CoverTask) -> _TaskResult:
         quad_segs=task.quad_segs,
         equal_area=task.equal_area,
     )
-    cov_area = np.array([0.0 if g is None else g.area for g in cov])
+    cov_area = np.nan_to_num(shapely.area(cov))  # None: nothing covered
     hit = np.zeros(len(task.village_geoms), dtype=bool)
     if len(task.village_geoms):
         villages_m = shapely.transform(
@@ -324,11 +324,11 @@ def _cover_task(task: _CoverTask) -> _TaskResult:
         )
         hit = villages_reached(cov, villages_m, task.village_commune)
     to_deg = transformer(task.epsg, 4326)
-    has = np.array([g is not None for g in cov], dtype=bool)
+    has = shapely.is_geometry(cov)
     back = np.full(len(cov), None, dtype=object)
     if has.any():
         moved = shapely.transform(cov[has], lambda xy: np.column_stack(to_deg.transform(xy[:, 0], xy[:, 1])))
-        back[has] = [polygonal_multipolygon(g) for g in moved]
+        back[has] = polygonal_multipolygons(moved)
     counted = None
     if task.people is not None:
         discs = DiscsOfCommunes(
