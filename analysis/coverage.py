@@ -70,10 +70,10 @@ class CoverageParams:
 
 def cluster_radii_m(
     radius_m: NDArray[np.float64],
-    technology: NDArray[np.object_],
+    technology: NDArray[np.object_] | pd.Series,
     n_horns: NDArray[np.float64],
     watts: NDArray[np.float64],
-    status: NDArray[np.object_],
+    status: NDArray[np.object_] | pd.Series,
     *,
     params: CoverageParams,
 ) -> NDArray[np.float64]:
@@ -97,9 +97,10 @@ def cluster_radii_m(
     return np.asarray(base * factor, dtype=float)
 
 
-def _per_distinct(values: NDArray[np.object_], fn: Callable[[object], float]) -> NDArray[np.float64]:
+def _per_distinct(values: NDArray[np.object_] | pd.Series, fn: Callable[[object], float]) -> NDArray[np.float64]:
     """``fn`` of each value, called once per distinct value (a handful) rather than once per cluster."""
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
     table = np.array([float(fn(u)) for u in uniques], dtype=float)
     return np.asarray(table[codes], dtype=float)
 
