@@ -37,3 +37,6 @@ _.creator
 
 # Read by HiGHS (highspy.HighsSolution of a MIP start, analysis/planning/phased.py).
 _.value_valid
+
+# analysis.store.AnalyseResult.rules_provisional: part of what a recompute returns (with rules_name), for callers.
+_.rules_provisional

@@ -23,7 +23,7 @@ from analysis.coverage import (
     covered_geometries,
     ewkb,
     metric_zones,
-    polygonal_multipolygon,
+    polygonal_multipolygons,
     villages_reached,
 )
 from analysis.population import transformer
@@ -110,23 +110,24 @@ class _Discs:
 
 
 def _discs(clusters_gdf: gpd.GeoDataFrame, index_of: pd.Index, params: CoverageParams) -> _Discs:
-    clusters = clusters_gdf[clusters_gdf["type"].isin(params.disc_types)]
-    clusters = clusters[clusters["commune_code"].isin(index_of)]
+    # The rows picked by position, column by column: a boolean take of the whole frame (and strings made
+    # Python objects) cost more than the radii.
+    commune = np.asarray(index_of.get_indexer(clusters_gdf["commune_code"]), dtype=np.int64)
+    rows = np.flatnonzero(np.asarray(clusters_gdf["type"].isin(params.disc_types), dtype=bool) & (commune >= 0))
     radius = cluster_radii_m(
-        _floats(clusters, "radius_m"),
-        clusters["technology"].to_numpy(dtype=object),
-        _floats(clusters, "n_horns"),
-        _floats(clusters, "watts"),
-        clusters["status"].to_numpy(dtype=object),
+        _floats(clusters_gdf, "radius_m")[rows],
+        clusters_gdf["technology"].take(rows),
+        _floats(clusters_gdf, "n_horns")[rows],
+        _floats(clusters_gdf, "watts")[rows],
+        clusters_gdf["status"].take(rows),
         params=params,
     )
-    disc_commune = np.asarray(index_of.get_indexer(clusters["commune_code"]), dtype=np.int64)
-    if "lon" in clusters and "lat" in clusters:
-        lon, lat = _floats(clusters, "lon"), _floats(clusters, "lat")
+    if "lon" in clusters_gdf and "lat" in clusters_gdf:
+        lon, lat = _floats(clusters_gdf, "lon")[rows], _floats(clusters_gdf, "lat")[rows]
     else:
-        lon = shapely.get_x(clusters.geometry.values.to_numpy())
-        lat = shapely.get_y(clusters.geometry.values.to_numpy())
-    return _Discs(lon, lat, radius, disc_commune)
+        points = clusters_gdf.geometry.values.to_numpy()[rows]
+        lon, lat = shapely.get_x(points), shapely.get_y(points)
+    return _Discs(lon, lat, radius, commune[rows])
 
 
 def _cover_tasks(
@@ -316,7 +317,7 @@ def _cover_task(task: _CoverTask) -> _TaskResult:
         quad_segs=task.quad_segs,
         equal_area=task.equal_area,
     )
-    cov_area = np.array([0.0 if g is None else g.area for g in cov])
+    cov_area = np.nan_to_num(shapely.area(cov))  # None: nothing covered
     hit = np.zeros(len(task.village_geoms), dtype=bool)
     if len(task.village_geoms):
         villages_m = shapely.transform(
@@ -324,11 +325,11 @@ def _cover_task(task: _CoverTask) -> _TaskResult:
         )
         hit = villages_reached(cov, villages_m, task.village_commune)
     to_deg = transformer(task.epsg, 4326)
-    has = np.array([g is not None for g in cov], dtype=bool)
+    has = shapely.is_geometry(cov)
     back = np.full(len(cov), None, dtype=object)
     if has.any():
         moved = shapely.transform(cov[has], lambda xy: np.column_stack(to_deg.transform(xy[:, 0], xy[:, 1])))
-        back[has] = [polygonal_multipolygon(g) for g in moved]
+        back[has] = polygonal_multipolygons(moved)
     counted = None
     if task.people is not None:
         discs = DiscsOfCommunes(

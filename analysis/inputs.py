@@ -29,9 +29,10 @@ def read_coverage_inputs(
 def read_communes(conn: Connection, binds: dict[str, Any]) -> gpd.GeoDataFrame:
     # Row fetches here: psycopg2 decodes the 25 MB of WKB in C; through COPY's CSV it came as hex text for
     # Python to decode (2x slower).
-    rows = conn.execute(queries.load("communes_for_coverage"), binds).all()
-    frame = pd.DataFrame(
-        [r._asdict() for r in rows],
+    result = conn.execute(queries.load("communes_for_coverage"), binds)
+    # From the row tuples, named by the query's columns (a dict per row cost 0.05 s nationally).
+    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    frame = frame.reindex(
         columns=[
             "code",
             "name",

@@ -49,6 +49,10 @@ class PopulationGrid:
     def window(self, r0: int, r1: int, c0: int, c1: int) -> NDArray[np.float32]:
         return np.asarray(self.values[r0:r1, c0:c1])
 
+    def window_cells(self, r0: int, r1: int, c0: int, c1: int, cells: NDArray[np.int64]) -> NDArray[np.float32]:
+        """Values of these cells of a window (flat indices within it)."""
+        return self.window(r0, r1, c0, c1).reshape(-1)[cells]
+
 
 class BlockReader(Protocol):
     """Reads one window of band 1 (a rasterio dataset does)."""
@@ -100,6 +104,10 @@ class RasterPopulationGrid:
 
     def window(self, r0: int, r1: int, c0: int, c1: int) -> NDArray[np.float32]:
         return self._clean(self.reader.read(1, window=Window(c0, r0, c1 - c0, r1 - r0)))
+
+    def window_cells(self, r0: int, r1: int, c0: int, c1: int, cells: NDArray[np.int64]) -> NDArray[np.float32]:
+        """Values of these cells of a window (flat indices within it), only they cleaned (:meth:`window`)."""
+        return self._clean(self.reader.read(1, window=Window(c0, r0, c1 - c0, r1 - r0)).reshape(-1)[cells])
 
 
 AnyPopulationGrid = PopulationGrid | RasterPopulationGrid
@@ -194,7 +202,7 @@ def stamped_sums(
         # np.unique(cell, return_index=True) would pick, should a cell ever come with two.
         np.minimum.at(first, local, part)
         hit = np.flatnonzero(first[: (r1 - r0) * (c1 - c0)] != none)
-        values = grid.window(r0, r1, c0, c1).reshape(-1)[hit].astype(np.float64)
+        values = grid.window_cells(r0, r1, c0, c1, hit).astype(np.float64)
         values[~np.isfinite(values) | (values < 0)] = 0.0
         sums += np.bincount(owner[first[hit]], weights=values, minlength=n)
         first[hit] = none

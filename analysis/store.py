@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
@@ -23,7 +24,7 @@ from analysis.population_raster import RasterInfo, active_population_raster
 from analysis.rules import RuleSet, rule_set_for_data
 from sql import queries
 from sql.bulk import copy_rows
-from sql.copy_binary import copy_binary_rows
+from sql.copy_binary import copy_binary_columns
 
 
 @dataclass(frozen=True)
@@ -179,50 +180,22 @@ def _copy_communes(
     conn: Connection, table: gpd.GeoDataFrame, run_id: int, run_params: dict[str, Any], *, rule: CriteriaRule
 ) -> None:
     base = json.dumps(run_params, ensure_ascii=False)[:-1]
-    wkb = table.pop("covered_ewkb").to_numpy()
-    # Binary COPY: the geometries go as the EWKB the workers made, which the server reads without parsing text.
-    copy_binary_rows(
-        conn,
-        "coverage_commune",
-        _COMMUNE_COLUMNS,
-        (
-            (
-                r.code,
-                run_id,
-                r.area_km2,
-                r.covered_area_km2,
-                r.covered_area_share,
-                r.pop_total,
-                r.pop_covered,
-                r.pop_covered_share,
-                r.villages_total,
-                r.villages_reached,
-                r.clusters_working,
-                r.clusters_broken,
-                r.station_operational,
-                r.ntm_8_1,
-                r.ntm_6_3_share,
-                r.ntm_8_3,
-                r.class_,
-                r.reason,
-                r.reason_en,
-                rule.version,
-                base + ', "population_method": ' + json.dumps(r.population_method, ensure_ascii=False) + "}",
-                r.data_date,
-                g,  # None or NaN when no working cluster: no covered geometry
-                r.commune_culture_houses,
-                None if pd.isna(r.commune_group) else int(r.commune_group),
-                r.rules_name,
-                r.rules_hash,
-                r.rules_provisional,
-            )
-            for r, g in zip(
-                table.drop(columns="geometry").rename(columns={"class": "class_"}).itertuples(index=False),
-                wkb,
-                strict=True,
-            )
-        ),
-    )
+    n = len(table)
+    methods = table["population_method"].to_numpy(dtype=object)
+    params = {m: base + ', "population_method": ' + json.dumps(m, ensure_ascii=False) + "}" for m in set(methods)}
+    # Binary COPY, column by column: the geometries go as the EWKB the workers made (None or NaN when no working
+    # cluster), which the server reads without parsing text.
+    columns: dict[str, Any] = {
+        "commune_code": table["code"].to_numpy(dtype=object),
+        "run_id": np.full(n, run_id, dtype=np.int64),
+        **{name: table[name].to_numpy() for name in _COMMUNE_COLUMNS_AS_IS},
+        "rule_version": np.full(n, rule.version, dtype=object),
+        "params": np.array([params[m] for m in methods], dtype=object),
+        "data_date": table["data_date"].to_numpy(dtype=object),
+        "geom": table["covered_ewkb"].to_numpy(dtype=object),
+        "commune_group": pd.to_numeric(table["commune_group"], errors="coerce").to_numpy(dtype=float),
+    }
+    copy_binary_columns(conn, "coverage_commune", {name: columns[name] for name in _COMMUNE_COLUMNS})
 
 
 def _copy_villages(conn: Connection, villages_df: pd.DataFrame, run_id: int) -> None:
@@ -239,6 +212,30 @@ def _copy_villages(conn: Connection, villages_df: pd.DataFrame, run_id: int) -> 
     )
 
 
+# Columns of the assessed table stored under their own name and as they are.
+_COMMUNE_COLUMNS_AS_IS = (
+    "area_km2",
+    "covered_area_km2",
+    "covered_area_share",
+    "pop_total",
+    "pop_covered",
+    "pop_covered_share",
+    "villages_total",
+    "villages_reached",
+    "clusters_working",
+    "clusters_broken",
+    "station_operational",
+    "ntm_8_1",
+    "ntm_6_3_share",
+    "ntm_8_3",
+    "class",
+    "reason",
+    "reason_en",
+    "commune_culture_houses",
+    "rules_name",
+    "rules_hash",
+    "rules_provisional",
+)
 _COMMUNE_COLUMNS = (
     "commune_code",
     "run_id",
