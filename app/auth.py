@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import secrets
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -65,6 +65,9 @@ OPEN_PREFIXES = ("/login", "/lang/", "/assets/", "/_dash-component-suites/", "/_
 _TEMPORARY_LETTERS = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or copied by hand
 # A hash to check against when the name is unknown, so that a wrong name costs the same time as a wrong password.
 _DUMMY_HASH = generate_password_hash("phusong-no-such-user")
+# Called after a change of a user's password, role, scope, active flag or "must change the password": what a
+# process keeps about users' access (the token checks of app/live_gis/tokens.py) is dropped there and then.
+_ACCESS_CHANGED: list[Callable[[], None]] = []
 
 
 class UserError(InputRefused):
@@ -129,6 +132,15 @@ def update_user(conn: Connection, name: str, *, role: str | None = None, scope_c
         "must_change": must_change})
     if role is not None or scope_codes is not None or password or active is False:
         end_sessions(conn, name, actor=actor, address=address, reason="user changed")
+    for forget in _ACCESS_CHANGED:
+        forget()
+
+
+def when_access_changes(forget: Callable[[], None]) -> None:
+    """Have ``forget`` called after every change of a user in this process (it drops what it cached about users'
+    access: a reset password or a deactivation stops a cached token check at once, as a revocation does)."""
+    if forget not in _ACCESS_CHANGED:
+        _ACCESS_CHANGED.append(forget)
 
 
 def change_role_scope(conn: Connection, name: str, *, role: str, scope_codes: Sequence[str], actor: str,
