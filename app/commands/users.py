@@ -1,4 +1,4 @@
-"""`phusong users add|set|list|sessions`: the web app's users, their roles, scopes and sessions."""
+"""`phusong users add|set|reset-password|list|sessions`: the web app's users, their roles, scopes and sessions."""
 
 from __future__ import annotations
 
@@ -7,7 +7,17 @@ import getpass
 import os
 from typing import Any
 
-from app.auth import ROLES, UserError, add_user, end_sessions, list_users, parse_scope, update_user
+from app.auth import (
+    ROLES,
+    UserError,
+    add_user,
+    end_sessions,
+    find_user,
+    list_users,
+    parse_scope,
+    reset_password,
+    update_user,
+)
 from app.commands.db import ensure_database
 from app.i18n import fmt_date
 from app.sessions import list_sessions
@@ -46,6 +56,16 @@ def register(commands: Any) -> None:
     state.add_argument("--deactivate", "--disable", action="store_true",
                        help="the user can no longer log in; their sessions end at once")
     change.set_defaults(handler=_set)
+    reset = actions.add_parser(
+        "reset-password", help="đặt lại mật khẩu: a temporary password, changed at the next login",
+        description="Đặt lại mật khẩu (reset the password), as Quản trị → Người dùng does: prints a temporary "
+                    "password once (12 letters, stored only as a hash), ends the user's sessions; the user must "
+                    "change it at the next login (đổi mật khẩu ở lần đăng nhập sau) and their access tokens are "
+                    "refused until then. Audited.",
+        epilog="Example:\n  phusong users reset-password --user lan")
+    reset.add_argument("--user", required=True, metavar="NAME",
+                       help="tên đăng nhập / user name (compared without case)")
+    reset.set_defaults(handler=_reset_password)
     listing = actions.add_parser("list", help="list the users with role, scope and failed logins",
                                  epilog="Example:\n  phusong users list")
     listing.set_defaults(handler=_list)
@@ -85,6 +105,17 @@ def _set(args: argparse.Namespace) -> int:
                     scope_codes=None if args.scope is None else parse_scope(args.scope),
                     password=_password() if args.password else None, active=active)
     print(f"user {args.name} changed")
+    return 0
+
+
+def _reset_password(args: argparse.Namespace) -> int:
+    ensure_database()
+    with connect() as conn:
+        name = find_user(conn, args.user)["name"]
+        temporary = reset_password(conn, name, actor="cli")
+    print(f"temporary password of {name} (mật khẩu tạm), shown only now:")
+    print(temporary)
+    print("Hand it over in person; it must be changed at the next login (đổi ở lần đăng nhập sau).")
     return 0
 
 
