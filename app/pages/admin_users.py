@@ -132,7 +132,7 @@ def users_table() -> Any:
           ("✓" if u["active"] else "✗") + (_w(" · chờ đổi mật khẩu", " · must change the password")
                                              if u["must_change_password"] else ""), u["failed_logins"],
           fmt_date(u["last_login_at"]) if u["last_login_at"] else ("chưa đăng nhập" if vi else "never")]
-         for u in found], id="admin-users-table")
+         for u in found], id="admin-users-table", stacked=True)
 
 
 def _refused(exc: UserError, id_: str) -> Any:
