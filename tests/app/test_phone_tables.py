@@ -74,3 +74,23 @@ def test_tables_fit_a_phone(app_url: str, demo_database: str, browser: Any, role
     screenshot(page, "phone_tables_" + request.node.callspec.id + "_390x844")
     assert page.evaluate(OVERFLOW, PHONE["viewport"]["width"]) == [], path
     assert not page.blocked
+
+
+def test_an_upload_preview_fits_a_phone(app_url: str, browser: Any, tmp_path: Any) -> None:
+    """The preview of a survey with a rejected row (a long value in it) is read on a phone without scrolling
+    sideways; nothing is loaded (the preview only)."""
+    survey = tmp_path / "khao_sat_dien_thoai.csv"
+    survey.write_text(
+        "Mã thiết chế,Tên thiết chế,Loại thiết chế,Công nghệ,Xã/Phường,Thôn/Bản,Kinh độ,Vĩ độ,Tình trạng\n"
+        "DT-1,Cụm loa điện thoại 1,Cụm loa truyền thanh,Không dây (FM),Mường Nhé,,102.43,22.20,Hoạt động\n"
+        "DT-2,Cụm loa điện thoại 2,Cụm loa truyền thanh,Không dây (FM),Mường Nhé,,"
+        "102.4312345678901234567890_kinh_do_go_nham_vao_o_nay,22.21,Hoạt động\n", encoding="utf-8")
+    page = log_in(browser, app_url, "admin", **PHONE)
+    page.goto(f"{app_url}/quan-tri")
+    page.set_input_files("#admin-upload input[type=file]", str(survey))
+    page.wait_for_selector("#admin-preview-rejects", state="visible", timeout=60_000)
+    page.wait_for_timeout(500)
+    screenshot(page, "phone_tables_admin-upload-preview_390x844")
+    assert "kinh_do_go_nham" in page.inner_text("#admin-preview-rejects")
+    assert page.evaluate(OVERFLOW, PHONE["viewport"]["width"]) == []
+    assert not page.blocked
