@@ -101,10 +101,10 @@ def _set(args: argparse.Namespace) -> int:
     ensure_database()
     active = True if args.activate else (False if args.deactivate else None)
     with connect() as conn:
-        update_user(conn, args.name, role=args.role,
-                    scope_codes=None if args.scope is None else parse_scope(args.scope),
-                    password=_password() if args.password else None, active=active)
-    print(f"user {args.name} changed")
+        name = update_user(conn, args.name, role=args.role,
+                           scope_codes=None if args.scope is None else parse_scope(args.scope),
+                           password=_password() if args.password else None, active=active)
+    print(f"user {name} changed")
     return 0
 
 
@@ -133,14 +133,13 @@ def _list(args: argparse.Namespace) -> int:
 def _sessions(args: argparse.Namespace) -> int:
     ensure_database()
     with connect() as conn:
-        if not any(u["name"] == args.name for u in list_users(conn)):
-            raise UserError(f"no user named {args.name!r}")
+        name = find_user(conn, args.name)["name"]
         if args.end:
-            ended = end_sessions(conn, args.name, actor="cli", reason="phusong users sessions --end")
-            print(f"{args.name}: {ended} session(s) ended")
+            ended = end_sessions(conn, name, actor="cli", reason="phusong users sessions --end")
+            print(f"{name}: {ended} session(s) ended")
             return 0
-        found = list_sessions(conn, args.name)
-    print(f"{args.name}: {len(found)} live session(s)")
+        found = list_sessions(conn, name)
+    print(f"{name}: {len(found)} live session(s)")
     for s in found:
         print(f"  {s['ref']}  since {fmt_date(s['created_at'])}  last seen {fmt_date(s['last_seen_at'])}  "
               f"ends {fmt_date(s['expires_at'])}  {s['ip'] or '?'}  {s['user_agent'] or ''}")

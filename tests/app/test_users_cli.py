@@ -63,6 +63,9 @@ def test_users_reset_password_prints_a_temporary_password_once(postgis_url: str)
         logged = authenticate(conn, "cli-reset", temporary, address="127.0.0.1").user
         assert logged is not None and logged.must_change_password
     engine.dispose()
+    # The other commands find a typed name the same way (NFC, without case) and answer with the stored one.
+    assert "cli-reset: 0 live session(s)" in _phusong(postgis_url, "sessions", "Cli-Reset", password=None).stdout
+    assert _phusong(postgis_url, "set", "CLI-RESET", "--deactivate").stdout.strip() == "user cli-reset changed"
     unknown = _phusong(postgis_url, "reset-password", "--user", "cli-nobody", password=None)
     assert unknown.returncode == 1 and unknown.stderr.strip() == "phusong: no user named 'cli-nobody'"
     helped = _phusong(postgis_url, "reset-password", "--help", password=None)
