@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import secrets
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -65,6 +65,9 @@ OPEN_PREFIXES = ("/login", "/lang/", "/assets/", "/_dash-component-suites/", "/_
 _TEMPORARY_LETTERS = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or copied by hand
 # A hash to check against when the name is unknown, so that a wrong name costs the same time as a wrong password.
 _DUMMY_HASH = generate_password_hash("phusong-no-such-user")
+# Called after a change of a user's password, role, scope, active flag or "must change the password": what a
+# process keeps about users' access (the token checks of app/live_gis/tokens.py) is dropped there and then.
+_ACCESS_CHANGED: list[Callable[[], None]] = []
 
 
 class UserError(InputRefused):
@@ -109,16 +112,16 @@ def add_user(conn: Connection, name: str, password: str, *, role: str, scope_cod
 
 def update_user(conn: Connection, name: str, *, role: str | None = None, scope_codes: Sequence[str] | None = None,
                 password: str | None = None, active: bool | None = None, must_change: bool | None = None,
-                actor: str = "cli", address: str | None = None) -> None:
-    """Change a user's role, scope, password or active flag (``None`` keeps a value).
+                actor: str = "cli", address: str | None = None) -> str:
+    """Change a user's role, scope, password or active flag (``None`` keeps a value); return the user's name as
+    stored (``name`` is found as names are compared: NFC, without case).
 
     A change of password, role or scope, and a deactivation, end the user's sessions. Raise ``UserError`` for
     wrong input, and when it would lock out the one making it (``actor``) or the last active administrator.
     """
-    name, password = nfc(name.strip()), nfc(password) if password else password
-    current = conn.execute(queries.load("app_user_by_name"), {"name": name}).mappings().first()
-    if current is None:
-        raise UserError(f"no user named {name!r}", f"Không có người dùng tên '{name}'.")
+    password = nfc(password) if password else password
+    current = find_user(conn, name)
+    name = current["name"]
     _check_user_input(name, role or current["role"],
                       current["scope_codes"] if scope_codes is None else scope_codes, password)
     _refuse_lock_out(conn, current, role=role, active=active, actor=actor)
@@ -129,6 +132,31 @@ def update_user(conn: Connection, name: str, *, role: str | None = None, scope_c
         "must_change": must_change})
     if role is not None or scope_codes is not None or password or active is False:
         end_sessions(conn, name, actor=actor, address=address, reason="user changed")
+    for forget in _ACCESS_CHANGED:
+        forget()
+    return str(name)
+
+
+def when_access_changes(forget: Callable[[], None]) -> None:
+    """Have ``forget`` called after every change of a user in this process (it drops what it cached about users'
+    access: a reset password or a deactivation stops a cached token check at once, as a revocation does)."""
+    if forget not in _ACCESS_CHANGED:
+        _ACCESS_CHANGED.append(forget)
+
+
+def find_user(conn: Connection, name: str) -> Any:
+    """The stored row of the user ``name`` as a person types it: NFC, spaces around ignored, without case (as
+    add_user keeps names unique); the exact name first, should an older database hold two names differing by
+    case only. ``UserError`` when there is no such user, or when the case alone cannot tell two apart."""
+    name = nfc((name or "").strip())
+    found = conn.execute(queries.load("app_users_by_name_any_case"), {"name": name}).mappings().all()
+    if not found:
+        raise UserError(f"no user named {name!r}", f"Không có người dùng tên '{name}'.")
+    if len(found) > 1 and found[0]["name"] != name:
+        both = ", ".join(r["name"] for r in found)
+        raise UserError(f"{name!r} could be {both}: type the name with its exact case",
+                        f"'{name}' có thể là {both}: hãy gõ đúng chữ hoa, chữ thường.")
+    return found[0]
 
 
 def change_role_scope(conn: Connection, name: str, *, role: str, scope_codes: Sequence[str], actor: str,
@@ -136,9 +164,7 @@ def change_role_scope(conn: Connection, name: str, *, role: str, scope_codes: Se
     """Give user ``name`` this role and scope; return False when both were so already (nothing written).
 
     Only what changed is passed to ``update_user``, so the user's sessions end when the role or scope changes."""
-    current = conn.execute(queries.load("app_user_by_name"), {"name": nfc(name.strip())}).mappings().first()
-    if current is None:
-        raise UserError(f"no user named {name!r}", f"Không có người dùng tên '{name}'.")
+    current = find_user(conn, name)
     new_role = role if role != current["role"] else None
     new_scope = list(scope_codes) if sorted(scope_codes) != sorted(current["scope_codes"]) else None
     if new_role is None and new_scope is None:
@@ -151,8 +177,8 @@ def reset_password(conn: Connection, name: str, *, actor: str, address: str | No
     """Give user ``name`` a new temporary password, to be changed at their next login; return it (to be shown once,
     to the administrator, and stored nowhere but as a hash). Their sessions end; audited."""
     temporary = "-".join("".join(secrets.choice(_TEMPORARY_LETTERS) for _ in range(4)) for _ in range(3))
-    update_user(conn, name, password=temporary, must_change=True, actor=actor, address=address)
-    audit_event(conn, actor, "password_reset", "app_user", nfc(name.strip()), address)
+    name = update_user(conn, name, password=temporary, must_change=True, actor=actor, address=address)
+    audit_event(conn, actor, "password_reset", "app_user", name, address)
     return temporary
 
 

@@ -59,10 +59,7 @@ def undo_load(conn: Connection, batch: int, *, actor: str) -> UndoResult:
         return _undo_inspections(conn, batch, actor)
     if found["kind"] != "facilities":
         raise LoadRefusedError(code="undo_kind_unsupported", batch=batch, kind=found["kind"])
-    written = conn.execute(queries.load("facilities_of_batch"), {"batch": batch}).mappings().all()
-    inserted = sorted({int(r["id"]) for r in written if r["how"] == "inserted"})
-    befores = [dict(r["before"]) for r in written if r["how"] == "updated"]
-    last_audit = max((int(r["audit_id"]) for r in written), default=0)
+    inserted, befores, last_audit = _written_by(conn, "facility", batch)
     _refuse_when_used_since(conn, batch, found["loaded_at"], last_audit, inserted, [int(b["id"]) for b in befores])
     result = UndoResult(batch=batch)
     savepoint = conn.begin_nested()
@@ -85,6 +82,15 @@ def undo_load(conn: Connection, batch: int, *, actor: str) -> UndoResult:
     return result
 
 
+def _written_by(conn: Connection, entity: str, batch: int) -> tuple[list[int], list[dict[str, Any]], int]:
+    """What load ``batch`` wrote to ``entity`` ('facility' or 'village'), from its audit rows: the ids it inserted,
+    the rows it updated as they were before it, and its last audit row's id (anything later came after it)."""
+    written = conn.execute(queries.load("loaded_rows_of_batch"), {"entity": entity, "batch": batch}).mappings().all()
+    inserted = sorted({int(r["id"]) for r in written if r["how"] == "inserted"})
+    befores = [dict(r["before"]) for r in written if r["how"] == "updated"]
+    return inserted, befores, max((int(r["audit_id"]) for r in written), default=0)
+
+
 def _mark_undone(conn: Connection, result: UndoResult, actor: str) -> None:
     """Mark the batch undone and audit the undo once (what it removed, restored or withdrew)."""
     details = {"kind": result.kind, "deleted": result.deleted, "restored": result.restored,
@@ -95,10 +101,7 @@ def _mark_undone(conn: Connection, result: UndoResult, actor: str) -> None:
 
 def _undo_villages(conn: Connection, batch: int, actor: str) -> UndoResult:
     """Undo a villages load: the villages it added are deleted, those it updated take back their row before it."""
-    written = conn.execute(queries.load("villages_of_batch"), {"batch": batch}).mappings().all()
-    inserted = sorted({int(r["id"]) for r in written if r["how"] == "inserted"})
-    befores = [dict(r["before"]) for r in written if r["how"] == "updated"]
-    last_audit = max((int(r["audit_id"]) for r in written), default=0)
+    inserted, befores, last_audit = _written_by(conn, "village", batch)
     after = conn.execute(queries.load("village_changes_after_batch"), {
         "ids": [str(i) for i in inserted] + [str(b["id"]) for b in befores], "inserted": inserted,
         "after_audit": last_audit, "batch": batch}).mappings().one()

@@ -1,4 +1,4 @@
-"""`phusong users add|set|list|sessions`: the web app's users, their roles, scopes and sessions."""
+"""`phusong users add|set|reset-password|list|sessions`: the web app's users, their roles, scopes and sessions."""
 
 from __future__ import annotations
 
@@ -7,7 +7,17 @@ import getpass
 import os
 from typing import Any
 
-from app.auth import ROLES, UserError, add_user, end_sessions, list_users, parse_scope, update_user
+from app.auth import (
+    ROLES,
+    UserError,
+    add_user,
+    end_sessions,
+    find_user,
+    list_users,
+    parse_scope,
+    reset_password,
+    update_user,
+)
 from app.commands.db import ensure_database
 from app.i18n import fmt_date
 from app.sessions import list_sessions
@@ -46,6 +56,16 @@ def register(commands: Any) -> None:
     state.add_argument("--deactivate", "--disable", action="store_true",
                        help="the user can no longer log in; their sessions end at once")
     change.set_defaults(handler=_set)
+    reset = actions.add_parser(
+        "reset-password", help="đặt lại mật khẩu: a temporary password, changed at the next login",
+        description="Đặt lại mật khẩu (reset the password), as Quản trị → Người dùng does: prints a temporary "
+                    "password once (12 letters, stored only as a hash), ends the user's sessions; the user must "
+                    "change it at the next login (đổi mật khẩu ở lần đăng nhập sau) and their access tokens are "
+                    "refused until then. Audited.",
+        epilog="Example:\n  phusong users reset-password --user lan")
+    reset.add_argument("--user", required=True, metavar="NAME",
+                       help="tên đăng nhập / user name (compared without case)")
+    reset.set_defaults(handler=_reset_password)
     listing = actions.add_parser("list", help="list the users with role, scope and failed logins",
                                  epilog="Example:\n  phusong users list")
     listing.set_defaults(handler=_list)
@@ -81,10 +101,21 @@ def _set(args: argparse.Namespace) -> int:
     ensure_database()
     active = True if args.activate else (False if args.deactivate else None)
     with connect() as conn:
-        update_user(conn, args.name, role=args.role,
-                    scope_codes=None if args.scope is None else parse_scope(args.scope),
-                    password=_password() if args.password else None, active=active)
-    print(f"user {args.name} changed")
+        name = update_user(conn, args.name, role=args.role,
+                           scope_codes=None if args.scope is None else parse_scope(args.scope),
+                           password=_password() if args.password else None, active=active)
+    print(f"user {name} changed")
+    return 0
+
+
+def _reset_password(args: argparse.Namespace) -> int:
+    ensure_database()
+    with connect() as conn:
+        name = find_user(conn, args.user)["name"]
+        temporary = reset_password(conn, name, actor="cli")
+    print(f"temporary password of {name} (mật khẩu tạm), shown only now:")
+    print(temporary)
+    print("Hand it over in person; it must be changed at the next login (đổi ở lần đăng nhập sau).")
     return 0
 
 
@@ -102,14 +133,13 @@ def _list(args: argparse.Namespace) -> int:
 def _sessions(args: argparse.Namespace) -> int:
     ensure_database()
     with connect() as conn:
-        if not any(u["name"] == args.name for u in list_users(conn)):
-            raise UserError(f"no user named {args.name!r}")
+        name = find_user(conn, args.name)["name"]
         if args.end:
-            ended = end_sessions(conn, args.name, actor="cli", reason="phusong users sessions --end")
-            print(f"{args.name}: {ended} session(s) ended")
+            ended = end_sessions(conn, name, actor="cli", reason="phusong users sessions --end")
+            print(f"{name}: {ended} session(s) ended")
             return 0
-        found = list_sessions(conn, args.name)
-    print(f"{args.name}: {len(found)} live session(s)")
+        found = list_sessions(conn, name)
+    print(f"{name}: {len(found)} live session(s)")
     for s in found:
         print(f"  {s['ref']}  since {fmt_date(s['created_at'])}  last seen {fmt_date(s['last_seen_at'])}  "
               f"ends {fmt_date(s['expires_at'])}  {s['ip'] or '?'}  {s['user_agent'] or ''}")

@@ -59,11 +59,18 @@ def map_view(bounds: Sequence[Sequence[float]]) -> dict[str, Any]:
     return {"bounds": [list(bounds[0]), list(bounds[1])], "center": [(south + north) / 2, (west + east) / 2]}
 
 
-def small_table(header: Sequence[str], body: Sequence[Sequence[Any]], *, id: str | None = None) -> dbc.Table:
+def small_table(header: Sequence[str], body: Sequence[Sequence[Any]], *, id: str | None = None,
+                stacked: bool = False) -> dbc.Table:
+    """A compact striped table; ``stacked``: on a phone each row becomes a card of "header: value" lines
+    (app/assets/phusong.css, .table-stacked) instead of a table wider than the screen."""
     props: dict[str, Any] = {"id": id} if id else {}
+    def cell(value: Any, label: str) -> Any:  # stacked: the label beside one block of the value (a CSS grid)
+        return html.Td(html.Div(value), **{"data-label": label}) if stacked else html.Td(value)
+
     return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in header])),
-                      html.Tbody([html.Tr([html.Td(c) for c in r]) for r in body])],
-                     size="sm", striped=True, bordered=False, className="small", **props)
+                      html.Tbody([html.Tr([cell(c, h) for c, h in zip(r, header, strict=False)]) for r in body])],
+                     size="sm", striped=True, bordered=False, className="small" + (" table-stacked" if stacked else ""),
+                     **props)
 
 
 # Past this zoom only what is in view is sent (a province fills the screen around zoom 8); below it the whole

@@ -152,8 +152,8 @@ def preview_view(result: LoadResult, id_prefix: str) -> Any:
     parts: list[Any] = [badges, html.Div(result.summary(current_lang()), className="small text-muted mb-2")]
     if rejects:
         parts += [html.H6("Dòng bị loại" if not en else "Rejected rows"),
-                  small_table(header, _issue_rows(rejects), id=f"{id_prefix}-preview-rejects")]
+                  small_table(header, _issue_rows(rejects), id=f"{id_prefix}-preview-rejects", stacked=True)]
     if warnings:
         parts += [html.H6("Cảnh báo" if not en else "Warnings"),
-                  small_table(header, _issue_rows(warnings), id=f"{id_prefix}-preview-warnings")]
+                  small_table(header, _issue_rows(warnings), id=f"{id_prefix}-preview-warnings", stacked=True)]
     return html.Div(parts)

@@ -33,7 +33,7 @@ import flask
 from app import auth
 from app.auth import User
 from app.live_gis.collections import COLLECTIONS, Collection
-from app.live_gis.tokens import TokenHolder, audit_use, authenticate_header
+from app.live_gis.tokens import TokenHolder, audit_use, authenticate_header, refused_token
 
 PREFIXES = ("/ogcapi", "/tiles")
 REALM = 'Basic realm="phusong", charset="UTF-8", Bearer realm="phusong"'
@@ -61,7 +61,9 @@ def _authenticate() -> Any:
     if header:
         holder = authenticate_header(header)
         if holder is None:
-            return problem(401, "Unauthorized", "the token is unknown, revoked or expired, or its user is disabled")
+            return problem(401, "Unauthorized", refused_token(header, path=flask.request.path,
+                                                              method=flask.request.method,
+                                                              address=auth.client_address()))
         flask.g.live_gis_token = holder
         # What auth.current_user() returns for this request, so the app's gate lets it through.
         flask.g.phusong_user = holder.user

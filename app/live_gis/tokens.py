@@ -2,7 +2,10 @@
 every request to /ogcapi and /tiles, and each use audited.
 
 A token stands for its user as the user is now: the role, scope and active flag are read from app_user on each
-request, so a disabled user's tokens stop working at once. Each use is written to audit_log at most once per
+request, so a disabled user's tokens stop working at once. So do the tokens of a user whose password an
+administrator reset ("đổi mật khẩu ở lần đăng nhập sau"): while must_change_password is set every page and
+callback is 403 for them, and their tokens are refused (401) until they set their own password (``refused_token``
+says why and audits it as a refusal). Each use is written to audit_log at most once per
 token, collection and minute (``audit_use``): QGIS fetching two hundred tiles of one layer in a minute leaves one
 row saying who read which collection when, not two hundred.
 """
@@ -22,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from app.auth import User, UserError
+from app.auth import User, UserError, audit_event, when_access_changes
 from app.live_gis.cache import TtlCache
 from sql import queries
 from sql.bulk import set_actor
@@ -97,13 +100,16 @@ def revoke_token(conn: Connection, token_id: int, *, user_name: str | None = Non
 
 
 def token_holder(conn: Connection, token: str) -> TokenHolder | None:
-    """The live token's active user as stored now, or None (unknown, revoked, expired, or user disabled)."""
+    """The live token's active user as stored now, or None (unknown, revoked, expired, or user disabled); a user
+    who must change a temporary password first is returned with ``must_change_password`` set (refused by
+    ``authenticate_header``)."""
     if not token.startswith(TOKEN_MARK):
         return None
     row = conn.execute(queries.load("api_token_holder"), {"password_hash": hash_token(token)}).mappings().first()
     if row is None:
         return None
-    return TokenHolder(User(row["name"], row["role"], tuple(row["scope_codes"])), row["token_id"], row["token_name"])
+    user = User(row["name"], row["role"], tuple(row["scope_codes"]), bool(row["must_change_password"]))
+    return TokenHolder(user, row["token_id"], row["token_name"])
 
 
 def token_from_authorization(header: str | None) -> tuple[str | None, str] | None:
@@ -133,12 +139,42 @@ _CHECKED: TtlCache[TokenHolder | None] = TtlCache(ttl_s=TOKEN_CHECK_TTL_S, max_b
 
 
 def forget_checked_tokens() -> None:
-    """Drop this process's cached token checks (after a revocation, or a user disabled here)."""
+    """Drop this process's cached token checks (after a revocation, or a user changed here: disabled, password
+    reset or changed; app/auth.py calls it after every change of a user)."""
     _CHECKED.clear()
 
 
+when_access_changes(forget_checked_tokens)
+
+
 def authenticate_header(header: str | None) -> TokenHolder | None:
-    """The holder of the token in this Authorization header, or None; with Basic the user name must match."""
+    """The holder of the token in this Authorization header, or None; with Basic the user name must match. A
+    user who must change a temporary password first is refused (None) like a revoked token."""
+    holder = _checked_holder(header)
+    if holder is None or holder.user.must_change_password:
+        return None
+    return holder
+
+
+def refused_token(header: str | None, *, path: str, method: str, address: str | None) -> str:
+    """Why the token in this header was refused, in one sentence for the client; when it is a live token whose
+    user must change a temporary password first, the refusal is audited (``refused``, as the app's gate writes
+    it), at most once per token, service (ogcapi, tiles) and minute: a client drawing a map asks for a hundred
+    tiles a second."""
+    holder = _checked_holder(header)
+    if holder is None or not holder.user.must_change_password:
+        return "the token is unknown, revoked or expired, or its user is disabled"
+    said = ("Cần đổi mật khẩu tạm (đăng nhập vào trang web) trước khi dùng lại mã truy cập / the token's user must "
+            "change the temporary password an administrator set (log in to the web app) before it works again")
+    if _first_this_minute((holder.token_id, "refused", path.lstrip("/").split("/", 1)[0])):
+        with connect() as conn:
+            audit_event(conn, holder.user.name, "refused", "request", path[:300], address, {
+                "status": 401, "method": method, "detail": "password change first", "token_id": holder.token_id})
+    return said
+
+
+def _checked_holder(header: str | None) -> TokenHolder | None:
+    """The holder of the token in this header as last checked (within TOKEN_CHECK_TTL_S), must-change or not."""
     parsed = token_from_authorization(header)
     if parsed is None:
         return None
@@ -155,20 +191,27 @@ def _holder_now(token: str) -> TokenHolder | None:
 
 
 # (token id, service, collection) -> the minute last written by this process (with several web processes, each
-# writes its own row in a minute it served the token: at most one per process, token, collection and minute)
+# writes its own row in a minute it served the token: at most one per process, token, collection and minute);
+# a refusal's key is (token id, "refused", service)
 _WRITTEN: dict[tuple[int, str, str], int] = {}
 _WRITTEN_LOCK = threading.Lock()
+
+
+def _first_this_minute(key: tuple[int, str, str]) -> bool:
+    """True once per ``key`` and minute in this process (the audit rows of a token's uses and refusals)."""
+    minute = int(time.time() // 60)
+    with _WRITTEN_LOCK:
+        if _WRITTEN.get(key) == minute:
+            return False
+        _WRITTEN[key] = minute
+    return True
 
 
 def audit_use(holder: TokenHolder, *, service: str, collection: str) -> None:
     """Audit that ``holder`` read ``collection`` through ``service`` ('ogcapi' or 'tiles'): one audit_log row per
     token, service, collection and minute (the rest of that minute's requests write nothing)."""
-    minute = int(time.time() // 60)
-    key = (holder.token_id, service, collection)
-    with _WRITTEN_LOCK:
-        if _WRITTEN.get(key) == minute:
-            return
-        _WRITTEN[key] = minute
+    if not _first_this_minute((holder.token_id, service, collection)):
+        return
     with connect() as conn:
         conn.execute(queries.load("inserted_token_use"), {
             "user_name": holder.user.name, "token_id": holder.token_id, "token_name": holder.token_name,

@@ -66,7 +66,7 @@ def _tokens_table(user: User) -> Any:
         [[r["id"], r["name"], html.Code(r["prefix"] + "…"), fmt_date(r["created_at"]),
           fmt_date(r["expires_at"]) if r["expires_at"] else t("never"),
           fmt_date(r["last_used_at"]) if r["last_used_at"] else t("never"), state(r)] for r in found],
-        id="account-tokens-table")
+        id="account-tokens-table", stacked=True)
 
 
 @callback(Output("account-token-message", "children"), Output("account-tokens", "children"),

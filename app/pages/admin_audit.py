@@ -112,4 +112,4 @@ def _table(found: list[dict[str, Any]]) -> Any:
         [[fmt_date(r["at"]), r["user"], word(ACTIONS, r["action"], lang),
           f"{word(ENTITIES, r['entity'], lang)} {r['entity_id'] or ''}",
           html.Div([html.Div(line) for line in change_text(r["before"], r["after"])], className="small")]
-         for r in found], id="admin-audit-table")
+         for r in found], id="admin-audit-table", stacked=True)

@@ -138,8 +138,17 @@ def _choices_row(en: bool) -> Any:
     )
 
 
+# The file chosen, as every step after the upload reads it again (the kept file, its name, type and encoding).
+CHOSEN_FILE = ("admin-upload-token.data", "admin-upload.filename", "admin-kind.value", "admin-encoding.value")
+
+
 def _outputs(*, duplicate: bool) -> list[Output]:
     return [Output(*name.split("."), allow_duplicate=duplicate) for name in PREVIEW_OUTPUTS]
+
+
+def _states(*names: str) -> list[State]:
+    """States from "component-id.property" names, in the order the callback's function takes them."""
+    return [State(*name.split(".")) for name in names]
 
 
 def preview_upload(
@@ -391,19 +400,14 @@ def register_callbacks() -> None:
     callback(
         *_outputs(duplicate=False),
         Input("admin-upload", "contents"),
-        State("admin-upload", "filename"),
-        State("admin-kind", "value"),
-        State("admin-encoding", "value"),
-        State("admin-upload-token", "data"),
+        *_states("admin-upload.filename", "admin-kind.value", "admin-encoding.value", "admin-upload-token.data"),
         prevent_initial_call=True,
     )(preview_upload)
     callback(
         *_outputs(duplicate=True),
         Input("admin-kind", "value"),
         Input("admin-encoding", "value"),
-        State("admin-upload", "contents"),
-        State("admin-upload", "filename"),
-        State("admin-upload-token", "data"),
+        *_states("admin-upload.contents", "admin-upload.filename", "admin-upload-token.data"),
         prevent_initial_call=True,
     )(recheck_upload)
     callback(
@@ -413,33 +417,21 @@ def register_callbacks() -> None:
         Output("admin-columns-note", "children"),
         Input({"type": COLUMN, "field": ALL}, "value"),
         State({"type": COLUMN, "field": ALL}, "id"),
-        State("admin-upload-token", "data"),
-        State("admin-upload", "filename"),
-        State("admin-kind", "value"),
-        State("admin-encoding", "value"),
-        State("admin-columns-read", "data"),
-        State("admin-mapping", "data"),
+        *_states(*CHOSEN_FILE, "admin-columns-read.data", "admin-mapping.data"),
         prevent_initial_call=True,
     )(choose_columns)
     callback(
         Output("admin-rejects-file", "data"),
         Input("admin-rejects-download", "n_clicks"),
-        State("admin-upload-token", "data"),
-        State("admin-upload", "filename"),
-        State("admin-kind", "value"),
-        State("admin-encoding", "value"),
-        State("admin-mapping", "data"),
+        *_states(*CHOSEN_FILE, "admin-mapping.data"),
         prevent_initial_call=True,
     )(download_preview_rejects)
     callback(
         Output("admin-load-result", "children", allow_duplicate=True),
         Output("admin-confirm", "disabled", allow_duplicate=True),
         Input("admin-confirm", "n_clicks"),
-        State("admin-upload-token", "data"),
-        State("admin-kind", "value"),
-        State("admin-lang", "data"),
-        State("admin-encoding", "value"),
-        State("admin-mapping", "data"),
+        *_states("admin-upload-token.data", "admin-kind.value", "admin-lang.data", "admin-encoding.value",
+                 "admin-mapping.data"),
         background=True,
         prevent_initial_call=True,
         running=[(Output("admin-confirm", "disabled"), True, False)],

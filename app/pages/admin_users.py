@@ -20,6 +20,7 @@ from app.auth import (
     change_role_scope,
     check_scope_codes,
     client_address,
+    find_user,
     parse_scope,
     require,
     reset_password,
@@ -131,7 +132,7 @@ def users_table() -> Any:
           ("✓" if u["active"] else "✗") + (_w(" · chờ đổi mật khẩu", " · must change the password")
                                              if u["must_change_password"] else ""), u["failed_logins"],
           fmt_date(u["last_login_at"]) if u["last_login_at"] else ("chưa đăng nhập" if vi else "never")]
-         for u in found], id="admin-users-table")
+         for u in found], id="admin-users-table", stacked=True)
 
 
 def _refused(exc: UserError, id_: str) -> Any:
@@ -226,11 +227,17 @@ def reset_user_password(submitted: int | None, name: str | None) -> Any:
           Input("admin-user-deactivate", "n_clicks"), State("admin-user-toggle-name", "value"),
           prevent_initial_call=True)
 def ask_to_deactivate(n_clicks: int | None, name: str | None) -> Any:
-    """The lock button only asks; the lock happens when the dialog is confirmed."""
+    """The lock button only asks, naming the account the typed name finds (compared as names are: NFC, without
+    case); the lock happens when the dialog is confirmed. A name that finds nobody is said in the dialog."""
     require(*ADMIN)
     if not n_clicks or not (name or "").strip():
         return no_update, False
-    return t("confirm_deactivate").format(name=name.strip()), True
+    try:
+        with connect() as conn:
+            found = find_user(conn, name or "")["name"]
+    except UserError as exc:
+        return error_text(exc), True
+    return t("confirm_deactivate").format(name=found), True
 
 
 @_on(Output("admin-user-message", "children"), Output("admin-users", "children"),
@@ -254,8 +261,8 @@ def change_users(_add: int | None, _off: int | None, _on: int | None, name: str 
                          address=client_address())
                 done = _w(f"Đã thêm người dùng {name}.", f"User {name} added.")
             else:
-                update_user(conn, toggle_name, active=trigger == "admin-user-activate", actor=admin.name,
-                            address=client_address())
+                toggle_name = update_user(conn, toggle_name, active=trigger == "admin-user-activate",
+                                          actor=admin.name, address=client_address())
                 opened = trigger == "admin-user-activate"
                 done = _w(f"Đã {'mở' if opened else 'khóa'} tài khoản {toggle_name}.",
                           f"Account {toggle_name} {'activated' if opened else 'deactivated'}.")

@@ -153,3 +153,55 @@ def test_a_reset_password_must_be_changed_before_anything_else(flask_client: Any
     assert _dash(user_client, [("map-search-hits", "children")], [("map-search", "value", "muong")]).status_code == 200
     assert _sql("SELECT must_change_password FROM app_user WHERE name = :n", n=name) == [(False,)]
     assert (name, "password_changed") in _sql('SELECT "user", action FROM audit_log WHERE entity_id = :n', n=name)
+
+
+# ------------------------------------------------------------------------------------ lock by typed name (step 3)
+
+LOCK_ASK = [("admin-user-confirm-lock", "message"), ("admin-user-confirm-lock", "displayed")]
+
+
+def _lock(client: Any, typed: str) -> dict[str, Any]:
+    answered = _dash(client, USER_OUTPUTS,
+                     [("admin-user-add", "n_clicks", None), ("admin-user-confirm-lock", "submit_n_clicks", 1),
+                      ("admin-user-activate", "n_clicks", None)],
+                     [("admin-user-name", "value", None), ("admin-user-password", "value", None),
+                      ("admin-user-role", "value", "inspector"), ("admin-user-scope", "value", []),
+                      ("admin-user-toggle-name", "value", typed)],
+                     changed="admin-user-confirm-lock.submit_n_clicks")
+    assert answered.status_code == 200, answered.get_data(as_text=True)
+    return dict(answered.get_json()["response"]["admin-user-message"]["children"]["props"])
+
+
+def test_lock_finds_the_typed_name_as_names_are_compared(flask_client: Any) -> None:
+    """The name typed to lock someone is compared as user names are: NFC and without case ("KHOA.HÀ" typed with
+    a combining accent is Khoa.Hà); the dialog names the account found, and the admin's own name in other case
+    is still refused."""
+    import unicodedata
+
+    from sql.engine import connect
+
+    name = f"Khoa.Hà-{uuid.uuid4().hex[:6]}"
+    with connect() as conn:
+        add_user(conn, name, PASSWORD, role="planner", actor="test")
+    typed = unicodedata.normalize("NFD", name.upper())
+    user_client = flask_client.application.test_client()
+    session_as(user_client, name)
+    assert user_client.get("/").status_code == 200
+    _as(flask_client, "quantri")
+    asked = _dash(flask_client, LOCK_ASK, [("admin-user-deactivate", "n_clicks", 1)],
+                  [("admin-user-toggle-name", "value", f"  {typed} ")]).get_json()["response"]
+    assert asked["admin-user-confirm-lock"]["displayed"] is True
+    assert name in asked["admin-user-confirm-lock"]["message"]
+    said = _lock(flask_client, typed)
+    assert said["color"] == "success" and name in said["children"], said
+    assert _sql("SELECT active FROM app_user WHERE name = :n", n=name) == [(False,)]
+    assert user_client.get("/").status_code == 302  # their session ended with the lock
+    audit = _sql("SELECT \"user\", before->'active', after->'active' FROM audit_log "
+                 "WHERE entity = 'app_user' AND entity_id = :n AND action = 'update'", n=name)
+    assert audit == [("quantri", True, False)]
+    own = _lock(flask_client, "QUANTRI")
+    assert own["color"] == "danger" and "tự khóa" in own["children"]
+    assert _sql("SELECT active FROM app_user WHERE name = 'quantri'") == [(True,)]
+    unknown = _dash(flask_client, LOCK_ASK, [("admin-user-deactivate", "n_clicks", 1)],
+                    [("admin-user-toggle-name", "value", "khong-co-ai")]).get_json()["response"]
+    assert "Không có người dùng tên 'khong-co-ai'" in unknown["admin-user-confirm-lock"]["message"]
