@@ -1,13 +1,14 @@
 """Long exports made by `phusong worker` instead of a web process (issue 22).
 
-With separate workers (`phusong serve --workers N`, PHUSONG_COVERAGE_REFRESH=worker), a download of more than
-PHUSONG_EXPORT_WORKER_ROWS communes (default 400: more than any one province has) is queued in export_job
-(migration 0240) instead of being written by the web process, where a national XLSX, PDF or GeoPackage would hold
-a CPU for seconds and slow every other user. The browser is sent to /download/job/<id>, a small page that looks
-again every few seconds and starts the download when the file is ready; a worker takes the job (FOR UPDATE SKIP
-LOCKED), re-reads its user's role and scope, builds the file with the same code as a direct download
-(app/exports.py) and keeps it in the database, where any web process can send it. A job is its user's own: anyone
-else gets 404. Finished jobs are deleted after a day.
+With separate workers (`phusong serve --workers N`, PHUSONG_COVERAGE_REFRESH=worker), every PDF and every
+download of more than PHUSONG_EXPORT_WORKER_ROWS communes (default 20) is queued in export_job (migration 0240)
+instead of being written by the web process, where a province's PDF or a national XLSX or GeoPackage would hold
+a CPU for seconds and slow every other user. The same ask again (user, file, scope and data version: migration
+0255) is the same job, so a file is made once however often it is asked for. The browser is sent to
+/download/job/<id>, a small page that looks again every few seconds and starts the download when the file is
+ready; a worker takes the job (FOR UPDATE SKIP LOCKED), re-reads its user's role and scope, builds the file with
+the same code as a direct download (app/exports.py) and keeps it in the database, where any web process can send
+it. A job is its user's own: anyone else gets 404. Finished jobs are deleted after a day.
 """
 
 from __future__ import annotations
@@ -44,10 +45,12 @@ class QueuedJob:
 
 def run_export_jobs(engine: Engine) -> int:
     """Make every queued export (one at a time, each taken under a row lock); returns how many were made.
-    Also deletes the files finished more than a day ago."""
+    Also deletes the files finished more than a day ago, and folds the data version's rows into one (migration
+    0255: the version stays the same)."""
     made = 0
     with engine.begin() as conn:
         conn.execute(queries.load("expired_export_jobs"))
+        conn.execute(queries.load("compacted_data_change"))
     while (job := _claim(engine)) is not None:
         _make(engine, job)
         made += 1

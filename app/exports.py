@@ -35,6 +35,7 @@ from app.coverage_refresh import refresh_in_web
 from app.downloads import ascii_name, content_disposition, file_word
 from app.errors import error_page
 from app.i18n import VIETNAM_TZ, current_lang
+from app.shared_answers import data_version, scope_key
 from sql import queries
 from sql.engine import connect
 from sql.errors import InputRefused
@@ -43,9 +44,11 @@ EXPORT_ROLES = ("planner", "budget", "admin")
 GAP_FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                "csv": "text/csv", "csv-excel": "text/csv", "gpkg": "application/geopackage+sqlite3",
                "geojson": "application/geo+json"}
-# Exports larger than this many communes are made by `phusong worker` when it runs apart from the web (issue 22):
-# more than any one province has, so a province's files still come at once.
-WORKER_ROWS_ENV, WORKER_ROWS = "PHUSONG_EXPORT_WORKER_ROWS", 400
+# With `phusong worker` apart from the web (issue 22), every PDF and every export of more than this many communes
+# is made by the worker: a province's workbook or PDF held a web process's CPU for seconds under the mixed load,
+# and every other user of that process waited. A few communes (an inspector's or a district's) still come at once.
+WORKER_ROWS_ENV, WORKER_ROWS = "PHUSONG_EXPORT_WORKER_ROWS", 20
+ALWAYS_BY_WORKER = ("report_pdf",)
 EMPTY_ACTIONS = ("action", "facility_id", "lon", "lat", "commune_code", "commune_name", "cost_vnd", "added_population",
                  "added_villages", "reason")
 
@@ -175,11 +178,12 @@ def _deliver(kind: str, fmt: str) -> Any:
     user, province, scenario = _request_scope()
     request = ExportRequest(kind, fmt, province, scenario, current_lang())
     with connect() as conn:
+        version = data_version(conn)  # before the data: a job kept under it is never older than the data
         if scenario is not None:
             readable_scenario(conn, user, scenario)  # the scenario's scope first: 403 before 404
         gaps = gaps_for_user(conn, user, province)
-        if made_by_worker(len(gaps)):
-            job_id = queue_export(conn, user, request)
+        if made_by_worker(len(gaps), kind):
+            job_id = queue_export(conn, user, request, version)
             return flask.redirect(f"/download/job/{job_id}", code=303)
     built = build_export(user, request, gaps=gaps)
     return _send(built.path, built.name, built.mime_type)
@@ -196,17 +200,24 @@ class ExportRequest:
     lang: str
 
 
-def made_by_worker(communes: int) -> bool:
+def made_by_worker(communes: int, kind: str = "gaps") -> bool:
     """Whether an export of ``communes`` rows goes to a worker (app/export_jobs.py): only when workers run apart
-    from the web (`phusong serve --workers N`) and the export is larger than one province."""
-    return not refresh_in_web() and communes > int(os.environ.get(WORKER_ROWS_ENV, WORKER_ROWS))
+    from the web (`phusong serve --workers N`), and then every PDF and anything of more than a few communes."""
+    if refresh_in_web():
+        return False
+    return kind in ALWAYS_BY_WORKER or communes > int(os.environ.get(WORKER_ROWS_ENV, WORKER_ROWS))
 
 
-def queue_export(conn: Connection, user: User, request: ExportRequest) -> int:
-    """Queue ``request`` for ``user``; the insert's NOTIFY wakes the workers. Returns the job's id."""
-    return int(conn.execute(queries.load("queued_export_job"), {
-        "user_name": user.name, "kind": request.kind, "fmt": request.fmt, "province_code": request.province,
-        "scenario_id": request.scenario, "lang": request.lang}).scalar_one())
+def queue_export(conn: Connection, user: User, request: ExportRequest, version: str) -> int:
+    """The job of ``request`` for ``user``: the one already made or being made for the same ask, scope and data
+    ``version`` (so the same file is made once however often it is asked for), else a new queued one, whose
+    NOTIFY wakes the workers. Returns the job's id."""
+    whole, scope = scope_key(user)
+    binds = {"user_name": user.name, "kind": request.kind, "fmt": request.fmt, "province_code": request.province,
+             "scenario_id": request.scenario, "lang": request.lang,
+             "data_version": f"{version}|{'*' if whole else ','.join(scope)}"}
+    conn.execute(queries.load("export_ask_locked"), {"ask": repr(sorted(binds.items(), key=str))})
+    return int(conn.execute(queries.load("reused_or_queued_export_job"), binds).scalar_one())
 
 
 @dataclass(frozen=True)

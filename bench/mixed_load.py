@@ -10,9 +10,14 @@ communes of the country (../shared/data/admin_2025, or PHUSONG_SHARED_DATA), bro
   open communes (the panel callback) and follow the coverage version (the map's poll), 3–10 s apart;
 - inspectors (150): save an inspection through the Kiểm tra page's callback, a photo with one save in five and
   one save in twenty sent twice with the same submission id (a retry over 3G), 5–15 s apart;
-- budget officers (30): download the gaps as XLSX and the report as PDF of their province, 10–30 s apart;
+- budget officers (30): download the gaps as XLSX and the report as PDF of their province, 10–30 s apart, as
+  the browser does: a file made by the worker is a 303 to its job's page, asked again every 3 s until the file
+  is ready (the page and the ask are timed as pages, the whole from ask to file as the export);
 - GIS clients (20): vector tiles of `communes` at zoom 6–12 over the country and, one request in twenty, a page
   of OGC API `communes` items, with a personal token, 0.05–0.2 s apart (QGIS panning).
+
+The users are spread over ``--clients`` processes (default 4): in one process their 500 threads were bound by its
+GIL, and the latencies it printed were partly the client's own queue; the client processes' CPU is printed.
 
 Prints p50/p95/p99 per request type with its errors, whether every acknowledged inspection is stored exactly once,
 how far behind the saves the coverage of their communes was recomputed, and how long after the load the last
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import random
 import subprocess
@@ -34,7 +40,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +48,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 from app.auth import add_user
+from app.export_jobs import REFRESH_S
 from app.live_gis.tokens import create_token
 from bench._support import bench_database, load_demo, log_in, percentile, served_app
 from bench.app_load import PASSWORD, _payload, _photo_data_url
@@ -51,6 +58,7 @@ from sql.settings import PROJECT_ROOT
 
 ROLES = {"planner": 300, "inspector": 150, "budget": 30, "gis": 20}
 PAGE_TARGET_MS, TILE_TARGET_MS = 300.0, 100.0
+EXPORT_WAIT_S = 300  # how long a budget officer waits for a job's file after the load
 PROVINCE = "11"  # Điện Biên: the demo's facilities, the inspectors' and budget officers' province
 STATUSES = ("operational", "degraded", "broken")
 
@@ -64,6 +72,24 @@ class Tally:
     acknowledged: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def record(self, kind: str, elapsed_ms: float, problem: str = "") -> None:
+        with self.lock:
+            self.latencies_ms[kind].append(elapsed_ms)
+            if problem:
+                self.errors[kind].append(problem)
+
+    def plain(self) -> dict[str, Any]:
+        """What a client process sends back to the parent (no lock)."""
+        return {"latencies_ms": dict(self.latencies_ms), "errors": dict(self.errors),
+                "acknowledged": sorted(self.acknowledged)}
+
+    def add(self, plain: dict[str, Any]) -> None:
+        for kind, values in plain["latencies_ms"].items():
+            self.latencies_ms[kind].extend(values)
+        for kind, values in plain["errors"].items():
+            self.errors[kind].extend(values)
+        self.acknowledged.update(plain["acknowledged"])
+
     def timed(self, kind: str, session: requests.Session, method: str, url: str,
               ok: Callable[[requests.Response], bool], **kwargs: Any) -> requests.Response | None:
         """Send one request, record its latency under ``kind`` and, when ``ok`` says no, an error."""
@@ -74,11 +100,7 @@ class Tally:
             problem = "" if good else f"HTTP {answer.status_code if answer is not None else '?'}"
         except requests.RequestException as exc:
             answer, problem = None, type(exc).__name__
-        elapsed = (time.perf_counter() - start) * 1000
-        with self.lock:
-            self.latencies_ms[kind].append(elapsed)
-            if problem:
-                self.errors[kind].append(problem)
+        self.record(kind, (time.perf_counter() - start) * 1000, problem)
         return answer
 
 
@@ -225,10 +247,29 @@ def _budget(world: World, session: requests.Session, tally: Tally, rng: random.R
     time.sleep(rng.uniform(0, 10))
     while time.monotonic() < world.until:
         fmt = rng.choice(("gaps.xlsx", "report.pdf"))
-        tally.timed(f"export: {fmt.split('.')[1].upper()} ({fmt.split('.')[0]})", session, "GET",
-                    f"{world.base}/download/{fmt}", lambda a: a.status_code == 200 and len(a.content) > 1000,
-                    params={"province": PROVINCE})
+        _export(world, session, tally, f"export: {fmt.split('.')[1].upper()} ({fmt.split('.')[0]})", fmt)
         time.sleep(rng.uniform(10, 30))
+
+
+def _export(world: World, session: requests.Session, tally: Tally, kind: str, fmt: str) -> None:
+    """One download as the browser makes it: the file at once, or (a job for the worker: 303) the job's page
+    every REFRESH_S seconds until it is ready, then the file. ``kind`` times the whole, from ask to file."""
+    start = time.perf_counter()
+    got = tally.timed("page: export ask (303 to its job)", session, "GET", f"{world.base}/download/{fmt}",
+                      lambda a: a.status_code in (200, 303), params={"province": PROVINCE}, allow_redirects=False)
+    if got is not None and got.status_code == 303:
+        job, deadline = got.headers["Location"], time.monotonic() + EXPORT_WAIT_S
+        page = tally.timed("page: export job (poll)", session, "GET", f"{world.base}{job}",
+                           lambda a: a.status_code in (200, 202), allow_redirects=False)
+        while page is not None and page.status_code == 202 and time.monotonic() < deadline:
+            time.sleep(REFRESH_S)
+            page = tally.timed("page: export job (poll)", session, "GET", f"{world.base}{job}",
+                               lambda a: a.status_code in (200, 202), allow_redirects=False)
+        got = None if page is None or page.status_code != 200 else session.get(f"{world.base}{job}/file",
+                                                                                 timeout=300)
+    good = got is not None and got.status_code == 200 and len(got.content) > 1000
+    tally.record(kind, (time.perf_counter() - start) * 1000,
+                 "" if good else f"HTTP {got.status_code if got is not None else '?'}")
 
 
 def _gis(world: World, tally: Tally, rng: random.Random) -> None:
@@ -264,37 +305,70 @@ def _coverage_worker(url: str) -> Iterator[None]:
         log.close()
 
 
-def _log_in_all(base: str, counts: dict[str, int]) -> dict[str, list[requests.Session]]:
-    """Every user's session, logged in 8 at a time before the clock starts."""
+def _users_of(counts: dict[str, int], clients: int) -> list[list[tuple[str, int]]]:
+    """(role, index) of every simulated user, dealt round-robin to ``clients`` client processes."""
+    users = [(role, i) for role, n in counts.items() for i in range(n)]
+    return [users[k::clients] for k in range(clients)]
+
+
+def _thread(world: World, role: str, i: int, session: requests.Session | None, tally: Tally) -> threading.Thread:
+    if role == "planner":
+        return threading.Thread(target=_planner, args=(world, session, tally, random.Random(i)))
+    if role == "inspector":
+        return threading.Thread(target=_inspector, args=(world, session, tally, random.Random(1000 + i), f"i{i}"))
+    if role == "budget":
+        return threading.Thread(target=_budget, args=(world, session, tally, random.Random(2000 + i)))
+    return threading.Thread(target=_gis, args=(world, tally, random.Random(3000 + i)))
+
+
+def _client(world: World, users: list[tuple[str, int]], duration_s: float, ready: Any, start_at: Any,
+            results: Any) -> None:
+    """One client process: log its users in (8 at a time), say so, wait for the common start, run them for
+    ``duration_s`` as threads and send back the tally and its own CPU seconds during the load."""
     from concurrent.futures import ThreadPoolExecutor
 
-    names = [(role, f"mix-{role}-{i:03d}") for role, n in counts.items() if role != "gis" for i in range(n)]
     with ThreadPoolExecutor(8) as pool:
-        sessions = list(pool.map(lambda rn: log_in(base, rn[1], PASSWORD), names))
-    by_role: dict[str, list[requests.Session]] = defaultdict(list)
-    for (role, _), session in zip(names, sessions, strict=True):
-        by_role[role].append(session)
-    return by_role
-
-
-def _run_load(world: World, sessions: dict[str, list[requests.Session]], counts: dict[str, int],
-              tally: Tally) -> float:
-    threads = []
-    for i, session in enumerate(sessions["planner"]):
-        threads.append(threading.Thread(target=_planner, args=(world, session, tally, random.Random(i))))
-    for i, session in enumerate(sessions["inspector"]):
-        threads.append(threading.Thread(target=_inspector, args=(world, session, tally, random.Random(1000 + i),
-                                                                 f"i{i}")))
-    for i, session in enumerate(sessions["budget"]):
-        threads.append(threading.Thread(target=_budget, args=(world, session, tally, random.Random(2000 + i))))
-    for i in range(counts["gis"]):
-        threads.append(threading.Thread(target=_gis, args=(world, tally, random.Random(3000 + i))))
-    started = time.perf_counter()
+        sessions = list(pool.map(lambda u: None if u[0] == "gis" else log_in(world.base, f"mix-{u[0]}-{u[1]:03d}",
+                                                                             PASSWORD), users))
+    ready.put(len(users))
+    while start_at.value == 0:
+        time.sleep(0.05)
+    world = replace(world, until=time.monotonic() + duration_s - (time.time() - start_at.value))
+    tally, cpu_before = Tally(), os.times()
+    threads = [_thread(world, role, i, session, tally) for (role, i), session in zip(users, sessions, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return time.perf_counter() - started
+    cpu_after = os.times()
+    results.put({**tally.plain(), "cpu_s": (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)})
+
+
+def _run_load(world: World, counts: dict[str, int], duration_s: float, clients: int) -> tuple[Tally, float, float]:
+    """The simulated users in ``clients`` processes (500 threads in one process were bound by its GIL on these
+    two cores: what it timed would have been the client's queue). Returns the tally, the wall seconds of the load
+    and the CPU seconds all client processes used during it."""
+    context = multiprocessing.get_context("fork")
+    ready, results, start_at = context.Queue(), context.Queue(), context.Value("d", 0.0)
+    processes = [context.Process(target=_client, args=(world, users, duration_s, ready, start_at, results))
+                 for users in _users_of(counts, clients) if users]
+    login_start = time.perf_counter()
+    for process in processes:
+        process.start()
+    logged_in = sum(ready.get(timeout=1800) for _ in processes)
+    print(f"{logged_in} users logged in in {time.perf_counter() - login_start:.0f} s by {len(processes)} client "
+          f"processes (not counted)", flush=True)
+    started = time.perf_counter()
+    start_at.value = time.time()
+    tally, cpu_s = Tally(), 0.0
+    for _ in processes:
+        plain = results.get(timeout=duration_s + EXPORT_WAIT_S + 600)
+        cpu_s += plain.pop("cpu_s")
+        tally.add(plain)
+    wall_s = time.perf_counter() - started
+    for process in processes:
+        process.join(timeout=60)
+    return tally, wall_s, cpu_s
 
 
 def _coverage_after(url: str, run: str) -> tuple[int, int, list[float], float]:
@@ -314,8 +388,11 @@ def _coverage_after(url: str, run: str) -> tuple[int, int, list[float], float]:
         lags = [float(v) for v in conn.execute(text(
             "SELECT extract(epoch FROM r.computed_at - i.recorded_at) FROM inspection i "
             "JOIN facility f ON f.id = i.facility_id "
+            # A pass of several communes is stored as one run of scope 'communes' (the worker drains every
+            # stale commune in a pass): the first run of the commune or of such a pass after the save.
             "CROSS JOIN LATERAL (SELECT min(computed_at) AS computed_at FROM coverage_run "
-            "                    WHERE scope = f.commune_code AND computed_at >= i.recorded_at) r "
+            "                    WHERE scope IN (f.commune_code, 'communes', 'all') "
+            "                      AND computed_at >= i.recorded_at) r "
             "WHERE i.submission_id LIKE :p"), {"p": f"mix:{run}:%"}).scalars() if v is not None]
     engine.dispose()
     return int(rows), int(distinct), lags, current_s
@@ -341,26 +418,22 @@ def _print(tally: Tally, wall_s: float) -> bool:
     return met
 
 
-def run(counts: dict[str, int], duration_s: float, web_workers: int, threads: int) -> int:
+def run(counts: dict[str, int], duration_s: float, web_workers: int, threads: int, clients: int) -> int:
     with bench_database(_prepare) as url:
         token = _users(url, counts)
         communes, facilities = _world_data(url)
         print(f"{len(communes):,} communes, {len(facilities)} facilities in province {PROVINCE}; users: "
               + ", ".join(f"{n} {role}" for role, n in counts.items())
               + f"; {duration_s:.0f} s; `phusong serve --workers {web_workers} --threads {threads}` + 1 "
-              f"`phusong worker`; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} before")
+              f"`phusong worker`; {clients} client processes; {os.cpu_count()} cores; load average "
+              f"{os.getloadavg()[0]:.1f} before", flush=True)
         with _coverage_worker(url), served_app(url, ("--workers", str(web_workers), "--threads", str(threads))) as base:
-            login_start = time.perf_counter()
-            sessions = _log_in_all(base, counts)
-            print(f"{sum(len(s) for s in sessions.values())} users logged in in "
-                  f"{time.perf_counter() - login_start:.0f} s (not counted)", flush=True)
-            world = World(base, communes, facilities, _callbacks(sessions, base),
-                          time.monotonic() + duration_s, uuid.uuid4().hex[:8], token)
-            tally = Tally()
-            wall_s = _run_load(world, sessions, counts, tally)
+            sessions = {role: [log_in(base, f"mix-{role}-000", PASSWORD)] for role in ("planner", "inspector")}
+            world = World(base, communes, facilities, _callbacks(sessions, base), 0.0, uuid.uuid4().hex[:8], token)
+            tally, wall_s, client_cpu_s = _run_load(world, counts, duration_s, clients)
             load_after = os.getloadavg()[0]
             rows, distinct, lags, current_s = _coverage_after(url, world.run)
-    met = _print(tally, wall_s)
+    met = _print(tally, duration_s)
     once = rows == distinct == len(tally.acknowledged)
     print(f"\ninspections: {len(tally.acknowledged)} acknowledged, {rows} stored ({distinct} distinct submission "
           f"ids): every inspection stored exactly once: {'yes' if once else 'NO'}")
@@ -369,6 +442,8 @@ def run(counts: dict[str, int], duration_s: float, web_workers: int, threads: in
               f"p95 {percentile(lags, 95):.2f} s, max {max(lags):.2f} s ({len(lags)} of {rows}); "
               f"no commune stale {current_s:.1f} s after the load ended")
     errors = sum(len(v) for v in tally.errors.values())
+    print(f"client processes: {client_cpu_s:.1f} s CPU in {wall_s:.0f} s ({client_cpu_s / wall_s * 100:.0f} % of "
+          f"one core, of {os.cpu_count()})")
     print(f"errors: {errors}; load average {load_after:.1f} at the end of the load (2 cores, shared)")
     return 0 if met and once and not errors else 1
 
@@ -381,9 +456,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="fraction of the 300/150/30/20 users to simulate (default 1)")
     parser.add_argument("--web-workers", type=int, default=2, help="web processes (default 2)")
     parser.add_argument("--threads", type=int, default=16, help="threads per web process (default 16)")
+    parser.add_argument("--clients", type=int, default=4,
+                        help="client processes the simulated users are spread over (default 4)")
     args = parser.parse_args(argv)
     counts = {role: max(1, round(n * args.scale)) for role, n in ROLES.items()}
-    return run(counts, args.duration, args.web_workers, args.threads)
+    return run(counts, args.duration, args.web_workers, args.threads, max(1, args.clients))
 
 
 if __name__ == "__main__":

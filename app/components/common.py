@@ -79,8 +79,10 @@ VIEW_ONLY_FROM_ZOOM = 9
 
 
 def map_binds(user: User, *, province: str | None = None, zoom: float | None = None,
-              bounds: Sequence[Sequence[float]] | None = None) -> dict[str, Any]:
-    """Binds of the map queries: the user's scope, a province, the view (past zoom 9) and the detail level."""
+              bounds: Sequence[Sequence[float]] | None = None, snap: bool = False) -> dict[str, Any]:
+    """Binds of the map queries: the user's scope, a province, the view (past zoom 9) and the detail level.
+    ``snap``: the envelope widened to a grid of the view's size (a power of two of degrees), so that nearby
+    views ask the same question and can share one kept answer (app/shared_answers.py)."""
     level = 6 if zoom is None else max(4, min(16, int(zoom)))
     binds: dict[str, Any] = {**scope_binds(user), "province": province or None, "xmin": None, "ymin": None,
                              "xmax": None, "ymax": None, "tolerance": tolerance_for_zoom(level),
@@ -89,14 +91,23 @@ def map_binds(user: User, *, province: str | None = None, zoom: float | None = N
     if level >= VIEW_ONLY_FROM_ZOOM and bounds:
         (south, west), (north, east) = bounds
         pad_x, pad_y = (east - west) / 2, (north - south) / 2  # half a screen around: panning shows no holes
-        binds.update(xmin=west - pad_x, ymin=south - pad_y, xmax=east + pad_x, ymax=north + pad_y)
+        envelope = (west - pad_x, south - pad_y, east + pad_x, north + pad_y)
+        if snap:
+            step = 2.0 ** math.floor(math.log2(max(east - west, north - south, 1e-6)))
+            envelope = (math.floor(envelope[0] / step) * step, math.floor(envelope[1] / step) * step,
+                        math.ceil(envelope[2] / step) * step, math.ceil(envelope[3] / step) * step)
+        binds.update(xmin=envelope[0], ymin=envelope[1], xmax=envelope[2], ymax=envelope[3])
     return binds
 
 
 def communes_geojson(user: User, *, province: str | None = None, zoom: float | None = None,
                      bounds: Sequence[Sequence[float]] | None = None) -> dict[str, Any]:
     """The communes the user may see as GeoJSON, simplified for ``zoom``, with class and share reached."""
-    binds = map_binds(user, province=province, zoom=zoom, bounds=bounds)
+    return communes_geojson_of(map_binds(user, province=province, zoom=zoom, bounds=bounds))
+
+
+def communes_geojson_of(binds: dict[str, Any]) -> dict[str, Any]:
+    """The communes GeoJSON for the binds of ``map_binds``."""
     with connect() as conn:
         if binds["zoom_level"] is not None:
             conn.execute(queries.load("fill_commune_map_geometry"),

@@ -33,21 +33,15 @@ def colour_options() -> list[dict[str, str]]:
     return [{"label": set_label(s), "value": f"rules:{s.name}"} for s in known_sets()]
 
 
-def add_verdicts(collection: dict[str, Any], user: User) -> dict[str, Any]:
-    """Add ``pass_<set name>`` (true, false or null when not analysed) to each commune feature."""
-    features = collection.get("features") or []
-    if not features:
-        return collection
+def scope_verdicts(user: User) -> dict[str, dict[str, bool | None]]:
+    """Per rule set name, each analysed commune of the user's scope and whether it passes."""
     with connect() as conn:
         measures = read_rule_measures(conn, {**scope_binds(user), "province": None, "code": None})
         sets = rule_sets(conn)
-    verdicts = {name: dict(zip(measures["commune_code"], judge_communes(measures, s)["passes"], strict=True))
-                for name, s in sets.items()} if len(measures) else {}
-    for feature in features:
-        code = feature["properties"]["code"]
-        for name in sets:
-            feature["properties"][f"pass_{name}"] = verdicts.get(name, {}).get(code)
-    return collection
+    found = {name: dict(zip(measures["commune_code"], (None if v is None else bool(v)
+                                                        for v in judge_communes(measures, s)["passes"]), strict=True))
+             for name, s in sets.items()} if len(measures) else {}
+    return {name: found.get(name, {}) for name in sets}
 
 
 def legend(rule_set_name: str) -> list[Any]:

@@ -24,7 +24,6 @@ from app.components.common import (
     EMPTY_COLLECTION,
     VIETNAM_BOUNDS,
     VIEW_ONLY_FROM_ZOOM,
-    communes_geojson,
     gate,
     map_binds,
     map_view,
@@ -41,8 +40,9 @@ from app.components.coverage_views import (
     table_columns,
     table_row,
 )
+from app.components.map_answers import map_communes
 from app.components.map_layers import base_layers, colour_legend, facility_popup, layer_legends
-from app.components.rules_view import add_verdicts, legend, panel_verdicts, province_summary
+from app.components.rules_view import legend, panel_verdicts, province_summary
 from app.i18n import (
     class_word,
     current_lang,
@@ -69,7 +69,7 @@ def layout(**_: Any) -> Any:
     provinces = rows("provinces_in_scope", scope_binds(user))
     bounds = _initial_bounds(user)
     zoom = zoom_for_bounds(bounds)
-    collection = add_verdicts(communes_geojson(user, zoom=zoom), user)
+    collection = map_communes(user, zoom=zoom)
     children: list[Any] = [
         base_layers("map"),
         dl.GeoJSON(data=collection, id="map-communes", style={"variable": "phusong.map.communeStyle"},
@@ -169,8 +169,7 @@ def refresh_communes(zoom: float | None, bounds: Any, province: str | None, _ver
     level = None if zoom is None else int(zoom)
     if ctx.triggered_id == "map-main" and (level is None or level < VIEW_ONLY_FROM_ZOOM) and level == shown_zoom:
         return no_update, no_update, no_update  # the map reporting its view, or a pan: all is already drawn
-    collection = add_verdicts(communes_geojson(user, province=province, zoom=zoom, bounds=_plain_bounds(bounds)),
-                              user)
+    collection = map_communes(user, province=province, zoom=zoom, bounds=_plain_bounds(bounds))
     return collection, _hint(collection), level
 
 

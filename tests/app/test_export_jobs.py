@@ -66,3 +66,28 @@ def test_without_separate_workers_a_national_export_comes_at_once(flask_client: 
     assert queued.status_code == 303 and queued.headers["Location"].startswith("/download/job/")
     waiting = flask_client.get(queued.headers["Location"])
     assert waiting.status_code == 202 and 'http-equiv="refresh"' in waiting.get_data(as_text=True)
+
+
+def test_with_separate_workers_every_pdf_is_a_job_and_the_same_ask_is_the_same_job(
+        flask_client: Any, demo_database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PHUSONG_COVERAGE_REFRESH", "worker")  # `phusong serve --workers N`
+    monkeypatch.setenv("PHUSONG_EXPORT_WORKER_ROWS", "100000")  # no export is large: a PDF still goes
+    _as(flask_client, "taichinh")
+    assert flask_client.get("/download/gaps.csv?province=11").status_code == 200  # small: at once
+    asked = [flask_client.get("/download/report.pdf?province=11") for _ in range(2)]
+    assert [a.status_code for a in asked] == [303, 303]
+    job = asked[0].headers["Location"]
+    assert asked[1].headers["Location"] == job  # asked again: the same job, made once
+    engine = create_engine(demo_database)
+    try:
+        with engine.begin() as conn:  # a recompute stores coverage: the next ask is a new file
+            conn.execute(text("INSERT INTO data_change (topic) VALUES ('coverage')"))
+        assert flask_client.get("/download/report.pdf?province=11").headers["Location"] != job
+        _as(flask_client, "quyhoach")  # another user (another scope): never the budget user's job
+        theirs = flask_client.get("/download/report.pdf?province=11")
+        assert theirs.status_code == 303 and theirs.headers["Location"] != job
+        assert flask_client.get(job).status_code == 404
+    finally:
+        with engine.begin() as conn:  # the shared demo database: leave no job for other tests' workers
+            conn.execute(text("DELETE FROM export_job WHERE kind = 'report_pdf' AND status = 'queued'"))
+        engine.dispose()
