@@ -1,8 +1,8 @@
--- A fingerprint of everything the OGC API items of `communes`, `coverage` and `gaps` are made from (admin_unit,
--- which the `commune` view reads, and coverage_commune), for the items page cache (app/live_gis/pages.py): it
--- changes with every committed insert, update or delete of either table, so a page kept under it is never
--- served after its data changed. Each row version carries the transaction that wrote it (xmin): a change adds
--- rows with a new xmin or removes rows, which moves the count or the sum. No trigger, no counter row that
--- writers would queue on; reading the national heaps' row headers takes milliseconds, far less than one page.
-SELECT (SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) FROM admin_unit)
-       || '/' || (SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) FROM coverage_commune) AS version;
+-- The version of what the OGC API items of `communes`, `coverage` and `gaps` are made from (admin_unit, which the
+-- `commune` view reads, coverage_commune, and the rule sets and commune groups behind the verdicts), for the items
+-- page cache (app/live_gis/pages.py): the boundaries' and the coverage's weights of data_change (migration 0255,
+-- the same versions the map's shared answers use, sql/queries/data_version.sql). Writers only insert rows there,
+-- so the version moves with every committed change and no writer queues on a counter row.
+SELECT coalesce(sum(weight) FILTER (WHERE topic = 'boundaries'), 0)::bigint
+       || '/' || coalesce(sum(weight) FILTER (WHERE topic = 'coverage'), 0)::bigint AS version
+  FROM data_change
