@@ -105,7 +105,8 @@ def run_worker(engine: Engine, *, poll_s: float = POLL_S, once: bool = False,
                jobs: Callable[[Engine], int] | None = None) -> WorkerTally:
     """Bring coverage current now, then whenever PostgreSQL notifies (or every ``poll_s`` seconds) until SIGTERM
     or SIGINT; with ``once``, drain what is stale and return. ``jobs``: other queued work to drain after the
-    coverage on each pass (`phusong worker` gives the long exports, app/export_jobs.py), returning how many."""
+    coverage on each pass, one item a call (`phusong worker` gives the long exports, app/export_jobs.py), returning
+    how many it made (0 when none is queued)."""
     tally = WorkerTally()
     _pass(engine, tally, report, jobs)
     if once:
@@ -147,15 +148,22 @@ def run_worker(engine: Engine, *, poll_s: float = POLL_S, once: bool = False,
 
 def _pass(engine: Engine, tally: WorkerTally, report: Callable[[RefreshReport], None] | None,
           jobs: Callable[[Engine], int] | None) -> None:
+    """Coverage first, then the queued exports one by one with the coverage brought current again after each:
+    a save's commune never waits behind a queue of PDFs (``jobs`` makes at most one export a call)."""
     tally.passes += 1
     try:
-        done = bring_current(engine)  # first: an export queued meanwhile is made from current figures
-        tally.exports += jobs(engine) if jobs is not None else 0
+        _bring_current(engine, tally, report)  # an export queued meanwhile is made from current figures
+        while jobs is not None and jobs(engine):
+            tally.exports += 1
+            _bring_current(engine, tally, report)
     except Exception:  # logged and retried on the next wake or poll: a worker outlives a failed pass
         tally.failures += 1
         _log.exception("coverage refresh failed")
         time.sleep(1.0)
-        return
+
+
+def _bring_current(engine: Engine, tally: WorkerTally, report: Callable[[RefreshReport], None] | None) -> None:
+    done = bring_current(engine)
     tally.communes += len(done.communes)
     if done.communes and report is not None:
         report(done)

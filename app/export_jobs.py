@@ -43,15 +43,16 @@ class QueuedJob:
 
 # ---------------------------------------------------------------------------------------------- the worker
 
-def run_export_jobs(engine: Engine) -> int:
-    """Make every queued export (one at a time, each taken under a row lock); returns how many were made.
+def run_export_jobs(engine: Engine, *, at_most: int | None = None) -> int:
+    """Make the queued exports (one at a time, each taken under a row lock; ``at_most`` of them when given);
+    returns how many were made.
     Also deletes the files finished more than a day ago, and folds the data version's rows into one (migration
     0255: the version stays the same)."""
     made = 0
     with engine.begin() as conn:
         conn.execute(queries.load("expired_export_jobs"))
         conn.execute(queries.load("compacted_data_change"))
-    while (job := _claim(engine)) is not None:
+    while (at_most is None or made < at_most) and (job := _claim(engine)) is not None:
         _make(engine, job)
         made += 1
     return made

@@ -7,6 +7,7 @@ import argparse
 import logging
 import os
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from analysis.refresh import RefreshReport
@@ -55,7 +56,7 @@ def _work(args: argparse.Namespace) -> int:
     ensure_database(settings)
     print(f"phusong worker {os.getpid()}: listening for stale coverage (poll every {args.poll:g} s)", flush=True)
     tally = run_worker(get_engine(settings), poll_s=args.poll, once=args.once, report=_print_pass,
-                       jobs=run_export_jobs)
+                       jobs=partial(run_export_jobs, at_most=1))
     print(f"phusong worker {os.getpid()}: stopped after {tally.communes} communes and {tally.exports} exports "
           f"in {tally.passes} passes "
           f"({tally.wakes} notifications, {tally.failures} failed passes)", flush=True)

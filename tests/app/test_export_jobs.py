@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from app.coverage_refresh import run_worker
 from app.export_jobs import run_export_jobs
 from tests.app.test_auth import _as
 
@@ -91,3 +92,33 @@ def test_with_separate_workers_every_pdf_is_a_job_and_the_same_ask_is_the_same_j
         with engine.begin() as conn:  # the shared demo database: leave no job for other tests' workers
             conn.execute(text("DELETE FROM export_job WHERE kind = 'report_pdf' AND status = 'queued'"))
         engine.dispose()
+
+
+def test_the_worker_brings_coverage_current_between_two_exports(demo_database: str) -> None:
+    """A save while the worker makes a PDF waits for that one export, not for the whole queue behind it."""
+    engine = create_engine(demo_database)
+    with engine.connect() as conn:
+        commune = conn.execute(text("SELECT commune_code FROM coverage_commune WHERE commune_code IN "
+                                    "(SELECT code FROM commune WHERE province_code = '11') LIMIT 1")).scalar_one()
+    queued = [_queue(demo_database, "taichinh"), _queue(demo_database, "taichinh")]
+    stale_after_each: list[bool] = []
+
+    def one_export_then_a_save(bind: Any) -> int:
+        made = run_export_jobs(bind, at_most=1)
+        with bind.connect() as conn:  # was the save during the previous export brought current before this one?
+            stale_after_each.append(bool(conn.execute(text("SELECT count(*) FROM coverage_stale")).scalar_one()))
+        if made:
+            with bind.begin() as conn:  # an inspector's save marks its commune stale while the export is made
+                conn.execute(text("INSERT INTO coverage_stale (commune_code) VALUES (:c) ON CONFLICT DO NOTHING"),
+                             {"c": commune})
+        return made
+
+    tally = run_worker(engine, once=True, jobs=one_export_then_a_save)
+    with engine.connect() as conn:
+        left = conn.execute(text("SELECT count(*) FROM coverage_stale")).scalar_one()
+        done = conn.execute(text("SELECT count(*) FROM export_job WHERE id = ANY(:ids) AND status = 'done'"),
+                            {"ids": queued}).scalar_one()
+    engine.dispose()
+    assert done == 2 and tally.exports >= 2
+    assert left == 0 and tally.communes >= 2  # recomputed after each export, the last one too
+    assert stale_after_each[1:] == [False] * (len(stale_after_each) - 1)
