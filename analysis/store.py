@@ -195,7 +195,7 @@ def _copy_communes(
         "geom": table["covered_ewkb"].to_numpy(dtype=object),
         "commune_group": pd.to_numeric(table["commune_group"], errors="coerce").to_numpy(dtype=float),
     }
-    copy_binary_columns(conn, "coverage_commune", {name: columns[name] for name in _COMMUNE_COLUMNS})
+    copy_binary_columns(conn, "coverage_commune", columns)  # by name: the order is the COPY's column list
 
 
 def _copy_villages(conn: Connection, villages_df: pd.DataFrame, run_id: int) -> None:
@@ -232,36 +232,6 @@ _COMMUNE_COLUMNS_AS_IS = (
     "reason",
     "reason_en",
     "commune_culture_houses",
-    "rules_name",
-    "rules_hash",
-    "rules_provisional",
-)
-_COMMUNE_COLUMNS = (
-    "commune_code",
-    "run_id",
-    "area_km2",
-    "covered_area_km2",
-    "covered_area_share",
-    "pop_total",
-    "pop_covered",
-    "pop_covered_share",
-    "villages_total",
-    "villages_reached",
-    "clusters_working",
-    "clusters_broken",
-    "station_operational",
-    "ntm_8_1",
-    "ntm_6_3_share",
-    "ntm_8_3",
-    "class",
-    "reason",
-    "reason_en",
-    "rule_version",
-    "params",
-    "data_date",
-    "geom",
-    "commune_culture_houses",
-    "commune_group",
     "rules_name",
     "rules_hash",
     "rules_provisional",
