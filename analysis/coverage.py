@@ -181,7 +181,9 @@ def disc_polygons(
 
     The vertices of ``shapely.buffer(point, r, quad_segs=quad_segs)`` (same start and order), built with numpy
     in one call: about twice as fast as GEOS's buffer for 10^5 discs. With ``equal_area`` the polygon is
-    scaled so its area is exactly pi r^2.
+    scaled so its area is exactly pi r^2. The polygons are made from one flat coordinate array and its
+    offsets (``from_ragged_array``): the same polygons as ``shapely.polygons`` of the (n, k+1, 2) rings,
+    2-3x faster (one linear ring made per polygon, not each ring made then copied into its polygon).
     """
     n = 4 * quad_segs
     scale = np.sqrt(np.pi / (n / 2 * np.sin(2 * np.pi / n))) if equal_area else 1.0
@@ -190,7 +192,11 @@ def disc_polygons(
     dx[-1], dy[-1] = dx[0], dy[0]  # closed ring
     rr = (np.asarray(radius_m, dtype=float) * scale)[:, None]
     ring = np.stack([x[:, None] + rr * dx[None, :], y[:, None] + rr * dy[None, :]], axis=-1)
-    return np.asarray(shapely.polygons(ring), dtype=object)
+    m = len(ring)
+    offsets = (np.arange(m + 1, dtype=np.int64) * (n + 1), np.arange(m + 1, dtype=np.int64))
+    return np.asarray(
+        shapely.from_ragged_array(shapely.GeometryType.POLYGON, ring.reshape(-1, 2), offsets), dtype=object
+    )
 
 
 def polygonal_multipolygon(geom: shapely.Geometry | None) -> shapely.Geometry | None:
