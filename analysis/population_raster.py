@@ -267,7 +267,7 @@ def _record_raster(
 def write_population_geotiff(
     path: Path, values: np.ndarray, transform: Any, *, epsg: int, description: str
 ) -> None:
-    """Write persons per cell as a tiled, LZW-compressed float32 GeoTIFF (nodata -1), tagged derived."""
+    """Write persons per cell as a tiled, ZSTD-compressed float32 GeoTIFF (nodata -1), tagged derived."""
     path.parent.mkdir(parents=True, exist_ok=True)
     profile = {
         "driver": "GTiff",
@@ -281,9 +281,10 @@ def write_population_geotiff(
         "tiled": True,
         "blockxsize": 256,
         "blockysize": 256,
-        # LZW without predictor: a derived raster is constant over each commune, so it packs small (8 MB
-        # for the country at 100 m) and reads fastest (all 4,690 national blocks in 0.9 s vs 3.8 s deflate).
-        "compress": "lzw",
+        # ZSTD without predictor: a derived raster is constant over each commune, so it packs small (1 MB for
+        # the country at 100 m; LZW 7 MB) and reads fastest (all 4,690 national blocks in 0.66 s of CPU, LZW
+        # 0.85-1.06 s, deflate 0.92-0.99 s; a national recompute's people pass 10-25 % less than with LZW).
+        "compress": "zstd",
         "SPARSE_OK": True,
     }
     with rasterio.open(path, "w", **profile) as dst:

@@ -38,7 +38,8 @@ import numpy as np
 SHARED = Path(os.environ.get("PHUSONG_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 COMMUNES = SHARED / "admin_2025" / "communes_2025_national_simplified.gpkg"
 CACHE = Path(__file__).resolve().parent / "results"
-RASTER = CACHE / "population_national_100m_synthetic.tif"
+# A new name when the way phusong writes rasters changes (ZSTD since session 29), so the cached file is rebuilt.
+RASTER = CACHE / "population_national_100m_synthetic_zstd.tif"
 SEED = 20251
 
 
