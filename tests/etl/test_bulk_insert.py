@@ -66,6 +66,33 @@ def test_a_small_load_into_a_big_table_keeps_its_indexes(communes: Connection, t
         "SELECT indexrelid FROM pg_index WHERE indrelid = 'facility'::regclass ORDER BY 1")).scalars().all() == oids
 
 
+def test_a_big_load_takes_one_range_of_ids_and_later_inserts_follow_it(communes: Connection,
+                                                                       tmp_path: Path) -> None:
+    """Migration 0265: the bulk insert sends ids it reserved at once, in the order of the file's rows; the
+    sequence is past them, so a facility inserted afterwards (its default id) and a small load follow them."""
+    rows = BULK_INSERT_REBUILDS_INDEXES_FROM
+    assert _load(communes, _survey(tmp_path / "big.csv", rows, "BIG"), tmp_path).loaded == rows
+    low, high, count, in_order = communes.execute(text(
+        "SELECT min(id), max(id), count(*), bool_and(external_id = 'BIG-' || lpad((id - m)::text, 6, '0')) "
+        "FROM facility, (SELECT min(id) AS m FROM facility) f GROUP BY m")).one()
+    assert (high - low + 1, count, in_order) == (rows, rows, True)
+    later = communes.execute(text(
+        "INSERT INTO facility (type, commune_code, geom) "
+        "VALUES ('library', '03199', ST_SetSRID(ST_MakePoint(103.05, 21.45), 4326)) RETURNING id")).scalar_one()
+    assert later > high
+    assert _load(communes, _survey(tmp_path / "small.csv", 30, "SMALL"), tmp_path).loaded == 30
+    assert communes.execute(text("SELECT min(id) FROM facility WHERE external_id LIKE 'SMALL-%'")).scalar_one() > later
+
+
+def test_ids_are_reserved_only_while_the_table_is_locked_for_a_bulk_insert(db_conn: Connection) -> None:
+    with pytest.raises(Exception, match="only inside a bulk insert"):
+        with db_conn.begin_nested():
+            db_conn.execute(text("SELECT reserve_facility_ids(10)"))
+    db_conn.execute(text("LOCK TABLE facility IN ACCESS EXCLUSIVE MODE"))
+    first = db_conn.execute(text("SELECT reserve_facility_ids(10)")).scalar_one()
+    assert db_conn.execute(text("SELECT nextval(pg_get_serial_sequence('facility', 'id'))")).scalar_one() == first + 10
+
+
 def test_restore_without_set_aside_does_nothing(db_conn: Connection) -> None:
     assert db_conn.execute(text("SELECT restore_indexes('facility')")).scalar_one() == 0
 
