@@ -7,9 +7,9 @@ links' root, parameters, offset and the user's scope — whole country or the sc
 asked, at most ``MOST_ASKED`` of them, forgotten after ``ASKED_FOR_S``. A thread of the process reads the data
 version every ``WATCH_S`` seconds while it remembers any; when the version has moved and then stayed the same for
 one more look (a stream of saves does not make the pages again after each one), it makes every remembered page
-under the new version, the most recently asked first, and keeps it (memory and the cache the web processes share,
-app/live_gis/pages.py). The web processes of a machine share the work: a page is claimed in the shared cache
-before it is made, and a page already kept (a client asked it meanwhile) is not made again.
+under the new version — first pages first, then the most recently asked — and keeps it (memory and the cache the
+web processes share, app/live_gis/pages.py). The web processes of a machine share the work: a page is claimed in
+the shared cache before it is made, and a page already kept (a client asked it meanwhile) is not made again.
 
 Nothing here widens what anyone sees: a page is made for the scope it was asked with and kept under that scope's
 key, and every request still goes through the token check, the role check and its own scope's key.
@@ -28,7 +28,7 @@ from app.live_gis import pages, shared_tiles
 
 ASKED_FOR_S = 24 * 3600   # a page nobody asked for a day is not made ahead any more
 MOST_ASKED = 64           # pages remembered per process (the most recently asked): bounds the work per change
-WATCH_S = 2.0             # how often the data version is read while any page is remembered
+WATCH_S = 1.0             # how often the data version is read while any page is remembered (~1 ms a look)
 CLAIM_S = 120             # a claim to make a page lasts this long (a process that died while making it)
 
 _ASKED: OrderedDict[Hashable, tuple[float, pages.PageRequest]] = OrderedDict()
@@ -80,8 +80,14 @@ def _look(make: pages.Maker, made_for: dict[str, str], seen: dict[str, str]) -> 
         if not steady or made_for.get(query) == version:
             continue
         made_for[query] = version
-        for request in (r for r in remembered if r.collection.version_query == query):
+        # Every client's first page first (then the most recently asked first): a client reading page by page
+        # waits for page 1 and parses it while the next ones are made.
+        for request in sorted((r for r in remembered if r.collection.version_query == query), key=_offset):
             _make(replace(request, version=version), make)  # nothing to do for a page kept already
+
+
+def _offset(request: pages.PageRequest) -> int:
+    return request.offset
 
 
 def _make(request: pages.PageRequest, make: pages.Maker) -> None:
