@@ -4,7 +4,8 @@ make page 1 — 0.3–0.7 s of a read whose client parses for ~2.3 s, and GDAL's
 
 Each web process remembers the items pages it was asked (the page's request without its data version: collection,
 links' root, parameters, offset and the user's scope — whole country or the scope codes) with when they were last
-asked, at most ``MOST_ASKED`` of them, forgotten after ``ASKED_FOR_S``. A thread of the process reads the data
+asked, at most ``MOST_ASKED`` of them, forgotten after ``ASKED_FOR_S``; those asked twice, or read by following
+`next`, are made ahead (see ``asked``). A thread of the process reads the data
 version every ``WATCH_S`` seconds while it remembers any; when the version has moved and then stayed the same for
 one more look (a stream of saves does not make the pages again after each one), it makes every remembered page
 under the new version — first pages first, then the most recently asked — and keeps it (memory and the cache the
@@ -27,21 +28,32 @@ from dataclasses import replace
 from app.live_gis import pages, shared_tiles
 
 ASKED_FOR_S = 24 * 3600   # a page nobody asked for a day is not made ahead any more
-MOST_ASKED = 64           # pages remembered per process (the most recently asked): bounds the work per change
+MOST_ASKED = 512          # pages remembered per process (the most recently asked; a QGIS pan's bbox pages too)
 WATCH_S = 1.0             # how often the data version is read while any page is remembered (~1 ms a look)
 CLAIM_S = 120             # a claim to make a page lasts this long (a process that died while making it)
 
-_ASKED: OrderedDict[Hashable, tuple[float, pages.PageRequest]] = OrderedDict()
+# identity of a page -> (when last asked, the request, whether it is worth making ahead)
+_ASKED: OrderedDict[Hashable, tuple[float, pages.PageRequest, bool]] = OrderedDict()
 _LOCK = threading.Lock()
 _STARTED: list[threading.Thread] = []
 
 
 def asked(request: pages.PageRequest, make: pages.Maker) -> None:
     """Remember that a client asked this page now (under any data version); the first time, start this process's
-    watcher (after the web server forked its processes: one per process)."""
+    watcher (after the web server forked its processes: one per process).
+
+    A page is worth making ahead once it was asked twice in the last day (a layer someone comes back to) or is
+    part of a read that followed `next` (a whole-layer read: GDAL, QGIS, a script), then its first page too; a
+    page asked once (a QGIS pan's bbox) is only remembered, so a change does not make dozens of one-off pages."""
+    identity = _identity(request)
     with _LOCK:
-        _ASKED[_identity(request)] = (time.monotonic(), request)
-        _ASKED.move_to_end(_identity(request))
+        before = _ASKED.pop(identity, None)
+        _ASKED[identity] = (time.monotonic(), request, before is not None or request.offset > 0)
+        if request.offset > 0:
+            first = _identity(replace(request, offset=0))
+            if first in _ASKED:
+                when, page_1, _ = _ASKED[first]
+                _ASKED[first] = (when, page_1, True)
         while len(_ASKED) > MOST_ASKED:
             _ASKED.popitem(last=False)
         if not _STARTED:
@@ -55,12 +67,13 @@ def _identity(request: pages.PageRequest) -> Hashable:
 
 
 def _remembered() -> list[pages.PageRequest]:
-    """The pages asked in the last day, the most recently asked first (older ones forgotten)."""
+    """The pages worth making ahead asked in the last day, the most recently asked first (older ones
+    forgotten)."""
     oldest = time.monotonic() - ASKED_FOR_S
     with _LOCK:
-        for key in [k for k, (when, _) in _ASKED.items() if when < oldest]:
+        for key in [k for k, (when, _, _) in _ASKED.items() if when < oldest]:
             del _ASKED[key]
-        return [request for _, request in reversed(_ASKED.values())]
+        return [request for _, request, worth in reversed(_ASKED.values()) if worth]
 
 
 def _watch(make: pages.Maker) -> None:
