@@ -63,6 +63,7 @@ FLOOR = "floor: a WSGI app doing nothing, same gunicorn and clients, warm"
 GZIP_FIRST = "gzip, first read after a change"
 AHEAD_WAIT_S = 6.0  # a client arriving this long after a change finds the pages it asked before made again
 GZIP_AHEAD = f"gzip, first read {AHEAD_WAIT_S:.0f} s after a change"
+GENERALISED = "communes-generalised"  # the same communes, outlines simplified to ~100 m (national overviews)
 WEB_WORKERS = 2  # `phusong serve --workers 2 --threads 16`: one process per core, as deployed (issue 22)
 
 
@@ -198,12 +199,12 @@ class GdalRead:
     client_cpu_s: float
 
 
-def _items_gdal(base: str, auth: tuple[str, str]) -> GdalRead:
+def _items_gdal(base: str, auth: tuple[str, str], layer: str = "communes") -> GdalRead:
     import pyogrio
 
     pyogrio.set_gdal_config_options({"GDAL_HTTP_USERPWD": f"{auth[0]}:{auth[1]}", "GDAL_HTTP_AUTH": "BASIC"})
     server_cpu, client_cpu, start = _server_cpu_s(), time.process_time(), time.perf_counter()
-    frame = pyogrio.read_dataframe(f"OAPIF:{base}/ogcapi", layer="communes")
+    frame = pyogrio.read_dataframe(f"OAPIF:{base}/ogcapi", layer=layer)
     return GdalRead(time.perf_counter() - start, len(frame), _server_cpu_s() - server_cpu,
                     time.process_time() - client_cpu)
 
@@ -387,6 +388,11 @@ def _report(served: Served, base_tiles: tuple[list[float], float] | None, sql: t
     print(f"load average after the run: {os.getloadavg()[0]:.1f} (2 cores shared with other jobs)")
 
 
+def _has_collection(base: str, auth: tuple[str, str], cid: str) -> bool:
+    """Whether the served tree has collection ``cid`` (a tree compared against may predate it)."""
+    return requests.get(f"{base}/ogcapi/collections/{cid}", auth=auth, timeout=60).status_code == 200
+
+
 def _print_items(items: dict[str, ItemsRead], gdal: GdalRead | None) -> None:
     print(f"\n{'national communes items':<68} {'features':>8} {'MB sent':>8} {'fetch s':>8} {'parse s':>8} "
           f"{'seconds':>8}")
@@ -417,6 +423,11 @@ def run_items(rounds: int, against: Path | None, gdal: bool) -> int:
                 print(f"\nround {round_no}, {label}; load average {os.getloadavg()[0]:.1f}", flush=True)
                 reads = _items_reads(base, (USER, token), url)
                 _print_items(reads, _items_gdal(base, (USER, token)) if gdal else None)
+                if gdal and _has_collection(base, (USER, token), GENERALISED):
+                    light = _items_gdal(base, (USER, token), GENERALISED)
+                    print(f"GDAL OAPIF, whole layer {GENERALISED} (outlines ~100 m): {light.features:,} features, "
+                          f"{light.seconds:.2f} s; CPU: server {light.server_cpu_s:.2f} s, GDAL and pyogrio "
+                          f"{light.client_cpu_s:.2f} s", flush=True)
                 if any(read.features != communes for read in reads.values()):
                     raise SystemExit(f"bench.live_gis: a read did not return the {communes:,} communes")
     print(f"\nload average after the run: {os.getloadavg()[0]:.1f} (2 cores shared with other jobs)")
