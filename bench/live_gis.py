@@ -14,9 +14,10 @@ Measures, in one run:
    time (the server's thread count);
 2. the national `communes` items (3,321 features) read page by page (limit=1000, following `next`), gzipped (as
    GDAL, QGIS and requests ask) right after a change of the communes' data (no page kept yet: the server makes
-   them, app/live_gis/pages.py), gzipped again (pages kept), and not gzipped, split into receiving the pages
-   and parsing them with Python's json; the same through GDAL's OAPIF driver; baseline: the same features as
-   GeoJSON from one psycopg2 query.
+   them, app/live_gis/pages.py), gzipped again (pages kept), gzipped a few seconds after another change (the
+   pages asked before made again meanwhile, app/live_gis/ahead.py), and not gzipped, split into receiving the
+   pages and parsing them with Python's json; the same through GDAL's OAPIF driver (with the CPU seconds of the
+   server and of GDAL); baseline: the same features as GeoJSON from one psycopg2 query.
 Target (issue 19): tiles p95 < 100 ms warm; the national items < 3 s (gzip, first read after a change).
 
 `--items-only [--rounds N] [--against DIR]` runs part 2 alone, N times; with --against, a second server runs the
@@ -60,6 +61,9 @@ TILE_P95_TARGET_S = 0.100
 ITEMS_TARGET_S = 3.0
 FLOOR = "floor: a WSGI app doing nothing, same gunicorn and clients, warm"
 GZIP_FIRST = "gzip, first read after a change"
+AHEAD_WAIT_S = 6.0  # a client arriving this long after a change finds the pages it asked before made again
+GZIP_AHEAD = f"gzip, first read {AHEAD_WAIT_S:.0f} s after a change"
+GENERALISED = "communes-generalised"  # the same communes, outlines simplified to ~100 m (national overviews)
 WEB_WORKERS = 2  # `phusong serve --workers 2 --threads 16`: one process per core, as deployed (issue 22)
 
 
@@ -184,13 +188,25 @@ def _items(base: str, auth: tuple[str, str], encoding: str) -> ItemsRead:
     return read
 
 
-def _items_gdal(base: str, auth: tuple[str, str]) -> tuple[float, int]:
+@dataclass
+class GdalRead:
+    """GDAL's OAPIF read of the whole layer: seconds in all, features, and the CPU seconds of the server's
+    processes and of GDAL (pyogrio, in this process) meanwhile: where the time goes apart from the machine's load."""
+
+    seconds: float
+    features: int
+    server_cpu_s: float
+    client_cpu_s: float
+
+
+def _items_gdal(base: str, auth: tuple[str, str], layer: str = "communes") -> GdalRead:
     import pyogrio
 
     pyogrio.set_gdal_config_options({"GDAL_HTTP_USERPWD": f"{auth[0]}:{auth[1]}", "GDAL_HTTP_AUTH": "BASIC"})
-    start = time.perf_counter()
-    frame = pyogrio.read_dataframe(f"OAPIF:{base}/ogcapi", layer="communes")
-    return time.perf_counter() - start, len(frame)
+    server_cpu, client_cpu, start = _server_cpu_s(), time.process_time(), time.perf_counter()
+    frame = pyogrio.read_dataframe(f"OAPIF:{base}/ogcapi", layer=layer)
+    return GdalRead(time.perf_counter() - start, len(frame), _server_cpu_s() - server_cpu,
+                    time.process_time() - client_cpu)
 
 
 def _items_baseline(url: str) -> tuple[float, int]:
@@ -232,7 +248,7 @@ class Served:
     tiles: dict[str, tuple[list[float], float]]
     cpu: dict[str, tuple[float, float]]
     items: dict[str, ItemsRead]
-    gdal: tuple[float, int]
+    gdal: GdalRead
 
 
 def _server_cpu_s() -> float:
@@ -278,10 +294,14 @@ def _against_the_server(base: str, auth: tuple[str, str], tiles: list[tuple[int,
 
 def _items_reads(base: str, auth: tuple[str, str], url: str) -> dict[str, ItemsRead]:
     """The national read with gzip right after a change of the communes' data (no page kept yet), the same again
-    (pages kept), and without gzip."""
+    (pages kept), the first read a few seconds after another change (pages asked before made again meanwhile,
+    app/live_gis/ahead.py), and without gzip."""
     _change_the_data(url)
     reads = {GZIP_FIRST: _items(base, auth, "gzip")}
     reads["gzip, read again"] = _items(base, auth, "gzip")
+    _change_the_data(url)
+    time.sleep(AHEAD_WAIT_S)  # e.g. a recompute a few seconds before the client opens the layer
+    reads[GZIP_AHEAD] = _items(base, auth, "gzip")
     reads["identity"] = _items(base, auth, "identity")
     return reads
 
@@ -368,7 +388,12 @@ def _report(served: Served, base_tiles: tuple[list[float], float] | None, sql: t
     print(f"load average after the run: {os.getloadavg()[0]:.1f} (2 cores shared with other jobs)")
 
 
-def _print_items(items: dict[str, ItemsRead], gdal: tuple[float, int] | None) -> None:
+def _has_collection(base: str, auth: tuple[str, str], cid: str) -> bool:
+    """Whether the served tree has collection ``cid`` (a tree compared against may predate it)."""
+    return requests.get(f"{base}/ogcapi/collections/{cid}", auth=auth, timeout=60).status_code == 200
+
+
+def _print_items(items: dict[str, ItemsRead], gdal: GdalRead | None) -> None:
     print(f"\n{'national communes items':<68} {'features':>8} {'MB sent':>8} {'fetch s':>8} {'parse s':>8} "
           f"{'seconds':>8}")
     for how, read in items.items():
@@ -377,8 +402,9 @@ def _print_items(items: dict[str, ItemsRead], gdal: tuple[float, int] | None) ->
               f"{read.parse_s:>8.2f} {read.seconds:>8.2f}")
         print(f"    CPU: server {read.server_cpu_s:.2f} s, client parsing {read.parse_cpu_s:.2f} s")
     if gdal is not None:
-        print(f"{'GDAL OAPIF driver (pyogrio.read_dataframe), whole layer':<68} {gdal[1]:>8,} {'':>8} {'':>8} "
-              f"{'':>8} {gdal[0]:>8.2f}")
+        print(f"{'GDAL OAPIF driver (pyogrio.read_dataframe), whole layer':<68} {gdal.features:>8,} {'':>8} "
+              f"{'':>8} {'':>8} {gdal.seconds:>8.2f}")
+        print(f"    CPU: server {gdal.server_cpu_s:.2f} s, GDAL and pyogrio {gdal.client_cpu_s:.2f} s")
 
 
 def run_items(rounds: int, against: Path | None, gdal: bool) -> int:
@@ -397,6 +423,11 @@ def run_items(rounds: int, against: Path | None, gdal: bool) -> int:
                 print(f"\nround {round_no}, {label}; load average {os.getloadavg()[0]:.1f}", flush=True)
                 reads = _items_reads(base, (USER, token), url)
                 _print_items(reads, _items_gdal(base, (USER, token)) if gdal else None)
+                if gdal and _has_collection(base, (USER, token), GENERALISED):
+                    light = _items_gdal(base, (USER, token), GENERALISED)
+                    print(f"GDAL OAPIF, whole layer {GENERALISED} (outlines ~100 m): {light.features:,} features, "
+                          f"{light.seconds:.2f} s; CPU: server {light.server_cpu_s:.2f} s, GDAL and pyogrio "
+                          f"{light.client_cpu_s:.2f} s", flush=True)
                 if any(read.features != communes for read in reads.values()):
                     raise SystemExit(f"bench.live_gis: a read did not return the {communes:,} communes")
     print(f"\nload average after the run: {os.getloadavg()[0]:.1f} (2 cores shared with other jobs)")

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import flask
 
 from app.auth import User
-from app.live_gis import audit_read, pages, problem, readable_collection, request_user
+from app.live_gis import ahead, audit_read, pages, problem, readable_collection, request_user
 from app.live_gis.collections import Collection, readable_collections
 from app.live_gis.extent import scope_extent
 from app.live_gis.replica import read_connect
@@ -136,12 +136,15 @@ def _items(cid: str) -> flask.Response:
 
 def _kept_items(c: Collection, args: dict[str, str], offset: int) -> flask.Response:
     """An items page of a collection with a data version, from the pages kept gzipped (app/live_gis/pages.py)."""
-    with read_connect() as conn:
-        version = str(conn.execute(queries.load(c.version_query or "")).scalar_one())
+    version = pages.data_version(c.version_query or "")
     request = pages.PageRequest(c, _root(), tuple(sorted(args.items())), offset, request_user(), version)
     if flask.request.if_none_match.contains_weak(request.etag()):
         audit_read("ogcapi", c.id)
         return _kept_answer(flask.Response(status=304), request.etag(), "hit")
+    if flask.request.cache_control.only_if_cached and pages.kept(request) is None:
+        # RFC 9111 5.2.1.7: a client asking only for a kept answer gets one or a 504 (nothing is made for it).
+        return problem(504, "NotKept", "this page is not made yet; ask again without only-if-cached")
+    ahead.asked(request, _make_page)
     (etag, gzipped, _), kept = pages.page(request, _make_page)
     audit_read("ogcapi", c.id)
     if "gzip" in flask.request.headers.get("Accept-Encoding", "").lower():

@@ -30,6 +30,7 @@ from app.auth import User
 from app.live_gis import shared_tiles
 from app.live_gis.cache import TtlCache
 from app.live_gis.collections import Collection
+from app.live_gis.replica import read_connect
 from sql import queries
 
 PAGE_TTL_S = 15 * 60   # kept this long at most (a version moves on at the next change anyway): bounds the disk
@@ -72,14 +73,26 @@ class PageRequest:
 Maker = Callable[[PageRequest], tuple[list[bytes], int | None]]
 
 
+def data_version(version_query: str) -> str:
+    """The version of the data a collection's pages are made of (sql/queries/<version_query>.sql), read now."""
+    with read_connect() as conn:
+        return str(conn.execute(queries.load(version_query)).scalar_one())
+
+
 def page(request: PageRequest, make: Maker) -> tuple[Page, bool]:
     """(the page, whether it was kept already); the next page is then made ahead in the background."""
-    found = _kept(request.key())
+    found = kept(request)
     made = found or _make_once(request, make)
     if made[2] is not None:
         ahead = replace(request, offset=made[2])
-        _AHEAD.submit(_make_ahead, ahead, make)
+        _AHEAD.submit(make_kept, ahead, make)
     return made, found is not None
+
+
+def kept(request: PageRequest) -> Page | None:
+    """The page when this process or another one of the machine keeps it, else None (nothing is made)."""
+    found: Page | None = shared_tiles.through(_PAGES, request.key(), lambda page: len(page[1]) + 200)
+    return found
 
 
 def unpacked(gzipped: bytes) -> Iterator[bytes]:
@@ -93,11 +106,6 @@ def in_chunks(data: bytes) -> Iterator[memoryview]:
     """``data`` a megabyte at a time, without copying it."""
     view = memoryview(data)
     return (view[start:start + CHUNK] for start in range(0, len(view), CHUNK))
-
-
-def _kept(key: Hashable) -> Page | None:
-    found: Page | None = shared_tiles.through(_PAGES, key, lambda page: len(page[1]) + 200)
-    return found
 
 
 def _make_once(request: PageRequest, make: Maker) -> Page:
@@ -144,8 +152,10 @@ def _deflate(data: memoryview, end: int) -> bytes:
     return packer.compress(data) + packer.flush(end)
 
 
-def _make_ahead(request: PageRequest, make: Maker) -> None:
+def make_kept(request: PageRequest, make: Maker) -> None:
+    """Make the page and keep it unless it is kept already (in the background: the next page of one a client
+    reads, or a page made again after its data changed, app/live_gis/ahead.py)."""
     # A failure here (the database gone meanwhile) is for the client's own request to report, if it comes.
     with contextlib.suppress(Exception):
-        if _kept(request.key()) is None:
+        if kept(request) is None:
             _make_once(request, make)

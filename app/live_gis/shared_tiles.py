@@ -63,6 +63,15 @@ def put(key: Hashable, value: Any, ttl_s: float) -> None:
         return
 
 
+def claim(key: Hashable, ttl_s: float) -> bool:
+    """True for the first process of the machine to claim ``key`` in the last ``ttl_s`` seconds (so one of them
+    does a piece of background work); True too when the shared cache fails (then each process does it)."""
+    try:
+        return bool(_cache(_directory()).add(key, True, expire=ttl_s))
+    except _FAILURES:
+        return True
+
+
 def _directory() -> str:
     settings = get_settings()
     source = os.environ.get(READ_URL_ENV) or settings.sqlalchemy_url

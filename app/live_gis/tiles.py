@@ -103,5 +103,5 @@ def _tilejson(cid: str) -> Any:
         "tiles": [f"{root}/tiles/{c.id}/{{z}}/{{x}}/{{y}}.mvt"], "scheme": "xyz",
         "minzoom": 0, "maxzoom": MAX_ZOOM, "bounds": extent,
         "center": [(extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2, 8],
-        "vector_layers": [{"id": c.id, "description": c.title, "minzoom": 0, "maxzoom": MAX_ZOOM}],
+        "vector_layers": [{"id": c.tile_layer or c.id, "description": c.title, "minzoom": 0, "maxzoom": MAX_ZOOM}],
         "attribution": "phusong; 2025 boundaries: thanglequoc/vietnamese-provinces-database (MIT)"})

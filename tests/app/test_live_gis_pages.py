@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from urllib3.response import GzipDecoder
 
-from app.live_gis import pages, shared_tiles
+from app.live_gis import ahead, pages, shared_tiles
 from app.live_gis.tokens import create_token
 
 pytestmark = [pytest.mark.db]
@@ -30,7 +30,9 @@ def _bearer(url: str, user: str) -> dict[str, str]:
 
 
 def _forget_kept_pages() -> None:
-    """Empty this process's pages and the shared cache (a fresh start of every web process)."""
+    """Empty this process's pages, what it remembers being asked, and the shared cache (a fresh start of every
+    web process)."""
+    ahead._ASKED.clear()  # else its watcher may make pages earlier tests asked while this one counts its own
     pages._PAGES.clear()
     shared_tiles._cache(shared_tiles._directory()).clear()
 
