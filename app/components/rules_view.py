@@ -38,8 +38,9 @@ def scope_verdicts(user: User) -> dict[str, dict[str, bool | None]]:
     with connect() as conn:
         measures = read_rule_measures(conn, {**scope_binds(user), "province": None, "code": None})
         sets = rule_sets(conn)
-    found = {name: dict(zip(measures["commune_code"], (None if v is None else bool(v)
-                                                        for v in judge_communes(measures, s)["passes"]), strict=True))
+    codes = measures["commune_code"].tolist()  # plain lists: iterating Arrow-backed columns is ~10x slower
+    found = {name: dict(zip(codes, (None if v is None else bool(v)
+                                    for v in judge_communes(measures, s)["passes"].tolist()), strict=True))
              for name, s in sets.items()} if len(measures) else {}
     return {name: found.get(name, {}) for name in sets}
 
