@@ -395,8 +395,9 @@ def compare_verdicts(row: Mapping[str, Any], sets: Sequence[RuleSet]) -> tuple[l
 
 def read_rule_measures(conn: Connection, binds: Mapping[str, Any]) -> pd.DataFrame:
     """The stored measures of the analysed communes (query coverage_rule_measures: scope, province, code)."""
-    rows = conn.execute(queries.load("coverage_rule_measures"), dict(binds)).mappings().all()
-    return pd.DataFrame([dict(r) for r in rows], columns=[
+    result = conn.execute(queries.load("coverage_rule_measures"), dict(binds))
+    found = pd.DataFrame.from_records(result.fetchall(), columns=list(result.keys()))  # tuples: no dict per row
+    return found.reindex(columns=[
         "commune_code", "province_code", "station_operational", "villages_total", "villages_reached",
         "commune_culture_houses", "ntm_6_3_share", "pop_covered_share", "commune_group"])
 

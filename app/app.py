@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 import diskcache
 from dash import Dash, DiskcacheManager, Input, Output, State, clientside_callback, dcc, html
 
-from app import auth, basemap, downloads, errors, live_gis, login, offline, security_headers
+from app import auth, basemap, downloads, errors, live_gis, login, map_data, offline, security_headers
 from app.i18n import current_lang, t
 from sql.settings import Settings, get_settings
 
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     security_headers.install(app)
     live_gis.install(app.server)  # /ogcapi and /tiles for GIS clients, with personal access tokens
     offline.install(app.server)  # /thuc-dia/: the offline inspector page, its area pack and sync (issue 20)
+    map_data.install(app.server)  # /map-data/: the coverage map's communes, gzipped once per data version
     basemap.install(app.server)  # /basemap/: a user-supplied MBTiles base map (PHUSONG_BASEMAP_MBTILES)
     app.layout = _layout
     return app

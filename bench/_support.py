@@ -82,8 +82,13 @@ def wait_for_port(port: int, seconds: float = 60) -> None:
 def log_in(base: str, name: str, password: str) -> requests.Session:
     """Log in through the login form as a browser does: its CSRF token first, then the name and password."""
     session = requests.Session()
-    form = session.get(f"{base}/login", timeout=30).text
-    token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    for _ in range(3):  # a login form answered with an error under the log-in rush: said, then asked again
+        got = session.get(f"{base}/login", timeout=30)
+        if 'name="csrf_token" value="' in got.text:
+            break
+        print(f"login form for {name}: HTTP {got.status_code} {got.text[:200]!r}", file=sys.stderr, flush=True)
+        time.sleep(1)
+    token = got.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
     answer = session.post(f"{base}/login", data={"name": name, "password": password, "csrf_token": token},
                           allow_redirects=False, timeout=30)
     if answer.status_code != 302:

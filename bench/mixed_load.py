@@ -6,8 +6,9 @@ communes of the country (../shared/data/admin_2025, or PHUSONG_SHARED_DATA), bro
 (gunicorn) and one `phusong worker` (woken by LISTEN/NOTIFY). Simulated users, each with its own session
 (logged in through the login form before the clock starts) and its own think time:
 
-- planners (300): open the map page, move around (the map's communes callback at zoom 6–12 around a commune),
-  open communes (the panel callback) and follow the coverage version (the map's poll), 3–10 s apart;
+- planners (300): open the map page, move around (the map's communes callback at zoom 6–12 around a commune,
+  then, as the browser, a GET of the communes URL it gives, with the ETag of that URL's last answer), open
+  communes (the panel callback) and follow the coverage version (the map's poll), 3–10 s apart;
 - inspectors (150): save an inspection through the Kiểm tra page's callback, a photo with one save in five and
   one save in twenty sent twice with the same submission id (a retry over 3G), 5–15 s apart;
 - budget officers (30): download the gaps as XLSX and the report as PDF of their province, 10–30 s apart, as
@@ -158,7 +159,7 @@ def _world_data(url: str) -> tuple[list[tuple[str, float, float]], list[int]]:
 def _callbacks(sessions: dict[str, list[requests.Session]], base: str) -> dict[str, dict[str, Any]]:
     """The callbacks the users call, by the first output they write, as /_dash-dependencies lists them to a
     planner and an inspector (each role is told of its own pages' callbacks)."""
-    wanted = {"map-communes.data": "communes", "map-panel.children": "panel",
+    wanted = {"map-communes-url.data": "communes", "map-panel.children": "panel",
               "map-coverage-version.data": "version", "insp-result.children": "save"}
     found: dict[str, dict[str, Any]] = {}
     listed = [d for role in ("planner", "inspector")
@@ -194,6 +195,7 @@ def _dash_ok(answer: requests.Response) -> bool:
 
 def _planner(world: World, session: requests.Session, tally: Tally, rng: random.Random) -> None:
     version, shown = None, None
+    etags: dict[str, str] = {}  # what the browser keeps: the communes URL's ETag, sent back as If-None-Match
     update = f"{world.base}/_dash-update-component"
     while time.monotonic() < world.until:
         code, lon, lat = rng.choice(world.communes)
@@ -211,6 +213,10 @@ def _planner(world: World, session: requests.Session, tally: Tally, rng: random.
             answer = tally.timed("callback: map communes (zoom 6–12)", session, "POST", update, _dash_ok,
                                  json=body)
             shown = zoom if answer is not None and answer.status_code == 200 else shown
+            url = answer.json()["response"].get("map-communes-url", {}).get("data") if answer is not None and \
+                answer.status_code == 200 else None
+            if url:  # none when all is drawn already (a pan below zoom 9): the browser fetches nothing either
+                _fetch_communes(world, session, tally, url, etags)
         elif action == "open":
             body = _call(world.callbacks["panel"], {"map-selected.data": code}, "map-selected.data")
             tally.timed("callback: commune panel", session, "POST", update, _dash_ok, json=body)
@@ -222,6 +228,16 @@ def _planner(world: World, session: requests.Session, tally: Tally, rng: random.
             if answer is not None and answer.status_code == 200:
                 version = answer.json()["response"].get("map-coverage-version", {}).get("data", version)
         time.sleep(rng.uniform(3, 10))
+
+
+def _fetch_communes(world: World, session: requests.Session, tally: Tally, url: str, etags: dict[str, str]) -> None:
+    """What the map's clientside callback does with the communes URL: GET it, with the ETag of the last answer
+    of that URL (304 then)."""
+    headers = {"If-None-Match": etags[url]} if url in etags else {}
+    got = tally.timed("page: map communes GeoJSON (GET)", session, "GET", f"{world.base}{url}",
+                      lambda a: a.status_code in (200, 304), headers=headers)
+    if got is not None and got.status_code == 200 and got.headers.get("ETag"):
+        etags[url] = got.headers["ETag"]
 
 
 def _inspector(world: World, session: requests.Session, tally: Tally, rng: random.Random, name: str) -> None:

@@ -130,5 +130,19 @@ window.phusong.map = (function () {
         return marker.bindTooltip(feature.properties.tooltip);
     }
 
-    return {actionPoint, statusSvg, communeLabel, communeLabels, communeStyle, communeTooltip, facilityPoint, facilityCluster, villagePoint, discStyle, shareColour};
+    // The communes of the view from the URL the communes callback gave (app/map_data.py): the browser keeps the
+    // answer and asks again with its ETag (304). The same URL twice in a row is not fetched again; an answer
+    // that is not GeoJSON (the session ended: the login page) leaves the map as it is.
+    let lastUrl = null;
+    function fetchCommunes(url) {
+        const same = window.dash_clientside.no_update;
+        if (!url || url === lastUrl) { return same; }
+        lastUrl = url;
+        return fetch(url, {credentials: "same-origin", headers: {Accept: "application/geo+json"}})
+            .then(function (r) { return r.ok ? r.json() : same; })
+            .then(function (data) { return (data && data.features) ? data : same; })
+            .catch(function () { lastUrl = null; return same; });
+    }
+
+    return {actionPoint, statusSvg, communeLabel, communeLabels, fetchCommunes, communeStyle, communeTooltip, facilityPoint, facilityCluster, villagePoint, discStyle, shareColour};
 })();

@@ -6,21 +6,43 @@ Now two answers, each made once per version and kept (app/shared_answers.py):
 - the outlines (code, name, province, simplified geometry) per scope and view — zoom level, province, and past
   zoom 9 the envelope snapped to a grid so nearby views ask the same — under the boundaries' version;
 - the classes, shares and verdicts of the whole scope under the coverage version (every recompute changes it).
-A request joins the two (a few milliseconds for the 3,321 communes)."""
+A request joins the two (a few milliseconds for the 3,321 communes).
+
+The browser does not get the joined collection through the communes callback (Dash's encoder and the response's
+compression cost ~0.1 s of CPU for each 1.5-3 MB answer): the callback gives it a URL naming the view and the data
+versions (``communes_url``), and app/map_data.py serves that view's collection once encoded and gzipped per version
+(``communes_gzip``), with an ETag: asked again, it answers 304 without a body."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import math
+import threading
+from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
+import orjson
+import pandas as pd
+
+from analysis.rules import judge_communes, rule_sets
 from app.auth import User, scope_binds
-from app.components.common import map_binds, rows
-from app.components.rules_view import scope_verdicts
-from app.shared_answers import answer, data_version
+from app.components.common import map_binds
+from app.live_gis.pages import gzipped
+from app.shared_answers import DataVersion, answer, data_version, scope_key
 from sql import queries
 from sql.engine import connect
+from sql.errors import InputRefused
 
 EMPTY: dict[str, Any] = {"type": "FeatureCollection", "features": []}
+COMMUNES_ROUTE = "/map-data/communes.geojson"
+# The columns judge_communes reads, in the order of analysis.rules.read_rule_measures.
+RULE_MEASURES = ["commune_code", "province_code", "station_operational", "villages_total", "villages_reached",
+                 "commune_culture_houses", "ntm_6_3_share", "pop_covered_share", "commune_group"]
+JUDGED_KEPT = 100_000  # (rule sets, measures row) -> verdicts this process keeps; forgotten all at once past it
+_judged: dict[tuple[Any, ...], dict[str, bool | None]] = {}
+_judged_lock = threading.Lock()
+_VIEW_KEYS = ("province", "zoom_level", "tolerance", "decimals", "xmin", "ymin", "xmax", "ymax")
 
 
 def map_communes(user: User, *, province: str | None = None, zoom: float | None = None,
@@ -30,9 +52,11 @@ def map_communes(user: User, *, province: str | None = None, zoom: float | None 
     binds = map_binds(user, province=province, zoom=zoom, bounds=bounds, snap=True)
     with connect() as conn:
         version = data_version(conn)  # before the data it keys (sql/queries/data_version.sql)
-    view = tuple(binds[k] for k in ("province", "zoom_level", "tolerance", "decimals", "xmin", "ymin", "xmax",
-                                    "ymax"))
-    outlines = answer("map_outlines", user, view, version.boundaries, lambda: _outlines(binds))
+    return _joined(user, binds, version)
+
+
+def _joined(user: User, binds: dict[str, Any], version: DataVersion) -> dict[str, Any]:
+    outlines = _outlines_of(user, binds, version)
     if not outlines["features"]:
         return EMPTY
     classes = answer("map_classes", user, None, version.coverage, lambda: _classes(user))
@@ -41,6 +65,59 @@ def map_communes(user: User, *, province: str | None = None, zoom: float | None 
         {"type": "Feature", "geometry": f["geometry"],
          "properties": {**f["properties"], **classes["by_code"].get(f["properties"]["code"], blank)}}
         for f in outlines["features"]]}
+
+
+def _outlines_of(user: User, binds: dict[str, Any], version: DataVersion) -> dict[str, Any]:
+    return answer("map_outlines", user, tuple(binds[k] for k in _VIEW_KEYS), version.boundaries,
+                  lambda: _outlines(binds))
+
+
+def communes_url(user: User, *, province: str | None = None, zoom: float | None = None,
+                 bounds: Sequence[Sequence[float]] | None = None) -> tuple[str, int]:
+    """The URL of this view's communes for the browser (app/map_data.py), and how many communes it holds. The URL
+    names the detail level, the province, the snapped envelope (past zoom 9) and the data versions: the same view
+    of the same data is the same URL, which the browser asks again with its ETag."""
+    binds = map_binds(user, province=province, zoom=zoom, bounds=bounds, snap=True)
+    with connect() as conn:
+        version = data_version(conn)
+    count = len(_outlines_of(user, binds, version)["features"])
+    query: dict[str, Any] = {"zoom": 6 if zoom is None else max(4, min(16, int(zoom)))}
+    if province:
+        query["province"] = province
+    if binds["xmin"] is not None:
+        query["bbox"] = ",".join(repr(float(binds[k])) for k in ("xmin", "ymin", "xmax", "ymax"))
+    query["v"] = f"{version.boundaries}.{version.coverage}"
+    return f"{COMMUNES_ROUTE}?{urlencode(query)}", count
+
+
+def view_binds(user: User, args: Mapping[str, str]) -> dict[str, Any]:
+    """The binds of a view named by ``communes_url``'s query, for ``user``'s own scope (never the URL's word on
+    whose communes): zoom (4-16), province, bbox (four finite numbers, west < east, south < north)."""
+    zoom = args.get("zoom", "6")
+    if not zoom.isdigit():
+        raise InputRefused("zoom must be a whole number")
+    binds = map_binds(user, province=args.get("province") or None, zoom=float(zoom))
+    if binds["zoom_level"] is None and args.get("bbox"):
+        try:
+            west, south, east, north = (float(v) for v in args["bbox"].split(","))
+        except ValueError as exc:
+            raise InputRefused("bbox must be four numbers: west,south,east,north") from exc
+        if not all(math.isfinite(v) for v in (west, south, east, north)) or west >= east or south >= north:
+            raise InputRefused("bbox must be four numbers: west,south,east,north")
+        binds.update(xmin=west, ymin=south, xmax=east, ymax=north)
+    return binds
+
+
+def communes_gzip(user: User, binds: dict[str, Any]) -> tuple[str, bytes]:
+    """(ETag, the gzipped GeoJSON) of a view for ``user``'s scope under the current data versions: encoded and
+    packed once per version by the machine's processes (app/shared_answers.py), then only sent."""
+    with connect() as conn:
+        version = data_version(conn)  # before the data it keys
+    view = tuple(binds[k] for k in _VIEW_KEYS)
+    versions = (version.boundaries, version.coverage)
+    tag = hashlib.sha256(repr((scope_key(user), view, versions)).encode()).hexdigest()[:32]
+    return tag, answer("map_communes_gzip", user, view, versions,
+                       lambda: gzipped(orjson.dumps(_joined(user, binds, version))))
 
 
 def _outlines(binds: dict[str, Any]) -> dict[str, Any]:
@@ -53,9 +130,34 @@ def _outlines(binds: dict[str, Any]) -> dict[str, Any]:
 
 def _classes(user: User) -> dict[str, Any]:
     """{"fields": the property names, "by_code": code -> {class, share, pass_<set>...}} for the user's scope."""
-    verdicts = scope_verdicts(user)
+    verdicts = scope_verdicts_kept(user)
     fields = ["class", "share", *(f"pass_{name}" for name in verdicts)]
-    by_code = {r["code"]: {"class": r["class"], "share": r["share"],
-                           **{f"pass_{name}": passes.get(r["code"]) for name, passes in verdicts.items()}}
-               for r in rows("map_commune_classes", scope_binds(user))}
+    with connect() as conn:  # tuples (code, class, share): no mapping per row
+        found = conn.execute(queries.load("map_commune_classes"), scope_binds(user)).all()
+    by_code = {code: {"class": cls, "share": share,
+                      **{f"pass_{name}": passes.get(code) for name, passes in verdicts.items()}}
+               for code, cls, share in found}
     return {"fields": fields, "by_code": by_code}
+
+
+def scope_verdicts_kept(user: User) -> dict[str, dict[str, bool | None]]:
+    """``scope_verdicts`` (app/components/rules_view.py) judging only the communes whose measures or rule sets
+    changed since this process last judged them: a recompute changes a few communes, and the map's classes are
+    made again for every coverage version (~70 ms to judge the 3,321 communes again, ~5 ms to read them)."""
+    with connect() as conn:
+        result = conn.execute(queries.load("coverage_rule_measures"),
+                              {**scope_binds(user), "province": None, "code": None})
+        columns, found = list(result.keys()), [tuple(row) for row in result]
+        sets = rule_sets(conn)
+    sets_key = tuple(sorted((name, s.sha256) for name, s in sets.items()))
+    with _judged_lock:
+        if len(_judged) > JUDGED_KEPT:
+            _judged.clear()
+        missing = [row for row in found if (sets_key, row) not in _judged]
+        if missing:  # judge_communes judges each row on its own: a few rows give the verdicts the whole would
+            frame = pd.DataFrame.from_records(missing, columns=columns).reindex(columns=RULE_MEASURES)
+            passes = {name: judge_communes(frame, s)["passes"].tolist() for name, s in sets.items()}
+            for i, row in enumerate(missing):
+                _judged[(sets_key, row)] = {name: None if v[i] is None else bool(v[i]) for name, v in passes.items()}
+        judged = [(row[0], _judged[(sets_key, row)]) for row in found]
+    return {name: {code: verdicts[name] for code, verdicts in judged} for name in sets}

@@ -8,7 +8,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
-from analysis.rules import RuleSet, compare_verdicts, count_passing, judge_communes, read_rule_measures, rule_sets
+from analysis.rules import RuleSet, compare_verdicts, count_passing, read_rule_measures, rule_sets
 from app.auth import User, scope_binds
 from app.i18n import current_lang, fmt_int, t
 from sql.engine import connect
@@ -31,17 +31,6 @@ def set_label(rule_set: RuleSet) -> str:
 def colour_options() -> list[dict[str, str]]:
     """One "colour by" choice per rule set: value ``rules:<name>``."""
     return [{"label": set_label(s), "value": f"rules:{s.name}"} for s in known_sets()]
-
-
-def scope_verdicts(user: User) -> dict[str, dict[str, bool | None]]:
-    """Per rule set name, each analysed commune of the user's scope and whether it passes."""
-    with connect() as conn:
-        measures = read_rule_measures(conn, {**scope_binds(user), "province": None, "code": None})
-        sets = rule_sets(conn)
-    found = {name: dict(zip(measures["commune_code"], (None if v is None else bool(v)
-                                                        for v in judge_communes(measures, s)["passes"]), strict=True))
-             for name, s in sets.items()} if len(measures) else {}
-    return {name: found.get(name, {}) for name in sets}
 
 
 def legend(rule_set_name: str) -> list[Any]:

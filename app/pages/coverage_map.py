@@ -40,7 +40,7 @@ from app.components.coverage_views import (
     table_columns,
     table_row,
 )
-from app.components.map_answers import map_communes
+from app.components.map_answers import communes_url
 from app.components.map_layers import base_layers, colour_legend, facility_popup, layer_legends
 from app.components.rules_view import legend, panel_verdicts, province_summary
 from app.i18n import (
@@ -69,10 +69,11 @@ def layout(**_: Any) -> Any:
     provinces = rows("provinces_in_scope", scope_binds(user))
     bounds = _initial_bounds(user)
     zoom = zoom_for_bounds(bounds)
-    collection = map_communes(user, zoom=zoom)
+    url, count = communes_url(user, zoom=zoom)
     children: list[Any] = [
         base_layers("map"),
-        dl.GeoJSON(data=collection, id="map-communes", style={"variable": "phusong.map.communeStyle"},
+        # Filled in the browser from map-communes-url (app/map_data.py; the clientside callback at the end).
+        dl.GeoJSON(data=EMPTY_COLLECTION, id="map-communes", style={"variable": "phusong.map.communeStyle"},
                    onEachFeature={"variable": "phusong.map.communeTooltip"},
                    hideout=_hideout("class", None), zoomToBoundsOnClick=False),
         dl.GeoJSON(data=EMPTY_COLLECTION, id="map-discs", style={"variable": "phusong.map.discStyle"},
@@ -95,7 +96,7 @@ def layout(**_: Any) -> Any:
             dbc.Button("☰ " + ("Filters" if en else "Bộ lọc"), id="map-filters-open", size="sm", color="secondary",
                        outline=True, className="d-md-none mb-1"),
             html.Div(stale_alert(id="map-stale-alert"), id="map-stale"),
-            html.Div([html.Span(_hint(collection), className="text-muted small me-2", id="map-commune-count"),
+            html.Div([html.Span(_hint(count), className="text-muted small me-2", id="map-commune-count"),
                       overdue_link(user)], className="d-flex justify-content-between align-items-center"),
             html.Div(id="map-rules-count", className="mb-1"),
             html.Div([
@@ -113,14 +114,15 @@ def layout(**_: Any) -> Any:
                           className="commune-panel")], md=3, lg=3, id="map-sheet", className="map-sheet"),
         dcc.Store(id="map-selected"),
         dcc.Store(id="map-detail-zoom", data=zoom),
+        dcc.Store(id="map-communes-url", data=url),
         # Redraw when the coverage worker has stored new figures (issue 15): a cheap version polled, no reload.
         dcc.Store(id="map-coverage-version", data=current_coverage_version()),
         dcc.Interval(id="map-coverage-poll", interval=POLL_MS),
     ], className="g-2")
 
 
-def _hint(collection: dict[str, Any]) -> str:
-    count = fmt_int(len(collection["features"]))
+def _hint(communes: int) -> str:
+    count = fmt_int(communes)
     return f"{count} communes on the map" if current_lang() == "en" else f"{count} xã/phường/đặc khu trên bản đồ"
 
 
@@ -157,20 +159,20 @@ def follow_coverage(_n: int, shown: list[int] | None, province: str | None) -> A
     return version, stale_alert(province, id="map-stale-alert")
 
 
-@callback(Output("map-communes", "data"), Output("map-commune-count", "children"),
+@callback(Output("map-communes-url", "data"), Output("map-commune-count", "children"),
           Output("map-detail-zoom", "data"),
           Input("map-main", "zoom"), Input("map-main", "bounds"), Input("map-province", "value"),
           Input("map-coverage-version", "data"), State("map-detail-zoom", "data"), prevent_initial_call=True)
 def refresh_communes(zoom: float | None, bounds: Any, province: str | None, _version: Any,
                      shown_zoom: int | None) -> Any:
-    """Re-send the communes when the detail level (zoom) or, past zoom 9, the view changes, or coverage was
-    recomputed; else nothing."""
+    """A new URL of the communes (app/map_data.py) when the detail level (zoom) or, past zoom 9, the view
+    changes, or coverage was recomputed; else nothing. The browser fetches it (the clientside callback below)."""
     user = require(*ROLES)
     level = None if zoom is None else int(zoom)
     if ctx.triggered_id == "map-main" and (level is None or level < VIEW_ONLY_FROM_ZOOM) and level == shown_zoom:
         return no_update, no_update, no_update  # the map reporting its view, or a pan: all is already drawn
-    collection = map_communes(user, province=province, zoom=zoom, bounds=_plain_bounds(bounds))
-    return collection, _hint(collection), level
+    url, count = communes_url(user, province=province, zoom=zoom, bounds=_plain_bounds(bounds))
+    return url, _hint(count), level
 
 
 @callback(Output("map-rules-count", "children"), Input("map-province", "value"),
@@ -391,6 +393,11 @@ clientside_callback(
     "function(n) { return n ? true : window.dash_clientside.no_update; }",
     Output("map-facility-info", "hidden", allow_duplicate=True), Input("map-facility-close", "n_clicks"),
     prevent_initial_call=True,
+)
+# The communes of the view, fetched from the URL the server gave (gzipped once per data version, ETag: 304).
+clientside_callback(
+    "function(url) { return window.phusong.map.fetchCommunes(url); }",
+    Output("map-communes", "data"), Input("map-communes-url", "data"),
 )
 # Commune names as labels once a province fills the view (zoom 9 and more, at most LABEL_LIMIT of them).
 clientside_callback(

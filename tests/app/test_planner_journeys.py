@@ -46,10 +46,9 @@ def test_the_map_pans_and_zooms_without_errors_and_sharpens_the_outlines(browser
     errors = _console_errors(page)
     sent: list[dict[str, Any]] = []  # the communes re-sent for a new detail level, in order
 
-    def keep_communes(response: Any) -> None:
-        if "_dash-update-component" in response.url and response.status == 200 and \
-                "map-communes.data" in (response.request.post_data or ""):
-            sent.append(response.json()["response"]["map-communes"]["data"])
+    def keep_communes(response: Any) -> None:  # the browser fetches the URL the communes callback gives
+        if "/map-data/communes.geojson" in response.url and response.status == 200:
+            sent.append(response.json())
 
     page.on("response", keep_communes)
     page.goto(app_url)

@@ -98,6 +98,9 @@ ROUTES: dict[str, tuple[str, Any]] = {
     # The user-supplied MBTiles base map (issue 21): any logged-in user; none configured in the suite, so 404
     # (test_the_mbtiles_base_map_is_served_to_logged_in_users covers a configured file).
     "/basemap/<int:z>/<int:x>/<int:y>.png": ("/basemap/8/203/113.png", "not found page"),
+    # Issue 22: the coverage map's communes for the session's scope (a province outside it: 403,
+    # tests/app/test_map_data.py); anonymous users are sent to /login as from a page.
+    "/map-data/communes.geojson": ("/map-data/communes.geojson?zoom=8", EVERYONE),
 }
 # Answers 401 to nobody (machine clients), where pages send a browser to /login.
 API_PREFIXES = ("/download", "/ogcapi", "/tiles")

@@ -98,3 +98,49 @@ def test_compacting_the_changes_keeps_every_version(demo_env: str) -> None:
         rows = conn.execute(text("SELECT count(*) FROM data_change")).scalar_one()
     engine.dispose()
     assert before == after and rows <= 3
+
+
+def _whole_verdicts(url: str, user: User) -> dict[str, dict[str, Any]]:
+    """Every commune of the scope judged at once, as one frame (what the map showed before verdicts were kept)."""
+    from analysis.rules import judge_communes, read_rule_measures, rule_sets
+    from app.auth import scope_binds
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        measures = read_rule_measures(conn, {**scope_binds(user), "province": None, "code": None})
+        sets = rule_sets(conn)
+    engine.dispose()
+    return {name: dict(zip(measures["commune_code"].tolist(),
+                           [None if v is None else bool(v) for v in judge_communes(measures, s)["passes"]],
+                           strict=True)) for name, s in sets.items()}
+
+
+def test_verdicts_judged_commune_by_changed_commune_are_those_of_the_whole(demo_env: str) -> None:
+    from app.components import map_answers
+
+    inspector, everyone = User("kiemtra", "inspector", (COMMUNE_A, COMMUNE_B)), User("quyhoach", "planner", ())
+    map_answers._judged.clear()
+    assert map_answers.scope_verdicts_kept(inspector) == _whole_verdicts(demo_env, inspector)  # two judged alone
+    whole = map_answers.scope_verdicts_kept(everyone)  # the others judged without those two
+    assert whole == _whole_verdicts(demo_env, everyone) and len(next(iter(whole.values()))) >= 45
+    engine = create_engine(demo_env)
+    with engine.connect() as conn:
+        before = conn.execute(text(
+            "SELECT villages_reached, villages_total, station_operational, commune_culture_houses, ntm_6_3_share, "
+            "pop_covered_share FROM coverage_commune WHERE commune_code = :c"), {"c": COMMUNE_A}).mappings().one()
+    try:
+        with engine.begin() as conn:  # a recompute after which the commune meets every indicator
+            conn.execute(text("UPDATE coverage_commune SET villages_reached = villages_total, villages_total = "
+                              "greatest(villages_total, 1), station_operational = true, commune_culture_houses = 1, "
+                              "ntm_6_3_share = 1, pop_covered_share = 1 WHERE commune_code = :c"), {"c": COMMUNE_A})
+        changed = map_answers.scope_verdicts_kept(everyone)
+        assert changed == _whole_verdicts(demo_env, everyone)
+        assert {s[COMMUNE_A] for s in changed.values()} == {True} != {s[COMMUNE_A] for s in whole.values()}
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "UPDATE coverage_commune SET villages_reached = :villages_reached, villages_total = :villages_total, "
+                "station_operational = :station_operational, commune_culture_houses = :commune_culture_houses, "
+                "ntm_6_3_share = :ntm_6_3_share, pop_covered_share = :pop_covered_share WHERE commune_code = :c"),
+                {**before, "c": COMMUNE_A})
+        engine.dispose()
