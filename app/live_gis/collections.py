@@ -28,6 +28,7 @@ class Collection:
     # are kept gzipped under it (app/live_gis/pages.py), else made for each request
     version_query: str | None = None
     tile_layer: str = ""  # the layer's name inside its vector tiles when it is not ``id`` (a tile query shared)
+    simplify_deg: float | None = None  # outlines printed simplified to this many degrees (items queries that take it)
 
     def readable_by(self, user: User) -> bool:
         return user.role in self.roles
@@ -44,9 +45,10 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in (
                "The same 2025 communes, attributes and ids as `communes`, with outlines simplified to about 100 m "
                "(0.001°, kept valid; 17 % of the vertices) for national overviews: a whole-country read is 8 MB "
                "of GeoJSON instead of 38 MB. Measure areas and edit with `communes`.",
-               "ogc_communes_generalised_items", "ogc_communes_tile",
+               "ogc_communes_items", "ogc_communes_tile",
                {"province_code": "text", "code": "text", "class": "text"}, numeric_id=False,
-               version_query=COMMUNE_DATA_VERSION, tile_layer="communes"),  # tiles are simplified per zoom already
+               # its tiles are the communes' (simplified per zoom already)
+               version_query=COMMUNE_DATA_VERSION, tile_layer="communes", simplify_deg=0.001),
     Collection("facilities", "Thiết chế thông tin cơ sở / Facilities",
                "Radio stations, loudspeaker clusters and other facilities with type, technology, status, survey "
                "code and last inspection.",

@@ -201,7 +201,8 @@ def _item(cid: str, fid: str) -> flask.Response:
 
 
 def _run(c: Collection, binds: dict[str, Any], user: User) -> tuple[int, str]:
-    binds = binds | {"whole_country": user.whole_country, "scope": list(user.scope_codes)}
+    binds = binds | {"whole_country": user.whole_country, "scope": list(user.scope_codes),
+                     "simplify_deg": c.simplify_deg}
     with read_connect() as conn:
         row = conn.execute(queries.load(c.items_query), binds).one()
     return int(row.matched), row.features

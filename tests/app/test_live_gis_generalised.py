@@ -1,4 +1,4 @@
-"""The `communes-generalised` collection (sql/queries/ogc_communes_generalised_items.sql) read by GDAL's OAPIF
+"""The `communes-generalised` collection (sql/queries/ogc_communes_items.sql with `simplify_deg`) read by GDAL's OAPIF
 driver from the served app: the same communes, ids and attributes as `communes` with fewer vertices, outlines
 within about 100 m of the full ones, and the same scope rules (an inspector's token sees its communes only, no
 token is refused)."""
