@@ -50,6 +50,25 @@ def _peak_mb() -> float:
     return max(own, children) / 1024
 
 
+def _cpu_seconds(since: dict[str, float] | None = None) -> dict[str, float]:
+    """CPU seconds (user + system) of this process and of its finished children (the geometry workers)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    now = {"parent": own.ru_utime + own.ru_stime, "workers": kids.ru_utime + kids.ru_stime}
+    return now if since is None else {k: round(v - since[k], 2) for k, v in now.items()}
+
+
+def _backend_cpu(conn: Any) -> float:
+    """CPU seconds so far of this connection's server process (same machine: its /proc entry), 0 if unreadable."""
+    from sqlalchemy import text
+
+    pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _in_child(target: Any, *args: Any) -> dict[str, Any]:
     # A fresh interpreter per step, so each peak memory is that step's; not a daemon, so it may fork workers.
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
@@ -186,9 +205,12 @@ def run_phusong() -> dict[str, Any]:
     with connect() as conn:
         conn.execute(text("DELETE FROM population_commune_total"))
     for label in ("cold", "warm"):
+        before = _cpu_seconds()
         t = time.perf_counter()
         with connect() as conn:
+            backend = _backend_cpu(conn)
             result = analyse(conn)
+            out[label + "_cpu"] = {**_cpu_seconds(before), "server": round(_backend_cpu(conn) - backend, 2)}
         out[label] = time.perf_counter() - t
         out[label + "_phases"] = {k: round(v, 2) for k, v in result.phase_seconds.items()}
         out["communes"] = result.communes
@@ -397,6 +419,11 @@ def _print_table(
         f"| {ours['peak_mb']:.0f} |"
     )
     print(f"| phusong full recompute, warm | {ours['warm']:.2f} | |")
+    cpu_warm = ours["warm_cpu"]
+    print(
+        f"| phusong warm, CPU: parent; workers; server backend | {cpu_warm['parent']:.2f}; "
+        f"{cpu_warm['workers']:.2f}; {cpu_warm['server']:.2f} | |"
+    )
     print(
         f"| phusong warm recompute alone in a fresh process (parent; largest worker) | {alone['s']:.2f} "
         f"| {alone['parent_mb']:.0f}; {alone['worker_mb']:.0f} |"
