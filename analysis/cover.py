@@ -24,9 +24,9 @@ from analysis.coverage import (
     ewkb,
     metric_zones,
     polygonal_multipolygons,
-    utm_transformer,
     villages_reached,
 )
+from analysis.population import transformer
 
 
 # long: a documented public entry point; a third of it is the signature and the parameter docstring.
@@ -303,7 +303,7 @@ _TaskResult = tuple[
 
 def _cover_task(task: _CoverTask) -> _TaskResult:
     """Project to the task's UTM zone, cover, find villages reached, project coverage back to EPSG:4326."""
-    to_m = utm_transformer(task.epsg)
+    to_m = transformer(4326, task.epsg)
     geoms_m = shapely.transform(
         task.commune_geoms, lambda xy: np.column_stack(to_m.transform(xy[:, 0], xy[:, 1]))
     )
@@ -324,7 +324,7 @@ def _cover_task(task: _CoverTask) -> _TaskResult:
             task.village_geoms, lambda xy: np.column_stack(to_m.transform(xy[:, 0], xy[:, 1]))
         )
         hit = villages_reached(cov, villages_m, task.village_commune)
-    to_deg = utm_transformer(task.epsg, inverse=True)
+    to_deg = transformer(task.epsg, 4326)
     has = shapely.is_geometry(cov)
     back = np.full(len(cov), None, dtype=object)
     if has.any():

@@ -9,14 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
-from pyproj import Transformer
 
 # Audible radius of a 2 x 30 W horn cluster in villages (buildings, trees): DOMAIN.md §3.2, 250-300 m.
 DEFAULT_RADIUS_M = 300.0
@@ -254,19 +252,3 @@ def metric_zones(communes_gdf: gpd.GeoDataFrame) -> NDArray[np.int64]:
     """Return the UTM EPSG code each commune's metric work uses (by its representative point, EPSG:4326)."""
     pts = shapely.point_on_surface(communes_gdf.geometry.values.to_numpy())
     return utm_epsg(shapely.get_x(pts), shapely.get_y(pts))
-
-
-@lru_cache(maxsize=64)
-def utm_transformer(epsg: int, *, inverse: bool = False) -> Transformer:
-    """EPSG:4326 (lon, lat) to the WGS 84 UTM zone ``epsg`` (326zz north, 327zz south), or back with ``inverse``.
-
-    PROJ's Evenden/Snyder transverse Mercator (``+approx``) rather than its default Poder/Engsager one: half the
-    CPU forward, 20 % less back, and within 12 micrometres of it in zone 48 and 1.2 mm in zone 49 (Vietnam's
-    communes, each in its own zone; 3e-11 degrees back). The coverage projects every commune vertex there and
-    every covered vertex back.
-    """
-    zone, south = epsg % 100, " +south" if epsg // 100 == 327 else ""
-    utm = f"+proj=utm +zone={zone}{south} +ellps=WGS84 +approx"
-    degrees = "+proj=unitconvert +xy_in=deg +xy_out=rad"
-    steps = f"+step +inv {utm} +step +inv {degrees}" if inverse else f"+step {degrees} +step {utm}"
-    return Transformer.from_pipeline("+proj=pipeline " + steps)
