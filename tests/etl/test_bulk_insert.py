@@ -68,7 +68,7 @@ def test_a_small_load_into_a_big_table_keeps_its_indexes(communes: Connection, t
 
 def test_a_big_load_takes_one_range_of_ids_and_later_inserts_follow_it(communes: Connection,
                                                                        tmp_path: Path) -> None:
-    """Migration 0265: the bulk insert sends ids it reserved at once, in the order of the file's rows; the
+    """Migration 0265: the bulk insert sends ids it reserved at once, in the order it sends the rows; the
     sequence is past them, so a facility inserted afterwards (its default id) and a small load follow them."""
     rows = BULK_INSERT_REBUILDS_INDEXES_FROM
     assert _load(communes, _survey(tmp_path / "big.csv", rows, "BIG"), tmp_path).loaded == rows
@@ -82,6 +82,23 @@ def test_a_big_load_takes_one_range_of_ids_and_later_inserts_follow_it(communes:
     assert later > high
     assert _load(communes, _survey(tmp_path / "small.csv", 30, "SMALL"), tmp_path).loaded == 30
     assert communes.execute(text("SELECT min(id) FROM facility WHERE external_id LIKE 'SMALL-%'")).scalar_one() > later
+
+
+def test_a_big_load_stores_its_rows_by_type_and_status_in_the_files_order_within_each(communes: Connection,
+                                                                                   tmp_path: Path) -> None:
+    """The bulk insert sends its rows by type, then status (etl/facilities/writes.py _in_index_build_order): the
+    (type, status) index built after it finds the table in its order; the ids follow the rows sent."""
+    kinds, statuses = ["Nhà văn hóa", "Cụm loa truyền thanh"], ["Hư hỏng", "Hoạt động", "Xuống cấp"]
+    rows = [vn_row(i, f"ORD-{i:06d}", kind=kinds[i % 2], status=statuses[i % 3],
+                   lonlat=(f"{103.001 + (i % 190) * 0.0005:.4f}", f"{21.401 + (i // 190) * 0.0005:.4f}"))
+            for i in range(BULK_INSERT_REBUILDS_INDEXES_FROM)]
+    result = _load(communes, write_csv(tmp_path / "mixed.csv", VN_HEADERS, rows), tmp_path)
+    assert result.loaded == len(rows), result.messages()
+    stored = [tuple(r) for r in communes.execute(text("SELECT type, status, external_id FROM facility ORDER BY id"))]
+    assert stored == sorted(stored)  # by type, status, then the file's order (the ids here follow it)
+    assert len({(kind, status) for kind, status, _ in stored}) == 6
+    physical = communes.execute(text("SELECT id FROM facility ORDER BY ctid")).scalars().all()
+    assert physical == sorted(physical)
 
 
 def test_ids_are_reserved_only_while_the_table_is_locked_for_a_bulk_insert(db_conn: Connection) -> None:
