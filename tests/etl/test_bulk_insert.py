@@ -101,6 +101,22 @@ def test_a_big_load_stores_its_rows_by_type_and_status_in_the_files_order_within
     assert physical == sorted(physical)
 
 
+def test_a_big_load_sends_a_small_first_chunk_then_chunks_of_copys_size(
+    communes: Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server waits for the first chunk: it is placed and sent first, small, then the rest in COPY's chunks."""
+    from etl.facilities import placement
+
+    placed: list[int] = []
+    kept = placement._Placement.kept
+    monkeypatch.setattr(placement._Placement, "kept",
+                        lambda self, indexes: placed.append(len(indexes)) or kept(self, indexes))
+    rows = BULK_INSERT_REBUILDS_INDEXES_FROM + 2_500
+    assert _load(communes, _survey(tmp_path / "big.csv", rows, "BIG"), tmp_path).loaded == rows
+    assert [n for n in placed if n] == [placement.FIRST_CHUNK_ROWS, placement.COPY_CHUNK_ROWS, 1_500]  # 0: none staged
+    assert communes.execute(text("SELECT count(*) FROM facility")).scalar_one() == rows
+
+
 def test_ids_are_reserved_only_while_the_table_is_locked_for_a_bulk_insert(db_conn: Connection) -> None:
     with pytest.raises(Exception, match="only inside a bulk insert"):
         with db_conn.begin_nested():
