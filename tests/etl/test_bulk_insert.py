@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import Connection, text
 
 from etl.facilities import BULK_INSERT_REBUILDS_INDEXES_FROM, load_facilities
+from etl.lineage import file_sha256_soon
 from sql import bulk
 from sql.bulk import _text_column
 from tests.etl.conftest import IN_DIEN_BIEN_PHU, IN_THANH_NUA, VN_HEADERS, vn_row, write_csv
@@ -115,6 +117,17 @@ def test_a_big_load_sends_a_small_first_chunk_then_chunks_of_copys_size(
     assert _load(communes, _survey(tmp_path / "big.csv", rows, "BIG"), tmp_path).loaded == rows
     assert [n for n in placed if n] == [placement.FIRST_CHUNK_ROWS, placement.COPY_CHUNK_ROWS, 1_500]  # 0: none staged
     assert communes.execute(text("SELECT count(*) FROM facility")).scalar_one() == rows
+
+
+def test_the_files_sha256_made_while_it_is_read_is_the_batchs(communes: Connection, tmp_path: Path) -> None:
+    """The sha256 of the file is made in a thread while the file is read (etl.lineage.file_sha256_soon): the batch
+    records the file's digest, and a file that cannot be read gives its error when the digest is asked for."""
+    path = _survey(tmp_path / "small.csv", 20, "SHA")
+    result = _load(communes, path, tmp_path)
+    stored = communes.execute(text("SELECT sha256 FROM load_batch WHERE id = :b"), {"b": result.batch_id}).scalar_one()
+    assert stored == hashlib.sha256(path.read_bytes()).hexdigest() == file_sha256_soon(path)()
+    with pytest.raises(FileNotFoundError):
+        file_sha256_soon(tmp_path / "missing.csv")()
 
 
 def test_ids_are_reserved_only_while_the_table_is_locked_for_a_bulk_insert(db_conn: Connection) -> None:
