@@ -21,6 +21,7 @@ from etl.lineage import (
     LoadResult,
     batch_writes,
     begin_load,
+    file_sha256_soon,
     reading_options,
 )
 from etl.readers import RawTable, read_table
@@ -118,10 +119,11 @@ def _load_facilities(
 ) -> LoadResult:
     vocabulary = load_vocabulary(mapping)
     epsg = parse_crs(crs) if crs else None
+    digest = file_sha256_soon(path)  # while the file is read
     table = read_table(path, sheet=sheet, encoding=encoding, vocabulary=vocabulary)
     reading = reading_options(sheet=table.sheet, encoding=encoding, mapping=mapping, crs=crs,
                               **doubtful_option(doubtful_as))
-    result, sha256 = begin_load(conn, "facilities", path, table, reading, dry_run=dry_run,
+    result, sha256 = begin_load(conn, "facilities", path, table, reading, dry_run=dry_run, digest=digest,
                                 skip_reason="not facility rows")
     if result.already_loaded is not None:
         return result

@@ -155,8 +155,12 @@ class _Placement:
         return kept
 
     def kept_by_chunk(self, indexes: np.ndarray[Any, Any]) -> Iterator[np.ndarray[Any, Any]]:
-        """:meth:`kept` of ``indexes`` in chunks of COPY's size, each made when asked for."""
-        for start in range(0, len(indexes), COPY_CHUNK_ROWS):
+        """:meth:`kept` of ``indexes`` in chunks of COPY's size, each made when asked for; the first one smaller,
+        so that the server starts storing rows sooner (it waits for the first chunk: ~0.05 s for 10,000 rows)."""
+        first = min(FIRST_CHUNK_ROWS, COPY_CHUNK_ROWS, len(indexes))
+        if first:
+            yield self.kept(indexes[:first])
+        for start in range(first, len(indexes), COPY_CHUNK_ROWS):
             yield self.kept(indexes[start : start + COPY_CHUNK_ROWS])
 
     def in_insert_order(self, indexes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -164,6 +168,9 @@ class _Placement:
         pages of the GiST and commune indexes."""
         lon, lat = self._rows.lon[indexes], self._rows.lat[indexes]
         return indexes[np.lexsort((lon, np.floor(lat * 200), self.found[indexes]))]
+
+
+FIRST_CHUNK_ROWS = 1_000
 
 
 def _point_in_polygons(communes: _Communes, xs: np.ndarray[Any, Any], ys: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:

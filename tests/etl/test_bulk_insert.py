@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import Connection, text
 
 from etl.facilities import BULK_INSERT_REBUILDS_INDEXES_FROM, load_facilities
+from etl.lineage import file_sha256_soon
 from sql import bulk
 from sql.bulk import _text_column
 from tests.etl.conftest import IN_DIEN_BIEN_PHU, IN_THANH_NUA, VN_HEADERS, vn_row, write_csv
@@ -68,7 +70,7 @@ def test_a_small_load_into_a_big_table_keeps_its_indexes(communes: Connection, t
 
 def test_a_big_load_takes_one_range_of_ids_and_later_inserts_follow_it(communes: Connection,
                                                                        tmp_path: Path) -> None:
-    """Migration 0265: the bulk insert sends ids it reserved at once, in the order of the file's rows; the
+    """Migration 0265: the bulk insert sends ids it reserved at once, in the order it sends the rows; the
     sequence is past them, so a facility inserted afterwards (its default id) and a small load follow them."""
     rows = BULK_INSERT_REBUILDS_INDEXES_FROM
     assert _load(communes, _survey(tmp_path / "big.csv", rows, "BIG"), tmp_path).loaded == rows
@@ -82,6 +84,50 @@ def test_a_big_load_takes_one_range_of_ids_and_later_inserts_follow_it(communes:
     assert later > high
     assert _load(communes, _survey(tmp_path / "small.csv", 30, "SMALL"), tmp_path).loaded == 30
     assert communes.execute(text("SELECT min(id) FROM facility WHERE external_id LIKE 'SMALL-%'")).scalar_one() > later
+
+
+def test_a_big_load_stores_its_rows_by_type_and_status_in_the_files_order_within_each(communes: Connection,
+                                                                                   tmp_path: Path) -> None:
+    """The bulk insert sends its rows by type, then status (etl/facilities/writes.py _in_index_build_order): the
+    (type, status) index built after it finds the table in its order; the ids follow the rows sent."""
+    kinds, statuses = ["Nhà văn hóa", "Cụm loa truyền thanh"], ["Hư hỏng", "Hoạt động", "Xuống cấp"]
+    rows = [vn_row(i, f"ORD-{i:06d}", kind=kinds[i % 2], status=statuses[i % 3],
+                   lonlat=(f"{103.001 + (i % 190) * 0.0005:.4f}", f"{21.401 + (i // 190) * 0.0005:.4f}"))
+            for i in range(BULK_INSERT_REBUILDS_INDEXES_FROM)]
+    result = _load(communes, write_csv(tmp_path / "mixed.csv", VN_HEADERS, rows), tmp_path)
+    assert result.loaded == len(rows), result.messages()
+    stored = [tuple(r) for r in communes.execute(text("SELECT type, status, external_id FROM facility ORDER BY id"))]
+    assert stored == sorted(stored)  # by type, status, then the file's order (the ids here follow it)
+    assert len({(kind, status) for kind, status, _ in stored}) == 6
+    physical = communes.execute(text("SELECT id FROM facility ORDER BY ctid")).scalars().all()
+    assert physical == sorted(physical)
+
+
+def test_a_big_load_sends_a_small_first_chunk_then_chunks_of_copys_size(
+    communes: Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server waits for the first chunk: it is placed and sent first, small, then the rest in COPY's chunks."""
+    from etl.facilities import placement
+
+    placed: list[int] = []
+    kept = placement._Placement.kept
+    monkeypatch.setattr(placement._Placement, "kept",
+                        lambda self, indexes: placed.append(len(indexes)) or kept(self, indexes))
+    rows = BULK_INSERT_REBUILDS_INDEXES_FROM + 2_500
+    assert _load(communes, _survey(tmp_path / "big.csv", rows, "BIG"), tmp_path).loaded == rows
+    assert [n for n in placed if n] == [placement.FIRST_CHUNK_ROWS, placement.COPY_CHUNK_ROWS, 1_500]  # 0: none staged
+    assert communes.execute(text("SELECT count(*) FROM facility")).scalar_one() == rows
+
+
+def test_the_files_sha256_made_while_it_is_read_is_the_batchs(communes: Connection, tmp_path: Path) -> None:
+    """The sha256 of the file is made in a thread while the file is read (etl.lineage.file_sha256_soon): the batch
+    records the file's digest, and a file that cannot be read gives its error when the digest is asked for."""
+    path = _survey(tmp_path / "small.csv", 20, "SHA")
+    result = _load(communes, path, tmp_path)
+    stored = communes.execute(text("SELECT sha256 FROM load_batch WHERE id = :b"), {"b": result.batch_id}).scalar_one()
+    assert stored == hashlib.sha256(path.read_bytes()).hexdigest() == file_sha256_soon(path)()
+    with pytest.raises(FileNotFoundError):
+        file_sha256_soon(tmp_path / "missing.csv")()
 
 
 def test_ids_are_reserved_only_while_the_table_is_locked_for_a_bulk_insert(db_conn: Connection) -> None:
