@@ -161,7 +161,8 @@ def _callbacks(sessions: dict[str, list[requests.Session]], base: str) -> dict[s
     """The callbacks the users call, by the first output they write, as /_dash-dependencies lists them to a
     planner and an inspector (each role is told of its own pages' callbacks)."""
     wanted = {"map-communes-url.data": "communes", "map-panel.children": "panel",
-              "map-coverage-version.data": "version", "insp-result.children": "save"}
+              "map-coverage-version.data": "version", "insp-result.children": "save",
+              "map-rules-count.children": "summary"}
     found: dict[str, dict[str, Any]] = {}
     listed = [d for role in ("planner", "inspector")
               for d in sessions[role][0].get(f"{base}/_dash-dependencies", timeout=60).json()]
@@ -227,8 +228,13 @@ def _planner(world: World, session: requests.Session, tally: Tally, rng: random.
                                                       "map-coverage-version.data": version},
                          "map-coverage-poll.n_intervals")
             answer = tally.timed("callback: coverage poll", session, "POST", update, _dash_ok, json=body)
-            if answer is not None and answer.status_code == 200:
-                version = answer.json()["response"].get("map-coverage-version", {}).get("data", version)
+            new = answer.json()["response"].get("map-coverage-version", {}).get("data") if answer is not None \
+                and answer.status_code == 200 else None
+            if new is not None and new != version:  # the page redraws: the NTM summary above the map asks again
+                version = new
+                body = _call(world.callbacks["summary"], {"map-coverage-version.data": version},
+                             "map-coverage-version.data")
+                tally.timed("callback: NTM summary (new version)", session, "POST", update, _dash_ok, json=body)
         time.sleep(rng.uniform(3, 10))
 
 

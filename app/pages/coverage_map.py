@@ -49,7 +49,9 @@ from app.i18n import (
     fmt_int,
 )
 from app.refresh_text import current_coverage_version, stale_alert
+from app.shared_answers import answer, data_version
 from etl.names import fold_place_name
+from sql.engine import connect
 from sql.safe_cells import csv_frame
 
 ROLES = MAP_ROLES  # in one place with the map's data routes (app/map_data.py)
@@ -180,8 +182,18 @@ def refresh_communes(zoom: float | None, bounds: Any, province: str | None, _ver
 @callback(Output("map-rules-count", "children"), Input("map-province", "value"),
           Input("map-coverage-version", "data"))
 def count_communes_passing(province: str | None, _version: Any) -> Any:
-    """Province summary: communes passing under each NTM rule set (again when coverage was recomputed)."""
-    return province_summary(require(*ROLES), province)
+    """Province summary: communes passing under each NTM rule set (again when coverage was recomputed). Kept per
+    scope, province, language and coverage version for the machine's processes (app/shared_answers.py): every open
+    map asks again at each new version, and the summary judges every commune of the scope (~70 ms nationally)."""
+    return rules_summary(require(*ROLES), province)
+
+
+def rules_summary(user: User, province: str | None) -> Any:
+    """``province_summary`` of ``user``'s scope under the coverage version as of now."""
+    with connect() as conn:
+        version = data_version(conn)  # before the data it keys
+    return answer("map_rules_summary", user, (province, current_lang()), version.coverage,
+                  lambda: province_summary(user, province))
 
 
 @callback(Output("map-communes", "hideout"), Output("map-legend", "children"),

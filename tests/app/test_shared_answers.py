@@ -88,6 +88,25 @@ def test_a_kept_answer_is_never_older_than_the_data(demo_env: str) -> None:
     assert _class_of(map_communes(user, zoom=8), COMMUNE_A)["class"] == before_class
 
 
+def test_the_rules_summary_is_kept_per_coverage_version(demo_env: str, flask_client: Any) -> None:
+    """The map's summary of communes passing, asked by every open map at each new coverage version, is made once
+    per version and scope (session 30), and made again when coverage changes."""
+    from app.pages.coverage_map import rules_summary
+
+    user = User("summary", "inspector", (COMMUNE_A, COMMUNE_B))
+    with flask_client.application.test_request_context("/"):
+        first = rules_summary(user, None)
+        assert rules_summary(user, None) is first  # kept: not judged again
+        assert "/2" in str(first.children)  # two communes in scope
+        engine = create_engine(demo_env)
+        with engine.begin() as conn:  # a recompute writing the communes' rows: a new coverage version
+            conn.execute(text("UPDATE coverage_commune SET computed_at = computed_at WHERE commune_code = :c"),
+                         {"c": COMMUNE_A})
+        engine.dispose()
+        again = rules_summary(user, None)
+        assert again is not first and str(again.children) == str(first.children)
+
+
 def test_compacting_the_changes_keeps_every_version(demo_env: str) -> None:
     engine = create_engine(demo_env)
     with engine.begin() as conn:
