@@ -8,7 +8,8 @@ communes of the country (../shared/data/admin_2025, or PHUSONG_SHARED_DATA), bro
 
 - planners (300): open the map page, move around (the map's communes callback at zoom 6–12 around a commune,
   then, as the browser, GETs of the URLs it gives: the view's outlines once, the scope's classes when the
-  coverage version moved, with the ETag of that URL's last answer), open
+  coverage version moved, with the ETag of that URL's last answer), ask the NTM summary above the map again when
+  the map's poll sees a new coverage version, open
   communes (the panel callback) and follow the coverage version (the map's poll), 3–10 s apart;
 - inspectors (150): save an inspection through the Kiểm tra page's callback, a photo with one save in five and
   one save in twenty sent twice with the same submission id (a retry over 3G), 5–15 s apart;
