@@ -107,6 +107,29 @@ def test_the_rules_summary_is_kept_per_coverage_version(demo_env: str, flask_cli
         assert again is not first and str(again.children) == str(first.children)
 
 
+def test_the_maps_poll_reads_the_version_at_most_twice_a_second(demo_env: str,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every open map polls the coverage version every 1.5 s: a process answers the polls of half a second with
+    one read (session 30), and a change shows at the next read."""
+    from app.pages import coverage_map
+
+    monkeypatch.setattr(coverage_map, "_version_kept", None)
+    monkeypatch.setattr(coverage_map, "VERSION_KEPT_S", 60.0)
+    first = coverage_map.coverage_version_kept()
+    engine = create_engine(demo_env)
+    try:
+        with engine.begin() as conn:  # a commune waiting for its recompute: the version the pages poll moves
+            conn.execute(text("INSERT INTO coverage_stale (commune_code) VALUES (:c) ON CONFLICT DO NOTHING"),
+                         {"c": COMMUNE_B})
+        assert coverage_map.coverage_version_kept() is first  # kept: not read again
+        monkeypatch.setattr(coverage_map, "VERSION_KEPT_S", 0.0)
+        assert coverage_map.coverage_version_kept() != first
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM coverage_stale WHERE commune_code = :c"), {"c": COMMUNE_B})
+        engine.dispose()
+
+
 def test_compacting_the_changes_keeps_every_version(demo_env: str) -> None:
     engine = create_engine(demo_env)
     with engine.begin() as conn:
