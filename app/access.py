@@ -12,7 +12,7 @@ from typing import Any
 import flask
 from sqlalchemy import Connection
 
-from app.sessions import session_user
+from app.sessions import session_user, session_user_kept
 from sql import queries
 from sql.engine import connect
 from sql.errors import NotAllowed
@@ -42,7 +42,10 @@ class User:
 
 
 def _user_of_session(conn: Connection, session_id: str) -> User | None:
-    row = session_user(conn, session_id)
+    return _user_of_row(session_user(conn, session_id))
+
+
+def _user_of_row(row: dict[str, Any] | None) -> User | None:
     if row is None or not row["active"]:
         return None
     return User(row["name"], row["role"], tuple(row["scope_codes"]), bool(row.get("must_change_password")))
@@ -51,7 +54,7 @@ def _user_of_session(conn: Connection, session_id: str) -> User | None:
 # ---------------------------------------------------------------------------------------------- checks
 
 def current_user() -> User | None:
-    """The user of this request's session (read from the database once per request), or None.
+    """The user of this request's session (read from the database, kept by the process at most 1 s), or None.
 
     Background callbacks run in another process without Flask's request: there the session cookie comes from
     Dash's callback context and is verified with the same key.
@@ -65,9 +68,8 @@ def current_user() -> User | None:
     if "phusong_user" not in flask.g:
         session_id = flask.session.get(SESSION_ID)
         user = None
-        if isinstance(session_id, str):
-            with connect() as conn:
-                user = _user_of_session(conn, session_id)
+        if isinstance(session_id, str):  # kept by this process for at most a second (app/sessions.py)
+            user = _user_of_row(session_user_kept(session_id))
         flask.g.phusong_user = user
     return flask.g.phusong_user
 

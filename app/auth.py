@@ -5,8 +5,9 @@ Design
 - Passwords are hashed with werkzeug's scrypt (salted, memory-hard); the hash never leaves app_user.
 - A login starts a server-side session (app/sessions.py): the browser's cookie (signed, HttpOnly, SameSite=Lax,
   Secure over HTTPS, gone when the browser closes) holds a random session id and the CSRF token, nothing else.
-  Every request re-reads the session's user, role, scope and active flag, so a change by the admin applies at
-  once; a change of password, role, scope or active flag ends the user's sessions.
+  Requests re-read the session's user, role, scope and active flag (a process keeps them at most 1 s), so a
+  change by the admin applies at once in its process and within a second in the others; a change of password,
+  role, scope or active flag ends the user's sessions.
 - Failed logins are counted per (name, client address): after 5 in a row that pair waits 15 s, doubling up to
   15 minutes, while the right password from another address still works. Failures across every address past
   a threshold write an alarm row into the audit log.
@@ -46,7 +47,7 @@ from app.access import (  # noqa: F401
     require,
     scope_binds,
 )
-from app.sessions import end_user_sessions
+from app.sessions import end_user_sessions, forget_kept
 from sql import queries
 from sql.bulk import set_actor
 from sql.errors import InputRefused
@@ -67,7 +68,7 @@ _TEMPORARY_LETTERS = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read al
 _DUMMY_HASH = generate_password_hash("phusong-no-such-user")
 # Called after a change of a user's password, role, scope, active flag or "must change the password": what a
 # process keeps about users' access (the token checks of app/live_gis/tokens.py) is dropped there and then.
-_ACCESS_CHANGED: list[Callable[[], None]] = []
+_ACCESS_CHANGED: list[Callable[[], None]] = [forget_kept]  # the sessions this process keeps (app/sessions.py)
 
 
 class UserError(InputRefused):

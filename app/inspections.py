@@ -60,11 +60,13 @@ def record_inspection(user: User, facility_id: int, status: str, *, note: str | 
         require(*INSPECTING_ROLES, communes=[facility["commune_code"]], conn=conn)
         new_id = append_inspection(conn, user.name, facility_id, status, note=note, photo=photo, lon=lon, lat=lat,
                                    submission_id=submission_id, inspected_at=inspected_at)
-    code = facility["commune_code"]
-    if recompute_now:  # its own commune only (~0.03 s): never a national recompute inside a request
+        code = facility["commune_code"]
+        # Left to the worker: the class as this transaction sees it (stale since the save); one connection per save.
+        after = None if recompute_now else conn.execute(queries.load("commune_class"), {"code": code}).mappings().one()
+    if after is None:  # its own commune only (~0.03 s): never a national recompute inside a request
         bring_current(get_engine(), communes=[code])
-    with connect() as conn:
-        after = conn.execute(queries.load("commune_class"), {"code": code}).mappings().one()
+        with connect() as conn:
+            after = conn.execute(queries.load("commune_class"), {"code": code}).mappings().one()
     return SavedInspection(new_id, facility_id, code, facility["commune_class"], after["class"], bool(after["stale"]),
                            facility["commune_name"], facility["name"] or "")
 

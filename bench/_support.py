@@ -21,6 +21,8 @@ from sql.cluster import free_loopback_port
 from sql.migrate import migrate
 from sql.settings import PROJECT_ROOT, to_psycopg2_url
 
+SERVED: dict[str, int] = {}  # base URL -> the pid of `phusong serve` (for the CPU of its process tree)
+
 
 @contextmanager
 def bench_database(prepare: Callable[[str], None]) -> Iterator[str]:
@@ -62,8 +64,10 @@ def served_app(url: str, args: tuple[str, ...] = (), root: Path = PROJECT_ROOT) 
                                stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for_port(port)
+        SERVED[f"http://127.0.0.1:{port}"] = process.pid
         yield f"http://127.0.0.1:{port}"
     finally:
+        SERVED.pop(f"http://127.0.0.1:{port}", None)
         process.terminate()
         process.wait(timeout=90)  # gunicorn lets requests in flight finish (graceful_timeout 30 s)
         log.close()
@@ -94,6 +98,76 @@ def log_in(base: str, name: str, password: str) -> requests.Session:
     if answer.status_code != 302:
         raise RuntimeError(f"login of {name} failed: {answer.status_code}")
     return session
+
+
+def tree_cpu_s(roots: set[int]) -> float:
+    """CPU seconds (user + system) used so far by the processes ``roots`` and all their descendants (/proc)."""
+    parents, cpu = {}, {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        parents[int(entry.name)] = int(fields[1])
+        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    total = 0.0
+    for pid, seconds in cpu.items():
+        ancestor = pid
+        while ancestor and ancestor not in roots:
+            ancestor = parents.get(ancestor, 0)
+        total += seconds if ancestor else 0.0
+    return total
+
+
+def postmaster_pid(port: int) -> int | None:
+    """The pid of the PostgreSQL server listening on ``port`` of this machine (its command line says -p PORT)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                args = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if args and args[0].endswith(b"postgres") and b"-p" in args and str(port).encode() in args:
+                return int(entry.name)
+    return None
+
+
+def server_cpu(base: str, worker_pid: int, url: str) -> Callable[[], dict[str, float]]:
+    """CPU seconds so far of the web processes, the worker and the PostgreSQL server (when on this machine)."""
+    port = int(url.rsplit(":", 1)[1].split("/", 1)[0]) if url.count(":") >= 2 else 5432
+    postmaster = postmaster_pid(port)
+    return lambda: {"web": tree_cpu_s({SERVED[base]}), "worker": tree_cpu_s({worker_pid}),
+                    "postgres": tree_cpu_s({postmaster}) if postmaster else 0.0}
+
+
+def coverage_after(url: str, run: str) -> tuple[int, int, list[float], float]:
+    """Inspections stored, distinct submissions, each one's seconds until its commune was recomputed, and the
+    seconds after the load until no commune was stale (at most 120 s)."""
+    engine = create_engine(url)
+    start = time.perf_counter()
+    with engine.connect() as conn:
+        while conn.execute(text("SELECT count(*) FROM coverage_stale")).scalar() and \
+                time.perf_counter() - start < 120:
+            conn.commit()
+            time.sleep(0.2)
+        current_s = time.perf_counter() - start
+        rows, distinct = conn.execute(text(
+            "SELECT count(*), count(DISTINCT submission_id) FROM inspection WHERE submission_id LIKE :p"),
+            {"p": f"mix:{run}:%"}).one()
+        lags = [float(v) for v in conn.execute(text(
+            "SELECT extract(epoch FROM r.computed_at - i.recorded_at) FROM inspection i "
+            "JOIN facility f ON f.id = i.facility_id "
+            # A pass of several communes is stored as one run of scope 'communes' (the worker drains every
+            # stale commune in a pass): the first run of the commune or of such a pass after the save.
+            "CROSS JOIN LATERAL (SELECT min(computed_at) AS computed_at FROM coverage_run "
+            "                    WHERE scope IN (f.commune_code, 'communes', 'all') "
+            "                      AND computed_at >= i.recorded_at) r "
+            "WHERE i.submission_id LIKE :p"), {"p": f"mix:{run}:%"}).scalars() if v is not None]
+    engine.dispose()
+    return int(rows), int(distinct), lags, current_s
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -7,7 +7,9 @@ communes of the country (../shared/data/admin_2025, or PHUSONG_SHARED_DATA), bro
 (logged in through the login form before the clock starts) and its own think time:
 
 - planners (300): open the map page, move around (the map's communes callback at zoom 6–12 around a commune,
-  then, as the browser, a GET of the communes URL it gives, with the ETag of that URL's last answer), open
+  then, as the browser, GETs of the URLs it gives: the view's outlines once, the scope's classes when the
+  coverage version moved, with the ETag of that URL's last answer), ask the NTM summary above the map again when
+  the map's poll sees a new coverage version, open
   communes (the panel callback) and follow the coverage version (the map's poll), 3–10 s apart;
 - inspectors (150): save an inspection through the Kiểm tra page's callback, a photo with one save in five and
   one save in twenty sent twice with the same submission id (a retry over 3G), 5–15 s apart;
@@ -51,7 +53,7 @@ from sqlalchemy import create_engine, text
 from app.auth import add_user
 from app.export_jobs import REFRESH_S
 from app.live_gis.tokens import create_token
-from bench._support import bench_database, load_demo, log_in, percentile, served_app
+from bench._support import bench_database, coverage_after, load_demo, log_in, percentile, served_app, server_cpu
 from bench.app_load import PASSWORD, _payload, _photo_data_url
 from bench.live_gis import _tile
 from bench.map_paint import _load_national_communes
@@ -160,7 +162,8 @@ def _callbacks(sessions: dict[str, list[requests.Session]], base: str) -> dict[s
     """The callbacks the users call, by the first output they write, as /_dash-dependencies lists them to a
     planner and an inspector (each role is told of its own pages' callbacks)."""
     wanted = {"map-communes-url.data": "communes", "map-panel.children": "panel",
-              "map-coverage-version.data": "version", "insp-result.children": "save"}
+              "map-coverage-version.data": "version", "insp-result.children": "save",
+              "map-rules-count.children": "summary"}
     found: dict[str, dict[str, Any]] = {}
     listed = [d for role in ("planner", "inspector")
               for d in sessions[role][0].get(f"{base}/_dash-dependencies", timeout=60).json()]
@@ -195,13 +198,14 @@ def _dash_ok(answer: requests.Response) -> bool:
 
 def _planner(world: World, session: requests.Session, tally: Tally, rng: random.Random) -> None:
     version, shown = None, None
-    etags: dict[str, str] = {}  # what the browser keeps: the communes URL's ETag, sent back as If-None-Match
+    browser = _Browser()  # what the page keeps: the outlines by URL, the last classes URL and the ETags
     update = f"{world.base}/_dash-update-component"
     while time.monotonic() < world.until:
         code, lon, lat = rng.choice(world.communes)
         action = rng.choices(("page", "move", "open", "poll"), weights=(1, 3, 2, 2))[0]
         if action == "page":
             tally.timed("page: map (HTML)", session, "GET", f"{world.base}/", _dash_ok)
+            browser = _Browser()  # a page load starts the page's memory afresh (the ETags stay: HTTP cache)
         elif action == "move":
             # Zoom in or out one level, or pan: the map asks again only when the detail level changes or,
             # from zoom 9, the view does (the browser sends the level it shows).
@@ -213,10 +217,10 @@ def _planner(world: World, session: requests.Session, tally: Tally, rng: random.
             answer = tally.timed("callback: map communes (zoom 6–12)", session, "POST", update, _dash_ok,
                                  json=body)
             shown = zoom if answer is not None and answer.status_code == 200 else shown
-            url = answer.json()["response"].get("map-communes-url", {}).get("data") if answer is not None and \
+            urls = answer.json()["response"].get("map-communes-url", {}).get("data") if answer is not None and \
                 answer.status_code == 200 else None
-            if url:  # none when all is drawn already (a pan below zoom 9): the browser fetches nothing either
-                _fetch_communes(world, session, tally, url, etags)
+            if urls:  # none when all is drawn already (a pan below zoom 9): the browser fetches nothing either
+                browser.fetch(world, session, tally, urls)
         elif action == "open":
             body = _call(world.callbacks["panel"], {"map-selected.data": code}, "map-selected.data")
             tally.timed("callback: commune panel", session, "POST", update, _dash_ok, json=body)
@@ -225,19 +229,45 @@ def _planner(world: World, session: requests.Session, tally: Tally, rng: random.
                                                       "map-coverage-version.data": version},
                          "map-coverage-poll.n_intervals")
             answer = tally.timed("callback: coverage poll", session, "POST", update, _dash_ok, json=body)
-            if answer is not None and answer.status_code == 200:
-                version = answer.json()["response"].get("map-coverage-version", {}).get("data", version)
+            new = answer.json()["response"].get("map-coverage-version", {}).get("data") if answer is not None \
+                and answer.status_code == 200 else None
+            if new is not None and new != version:  # the page redraws: the NTM summary above the map asks again
+                version = new
+                body = _call(world.callbacks["summary"], {"map-coverage-version.data": version},
+                             "map-coverage-version.data")
+                tally.timed("callback: NTM summary (new version)", session, "POST", update, _dash_ok, json=body)
         time.sleep(rng.uniform(3, 10))
 
 
-def _fetch_communes(world: World, session: requests.Session, tally: Tally, url: str, etags: dict[str, str]) -> None:
-    """What the map's clientside callback does with the communes URL: GET it, with the ETag of the last answer
-    of that URL (304 then)."""
-    headers = {"If-None-Match": etags[url]} if url in etags else {}
-    got = tally.timed("page: map communes GeoJSON (GET)", session, "GET", f"{world.base}{url}",
-                      lambda a: a.status_code in (200, 304), headers=headers)
-    if got is not None and got.status_code == 200 and got.headers.get("ETag"):
-        etags[url] = got.headers["ETag"]
+@dataclass
+class _Browser:
+    """What app/assets/phusong_map.js fetchCommunes does with the communes callback's URLs: the view's outlines
+    fetched once per URL and kept, the scope's classes fetched when their URL changes (a new coverage version),
+    each with the ETag of that URL's last answer (If-None-Match: 304). Timed as GETs."""
+
+    outlines: set[str] = field(default_factory=set)
+    last: tuple[str, str] | None = None
+    etags: dict[str, str] = field(default_factory=dict)
+
+    def fetch(self, world: World, session: requests.Session, tally: Tally, urls: dict[str, str] | str) -> None:
+        if isinstance(urls, str):  # the code before session 30 (--serve-root): one joined answer per view
+            self._get(world, session, tally, urls, "page: map communes GeoJSON (GET)")
+            return
+        if (urls["outlines"], urls["classes"]) == self.last:
+            return
+        self.last = (urls["outlines"], urls["classes"])
+        if urls["outlines"] not in self.outlines and self._get(world, session, tally, urls["outlines"],
+                                                               "page: map outlines GeoJSON (GET)"):
+            self.outlines.add(urls["outlines"])
+        self._get(world, session, tally, urls["classes"], "page: map classes JSON (GET)")
+
+    def _get(self, world: World, session: requests.Session, tally: Tally, url: str, kind: str) -> bool:
+        headers = {"If-None-Match": self.etags[url]} if url in self.etags else {}
+        got = tally.timed(kind, session, "GET", f"{world.base}{url}", lambda a: a.status_code in (200, 304),
+                          headers=headers)
+        if got is not None and got.status_code == 200 and got.headers.get("ETag"):
+            self.etags[url] = got.headers["ETag"]
+        return got is not None and got.status_code in (200, 304)
 
 
 def _inspector(world: World, session: requests.Session, tally: Tally, rng: random.Random, name: str) -> None:
@@ -308,13 +338,13 @@ def _gis(world: World, tally: Tally, rng: random.Random) -> None:
 
 
 @contextmanager
-def _coverage_worker(url: str) -> Iterator[None]:
+def _coverage_worker(url: str, root: Path = PROJECT_ROOT) -> Iterator[int]:
     env = {**os.environ, "PHUSONG_DATABASE_URL": url}
     log = open(Path("/tmp") / f"phusong-mixed-worker-{os.getpid()}.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env, cwd=PROJECT_ROOT,
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env, cwd=root,
                                stdout=log, stderr=subprocess.STDOUT)
     try:
-        yield
+        yield process.pid
     finally:
         process.terminate()
         process.wait(timeout=60)
@@ -360,10 +390,11 @@ def _client(world: World, users: list[tuple[str, int]], duration_s: float, ready
     results.put({**tally.plain(), "cpu_s": (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)})
 
 
-def _run_load(world: World, counts: dict[str, int], duration_s: float, clients: int) -> tuple[Tally, float, float]:
+def _run_load(world: World, counts: dict[str, int], duration_s: float, clients: int,
+              cpu: Callable[[], dict[str, float]]) -> tuple[Tally, float, float, dict[str, float]]:
     """The simulated users in ``clients`` processes (500 threads in one process were bound by its GIL on these
-    two cores: what it timed would have been the client's queue). Returns the tally, the wall seconds of the load
-    and the CPU seconds all client processes used during it."""
+    two cores: what it timed would have been the client's queue). Returns the tally, the wall seconds of the load,
+    the CPU seconds all client processes used during it and the server's (``cpu()`` before and after the load)."""
     context = multiprocessing.get_context("fork")
     ready, results, start_at = context.Queue(), context.Queue(), context.Value("d", 0.0)
     processes = [context.Process(target=_client, args=(world, users, duration_s, ready, start_at, results))
@@ -374,44 +405,17 @@ def _run_load(world: World, counts: dict[str, int], duration_s: float, clients: 
     logged_in = sum(ready.get(timeout=1800) for _ in processes)
     print(f"{logged_in} users logged in in {time.perf_counter() - login_start:.0f} s by {len(processes)} client "
           f"processes (not counted)", flush=True)
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), cpu()
     start_at.value = time.time()
     tally, cpu_s = Tally(), 0.0
     for _ in processes:
         plain = results.get(timeout=duration_s + EXPORT_WAIT_S + 600)
         cpu_s += plain.pop("cpu_s")
         tally.add(plain)
-    wall_s = time.perf_counter() - started
+    wall_s, cpu_after = time.perf_counter() - started, cpu()
     for process in processes:
         process.join(timeout=60)
-    return tally, wall_s, cpu_s
-
-
-def _coverage_after(url: str, run: str) -> tuple[int, int, list[float], float]:
-    """Inspections stored, distinct submissions, each one's seconds until its commune was recomputed, and the
-    seconds after the load until no commune was stale (at most 120 s)."""
-    engine = create_engine(url)
-    start = time.perf_counter()
-    with engine.connect() as conn:
-        while conn.execute(text("SELECT count(*) FROM coverage_stale")).scalar() and \
-                time.perf_counter() - start < 120:
-            conn.commit()
-            time.sleep(0.2)
-        current_s = time.perf_counter() - start
-        rows, distinct = conn.execute(text(
-            "SELECT count(*), count(DISTINCT submission_id) FROM inspection WHERE submission_id LIKE :p"),
-            {"p": f"mix:{run}:%"}).one()
-        lags = [float(v) for v in conn.execute(text(
-            "SELECT extract(epoch FROM r.computed_at - i.recorded_at) FROM inspection i "
-            "JOIN facility f ON f.id = i.facility_id "
-            # A pass of several communes is stored as one run of scope 'communes' (the worker drains every
-            # stale commune in a pass): the first run of the commune or of such a pass after the save.
-            "CROSS JOIN LATERAL (SELECT min(computed_at) AS computed_at FROM coverage_run "
-            "                    WHERE scope IN (f.commune_code, 'communes', 'all') "
-            "                      AND computed_at >= i.recorded_at) r "
-            "WHERE i.submission_id LIKE :p"), {"p": f"mix:{run}:%"}).scalars() if v is not None]
-    engine.dispose()
-    return int(rows), int(distinct), lags, current_s
+    return tally, wall_s, cpu_s, {k: cpu_after[k] - cpu_before[k] for k in cpu_after}
 
 
 def _print(tally: Tally, wall_s: float) -> bool:
@@ -434,7 +438,8 @@ def _print(tally: Tally, wall_s: float) -> bool:
     return met
 
 
-def run(counts: dict[str, int], duration_s: float, web_workers: int, threads: int, clients: int) -> int:
+def run(counts: dict[str, int], duration_s: float, web_workers: int, threads: int, clients: int,
+        root: Path = PROJECT_ROOT) -> int:  # long: one benchmark from the database to the printed verdict
     with bench_database(_prepare) as url:
         token = _users(url, counts)
         communes, facilities = _world_data(url)
@@ -443,12 +448,14 @@ def run(counts: dict[str, int], duration_s: float, web_workers: int, threads: in
               + f"; {duration_s:.0f} s; `phusong serve --workers {web_workers} --threads {threads}` + 1 "
               f"`phusong worker`; {clients} client processes; {os.cpu_count()} cores; load average "
               f"{os.getloadavg()[0]:.1f} before", flush=True)
-        with _coverage_worker(url), served_app(url, ("--workers", str(web_workers), "--threads", str(threads))) as base:
+        with _coverage_worker(url, root) as worker_pid, \
+                served_app(url, ("--workers", str(web_workers), "--threads", str(threads)), root) as base:
             sessions = {role: [log_in(base, f"mix-{role}-000", PASSWORD)] for role in ("planner", "inspector")}
             world = World(base, communes, facilities, _callbacks(sessions, base), 0.0, uuid.uuid4().hex[:8], token)
-            tally, wall_s, client_cpu_s = _run_load(world, counts, duration_s, clients)
+            tally, wall_s, client_cpu_s, used_cpu = _run_load(world, counts, duration_s, clients,
+                                                              server_cpu(base, worker_pid, url))
             load_after = os.getloadavg()[0]
-            rows, distinct, lags, current_s = _coverage_after(url, world.run)
+            rows, distinct, lags, current_s = coverage_after(url, world.run)
     met = _print(tally, duration_s)
     once = rows == distinct == len(tally.acknowledged)
     print(f"\ninspections: {len(tally.acknowledged)} acknowledged, {rows} stored ({distinct} distinct submission "
@@ -457,6 +464,10 @@ def run(counts: dict[str, int], duration_s: float, web_workers: int, threads: in
         print(f"coverage of the inspected commune recomputed after the save: p50 {percentile(lags, 50):.2f} s, "
               f"p95 {percentile(lags, 95):.2f} s, max {max(lags):.2f} s ({len(lags)} of {rows}); "
               f"no commune stale {current_s:.1f} s after the load ended")
+    answered = sum(len(v) for k, v in tally.latencies_ms.items() if not k.startswith("export:"))
+    print("server CPU during the load: " + ", ".join(f"{k} {v:.1f} s = {v / max(1, answered) * 1000:.1f} ms per "
+                                                       f"request" for k, v in used_cpu.items())
+          + f" ({answered} requests)")
     errors = sum(len(v) for v in tally.errors.values())
     print(f"client processes: {client_cpu_s:.1f} s CPU in {wall_s:.0f} s ({client_cpu_s / wall_s * 100:.0f} % of "
           f"one core, of {os.cpu_count()})")
@@ -474,9 +485,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=16, help="threads per web process (default 16)")
     parser.add_argument("--clients", type=int, default=4,
                         help="client processes the simulated users are spread over (default 4)")
+    parser.add_argument("--serve-root", type=Path, default=PROJECT_ROOT,
+                        help="the source tree whose web app and worker to run (another checkout, to compare "
+                             "with in the same minutes; default this one)")
     args = parser.parse_args(argv)
     counts = {role: max(1, round(n * args.scale)) for role, n in ROLES.items()}
-    return run(counts, args.duration, args.web_workers, args.threads, max(1, args.clients))
+    return run(counts, args.duration, args.web_workers, args.threads, max(1, args.clients), args.serve_root)
 
 
 if __name__ == "__main__":

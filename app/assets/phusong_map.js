@@ -130,18 +130,49 @@ window.phusong.map = (function () {
         return marker.bindTooltip(feature.properties.tooltip);
     }
 
-    // The communes of the view from the URL the communes callback gave (app/map_data.py): the browser keeps the
-    // answer and asks again with its ETag (304). The same URL twice in a row is not fetched again; an answer
-    // that is not GeoJSON (the session ended: the login page) leaves the map as it is.
-    let lastUrl = null;
-    function fetchCommunes(url) {
+    // The communes of the view from the URLs the communes callback gave (app/map_data.py): the view's outlines,
+    // which only a change of boundaries changes (kept here by URL, never asked again), and the classes of the
+    // user's scope, which every recompute changes (asked again with the ETag of the last answer: 304), joined
+    // per commune as the server used to join them (the same properties: code, name, class, share, pass_<set>).
+    // The same URLs twice in a row are not fetched again; an answer that is not JSON (the session ended: the
+    // login page) leaves the map as it is.
+    const OUTLINES_KEPT = 12;
+    const outlinesKept = new Map();
+    let lastUrls = null;
+    function getJson(url) {
+        return fetch(url, {credentials: "same-origin", headers: {Accept: "application/json"}})
+            .then(function (r) { return r.ok ? r.json() : null; });
+    }
+    function outlinesOf(url) {
+        if (outlinesKept.has(url)) { return Promise.resolve(outlinesKept.get(url)); }
+        return getJson(url).then(function (data) {
+            if (data && data.features) {
+                outlinesKept.set(url, data);
+                if (outlinesKept.size > OUTLINES_KEPT) { outlinesKept.delete(outlinesKept.keys().next().value); }
+            }
+            return data;
+        });
+    }
+    function joined(outlines, classes) {
+        const blank = {};
+        classes.fields.forEach(function (f) { blank[f] = null; });
+        return {type: "FeatureCollection", features: outlines.features.map(function (f) {
+            const props = Object.assign({}, f.properties, classes.by_code[f.properties.code] || blank);
+            return {type: "Feature", geometry: f.geometry, properties: props};
+        })};
+    }
+    function fetchCommunes(urls) {
         const same = window.dash_clientside.no_update;
-        if (!url || url === lastUrl) { return same; }
-        lastUrl = url;
-        return fetch(url, {credentials: "same-origin", headers: {Accept: "application/geo+json"}})
-            .then(function (r) { return r.ok ? r.json() : same; })
-            .then(function (data) { return (data && data.features) ? data : same; })
-            .catch(function () { lastUrl = null; return same; });
+        const key = urls ? urls.outlines + " " + urls.classes : null;
+        if (!key || key === lastUrls) { return same; }
+        lastUrls = key;
+        return Promise.all([outlinesOf(urls.outlines), getJson(urls.classes)])
+            .then(function (both) {
+                const outlines = both[0], classes = both[1];
+                if (!outlines || !outlines.features || !classes || !classes.by_code) { return same; }
+                return outlines.features.length ? joined(outlines, classes) : outlines;
+            })
+            .catch(function () { lastUrls = null; return same; });
     }
 
     return {actionPoint, statusSvg, communeLabel, communeLabels, fetchCommunes, communeStyle, communeTooltip, facilityPoint, facilityCluster, villagePoint, discStyle, shareColour};

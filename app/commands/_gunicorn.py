@@ -16,6 +16,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from app.coverage_refresh import MODE_ENV
+from sql.engine import POOL_SIZE_ENV
 from sql.settings import Settings
 
 
@@ -53,6 +54,7 @@ def serve_processes(settings: Settings, *, workers: int, threads: int) -> int:
         print("phusong serve: --workers and --threads must be at least 1")
         return 2
     os.environ[MODE_ENV] = "worker"
+    os.environ.setdefault(POOL_SIZE_ENV, str(threads))  # a pooled connection per thread (sql/engine.py)
     try:
         _PhusongGunicorn(settings, options(settings, workers=workers, threads=threads)).run()
     except SystemExit as stop:  # gunicorn's master exits through SystemExit when it halts

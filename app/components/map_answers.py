@@ -8,17 +8,23 @@ Now two answers, each made once per version and kept (app/shared_answers.py):
 - the classes, shares and verdicts of the whole scope under the coverage version (every recompute changes it).
 A request joins the two (a few milliseconds for the 3,321 communes).
 
-The browser does not get the joined collection through the communes callback (Dash's encoder and the response's
-compression cost ~0.1 s of CPU for each 1.5-3 MB answer): the callback gives it a URL naming the view and the data
-versions (``communes_url``), and app/map_data.py serves that view's collection once encoded and gzipped per version
-(``communes_gzip``), with an ETag: asked again, it answers 304 without a body."""
+The browser does not get the communes through the communes callback (Dash's encoder and the response's compression
+cost ~0.1 s of CPU for each 1.5-3 MB answer): the callback gives it two URLs (``communes_urls``), which
+app/map_data.py serves encoded and gzipped once per version, with an ETag (asked again: 304 without a body):
+- the view's outlines, named by the view and the boundaries' version only (``outlines_gzip``): a recompute does not
+  touch them, so the browser keeps them (app/assets/phusong_map.js) and never asks for them again;
+- the classes of the user's whole scope, named by the coverage version (``classes_gzip``, ~30 kB gzipped for the
+  country): the one answer every view of a scope shares, made once per version instead of once per view.
+The browser joins the two as ``map_communes`` does (the same properties per commune). Under bench.mixed_load the
+coverage version moves every second or so (each save is recomputed at once): with the classes and outlines in one
+answer per view, every new version had each process join, encode and gzip every view asked again (~0.1 s each)."""
 
 from __future__ import annotations
 
 import hashlib
 import math
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,7 +41,9 @@ from sql.engine import connect
 from sql.errors import InputRefused
 
 EMPTY: dict[str, Any] = {"type": "FeatureCollection", "features": []}
-COMMUNES_ROUTE = "/map-data/communes.geojson"
+COMMUNES_ROUTE = "/map-data/communes.geojson"  # the outlines of a view (the name the browser has always asked)
+CLASSES_ROUTE = "/map-data/classes.json"  # the classes, shares and verdicts of the user's scope
+MAP_ROLES = ("planner", "budget", "admin", "inspector")  # the coverage map's roles (its page, callbacks and data)
 # The columns judge_communes reads, in the order of analysis.rules.read_rule_measures.
 RULE_MEASURES = ["commune_code", "province_code", "station_operational", "villages_total", "villages_reached",
                  "commune_culture_houses", "ntm_6_3_share", "pop_covered_share", "commune_group"]
@@ -72,11 +80,12 @@ def _outlines_of(user: User, binds: dict[str, Any], version: DataVersion) -> dic
                   lambda: _outlines(binds))
 
 
-def communes_url(user: User, *, province: str | None = None, zoom: float | None = None,
-                 bounds: Sequence[Sequence[float]] | None = None) -> tuple[str, int]:
-    """The URL of this view's communes for the browser (app/map_data.py), and how many communes it holds. The URL
-    names the detail level, the province, the snapped envelope (past zoom 9) and the data versions: the same view
-    of the same data is the same URL, which the browser asks again with its ETag."""
+def communes_urls(user: User, *, province: str | None = None, zoom: float | None = None,
+                  bounds: Sequence[Sequence[float]] | None = None) -> tuple[dict[str, str], int]:
+    """The URLs of this view's communes for the browser (app/map_data.py) — {"outlines": the view's outlines,
+    "classes": the scope's classes} — and how many communes the view holds. The outlines' URL names the detail
+    level, the province, the snapped envelope (past zoom 9) and the boundaries' version; the classes' URL the
+    coverage version: the same data is the same URL, which the browser keeps or asks again with its ETag."""
     binds = map_binds(user, province=province, zoom=zoom, bounds=bounds, snap=True)
     with connect() as conn:
         version = data_version(conn)
@@ -86,8 +95,9 @@ def communes_url(user: User, *, province: str | None = None, zoom: float | None 
         query["province"] = province
     if binds["xmin"] is not None:
         query["bbox"] = ",".join(repr(float(binds[k])) for k in ("xmin", "ymin", "xmax", "ymax"))
-    query["v"] = f"{version.boundaries}.{version.coverage}"
-    return f"{COMMUNES_ROUTE}?{urlencode(query)}", count
+    query["v"] = str(version.boundaries)
+    return {"outlines": f"{COMMUNES_ROUTE}?{urlencode(query)}",
+            "classes": f"{CLASSES_ROUTE}?{urlencode({'v': version.coverage})}"}, count
 
 
 def view_binds(user: User, args: Mapping[str, str]) -> dict[str, Any]:
@@ -108,16 +118,29 @@ def view_binds(user: User, args: Mapping[str, str]) -> dict[str, Any]:
     return binds
 
 
-def communes_gzip(user: User, binds: dict[str, Any]) -> tuple[str, bytes]:
-    """(ETag, the gzipped GeoJSON) of a view for ``user``'s scope under the current data versions: encoded and
-    packed once per version by the machine's processes (app/shared_answers.py), then only sent."""
+def outlines_gzip(user: User, binds: dict[str, Any]) -> tuple[str, bytes]:
+    """(ETag, the gzipped GeoJSON of the outlines: code, name, province, geometry) of a view for ``user``'s scope
+    under the current boundaries' version: encoded and packed once per version by the machine's processes."""
     with connect() as conn:
         version = data_version(conn)  # before the data it keys
     view = tuple(binds[k] for k in _VIEW_KEYS)
-    versions = (version.boundaries, version.coverage)
-    tag = hashlib.sha256(repr((scope_key(user), view, versions)).encode()).hexdigest()[:32]
-    return tag, answer("map_communes_gzip", user, view, versions,
-                       lambda: gzipped(orjson.dumps(_joined(user, binds, version))))
+    return _tag("outlines", user, view, version.boundaries), answer(
+        "map_outlines_gzip", user, view, version.boundaries,
+        lambda: gzipped(orjson.dumps(_outlines_of(user, binds, version))))
+
+
+def classes_gzip(user: User) -> tuple[str, bytes]:
+    """(ETag, the gzipped JSON {"fields": [...], "by_code": {code: {class, share, pass_<set>...}}}) of ``user``'s
+    whole scope under the current coverage version: one answer for every view of the scope."""
+    with connect() as conn:
+        version = data_version(conn)  # before the data it keys
+    return _tag("classes", user, None, version.coverage), answer(
+        "map_classes_gzip", user, None, version.coverage,
+        lambda: gzipped(orjson.dumps(answer("map_classes", user, None, version.coverage, lambda: _classes(user)))))
+
+
+def _tag(name: str, user: User, view: Hashable, version: int) -> str:
+    return hashlib.sha256(repr((name, scope_key(user), view, version)).encode()).hexdigest()[:32]
 
 
 def _outlines(binds: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ sent. bench/map_paint.py measures it against vector tiles (ST_AsMVT) and the rea
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import dash
@@ -40,7 +41,7 @@ from app.components.coverage_views import (
     table_columns,
     table_row,
 )
-from app.components.map_answers import communes_url
+from app.components.map_answers import MAP_ROLES, communes_urls
 from app.components.map_layers import base_layers, colour_legend, facility_popup, layer_legends
 from app.components.rules_view import legend, panel_verdicts, province_summary
 from app.i18n import (
@@ -49,15 +50,19 @@ from app.i18n import (
     fmt_int,
 )
 from app.refresh_text import current_coverage_version, stale_alert
+from app.shared_answers import answer, data_version
 from etl.names import fold_place_name
+from sql.engine import connect
 from sql.safe_cells import csv_frame
 
-ROLES = ("planner", "budget", "admin", "inspector")
+ROLES = MAP_ROLES  # in one place with the map's data routes (app/map_data.py)
 dash.register_page(__name__, path="/", name="Bản đồ phủ sóng", title="Bản đồ phủ sóng — phusong",
                    label_key="page_map", roles=ROLES, order=0)
 
 FACILITY_LIMIT = 20_000
 POLL_MS = 1_500  # a recompute after a save lands within ~0.1 s: the open map shows it within ~2 s
+VERSION_KEPT_S = 0.5  # how long a process answers the polls with the version it read (coverage_version_kept)
+_version_kept: tuple[float, list[int]] | None = None
 VILLAGE_LIMIT = 5_000
 
 
@@ -69,10 +74,11 @@ def layout(**_: Any) -> Any:
     provinces = rows("provinces_in_scope", scope_binds(user))
     bounds = _initial_bounds(user)
     zoom = zoom_for_bounds(bounds)
-    url, count = communes_url(user, zoom=zoom)
+    urls, count = communes_urls(user, zoom=zoom)
     children: list[Any] = [
         base_layers("map"),
-        # Filled in the browser from map-communes-url (app/map_data.py; the clientside callback at the end).
+        # Filled in the browser from map-communes-url's outlines and classes (app/map_data.py; the clientside
+        # callback at the end joins them).
         dl.GeoJSON(data=EMPTY_COLLECTION, id="map-communes", style={"variable": "phusong.map.communeStyle"},
                    onEachFeature={"variable": "phusong.map.communeTooltip"},
                    hideout=_hideout("class", None), zoomToBoundsOnClick=False),
@@ -114,7 +120,7 @@ def layout(**_: Any) -> Any:
                           className="commune-panel")], md=3, lg=3, id="map-sheet", className="map-sheet"),
         dcc.Store(id="map-selected"),
         dcc.Store(id="map-detail-zoom", data=zoom),
-        dcc.Store(id="map-communes-url", data=url),
+        dcc.Store(id="map-communes-url", data=urls),
         # Redraw when the coverage worker has stored new figures (issue 15): a cheap version polled, no reload.
         dcc.Store(id="map-coverage-version", data=current_coverage_version()),
         dcc.Interval(id="map-coverage-poll", interval=POLL_MS),
@@ -153,10 +159,22 @@ def _legend(mode: str, layers: list[str]) -> list[Any]:
 def follow_coverage(_n: int, shown: list[int] | None, province: str | None) -> Any:
     """Tell the map when stored coverage changed (a recompute, or a change waiting for one)."""
     require(*ROLES)
-    version = current_coverage_version()
+    version = coverage_version_kept()
     if version == shown:
         return no_update, no_update
     return version, stale_alert(province, id="map-stale-alert")
+
+
+def coverage_version_kept() -> list[int]:
+    """The coverage version as this process read it less than ``VERSION_KEPT_S`` ago, or read now: every open map
+    polls it every ``POLL_MS`` (300 planners: 200 polls a second), and a version a poll late is shown 0.5 s later."""
+    global _version_kept
+    now, kept = time.monotonic(), _version_kept
+    if kept is not None and now - kept[0] < VERSION_KEPT_S:
+        return kept[1]
+    version = current_coverage_version()
+    _version_kept = (now, version)
+    return version
 
 
 @callback(Output("map-communes-url", "data"), Output("map-commune-count", "children"),
@@ -165,21 +183,32 @@ def follow_coverage(_n: int, shown: list[int] | None, province: str | None) -> A
           Input("map-coverage-version", "data"), State("map-detail-zoom", "data"), prevent_initial_call=True)
 def refresh_communes(zoom: float | None, bounds: Any, province: str | None, _version: Any,
                      shown_zoom: int | None) -> Any:
-    """A new URL of the communes (app/map_data.py) when the detail level (zoom) or, past zoom 9, the view
-    changes, or coverage was recomputed; else nothing. The browser fetches it (the clientside callback below)."""
+    """New URLs of the communes (app/map_data.py: the view's outlines, the scope's classes) when the detail level
+    (zoom) or, past zoom 9, the view changes, or coverage was recomputed; else nothing. The browser fetches what it
+    does not hold yet (the clientside callback below): after a recompute, only the classes."""
     user = require(*ROLES)
     level = None if zoom is None else int(zoom)
     if ctx.triggered_id == "map-main" and (level is None or level < VIEW_ONLY_FROM_ZOOM) and level == shown_zoom:
         return no_update, no_update, no_update  # the map reporting its view, or a pan: all is already drawn
-    url, count = communes_url(user, province=province, zoom=zoom, bounds=_plain_bounds(bounds))
-    return url, _hint(count), level
+    urls, count = communes_urls(user, province=province, zoom=zoom, bounds=_plain_bounds(bounds))
+    return urls, _hint(count), level
 
 
 @callback(Output("map-rules-count", "children"), Input("map-province", "value"),
           Input("map-coverage-version", "data"))
 def count_communes_passing(province: str | None, _version: Any) -> Any:
-    """Province summary: communes passing under each NTM rule set (again when coverage was recomputed)."""
-    return province_summary(require(*ROLES), province)
+    """Province summary: communes passing under each NTM rule set (again when coverage was recomputed). Kept per
+    scope, province, language and coverage version for the machine's processes (app/shared_answers.py): every open
+    map asks again at each new version, and the summary judges every commune of the scope (~70 ms nationally)."""
+    return rules_summary(require(*ROLES), province)
+
+
+def rules_summary(user: User, province: str | None) -> Any:
+    """``province_summary`` of ``user``'s scope under the coverage version as of now."""
+    with connect() as conn:
+        version = data_version(conn)  # before the data it keys
+    return answer("map_rules_summary", user, (province, current_lang()), version.coverage,
+                  lambda: province_summary(user, province))
 
 
 @callback(Output("map-communes", "hideout"), Output("map-legend", "children"),
@@ -394,9 +423,10 @@ clientside_callback(
     Output("map-facility-info", "hidden", allow_duplicate=True), Input("map-facility-close", "n_clicks"),
     prevent_initial_call=True,
 )
-# The communes of the view, fetched from the URL the server gave (gzipped once per data version, ETag: 304).
+# The communes of the view: its outlines (kept by the browser) joined with the scope's classes, fetched from the
+# URLs the server gave (gzipped once per data version, ETag: 304).
 clientside_callback(
-    "function(url) { return window.phusong.map.fetchCommunes(url); }",
+    "function(urls) { return window.phusong.map.fetchCommunes(urls); }",
     Output("map-communes", "data"), Input("map-communes-url", "data"),
 )
 # Commune names as labels once a province fills the view (zoom 9 and more, at most LABEL_LIMIT of them).

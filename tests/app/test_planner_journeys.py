@@ -51,6 +51,8 @@ def test_the_map_pans_and_zooms_without_errors_and_sharpens_the_outlines(browser
             sent.append(response.json())
 
     page.on("response", keep_communes)
+    asked: list[str] = []  # every outlines URL the page asked for (session 30: kept by the page, asked once)
+    page.on("request", lambda r: asked.append(r.url) if "/map-data/communes.geojson" in r.url else None)
     page.goto(app_url)
     page.wait_for_selector("#map-main .leaflet-overlay-pane canvas", timeout=DRAWN_WAIT_MS)
     page.wait_for_timeout(1500)
@@ -74,6 +76,14 @@ def test_the_map_pans_and_zooms_without_errors_and_sharpens_the_outlines(browser
     drawn = [c for c in sent if c["features"]]
     assert len(drawn) >= 2
     assert _mean_vertices(drawn[-1]) > _mean_vertices(drawn[0])  # finer outlines as the zoom grows
+    assert "class" not in drawn[0]["features"][0]["properties"]  # the outlines: the classes come on their own
+    # Back to the first level: its outlines were kept by the page, not asked again (a recompute asks only for
+    # the classes, app/assets/phusong_map.js).
+    for _ in range(3):
+        page.click("#map-main .leaflet-control-zoom-out")
+        page.wait_for_timeout(1200)
+    assert len(asked) == len(set(asked)), asked
+    assert errors == []
     page.context.close()
 
 

@@ -101,6 +101,8 @@ ROUTES: dict[str, tuple[str, Any]] = {
     # Issue 22: the coverage map's communes for the session's scope (a province outside it: 403,
     # tests/app/test_map_data.py); anonymous users are sent to /login as from a page.
     "/map-data/communes.geojson": ("/map-data/communes.geojson?zoom=8", EVERYONE),
+    # Session 30: the classes of the session's own scope, whatever the URL says (tests/app/test_map_data.py).
+    "/map-data/classes.json": ("/map-data/classes.json?v=1", EVERYONE),
 }
 # Answers 401 to nobody (machine clients), where pages send a browser to /login.
 API_PREFIXES = ("/download", "/ogcapi", "/tiles")

@@ -88,6 +88,48 @@ def test_a_kept_answer_is_never_older_than_the_data(demo_env: str) -> None:
     assert _class_of(map_communes(user, zoom=8), COMMUNE_A)["class"] == before_class
 
 
+def test_the_rules_summary_is_kept_per_coverage_version(demo_env: str, flask_client: Any) -> None:
+    """The map's summary of communes passing, asked by every open map at each new coverage version, is made once
+    per version and scope (session 30), and made again when coverage changes."""
+    from app.pages.coverage_map import rules_summary
+
+    user = User("summary", "inspector", (COMMUNE_A, COMMUNE_B))
+    with flask_client.application.test_request_context("/"):
+        first = rules_summary(user, None)
+        assert rules_summary(user, None) is first  # kept: not judged again
+        assert "/2" in str(first.children)  # two communes in scope
+        engine = create_engine(demo_env)
+        with engine.begin() as conn:  # a recompute writing the communes' rows: a new coverage version
+            conn.execute(text("UPDATE coverage_commune SET computed_at = computed_at WHERE commune_code = :c"),
+                         {"c": COMMUNE_A})
+        engine.dispose()
+        again = rules_summary(user, None)
+        assert again is not first and str(again.children) == str(first.children)
+
+
+def test_the_maps_poll_reads_the_version_at_most_twice_a_second(demo_env: str,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every open map polls the coverage version every 1.5 s: a process answers the polls of half a second with
+    one read (session 30), and a change shows at the next read."""
+    from app.pages import coverage_map
+
+    monkeypatch.setattr(coverage_map, "_version_kept", None)
+    monkeypatch.setattr(coverage_map, "VERSION_KEPT_S", 60.0)
+    first = coverage_map.coverage_version_kept()
+    engine = create_engine(demo_env)
+    try:
+        with engine.begin() as conn:  # a commune waiting for its recompute: the version the pages poll moves
+            conn.execute(text("INSERT INTO coverage_stale (commune_code) VALUES (:c) ON CONFLICT DO NOTHING"),
+                         {"c": COMMUNE_B})
+        assert coverage_map.coverage_version_kept() is first  # kept: not read again
+        monkeypatch.setattr(coverage_map, "VERSION_KEPT_S", 0.0)
+        assert coverage_map.coverage_version_kept() != first
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM coverage_stale WHERE commune_code = :c"), {"c": COMMUNE_B})
+        engine.dispose()
+
+
 def test_compacting_the_changes_keeps_every_version(demo_env: str) -> None:
     engine = create_engine(demo_env)
     with engine.begin() as conn:
