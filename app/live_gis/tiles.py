@@ -55,12 +55,9 @@ def _tile(cid: str, z: int, x: int, y: int) -> flask.Response:
     c = _readable(cid)
     if isinstance(c, flask.Response):
         return c
-    if not (0 <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
+    if not valid_tile(z, x, y):
         return problem(404, "NotFound", f"no tile {z}/{x}/{y} (zoom 0–{MAX_ZOOM}, x and y below 2^zoom)")
-    user = request_user()
-    versions = tile_versions.current() if c.tile_versioned else None
-    cached = _kept(c, z, x, y, user, versions)
-    etag, body = cached or _new_tile(c, z, x, y, user, versions)
+    (etag, body), cached = tile_for(c, z, x, y, request_user())
     audit_read("tiles", c.id)
     not_modified = flask.request.if_none_match.contains(etag)
     response = flask.Response(status=304) if not_modified else flask.Response(body, mimetype=MVT)
@@ -70,15 +67,21 @@ def _tile(cid: str, z: int, x: int, y: int) -> flask.Response:
     return response
 
 
+def valid_tile(z: int, x: int, y: int) -> bool:
+    return 0 <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z
+
+
+def tile_for(c: Collection, z: int, x: int, y: int, user: User) -> tuple[tuple[str, bytes], bool]:
+    """((ETag, body) of the tile for the user's scope, whether it was kept already): kept when this process or
+    another made it and what it shows has not changed since (without versions: less than ``TILE_TTL_S`` ago),
+    else made now and kept (also what app/live_gis/warm.py answers before Flask)."""
+    versions = tile_versions.current() if c.tile_versioned else None
+    cached = _kept(c, z, x, y, user, versions)
+    return cached or _new_tile(c, z, x, y, user, versions), cached is not None
+
+
 def _tile_key(c: Collection, z: int, x: int, y: int, user: User) -> tuple[object, ...]:
     return "tile", TILE_FORMAT, c.id, z, x, y, user.whole_country, user.scope_codes
-
-
-def cached_tile(c: Collection, z: int, x: int, y: int, user: User) -> tuple[str, bytes] | None:
-    """(ETag, body) of the tile for the user's scope when this process or another made it and what it shows has
-    not changed since (or, without versions, less than ``TILE_TTL_S`` ago), else None (also what
-    app/live_gis/warm.py answers from)."""
-    return _kept(c, z, x, y, user, tile_versions.current() if c.tile_versioned else None)
 
 
 def _kept(c: Collection, z: int, x: int, y: int, user: User,
