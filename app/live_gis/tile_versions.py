@@ -1,15 +1,17 @@
 """The versions a kept vector tile is checked against, read for every tile request (issue 22: tiles kept until what
 they show changes, instead of made again every 60 s whether anything changed or not).
 
-sql/queries/ogc_tile_versions.sql gives, per province, the weights of tile_change (migration 0291: every statement
-writing coverage_commune adds one row per province it wrote) and the boundaries' weight of data_change (every
-tile). A tile is kept with the provinces it shows and their versions when it was made (``stamp``); it is served
-while they have not moved, so a changed commune's tiles are made again at the next request, and the tiles of every
-other province stay kept.
+sql/queries/ogc_tile_versions.sql gives, per province, the sum of tile_change's weights (migrations 0291, 0292:
+every statement writing coverage_commune adds, per province, the hashes of what the tiles show of the rows it
+writes and subtracts those of the rows it removes, so the sum moves when a shown value changes, and a recompute
+that stores the same values again leaves it) and the boundaries' weight of data_change (every tile). A tile is
+kept with the provinces it shows and their versions when it was made (``stamp``); it is served while they have not
+moved, so a changed commune's tiles are made again at the next request, and the tiles of every other province
+stay kept.
 
 Read on one connection per process, kept open, the query prepared on it (no pool checkout, no pre-ping, no
-parsing or planning: one round trip, ~0.1 ms of the server's time), and shared by the
-threads asking at the same moment: a request waits for a read that started after it arrived — never one under
+parsing or planning: one round trip, ~0.1 ms of the server's time), and shared by the threads asking at the same
+moment: a request waits for a read that started after it arrived — never one under
 way already, which could have missed a change committed just before the request — and every thread waiting for
 that read takes its answer. A failed read (the database away) is None: the tile is then made as if not kept.
 """

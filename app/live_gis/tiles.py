@@ -5,16 +5,21 @@ A tile is made once per collection, tile and scope and kept in this process and 
 machine share (app/live_gis/shared_tiles.py; the scope is part of the key: two inspectors of different communes
 never share a tile). A tile of `communes`, `coverage` or `gaps` is kept with the provinces it shows and their
 versions when it was made (app/live_gis/tile_versions.py, read for every request): it is served until one of them
-moves — a recompute of a commune makes its province's tiles again at the next request, and the tiles of every other
-province stay kept (bounded by memory and disk only). The other collections' tiles (facilities, villages, plan
-actions, which have no versions) are kept ``TILE_TTL_S``. A warm tile is answered before Flask
-(app/live_gis/warm.py). Its ETag is a hash of its bytes, so a client that sends If-None-Match gets 304 without the
-body; Cache-Control asks clients to revalidate every time, so a map is never older than the server's copy.
+moves — a recompute that changes what a commune shows (class, shares, verdict, reason, coverage outline) makes its
+province's tiles again at the next request, and the tiles of every other province stay kept (bounded by memory
+and disk only). A tile asked by several threads at once is made once per process. The other collections' tiles
+(facilities, villages, plan actions, which have no versions) are kept ``TILE_TTL_S``. A tile asked with a token
+is answered before Flask (app/live_gis/warm.py). Its ETag is a hash of its bytes, so a client that sends
+If-None-Match gets 304 without the body; Cache-Control asks clients to revalidate every time, so a map is never
+older than the server's copy.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Hashable
+from concurrent.futures import Future
 from typing import Any
 
 import flask
@@ -40,6 +45,9 @@ CACHE_HEADER = "X-Cache"
 # (ETag, body, the provinces it shows, their stamp when it was made); both empty for a tile without versions
 Tile = tuple[str, bytes, tuple[str, ...], tile_versions.Stamp]
 _TILES: TtlCache[Tile] = TtlCache(ttl_s=TILE_TTL_S, max_bytes=256 * 1024 * 1024)
+_MAKING: dict[Hashable, Future[tuple[str, bytes]]] = {}  # (tile key, versions) -> its making under way
+_MAKING_LOCK = threading.Lock()
+MADE_IN_S = 120  # how long a request waits for the making of its tile already under way
 
 
 def register_routes(server: flask.Flask) -> None:
@@ -106,6 +114,29 @@ def _weight(tile: Tile) -> int:
 
 def _new_tile(c: Collection, z: int, x: int, y: int, user: User,
               versions: tile_versions.Versions | None) -> tuple[str, bytes]:
+    """Make the tile, or wait for this process's making of it already under way for the same versions (a z6 tile
+    asked by every client right after its province changed is made once, not once per request meanwhile: a
+    making started under older versions could miss a change this request must see, so it is not shared)."""
+    making = (_tile_key(c, z, x, y, user), None if versions is None else tuple(sorted(versions.items())))
+    mine: Future[tuple[str, bytes]] = Future()
+    with _MAKING_LOCK:
+        under_way = _MAKING.setdefault(making, mine)
+    if under_way is not mine:
+        return under_way.result(timeout=MADE_IN_S)
+    try:
+        made = _made_and_kept(c, z, x, y, user, versions)
+        mine.set_result(made)
+        return made
+    except BaseException as exc:
+        mine.set_exception(exc)
+        raise
+    finally:
+        with _MAKING_LOCK:
+            _MAKING.pop(making, None)
+
+
+def _made_and_kept(c: Collection, z: int, x: int, y: int, user: User,
+                   versions: tile_versions.Versions | None) -> tuple[str, bytes]:
     """Make the tile; keep it with the stamp of the versions read before it was made (a change committed between
     makes the kept tile newer than its stamp: made once more at the next request, never served stale)."""
     etag, body, provinces = _make_tile(c, z, x, y, user)
