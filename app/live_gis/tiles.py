@@ -7,7 +7,8 @@ never share a tile). A tile of `communes`, `coverage` or `gaps` is kept with the
 versions when it was made (app/live_gis/tile_versions.py, read for every request): it is served until one of them
 moves — a recompute that changes what a commune shows (class, shares, verdict, reason, coverage outline) makes its
 province's tiles again at the next request, and the tiles of every other province stay kept (bounded by memory
-and disk only). A tile asked by several threads at once is made once per process. The other collections' tiles
+and disk only); an overview tile (zoom ≤ ``OVERVIEW_MAX_ZOOM``) whose provinces changed is made again once it is
+``OVERVIEW_LAG_S`` old. A tile asked by several threads at once is made once per process. The other collections' tiles
 (facilities, villages, plan actions, which have no versions) are kept ``TILE_TTL_S``. A tile asked with a token
 is answered before Flask (app/live_gis/warm.py). Its ETag is a hash of its bytes, so a client that sends
 If-None-Match gets 304 without the body; Cache-Control asks clients to revalidate every time, so a map is never
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Hashable
 from concurrent.futures import Future
 from typing import Any
@@ -37,13 +39,21 @@ MVT = "application/vnd.mapbox-vector-tile"
 MAX_ZOOM = 16     # past this clients over-zoom: a 4096-unit tile at z16 resolves 15 cm
 TILE_TTL_S = 60   # how far behind the database a tile without versions may be (inspections change facilities live)
 KEPT_S = 24 * 3600  # a tile with versions is kept until what it shows changes: this only bounds the disk
-TILE_FORMAT = 2   # in the key: moved on when what is kept changes shape
+TILE_FORMAT = 3   # in the key: moved on when what is kept changes shape
+# An overview tile (zoom 8 and below: a zoom-6 tile spans several provinces and costs 45-100 ms of PostgreSQL) whose
+# provinces changed is made again only once it is this old: where inspectors save all day a province's coverage
+# changes every second or so (2.7 recomputes a second in bench.mixed_load), and making the overview tiles over it
+# for nearly every request cost PostgreSQL two thirds more CPU than the 60 s they were kept before. Zoom 9 and
+# above (a few communes a tile) follow every change at once. 0: every tile follows every change at once.
+OVERVIEW_MAX_ZOOM = 8
+OVERVIEW_LAG_S = 10.0
 CACHE_CONTROL = "private, no-cache"
 # Whether the server had the tile made already ("hit") or made it for this request ("miss"), as tile servers and
 # proxies say it: what an operator looks at when a map is slow. A hit answered before Flask says "hit, early".
 CACHE_HEADER = "X-Cache"
-# (ETag, body, the provinces it shows, their stamp when it was made); both empty for a tile without versions
-Tile = tuple[str, bytes, tuple[str, ...], tile_versions.Stamp]
+# (ETag, body, the provinces it shows, their stamp when it was made (both empty for a tile without versions),
+# when it was made: time.time())
+Tile = tuple[str, bytes, tuple[str, ...], tile_versions.Stamp, float]
 _TILES: TtlCache[Tile] = TtlCache(ttl_s=TILE_TTL_S, max_bytes=256 * 1024 * 1024)
 _MAKING: dict[Hashable, Future[tuple[str, bytes]]] = {}  # (tile key, versions) -> its making under way
 _MAKING_LOCK = threading.Lock()
@@ -94,8 +104,11 @@ def _tile_key(c: Collection, z: int, x: int, y: int, user: User) -> tuple[object
 
 def _kept(c: Collection, z: int, x: int, y: int, user: User,
           versions: tile_versions.Versions | None) -> tuple[str, bytes] | None:
+    lag_s = OVERVIEW_LAG_S if z <= OVERVIEW_MAX_ZOOM else 0.0
+
     def current(tile: Tile) -> bool:
-        return not c.tile_versioned or (versions is not None and tile_versions.stamp(tile[2], versions) == tile[3])
+        return not c.tile_versioned or (versions is not None and (
+            tile_versions.stamp(tile[2], versions) == tile[3] or time.time() - tile[4] < lag_s))
 
     key = _tile_key(c, z, x, y, user)
     found = _TILES.get(key)
@@ -142,7 +155,8 @@ def _made_and_kept(c: Collection, z: int, x: int, y: int, user: User,
     etag, body, provinces = _make_tile(c, z, x, y, user)
     if c.tile_versioned and versions is None:
         return etag, body  # no versions to check it against later: not kept
-    made: Tile = (etag, body, provinces, tile_versions.stamp(provinces, versions) if versions is not None else ())
+    made: Tile = (etag, body, provinces, tile_versions.stamp(provinces, versions) if versions is not None else (),
+                  time.time())
     kept_s = KEPT_S if c.tile_versioned else TILE_TTL_S
     key = _tile_key(c, z, x, y, user)
     _TILES.put(key, made, _weight(made), kept_s)

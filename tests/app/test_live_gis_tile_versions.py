@@ -11,6 +11,7 @@ import mapbox_vector_tile
 import pytest
 from sqlalchemy import create_engine, text
 
+from app.live_gis import shared_tiles, tiles
 from app.live_gis.tokens import create_token
 
 pytestmark = [pytest.mark.db]
@@ -25,7 +26,7 @@ def _planner(url: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _commune_and_tile(url: str) -> tuple[str, float, str]:
+def _commune_and_tile(url: str, zoom: int = ZOOM) -> tuple[str, float, str]:
     """A demo commune with stored coverage (the last by code), its stored share and the path of a tile inside it."""
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -33,9 +34,9 @@ def _commune_and_tile(url: str) -> tuple[str, float, str]:
             "SELECT c.code, cc.pop_covered_share, floor((ST_X(p) + 180) / 360 * 2 ^ :z)::int, "
             "floor((1 - ln(tan(radians(ST_Y(p))) + 1 / cos(radians(ST_Y(p)))) / pi()) / 2 * 2 ^ :z)::int "
             "FROM (SELECT code, ST_PointOnSurface(geom) p FROM commune) c "
-            "JOIN coverage_commune cc ON cc.commune_code = c.code ORDER BY c.code DESC LIMIT 1"), {"z": ZOOM}).one()
+            "JOIN coverage_commune cc ON cc.commune_code = c.code ORDER BY c.code DESC LIMIT 1"), {"z": zoom}).one()
     engine.dispose()
-    return str(code), float(share), f"/tiles/communes/{ZOOM}/{x}/{y}.mvt"
+    return str(code), float(share), f"/tiles/communes/{zoom}/{x}/{y}.mvt"
 
 
 def _share_in(tile: bytes, code: str) -> float:
@@ -85,3 +86,24 @@ def test_a_tile_is_made_again_when_its_commune_changes_and_kept_otherwise(flask_
         _write(demo_database, update, share=share, code=code)
     restored = flask_client.get(path, headers=planner)
     assert restored.headers["X-Cache"] == "miss, early" and _share_in(restored.data, code) == pytest.approx(share)
+
+
+def test_an_overview_tile_follows_a_change_once_it_is_old_enough(flask_client: Any, demo_database: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    planner = _planner(demo_database)
+    code, share, path = _commune_and_tile(demo_database, zoom=tiles.OVERVIEW_MAX_ZOOM)
+    shared_tiles._cache(shared_tiles._directory()).clear()
+    tiles._TILES.clear()
+    assert flask_client.get(path, headers=planner).headers["X-Cache"] == "miss, early"  # made now
+    update = "UPDATE coverage_commune SET pop_covered_share = :share WHERE commune_code = :code"
+    changed = 0.234567 if abs(share - 0.234567) > 1e-3 else 0.765432
+    try:
+        _write(demo_database, update, share=changed, code=code)
+        # Younger than OVERVIEW_LAG_S: the zoom-8 tile made before the change is still served.
+        young = flask_client.get(path, headers=planner)
+        assert young.headers["X-Cache"] == "hit, early" and _share_in(young.data, code) == pytest.approx(share)
+        monkeypatch.setattr(tiles, "OVERVIEW_LAG_S", 0.0)  # as if it were old enough now
+        after = flask_client.get(path, headers=planner)
+        assert after.headers["X-Cache"] == "miss, early" and _share_in(after.data, code) == pytest.approx(changed)
+    finally:
+        _write(demo_database, update, share=share, code=code)
