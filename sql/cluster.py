@@ -29,7 +29,7 @@ POSTGIS_PACKAGE = f"postgresql-{PG_MAJOR}-postgis-3"
 OS_USER = "postgres"
 # Every statement's calls and time (issue 22: PostgreSQL was ~40 % of the server's CPU under the mixed load, never
 # profiled): preloaded when PostgreSQL's contrib has it (Debian's server package does); the extension's view is
-# made by migration 0290 where the library is loaded, and skipped elsewhere (a managed server decides itself).
+# made by migration 0290 where the migrating role may, and skipped elsewhere (a managed server decides itself).
 STATEMENT_STATS = "pg_stat_statements"
 
 
