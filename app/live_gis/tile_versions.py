@@ -105,10 +105,16 @@ def _connect(database_url: str) -> tuple[object, Versions]:
     url = make_url(database_url).set(drivername="postgresql")
     conn = psycopg2.connect(url.render_as_string(hide_password=False), application_name="phusong tile versions")
     conn.autocommit = True
+    identity: Versions = {}
     with conn.cursor() as cur:
         cur.execute(f"PREPARE {_PREPARED} AS {queries.load('ogc_tile_versions').text}")
-        cur.execute(queries.load("ogc_database_identity").text)
-        return conn, {str(p): int(v) for p, v in cur.fetchall()}
+        for query in ("ogc_database_identity", "ogc_cluster_identity"):
+            try:
+                cur.execute(queries.load(query).text)
+            except psycopg2.errors.InsufficientPrivilege:
+                continue  # autocommit: the connection goes on
+            identity.update((str(p), int(v)) for p, v in cur.fetchall())
+    return conn, identity
 
 
 _PREPARED = "phusong_tile_versions"
