@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Connection, Engine, create_engine, text
 
 from app.coverage_refresh import REFRESHER
+from app.live_gis.ahead import WATCHER as AHEAD_WATCHER
 from sql import cluster
 from sql.migrate import migrate
 from sql.settings import PROJECT_ROOT, get_settings, to_psycopg2_url
@@ -121,9 +122,11 @@ def db_conn(engine: Engine) -> Iterator[Connection]:
 def no_refresher_outlives_its_test() -> Iterator[None]:
     """A save in the app in this process wakes the coverage thread; left running, it would poll a database the test
     let go (the default port, after monkeypatch) and log a traceback every few seconds — and on Python 3.11 that
-    formatting parses source in the thread, which breaks an ast.parse running at the same time (CPython gh-106905)."""
+    formatting parses source in the thread, which breaks an ast.parse running at the same time (CPython gh-106905).
+    The same for the thread that makes items pages ahead (app/live_gis/ahead.py), which logs a failed look."""
     yield
     REFRESHER.stop()
+    AHEAD_WATCHER.stop()
 
 
 @pytest.fixture()

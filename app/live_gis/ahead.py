@@ -12,13 +12,16 @@ under the new version — first pages first, then the most recently asked — an
 web processes share, app/live_gis/pages.py). The web processes of a machine share the work: a page is claimed in
 the shared cache before it is made, and a page already kept (a client asked it meanwhile) is not made again.
 
+``WATCHER.stop()`` ends the thread (whoever points the process at another database: the tests); a failed look is
+logged (at most once a minute while it keeps failing) and tried again at the next one.
+
 Nothing here widens what anyone sees: a page is made for the scope it was asked with and kept under that scope's
 key, and every request still goes through the token check, the role check and its own scope's key.
 """
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -31,11 +34,42 @@ ASKED_FOR_S = 24 * 3600   # a page nobody asked for a day is not made ahead any 
 MOST_ASKED = 512          # pages remembered per process (the most recently asked; a QGIS pan's bbox pages too)
 WATCH_S = 1.0             # how often the data version is read while any page is remembered (~1 ms a look)
 CLAIM_S = 120             # a claim to make a page lasts this long (a process that died while making it)
+LOG_EVERY_S = 60          # a look that keeps failing is logged once a minute, not every second
+_log = logging.getLogger(__name__)
 
 # identity of a page -> (when last asked, the request, whether it is worth making ahead)
 _ASKED: OrderedDict[Hashable, tuple[float, pages.PageRequest, bool]] = OrderedDict()
 _LOCK = threading.Lock()
-_STARTED: list[threading.Thread] = []
+
+
+class Watcher:
+    """This process's thread that makes the remembered pages again after a change (started on first use)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def start(self, make: pages.Maker) -> None:
+        """Start the thread unless it runs (after the web server forked its processes: one per process)."""
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._stop = threading.Event()
+                self._thread = threading.Thread(target=_watch, args=(make, self._stop), name="items-made-ahead",
+                                                daemon=True)
+                self._thread.start()
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """End the thread after the page it is making, if any."""
+        with self._lock:
+            thread, stop = self._thread, self._stop
+            self._thread = None
+        if thread is not None:
+            stop.set()
+            thread.join(timeout_s)
+
+
+WATCHER = Watcher()
 
 
 def asked(request: pages.PageRequest, make: pages.Maker) -> None:
@@ -56,10 +90,7 @@ def asked(request: pages.PageRequest, make: pages.Maker) -> None:
                 _ASKED[first] = (when, page_1, True)
         while len(_ASKED) > MOST_ASKED:
             _ASKED.popitem(last=False)
-        if not _STARTED:
-            watcher = threading.Thread(target=_watch, args=(make,), name="items-made-ahead", daemon=True)
-            _STARTED.append(watcher)
-            watcher.start()
+    WATCHER.start(make)
 
 
 def _identity(request: pages.PageRequest) -> Hashable:
@@ -76,16 +107,20 @@ def _remembered() -> list[pages.PageRequest]:
         return [request for _, request, worth in reversed(_ASKED.values()) if worth]
 
 
-def _watch(make: pages.Maker) -> None:
+def _watch(make: pages.Maker, stop: threading.Event) -> None:
     made_for: dict[str, str] = {}   # version query -> the version the remembered pages were last made under
     seen: dict[str, str] = {}       # version query -> the version read at the last look
-    while True:
-        time.sleep(WATCH_S)
-        with contextlib.suppress(Exception):  # the database away for a moment: look again next time
-            _look(make, made_for, seen)
+    logged = -float(LOG_EVERY_S)
+    while not stop.wait(WATCH_S):
+        try:
+            _look(make, made_for, seen, stop)
+        except Exception:  # the database away for a moment: look again next time, and say so
+            if time.monotonic() - logged >= LOG_EVERY_S:
+                logged = time.monotonic()
+                _log.exception("items pages not made ahead (tried again every %.0f s)", WATCH_S)
 
 
-def _look(make: pages.Maker, made_for: dict[str, str], seen: dict[str, str]) -> None:
+def _look(make: pages.Maker, made_for: dict[str, str], seen: dict[str, str], stop: threading.Event) -> None:
     remembered = _remembered()
     for query in {r.collection.version_query for r in remembered if r.collection.version_query}:
         version = pages.data_version(query)
@@ -96,6 +131,8 @@ def _look(make: pages.Maker, made_for: dict[str, str], seen: dict[str, str]) -> 
         # Every client's first page first (then the most recently asked first): a client reading page by page
         # waits for page 1 and parses it while the next ones are made.
         for request in sorted((r for r in remembered if r.collection.version_query == query), key=_offset):
+            if stop.is_set():
+                return
             _make(replace(request, version=version), make)  # nothing to do for a page kept already
 
 

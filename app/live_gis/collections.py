@@ -29,6 +29,9 @@ class Collection:
     version_query: str | None = None
     tile_layer: str = ""  # the layer's name inside its vector tiles when it is not ``id`` (a tile query shared)
     simplify_deg: float | None = None  # outlines printed simplified to this many degrees (items queries that take it)
+    # its tile query also returns the provinces a tile shows: the tile is kept until one of them changes
+    # (app/live_gis/tile_versions.py), else for TILE_TTL_S
+    tile_versioned: bool = False
 
     def readable_by(self, user: User) -> bool:
         return user.role in self.roles
@@ -40,7 +43,7 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in (
                "the reason in words and the data date of the last analysis.",
                "ogc_communes_items", "ogc_communes_tile",
                {"province_code": "text", "code": "text", "class": "text"}, numeric_id=False,
-               version_query=COMMUNE_DATA_VERSION),
+               version_query=COMMUNE_DATA_VERSION, tile_versioned=True),
     Collection("communes-generalised", "Xã, phường (2025) — tổng quát hóa / Communes (2025), generalised",
                "The same 2025 communes, attributes and ids as `communes`, with outlines simplified to about 100 m "
                "(0.001°, kept valid; 17 % of the vertices) for national overviews: a whole-country read is 8 MB "
@@ -48,7 +51,8 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in (
                "ogc_communes_items", "ogc_communes_tile",
                {"province_code": "text", "code": "text", "class": "text"}, numeric_id=False,
                # its tiles are the communes' (simplified per zoom already)
-               version_query=COMMUNE_DATA_VERSION, tile_layer="communes", simplify_deg=0.001),
+               version_query=COMMUNE_DATA_VERSION, tile_layer="communes", simplify_deg=0.001,
+               tile_versioned=True),
     Collection("facilities", "Thiết chế thông tin cơ sở / Facilities",
                "Radio stations, loudspeaker clusters and other facilities with type, technology, status, survey "
                "code and last inspection.",
@@ -63,12 +67,12 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in (
                "The area covered by working loudspeakers in each commune, with its size and shares.",
                "ogc_coverage_items", "ogc_coverage_tile",
                {"province_code": "text", "commune_code": "text"}, numeric_id=False,
-               version_query=COMMUNE_DATA_VERSION),
+               version_query=COMMUNE_DATA_VERSION, tile_versioned=True),
     Collection("gaps", "Xã còn thiếu hụt / Gaps",
                "Unserved and underserved communes with the people and villages still out of reach and why.",
                "ogc_gaps_items", "ogc_gaps_tile",
                {"province_code": "text", "commune_code": "text", "class": "text"}, numeric_id=False,
-               roles=PLANNING_ROLES, version_query=COMMUNE_DATA_VERSION),
+               roles=PLANNING_ROLES, version_query=COMMUNE_DATA_VERSION, tile_versioned=True),
     Collection("plan-actions", "Hành động của phương án / Plan actions",
                "The actions (repairs, new clusters, stations) of every saved scenario the user may read; filter "
                "one with scenario=NAME.",

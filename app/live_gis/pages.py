@@ -17,8 +17,8 @@ ready or waits for the making already under way instead of starting another.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import logging
 import struct
 import threading
 import zlib
@@ -46,6 +46,7 @@ _MAKING: dict[Hashable, Future[Page]] = {}
 _LOCK = threading.Lock()
 _AHEAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="items-ahead")
 _PACKER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="items-gzip")
+_log = logging.getLogger(__name__)
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time, unknown OS (RFC 1952)
 
 
@@ -155,7 +156,9 @@ def _deflate(data: memoryview, end: int) -> bytes:
 def make_kept(request: PageRequest, make: Maker) -> None:
     """Make the page and keep it unless it is kept already (in the background: the next page of one a client
     reads, or a page made again after its data changed, app/live_gis/ahead.py)."""
-    # A failure here (the database gone meanwhile) is for the client's own request to report, if it comes.
-    with contextlib.suppress(Exception):
+    # A failure here (the database gone meanwhile) is for the client's own request to report, if it comes; logged.
+    try:
         if kept(request) is None:
             _make_once(request, make)
+    except Exception:
+        _log.warning("items page %s offset %d not made ahead", request.collection.id, request.offset, exc_info=True)

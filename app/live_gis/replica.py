@@ -1,9 +1,10 @@
 """Where the read-only queries of /tiles and /ogcapi go: a streaming replica when ``PHUSONG_READ_DATABASE_URL``
 names one (README: Deploying for a province or the whole country), else the primary.
 
-A replica is at most a few seconds behind the primary (streaming replication), which is within what a tile may be
-behind anyway (app/live_gis/tiles.py, 60 s). Token checks and their audit rows stay on the primary: a revoked
-token must stop at once, and a replica cannot be written.
+A replica is at most a few seconds behind the primary (streaming replication); tiles and items pages are checked
+against versions read from the same replica (app/live_gis/tile_versions.py, pages.py), so what is kept is never
+newer than what the replica shows, and at most as far behind the primary as the replica is. Token checks and
+their audit rows stay on the primary: a revoked token must stop at once, and a replica cannot be written.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@ process's memory cache (app/live_gis/tiles.py); the items pages kept gzipped (ap
 in it too, under keys of their own (starting with "items").
 
 With `phusong serve --workers 2`, a tile made by one process was cold again in the other: the first warm pass of
-bench.live_gis found half its tiles missing. A tile is kept here as long as in memory (``TILE_TTL_S`` from when
-it was made, not from when another process copied it), so no process serves a tile older than that.
+bench.live_gis found half its tiles missing. A tile is kept here with the stamp of the versions it was made under
+(checked by every process against the versions read for its request), or, without versions, as long as in memory
+(``TILE_TTL_S`` from when it was made, not from when another process copied it).
 
 One directory per database (a hash of its URL), so two databases on one machine (the demo and a bench, the
 tests' clusters) never see each other's tiles. A failure of the disk cache (a locked or broken file) is a miss:

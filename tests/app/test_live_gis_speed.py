@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from app.live_gis import shared_tiles, tiles
 from app.live_gis.cache import TtlCache
 from app.live_gis.tokens import create_token, revoke_token
+from tests.app.conftest import session_as
 
 pytestmark = [pytest.mark.db]
 
@@ -46,7 +47,7 @@ def test_warm_tiles_answered_early_match_the_route(flask_client: Any, demo_datab
     planner, planner_token_id = _token(demo_database, "quyhoach")
     path = _demo_tile(demo_database, 8)
     made = flask_client.get(path, headers=planner)
-    assert made.status_code == 200 and made.headers["X-Cache"] == "miss"
+    assert made.status_code == 200 and made.headers["X-Cache"] == "miss, early"
     warm = flask_client.get(path, headers=planner)
     assert warm.status_code == 200 and warm.headers["X-Cache"] == "hit, early"
     assert warm.data == made.data and warm.headers["ETag"] == made.headers["ETag"]
@@ -62,13 +63,19 @@ def test_warm_tiles_answered_early_match_the_route(flask_client: Any, demo_datab
     # Another scope never gets this tile; a revoked token gets no warm tile either.
     inspector, _ = _token(demo_database, "kiemtra")
     scoped = flask_client.get(path, headers=inspector)
-    assert scoped.headers["X-Cache"] == "miss" and scoped.headers["ETag"] != made.headers["ETag"]
+    assert scoped.headers["X-Cache"] == "miss, early" and scoped.headers["ETag"] != made.headers["ETag"]
     engine = create_engine(demo_database)
     with engine.begin() as conn:
         revoke_token(conn, planner_token_id, actor="test")
     engine.dispose()
     refused = flask_client.get(path, headers=planner)
     assert refused.status_code == 401 and refused.data != made.data
+    # The route's own answer (a browser session of the same user: Flask) is the one answered early.
+    session_as(flask_client, "quyhoach")
+    routed = flask_client.get(path)
+    assert routed.status_code == 200 and routed.headers["X-Cache"] == "hit" and routed.data == made.data
+    for name in ("ETag", "Content-Type", "Cache-Control", "Content-Security-Policy", "X-Content-Type-Options"):
+        assert routed.headers[name] == made.headers[name], name
 
 
 def test_items_gzipped_when_accepted(flask_client: Any, demo_database: str) -> None:
