@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 from datetime import date
 from pathlib import Path
 
@@ -166,7 +165,7 @@ def test_a_commune_without_any_working_cluster_is_stored_unserved(two_communes: 
     assert row._mapping["class"] == "unserved" and row.reason.startswith("Không có đài")
 
 
-def test_an_inspection_recomputes_its_commune_on_the_write_path_fast(two_communes: Connection) -> None:
+def test_an_inspection_recomputes_its_commune_alone_on_the_write_path(two_communes: Connection) -> None:
     conn = two_communes
     bring_current(conn)
     station = conn.execute(
@@ -185,14 +184,13 @@ def test_an_inspection_recomputes_its_commune_on_the_write_path_fast(two_commune
         ),
         {"f": station},
     )
-    start = time.perf_counter()
+    # How fast is bench.coverage's "one commune after one inspection" (timed asserts flake on shared machines);
+    # here: only the inspected commune is recomputed, not its province.
     result = bring_current(conn)
-    elapsed = time.perf_counter() - start
     after = conn.execute(
         text("SELECT covered_area_km2 FROM coverage_commune WHERE commune_code = '99001'")
     ).scalar_one()
     assert result.communes == ("99001",) and after < before
-    assert elapsed < 0.2
 
 
 def test_derived_population_raster_is_recorded_active_and_used(
