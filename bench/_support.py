@@ -101,7 +101,10 @@ def log_in(base: str, name: str, password: str) -> requests.Session:
 
 
 def tree_cpu_s(roots: set[int]) -> float:
-    """CPU seconds (user + system) used so far by the processes ``roots`` and all their descendants (/proc)."""
+    """CPU seconds (user + system) used so far by the processes ``roots`` and all their descendants (/proc),
+    those that ended included: a process's own time plus its waited-for children's (cutime, cstime), so a
+    PostgreSQL backend, parallel or autovacuum worker that ended during the load still counts (in the
+    postmaster's children's time) and nothing counts twice (an ended process is no longer in /proc)."""
     parents, cpu = {}, {}
     tick = os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir():
@@ -112,7 +115,7 @@ def tree_cpu_s(roots: set[int]) -> float:
         except OSError:
             continue  # ended meanwhile
         parents[int(entry.name)] = int(fields[1])
-        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+        cpu[int(entry.name)] = sum(int(v) for v in fields[11:15]) / tick  # utime stime cutime cstime
     total = 0.0
     for pid, seconds in cpu.items():
         ancestor = pid
