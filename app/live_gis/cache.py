@@ -7,6 +7,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent.futures import Future
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -81,3 +82,30 @@ class TtlCache(Generic[V]):
             self._entries.clear()
             self._bytes = 0
             self._generation += 1
+
+
+class MadeOnce(Generic[V]):
+    """``made(key, make)``: ``make()``'s value, made once in this process for the threads asking for ``key`` at the
+    same time: the first makes it, the others wait for it (at most ``wait_s``) instead of making it again."""
+
+    def __init__(self, *, wait_s: float) -> None:
+        self.wait_s = wait_s
+        self._under_way: dict[Hashable, Future[V]] = {}
+        self._lock = threading.Lock()
+
+    def made(self, key: Hashable, make: Callable[[], V]) -> V:
+        mine: Future[V] = Future()
+        with self._lock:
+            under_way = self._under_way.setdefault(key, mine)
+        if under_way is not mine:
+            return under_way.result(timeout=self.wait_s)
+        try:
+            value = make()
+            mine.set_result(value)
+            return value
+        except BaseException as exc:
+            mine.set_exception(exc)
+            raise
+        finally:
+            with self._lock:
+                self._under_way.pop(key, None)

@@ -20,15 +20,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import struct
-import threading
 import zlib
 from collections.abc import Callable, Hashable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from app.auth import User
 from app.live_gis import shared_tiles
-from app.live_gis.cache import TtlCache
+from app.live_gis.cache import MadeOnce, TtlCache
 from app.live_gis.collections import Collection
 from app.live_gis.replica import read_connect
 from sql import queries
@@ -37,13 +36,11 @@ PAGE_TTL_S = 15 * 60   # kept this long at most (a version moves on at the next 
 PAGE_FORMAT = 1        # moved on whenever the page's bytes are put together differently in Python
 GZIP_LEVEL = 1         # level 1 packs national GeoJSON to 32 % at a fifth of level 6's time
 CHUNK = 1 << 20
-MADE_IN_S = 120        # how long a request waits for the making of its page already under way
 
 # (ETag, gzipped FeatureCollection, offset of the next page or None)
 Page = tuple[str, bytes, int | None]
 _PAGES: TtlCache[Page] = TtlCache(ttl_s=PAGE_TTL_S, max_bytes=96 * 1024 * 1024)
-_MAKING: dict[Hashable, Future[Page]] = {}
-_LOCK = threading.Lock()
+_MAKING: MadeOnce[Page] = MadeOnce(wait_s=120)  # a request waits at most 120 s for its page's making under way
 _AHEAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="items-ahead")
 _PACKER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="items-gzip")
 _log = logging.getLogger(__name__)
@@ -113,24 +110,15 @@ def _make_once(request: PageRequest, make: Maker) -> Page:
     """Make the page, or wait for this process's making of it already under way (made ahead, or by another
     thread asking at the same time)."""
     key = request.key()
-    mine: Future[Page] = Future()
-    with _LOCK:
-        under_way = _MAKING.setdefault(key, mine)
-    if under_way is not mine:
-        return under_way.result(timeout=MADE_IN_S)
-    try:
+
+    def make_and_keep() -> Page:
         parts, next_offset = make(request)
         made: Page = (request.etag(), gzipped(b"".join(parts)), next_offset)
         _PAGES.put(key, made, len(made[1]) + 200)
-        mine.set_result(made)
         _AHEAD.submit(shared_tiles.put, key, made, PAGE_TTL_S)  # writing megabytes to SQLite: not on the way out
         return made
-    except BaseException as exc:
-        mine.set_exception(exc)
-        raise
-    finally:
-        with _LOCK:
-            _MAKING.pop(key, None)
+
+    return _MAKING.made(key, make_and_keep)
 
 
 def gzipped(data: bytes) -> bytes:

@@ -18,10 +18,7 @@ older than the server's copy.
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
-from collections.abc import Hashable
-from concurrent.futures import Future
 from typing import Any
 
 import flask
@@ -29,7 +26,7 @@ import flask
 from app.auth import User
 from app.components.common import tolerance_for_zoom
 from app.live_gis import audit_read, problem, readable_collection, request_user, shared_tiles, tile_versions
-from app.live_gis.cache import TtlCache
+from app.live_gis.cache import MadeOnce, TtlCache
 from app.live_gis.collections import Collection
 from app.live_gis.extent import scope_extent
 from app.live_gis.replica import read_connect
@@ -55,9 +52,8 @@ CACHE_HEADER = "X-Cache"
 # when it was made: time.time())
 Tile = tuple[str, bytes, tuple[str, ...], tile_versions.Stamp, float]
 _TILES: TtlCache[Tile] = TtlCache(ttl_s=TILE_TTL_S, max_bytes=256 * 1024 * 1024)
-_MAKING: dict[Hashable, Future[tuple[str, bytes]]] = {}  # (tile key, versions) -> its making under way
-_MAKING_LOCK = threading.Lock()
-MADE_IN_S = 120  # how long a request waits for the making of its tile already under way
+# (tile key, versions) -> its making under way; a request waits at most 120 s for a making under way
+_MAKING: MadeOnce[tuple[str, bytes]] = MadeOnce(wait_s=120)
 
 
 def register_routes(server: flask.Flask) -> None:
@@ -131,21 +127,7 @@ def _new_tile(c: Collection, z: int, x: int, y: int, user: User,
     asked by every client right after its province changed is made once, not once per request meanwhile: a
     making started under older versions could miss a change this request must see, so it is not shared)."""
     making = (_tile_key(c, z, x, y, user), None if versions is None else tuple(sorted(versions.items())))
-    mine: Future[tuple[str, bytes]] = Future()
-    with _MAKING_LOCK:
-        under_way = _MAKING.setdefault(making, mine)
-    if under_way is not mine:
-        return under_way.result(timeout=MADE_IN_S)
-    try:
-        made = _made_and_kept(c, z, x, y, user, versions)
-        mine.set_result(made)
-        return made
-    except BaseException as exc:
-        mine.set_exception(exc)
-        raise
-    finally:
-        with _MAKING_LOCK:
-            _MAKING.pop(making, None)
+    return _MAKING.made(making, lambda: _made_and_kept(c, z, x, y, user, versions))
 
 
 def _made_and_kept(c: Collection, z: int, x: int, y: int, user: User,

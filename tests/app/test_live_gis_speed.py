@@ -8,6 +8,8 @@ from __future__ import annotations
 import gzip
 import json
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import mapbox_vector_tile
@@ -15,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app.live_gis import shared_tiles, tiles
-from app.live_gis.cache import TtlCache
+from app.live_gis.cache import MadeOnce, TtlCache
 from app.live_gis.tokens import create_token, revoke_token
 from tests.app.conftest import session_as
 
@@ -124,3 +126,41 @@ def test_a_check_made_across_a_revocation_is_not_kept() -> None:
 
     assert cache.get_or_make("token", made_while_revoked, len) == "holder before the revocation"
     assert cache.get("token") is None
+
+
+def test_a_value_asked_by_threads_at_once_is_made_once_and_a_failure_reaches_every_waiter() -> None:
+    made_once: MadeOnce[int] = MadeOnce(wait_s=10)
+    started, release, makings = threading.Event(), threading.Event(), []
+
+    def slow_make() -> int:
+        makings.append(1)
+        started.set()
+        release.wait(10)
+        return 42
+
+    with ThreadPoolExecutor(4) as pool:
+        first = pool.submit(made_once.made, "tile", slow_make)
+        started.wait(10)
+        others = [pool.submit(made_once.made, "tile", slow_make) for _ in range(3)]
+        release.set()
+        assert first.result() == 42 and [f.result() for f in others] == [42, 42, 42]
+    assert len(makings) == 1
+
+    started.clear()
+    release.clear()
+
+    def failing() -> int:
+        started.set()
+        release.wait(10)
+        raise RuntimeError("database gone")
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(made_once.made, "page", failing)
+        started.wait(10)
+        waiter = pool.submit(made_once.made, "page", failing)
+        time.sleep(0.1)  # the waiter is waiting on the making under way
+        release.set()
+        for future in (first, waiter):
+            with pytest.raises(RuntimeError, match="database gone"):
+                future.result()
+    assert made_once.made("page", lambda: 7) == 7  # nothing is left under way after a failure
