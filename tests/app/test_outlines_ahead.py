@@ -1,0 +1,73 @@
+"""Session 31: the coverage map's simplified outlines are made ahead by the worker (and `phusong demo`), with each
+outline's GeoJSON Feature stored as text (migration 0301), so no user's map or tile request pays for them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app.cli import main
+from app.components.common import map_binds
+from app.coverage_refresh import run_worker
+from app.outlines_ahead import LEVELS
+from sql import queries
+
+pytestmark = pytest.mark.db
+
+DEMO = Path(__file__).resolve().parents[2] / "gis_data" / "dien_bien"
+
+
+class _Country:
+    whole_country = True
+    scope_codes: tuple[str, ...] = ()
+
+
+def _levels(conn: object) -> dict[int, int]:
+    rows = conn.execute(text(  # type: ignore[attr-defined]
+        "SELECT zoom_level, count(feature) FROM commune_map_geometry GROUP BY 1 ORDER BY 1")).all()
+    return {int(z): int(n) for z, n in rows}
+
+
+def test_the_worker_fills_every_level_ahead_and_again_after_a_boundary_change(
+        use_database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["load", "boundaries", str(DEMO / "communes_2025.geojson"), "--version", "2025", "--level",
+                 "commune", "--no-refresh"]) == 0
+    capsys.readouterr()
+    engine = create_engine(use_database)
+    with engine.connect() as conn:
+        assert _levels(conn) == {}  # nobody asked a map yet
+    run_worker(engine, once=True)  # a worker's pass: what a boundaries load wakes
+    with engine.connect() as conn:
+        assert _levels(conn) == {level: 45 for level in LEVELS}
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE admin_unit SET name = 'Xã Đổi Tên' WHERE version = '2025' AND level = 'commune' "
+                          "AND code = '03127'"))
+        assert conn.execute(text("SELECT count(*) FROM commune_map_geometry WHERE code = '03127'")).scalar() == 0
+    run_worker(engine, once=True)
+    with engine.connect() as conn:
+        assert _levels(conn) == {level: 45 for level in LEVELS}
+        feature = conn.execute(text(
+            "SELECT feature FROM commune_map_geometry WHERE code = '03127' AND zoom_level = 6")).scalar()
+    assert '"Xã Đổi Tên"' in feature
+    engine.dispose()
+
+
+def test_the_stored_features_answer_what_building_them_gives(
+        use_database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["load", "boundaries", str(DEMO / "communes_2025.geojson"), "--version", "2025", "--level",
+                 "commune", "--no-refresh"]) == 0
+    capsys.readouterr()
+    engine = create_engine(use_database)
+    run_worker(engine, once=True)
+    for zoom in (5, 6, 8):
+        binds = map_binds(_Country(), zoom=zoom)  # type: ignore[arg-type]
+        with engine.begin() as conn:
+            stored = conn.execute(queries.load("map_commune_outlines_geojson"), binds).scalar()
+            conn.execute(text("UPDATE commune_map_geometry SET decimals = NULL"))  # built here, as before 0301
+            built = conn.execute(queries.load("map_commune_outlines_geojson"), binds).scalar()
+            conn.rollback()
+        assert len(stored["features"]) == 45
+        assert stored == built
+    engine.dispose()
