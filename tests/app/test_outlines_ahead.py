@@ -3,13 +3,15 @@ outline's GeoJSON Feature stored as text (migration 0301), so no user's map or t
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+import mapbox_vector_tile
 import pytest
 from sqlalchemy import create_engine, text
 
 from app.cli import main
-from app.components.common import map_binds
+from app.components.common import map_binds, tolerance_for_zoom
 from app.coverage_refresh import run_worker
 from app.outlines_ahead import LEVELS
 from sql import queries
@@ -70,4 +72,41 @@ def test_the_stored_features_answer_what_building_them_gives(
             conn.rollback()
         assert len(stored["features"]) == 45
         assert stored == built
+    engine.dispose()
+
+
+def _tile_of(conn: object, z: int, code: str) -> tuple[int, int, int]:
+    lon, lat = conn.execute(text(  # type: ignore[attr-defined]
+        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM commune WHERE code = :c) s"),
+        {"c": code}).one()
+    n = 2 ** z
+    return z, int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
+
+def test_overview_tiles_are_made_from_the_outlines_simplified_ahead_once_per_commune(
+        use_database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["load", "boundaries", str(DEMO / "communes_2025.geojson"), "--version", "2025", "--level",
+                 "commune", "--no-refresh"]) == 0
+    capsys.readouterr()
+    engine = create_engine(use_database)
+    run_worker(engine, once=True)
+    with engine.begin() as conn:
+        # A stored outline unlike any simplification of the commune: its bounding box (5 points).
+        conn.execute(text("UPDATE commune_map_geometry SET geom = ST_Envelope(geom) WHERE code = '03127'"))
+        for z, wanted in ((8, 5), (12, None)):
+            z, x, y = _tile_of(conn, z, "03127")
+            binds = {"z": z, "x": x, "y": y, "tolerance_deg": tolerance_for_zoom(z), "whole_country": True,
+                     "scope": []}
+            body = conn.execute(queries.load("ogc_communes_tile"), binds).one()[0]
+            layer = mapbox_vector_tile.decode(bytes(body))["communes"]  # the tile contract: layer and attributes
+            feature = next(f for f in layer["features"] if f["properties"]["code"] == "03127")
+            assert {"code", "name", "province_code"} <= set(feature["properties"])
+            ring = feature["geometry"]["coordinates"][0]
+            if wanted:  # zoom 4-10: the stored outline
+                assert len(ring) == wanted
+            else:  # past zoom 10: the full outline, simplified here
+                assert len(ring) > 5
+            plan = "\n".join(conn.execute(text("EXPLAIN (VERBOSE) " + queries.load("ogc_communes_tile").text),
+                                          binds).scalars())
+            assert plan.lower().count("st_asmvtgeom(") == 1  # made once per commune, not again for the filter
     engine.dispose()
