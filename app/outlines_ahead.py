@@ -18,6 +18,7 @@ from sql import queries
 # The map's levels (4-8: whole-scope outlines, app/components/common.py VIEW_ONLY_FROM_ZOOM) and the vector tiles'
 # overview levels made from these outlines (to 10: sql/queries/ogc_communes_tile.sql).
 LEVELS = tuple(range(4, 11))
+MAP_FIRST = (6, 7, 8)  # the levels the map opens at and is moved to most: filled first
 _filled_at: dict[str, int] = {}  # database URL -> boundaries version this process last found filled
 _lock = threading.Lock()
 
@@ -35,11 +36,14 @@ def fill_outlines_ahead(engine: Engine) -> int:
     if _filled_at.get(key) == version:
         return 0
     made = 0
-    with _lock, engine.begin() as conn:
-        missing = [int(z) for z in conn.execute(queries.load("commune_map_levels_missing"),
-                                                {"levels": list(LEVELS)}).scalars()]
-        for level in missing:
-            made += int(conn.execute(queries.load("fill_commune_map_geometry"),
-                                     {"zoom_level": level, "tolerance": tolerance_for_level(level)}).scalar_one())
+    with _lock:
+        with engine.connect() as conn:
+            missing = [int(z) for z in conn.execute(queries.load("commune_map_levels_missing"),
+                                                    {"levels": list(LEVELS)}).scalars()]
+        for level in sorted(missing, key=lambda z: (z not in MAP_FIRST, z)):
+            # One transaction a level: a map asking this level meanwhile waits for one level (~3 s), not all.
+            with engine.begin() as conn:
+                made += int(conn.execute(queries.load("fill_commune_map_geometry"),
+                                         {"zoom_level": level, "tolerance": tolerance_for_level(level)}).scalar_one())
     _filled_at[key] = version
     return made
