@@ -154,6 +154,9 @@ def _pass(engine: Engine, tally: WorkerTally, report: Callable[[RefreshReport], 
     tally.passes += 1
     try:
         fill_outlines_ahead(engine)  # a boundaries load: the map's outlines before any user asks (~0.1 ms if none)
+    except Exception:  # never in the way of coverage: the map fills a level on its first ask
+        _log.exception("outlines made ahead failed")
+    try:
         _bring_current(engine, tally, report)  # an export queued meanwhile is made from current figures
         while jobs is not None and jobs(engine):
             tally.exports += 1

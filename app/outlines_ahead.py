@@ -36,14 +36,17 @@ def fill_outlines_ahead(engine: Engine) -> int:
     if _filled_at.get(key) == version:
         return 0
     made = 0
-    with _lock:
-        with engine.connect() as conn:
-            missing = [int(z) for z in conn.execute(queries.load("commune_map_levels_missing"),
-                                                    {"levels": list(LEVELS)}).scalars()]
-        for level in sorted(missing, key=lambda z: (z not in MAP_FIRST, z)):
-            # One transaction a level: a map asking this level meanwhile waits for one level (~3 s), not all.
-            with engine.begin() as conn:
-                made += int(conn.execute(queries.load("fill_commune_map_geometry"),
-                                         {"zoom_level": level, "tolerance": tolerance_for_level(level)}).scalar_one())
-    _filled_at[key] = version
+    try:
+        with _lock:
+            with engine.connect() as conn:
+                missing = [int(z) for z in conn.execute(queries.load("commune_map_levels_missing"),
+                                                        {"levels": list(LEVELS)}).scalars()]
+            for level in sorted(missing, key=lambda z: (z not in MAP_FIRST, z)):
+                # One transaction a level: a map asking this level meanwhile waits for one level (~3 s), not all.
+                with engine.begin() as conn:
+                    made += int(conn.execute(queries.load("fill_commune_map_geometry"), {
+                        "zoom_level": level, "tolerance": tolerance_for_level(level)}).scalar_one())
+    finally:
+        # Tried once per boundaries version: after a failure the map still fills a level on its first ask.
+        _filled_at[key] = version
     return made

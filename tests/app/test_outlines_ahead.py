@@ -110,3 +110,19 @@ def test_overview_tiles_are_made_from_the_outlines_simplified_ahead_once_per_com
                                           binds).scalars())
             assert plan.lower().count("st_asmvtgeom(") == 1  # made once per commune, not again for the filter
     engine.dispose()
+
+
+def test_a_failing_fill_never_stops_the_worker_bringing_coverage_current(
+        use_database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["load", "boundaries", str(DEMO / "communes_2025.geojson"), "--version", "2025", "--level",
+                 "commune", "--no-refresh"]) == 0
+    capsys.readouterr()
+    engine = create_engine(use_database)
+    with engine.begin() as conn:  # every outline the fill writes is refused
+        conn.execute(text("ALTER TABLE commune_map_geometry ADD CONSTRAINT refused CHECK (zoom_level > 99) NOT VALID"))
+    tally = run_worker(engine, once=True)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM coverage_stale")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM commune_map_geometry")).scalar() == 0
+    assert tally.failures == 0 and tally.communes == 45
+    engine.dispose()
