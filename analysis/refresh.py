@@ -85,7 +85,7 @@ def bring_current(
     classes: Counter[str] = Counter()
     runs: list[int] = []
     waited, total = 0, 0
-    marked_again: set[str] = set()  # recomputed here but marked again meanwhile: the next wake-up's
+    marked_again: set[str] = set()  # recomputed, but changed again meanwhile: left to the next pass (NOTIFY)
     while True:
         with _transaction(bind) as conn:
             pending = [c for c in _stale(conn, wanted) if c not in marked_again]
