@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import Engine
 
@@ -102,13 +103,17 @@ class WorkerTally:
 
 def run_worker(engine: Engine, *, poll_s: float = POLL_S, once: bool = False,
                report: Callable[[RefreshReport], None] | None = None,
-               jobs: Callable[[Engine], int] | None = None) -> WorkerTally:
+               jobs: Callable[[Engine], int] | None = None, coverage: bool = True,
+               each_pass: Callable[[], None] | None = None) -> WorkerTally:
     """Bring coverage current now, then whenever PostgreSQL notifies (or every ``poll_s`` seconds) until SIGTERM
     or SIGINT; with ``once``, drain what is stale and return. ``jobs``: other queued work to drain after the
     coverage on each pass, one item a call (`phusong worker` gives the long exports, app/export_jobs.py), returning
-    how many it made (0 when none is queued)."""
+    how many it made (0 when none is queued). ``coverage=False``: only the jobs (`phusong worker --only exports`),
+    woken only when one is queued. ``each_pass``: called before each pass (`phusong worker` restarts its exports
+    process there if it ended)."""
     tally = WorkerTally()
-    _pass(engine, tally, report, jobs)
+    run = partial(_pass, engine, tally, report if coverage else None, jobs, coverage=coverage, each_pass=each_pass)
+    run()
     if once:
         return tally
     raw = engine.raw_connection()
@@ -123,7 +128,8 @@ def run_worker(engine: Engine, *, poll_s: float = POLL_S, once: bool = False,
         assert listener is not None
         listener.autocommit = True  # type: ignore[attr-defined]
         with listener.cursor() as cur:
-            cur.execute(queries.load("listening_for_stale_coverage").text)
+            if coverage:
+                cur.execute(queries.load("listening_for_stale_coverage").text)
             if jobs is not None:
                 cur.execute(queries.load("listening_for_queued_exports").text)
         while not stop.is_set():
@@ -135,7 +141,7 @@ def run_worker(engine: Engine, *, poll_s: float = POLL_S, once: bool = False,
             if wake_r in ready:
                 wake_r.recv(64)
             if not stop.is_set():
-                _pass(engine, tally, report, jobs)
+                run()
     finally:
         signal.set_wakeup_fd(old_fd)
         for sig, handler in previous.items():
@@ -147,15 +153,21 @@ def run_worker(engine: Engine, *, poll_s: float = POLL_S, once: bool = False,
 
 
 def _pass(engine: Engine, tally: WorkerTally, report: Callable[[RefreshReport], None] | None,
-          jobs: Callable[[Engine], int] | None) -> None:
+          jobs: Callable[[Engine], int] | None, *, coverage: bool = True,
+          each_pass: Callable[[], None] | None = None) -> None:
     """Coverage first, then the queued exports one by one with the coverage brought current again after each:
-    a save's commune never waits behind a queue of PDFs (``jobs`` makes at most one export a call)."""
+    a save's commune waits for one export at most, never for a queue of PDFs (``jobs`` makes at most one export
+    a call); none at all when the exports are another process's (`phusong worker` runs them in a child)."""
     tally.passes += 1
     try:
-        _bring_current(engine, tally, report)  # an export queued meanwhile is made from current figures
+        if each_pass is not None:
+            each_pass()
+        if coverage:
+            _bring_current(engine, tally, report)  # an export queued meanwhile is made from current figures
         while jobs is not None and jobs(engine):
             tally.exports += 1
-            _bring_current(engine, tally, report)
+            if coverage:
+                _bring_current(engine, tally, report)
     except Exception:  # logged and retried on the next wake or poll: a worker outlives a failed pass
         tally.failures += 1
         _log.exception("coverage refresh failed")

@@ -4,6 +4,9 @@ that without separate workers every export still comes at once."""
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -122,3 +125,52 @@ def test_the_worker_brings_coverage_current_between_two_exports(demo_database: s
     assert done == 2 and tally.exports >= 2
     assert left == 0 and tally.communes >= 2  # recomputed after each export, the last one too
     assert stale_after_each[1:] == [False] * (len(stale_after_each) - 1)
+
+
+def _until(check: Any, what: str, log: Path, timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout_s:.0f} s for {what}:\n{log.read_text()}")
+        time.sleep(0.2)
+
+
+def test_a_stale_commune_never_waits_for_an_export(demo_database: str, tmp_path: Path) -> None:
+    """`phusong worker` makes the exports in a second process (`--only exports`, niced): while an export is stuck
+    (here: behind a lock on export_job that nothing but exports takes), the coverage is still brought current.
+    With the exports in the coverage's own loop, the second save's commune waited for the export."""
+    from tests.app.test_processes import _start
+
+    engine = create_engine(demo_database)
+    with engine.connect() as conn:
+        first, second = conn.execute(text("SELECT commune_code FROM coverage_commune WHERE commune_code IN (SELECT "
+                                          "code FROM commune WHERE province_code = '11') ORDER BY 1 DESC LIMIT 2"))
+    log = tmp_path / "worker.log"
+    worker = _start(["worker", "--poll", "30"], demo_database, log)
+
+    def stale(code: str) -> bool:
+        with engine.connect() as conn:
+            return bool(conn.execute(text("SELECT count(*) FROM coverage_stale WHERE commune_code = :c"),
+                                     {"c": code}).scalar_one())
+
+    def mark(code: str) -> None:  # what a save's trigger does (and its NOTIFY wakes the worker)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO coverage_stale (commune_code) VALUES (:c) ON CONFLICT DO NOTHING"),
+                         {"c": code})
+    try:
+        _until(lambda: log.read_text().count("listening for") == 2, "the worker and its exports process", log)
+        exports = [int(line.split()[2].rstrip(":")) for line in log.read_text().splitlines()
+                   if "listening for queued exports" in line]
+        assert os.getpriority(os.PRIO_PROCESS, exports[0]) > os.getpriority(os.PRIO_PROCESS, worker.pid)
+        with engine.connect() as blocker, blocker.begin():
+            blocker.execute(text("LOCK TABLE export_job IN ACCESS EXCLUSIVE MODE"))  # every export now waits
+            mark(first[0])
+            _until(lambda: not stale(first[0]), f"commune {first[0]} current", log)
+            mark(second[0])   # a save while an export is stuck
+            _until(lambda: not stale(second[0]), f"commune {second[0]} current while an export is stuck", log)
+            blocker.rollback()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+        engine.dispose()
+    assert "stopped after" in log.read_text()
