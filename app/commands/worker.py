@@ -83,7 +83,7 @@ def _work(args: argparse.Namespace) -> int:
             exports.stop()
     print(f"phusong worker {os.getpid()}: stopped after {tally.communes} communes and {tally.exports} exports "
           f"in {tally.passes} passes "
-          f"({tally.wakes} notifications, {tally.failures} failed passes)", flush=True)
+          f"({tally.wakes} notifications, {tally.failures} failed passes; {_cpu_s():.1f} s CPU)", flush=True)
     return 1 if tally.failures and args.once else 0
 
 
@@ -122,6 +122,12 @@ def _exports_child() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     except (OSError, AttributeError):  # not Linux: the parent's stop() still ends it
         pass
+
+
+def _cpu_s() -> float:
+    """This process's CPU seconds (user + system; its exports process prints its own)."""
+    times = os.times()
+    return times.user + times.system
 
 
 def _print_pass(done: RefreshReport) -> None:
