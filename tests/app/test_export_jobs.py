@@ -179,7 +179,7 @@ def test_a_stale_commune_never_waits_for_an_export(demo_database: str, tmp_path:
 def test_the_mixed_load_starts_the_worker_as_the_unit_does(tmp_path: Path) -> None:
     """bench.mixed_load gives `phusong worker` the unit's Nice; the unit sets none (the coverage is what an
     inspector waits on; its exports process nices itself)."""
-    from bench.mixed_load import deployed_nice
+    from bench._support import deployed_nice
 
     unit = tmp_path / "phusong-worker@.service"
     unit.write_text("[Service]\nExecStart=/bin/true\nNice=7\n")
