@@ -33,6 +33,10 @@ from sql import queries
 from sql.engine import get_engine
 
 POLL_S = 5.0
+# After a notification, the coverage worker waits this long for the saves that follow before its pass: a pass
+# costs ~0.06 s of CPU however few communes it takes (reading inputs, rule set, storing), and with the exports in a
+# process of their own nothing else made the saves of a busy minute share a pass (bench.worker_load).
+GATHER_S = 0.25
 MODE_ENV = "PHUSONG_COVERAGE_REFRESH"  # "web" (default: a thread in each web process) or "worker"
 _log = logging.getLogger(__name__)
 
@@ -104,7 +108,7 @@ class WorkerTally:
 def run_worker(engine: Engine, *, poll_s: float = POLL_S, once: bool = False,
                report: Callable[[RefreshReport], None] | None = None,
                jobs: Callable[[Engine], int] | None = None, coverage: bool = True,
-               each_pass: Callable[[], None] | None = None) -> WorkerTally:
+               each_pass: Callable[[], None] | None = None, gather_s: float = 0.0) -> WorkerTally:
     """Bring coverage current now, then whenever PostgreSQL notifies (or every ``poll_s`` seconds) until SIGTERM
     or SIGINT; with ``once``, drain what is stale and return. ``jobs``: other queued work to drain after the
     coverage on each pass, one item a call (`phusong worker` gives the long exports, app/export_jobs.py), returning
@@ -135,9 +139,11 @@ def run_worker(engine: Engine, *, poll_s: float = POLL_S, once: bool = False,
         while not stop.is_set():
             ready, _, _ = select.select([listener, wake_r], [], [], poll_s)
             if listener in ready:
+                tally.wakes += 1
+                if gather_s > 0 and wake_r not in ready:  # a signal (wake_r) stops without waiting
+                    ready, _, _ = select.select([wake_r], [], [], gather_s)
                 listener.poll()  # type: ignore[attr-defined]
                 listener.notifies.clear()  # type: ignore[attr-defined]
-                tally.wakes += 1
             if wake_r in ready:
                 wake_r.recv(64)
             if not stop.is_set():

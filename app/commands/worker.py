@@ -16,7 +16,7 @@ from typing import Any
 
 from analysis.refresh import RefreshReport
 from app.commands.db import ensure_database
-from app.coverage_refresh import POLL_S, run_worker
+from app.coverage_refresh import GATHER_S, POLL_S, run_worker
 from app.export_jobs import run_export_jobs
 from sql.engine import get_engine
 from sql.settings import get_settings
@@ -54,6 +54,9 @@ def register(commands: Any) -> None:
     )
     worker.add_argument("--poll", type=float, default=POLL_S, metavar="SECONDS",
                         help=f"look for stale communes at least this often (default {POLL_S:g})")
+    worker.add_argument("--gather", type=float, default=GATHER_S, metavar="SECONDS",
+                        help=f"after a save's notification, wait this long for more saves to recompute in the same "
+                             f"pass (default {GATHER_S:g}; 0: at once)")
     worker.add_argument("--once", action="store_true",
                         help="bring everything stale current and make the queued exports, then exit")
     worker.add_argument("--only", choices=ONLY,
@@ -65,8 +68,8 @@ def register(commands: Any) -> None:
 def _work(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # its INFO is every PDF's glyph lists
-    if args.poll <= 0:
-        print("phusong worker: --poll must be a positive number of seconds")
+    if args.poll <= 0 or args.gather < 0:
+        print("phusong worker: --poll must be a positive number of seconds, --gather zero or more")
         return 2
     settings = get_settings()
     ensure_database(settings)
@@ -77,7 +80,8 @@ def _work(args: argparse.Namespace) -> int:
     try:
         tally = run_worker(get_engine(settings), poll_s=args.poll, once=args.once, report=_print_pass,
                            jobs=partial(run_export_jobs, at_most=1) if inline else None,
-                           coverage=args.only != "exports", each_pass=exports.tend if exports else None)
+                           coverage=args.only != "exports", each_pass=exports.tend if exports else None,
+                           gather_s=args.gather if args.only != "exports" else 0.0)
     finally:
         if exports is not None:
             exports.stop()

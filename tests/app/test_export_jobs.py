@@ -185,3 +185,40 @@ def test_the_mixed_load_starts_the_worker_as_the_unit_does(tmp_path: Path) -> No
     unit.write_text("[Service]\nExecStart=/bin/true\nNice=7\n")
     assert deployed_nice(unit) == 7
     assert deployed_nice() == 0
+
+
+def test_saves_close_together_share_one_coverage_pass(demo_database: str, tmp_path: Path) -> None:
+    """After a save's notification the coverage worker waits --gather seconds for the saves that follow: three
+    saves half a second apart are one pass (one run), not three passes of ~0.06 s of CPU each."""
+    from tests.app.test_processes import _start
+
+    engine = create_engine(demo_database)
+    with engine.connect() as conn:
+        codes = list(conn.execute(text("SELECT commune_code FROM coverage_commune WHERE commune_code IN (SELECT "
+                                        "code FROM commune WHERE province_code = '11') ORDER BY 1 DESC OFFSET 2 "
+                                        "LIMIT 3")).scalars())
+    log = tmp_path / "worker.log"
+    worker = _start(["worker", "--poll", "30", "--gather", "3", "--only", "coverage"], demo_database, log)
+    try:
+        _until(lambda: "listening for" in log.read_text(), "the worker", log)
+        time.sleep(1.0)  # its first pass (nothing stale) is over
+        with engine.connect() as conn:
+            before = conn.execute(text("SELECT coalesce(max(id), 0) FROM coverage_run")).scalar_one()
+        for code in codes:
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO coverage_stale (commune_code) VALUES (:c) ON CONFLICT DO NOTHING"),
+                             {"c": code})
+            time.sleep(0.5)
+
+        def current() -> bool:
+            with engine.connect() as conn:
+                return not conn.execute(text("SELECT count(*) FROM coverage_stale WHERE commune_code = ANY(:c)"),
+                                        {"c": codes}).scalar_one()
+        _until(current, "the three communes current", log)
+        with engine.connect() as conn:
+            runs = conn.execute(text("SELECT count(*) FROM coverage_run WHERE id > :b"), {"b": before}).scalar_one()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+        engine.dispose()
+    assert len(codes) == 3 and runs == 1, log.read_text()
