@@ -26,7 +26,8 @@ Bring stale communes' coverage current, and make long exports, apart from the we
 
 A saved inspection, a load or `phusong analyse` marks communes stale; PostgreSQL then notifies every worker
 (LISTEN/NOTIFY), and one of them recomputes those communes at once (after --gather seconds, so that the saves
-of a busy moment share one pass). Workers also look every --poll seconds, in case a notification was missed. Each commune is taken under an advisory lock, so any number of workers, on one
+of a busy moment share one pass). Workers also look every --poll seconds, in case a notification was missed.
+Each commune is taken under an advisory lock, so any number of workers, on one
 or more machines against one database, share the work and never compute a commune twice. Run one or more next
 to `phusong serve --workers N` (deploy/systemd/phusong-worker@.service); stop with SIGTERM or Ctrl+C (the
 commune being computed is rolled back and left stale for the next worker).
