@@ -8,6 +8,7 @@ every format (XLSX "Tham số" sheet, GeoPackage metadata, GeoJSON ``metadata`` 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -32,6 +33,8 @@ from sql.table_writer import (
     write_workbook,
 )
 
+# An absolute path on the server inside a stored text (the population raster of a run).
+SERVER_PATH = re.compile(r"/[^\s()]*/[^\s()/]+")
 # What the user picks; "csv-excel" is the "CSV cho Excel" (;, decimal comma, Vietnamese headers).
 FORMATS = ("xlsx", "csv", "csv-excel", "gpkg", "geojson")
 FORMAT_LABELS = {"xlsx": ("Bảng tính Excel (.xlsx)", "Excel workbook (.xlsx)"),
@@ -120,13 +123,19 @@ def _run_rows(runs: Sequence[Any]) -> list[tuple[str, Any]]:
     rows: list[tuple[str, Any]] = [(f"{prefix}: lúc", when),
                                    (f"{prefix}: phạm vi", _listed(list(dict.fromkeys(str(r.scope) for r in runs)))),
                                    (f"{prefix}: ngày dữ liệu", run.data_date),
-                                   (f"{prefix}: nguồn dân số", str(run.population_source or ""))]
+                                   (f"{prefix}: nguồn dân số", file_names_only(str(run.population_source or "")))]
     flat = pd.json_normalize(run.params or {}, sep=".").to_dict("records")
     for key, value in (flat[0] if flat else {}).items():
         if isinstance(value, (list, dict)):
             value = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
         rows.append((f"{prefix}: {PARAM_LABELS.get(str(key), str(key))}", value))
     return rows
+
+
+def file_names_only(text: str) -> str:
+    """The stored population source with each server path cut to its file name: an export leaves the department,
+    and where its files sit on the server is not the reader's business (nor an attacker's)."""
+    return SERVER_PATH.sub(lambda m: m.group(0).rsplit("/", 1)[-1], text)
 
 
 def _listed(values: Sequence[str]) -> str:

@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Connection
 
 from analysis.gaps import coverage_gaps, gaps_metadata, write_gaps
+from analysis.outputs.gaps import file_names_only
 from analysis.refresh import bring_current
 from tests.analysis.test_coverage_db import two_communes  # noqa: F401  (the fixture)
 
@@ -172,3 +173,10 @@ def test_runs_of_the_same_settings_are_one_block_of_parameters(two_communes: Con
     when = dict(meta)[f"{prefix}: lúc"]
     assert isinstance(when, str) and " – " in when
     assert dict(meta)[f"{prefix}: phạm vi"] == "99001; 99002"
+
+
+def test_an_export_names_the_population_raster_by_its_file_not_its_server_path() -> None:
+    source = "population raster, cells counted by their centre: "
+    stored = f"{source}/srv/phusong/gis_data/population/population_100m_derived.tif (derived: WorldPop 2020)"
+    assert file_names_only(stored) == f"{source}population_100m_derived.tif (derived: WorldPop 2020)"
+    assert file_names_only("census (41 communes)") == "census (41 communes)"
