@@ -138,6 +138,12 @@ def postmaster_pid(port: int) -> int | None:
     return None
 
 
+def deployed_nice(unit: Path = PROJECT_ROOT / "deploy" / "systemd" / "phusong-worker@.service") -> int:
+    """The worker's niceness as deployed: the unit's ``Nice=`` (0 when it sets none)."""
+    values = [line.split("=", 1)[1] for line in unit.read_text().splitlines() if line.startswith("Nice=")]
+    return int(values[-1]) if values else 0
+
+
 def server_cpu(base: str, worker_pid: int, url: str) -> Callable[[], dict[str, float]]:
     """CPU seconds so far of the web processes, the worker and the PostgreSQL server (when on this machine)."""
     port = int(url.rsplit(":", 1)[1].split("/", 1)[0]) if url.count(":") >= 2 else 5432
