@@ -8,7 +8,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
-from analysis.rules import RuleSet, compare_verdicts, count_passing, read_rule_measures, rule_sets
+from analysis.rules import RuleSet, compare_verdicts, read_rule_measures, rule_sets
 from app.auth import User, scope_binds
 from app.i18n import current_lang, fmt_int, t
 from sql.engine import connect
@@ -55,14 +55,11 @@ def panel_verdicts(code: str, user: User) -> Any:
                     className="small mb-2")
 
 
-def province_summary(user: User, province: str | None) -> Any:
-    """"Đạt NTM theo QĐ 318: 3/45 xã · theo QĐ 51 (tạm tính): 2/45 xã" for the province (or the user's scope)."""
-    with connect() as conn:
-        measures = read_rule_measures(conn, {**scope_binds(user), "province": province, "code": None})
-        sets = sorted(rule_sets(conn).values(), key=lambda s: s.model.in_force_from)
-    if measures.empty:
+def summary_badge(passing: list[tuple[RuleSet, int, int]]) -> Any:
+    """"Đạt NTM theo QĐ 318: 3/45 xã · theo QĐ 51 (tạm tính): 2/45 xã" for the province (or the user's scope):
+    (rule set, communes passing, communes judged) per set, as analysis.rules.count_passing counts them (summed
+    from per-province parts for the map: app/province_parts.py); None when no commune is analysed."""
+    if not passing:
         return None
-    counts = count_passing(measures, sets)
-    parts = [f"{set_label(s)}: {fmt_int(r['passing'])}/{fmt_int(r['communes'])}"
-             for s, r in zip(sets, counts.to_dict("records"), strict=True)]
+    parts = [f"{set_label(s)}: {fmt_int(n)}/{fmt_int(judged)}" for s, n, judged in passing]
     return dbc.Badge(" · ".join(parts), color="light", text_color="dark", className="small", id="map-rules-summary")

@@ -43,16 +43,15 @@ from app.components.coverage_views import (
 )
 from app.components.map_answers import MAP_ROLES, communes_urls
 from app.components.map_layers import base_layers, colour_legend, facility_popup, layer_legends
-from app.components.rules_view import legend, panel_verdicts, province_summary
+from app.components.rules_view import legend, panel_verdicts, summary_badge
 from app.i18n import (
     class_word,
     current_lang,
     fmt_int,
 )
+from app.province_parts import passing, scope_parts
 from app.refresh_text import current_coverage_version, stale_alert
-from app.shared_answers import answer, data_version
 from etl.names import fold_place_name
-from sql.engine import connect
 from sql.safe_cells import csv_frame
 
 ROLES = MAP_ROLES  # in one place with the map's data routes (app/map_data.py)
@@ -197,18 +196,16 @@ def refresh_communes(zoom: float | None, bounds: Any, province: str | None, _ver
 @callback(Output("map-rules-count", "children"), Input("map-province", "value"),
           Input("map-coverage-version", "data"))
 def count_communes_passing(province: str | None, _version: Any) -> Any:
-    """Province summary: communes passing under each NTM rule set (again when coverage was recomputed). Kept per
-    scope, province, language and coverage version for the machine's processes (app/shared_answers.py): every open
-    map asks again at each new version, and the summary judges every commune of the scope (~70 ms nationally)."""
+    """Province summary: communes passing under each NTM rule set (again when coverage was recomputed). Every
+    open map asks again at each new coverage version: the counts are summed from per-province parts
+    (app/province_parts.py), of which only the recomputed province's is judged again."""
     return rules_summary(require(*ROLES), province)
 
 
 def rules_summary(user: User, province: str | None) -> Any:
-    """``province_summary`` of ``user``'s scope under the coverage version as of now."""
-    with connect() as conn:
-        version = data_version(conn)  # before the data it keys
-    return answer("map_rules_summary", user, (province, current_lang()), version.coverage,
-                  lambda: province_summary(user, province))
+    """``province_summary`` of ``user``'s scope as of now, summed from the scope's per-province parts (each kept
+    under its own province's version: a recompute in one province judges that province again)."""
+    return summary_badge(passing(scope_parts(user, province)))
 
 
 @callback(Output("map-communes", "hideout"), Output("map-legend", "children"),
