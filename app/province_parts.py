@@ -37,6 +37,7 @@ from sql.settings import get_settings
 
 EVERYWHERE, BOUNDARIES = "", "*"  # the versions every part depends on (province_answer_versions.sql)
 PARTS_KEPT = 4096  # parts this process keeps (a province's part of one scope: a few kB to ~100 kB)
+SETS_KEPT = 16  # rule sets by version kept (a new version leaves the older ones unused)
 # The columns judge_communes reads, in the order of analysis.rules.read_rule_measures.
 RULE_MEASURES = ["commune_code", "province_code", "station_operational", "villages_total", "villages_reached",
                  "commune_culture_houses", "ntm_6_3_share", "pop_covered_share", "commune_group"]
@@ -90,6 +91,21 @@ def scope_parts(user: User, province: str | None = None) -> Parts:
     return found
 
 
+def sets_kept(conn: Connection) -> list[RuleSet]:
+    """Every rule set (analysis.rules.rule_sets, in its order) as ``conn`` sees them, parsed once per version of
+    the rows of no province (every write to rule_set moves it)."""
+    key = (_database(), versions(conn)[EVERYWHERE])
+    with _lock:
+        sets = _sets.get(key)
+    if sets is None:
+        sets = list(rule_sets(conn).values())
+        with _lock:
+            if len(_sets) > SETS_KEPT:
+                _sets.clear()
+            _sets[key] = sets
+    return sets
+
+
 def current_tag(user: User) -> str:
     """The tag of ``user``'s scope's parts as the versions committed now say (the parts themselves not made): the
     classes' URL, which changes when, and only when, a province of the scope changed."""
@@ -140,6 +156,8 @@ def _make(user: User, provinces: Sequence[str]) -> Parts:
             missing = [p for p in provinces if keys[p] not in _parts]
         made = _read_parts(conn, user, missing, sets) if missing else {}
     with _lock:
+        if len(_sets) > SETS_KEPT:
+            _sets.clear()
         _sets[sets_key] = sets
         for p, part in made.items():
             _parts[keys[p]] = part

@@ -52,6 +52,8 @@ from app.i18n import (
 from app.province_parts import passing, scope_parts
 from app.refresh_text import current_coverage_version, stale_alert
 from etl.names import fold_place_name
+from sql import queries
+from sql.engine import connect
 from sql.safe_cells import csv_frame
 
 ROLES = MAP_ROLES  # in one place with the map's data routes (app/map_data.py)
@@ -363,11 +365,12 @@ def redraw_commune(_version: Any, code: str | None) -> Any:
 def _panel_of(code: str) -> tuple[Any, dict[str, Any] | None]:
     """(panel, the commune's summary row or None), checking the user's scope."""
     require(*ROLES, communes=[code])
-    found = rows("commune_summary", {"code": code})
+    with connect() as conn:  # one connection for the three (each its own checkout and transaction before)
+        found, facilities, not_reached = ([dict(r) for r in conn.execute(queries.load(name), {"code": code}).mappings()]
+                                          for name in ("commune_summary", "commune_facilities",
+                                                       "commune_villages_not_reached"))
     if not found:
         return dbc.Alert(code, color="warning"), None
-    facilities = rows("commune_facilities", {"code": code})
-    not_reached = rows("commune_villages_not_reached", {"code": code})
     panel = commune_panel(found[0], facilities, not_reached)
     panel.children.insert(5, panel_verdicts(code, require(*ROLES)))  # after the 8.3 verdict and its reason
     return panel, found[0]

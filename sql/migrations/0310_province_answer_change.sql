@@ -10,7 +10,8 @@
 -- subtracts those of the rows it removes, so a province's version (the sum a snapshot sees) is the sum of the
 -- hashes of its rows as they are: storing the same values again leaves it, any change of a shown value moves it.
 -- Rows of no province (weight 1) move every province: a TRUNCATE, and any write to rule_set or commune_group
--- (the rule sets and groups the verdicts come from). Inserts only: writers never queue on a counter row.
+-- (the rule sets and groups the verdicts come from): their sum only grows (a commune of no province is in no
+-- part: its rows are not counted). Inserts only: writers never queue on a counter row.
 CREATE TABLE IF NOT EXISTS province_answer_change (
     id            bigserial PRIMARY KEY,
     province_code text,
@@ -34,12 +35,14 @@ BEGIN
         INSERT INTO province_answer_change (province_code, weight)
         SELECT c.province_code, -sum(province_answer_hash(o))
           FROM old_rows o JOIN commune c ON c.code = o.commune_code
+         WHERE c.province_code IS NOT NULL
          GROUP BY c.province_code;
     END IF;
     IF TG_OP IN ('UPDATE', 'INSERT') THEN
         INSERT INTO province_answer_change (province_code, weight)
         SELECT c.province_code, sum(province_answer_hash(n))
           FROM new_rows n JOIN commune c ON c.code = n.commune_code
+         WHERE c.province_code IS NOT NULL
          GROUP BY c.province_code;
     END IF;
     RETURN NULL;
@@ -79,4 +82,5 @@ DELETE FROM province_answer_change;
 INSERT INTO province_answer_change (province_code, weight)
 SELECT c.province_code, sum(province_answer_hash(cc))
   FROM coverage_commune cc JOIN commune c ON c.code = cc.commune_code
+ WHERE c.province_code IS NOT NULL
  GROUP BY c.province_code;
