@@ -106,13 +106,13 @@ def sets_kept(conn: Connection) -> list[RuleSet]:
     return sets
 
 
-def current_tag(user: User) -> str:
-    """The tag of ``user``'s scope's parts as the versions committed now say (the parts themselves not made): the
-    classes' URL, which changes when, and only when, a province of the scope changed."""
+def current_tag(user: User) -> tuple[int, str]:
+    """(the boundaries' version, the tag of ``user``'s scope's parts) as the versions committed now say (the
+    parts themselves not made): the classes' URL changes when, and only when, a province of the scope changed."""
     with get_engine().connect() as conn:
         seen = versions(conn)
         conn.rollback()
-    return _tag([_part_key(user, p, seen) for p in _scope_provinces(user, seen)], seen)
+    return seen.get(BOUNDARIES, 0), _tag([_part_key(user, p, seen) for p in _scope_provinces(user, seen)], seen)
 
 
 def _database() -> str:

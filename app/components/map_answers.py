@@ -34,7 +34,7 @@ from app.auth import User
 from app.components.common import map_binds
 from app.live_gis.pages import gzipped
 from app.province_parts import current_tag, scope_parts
-from app.shared_answers import DataVersion, answer, data_version, scope_key
+from app.shared_answers import answer, data_version, scope_key
 from sql import queries
 from sql.engine import connect
 from sql.errors import InputRefused
@@ -53,11 +53,11 @@ def map_communes(user: User, *, province: str | None = None, zoom: float | None 
     binds = map_binds(user, province=province, zoom=zoom, bounds=bounds, snap=True)
     with connect() as conn:
         version = data_version(conn)  # before the data it keys (sql/queries/data_version.sql)
-    return _joined(user, binds, version)
+    return _joined(user, binds, version.boundaries)
 
 
-def _joined(user: User, binds: dict[str, Any], version: DataVersion) -> dict[str, Any]:
-    outlines = _outlines_of(user, binds, version)
+def _joined(user: User, binds: dict[str, Any], boundaries: int) -> dict[str, Any]:
+    outlines = _outlines_of(user, binds, boundaries)
     if not outlines["features"]:
         return EMPTY
     classes = province_parts.classes(scope_parts(user))
@@ -68,8 +68,9 @@ def _joined(user: User, binds: dict[str, Any], version: DataVersion) -> dict[str
         for f in outlines["features"]]}
 
 
-def _outlines_of(user: User, binds: dict[str, Any], version: DataVersion) -> dict[str, Any]:
-    return answer("map_outlines", user, tuple(binds[k] for k in _VIEW_KEYS), version.boundaries,
+def _outlines_of(user: User, binds: dict[str, Any], boundaries: int) -> dict[str, Any]:
+    """The view's outlines under the boundaries' version ``boundaries`` (data_change, migration 0255)."""
+    return answer("map_outlines", user, tuple(binds[k] for k in _VIEW_KEYS), boundaries,
                   lambda: _outlines(binds))
 
 
@@ -78,19 +79,19 @@ def communes_urls(user: User, *, province: str | None = None, zoom: float | None
     """The URLs of this view's communes for the browser (app/map_data.py) — {"outlines": the view's outlines,
     "classes": the scope's classes} — and how many communes the view holds. The outlines' URL names the detail
     level, the province, the snapped envelope (past zoom 9) and the boundaries' version; the classes' URL the
-    coverage version: the same data is the same URL, which the browser keeps or asks again with its ETag."""
+    tag of the scope's parts (app/province_parts.py): the same data is the same URL, which the browser keeps or
+    asks again with its ETag. One read of the versions for both (the boundaries' among the provinces')."""
     binds = map_binds(user, province=province, zoom=zoom, bounds=bounds, snap=True)
-    with connect() as conn:
-        version = data_version(conn)
-    count = len(_outlines_of(user, binds, version)["features"])
+    boundaries, tag = current_tag(user)
+    count = len(_outlines_of(user, binds, boundaries)["features"])
     query: dict[str, Any] = {"zoom": 6 if zoom is None else max(4, min(16, int(zoom)))}
     if province:
         query["province"] = province
     if binds["xmin"] is not None:
         query["bbox"] = ",".join(repr(float(binds[k])) for k in ("xmin", "ymin", "xmax", "ymax"))
-    query["v"] = str(version.boundaries)
+    query["v"] = str(boundaries)
     return {"outlines": f"{COMMUNES_ROUTE}?{urlencode(query)}",
-            "classes": f"{CLASSES_ROUTE}?{urlencode({'v': current_tag(user)})}"}, count
+            "classes": f"{CLASSES_ROUTE}?{urlencode({'v': tag})}"}, count
 
 
 def view_binds(user: User, args: Mapping[str, str]) -> dict[str, Any]:
@@ -119,7 +120,7 @@ def outlines_gzip(user: User, binds: dict[str, Any]) -> tuple[str, bytes]:
     view = tuple(binds[k] for k in _VIEW_KEYS)
     return _tag("outlines", user, view, version.boundaries), answer(
         "map_outlines_gzip", user, view, version.boundaries,
-        lambda: gzipped(orjson.dumps(_outlines_of(user, binds, version))))
+        lambda: gzipped(orjson.dumps(_outlines_of(user, binds, version.boundaries))))
 
 
 def classes_gzip(user: User) -> tuple[str, bytes]:

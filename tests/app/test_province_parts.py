@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, text
 from analysis.rules import count_passing, judge_communes, read_rule_measures, rule_sets
 from app import province_parts
 from app.auth import User, scope_binds
+from app.components.map_answers import communes_urls
 from sql import queries
 from sql.settings import get_settings
 
@@ -104,6 +105,7 @@ def test_assembled_answers_are_those_of_a_fresh_computation_after_a_change_in_on
         before = province_parts.scope_parts(PLANNER)
         other_before = before.parts[1]
         assert province_parts.scope_parts(PLANNER).tag == before.tag  # nothing changed: the same parts
+        urls_before = {u: communes_urls(u, zoom=8)[0]["classes"] for u in (PLANNER, PROVINCIAL)}
         with engine.connect() as conn:
             kept = conn.execute(text("SELECT villages_reached, villages_total, station_operational, "
                                      "commune_culture_houses, ntm_6_3_share, pop_covered_share, class "
@@ -120,6 +122,9 @@ def test_assembled_answers_are_those_of_a_fresh_computation_after_a_change_in_on
             assert after.parts[1] is other_before  # the other province's part kept, not made again
             assert after.parts[0] is not before.parts[0]
             _check_all(engine)
+            # The classes' URL of a scope moves with its provinces only: a recompute in 11 leaves 99's.
+            assert communes_urls(PLANNER, zoom=8)[0]["classes"] != urls_before[PLANNER]
+            assert communes_urls(PROVINCIAL, zoom=8)[0]["classes"] == urls_before[PROVINCIAL]
             assert {v for k, v in province_parts.classes(after)["by_code"][COMMUNE_A].items()
                     if k.startswith("pass_")} == {True}
         finally:
