@@ -51,6 +51,7 @@ from app.i18n import (
 )
 from app.province_parts import passing, scope_parts
 from app.refresh_text import current_coverage_version, stale_alert
+from app.shared_answers import answer
 from etl.names import fold_place_name
 from sql import queries
 from sql.engine import connect
@@ -206,8 +207,11 @@ def count_communes_passing(province: str | None, _version: Any) -> Any:
 
 def rules_summary(user: User, province: str | None) -> Any:
     """``province_summary`` of ``user``'s scope as of now, summed from the scope's per-province parts (each kept
-    under its own province's version: a recompute in one province judges that province again)."""
-    return summary_badge(passing(scope_parts(user, province)))
+    under its own province's version: a recompute in one province judges that province again), the badge kept
+    per scope, province, language and parts (their tag: the same tag, the same counts)."""
+    parts = scope_parts(user, province)
+    return answer("map_rules_summary", user, (province, current_lang()), parts.tag,
+                  lambda: summary_badge(passing(parts)))
 
 
 @callback(Output("map-communes", "hideout"), Output("map-legend", "children"),

@@ -95,7 +95,7 @@ def _check_all(engine: Engine) -> None:
 def test_assembled_answers_are_those_of_a_fresh_computation_after_a_change_in_one_province(
         two_provinces: Engine, flask_client: Any) -> None:
     engine = two_provinces
-    import app.pages.coverage_map  # noqa: F401  (registered as the app's page: imported outside a request)
+    from app.pages.coverage_map import rules_summary  # a page of the app: imported outside a request
 
     with flask_client.application.test_request_context("/"):
         _check_all(engine)
@@ -105,6 +105,8 @@ def test_assembled_answers_are_those_of_a_fresh_computation_after_a_change_in_on
         before = province_parts.scope_parts(PLANNER)
         other_before = before.parts[1]
         assert province_parts.scope_parts(PLANNER).tag == before.tag  # nothing changed: the same parts
+        summary = rules_summary(PLANNER, None)
+        assert rules_summary(PLANNER, None) is summary  # the same parts: the badge kept, not made again
         urls_before = {u: communes_urls(u, zoom=8)[0]["classes"] for u in (PLANNER, PROVINCIAL)}
         with engine.connect() as conn:
             kept = conn.execute(text("SELECT villages_reached, villages_total, station_operational, "
@@ -122,6 +124,7 @@ def test_assembled_answers_are_those_of_a_fresh_computation_after_a_change_in_on
             assert after.parts[1] is other_before  # the other province's part kept, not made again
             assert after.parts[0] is not before.parts[0]
             _check_all(engine)
+            assert rules_summary(PLANNER, None) is not summary
             # The classes' URL of a scope moves with its provinces only: a recompute in 11 leaves 99's.
             assert communes_urls(PLANNER, zoom=8)[0]["classes"] != urls_before[PLANNER]
             assert communes_urls(PROVINCIAL, zoom=8)[0]["classes"] == urls_before[PROVINCIAL]
