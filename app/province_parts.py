@@ -36,7 +36,8 @@ from sql.engine import get_engine
 from sql.settings import get_settings
 
 EVERYWHERE, BOUNDARIES = "", "*"  # the versions every part depends on (province_answer_versions.sql)
-PARTS_KEPT = 4096  # parts this process keeps (a province's part of one scope: a few kB to ~100 kB)
+PARTS_KEPT = 2048  # parts this process keeps (a province's part of one scope: a few kB to ~100 kB), and of each
+# province and scope only the part last made: a province recomputed all day leaves no trail of older parts
 SETS_KEPT = 16  # rule sets by version kept (a new version leaves the older ones unused)
 # The columns judge_communes reads, in the order of analysis.rules.read_rule_measures.
 RULE_MEASURES = ["commune_code", "province_code", "station_operational", "villages_total", "villages_reached",
@@ -62,6 +63,7 @@ class Parts:
 
 
 _parts: OrderedDict[Hashable, Part] = OrderedDict()
+_last: dict[Hashable, Hashable] = {}  # (database, province, scope) -> the key of its part last made
 _sets: dict[Hashable, list[RuleSet]] = {}
 _provinces: OrderedDict[Hashable, list[str]] = OrderedDict()
 _lock = threading.Lock()     # the dictionaries above
@@ -161,9 +163,13 @@ def _make(user: User, provinces: Sequence[str]) -> Parts:
         _sets[sets_key] = sets
         for p, part in made.items():
             _parts[keys[p]] = part
+            older = _last.get(keys[p][:3])
+            if older is not None and older != keys[p]:
+                _parts.pop(older, None)
+            _last[keys[p][:3]] = keys[p]
+        parts = [made[p] if p in made else _parts[keys[p]] for p in provinces]
         while len(_parts) > PARTS_KEPT:
             _parts.popitem(last=False)
-        parts = [made[p] if p in made else _parts[keys[p]] for p in provinces]
     return Parts(sets, parts, _tag([keys[p] for p in provinces], seen))
 
 

@@ -123,6 +123,7 @@ def test_assembled_answers_are_those_of_a_fresh_computation_after_a_change_in_on
             assert after.tag != before.tag
             assert after.parts[1] is other_before  # the other province's part kept, not made again
             assert after.parts[0] is not before.parts[0]
+            assert all(p is not before.parts[0] for p in province_parts._parts.values())  # 11's older part gone
             _check_all(engine)
             assert rules_summary(PLANNER, None) is not summary
             # The classes' URL of a scope moves with its provinces only: a recompute in 11 leaves 99's.
