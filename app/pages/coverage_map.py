@@ -9,7 +9,10 @@ sent. bench/map_paint.py measures it against vector tiles (ST_AsMVT) and the rea
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Hashable
 from typing import Any
 
 import dash
@@ -44,6 +47,7 @@ from app.components.coverage_views import (
 from app.components.map_answers import MAP_ROLES, communes_urls
 from app.components.map_layers import base_layers, colour_legend, facility_popup, layer_legends
 from app.components.rules_view import legend, panel_verdicts, summary_badge
+from app.dash_json import to_json
 from app.i18n import (
     class_word,
     current_lang,
@@ -66,6 +70,9 @@ POLL_MS = 1_500  # a recompute after a save lands within ~0.1 s: the open map sh
 VERSION_KEPT_S = 0.5  # how long a process answers the polls with the version it read (coverage_version_kept)
 _version_kept: tuple[float, list[int]] | None = None
 VILLAGE_LIMIT = 5_000
+PANELS_KEPT = 512  # commune panels this process keeps, by what they are made of (_panel_of)
+_panels: OrderedDict[Hashable, Any] = OrderedDict()
+_panels_lock = threading.Lock()
 
 
 def layout(**_: Any) -> Any:
@@ -367,16 +374,30 @@ def redraw_commune(_version: Any, code: str | None) -> Any:
 
 
 def _panel_of(code: str) -> tuple[Any, dict[str, Any] | None]:
-    """(panel, the commune's summary row or None), checking the user's scope."""
-    require(*ROLES, communes=[code])
+    """(panel, the commune's summary row or None), checking the user's scope. The panel made from the same rows,
+    verdicts and language is the same panel: kept by what it is made of (every open map with a commune selected
+    redraws it at each new coverage version, mostly for a commune whose rows did not change)."""
+    user = require(*ROLES, communes=[code])
     with connect() as conn:  # one connection for the three (each its own checkout and transaction before)
         found, facilities, not_reached = ([dict(r) for r in conn.execute(queries.load(name), {"code": code}).mappings()]
                                           for name in ("commune_summary", "commune_facilities",
                                                        "commune_villages_not_reached"))
     if not found:
         return dbc.Alert(code, color="warning"), None
-    panel = commune_panel(found[0], facilities, not_reached)
-    panel.children.insert(5, panel_verdicts(code, require(*ROLES)))  # after the 8.3 verdict and its reason
+    verdicts = panel_verdicts(code, user)
+    key = (current_lang(), *(tuple(tuple(r.items()) for r in rs) for rs in (found, facilities, not_reached)),
+           to_json(verdicts))
+    with _panels_lock:
+        panel = _panels.get(key)
+        if panel is not None:
+            _panels.move_to_end(key)
+    if panel is None:
+        panel = commune_panel(found[0], facilities, not_reached)
+        panel.children.insert(5, verdicts)  # after the 8.3 verdict and its reason
+        with _panels_lock:
+            _panels[key] = panel
+            while len(_panels) > PANELS_KEPT:
+                _panels.popitem(last=False)
     return panel, found[0]
 
 

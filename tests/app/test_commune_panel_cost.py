@@ -84,3 +84,43 @@ def test_the_panels_sentences_are_kept_per_stored_measures(demo_env: str, flask_
                                   "ntm_6_3_share = :s WHERE commune_code = :c"),
                              {"h": houses, "r": reached, "s": share, "c": COMMUNE})
             engine.dispose()
+
+
+@pytest.mark.db
+def test_the_panel_is_kept_by_what_it_is_made_of(flask_client: Any) -> None:
+    """Every open map with a commune selected redraws its panel at each new coverage version: the same rows give
+    the panel kept; a changed row (a facility renamed) gives the panel a fresh computation gives."""
+    import sys
+
+    from tests.app.conftest import session_as
+    from tests.app.test_auth import _dash
+
+    def panel() -> str:
+        answer = _dash(flask_client, [("map-panel", "children"), ("map-main", "viewport")],
+                       [("map-selected", "data", COMMUNE)])
+        assert answer.status_code == 200
+        return str(answer.get_json()["response"]["map-panel"]["children"])
+
+    session_as(flask_client, "quyhoach")
+    # The page's module as Dash loaded it from the pages folder (its callbacks are that module's functions).
+    coverage_map = next(m for name, m in list(sys.modules.items())
+                        if name.endswith("coverage_map") and hasattr(m, "_panels") and m._panels is not None
+                        and any(getattr(m, "show_commune", None) is getattr(cb.get("callback"), "__wrapped__", None)
+                                for cb in flask_client.dash_app.callback_map.values()))
+    coverage_map._panels.clear()
+    first = panel()
+    kept = list(coverage_map._panels.values())
+    assert panel() == first and list(coverage_map._panels.values()) == kept and len(kept) == 1
+    engine = create_engine(get_settings().sqlalchemy_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE facility SET name = coalesce(name, '') || ' (đổi tên)' WHERE id = "
+                              "(SELECT min(id) FROM facility WHERE commune_code = :c)"), {"c": COMMUNE})
+        changed = panel()
+        coverage_map._panels.clear()
+        assert changed != first and "(đổi tên)" in changed and panel() == changed  # as made afresh
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE facility SET name = nullif(replace(name, ' (đổi tên)', ''), '') WHERE id = "
+                              "(SELECT min(id) FROM facility WHERE commune_code = :c)"), {"c": COMMUNE})
+        engine.dispose()
