@@ -17,6 +17,7 @@ from app.auth import User, scope_binds
 from app.components.map_answers import communes_urls
 from sql import queries
 from sql.settings import get_settings
+from tests.app.conftest import page_module
 
 pytestmark = pytest.mark.db
 
@@ -80,9 +81,7 @@ def _fresh_summary(engine: Engine, user: User, province: str | None) -> str:
 
 
 def _assembled_summary(user: User, province: str | None) -> str:
-    from app.pages.coverage_map import rules_summary
-
-    return str(getattr(rules_summary(user, province), "children", None))
+    return str(getattr(page_module("coverage_map").rules_summary(user, province), "children", None))
 
 
 def _check_all(engine: Engine) -> None:
@@ -95,7 +94,7 @@ def _check_all(engine: Engine) -> None:
 def test_assembled_answers_are_those_of_a_fresh_computation_after_a_change_in_one_province(
         two_provinces: Engine, flask_client: Any) -> None:
     engine = two_provinces
-    from app.pages.coverage_map import rules_summary  # a page of the app: imported outside a request
+    rules_summary = page_module("coverage_map").rules_summary  # a page of the app, as Dash loaded it
 
     with flask_client.application.test_request_context("/"):
         _check_all(engine)

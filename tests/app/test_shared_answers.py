@@ -13,6 +13,7 @@ from app import shared_answers
 from app.auth import User
 from app.components.map_answers import map_communes
 from sql.settings import get_settings
+from tests.app.conftest import page_module
 
 pytestmark = pytest.mark.db
 
@@ -88,12 +89,11 @@ def test_a_kept_answer_is_never_older_than_the_data(demo_env: str) -> None:
     assert _class_of(map_communes(user, zoom=8), COMMUNE_A)["class"] == before_class
 
 
-def test_the_maps_poll_reads_the_version_at_most_twice_a_second(demo_env: str,
+def test_the_maps_poll_reads_the_version_at_most_twice_a_second(demo_env: str, flask_client: Any,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Every open map polls the coverage version every 1.5 s: a process answers the polls of half a second with
     one read (session 30), and a change shows at the next read."""
-    from app.pages import coverage_map
-
+    coverage_map = page_module("coverage_map")  # the page as Dash loaded it
     monkeypatch.setattr(coverage_map, "_version_kept", None)
     monkeypatch.setattr(coverage_map, "VERSION_KEPT_S", 60.0)
     first = coverage_map.coverage_version_kept()
