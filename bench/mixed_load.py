@@ -457,7 +457,7 @@ def run(counts: dict[str, int], duration_s: float, web_workers: int, threads: in
             tally, wall_s, client_cpu_s, used_cpu = _run_load(world, counts, duration_s, clients,
                                                               server_cpu(base, worker_pid, url))
             load_after = os.getloadavg()[0]
-            rows, distinct, lags, current_s = coverage_after(url, world.run)
+            rows, distinct, lags, current_s = coverage_after(url, f"mix:{world.run}:")
     met = _print(tally, duration_s)
     once = rows == distinct == len(tally.acknowledged)
     print(f"\ninspections: {len(tally.acknowledged)} acknowledged, {rows} stored ({distinct} distinct submission "

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from analysis.refresh import bring_current, mark_stale
 from bench import _support
-from bench._support import bench_database, percentile, tree_cpu_s
+from bench._support import bench_database, percentile, recompute_lags, tree_cpu_s
 from bench.mixed_load import PROVINCE, _prepare, _users
 from sql.settings import PROJECT_ROOT
 
@@ -76,13 +76,7 @@ def _drained(engine: Engine, run: str, limit_s: float = 600) -> None:
 
 def _figures(engine: Engine, run: str) -> tuple[list[float], list[float]]:
     with engine.connect() as conn:
-        lags = [float(v) for v in conn.execute(text(
-            "SELECT extract(epoch FROM r.computed_at - i.recorded_at) FROM inspection i "
-            "JOIN facility f ON f.id = i.facility_id "
-            "CROSS JOIN LATERAL (SELECT min(computed_at) AS computed_at FROM coverage_run "
-            "                    WHERE scope IN (f.commune_code, 'communes', 'all') "
-            "                      AND computed_at >= i.recorded_at) r "
-            "WHERE i.submission_id LIKE :p"), {"p": f"wl:{run}:%"}).scalars() if v is not None]
+        lags = recompute_lags(conn, f"wl:{run}:")
         exports = [float(v) for v in conn.execute(text(
             "SELECT extract(epoch FROM finished_at - created_at) FROM export_job "
             "WHERE data_version = :v AND status = 'done'"), {"v": f"wl:{run}"}).scalars()]
