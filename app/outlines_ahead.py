@@ -15,9 +15,12 @@ from sqlalchemy import Engine
 
 from sql import queries
 
-# The map's levels (4-8: whole-scope outlines, app/components/common.py VIEW_ONLY_FROM_ZOOM) and the vector tiles'
-# overview levels made from these outlines (to 10: sql/queries/ogc_communes_tile.sql).
-LEVELS = tuple(range(4, 11))
+# The map's levels (4-8: whole-scope outlines, app/components/common.py VIEW_ONLY_FROM_ZOOM; 9-12: the outlines of
+# the communes in view, read from here instead of simplified per view: a zoom-9 view of ~600 communes took 0.3 s of
+# PostgreSQL quiet and 1.9 s under the mixed load, 40 s of its 45 s of CPU in 120 s) and the vector tiles' overview
+# levels made from these outlines (to 10: sql/queries/ogc_communes_tile.sql). Nationally levels 11 and 12 hold
+# ~12 and ~18 MB of text and take ~2 s each to make; past 12 the map simplifies the few communes in view.
+LEVELS = tuple(range(4, 13))
 MAP_FIRST = (6, 7, 8)  # the levels the map opens at and is moved to most: filled first
 _filled_at: dict[str, int] = {}  # database URL -> boundaries version this process last found filled
 _lock = threading.Lock()

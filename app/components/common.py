@@ -8,10 +8,11 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import html
+from sqlalchemy import Connection
 
 from app.auth import User, may_see_page, scope_binds
 from app.i18n import current_lang, fmt_date, fmt_int, t
-from app.outlines_ahead import tolerance_for_level
+from app.outlines_ahead import LEVELS, tolerance_for_level
 from etl.feedback import OVERDUE_DAYS, Viewer, count_overdue
 from sql import queries
 from sql.engine import connect
@@ -73,8 +74,9 @@ def small_table(header: Sequence[str], body: Sequence[Sequence[Any]], *, id: str
                      **props)
 
 
-# Past this zoom only what is in view is sent (a province fills the screen around zoom 8); below it the whole
-# scope is sent once per zoom level with outlines simplified ahead (commune_map_geometry, migration 0040).
+# From this zoom only what is in view is sent (a province fills the screen around zoom 8); below it the whole
+# scope is sent once per zoom level. Outlines are simplified ahead per level (commune_map_geometry, migration 0040;
+# app/outlines_ahead.py LEVELS, to zoom 12), in view or not.
 VIEW_ONLY_FROM_ZOOM = 9
 
 
@@ -86,7 +88,7 @@ def map_binds(user: User, *, province: str | None = None, zoom: float | None = N
     level = 6 if zoom is None else max(4, min(16, int(zoom)))
     binds: dict[str, Any] = {**scope_binds(user), "province": province or None, "xmin": None, "ymin": None,
                              "xmax": None, "ymax": None, "tolerance": tolerance_for_zoom(level),
-                             "zoom_level": level if level < VIEW_ONLY_FROM_ZOOM else None,
+                             "zoom_level": level if level in LEVELS else None,
                              "decimals": 3 if level <= 6 else (4 if level <= 9 else 5)}
     if level >= VIEW_ONLY_FROM_ZOOM and bounds:
         (south, west), (north, east) = bounds
@@ -109,11 +111,18 @@ def communes_geojson(user: User, *, province: str | None = None, zoom: float | N
 def communes_geojson_of(binds: dict[str, Any]) -> dict[str, Any]:
     """The communes GeoJSON for the binds of ``map_binds``."""
     with connect() as conn:
-        if binds["zoom_level"] is not None:
-            conn.execute(queries.load("fill_commune_map_geometry"),
-                         {"zoom_level": binds["zoom_level"], "tolerance": binds["tolerance"]})
+        fill_missing_outlines(conn, binds)
         collection = conn.execute(queries.load("map_communes_geojson"), binds).scalar()
     return collection or EMPTY_COLLECTION
+
+
+def fill_missing_outlines(conn: Connection, binds: dict[str, Any]) -> None:
+    """Make the outlines a whole-scope view's level misses (the worker makes them ahead; a database it has not
+    seen yet pays once here). A view past VIEW_ONLY_FROM_ZOOM does not look: the national check costs more than
+    the few communes in view it would spare, and the queries simplify a missing outline themselves."""
+    if binds["zoom_level"] is not None and binds["xmin"] is None:
+        conn.execute(queries.load("fill_commune_map_geometry"),
+                     {"zoom_level": binds["zoom_level"], "tolerance": binds["tolerance"]})
 
 
 def scenario_options(user: User) -> list[dict[str, Any]]:

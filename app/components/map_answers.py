@@ -31,7 +31,7 @@ import orjson
 
 from app import province_parts
 from app.auth import User
-from app.components.common import map_binds
+from app.components.common import VIEW_ONLY_FROM_ZOOM, fill_missing_outlines, map_binds
 from app.live_gis.pages import gzipped
 from app.province_parts import current_tag, scope_parts
 from app.shared_answers import answer, data_version, scope_key
@@ -101,7 +101,7 @@ def view_binds(user: User, args: Mapping[str, str]) -> dict[str, Any]:
     if not zoom.isdigit():
         raise InputRefused("zoom must be a whole number")
     binds = map_binds(user, province=args.get("province") or None, zoom=float(zoom))
-    if binds["zoom_level"] is None and args.get("bbox"):
+    if int(zoom) >= VIEW_ONLY_FROM_ZOOM and args.get("bbox"):
         try:
             west, south, east, north = (float(v) for v in args["bbox"].split(","))
         except ValueError as exc:
@@ -138,7 +138,5 @@ def _tag(name: str, user: User, view: Hashable, version: Hashable) -> str:
 
 def _outlines(binds: dict[str, Any]) -> dict[str, Any]:
     with connect() as conn:
-        if binds["zoom_level"] is not None:
-            conn.execute(queries.load("fill_commune_map_geometry"),
-                         {"zoom_level": binds["zoom_level"], "tolerance": binds["tolerance"]})
+        fill_missing_outlines(conn, binds)
         return conn.execute(queries.load("map_commune_outlines_geojson"), binds).scalar() or EMPTY

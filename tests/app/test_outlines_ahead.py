@@ -63,8 +63,10 @@ def test_the_stored_features_answer_what_building_them_gives(
     capsys.readouterr()
     engine = create_engine(use_database)
     run_worker(engine, once=True)
-    for zoom in (5, 6, 8):
-        binds = map_binds(_Country(), zoom=zoom)  # type: ignore[arg-type]
+    demo_view = [[21.0, 102.8], [22.6, 103.6]]  # from zoom 9 only the communes in view (all 45 here)
+    for zoom in (5, 6, 8, 9, 12):
+        binds = map_binds(_Country(), zoom=zoom, bounds=demo_view)  # type: ignore[arg-type]
+        assert binds["zoom_level"] == zoom and (binds["xmin"] is None) == (zoom < 9)
         with engine.begin() as conn:
             stored = conn.execute(queries.load("map_commune_outlines_geojson"), binds).scalar()
             conn.execute(text("UPDATE commune_map_geometry SET decimals = NULL"))  # built here, as before 0301
@@ -72,6 +74,14 @@ def test_the_stored_features_answer_what_building_them_gives(
             conn.rollback()
         assert len(stored["features"]) == 45
         assert stored == built
+    with engine.begin() as conn:  # a view at zoom 12 reads the stored text (what the worker made), not a new one
+        conn.execute(text("UPDATE commune_map_geometry SET feature = replace(feature, name, 'Kept Ahead') "
+                          "FROM commune c WHERE c.code = commune_map_geometry.code AND c.code = '03127' "
+                          "AND zoom_level = 12"))
+        view = conn.execute(queries.load("map_commune_outlines_geojson"),
+                            map_binds(_Country(), zoom=12, bounds=demo_view)).scalar()  # type: ignore[arg-type]
+        conn.rollback()
+    assert {f["properties"]["name"] for f in view["features"] if f["properties"]["code"] == "03127"} == {"Kept Ahead"}
     engine.dispose()
 
 

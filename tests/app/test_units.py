@@ -51,7 +51,9 @@ def test_map_detail_follows_the_zoom() -> None:
     national = map_binds(planner, zoom=5.4)
     assert national["zoom_level"] == 5 and national["xmin"] is None and national["decimals"] == 3
     close = map_binds(planner, zoom=12, bounds=[[21.0, 103.0], [21.2, 103.4]])
-    assert close["zoom_level"] is None and close["xmin"] == pytest.approx(102.8)
+    assert close["zoom_level"] == 12 and close["xmin"] == pytest.approx(102.8)  # stored outlines, in view
+    closer = map_binds(planner, zoom=13, bounds=[[21.0, 103.0], [21.05, 103.1]])
+    assert closer["zoom_level"] is None and closer["xmin"] == pytest.approx(102.95)  # simplified per view
     assert 5 <= zoom_for_bounds([[8.2, 102.1], [23.4, 109.5]]) <= 6
 
 
