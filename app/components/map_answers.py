@@ -15,15 +15,21 @@ app/map_data.py serves encoded and gzipped once per version, with an ETag (asked
   touch them, so the browser keeps them (app/assets/phusong_map.js) and never asks for them again;
 - the classes of the user's whole scope, named by the coverage version (``classes_gzip``, ~30 kB gzipped for the
   country): the one answer every view of a scope shares, made once per version instead of once per view.
-The browser joins the two as ``map_communes`` does (the same properties per commune). Under bench.mixed_load the
+The browser joins the two as ``map_communes`` does (the same properties per commune). The outlines are kept as
+PostgreSQL wrote them, gzipped, with their count: decoding them into Python objects (psycopg2's json) and passing
+those between processes (pickle) was a third of the web processes' CPU under bench.mixed_load once the views past
+zoom 9 were many. Under bench.mixed_load the
 coverage version moves every second or so (each save is recomputed at once): with the classes and outlines in one
 answer per view, every new version had each process join, encode and gzip every view asked again (~0.1 s each)."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
+import zlib
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -56,10 +62,19 @@ def map_communes(user: User, *, province: str | None = None, zoom: float | None 
     return _joined(user, binds, version.boundaries)
 
 
+@dataclass(frozen=True)
+class Outlines:
+    """A view's outlines as the browser gets them: how many communes, and their GeoJSON gzipped."""
+
+    count: int
+    packed: bytes
+
+
 def _joined(user: User, binds: dict[str, Any], boundaries: int) -> dict[str, Any]:
-    outlines = _outlines_of(user, binds, boundaries)
-    if not outlines["features"]:
+    kept = _outlines_of(user, binds, boundaries)
+    if not kept.count:
         return EMPTY
+    outlines = json.loads(zlib.decompress(kept.packed, wbits=31))
     classes = province_parts.classes(scope_parts(user))
     blank = dict.fromkeys(classes["fields"])
     return {"type": "FeatureCollection", "features": [
@@ -68,9 +83,9 @@ def _joined(user: User, binds: dict[str, Any], boundaries: int) -> dict[str, Any
         for f in outlines["features"]]}
 
 
-def _outlines_of(user: User, binds: dict[str, Any], boundaries: int) -> dict[str, Any]:
+def _outlines_of(user: User, binds: dict[str, Any], boundaries: int) -> Outlines:
     """The view's outlines under the boundaries' version ``boundaries`` (data_change, migration 0255)."""
-    return answer("map_outlines", user, tuple(binds[k] for k in _VIEW_KEYS), boundaries,
+    return answer("map_outlines_packed", user, tuple(binds[k] for k in _VIEW_KEYS), boundaries,
                   lambda: _outlines(binds))
 
 
@@ -83,7 +98,7 @@ def communes_urls(user: User, *, province: str | None = None, zoom: float | None
     asks again with its ETag. One read of the versions for both (the boundaries' among the provinces')."""
     binds = map_binds(user, province=province, zoom=zoom, bounds=bounds, snap=True)
     boundaries, tag = current_tag(user)
-    count = len(_outlines_of(user, binds, boundaries)["features"])
+    count = _outlines_of(user, binds, boundaries).count
     query: dict[str, Any] = {"zoom": 6 if zoom is None else max(4, min(16, int(zoom)))}
     if province:
         query["province"] = province
@@ -118,9 +133,7 @@ def outlines_gzip(user: User, binds: dict[str, Any]) -> tuple[str, bytes]:
     with connect() as conn:
         version = data_version(conn)  # before the data it keys
     view = tuple(binds[k] for k in _VIEW_KEYS)
-    return _tag("outlines", user, view, version.boundaries), answer(
-        "map_outlines_gzip", user, view, version.boundaries,
-        lambda: gzipped(orjson.dumps(_outlines_of(user, binds, version.boundaries))))
+    return _tag("outlines", user, view, version.boundaries), _outlines_of(user, binds, version.boundaries).packed
 
 
 def classes_gzip(user: User) -> tuple[str, bytes]:
@@ -136,7 +149,8 @@ def _tag(name: str, user: User, view: Hashable, version: Hashable) -> str:
     return hashlib.sha256(repr((name, scope_key(user), view, version)).encode()).hexdigest()[:32]
 
 
-def _outlines(binds: dict[str, Any]) -> dict[str, Any]:
+def _outlines(binds: dict[str, Any]) -> Outlines:
     with connect() as conn:
         fill_missing_outlines(conn, binds)
-        return conn.execute(queries.load("map_commune_outlines_geojson"), binds).scalar() or EMPTY
+        made = conn.execute(queries.load("map_commune_outlines_geojson"), binds).one()
+    return Outlines(int(made.communes), gzipped(made.geojson.encode()))

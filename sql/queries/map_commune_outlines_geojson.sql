@@ -5,7 +5,8 @@
 -- When the level is given, each Feature is the text stored with the outline simplified ahead at that level
 -- (commune_map_geometry, migrations 0040 and 0301: no ST_AsGeoJSON per ask); else, or where none is stored yet
 -- at these decimals, it is built here, simplified by the tolerance bind and rounded to the decimals bind.
-SELECT CAST('{"type": "FeatureCollection", "features": ['
+-- Text, not json: the web app sends it on as it is, and counts the communes here.
+SELECT '{"type": "FeatureCollection", "features": ['
             || coalesce(string_agg(
                    CASE WHEN m.decimals = :decimals THEN m.feature
                         ELSE json_build_object(
@@ -15,7 +16,8 @@ SELECT CAST('{"type": "FeatureCollection", "features": ['
                                  'properties', json_build_object('code', c.code, 'name', c.name,
                                                                  'province_code', c.province_code))::text
                    END, ', ' ORDER BY c.code), '')
-            || ']}' AS json)
+            || ']}' AS geojson,
+       count(*) AS communes
 FROM commune c
 LEFT JOIN commune_map_geometry m ON m.code = c.code AND m.zoom_level = CAST(:zoom_level AS integer)
 WHERE (:whole_country OR c.code = ANY(CAST(:scope AS text[])) OR c.province_code = ANY(CAST(:scope AS text[])))

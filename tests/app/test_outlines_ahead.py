@@ -3,6 +3,7 @@ outline's GeoJSON Feature stored as text (migration 0301), so no user's map or t
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -68,9 +69,9 @@ def test_the_stored_features_answer_what_building_them_gives(
         binds = map_binds(_Country(), zoom=zoom, bounds=demo_view)  # type: ignore[arg-type]
         assert binds["zoom_level"] == zoom and (binds["xmin"] is None) == (zoom < 9)
         with engine.begin() as conn:
-            stored = conn.execute(queries.load("map_commune_outlines_geojson"), binds).scalar()
+            stored = json.loads(conn.execute(queries.load("map_commune_outlines_geojson"), binds).scalar())
             conn.execute(text("UPDATE commune_map_geometry SET decimals = NULL"))  # built here, as before 0301
-            built = conn.execute(queries.load("map_commune_outlines_geojson"), binds).scalar()
+            built = json.loads(conn.execute(queries.load("map_commune_outlines_geojson"), binds).scalar())
             conn.rollback()
         assert len(stored["features"]) == 45
         assert stored == built
@@ -78,8 +79,8 @@ def test_the_stored_features_answer_what_building_them_gives(
         conn.execute(text("UPDATE commune_map_geometry SET feature = replace(feature, name, 'Kept Ahead') "
                           "FROM commune c WHERE c.code = commune_map_geometry.code AND c.code = '03127' "
                           "AND zoom_level = 12"))
-        view = conn.execute(queries.load("map_commune_outlines_geojson"),
-                            map_binds(_Country(), zoom=12, bounds=demo_view)).scalar()  # type: ignore[arg-type]
+        view = json.loads(conn.execute(queries.load("map_commune_outlines_geojson"),
+                                       map_binds(_Country(), zoom=12, bounds=demo_view)).scalar())  # type: ignore[arg-type]
         conn.rollback()
     assert {f["properties"]["name"] for f in view["features"] if f["properties"]["code"] == "03127"} == {"Kept Ahead"}
     engine.dispose()
