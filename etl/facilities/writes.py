@@ -48,9 +48,11 @@ def _locate_and_write(conn: Connection, rows: _Rows, columns: ColumnMap, result:
         if len(staged) else 0
     rebuild = _indexes_rebuilt_after_insert(conn, len(new) + staged_new)
     ids: dict[str, np.ndarray[Any, Any]] = {}
+    first = 0
     if rebuild:
+        # The new rows go in the file's order, each chunk placed and checked while the server stores the one
+        # before; their ids follow that order from one range (0265), the rows refused taking none.
         conn.execute(queries.load("facility_indexes_set_aside"))
-        new = _in_index_build_order(rows, new)
         chunks: np.ndarray[Any, Any] | Iterator[np.ndarray[Any, Any]] = placement.kept_by_chunk(new)
         if len(new):  # one range of ids for the rows sent, instead of a nextval() per row (migration 0265)
             first = int(conn.execute(queries.load("facility_ids_reserved"), {"n": len(new)}).scalar_one())
@@ -70,6 +72,9 @@ def _locate_and_write(conn: Connection, rows: _Rows, columns: ColumnMap, result:
         }
         result.loaded = copy_columns(conn, "facility", list(fields), list(fields.values()), chunks) \
             if len(new) else 0
+        if first and result.loaded < len(new):  # the range's end the refused rows left: the next ids follow on
+            conn.execute(queries.load("facility_ids_given_back"),
+                         {"first": first, "reserved": len(new), "used": result.loaded})
         if staged_new:
             result.loaded += conn.execute(queries.load("insert_facilities_from_staging"), binds).rowcount
     if rebuild:
@@ -77,22 +82,6 @@ def _locate_and_write(conn: Connection, rows: _Rows, columns: ColumnMap, result:
     result.issues.extend(sorted(placement.issues, key=lambda issue: issue.row))
     result.accepted = _AcceptedRows(rows, np.flatnonzero(placement.keep))
     conn.execute(queries.load("jit_restored"), {"jit": jit})
-
-
-def _in_index_build_order(rows: _Rows, indexes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """Rows ``indexes`` by type, then status (the file's order within each), the order a bulk insert sends them in.
-
-    The indexes set aside are built by sorting the finished table's (key, row position) pairs; a table stored in
-    (type, status) order gives the (type, status) index's sort an input already in order, which it checks in one
-    pass. In file order, that sort compared ~200,000 rows of a handful of keys n log n times (0.3 s of server
-    CPU; the table by type and status: 0.1 s, bench/etl.py, 04/12/2026). Commune order would do the same for the
-    commune index, but a row's commune is known only once it is placed, as its chunk is sent. Nothing else
-    depends on the order rows are stored in (ids follow it, in one range).
-    """
-    keys = [pd.factorize(np.asarray(rows.values[name], dtype=object)[indexes], sort=True)[0]
-            for name in ("status", "type")]  # lexsort: the last key first
-    ordered: np.ndarray[Any, Any] = indexes[np.lexsort(keys)] if len(indexes) else indexes
-    return ordered
 
 
 def _numbered(
