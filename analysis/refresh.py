@@ -85,15 +85,18 @@ def bring_current(
     classes: Counter[str] = Counter()
     runs: list[int] = []
     waited, total = 0, 0
+    marked_again: set[str] = set()  # recomputed, but changed again meanwhile: left to the next pass (NOTIFY)
     while True:
         with _transaction(bind) as conn:
-            pending = _stale(conn, wanted)
+            pending = [c for c in _stale(conn, wanted) if c not in marked_again]
             total = max(total, len(done) + len(pending))
             if not pending:
                 break
-            taken = _take(conn, pending, batch, wait=isinstance(bind, Connection))
+            marks = _take(conn, pending, batch, wait=isinstance(bind, Connection))
+            taken = sorted(marks)
             if taken:
                 result = analyse(conn, commune_codes=taken, rule_set=rule_set)
+                marked_again |= set(taken) - _clear(conn, marks)
                 done += taken
                 classes.update(result.classes)
                 runs += [result.run_id] if result.run_id is not None else []
@@ -173,8 +176,9 @@ def _stale(conn: Connection, wanted: list[str] | None) -> list[str]:
     return [str(c) for c in rows]
 
 
-def _take(conn: Connection, pending: list[str], batch: int, *, wait: bool) -> list[str]:
-    """Lock up to ``batch`` of the pending communes and drain them; return those this transaction recomputes."""
+def _take(conn: Connection, pending: list[str], batch: int, *, wait: bool) -> dict[str, int]:
+    """Lock up to ``batch`` of the pending communes; return those this transaction recomputes with their marks
+    on the stale list (their rows stay until :func:`_clear`, so a save meanwhile never waits: migration 0300)."""
     if wait:
         locked = pending[:batch]
         conn.execute(queries.load("communes_locked_in_order"), {"commune_codes": locked}).all()
@@ -186,9 +190,18 @@ def _take(conn: Connection, pending: list[str], batch: int, *, wait: bool) -> li
             ).scalars()
         ]
     if not locked:
-        return []
-    drained = conn.execute(queries.load("drained_stale_communes"), {"commune_codes": locked}).scalars()
-    return sorted(str(c) for c in drained)
+        return {}
+    rows = conn.execute(queries.load("stale_marks_taken"), {"commune_codes": locked}).all()
+    return {str(code): int(mark) for code, mark in rows}
+
+
+def _clear(conn: Connection, marks: dict[str, int]) -> set[str]:
+    """Take the recomputed communes off the stale list unless marked again since :func:`_take`; return those
+    cleared (the others stay stale: a change saved during the recompute)."""
+    codes = sorted(marks)
+    cleared = conn.execute(queries.load("cleared_stale_communes"),
+                           {"commune_codes": codes, "marks": [marks[c] for c in codes]}).scalars()
+    return {str(c) for c in cleared}
 
 
 @contextmanager

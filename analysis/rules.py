@@ -396,8 +396,13 @@ def compare_verdicts(row: Mapping[str, Any], sets: Sequence[RuleSet]) -> tuple[l
 def read_rule_measures(conn: Connection, binds: Mapping[str, Any]) -> pd.DataFrame:
     """The stored measures of the analysed communes (query coverage_rule_measures: scope, province, code)."""
     result = conn.execute(queries.load("coverage_rule_measures"), dict(binds))
-    found = pd.DataFrame.from_records(result.fetchall(), columns=list(result.keys()))  # tuples: no dict per row
-    return found.reindex(columns=[
+    return measures_frame(result.fetchall(), list(result.keys()))
+
+
+def measures_frame(found: Sequence[Sequence[Any]], columns: Sequence[str]) -> pd.DataFrame:
+    """Rows of query coverage_rule_measures as the frame read_rule_measures gives."""
+    frame = pd.DataFrame.from_records([tuple(r) for r in found], columns=list(columns))  # tuples: no dict per row
+    return frame.reindex(columns=[
         "commune_code", "province_code", "station_operational", "villages_total", "villages_reached",
         "commune_culture_houses", "ntm_6_3_share", "pop_covered_share", "commune_group"])
 

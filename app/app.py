@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 import diskcache
 from dash import Dash, DiskcacheManager, Input, Output, State, clientside_callback, dcc, html
 
-from app import auth, basemap, downloads, errors, live_gis, login, map_data, offline, security_headers
+from app import auth, basemap, dash_json, downloads, errors, live_gis, login, map_data, offline, security_headers
 from app.i18n import current_lang, t
 from sql.settings import Settings, get_settings
 
@@ -20,6 +20,7 @@ APP_DIR = Path(__file__).resolve().parent
 def create_app(settings: Settings | None = None) -> Dash:
     """Build the app. No CDN: Dash serves its own bundles and app/assets/ (Bootstrap included)."""
     settings = settings or get_settings()
+    dash_json.install()  # callback answers encoded by orjson without plotly's Python walk of the tree
     # Long work (planning, exports, loads) runs in background callbacks: a separate process per job, results
     # kept in a disk cache, so the page keeps answering and shows progress.
     cache_dir = settings.out_dir / "callback-cache"

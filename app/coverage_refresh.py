@@ -24,14 +24,20 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import Engine
 
 from analysis.refresh import RefreshReport, bring_current
+from app.outlines_ahead import fill_outlines_ahead
 from sql import queries
 from sql.engine import get_engine
 
 POLL_S = 5.0
+# After a notification, the coverage worker waits this long for the saves that follow before its pass: a pass
+# costs ~0.06 s of CPU however few communes it takes (reading inputs, rule set, storing), and with the exports in a
+# process of their own nothing else made the saves of a busy minute share a pass (bench.worker_load).
+GATHER_S = 0.25
 MODE_ENV = "PHUSONG_COVERAGE_REFRESH"  # "web" (default: a thread in each web process) or "worker"
 _log = logging.getLogger(__name__)
 
@@ -102,13 +108,17 @@ class WorkerTally:
 
 def run_worker(engine: Engine, *, poll_s: float = POLL_S, once: bool = False,
                report: Callable[[RefreshReport], None] | None = None,
-               jobs: Callable[[Engine], int] | None = None) -> WorkerTally:
+               jobs: Callable[[Engine], int] | None = None, coverage: bool = True,
+               each_pass: Callable[[], None] | None = None, gather_s: float = 0.0) -> WorkerTally:
     """Bring coverage current now, then whenever PostgreSQL notifies (or every ``poll_s`` seconds) until SIGTERM
     or SIGINT; with ``once``, drain what is stale and return. ``jobs``: other queued work to drain after the
     coverage on each pass, one item a call (`phusong worker` gives the long exports, app/export_jobs.py), returning
-    how many it made (0 when none is queued)."""
+    how many it made (0 when none is queued). ``coverage=False``: only the jobs (`phusong worker --only exports`),
+    woken only when one is queued. ``each_pass``: called before each pass (`phusong worker` restarts its exports
+    process there if it ended)."""
     tally = WorkerTally()
-    _pass(engine, tally, report, jobs)
+    run = partial(_pass, engine, tally, report if coverage else None, jobs, coverage=coverage, each_pass=each_pass)
+    run()
     if once:
         return tally
     raw = engine.raw_connection()
@@ -123,19 +133,22 @@ def run_worker(engine: Engine, *, poll_s: float = POLL_S, once: bool = False,
         assert listener is not None
         listener.autocommit = True  # type: ignore[attr-defined]
         with listener.cursor() as cur:
-            cur.execute(queries.load("listening_for_stale_coverage").text)
+            if coverage:
+                cur.execute(queries.load("listening_for_stale_coverage").text)
             if jobs is not None:
                 cur.execute(queries.load("listening_for_queued_exports").text)
         while not stop.is_set():
             ready, _, _ = select.select([listener, wake_r], [], [], poll_s)
             if listener in ready:
+                tally.wakes += 1
+                if gather_s > 0 and wake_r not in ready:  # a signal (wake_r) stops without waiting
+                    ready, _, _ = select.select([wake_r], [], [], gather_s)
                 listener.poll()  # type: ignore[attr-defined]
                 listener.notifies.clear()  # type: ignore[attr-defined]
-                tally.wakes += 1
             if wake_r in ready:
                 wake_r.recv(64)
             if not stop.is_set():
-                _pass(engine, tally, report, jobs)
+                run()
     finally:
         signal.set_wakeup_fd(old_fd)
         for sig, handler in previous.items():
@@ -147,19 +160,37 @@ def run_worker(engine: Engine, *, poll_s: float = POLL_S, once: bool = False,
 
 
 def _pass(engine: Engine, tally: WorkerTally, report: Callable[[RefreshReport], None] | None,
-          jobs: Callable[[Engine], int] | None) -> None:
+          jobs: Callable[[Engine], int] | None, *, coverage: bool = True,
+          each_pass: Callable[[], None] | None = None) -> None:
     """Coverage first, then the queued exports one by one with the coverage brought current again after each:
-    a save's commune never waits behind a queue of PDFs (``jobs`` makes at most one export a call)."""
+    a save's commune waits for one export at most, never for a queue of PDFs (``jobs`` makes at most one export
+    a call); none at all when the exports are another process's (`phusong worker` runs them in a child)."""
     tally.passes += 1
     try:
-        _bring_current(engine, tally, report)  # an export queued meanwhile is made from current figures
+        if each_pass is not None:
+            each_pass()
+        if coverage:
+            _bring_current(engine, tally, report)  # an export queued meanwhile is made from current figures
         while jobs is not None and jobs(engine):
             tally.exports += 1
-            _bring_current(engine, tally, report)
+            if coverage:
+                _bring_current(engine, tally, report)
     except Exception:  # logged and retried on the next wake or poll: a worker outlives a failed pass
         tally.failures += 1
         _log.exception("coverage refresh failed")
         time.sleep(1.0)
+    if coverage:
+        _outlines_ahead(engine)
+
+
+def _outlines_ahead(engine: Engine) -> None:
+    """After the coverage (the figures come first): a boundaries load's map outlines made before a user asks for
+    them (~0.1 ms when the boundaries did not change); never in the way of coverage: the map fills a level on its
+    first ask."""
+    try:
+        fill_outlines_ahead(engine)
+    except Exception:
+        _log.exception("outlines made ahead failed")
 
 
 def _bring_current(engine: Engine, tally: WorkerTally, report: Callable[[RefreshReport], None] | None) -> None:

@@ -13,6 +13,7 @@ from analysis.planning import plan_investments, save_scenario
 from analysis.refresh import bring_current
 from analysis.reports import refresh_running_snapshots
 from app.auth import add_user, list_users
+from app.outlines_ahead import fill_outlines_ahead
 from etl.boundaries import load_boundaries
 from etl.census import load_commune_population
 from etl.facilities import load_facilities
@@ -57,6 +58,7 @@ def load_demo_data() -> Iterator[str]:
         raster = load_population_raster(conn, demo_dir / "population_100m_derived.tif", loaded_by="demo")
         yield f"population raster (derived): {raster.summary()}"
     result = bring_current(get_engine())  # what the loads changed (all of it on a first run)
+    fill_outlines_ahead(get_engine())  # the map's simplified outlines, before the first user asks
     with connect() as conn:
         snapshots = refresh_running_snapshots(conn, taken_by="demo")
         yield (f"coverage: {len(result.communes)} communes analysed in {result.seconds:.1f} s; "

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
+from typing import IO
 from urllib.parse import quote
 
 import flask
@@ -39,3 +41,11 @@ def file_word(text: str) -> str:
 def content_disposition(name: str) -> str:
     """``attachment; filename="<ascii>"; filename*=UTF-8''<utf-8>``."""
     return f"attachment; filename=\"{ascii_name(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def opened_and_unlinked(path: Path) -> IO[bytes]:
+    """The file open for reading and already gone from the directory: its space is freed when the response is
+    closed, or when the handle is collected if a client or a test never closes it (no export left in /tmp)."""
+    handle = path.open("rb")
+    path.unlink(missing_ok=True)
+    return handle

@@ -32,7 +32,7 @@ from analysis.planning import PlanningInputError, ScenarioHeader, find_scenario,
 from analysis.reports import ReportError
 from app.auth import AccessDenied, User, communes_in_scope, require
 from app.coverage_refresh import refresh_in_web
-from app.downloads import ascii_name, content_disposition, file_word
+from app.downloads import ascii_name, content_disposition, file_word, opened_and_unlinked
 from app.errors import error_page
 from app.i18n import VIETNAM_TZ, current_lang
 from app.shared_answers import data_version, scope_key
@@ -128,11 +128,11 @@ def _stamp() -> str:
 
 
 def _send(path: Path, name: str, mimetype: str) -> Any:
-    response = flask.send_file(path, mimetype=mimetype, as_attachment=True, download_name=ascii_name(name),
-                               max_age=0)
+    response = flask.send_file(opened_and_unlinked(path), mimetype=mimetype, as_attachment=True,
+                               download_name=ascii_name(name), max_age=0)
     response.headers["Content-Disposition"] = content_disposition(name)
-    response.call_on_close(lambda: path.unlink(missing_ok=True))
     return response
+
 
 
 def _tmp(suffix: str) -> Path:

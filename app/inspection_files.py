@@ -13,6 +13,7 @@ import flask
 from PIL import Image
 
 from app.auth import ROLES, AccessDenied, communes_in_scope, require, scope_binds
+from app.downloads import opened_and_unlinked
 from app.inspections import INSPECTING_ROLES
 from etl.kobo_form import write_kobo_form
 from sql import queries
@@ -37,10 +38,8 @@ def _kobo_form() -> Any:
     with tempfile.NamedTemporaryFile(prefix="phusong-form-", suffix=".xlsx", delete=False) as handle:
         path = Path(handle.name)
     write_kobo_form(path, facilities)
-    response = flask.send_file(path, mimetype=XLSX, as_attachment=True, download_name="phusong_mau_kiem_tra.xlsx",
-                               max_age=0)
-    response.call_on_close(lambda: path.unlink(missing_ok=True))
-    return response
+    return flask.send_file(opened_and_unlinked(path), mimetype=XLSX, as_attachment=True,
+                           download_name="phusong_mau_kiem_tra.xlsx", max_age=0)
 
 
 def _photo(inspection_id: int) -> Any:

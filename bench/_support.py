@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 
 from sql import cluster
 from sql.cluster import free_loopback_port
@@ -138,6 +138,12 @@ def postmaster_pid(port: int) -> int | None:
     return None
 
 
+def deployed_nice(unit: Path = PROJECT_ROOT / "deploy" / "systemd" / "phusong-worker@.service") -> int:
+    """The worker's niceness as deployed: the unit's ``Nice=`` (0 when it sets none)."""
+    values = [line.split("=", 1)[1] for line in unit.read_text().splitlines() if line.startswith("Nice=")]
+    return int(values[-1]) if values else 0
+
+
 def server_cpu(base: str, worker_pid: int, url: str) -> Callable[[], dict[str, float]]:
     """CPU seconds so far of the web processes, the worker and the PostgreSQL server (when on this machine)."""
     port = int(url.rsplit(":", 1)[1].split("/", 1)[0]) if url.count(":") >= 2 else 5432
@@ -146,9 +152,10 @@ def server_cpu(base: str, worker_pid: int, url: str) -> Callable[[], dict[str, f
                     "postgres": tree_cpu_s({postmaster}) if postmaster else 0.0}
 
 
-def coverage_after(url: str, run: str) -> tuple[int, int, list[float], float]:
-    """Inspections stored, distinct submissions, each one's seconds until its commune was recomputed, and the
-    seconds after the load until no commune was stale (at most 120 s)."""
+def coverage_after(url: str, submissions: str) -> tuple[int, int, list[float], float]:
+    """Inspections stored whose submission id starts with ``submissions`` (a bench run's prefix), distinct
+    submissions, each one's seconds until its commune was recomputed, and the seconds after the load until no
+    commune was stale (at most 120 s)."""
     engine = create_engine(url)
     start = time.perf_counter()
     with engine.connect() as conn:
@@ -159,18 +166,23 @@ def coverage_after(url: str, run: str) -> tuple[int, int, list[float], float]:
         current_s = time.perf_counter() - start
         rows, distinct = conn.execute(text(
             "SELECT count(*), count(DISTINCT submission_id) FROM inspection WHERE submission_id LIKE :p"),
-            {"p": f"mix:{run}:%"}).one()
-        lags = [float(v) for v in conn.execute(text(
-            "SELECT extract(epoch FROM r.computed_at - i.recorded_at) FROM inspection i "
-            "JOIN facility f ON f.id = i.facility_id "
-            # A pass of several communes is stored as one run of scope 'communes' (the worker drains every
-            # stale commune in a pass): the first run of the commune or of such a pass after the save.
-            "CROSS JOIN LATERAL (SELECT min(computed_at) AS computed_at FROM coverage_run "
-            "                    WHERE scope IN (f.commune_code, 'communes', 'all') "
-            "                      AND computed_at >= i.recorded_at) r "
-            "WHERE i.submission_id LIKE :p"), {"p": f"mix:{run}:%"}).scalars() if v is not None]
+            {"p": f"{submissions}%"}).one()
+        lags = recompute_lags(conn, submissions)
     engine.dispose()
     return int(rows), int(distinct), lags, current_s
+
+
+def recompute_lags(conn: Connection, submissions: str) -> list[float]:
+    """For each inspection whose submission id starts with ``submissions``, the seconds from its save until the
+    first coverage run of its commune after it: a run of that commune, or a pass of several communes (stored as
+    one run of scope 'communes': the worker drains every stale commune in a pass), or of all."""
+    return [float(v) for v in conn.execute(text(
+        "SELECT extract(epoch FROM r.computed_at - i.recorded_at) FROM inspection i "
+        "JOIN facility f ON f.id = i.facility_id "
+        "CROSS JOIN LATERAL (SELECT min(computed_at) AS computed_at FROM coverage_run "
+        "                    WHERE scope IN (f.commune_code, 'communes', 'all') "
+        "                      AND computed_at >= i.recorded_at) r "
+        "WHERE i.submission_id LIKE :p"), {"p": f"{submissions}%"}).scalars() if v is not None]
 
 
 def percentile(values: list[float], q: float) -> float:

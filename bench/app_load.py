@@ -29,7 +29,7 @@ from PIL import Image
 from sqlalchemy import create_engine, text
 
 from app.auth import add_user
-from bench._support import bench_database, load_demo, log_in, percentile, served_app
+from bench._support import bench_database, coverage_after, load_demo, log_in, percentile, served_app
 
 PASSWORD = "bench-password"
 STATUSES = ("operational", "degraded", "broken")
@@ -120,25 +120,6 @@ def _inspector(base: str, name: str, key: str, facilities: list[int], until: flo
         time.sleep(rng.uniform(*think_s))
 
 
-def _stored(url: str, run: str) -> tuple[int, int, list[float]]:
-    """Inspections stored by this run, distinct submission ids, and for each inspection the seconds until a
-    coverage run of its commune started after it (how long the map showed the old class)."""
-    engine = create_engine(url)
-    time.sleep(3)  # let the last recomputations finish
-    with engine.connect() as conn:
-        rows, distinct = conn.execute(text(
-            "SELECT count(*), count(DISTINCT submission_id) FROM inspection WHERE submission_id LIKE :p"),
-            {"p": f"bench:{run}:%"}).one()
-        lags = [float(v) for v in conn.execute(text(
-            "SELECT extract(epoch FROM r.computed_at - i.recorded_at) FROM inspection i "
-            "JOIN facility f ON f.id = i.facility_id "
-            "CROSS JOIN LATERAL (SELECT min(computed_at) AS computed_at FROM coverage_run "
-            "                    WHERE scope = f.commune_code AND computed_at >= i.recorded_at) r "
-            "WHERE i.submission_id LIKE :p"), {"p": f"bench:{run}:%"}).scalars() if v is not None]
-    engine.dispose()
-    return int(rows), int(distinct), lags
-
-
 def run(inspectors: int, seconds: float, think_s: tuple[float, float]) -> int:
     with bench_database(load_demo) as url:
         engine = create_engine(url)
@@ -173,7 +154,7 @@ def run(inspectors: int, seconds: float, think_s: tuple[float, float]) -> int:
             for thread in threads:
                 thread.join()
             wall_s = time.perf_counter() - started
-        rows, distinct, lags = _stored(url, run_id)
+        rows, distinct, lags, _ = coverage_after(url, f"bench:{run_id}:")
     expected = len(tally.acknowledged) + len(alone.acknowledged)
     p95 = percentile(tally.latencies_ms, 95)
     print(f"{'case':<34} {'saves':>6} {'errors':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7} "

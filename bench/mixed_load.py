@@ -53,6 +53,7 @@ from sqlalchemy import create_engine, text
 from app.auth import add_user
 from app.export_jobs import REFRESH_S
 from app.live_gis.tokens import create_token
+from bench import _support
 from bench._support import bench_database, coverage_after, load_demo, log_in, percentile, served_app, server_cpu
 from bench.app_load import PASSWORD, _payload, _photo_data_url
 from bench.live_gis import _tile
@@ -341,8 +342,9 @@ def _gis(world: World, tally: Tally, rng: random.Random) -> None:
 def _coverage_worker(url: str, root: Path = PROJECT_ROOT) -> Iterator[int]:
     env = {**os.environ, "PHUSONG_DATABASE_URL": url}
     log = open(Path("/tmp") / f"phusong-mixed-worker-{os.getpid()}.log", "wb")  # noqa: SIM115
+    nice = _support.deployed_nice(root / "deploy" / "systemd" / "phusong-worker@.service")  # as the unit starts it
     process = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env, cwd=root,
-                               stdout=log, stderr=subprocess.STDOUT)
+                               stdout=log, stderr=subprocess.STDOUT, preexec_fn=lambda: os.nice(nice))
     try:
         yield process.pid
     finally:
@@ -455,7 +457,7 @@ def run(counts: dict[str, int], duration_s: float, web_workers: int, threads: in
             tally, wall_s, client_cpu_s, used_cpu = _run_load(world, counts, duration_s, clients,
                                                               server_cpu(base, worker_pid, url))
             load_after = os.getloadavg()[0]
-            rows, distinct, lags, current_s = coverage_after(url, world.run)
+            rows, distinct, lags, current_s = coverage_after(url, f"mix:{world.run}:")
     met = _print(tally, duration_s)
     once = rows == distinct == len(tally.acknowledged)
     print(f"\ninspections: {len(tally.acknowledged)} acknowledged, {rows} stored ({distinct} distinct submission "

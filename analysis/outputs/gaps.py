@@ -7,6 +7,8 @@ every format (XLSX "Tham số" sheet, GeoPackage metadata, GeoJSON ``metadata`` 
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -31,6 +33,8 @@ from sql.table_writer import (
     write_workbook,
 )
 
+# An absolute path on the server inside a stored text (the population raster of a run).
+SERVER_PATH = re.compile(r"/[^\s()]*/[^\s()/]+")
 # What the user picks; "csv-excel" is the "CSV cho Excel" (;, decimal comma, Vietnamese headers).
 FORMATS = ("xlsx", "csv", "csv-excel", "gpkg", "geojson")
 FORMAT_LABELS = {"xlsx": ("Bảng tính Excel (.xlsx)", "Excel workbook (.xlsx)"),
@@ -88,23 +92,55 @@ def gap_parameters(conn: Connection, gaps: pd.DataFrame, *, province_code: str |
     if stale.communes:
         rows.append(("Cần tính lại từ", vietnam_time(stale.since) if stale.since else ""))
     run_ids = sorted({int(r) for r in gaps["run_id"].dropna()}) if len(gaps) else []
-    for run in conn.execute(queries.load("coverage_runs_by_id"), {"run_ids": run_ids}).all():
-        rows += _run_rows(run)
+    for runs in _same_settings(conn.execute(queries.load("coverage_runs_by_id"), {"run_ids": run_ids}).all()):
+        rows += _run_rows(runs)
     return rows
 
 
-def _run_rows(run: Any) -> list[tuple[str, Any]]:
-    prefix = f"Lần tính {run.id}"
-    rows: list[tuple[str, Any]] = [(f"{prefix}: lúc", vietnam_time(run.computed_at)),
-                                   (f"{prefix}: phạm vi", str(run.scope)),
+def _same_settings(runs: Sequence[Any]) -> list[list[Any]]:
+    """The runs grouped by what made their figures (data date, population source, settings), in id order.
+    Under inspections each recompute is its own run: a province's 45 communes came from 19 runs after 40 s of the
+    mixed load (541 rows in "Tham số", the PDF's longest table); their settings are one block."""
+    groups: dict[str, list[Any]] = {}
+    for run in runs:
+        key = json.dumps([str(run.data_date), str(run.population_source or ""), run.params or {}],
+                         sort_keys=True, default=str)
+        groups.setdefault(key, []).append(run)
+    return list(groups.values())
+
+
+def _run_rows(runs: Sequence[Any]) -> list[tuple[str, Any]]:
+    """One block of rows for runs of the same settings: one run's id and time, or the ids and first/last time."""
+    run, when = runs[0], None  # type: Any, Any
+    if len(runs) == 1:
+        prefix, when = f"Lần tính {run.id}", vietnam_time(run.computed_at)
+    else:
+        ids = [r.id for r in runs]
+        listed = ", ".join(map(str, ids)) if len(ids) <= 5 else f"{ids[0]}, {ids[1]} … {ids[-1]}"
+        prefix = f"Lần tính {listed} ({len(ids)} lần)"
+        times = [t for t in (vietnam_time(r.computed_at) for r in runs) if t is not None]
+        when = f"{min(times):%d/%m/%Y %H:%M:%S} – {max(times):%d/%m/%Y %H:%M:%S}" if times else ""
+    rows: list[tuple[str, Any]] = [(f"{prefix}: lúc", when),
+                                   (f"{prefix}: phạm vi", _listed(list(dict.fromkeys(str(r.scope) for r in runs)))),
                                    (f"{prefix}: ngày dữ liệu", run.data_date),
-                                   (f"{prefix}: nguồn dân số", str(run.population_source or ""))]
+                                   (f"{prefix}: nguồn dân số", file_names_only(str(run.population_source or "")))]
     flat = pd.json_normalize(run.params or {}, sep=".").to_dict("records")
     for key, value in (flat[0] if flat else {}).items():
         if isinstance(value, (list, dict)):
             value = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
         rows.append((f"{prefix}: {PARAM_LABELS.get(str(key), str(key))}", value))
     return rows
+
+
+def file_names_only(text: str) -> str:
+    """The stored population source with each server path cut to its file name: an export leaves the department,
+    and where its files sit on the server is not the reader's business (nor an attacker's)."""
+    return SERVER_PATH.sub(lambda m: m.group(0).rsplit("/", 1)[-1], text)
+
+
+def _listed(values: Sequence[str]) -> str:
+    """Up to five values, else the first two, the last and how many."""
+    return "; ".join(values) if len(values) <= 5 else f"{'; '.join(values[:2])} … {values[-1]} ({len(values)})"
 
 
 def gap_style() -> str:

@@ -11,6 +11,7 @@ from dash import html
 
 from app.auth import User, may_see_page, scope_binds
 from app.i18n import current_lang, fmt_date, fmt_int, t
+from app.outlines_ahead import tolerance_for_level
 from etl.feedback import OVERDUE_DAYS, Viewer, count_overdue
 from sql import queries
 from sql.engine import connect
@@ -41,8 +42,7 @@ def gate(user: User | None, roles: Sequence[str]) -> dbc.Alert | None:
 
 def tolerance_for_zoom(zoom: float | None) -> float:
     """Half a screen pixel in degrees at this web-mercator zoom: simplifying below it changes nothing visible."""
-    z = 6 if zoom is None else max(4, min(16, int(zoom)))
-    return 360.0 / (256 * 2 ** z) / 2
+    return tolerance_for_level(6 if zoom is None else max(4, min(16, int(zoom))))
 
 
 def zoom_for_bounds(bounds: Sequence[Sequence[float]], *, width_px: int = 800) -> int:

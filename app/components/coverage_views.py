@@ -108,6 +108,21 @@ def table_row(r: dict[str, Any]) -> dict[str, Any]:
             "villages_not_reached": not_reached}
 
 
+def text_table(header: list[str], body: list[list[Any]], *, id: str) -> Any:
+    """``small_table(header, body, id=id)`` for cells of text: the same JSON, without a component made per row
+    and cell (the commune panel's 60 facilities were ~240 components, made, checked and turned back into dicts
+    for every panel opened)."""
+    table = small_table(header, [], id=id)
+    table.children[1].children = [_html("Tr", [_html("Td", cell) for cell in list(row)[:len(header)]])
+                                  for row in body]
+    return table
+
+
+def _html(tag: str, children: Any) -> dict[str, Any]:
+    """What ``html.<tag>(children).to_plotly_json()`` gives."""
+    return {"props": {"children": children}, "type": tag, "namespace": "dash_html_components"}
+
+
 def commune_panel(s: dict[str, Any], facilities: list[dict[str, Any]], not_reached: list[dict[str, Any]]) -> Any:
     en = current_lang() == "en"
     cls = s["class"]
@@ -135,7 +150,7 @@ def commune_panel(s: dict[str, Any], facilities: list[dict[str, Any]], not_reach
         html.Div(f"{fmt_date(s['computed_at'])} · {s['rule_version'] or ''}", className="small text-muted mb-2")
         if s["computed_at"] else None,
         html.H6(f"{t('facilities')} ({fmt_int(len(facilities))})"),
-        small_table([t("type"), t("status"), t("last_inspected")],
+        text_table([t("type"), t("status"), t("last_inspected")],
                     [[f"{type_word(f['type'])}{' · ' + f['name'] if f['name'] else ''}", status_word(f["status"]),
                       fmt_date(f["last_inspected_at"]) if f["last_inspected_at"] else t("never_inspected")]
                      for f in facilities[:60]], id="map-panel-facilities"),

@@ -23,19 +23,18 @@ from __future__ import annotations
 
 import hashlib
 import math
-import threading
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 import orjson
-import pandas as pd
 
-from analysis.rules import judge_communes, rule_sets
-from app.auth import User, scope_binds
+from app import province_parts
+from app.auth import User
 from app.components.common import map_binds
 from app.live_gis.pages import gzipped
-from app.shared_answers import DataVersion, answer, data_version, scope_key
+from app.province_parts import current_tag, scope_parts
+from app.shared_answers import answer, data_version, scope_key
 from sql import queries
 from sql.engine import connect
 from sql.errors import InputRefused
@@ -44,12 +43,6 @@ EMPTY: dict[str, Any] = {"type": "FeatureCollection", "features": []}
 COMMUNES_ROUTE = "/map-data/communes.geojson"  # the outlines of a view (the name the browser has always asked)
 CLASSES_ROUTE = "/map-data/classes.json"  # the classes, shares and verdicts of the user's scope
 MAP_ROLES = ("planner", "budget", "admin", "inspector")  # the coverage map's roles (its page, callbacks and data)
-# The columns judge_communes reads, in the order of analysis.rules.read_rule_measures.
-RULE_MEASURES = ["commune_code", "province_code", "station_operational", "villages_total", "villages_reached",
-                 "commune_culture_houses", "ntm_6_3_share", "pop_covered_share", "commune_group"]
-JUDGED_KEPT = 100_000  # (rule sets, measures row) -> verdicts this process keeps; forgotten all at once past it
-_judged: dict[tuple[Any, ...], dict[str, bool | None]] = {}
-_judged_lock = threading.Lock()
 _VIEW_KEYS = ("province", "zoom_level", "tolerance", "decimals", "xmin", "ymin", "xmax", "ymax")
 
 
@@ -60,14 +53,14 @@ def map_communes(user: User, *, province: str | None = None, zoom: float | None 
     binds = map_binds(user, province=province, zoom=zoom, bounds=bounds, snap=True)
     with connect() as conn:
         version = data_version(conn)  # before the data it keys (sql/queries/data_version.sql)
-    return _joined(user, binds, version)
+    return _joined(user, binds, version.boundaries)
 
 
-def _joined(user: User, binds: dict[str, Any], version: DataVersion) -> dict[str, Any]:
-    outlines = _outlines_of(user, binds, version)
+def _joined(user: User, binds: dict[str, Any], boundaries: int) -> dict[str, Any]:
+    outlines = _outlines_of(user, binds, boundaries)
     if not outlines["features"]:
         return EMPTY
-    classes = answer("map_classes", user, None, version.coverage, lambda: _classes(user))
+    classes = province_parts.classes(scope_parts(user))
     blank = dict.fromkeys(classes["fields"])
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": f["geometry"],
@@ -75,8 +68,9 @@ def _joined(user: User, binds: dict[str, Any], version: DataVersion) -> dict[str
         for f in outlines["features"]]}
 
 
-def _outlines_of(user: User, binds: dict[str, Any], version: DataVersion) -> dict[str, Any]:
-    return answer("map_outlines", user, tuple(binds[k] for k in _VIEW_KEYS), version.boundaries,
+def _outlines_of(user: User, binds: dict[str, Any], boundaries: int) -> dict[str, Any]:
+    """The view's outlines under the boundaries' version ``boundaries`` (data_change, migration 0255)."""
+    return answer("map_outlines", user, tuple(binds[k] for k in _VIEW_KEYS), boundaries,
                   lambda: _outlines(binds))
 
 
@@ -85,19 +79,19 @@ def communes_urls(user: User, *, province: str | None = None, zoom: float | None
     """The URLs of this view's communes for the browser (app/map_data.py) — {"outlines": the view's outlines,
     "classes": the scope's classes} — and how many communes the view holds. The outlines' URL names the detail
     level, the province, the snapped envelope (past zoom 9) and the boundaries' version; the classes' URL the
-    coverage version: the same data is the same URL, which the browser keeps or asks again with its ETag."""
+    tag of the scope's parts (app/province_parts.py): the same data is the same URL, which the browser keeps or
+    asks again with its ETag. One read of the versions for both (the boundaries' among the provinces')."""
     binds = map_binds(user, province=province, zoom=zoom, bounds=bounds, snap=True)
-    with connect() as conn:
-        version = data_version(conn)
-    count = len(_outlines_of(user, binds, version)["features"])
+    boundaries, tag = current_tag(user)
+    count = len(_outlines_of(user, binds, boundaries)["features"])
     query: dict[str, Any] = {"zoom": 6 if zoom is None else max(4, min(16, int(zoom)))}
     if province:
         query["province"] = province
     if binds["xmin"] is not None:
         query["bbox"] = ",".join(repr(float(binds[k])) for k in ("xmin", "ymin", "xmax", "ymax"))
-    query["v"] = str(version.boundaries)
+    query["v"] = str(boundaries)
     return {"outlines": f"{COMMUNES_ROUTE}?{urlencode(query)}",
-            "classes": f"{CLASSES_ROUTE}?{urlencode({'v': version.coverage})}"}, count
+            "classes": f"{CLASSES_ROUTE}?{urlencode({'v': tag})}"}, count
 
 
 def view_binds(user: User, args: Mapping[str, str]) -> dict[str, Any]:
@@ -126,20 +120,19 @@ def outlines_gzip(user: User, binds: dict[str, Any]) -> tuple[str, bytes]:
     view = tuple(binds[k] for k in _VIEW_KEYS)
     return _tag("outlines", user, view, version.boundaries), answer(
         "map_outlines_gzip", user, view, version.boundaries,
-        lambda: gzipped(orjson.dumps(_outlines_of(user, binds, version))))
+        lambda: gzipped(orjson.dumps(_outlines_of(user, binds, version.boundaries))))
 
 
 def classes_gzip(user: User) -> tuple[str, bytes]:
     """(ETag, the gzipped JSON {"fields": [...], "by_code": {code: {class, share, pass_<set>...}}}) of ``user``'s
-    whole scope under the current coverage version: one answer for every view of the scope."""
-    with connect() as conn:
-        version = data_version(conn)  # before the data it keys
-    return _tag("classes", user, None, version.coverage), answer(
-        "map_classes_gzip", user, None, version.coverage,
-        lambda: gzipped(orjson.dumps(answer("map_classes", user, None, version.coverage, lambda: _classes(user)))))
+    whole scope, assembled from its per-province parts (app/province_parts.py): one answer for every view of the
+    scope, encoded and packed once per set of parts by the machine's processes."""
+    parts = scope_parts(user)
+    return _tag("classes", user, None, parts.tag), answer(
+        "map_classes_gzip", user, None, parts.tag, lambda: gzipped(orjson.dumps(province_parts.classes(parts))))
 
 
-def _tag(name: str, user: User, view: Hashable, version: int) -> str:
+def _tag(name: str, user: User, view: Hashable, version: Hashable) -> str:
     return hashlib.sha256(repr((name, scope_key(user), view, version)).encode()).hexdigest()[:32]
 
 
@@ -149,38 +142,3 @@ def _outlines(binds: dict[str, Any]) -> dict[str, Any]:
             conn.execute(queries.load("fill_commune_map_geometry"),
                          {"zoom_level": binds["zoom_level"], "tolerance": binds["tolerance"]})
         return conn.execute(queries.load("map_commune_outlines_geojson"), binds).scalar() or EMPTY
-
-
-def _classes(user: User) -> dict[str, Any]:
-    """{"fields": the property names, "by_code": code -> {class, share, pass_<set>...}} for the user's scope."""
-    verdicts = scope_verdicts_kept(user)
-    fields = ["class", "share", *(f"pass_{name}" for name in verdicts)]
-    with connect() as conn:  # tuples (code, class, share): no mapping per row
-        found = conn.execute(queries.load("map_commune_classes"), scope_binds(user)).all()
-    by_code = {code: {"class": cls, "share": share,
-                      **{f"pass_{name}": passes.get(code) for name, passes in verdicts.items()}}
-               for code, cls, share in found}
-    return {"fields": fields, "by_code": by_code}
-
-
-def scope_verdicts_kept(user: User) -> dict[str, dict[str, bool | None]]:
-    """``scope_verdicts`` (app/components/rules_view.py) judging only the communes whose measures or rule sets
-    changed since this process last judged them: a recompute changes a few communes, and the map's classes are
-    made again for every coverage version (~70 ms to judge the 3,321 communes again, ~5 ms to read them)."""
-    with connect() as conn:
-        result = conn.execute(queries.load("coverage_rule_measures"),
-                              {**scope_binds(user), "province": None, "code": None})
-        columns, found = list(result.keys()), [tuple(row) for row in result]
-        sets = rule_sets(conn)
-    sets_key = tuple(sorted((name, s.sha256) for name, s in sets.items()))
-    with _judged_lock:
-        if len(_judged) > JUDGED_KEPT:
-            _judged.clear()
-        missing = [row for row in found if (sets_key, row) not in _judged]
-        if missing:  # judge_communes judges each row on its own: a few rows give the verdicts the whole would
-            frame = pd.DataFrame.from_records(missing, columns=columns).reindex(columns=RULE_MEASURES)
-            passes = {name: judge_communes(frame, s)["passes"].tolist() for name, s in sets.items()}
-            for i, row in enumerate(missing):
-                _judged[(sets_key, row)] = {name: None if v[i] is None else bool(v[i]) for name, v in passes.items()}
-        judged = [(row[0], _judged[(sets_key, row)]) for row in found]
-    return {name: {code: verdicts[name] for code, verdicts in judged} for name in sets}

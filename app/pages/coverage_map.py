@@ -9,7 +9,10 @@ sent. bench/map_paint.py measures it against vector tiles (ST_AsMVT) and the rea
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Hashable
 from typing import Any
 
 import dash
@@ -43,15 +46,18 @@ from app.components.coverage_views import (
 )
 from app.components.map_answers import MAP_ROLES, communes_urls
 from app.components.map_layers import base_layers, colour_legend, facility_popup, layer_legends
-from app.components.rules_view import legend, panel_verdicts, province_summary
+from app.components.rules_view import legend, panel_verdicts, summary_badge
+from app.dash_json import to_json
 from app.i18n import (
     class_word,
     current_lang,
     fmt_int,
 )
+from app.province_parts import passing, scope_parts
 from app.refresh_text import current_coverage_version, stale_alert
-from app.shared_answers import answer, data_version
+from app.shared_answers import answer
 from etl.names import fold_place_name
+from sql import queries
 from sql.engine import connect
 from sql.safe_cells import csv_frame
 
@@ -64,6 +70,9 @@ POLL_MS = 1_500  # a recompute after a save lands within ~0.1 s: the open map sh
 VERSION_KEPT_S = 0.5  # how long a process answers the polls with the version it read (coverage_version_kept)
 _version_kept: tuple[float, list[int]] | None = None
 VILLAGE_LIMIT = 5_000
+PANELS_KEPT = 512  # commune panels this process keeps, by what they are made of (_panel_of)
+_panels: OrderedDict[Hashable, Any] = OrderedDict()
+_panels_lock = threading.Lock()
 
 
 def layout(**_: Any) -> Any:
@@ -197,18 +206,19 @@ def refresh_communes(zoom: float | None, bounds: Any, province: str | None, _ver
 @callback(Output("map-rules-count", "children"), Input("map-province", "value"),
           Input("map-coverage-version", "data"))
 def count_communes_passing(province: str | None, _version: Any) -> Any:
-    """Province summary: communes passing under each NTM rule set (again when coverage was recomputed). Kept per
-    scope, province, language and coverage version for the machine's processes (app/shared_answers.py): every open
-    map asks again at each new version, and the summary judges every commune of the scope (~70 ms nationally)."""
+    """Province summary: communes passing under each NTM rule set (again when coverage was recomputed). Every
+    open map asks again at each new coverage version: the counts are summed from per-province parts
+    (app/province_parts.py), of which only the recomputed province's is judged again."""
     return rules_summary(require(*ROLES), province)
 
 
 def rules_summary(user: User, province: str | None) -> Any:
-    """``province_summary`` of ``user``'s scope under the coverage version as of now."""
-    with connect() as conn:
-        version = data_version(conn)  # before the data it keys
-    return answer("map_rules_summary", user, (province, current_lang()), version.coverage,
-                  lambda: province_summary(user, province))
+    """``province_summary`` of ``user``'s scope as of now, summed from the scope's per-province parts (each kept
+    under its own province's version: a recompute in one province judges that province again), the badge kept
+    per scope, province, language and parts (their tag: the same tag, the same counts)."""
+    parts = scope_parts(user, province)
+    return answer("map_rules_summary", user, (province, current_lang()), parts.tag,
+                  lambda: summary_badge(passing(parts)))
 
 
 @callback(Output("map-communes", "hideout"), Output("map-legend", "children"),
@@ -364,15 +374,30 @@ def redraw_commune(_version: Any, code: str | None) -> Any:
 
 
 def _panel_of(code: str) -> tuple[Any, dict[str, Any] | None]:
-    """(panel, the commune's summary row or None), checking the user's scope."""
-    require(*ROLES, communes=[code])
-    found = rows("commune_summary", {"code": code})
+    """(panel, the commune's summary row or None), checking the user's scope. The panel made from the same rows,
+    verdicts and language is the same panel: kept by what it is made of (every open map with a commune selected
+    redraws it at each new coverage version, mostly for a commune whose rows did not change)."""
+    user = require(*ROLES, communes=[code])
+    with connect() as conn:  # one connection for the three (each its own checkout and transaction before)
+        found, facilities, not_reached = ([dict(r) for r in conn.execute(queries.load(name), {"code": code}).mappings()]
+                                          for name in ("commune_summary", "commune_facilities",
+                                                       "commune_villages_not_reached"))
     if not found:
         return dbc.Alert(code, color="warning"), None
-    facilities = rows("commune_facilities", {"code": code})
-    not_reached = rows("commune_villages_not_reached", {"code": code})
-    panel = commune_panel(found[0], facilities, not_reached)
-    panel.children.insert(5, panel_verdicts(code, require(*ROLES)))  # after the 8.3 verdict and its reason
+    verdicts = panel_verdicts(code, user)
+    key = (current_lang(), *(tuple(tuple(r.items()) for r in rs) for rs in (found, facilities, not_reached)),
+           to_json(verdicts))
+    with _panels_lock:
+        panel = _panels.get(key)
+        if panel is not None:
+            _panels.move_to_end(key)
+    if panel is None:
+        panel = commune_panel(found[0], facilities, not_reached)
+        panel.children.insert(5, verdicts)  # after the 8.3 verdict and its reason
+        with _panels_lock:
+            _panels[key] = panel
+            while len(_panels) > PANELS_KEPT:
+                _panels.popitem(last=False)
     return panel, found[0]
 
 

@@ -2,16 +2,20 @@
 -- the user's scope (whole_country, scope), one province (nullable) and an envelope (nullable binds): what
 -- map_communes_geojson gives without the classes, which change with every recompute (app/components/
 -- map_answers.py keeps the outlines per boundary version and adds the classes of the coverage version).
--- Simplified per zoom level ahead (commune_map_geometry, migration 0040) when the level is given, else by the
--- tolerance bind; coordinates rounded to the decimals bind.
-SELECT json_build_object(
-    'type', 'FeatureCollection',
-    'features', coalesce(json_agg(json_build_object(
-        'type', 'Feature',
-        'geometry', ST_AsGeoJSON(coalesce(m.geom, ST_SimplifyPreserveTopology(c.geom, :tolerance)), :decimals)::json,
-        'properties', json_build_object('code', c.code, 'name', c.name, 'province_code', c.province_code)
-    ) ORDER BY c.code), '[]'::json)
-)
+-- When the level is given, each Feature is the text stored with the outline simplified ahead at that level
+-- (commune_map_geometry, migrations 0040 and 0301: no ST_AsGeoJSON per ask); else, or where none is stored yet
+-- at these decimals, it is built here, simplified by the tolerance bind and rounded to the decimals bind.
+SELECT CAST('{"type": "FeatureCollection", "features": ['
+            || coalesce(string_agg(
+                   CASE WHEN m.decimals = :decimals THEN m.feature
+                        ELSE json_build_object(
+                                 'type', 'Feature',
+                                 'geometry', ST_AsGeoJSON(coalesce(m.geom, ST_SimplifyPreserveTopology(c.geom, :tolerance)),
+                                                          :decimals)::json,
+                                 'properties', json_build_object('code', c.code, 'name', c.name,
+                                                                 'province_code', c.province_code))::text
+                   END, ', ' ORDER BY c.code), '')
+            || ']}' AS json)
 FROM commune c
 LEFT JOIN commune_map_geometry m ON m.code = c.code AND m.zoom_level = CAST(:zoom_level AS integer)
 WHERE (:whole_country OR c.code = ANY(CAST(:scope AS text[])) OR c.province_code = ANY(CAST(:scope AS text[])))

@@ -19,5 +19,6 @@ FROM (
     CROSS JOIN bounds b
     JOIN readable r ON r.id = a.scenario_id
     WHERE a.geom && b.area
+    OFFSET 0  -- kept whole: pulled up, `geom IS NOT NULL` ran ST_AsMVTGeom a second time per row
 ) t
 WHERE t.geom IS NOT NULL;

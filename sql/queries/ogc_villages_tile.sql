@@ -14,5 +14,6 @@ FROM (
     LEFT JOIN coverage_village cv ON cv.village_id = v.id
     WHERE v.geom && b.area
       AND (:whole_country OR c.code = ANY(CAST(:scope AS text[])) OR c.province_code = ANY(CAST(:scope AS text[])))
+    OFFSET 0  -- kept whole: pulled up, `geom IS NOT NULL` ran ST_AsMVTGeom a second time per row
 ) t
 WHERE t.geom IS NOT NULL;

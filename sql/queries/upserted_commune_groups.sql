@@ -11,4 +11,5 @@ WITH rows AS (
            loaded_at = now()
     RETURNING commune_code
 )
-INSERT INTO coverage_stale (commune_code) SELECT commune_code FROM written ON CONFLICT DO NOTHING
+INSERT INTO coverage_stale (commune_code) SELECT commune_code FROM written ORDER BY commune_code
+ON CONFLICT (commune_code) DO UPDATE SET mark = nextval('coverage_stale_mark_seq')  -- migration 0300

@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Connection
 
 from analysis.gaps import coverage_gaps, gaps_metadata, write_gaps
+from analysis.outputs.gaps import file_names_only
 from analysis.refresh import bring_current
 from tests.analysis.test_coverage_db import two_communes  # noqa: F401  (the fixture)
 
@@ -155,3 +156,27 @@ def test_machine_files_write_times_with_their_offset(gaps, tmp_path: Path) -> No
     assert row["computed_at"].endswith("+07:00") and len(row["data_date"]) == 10 and row["data_date"][4] == "-"
     doc = json.loads(write_gaps(table, tmp_path / "g.geojson", fmt="geojson", metadata=meta).read_text())
     assert doc["features"][0]["properties"]["computed_at"].endswith("+07:00")
+
+
+def test_runs_of_the_same_settings_are_one_block_of_parameters(two_communes: Connection) -> None:  # noqa: F811
+    """Under inspections every recompute is its own run; "Tham số" (the PDF's longest table under the mixed load)
+    lists their settings once, with the runs' ids and first and last time, not once per run."""
+    first, second = bring_current(two_communes, communes=["99001"]), bring_current(two_communes, communes=["99002"])
+    runs = [*first.run_ids, *second.run_ids]
+    table = coverage_gaps(two_communes, province_code="99")
+    assert sorted(table["run_id"].unique()) == sorted(runs) and len(runs) == 2
+    meta = gaps_metadata(two_communes, table, province_code="99")
+    run_keys = [k for k, _ in meta if k.startswith("Lần tính")]
+    prefix = f"Lần tính {runs[0]}, {runs[1]} (2 lần)"
+    assert run_keys and all(k.startswith(prefix + ": ") for k in run_keys)
+    assert len(run_keys) == len(set(run_keys))   # each setting once
+    when = dict(meta)[f"{prefix}: lúc"]
+    assert isinstance(when, str) and " – " in when
+    assert dict(meta)[f"{prefix}: phạm vi"] == "99001; 99002"
+
+
+def test_an_export_names_the_population_raster_by_its_file_not_its_server_path() -> None:
+    source = "population raster, cells counted by their centre: "
+    stored = f"{source}/srv/phusong/gis_data/population/population_100m_derived.tif (derived: WorldPop 2020)"
+    assert file_names_only(stored) == f"{source}population_100m_derived.tif (derived: WorldPop 2020)"
+    assert file_names_only("census (41 communes)") == "census (41 communes)"

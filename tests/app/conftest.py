@@ -113,6 +113,13 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
+def page_module(name: str) -> Any:
+    """A page of the app as Dash loaded it from the pages folder (`pages.<name>`, once an app is made): importing
+    `app.pages.<name>` instead registers the page's path a second time, and every app made afterwards in the
+    process answers 500 (Dash's duplicate-path check on its first request)."""
+    return sys.modules[f"pages.{name}"]
+
+
 @pytest.fixture()
 def flask_client(demo_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """The app in this process against the demo database, for calling routes and callbacks as another user."""

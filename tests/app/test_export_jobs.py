@@ -4,6 +4,9 @@ that without separate workers every export still comes at once."""
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -122,3 +125,100 @@ def test_the_worker_brings_coverage_current_between_two_exports(demo_database: s
     assert done == 2 and tally.exports >= 2
     assert left == 0 and tally.communes >= 2  # recomputed after each export, the last one too
     assert stale_after_each[1:] == [False] * (len(stale_after_each) - 1)
+
+
+def _until(check: Any, what: str, log: Path, timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout_s:.0f} s for {what}:\n{log.read_text()}")
+        time.sleep(0.2)
+
+
+def test_a_stale_commune_never_waits_for_an_export(demo_database: str, tmp_path: Path) -> None:
+    """`phusong worker` makes the exports in a second process (`--only exports`, niced): while an export is stuck
+    (here: behind a lock on export_job that nothing but exports takes), the coverage is still brought current.
+    With the exports in the coverage's own loop, the second save's commune waited for the export."""
+    from tests.app.test_processes import _start
+
+    engine = create_engine(demo_database)
+    with engine.connect() as conn:
+        first, second = conn.execute(text("SELECT commune_code FROM coverage_commune WHERE commune_code IN (SELECT "
+                                          "code FROM commune WHERE province_code = '11') ORDER BY 1 DESC LIMIT 2"))
+    log = tmp_path / "worker.log"
+    worker = _start(["worker", "--poll", "30"], demo_database, log)
+
+    def stale(code: str) -> bool:
+        with engine.connect() as conn:
+            return bool(conn.execute(text("SELECT count(*) FROM coverage_stale WHERE commune_code = :c"),
+                                     {"c": code}).scalar_one())
+
+    def mark(code: str) -> None:  # what a save's trigger does (and its NOTIFY wakes the worker)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO coverage_stale (commune_code) VALUES (:c) ON CONFLICT DO NOTHING"),
+                         {"c": code})
+    try:
+        _until(lambda: log.read_text().count("listening for") == 2, "the worker and its exports process", log)
+        exports = [int(line.split()[2].rstrip(":")) for line in log.read_text().splitlines()
+                   if "listening for queued exports" in line]
+        assert os.getpriority(os.PRIO_PROCESS, exports[0]) > os.getpriority(os.PRIO_PROCESS, worker.pid)
+        with engine.connect() as blocker, blocker.begin():
+            blocker.execute(text("LOCK TABLE export_job IN ACCESS EXCLUSIVE MODE"))  # every export now waits
+            mark(first[0])
+            _until(lambda: not stale(first[0]), f"commune {first[0]} current", log)
+            mark(second[0])   # a save while an export is stuck
+            _until(lambda: not stale(second[0]), f"commune {second[0]} current while an export is stuck", log)
+            blocker.rollback()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+        engine.dispose()
+    assert "stopped after" in log.read_text()
+
+
+def test_the_mixed_load_starts_the_worker_as_the_unit_does(tmp_path: Path) -> None:
+    """bench.mixed_load gives `phusong worker` the unit's Nice; the unit sets none (the coverage is what an
+    inspector waits on; its exports process nices itself)."""
+    from bench._support import deployed_nice
+
+    unit = tmp_path / "phusong-worker@.service"
+    unit.write_text("[Service]\nExecStart=/bin/true\nNice=7\n")
+    assert deployed_nice(unit) == 7
+    assert deployed_nice() == 0
+
+
+def test_saves_close_together_share_one_coverage_pass(demo_database: str, tmp_path: Path) -> None:
+    """After a save's notification the coverage worker waits --gather seconds for the saves that follow: three
+    saves half a second apart are one pass (one run), not three passes of ~0.06 s of CPU each."""
+    from tests.app.test_processes import _start
+
+    engine = create_engine(demo_database)
+    with engine.connect() as conn:
+        codes = list(conn.execute(text("SELECT commune_code FROM coverage_commune WHERE commune_code IN (SELECT "
+                                        "code FROM commune WHERE province_code = '11') ORDER BY 1 DESC OFFSET 2 "
+                                        "LIMIT 3")).scalars())
+    log = tmp_path / "worker.log"
+    worker = _start(["worker", "--poll", "30", "--gather", "3", "--only", "coverage"], demo_database, log)
+    try:
+        _until(lambda: "listening for" in log.read_text(), "the worker", log)
+        time.sleep(1.0)  # its first pass (nothing stale) is over
+        with engine.connect() as conn:
+            before = conn.execute(text("SELECT coalesce(max(id), 0) FROM coverage_run")).scalar_one()
+        for code in codes:
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO coverage_stale (commune_code) VALUES (:c) ON CONFLICT DO NOTHING"),
+                             {"c": code})
+            time.sleep(0.5)
+
+        def current() -> bool:
+            with engine.connect() as conn:
+                return not conn.execute(text("SELECT count(*) FROM coverage_stale WHERE commune_code = ANY(:c)"),
+                                        {"c": codes}).scalar_one()
+        _until(current, "the three communes current", log)
+        with engine.connect() as conn:
+            runs = conn.execute(text("SELECT count(*) FROM coverage_run WHERE id > :b"), {"b": before}).scalar_one()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+        engine.dispose()
+    assert len(codes) == 3 and runs == 1, log.read_text()

@@ -85,7 +85,7 @@ def test_the_offline_page_carries_my_tasks_overdue_first(browser: Any, app_url: 
     plan_id = demo_plan(demo_database)
     page = log_in(browser, app_url, "inspector", **PHONE, **HANOI, permissions=["geolocation"])
     page.goto(f"{app_url}/thuc-dia/")
-    wait_until(page, "document.body.dataset.ready === '1'")
+    wait_until(page, "document.body?.dataset.ready === '1'")
     wait_until(page, "document.querySelectorAll('#td-list .td-item').length > 0")
     pack = page.evaluate("fetch('/thuc-dia/api/pack').then(function (r) { return r.json(); })")
     assert pack["assignments"] and all(set(a) == {"facility_id", "due_date", "priority", "period"}

@@ -19,7 +19,7 @@ from tests.app.offline_helpers import jpeg
 pytestmark = [pytest.mark.db, pytest.mark.browser]
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "vi-VN",
          "timezone_id": "Asia/Ho_Chi_Minh", "permissions": ["geolocation"]}
-READY = "document.body.dataset.ready === '1'"
+READY = "document.body?.dataset.ready === '1'"  # no body yet while the login's redirect loads
 BADGE = "document.getElementById('td-badge').dataset.count"
 
 

@@ -13,6 +13,7 @@ from app import shared_answers
 from app.auth import User
 from app.components.map_answers import map_communes
 from sql.settings import get_settings
+from tests.app.conftest import page_module
 
 pytestmark = pytest.mark.db
 
@@ -88,31 +89,11 @@ def test_a_kept_answer_is_never_older_than_the_data(demo_env: str) -> None:
     assert _class_of(map_communes(user, zoom=8), COMMUNE_A)["class"] == before_class
 
 
-def test_the_rules_summary_is_kept_per_coverage_version(demo_env: str, flask_client: Any) -> None:
-    """The map's summary of communes passing, asked by every open map at each new coverage version, is made once
-    per version and scope (session 30), and made again when coverage changes."""
-    from app.pages.coverage_map import rules_summary
-
-    user = User("summary", "inspector", (COMMUNE_A, COMMUNE_B))
-    with flask_client.application.test_request_context("/"):
-        first = rules_summary(user, None)
-        assert rules_summary(user, None) is first  # kept: not judged again
-        assert "/2" in str(first.children)  # two communes in scope
-        engine = create_engine(demo_env)
-        with engine.begin() as conn:  # a recompute writing the communes' rows: a new coverage version
-            conn.execute(text("UPDATE coverage_commune SET computed_at = computed_at WHERE commune_code = :c"),
-                         {"c": COMMUNE_A})
-        engine.dispose()
-        again = rules_summary(user, None)
-        assert again is not first and str(again.children) == str(first.children)
-
-
-def test_the_maps_poll_reads_the_version_at_most_twice_a_second(demo_env: str,
+def test_the_maps_poll_reads_the_version_at_most_twice_a_second(demo_env: str, flask_client: Any,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Every open map polls the coverage version every 1.5 s: a process answers the polls of half a second with
     one read (session 30), and a change shows at the next read."""
-    from app.pages import coverage_map
-
+    coverage_map = page_module("coverage_map")  # the page as Dash loaded it
     monkeypatch.setattr(coverage_map, "_version_kept", None)
     monkeypatch.setattr(coverage_map, "VERSION_KEPT_S", 60.0)
     first = coverage_map.coverage_version_kept()
@@ -140,49 +121,3 @@ def test_compacting_the_changes_keeps_every_version(demo_env: str) -> None:
         rows = conn.execute(text("SELECT count(*) FROM data_change")).scalar_one()
     engine.dispose()
     assert before == after and rows <= 3
-
-
-def _whole_verdicts(url: str, user: User) -> dict[str, dict[str, Any]]:
-    """Every commune of the scope judged at once, as one frame (what the map showed before verdicts were kept)."""
-    from analysis.rules import judge_communes, read_rule_measures, rule_sets
-    from app.auth import scope_binds
-
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        measures = read_rule_measures(conn, {**scope_binds(user), "province": None, "code": None})
-        sets = rule_sets(conn)
-    engine.dispose()
-    return {name: dict(zip(measures["commune_code"].tolist(),
-                           [None if v is None else bool(v) for v in judge_communes(measures, s)["passes"]],
-                           strict=True)) for name, s in sets.items()}
-
-
-def test_verdicts_judged_commune_by_changed_commune_are_those_of_the_whole(demo_env: str) -> None:
-    from app.components import map_answers
-
-    inspector, everyone = User("kiemtra", "inspector", (COMMUNE_A, COMMUNE_B)), User("quyhoach", "planner", ())
-    map_answers._judged.clear()
-    assert map_answers.scope_verdicts_kept(inspector) == _whole_verdicts(demo_env, inspector)  # two judged alone
-    whole = map_answers.scope_verdicts_kept(everyone)  # the others judged without those two
-    assert whole == _whole_verdicts(demo_env, everyone) and len(next(iter(whole.values()))) >= 45
-    engine = create_engine(demo_env)
-    with engine.connect() as conn:
-        before = conn.execute(text(
-            "SELECT villages_reached, villages_total, station_operational, commune_culture_houses, ntm_6_3_share, "
-            "pop_covered_share FROM coverage_commune WHERE commune_code = :c"), {"c": COMMUNE_A}).mappings().one()
-    try:
-        with engine.begin() as conn:  # a recompute after which the commune meets every indicator
-            conn.execute(text("UPDATE coverage_commune SET villages_reached = villages_total, villages_total = "
-                              "greatest(villages_total, 1), station_operational = true, commune_culture_houses = 1, "
-                              "ntm_6_3_share = 1, pop_covered_share = 1 WHERE commune_code = :c"), {"c": COMMUNE_A})
-        changed = map_answers.scope_verdicts_kept(everyone)
-        assert changed == _whole_verdicts(demo_env, everyone)
-        assert {s[COMMUNE_A] for s in changed.values()} == {True} != {s[COMMUNE_A] for s in whole.values()}
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(
-                "UPDATE coverage_commune SET villages_reached = :villages_reached, villages_total = :villages_total, "
-                "station_operational = :station_operational, commune_culture_houses = :commune_culture_houses, "
-                "ntm_6_3_share = :ntm_6_3_share, pop_covered_share = :pop_covered_share WHERE commune_code = :c"),
-                {**before, "c": COMMUNE_A})
-        engine.dispose()
