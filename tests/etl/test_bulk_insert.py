@@ -136,7 +136,7 @@ def test_a_refusal_decided_in_a_late_chunk_changes_nothing_and_is_the_users_mess
     """A refusal raised while the COPY runs (here as the third chunk is made, two chunks sent) comes out as
     itself, not as psycopg2's "COPY from stdin failed" cancellation, and the load leaves nothing behind: no
     facility, no batch, no audit row, the indexes as they were (the id sequence moves on, as after any rollback)."""
-    from etl.facilities import placement
+    from etl.facilities import columns, placement
 
     calls: list[int] = []
     kept = placement._Placement.kept
@@ -159,7 +159,7 @@ def test_a_refusal_decided_in_a_late_chunk_changes_nothing_and_is_the_users_mess
     assert type(refused.value) is LoadRefusedError and refused.value.code == "communes_not_loaded"
     assert str(refused.value) == str(LoadRefusedError(code="communes_not_loaded", version="2025"))
     assert "COPY" not in str(refused.value)
-    assert calls == [placement.FIRST_CHUNK_ROWS, placement.COPY_CHUNK_ROWS, 1_500]
+    assert calls == [columns.FIRST_SLICE_ROWS, columns.SLICE_ROWS, 1_500]
     assert state() == before
 
 
@@ -190,7 +190,7 @@ def test_a_big_load_sends_a_small_first_chunk_then_chunks_of_copys_size(
     communes: Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The server waits for the first chunk: it is placed and sent first, small, then the rest in COPY's chunks."""
-    from etl.facilities import placement
+    from etl.facilities import columns, placement
 
     placed: list[int] = []
     kept = placement._Placement.kept
@@ -198,7 +198,7 @@ def test_a_big_load_sends_a_small_first_chunk_then_chunks_of_copys_size(
                         lambda self, indexes: placed.append(len(indexes)) or kept(self, indexes))
     rows = BULK_INSERT_REBUILDS_INDEXES_FROM + 2_500
     assert _load(communes, _survey(tmp_path / "big.csv", rows, "BIG"), tmp_path).loaded == rows
-    assert [n for n in placed if n] == [placement.FIRST_CHUNK_ROWS, placement.COPY_CHUNK_ROWS, 1_500]  # 0: none staged
+    assert [n for n in placed if n] == [columns.FIRST_SLICE_ROWS, columns.SLICE_ROWS, 1_500]  # 0: none staged
     assert communes.execute(text("SELECT count(*) FROM facility")).scalar_one() == rows
 
 
@@ -286,7 +286,7 @@ def test_columns_formatted_by_arrow_store_what_value_by_value_formatting_stored(
     match, update): the same rejects and warnings (row, field, value, code) and the same stored facilities, to
     the bit, whether the COPY is formatted a column at a time by arrow or value by value by copy_text_value."""
     monkeypatch.setattr("etl.facilities.writes.BULK_INSERT_REBUILDS_INDEXES_FROM", 100)
-    monkeypatch.setattr("etl.facilities.placement.COPY_CHUNK_ROWS", 64)
+    monkeypatch.setattr("etl.facilities.columns.SLICE_ROWS", 64)
     monkeypatch.setattr("sql.bulk.COPY_CHUNK_ROWS", 64)
     first, second = _mixed_survey(tmp_path / "mixed.csv"), _mixed_survey(tmp_path / "mixed2.csv", changed=True)
 
