@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -154,6 +155,7 @@ class _Survey:
         self.lines, self.bad, self.located, self.issues = lines, bad, located, issues
         self._slices = _slices(len(lines))
         self._checked: list[np.ndarray[Any, Any]] = []
+        self._check_failed = False
 
     @property
     def placeable(self) -> np.ndarray[Any, Any]:
@@ -166,8 +168,18 @@ class _Survey:
         checked when first asked for; a later pass gives the slices checked before, then checks on."""
         for k, (start, stop) in enumerate(self._slices):
             if k == len(self._checked):
+                self._check_failed = True  # until the slice is checked: a check that failed is not made again
                 self._checked.append(self._check_slice(start, stop))
+                self._check_failed = False
             yield self._checked[k]
+
+    def every_issue(self) -> list[RowIssue]:
+        """The issues of every check, in order. After a failed load too: the slices its COPY never asked for are
+        checked now, so that its report lists every row's problems."""
+        if not self._check_failed:
+            with suppress(Exception):  # a check failing now must not hide why the load failed
+                self.check_every_slice()
+        return self.issues.in_order()
 
     def check_every_slice(self) -> np.ndarray[Any, Any]:
         """The rows of the file that pass every check needing no database."""

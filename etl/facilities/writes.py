@@ -23,6 +23,16 @@ from sql.bulk import batch_audit, copy_columns
 
 
 def _locate_and_write(conn: Connection, survey: _Survey, result: LoadResult) -> None:
+    """:func:`_place_and_write`; the survey's issues go before the location issues, a failed load's too (its
+    report lists every row's problems, as when every row was checked before the writes)."""
+    at = len(result.issues)
+    try:
+        _place_and_write(conn, survey, result)
+    finally:
+        result.issues[at:at] = survey.every_issue()
+
+
+def _place_and_write(conn: Connection, survey: _Survey, result: LoadResult) -> None:
     """Place the rows in communes and decide the location problems; update the stored facilities the survey
     names, then insert the new ones.
 
@@ -75,7 +85,6 @@ def _locate_and_write(conn: Connection, survey: _Survey, result: LoadResult) -> 
             result.loaded += conn.execute(queries.load("insert_facilities_from_staging"), binds).rowcount
     if rebuild:
         conn.execute(queries.load("facility_indexes_restored"))
-    result.issues.extend(survey.issues.in_order())
     result.issues.extend(sorted(placement.issues, key=lambda issue: issue.row))
     result.accepted = _AcceptedRows(rows, np.flatnonzero(placement.keep))
     conn.execute(queries.load("jit_restored"), {"jit": jit})

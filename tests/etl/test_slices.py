@@ -3,6 +3,7 @@ issues, in the same order, whatever the slices and whether the COPY asks for the
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -125,3 +126,35 @@ def test_slices_check_and_store_as_one_pass_over_the_file_does(
     small = load(FIRST, SLICE, 10**6)  # indexes kept: every slice checked first, then inserted in commune order
     assert small[:2] == sliced[:2]
     assert sorted(row[1:] for row in small[2]) == sorted(row[1:] for row in stored)
+
+
+def test_a_load_that_fails_mid_copy_reports_every_rows_problems(
+    communes: Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load that fails while its COPY runs (here as the third slice is placed) never asked for the slices after
+    it: they are checked for its report, which lists every row's problems but the location ones, as when every
+    row was checked before the writes (the location issues of a failed load were never reported)."""
+    from etl.facilities import columns, placement
+
+    monkeypatch.setattr(columns, "FIRST_SLICE_ROWS", FIRST)
+    monkeypatch.setattr(columns, "SLICE_ROWS", SLICE)
+    monkeypatch.setattr("etl.facilities.writes.BULK_INSERT_REBUILDS_INDEXES_FROM", 50)
+    placed: list[int] = []
+    kept = placement._Placement.kept
+
+    def failing(self: Any, indexes: Any) -> Any:
+        placed.append(len(indexes))
+        if len(placed) == 3:
+            raise RuntimeError("no space left on device")
+        return kept(self, indexes)
+
+    monkeypatch.setattr(placement._Placement, "kept", failing)
+    with pytest.raises(RuntimeError, match="no space left"):
+        load_facilities(communes, _survey(tmp_path / "slices.csv"), report_dir=tmp_path / "reports",
+                        today=date(2026, 11, 27), loaded_by="tester")
+    (report,) = (tmp_path / "reports").glob("*.rejects.csv")
+    with report.open(encoding="utf-8-sig", newline="") as handle:
+        reported = [(int(row), field, value, code) for row, field, value, _, _, _, code in list(csv.reader(handle))[1:]]
+    location = {"point_in_no_commune", "swap_confirmed", "swap_elsewhere", "commune_not_at_point"}
+    assert sorted(reported) == sorted(issue[:4] for issue in MAIN_ISSUES if issue[3] not in location)
+    assert max(row for row, *_ in reported) == 121  # the last row's slice, which the COPY never asked for
