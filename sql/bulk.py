@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
+import psycopg2
 import pyarrow as pa
 import pyarrow.compute as pc
 from psycopg2 import sql as pgsql
@@ -104,13 +105,23 @@ def _pick(
 
 class _Chunks:
     """A read()-able stream over chunks of COPY data, for psycopg2's copy_expert (which sends whatever read()
-    gives)."""
+    gives).
+
+    An exception raised while a chunk is made (a refusal decided mid-COPY) is kept in ``failed``: psycopg2 turns
+    it into ``QueryCanceled: COPY from stdin failed: error in .read() call``, and :func:`copy_stream` raises the
+    kept one again instead, so the user sees the refusal, not a database error.
+    """
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self._chunks = chunks
+        self.failed: BaseException | None = None
 
     def read(self, size: int = -1) -> bytes:
-        return next(self._chunks, b"")
+        try:
+            return next(self._chunks, b"")
+        except BaseException as exc:
+            self.failed = exc
+            raise
 
 
 def _copy_text_column(values: Sequence[Any] | np.ndarray[Any, Any] | pa.Array) -> pa.Array:
@@ -248,7 +259,8 @@ def copy_stream(
     """Send ``stream`` (anything with read()) to ``COPY table (columns) FROM STDIN`` in ``copy_format``
     ("text", "csv" or "binary") on this connection's transaction.
 
-    Table and column names are composed as quoted identifiers, never formatted into the statement.
+    Table and column names are composed as quoted identifiers, never formatted into the statement. An error
+    raised by ``stream``'s read() (a :class:`_Chunks`) comes out as itself, not as the COPY's cancellation.
     """
     statement = pgsql.SQL("COPY {} ({}) FROM STDIN{}").format(
         pgsql.Identifier(table), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns),
@@ -259,6 +271,11 @@ def copy_stream(
     cursor = raw.cursor()
     try:
         cursor.copy_expert(statement, stream)
+    except psycopg2.Error:
+        failed = getattr(stream, "failed", None)
+        if failed is not None:  # the COPY was cancelled by an error raised in read(): that one is the answer
+            raise failed from None
+        raise
     finally:
         cursor.close()
 

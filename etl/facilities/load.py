@@ -15,7 +15,7 @@ from etl.coords import (
     parse_crs,
 )
 from etl.errors import LoadRefusedError
-from etl.facilities.columns import _read_rows
+from etl.facilities.columns import _read_survey
 from etl.facilities.writes import _locate_and_write
 from etl.lineage import (
     LoadResult,
@@ -130,12 +130,13 @@ def _load_facilities(
     columns = map_columns(table.headers, vocabulary)
     _require_columns(table, columns)
     _require_communes(conn)
-    rows = _read_rows(conn, table, columns, vocabulary, epsg, result, today or date.today(), doubtful_as)
+    survey = _read_survey(table, columns, vocabulary, epsg, result, today or date.today(), doubtful_as)
+    survey.refuse_undeclared_projection(conn)
     params = reading | {"mapping": str(mapping) if isinstance(mapping, Path) else mapping, "strict": strict,
                         "source": columns.source}
     with batch_writes(conn, result, table="facility", sha256=sha256, params=params, loaded_by=loaded_by,
                       strict=strict, dry_run=dry_run, report_dir=report_dir):
-        _locate_and_write(conn, rows, columns, result)
+        _locate_and_write(conn, survey, result)
     return result
 
 

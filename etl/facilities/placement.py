@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -20,12 +19,13 @@ from etl.validate import (
     RowIssue,
 )
 from sql import queries
-from sql.bulk import COPY_CHUNK_ROWS, EWKB_POINT_HEX, ewkb_points_hex
+from sql.bulk import EWKB_POINT_HEX, ewkb_points_hex
 
 
 @dataclass(frozen=True)
 class _Written:
-    """What a survey writes of each row: its checked values, its commune and village."""
+    """What a survey writes of each row: its checked values, its commune and village. The arrays are filled as
+    rows are checked and placed: a row's values are there by the time its COPY chunk is formatted."""
 
     rows: _Rows
     communes: np.ndarray[Any, Any]  # object: the commune code of each row (filled as rows are placed)
@@ -40,14 +40,12 @@ class _Written:
         }
         for name in ("external_id", "name", "technology", "installed_year", "n_horns", "watts", "radius_m",
                      "note"):
-            if not _isnone(values[name]).all():
+            if name not in self.rows.blank:
                 fields[name] = values[name].cells if isinstance(values[name], _Text) else values[name]
         if self.villages is not None:
             fields["village_id"] = self.villages
-        attributes = self.rows.attributes
-        if attributes is not None:
-            fields["attributes"] = np.array(
-                [json.dumps(a, ensure_ascii=False) if a else "{}" for a in attributes], dtype=object)
+        if self.rows.attributes is not None:
+            fields["attributes"] = self.rows.attributes
         return fields
 
 
@@ -96,13 +94,17 @@ class _Communes:
         return len(self.codes) - 1
 
 
-def _communes_near(conn: Connection, rows: _Rows) -> _Communes:
-    """The communes whose box meets the points' box (a swap candidate's point taken swapped), fetched once as
-    WKB and prepared for point in polygon in GEOS (shapely): ~1 µs a point, where the same join in PostGIS over
-    ST_Subdivide'd communes took ~25 µs a point and 0.6 s to cut the communes (bench/etl.py)."""
+def _communes_near(conn: Connection, rows: _Rows, placeable: np.ndarray[Any, Any]) -> _Communes:
+    """The communes whose box meets the box of the ``placeable`` rows' points (a swap candidate's point taken
+    swapped), fetched once as WKB and prepared for point in polygon in GEOS (shapely): ~1 µs a point, where the
+    same join in PostGIS over ST_Subdivide'd communes took ~25 µs a point and 0.6 s to cut the communes
+    (bench/etl.py).
+
+    ``placeable`` may hold rows a check refuses (the box is made before the rows are checked): a commune holding
+    a kept point meets the kept points' box, so each kept point finds the same commune among more."""
     import shapely
 
-    swap = rows.swap
+    swap = rows.swap & placeable
     xs, ys = rows.as_placed()
 
     def box(mask: np.ndarray[Any, Any]) -> list[float | None]:
@@ -112,7 +114,7 @@ def _communes_near(conn: Connection, rows: _Rows) -> _Communes:
 
     near = conn.execute(
         queries.load("communes_near_points"),
-        dict(zip(("xmin", "ymin", "xmax", "ymax"), box(~swap), strict=True))
+        dict(zip(("xmin", "ymin", "xmax", "ymax"), box(placeable & ~swap), strict=True))
         | dict(zip(("swap_xmin", "swap_ymin", "swap_xmax", "swap_ymax"), box(swap), strict=True)),
     ).all()
     geoms = shapely.from_wkb([bytes(c.wkb) for c in near])
@@ -154,23 +156,11 @@ class _Placement:
         self.geom[kept] = ewkb_points_hex(rows.lon[kept], rows.lat[kept], 4326)  # after any swap
         return kept
 
-    def kept_by_chunk(self, indexes: np.ndarray[Any, Any]) -> Iterator[np.ndarray[Any, Any]]:
-        """:meth:`kept` of ``indexes`` in chunks of COPY's size, each made when asked for; the first one smaller,
-        so that the server starts storing rows sooner (it waits for the first chunk: ~0.05 s for 10,000 rows)."""
-        first = min(FIRST_CHUNK_ROWS, COPY_CHUNK_ROWS, len(indexes))
-        if first:
-            yield self.kept(indexes[:first])
-        for start in range(first, len(indexes), COPY_CHUNK_ROWS):
-            yield self.kept(indexes[start : start + COPY_CHUNK_ROWS])
-
     def in_insert_order(self, indexes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """Placed rows ``indexes`` by commune, then in ~500 m strips west to east: neighbouring rows go to the same
         pages of the GiST and commune indexes."""
         lon, lat = self._rows.lon[indexes], self._rows.lat[indexes]
         return indexes[np.lexsort((lon, np.floor(lat * 200), self.found[indexes]))]
-
-
-FIRST_CHUNK_ROWS = 1_000
 
 
 def _point_in_polygons(communes: _Communes, xs: np.ndarray[Any, Any], ys: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:

@@ -23,9 +23,6 @@ from etl.coords import (
 )
 from etl.errors import LoadRefusedError
 from etl.facilities.rows import _Columns
-from etl.lineage import (
-    LoadResult,
-)
 from etl.names import fold_place_name
 from etl.readers import RawTable
 from etl.validate import (
@@ -65,7 +62,7 @@ _Described = dict[int, tuple[str, str]]  # row index -> (field, value as read) o
 
 
 def _positions(
-    table: RawTable, columns: ColumnMap, column: _Columns, lines: list[int], result: LoadResult
+    table: RawTable, columns: ColumnMap, column: _Columns, lines: list[int], issues: list[RowIssue]
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], _Described]:
     """Every row's position as read: x and y in the file's CRS, whether there is one, and for the rows read
     one by one where they came from (the others: the lon and lat columns, see :func:`_describe`).
@@ -78,7 +75,7 @@ def _positions(
     xs, ys = np.full(count, np.nan), np.full(count, np.nan)
     located = np.zeros(count, dtype=bool)
     if table.geometries is not None:
-        return _geometry_positions(table.geometries, lines, result)
+        return _geometry_positions(table.geometries, lines, issues)
     if columns.has("lon") and columns.has("lat"):
         xs, x_ok = _plain_floats(column("lon"))
         ys, y_ok = _plain_floats(column("lat"))
@@ -89,9 +86,7 @@ def _positions(
     described: _Described = {}
     rows = table.rows if slow else []  # made once, for the rows read one by one
     for index in slow:
-        issues: list[RowIssue] = []
         position = _row_position(columns, lines[index], rows[index][1], issues)
-        result.issues.extend(issues)
         if position is not None:
             xs[index], ys[index], located[index] = position.x, position.y, True
             described[index] = (position.field, position.value)
@@ -99,7 +94,7 @@ def _positions(
 
 
 def _geometry_positions(
-    geometries: list[Any], lines: list[int], result: LoadResult
+    geometries: list[Any], lines: list[int], issues: list[RowIssue]
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], _Described]:
     """:func:`_positions` of a GIS file's points (a multi-point of one point counts as its point; the file was
     refused if it holds anything else), read at once with shapely."""
@@ -110,7 +105,7 @@ def _geometry_positions(
     points = np.where(shapely.get_type_id(shapes) == 4, shapely.get_geometry(shapes, 0), shapes)  # 4: multi
     xs, ys = shapely.get_x(points), shapely.get_y(points)
     for index in np.flatnonzero(missing).tolist():
-        result.issues.append(RowIssue(lines[index], "geometry", "", "no_coordinates"))
+        issues.append(RowIssue(lines[index], "geometry", "", "no_coordinates"))
     xs[missing], ys[missing] = np.nan, np.nan
     located = ~missing
     described = {int(index): ("geometry", f"{x} {y}") for index, x, y in
@@ -191,7 +186,7 @@ def _refuse_undeclared_projection(
 ) -> None:
     if not len(indexes) or not _is_geographic(epsg):  # no CRS given: degrees, as the issue's files are
         return
-    projected = np.flatnonzero((np.abs(xs) > 1000) | (np.abs(ys) > 1000))  # looks_projected, a column at once
+    projected = np.flatnonzero(_in_metres(xs, ys))
     if len(projected) <= _PROJECTED_SHARE * len(indexes):
         return
     lon = _typed_communes_lon(conn, column) if columns.has("commune") else None
@@ -220,53 +215,29 @@ def _typed_communes_lon(conn: Connection, column: _Columns) -> float | None:
     return float(value) if value is not None else None
 
 
+def _in_metres(xs: np.ndarray[Any, Any], ys: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Which positions look projected (:func:`looks_projected`, a column at once)."""
+    metres: np.ndarray[Any, Any] = (np.abs(xs) > 1000) | (np.abs(ys) > 1000)
+    return metres
+
+
 def _to_wgs84(
-    columns: ColumnMap,
-    xs: np.ndarray[Any, Any],
-    ys: np.ndarray[Any, Any],
-    indexes: np.ndarray[Any, Any],
-    described: _Described,
-    column: _Columns,
-    lines: list[int],
-    epsg: int | None,
-    result: LoadResult,
+    xs: np.ndarray[Any, Any], ys: np.ndarray[Any, Any], located: np.ndarray[Any, Any], epsg: int | None
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Transform the positions of rows ``indexes`` to WGS 84 lon/lat at once (EPSG:6960 for VN-2000);
-    reject what cannot be. Returns the row indexes that could be, and their lon and lat."""
-    if not len(indexes):
-        return indexes, xs, ys
-    if epsg is not None and epsg != 4326:
-        projected = epsg in VN2000_ZONES and VN2000_ZONES[epsg][0] is not None
-        if projected:
-            # Easting and northing given the GIS way round (X = easting): northing is always the larger in VN.
-            flipped = ys < xs
-            for index in indexes[flipped & (np.abs(xs) > 1000)].tolist():
-                field, value = _describe(columns, column, described, index)
-                result.issues.append(
-                    RowIssue(
-                        lines[index],
-                        field,
-                        value,
-                        "xy_gis_order",
-                        severity="warning",
-                    )
-                )
-            xs, ys = np.where(flipped, ys, xs), np.where(flipped, xs, ys)
-        xs, ys = transformer_to_wgs84(epsg).transform(xs, ys)
-        xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
-    finite = np.isfinite(xs) & np.isfinite(ys)
-    for index in indexes[~finite].tolist():
-        field, value = _describe(columns, column, described, index)
-        result.issues.append(
-            RowIssue(
-                lines[index],
-                field,
-                value,
-                "crs_not_convertible",
-                {"epsg": epsg},
-            )
-        )
-    return indexes[finite], xs[finite], ys[finite]
+    """The located positions in WGS 84 lon/lat at once (EPSG:6960 for VN-2000; NaN or infinite where there is
+    none or it cannot be made), and which were given the GIS way round (X = easting: swapped before)."""
+    flipped = np.zeros(len(xs), dtype=bool)
+    if epsg is None or epsg == 4326:
+        return xs.copy(), ys.copy(), flipped  # copies: a confirmed swap changes a row's point in place
+    x, y = xs[located], ys[located]
+    if epsg in VN2000_ZONES and VN2000_ZONES[epsg][0] is not None:
+        # Easting and northing given the GIS way round (X = easting): northing is always the larger in VN.
+        flipped[located] = y < x
+        x, y = np.where(y < x, y, x), np.where(y < x, x, y)
+    lon, lat = np.full(len(xs), np.nan), np.full(len(xs), np.nan)
+    if len(x):
+        lon[located], lat[located] = transformer_to_wgs84(epsg).transform(x, y)
+    return lon, lat, flipped
 
 
 def _in_viet_nam(lon: np.ndarray[Any, Any], lat: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:

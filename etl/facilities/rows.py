@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
@@ -18,7 +19,8 @@ from etl.models import FacilityRow
 
 @dataclass
 class _Rows:
-    """The rows that passed the checks that need no database, column by column: element i is one row.
+    """A survey's rows, column by column: element i is one row (those a check refused too; see
+    :class:`etl.facilities.columns._Survey` for which rows passed).
 
     Made from whole columns (numpy arrays; object arrays hold the cells' Python values), without a Python
     object per row; :class:`FacilityRow` is built only for the rows the upload page looks at
@@ -30,8 +32,9 @@ class _Rows:
     lat: np.ndarray[Any, Any]
     swap: np.ndarray[Any, Any]  # lon/lat outside Viet Nam but inside it when swapped
     values: dict[str, Any]  # FacilityRow field -> object array of its values (ids and names: _Text)
-    attributes: list[dict[str, str]] | None  # None: no row has any (no unmapped column)
+    attributes: np.ndarray[Any, Any] | None  # object: the cells of unmapped columns as JSON text; None: no such column
     source_crs: str
+    blank: frozenset[str] = frozenset()  # fields no row has a value of (left out of the writes: they stay NULL)
 
     def __len__(self) -> int:
         return len(self.n)
@@ -51,7 +54,7 @@ class _Rows:
             lat=float(self.lat[i]),
             swap_candidate=bool(self.swap[i]),
             source_crs=self.source_crs,
-            attributes=self.attributes[i] if self.attributes is not None else {},
+            attributes=json.loads(self.attributes[i]) if self.attributes is not None else {},
         )
         return out
 

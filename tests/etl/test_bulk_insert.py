@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 from sqlalchemy import Connection, text
 
+from etl.errors import LoadRefusedError
 from etl.facilities import BULK_INSERT_REBUILDS_INDEXES_FROM, load_facilities
 from etl.lineage import file_sha256_soon
 from sql import bulk
@@ -86,28 +87,110 @@ def test_a_big_load_takes_one_range_of_ids_and_later_inserts_follow_it(communes:
     assert communes.execute(text("SELECT min(id) FROM facility WHERE external_id LIKE 'SMALL-%'")).scalar_one() > later
 
 
-def test_a_big_load_stores_its_rows_by_type_and_status_in_the_files_order_within_each(communes: Connection,
-                                                                                   tmp_path: Path) -> None:
-    """The bulk insert sends its rows by type, then status (etl/facilities/writes.py _in_index_build_order): the
-    (type, status) index built after it finds the table in its order; the ids follow the rows sent."""
+def test_a_big_load_stores_its_rows_in_the_files_order_and_its_ids_follow_it(communes: Connection,
+                                                                             tmp_path: Path) -> None:
+    """The bulk insert sends its rows in the file's order (session 31; by type and status in session 30): the
+    ids follow the file's rows, one range, whatever their type and status."""
     kinds, statuses = ["Nhà văn hóa", "Cụm loa truyền thanh"], ["Hư hỏng", "Hoạt động", "Xuống cấp"]
     rows = [vn_row(i, f"ORD-{i:06d}", kind=kinds[i % 2], status=statuses[i % 3],
                    lonlat=(f"{103.001 + (i % 190) * 0.0005:.4f}", f"{21.401 + (i // 190) * 0.0005:.4f}"))
             for i in range(BULK_INSERT_REBUILDS_INDEXES_FROM)]
     result = _load(communes, write_csv(tmp_path / "mixed.csv", VN_HEADERS, rows), tmp_path)
     assert result.loaded == len(rows), result.messages()
-    stored = [tuple(r) for r in communes.execute(text("SELECT type, status, external_id FROM facility ORDER BY id"))]
-    assert stored == sorted(stored)  # by type, status, then the file's order (the ids here follow it)
-    assert len({(kind, status) for kind, status, _ in stored}) == 6
+    stored = communes.execute(text("SELECT external_id FROM facility ORDER BY id")).scalars().all()
+    assert stored == [f"ORD-{i:06d}" for i in range(len(rows))]
+    assert len(set(communes.execute(text("SELECT type, status FROM facility")).all())) == 6
+    low, high = communes.execute(text("SELECT min(id), max(id) FROM facility")).one()
+    assert high - low + 1 == len(rows)
     physical = communes.execute(text("SELECT id FROM facility ORDER BY ctid")).scalars().all()
     assert physical == sorted(physical)
+
+
+def test_ids_follow_the_files_order_over_refused_rows_and_the_ranges_unused_end_is_given_back(
+    communes: Connection, tmp_path: Path
+) -> None:
+    """Rows refused by the checks before the COPY (no type) and by the location checks of their chunk (a point in
+    no commune, in the first and in later chunks) take no id: the rows stored are numbered in the file's order
+    without a gap, and the end of the range they left is given back (migration 0330): the next id follows."""
+    count = BULK_INSERT_REBUILDS_INDEXES_FROM + 1_500
+    no_commune = {5, 700, 4_321, 10_007, count - 1}
+    no_type = {3, 9_999}
+    rows = [vn_row(i, f"REF-{i:06d}", kind="" if i in no_type else "Cụm loa truyền thanh",
+                   lonlat=("106.0000", "17.0000") if i in no_commune else
+                   (f"{103.001 + (i % 190) * 0.0005:.4f}", f"{21.401 + (i // 190) * 0.0005:.4f}"))
+            for i in range(count)]
+    result = _load(communes, write_csv(tmp_path / "refused.csv", VN_HEADERS, rows), tmp_path)
+    assert result.loaded == count - len(no_commune) - len(no_type), result.messages()
+    assert sorted(issue.code for issue in result.issues if issue.severity == "reject") == \
+        ["point_in_no_commune"] * len(no_commune) + ["type_empty"] * len(no_type)
+    stored = communes.execute(text("SELECT id, external_id FROM facility ORDER BY id")).all()
+    assert [ref for _, ref in stored] == [f"REF-{i:06d}" for i in range(count) if i not in no_commune | no_type]
+    assert stored[-1].id - stored[0].id + 1 == len(stored)  # no gap where rows were refused
+    following = communes.execute(text("SELECT nextval(pg_get_serial_sequence('facility', 'id'))")).scalar_one()
+    assert following == stored[-1].id + 1
+
+
+def test_a_refusal_decided_in_a_late_chunk_changes_nothing_and_is_the_users_message(
+    communes: Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refusal raised while the COPY runs (here as the third chunk is made, two chunks sent) comes out as
+    itself, not as psycopg2's "COPY from stdin failed" cancellation, and the load leaves nothing behind: no
+    facility, no batch, no audit row, the indexes as they were (the id sequence moves on, as after any rollback)."""
+    from etl.facilities import columns, placement
+
+    calls: list[int] = []
+    kept = placement._Placement.kept
+
+    def refusing(self: Any, indexes: Any) -> Any:
+        calls.extend([len(indexes)] if len(indexes) else [])
+        if len(calls) == 3:
+            raise LoadRefusedError(code="communes_not_loaded", version="2025")
+        return kept(self, indexes)
+
+    def state() -> tuple[Any, ...]:
+        return tuple(communes.execute(text(query)).all() for query in (
+            "SELECT count(*) FROM facility", "SELECT count(*) FROM load_batch", "SELECT count(*) FROM audit_log",
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'facility' ORDER BY 1"))
+
+    before = state()
+    monkeypatch.setattr(placement._Placement, "kept", refusing)
+    with pytest.raises(LoadRefusedError) as refused:
+        _load(communes, _survey(tmp_path / "big.csv", BULK_INSERT_REBUILDS_INDEXES_FROM + 2_500, "LATE"), tmp_path)
+    assert type(refused.value) is LoadRefusedError and refused.value.code == "communes_not_loaded"
+    assert str(refused.value) == str(LoadRefusedError(code="communes_not_loaded", version="2025"))
+    assert "COPY" not in str(refused.value)
+    assert calls == [columns.FIRST_SLICE_ROWS, columns.SLICE_ROWS, 1_500]
+    assert state() == before
+
+
+def test_the_unused_end_of_a_range_is_given_back_only_under_the_lock_and_at_the_ranges_end(
+    db_conn: Connection,
+) -> None:
+    with pytest.raises(Exception, match="only inside a bulk insert"):
+        with db_conn.begin_nested():
+            db_conn.execute(text("SELECT give_back_facility_ids(1, 10, 5)"))
+    db_conn.execute(text("LOCK TABLE facility IN ACCESS EXCLUSIVE MODE"))
+    give_back = text("SELECT give_back_facility_ids(:first, 10, :used)")
+    next_id = text("SELECT nextval(pg_get_serial_sequence('facility', 'id'))")
+    first = db_conn.execute(text("SELECT reserve_facility_ids(10)")).scalar_one()
+    assert db_conn.execute(give_back, {"first": first, "used": 4}).scalar_one() is True
+    assert db_conn.execute(next_id).scalar_one() == first + 4
+    first = db_conn.execute(text("SELECT reserve_facility_ids(10)")).scalar_one()
+    assert db_conn.execute(give_back, {"first": first, "used": 0}).scalar_one() is True
+    assert db_conn.execute(next_id).scalar_one() == first
+    first = db_conn.execute(text("SELECT reserve_facility_ids(10)")).scalar_one()
+    db_conn.execute(next_id)  # a value taken after the range: nothing is given back
+    assert db_conn.execute(give_back, {"first": first, "used": 4}).scalar_one() is False
+    with pytest.raises(Exception, match="no range"):
+        with db_conn.begin_nested():
+            db_conn.execute(give_back, {"first": first, "used": 11})
 
 
 def test_a_big_load_sends_a_small_first_chunk_then_chunks_of_copys_size(
     communes: Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The server waits for the first chunk: it is placed and sent first, small, then the rest in COPY's chunks."""
-    from etl.facilities import placement
+    from etl.facilities import columns, placement
 
     placed: list[int] = []
     kept = placement._Placement.kept
@@ -115,7 +198,7 @@ def test_a_big_load_sends_a_small_first_chunk_then_chunks_of_copys_size(
                         lambda self, indexes: placed.append(len(indexes)) or kept(self, indexes))
     rows = BULK_INSERT_REBUILDS_INDEXES_FROM + 2_500
     assert _load(communes, _survey(tmp_path / "big.csv", rows, "BIG"), tmp_path).loaded == rows
-    assert [n for n in placed if n] == [placement.FIRST_CHUNK_ROWS, placement.COPY_CHUNK_ROWS, 1_500]  # 0: none staged
+    assert [n for n in placed if n] == [columns.FIRST_SLICE_ROWS, columns.SLICE_ROWS, 1_500]  # 0: none staged
     assert communes.execute(text("SELECT count(*) FROM facility")).scalar_one() == rows
 
 
@@ -203,7 +286,7 @@ def test_columns_formatted_by_arrow_store_what_value_by_value_formatting_stored(
     match, update): the same rejects and warnings (row, field, value, code) and the same stored facilities, to
     the bit, whether the COPY is formatted a column at a time by arrow or value by value by copy_text_value."""
     monkeypatch.setattr("etl.facilities.writes.BULK_INSERT_REBUILDS_INDEXES_FROM", 100)
-    monkeypatch.setattr("etl.facilities.placement.COPY_CHUNK_ROWS", 64)
+    monkeypatch.setattr("etl.facilities.columns.SLICE_ROWS", 64)
     monkeypatch.setattr("sql.bulk.COPY_CHUNK_ROWS", 64)
     first, second = _mixed_survey(tmp_path / "mixed.csv"), _mixed_survey(tmp_path / "mixed2.csv", changed=True)
 
