@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,17 @@ from sql.settings import Settings, get_settings
 APP_DIR = Path(__file__).resolve().parent
 
 
+class OneJobPerAsk(DiskcacheManager):
+    """Dash's manager keys a background job's result by a hash of the callback and its inputs, and deletes the
+    result once a page has read it. Two asks with the same inputs — two planners running the same plan, two
+    pages of one user — shared that key: the first page to poll took the result (possibly the other user's, of
+    a scope they may not read) and the other waited forever (seen in the suite: a plan run never answered). A job
+    keyed by a random token is read only by the page that started it (its poll carries the signed key)."""
+
+    def build_cache_key(self, *_: Any) -> str:
+        return secrets.token_hex(32)
+
+
 def create_app(settings: Settings | None = None) -> Dash:
     """Build the app. No CDN: Dash serves its own bundles and app/assets/ (Bootstrap included)."""
     settings = settings or get_settings()
@@ -25,7 +37,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     # kept in a disk cache, so the page keeps answering and shows progress.
     cache_dir = settings.out_dir / "callback-cache"
     cache_dir.mkdir(parents=True, exist_ok=True)
-    manager = DiskcacheManager(diskcache.Cache(str(cache_dir)))
+    manager = OneJobPerAsk(diskcache.Cache(str(cache_dir)))
     app = Dash(
         __name__,
         use_pages=True,
