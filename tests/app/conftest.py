@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, make_url
+from sqlalchemy import Engine, create_engine, make_url
 
 from sql.cluster import free_loopback_port
 from sql.settings import APP_ROLE, PROJECT_ROOT, get_settings
 
 CHROMIUM = "/usr/bin/chromium"
+DEMO_COMMUNES = PROJECT_ROOT / "gis_data" / "dien_bien" / "communes_2025.geojson"
 SCREENSHOTS = PROJECT_ROOT / "out" / "screenshots"
 # The demo logins `phusong demo` creates (app/demo.py).
 LOGINS = {"planner": ("quyhoach", "quyhoach-demo"), "inspector": ("kiemtra", "kiemtra-demo"),
@@ -49,6 +50,29 @@ def demo_database(fresh_database: Callable[[], str]) -> str:
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     return url
+
+
+@pytest.fixture()
+def demo_env(demo_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The session's demo database as the settings' database (in-process app code reads it)."""
+    monkeypatch.setenv("PHUSONG_DATABASE_URL", demo_database)
+    get_settings.cache_clear()
+    yield demo_database
+    get_settings.cache_clear()
+
+
+@pytest.fixture()
+def demo_communes(use_database: str, capsys: pytest.CaptureFixture[str]) -> Iterator[Engine]:
+    """This test's own database holding only the demo's 45 communes, loaded and not analysed yet: no other
+    process (the app served for the browser tests) works on it."""
+    from app.cli import main
+
+    assert main(["load", "boundaries", str(DEMO_COMMUNES), "--version", "2025", "--level", "commune",
+                 "--no-refresh"]) == 0
+    capsys.readouterr()
+    engine = create_engine(use_database)
+    yield engine
+    engine.dispose()
 
 
 def as_app_role(url: str) -> str:

@@ -4,7 +4,6 @@ kept per stored measures and rule sets (what compare_verdicts gives for the row 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,13 +26,6 @@ def test_the_plain_table_is_the_same_json_as_small_table() -> None:
     assert to_json(text_table(header, body, id="map-panel-facilities")) == to_json(
         small_table(header, body, id="map-panel-facilities"))
 
-
-@pytest.fixture()
-def demo_env(demo_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("PHUSONG_DATABASE_URL", demo_database)
-    get_settings.cache_clear()
-    yield demo_database
-    get_settings.cache_clear()
 
 
 def _fresh(url: str, user: User) -> str:

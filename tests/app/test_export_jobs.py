@@ -12,12 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from app.cli import main
 from app.coverage_refresh import run_worker
 from app.export_jobs import run_export_jobs
 from tests.app.test_auth import _as
-
-DEMO = Path(__file__).resolve().parents[2] / "gis_data" / "dien_bien"
 
 pytestmark = pytest.mark.db
 
@@ -138,25 +135,15 @@ def _until(check: Any, what: str, log: Path, timeout_s: float = 90) -> None:
         time.sleep(0.2)
 
 
-def _demo_communes_current(*, engine_url: str, capsys: pytest.CaptureFixture[str]) -> Engine:
-    """The demo's 45 communes loaded into this test's database and brought current (no facilities needed)."""
-    assert main(["load", "boundaries", str(DEMO / "communes_2025.geojson"), "--version", "2025", "--level",
-                 "commune", "--no-refresh"]) == 0
-    capsys.readouterr()
-    engine = create_engine(engine_url)
-    run_worker(engine, once=True)  # every commune current before the worker under test starts
-    return engine
-
-
-def test_a_stale_commune_never_waits_for_an_export(use_database: str, tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_stale_commune_never_waits_for_an_export(demo_communes: Engine, use_database: str, tmp_path: Path) -> None:
     """`phusong worker` makes the exports in a second process (`--only exports`, niced): while an export is stuck
     (here: behind a lock on export_job that nothing but exports takes), the coverage is still brought current.
     With the exports in the coverage's own loop, the second save's commune waited for the export. A database of
     its own, so that no other process (the app served for the browser tests) recomputes for the worker."""
     from tests.app.test_processes import _start
 
-    engine = _demo_communes_current(engine_url=use_database, capsys=capsys)
+    engine = demo_communes
+    run_worker(engine, once=True)  # every commune current before the worker under test starts
     with engine.connect() as conn:
         first, second = conn.execute(text("SELECT commune_code FROM coverage_commune WHERE commune_code IN (SELECT "
                                           "code FROM commune WHERE province_code = '11') ORDER BY 1 DESC LIMIT 2"))
@@ -202,15 +189,15 @@ def test_the_mixed_load_starts_the_worker_as_the_unit_does(tmp_path: Path) -> No
     assert deployed_nice() == 0
 
 
-def test_saves_close_together_share_one_coverage_pass(use_database: str, tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_saves_close_together_share_one_coverage_pass(demo_communes: Engine, use_database: str, tmp_path: Path) -> None:
     """After a save's notification the coverage worker waits --gather seconds for the saves that follow: three
     saves half a second apart are one pass (one run), not three passes of ~0.06 s of CPU each. A database of its
     own: on the session's demo database the app served for the browser tests recomputes too, and took the three
     communes first once in CI (two runs, none of them the worker's)."""
     from tests.app.test_processes import _start
 
-    engine = _demo_communes_current(engine_url=use_database, capsys=capsys)
+    engine = demo_communes
+    run_worker(engine, once=True)  # every commune current before the worker under test starts
     with engine.connect() as conn:
         codes = list(conn.execute(text("SELECT commune_code FROM coverage_commune WHERE commune_code IN (SELECT "
                                         "code FROM commune WHERE province_code = '11') ORDER BY 1 DESC OFFSET 2 "

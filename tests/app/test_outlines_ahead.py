@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import mapbox_vector_tile
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, text
 
-from app.cli import main
 from app.components.common import map_binds, tolerance_for_zoom
 from app.coverage_refresh import run_worker
 from app.outlines_ahead import LEVELS
 from sql import queries
 
 pytestmark = pytest.mark.db
-
-DEMO = Path(__file__).resolve().parents[2] / "gis_data" / "dien_bien"
 
 
 class _Country:
@@ -34,11 +30,8 @@ def _levels(conn: object) -> dict[int, int]:
 
 
 def test_the_worker_fills_every_level_ahead_and_again_after_a_boundary_change(
-        use_database: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["load", "boundaries", str(DEMO / "communes_2025.geojson"), "--version", "2025", "--level",
-                 "commune", "--no-refresh"]) == 0
-    capsys.readouterr()
-    engine = create_engine(use_database)
+        demo_communes: Engine) -> None:
+    engine = demo_communes
     with engine.connect() as conn:
         assert _levels(conn) == {}  # nobody asked a map yet
     run_worker(engine, once=True)  # a worker's pass: what a boundaries load wakes
@@ -54,15 +47,11 @@ def test_the_worker_fills_every_level_ahead_and_again_after_a_boundary_change(
         feature = conn.execute(text(
             "SELECT feature FROM commune_map_geometry WHERE code = '03127' AND zoom_level = 6")).scalar()
     assert '"Xã Đổi Tên"' in feature
-    engine.dispose()
 
 
 def test_the_stored_features_answer_what_building_them_gives(
-        use_database: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["load", "boundaries", str(DEMO / "communes_2025.geojson"), "--version", "2025", "--level",
-                 "commune", "--no-refresh"]) == 0
-    capsys.readouterr()
-    engine = create_engine(use_database)
+        demo_communes: Engine) -> None:
+    engine = demo_communes
     run_worker(engine, once=True)
     demo_view = [[21.0, 102.8], [22.6, 103.6]]  # from zoom 9 only the communes in view (all 45 here)
     for zoom in (5, 6, 8, 9, 12):
@@ -83,7 +72,6 @@ def test_the_stored_features_answer_what_building_them_gives(
                                        map_binds(_Country(), zoom=12, bounds=demo_view)).scalar())  # type: ignore[arg-type]
         conn.rollback()
     assert {f["properties"]["name"] for f in view["features"] if f["properties"]["code"] == "03127"} == {"Kept Ahead"}
-    engine.dispose()
 
 
 def _tile_of(conn: object, z: int, code: str) -> tuple[int, int, int]:
@@ -95,11 +83,8 @@ def _tile_of(conn: object, z: int, code: str) -> tuple[int, int, int]:
 
 
 def test_overview_tiles_are_made_from_the_outlines_simplified_ahead_once_per_commune(
-        use_database: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["load", "boundaries", str(DEMO / "communes_2025.geojson"), "--version", "2025", "--level",
-                 "commune", "--no-refresh"]) == 0
-    capsys.readouterr()
-    engine = create_engine(use_database)
+        demo_communes: Engine) -> None:
+    engine = demo_communes
     run_worker(engine, once=True)
     with engine.begin() as conn:
         # A stored outline unlike any simplification of the commune: its bounding box (5 points).
@@ -120,15 +105,11 @@ def test_overview_tiles_are_made_from_the_outlines_simplified_ahead_once_per_com
             plan = "\n".join(conn.execute(text("EXPLAIN (VERBOSE) " + queries.load("ogc_communes_tile").text),
                                           binds).scalars())
             assert plan.lower().count("st_asmvtgeom(") == 1  # made once per commune, not again for the filter
-    engine.dispose()
 
 
 def test_a_failing_fill_never_stops_the_worker_bringing_coverage_current(
-        use_database: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["load", "boundaries", str(DEMO / "communes_2025.geojson"), "--version", "2025", "--level",
-                 "commune", "--no-refresh"]) == 0
-    capsys.readouterr()
-    engine = create_engine(use_database)
+        demo_communes: Engine) -> None:
+    engine = demo_communes
     with engine.begin() as conn:  # every outline the fill writes is refused
         conn.execute(text("ALTER TABLE commune_map_geometry ADD CONSTRAINT refused CHECK (zoom_level > 99) NOT VALID"))
     tally = run_worker(engine, once=True)
@@ -136,4 +117,3 @@ def test_a_failing_fill_never_stops_the_worker_bringing_coverage_current(
         assert conn.execute(text("SELECT count(*) FROM coverage_stale")).scalar() == 0
         assert conn.execute(text("SELECT count(*) FROM commune_map_geometry")).scalar() == 0
     assert tally.failures == 0 and tally.communes == 45
-    engine.dispose()

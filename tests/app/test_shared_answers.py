@@ -3,7 +3,6 @@ app/components/map_answers.py): never given to a user of another scope, never ol
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,20 +11,12 @@ from sqlalchemy import create_engine, text
 from app import shared_answers
 from app.auth import User
 from app.components.map_answers import map_communes
-from sql.settings import get_settings
 from tests.app.conftest import page_module
 
 pytestmark = pytest.mark.db
 
 COMMUNE_A, COMMUNE_B = "03160", "03162"  # two demo communes of Điện Biên (11)
 
-
-@pytest.fixture()
-def demo_env(demo_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("PHUSONG_DATABASE_URL", demo_database)
-    get_settings.cache_clear()
-    yield demo_database
-    get_settings.cache_clear()
 
 
 def _codes(collection: dict[str, Any]) -> set[str]:
